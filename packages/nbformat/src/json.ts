@@ -1,0 +1,293 @@
+import { JsonFloat, type JsonObject, type JsonValue } from './types.js';
+
+/** A JSON syntax error at a 0-based offset into the text. */
+export class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Parse JSON the way Python's `json.loads` does, keeping what JavaScript numbers cannot:
+ * floats such as `1.0` or `1e-05` and integers beyond 2^53 come back as `JsonFloat` so that
+ * `dumpPython` writes them as Jupyter would. `NaN`/`Infinity` are accepted, as Python accepts them.
+ * The common case (no such numbers) is a single scan plus the native `JSON.parse`.
+ */
+export function parseJson(text: string): JsonValue {
+  if (!needsExactNumbers(text)) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      // fall through: the exact parser reports where the problem is
+    }
+  }
+  return new ExactParser(text).parseDocument();
+}
+
+/** Python's `repr` of a float, from its JavaScript value. */
+export function pythonFloatRepr(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [mantissa, expText] = value.toExponential().split('e') as [string, string];
+  const exponent = Number(expText);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '').replace('.', '');
+  let out: string;
+  if (exponent < -4 || exponent >= 16) {
+    const frac = digits.slice(1);
+    const exp = Math.abs(exponent).toString().padStart(2, '0');
+    out = `${digits[0]}${frac ? '.' + frac : ''}e${exponent < 0 ? '-' : '+'}${exp}`;
+  } else if (exponent < 0) {
+    out = `0.${'0'.repeat(-exponent - 1)}${digits}`;
+  } else if (digits.length <= exponent + 1) {
+    out = `${digits}${'0'.repeat(exponent + 1 - digits.length)}.0`;
+  } else {
+    out = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  }
+  return negative ? `-${out}` : out;
+}
+
+/** How Python would write the number that `token` denotes after a load/dump round trip. */
+function pythonNumberText(token: string): string {
+  if (/^-?\d+$/.test(token)) return BigInt(token).toString();
+  return pythonFloatRepr(Number(token));
+}
+
+function numberValue(token: string): number | JsonFloat {
+  const python = pythonNumberText(token);
+  const value = Number(token);
+  return String(value) === python ? value : new JsonFloat(value, python);
+}
+
+const isNumberStart = (c: number) => c === 45 || (c >= 48 && c <= 57);
+const isNumberChar = (c: number) =>
+  (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+
+/** Whether any number token in `text` would be written differently by JavaScript than by Python. */
+function needsExactNumbers(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      i = endOfString(text, i);
+      if (i < 0) return false;
+      continue;
+    }
+    if (isNumberStart(c)) {
+      let j = i + 1;
+      while (j < n && isNumberChar(text.charCodeAt(j))) j++;
+      const token = text.slice(i, j);
+      if (!/^-?\d{1,15}$/.test(token) && String(Number(token)) !== pythonNumberText(token)) return true;
+      i = j;
+      continue;
+    }
+    if (c === 78 || c === 73) return true; // NaN, Infinity (only valid outside strings)
+    i++;
+  }
+  return false;
+}
+
+/** Offset just past the string starting at `start` (a quote), or -1 if unterminated. */
+function endOfString(text: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const q = text.indexOf('"', i);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; text.charCodeAt(k) === 92; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+class ExactParser {
+  private i = 0;
+  constructor(private readonly text: string) {}
+
+  parseDocument(): JsonValue {
+    this.ws();
+    const value = this.value();
+    this.ws();
+    if (this.i < this.text.length) this.fail('unexpected data after the JSON value');
+    return value;
+  }
+
+  private fail(message: string, at = this.i): never {
+    throw new JsonSyntaxError(message, at);
+  }
+
+  private ws(): void {
+    const t = this.text;
+    for (;;) {
+      const c = t.charCodeAt(this.i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) this.i++;
+      else return;
+    }
+  }
+
+  private value(): JsonValue {
+    const t = this.text;
+    const c = t[this.i];
+    if (c === undefined) this.fail('unexpected end of JSON input');
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    if (c === 't' && t.startsWith('true', this.i)) return (this.i += 4), true;
+    if (c === 'f' && t.startsWith('false', this.i)) return (this.i += 5), false;
+    if (c === 'n' && t.startsWith('null', this.i)) return (this.i += 4), null;
+    if (c === 'N' && t.startsWith('NaN', this.i)) return (this.i += 3), new JsonFloat(NaN, 'NaN');
+    if (c === 'I' && t.startsWith('Infinity', this.i)) return (this.i += 8), new JsonFloat(Infinity, 'Infinity');
+    if (c === '-' && t.startsWith('-Infinity', this.i))
+      return (this.i += 9), new JsonFloat(-Infinity, '-Infinity');
+    if (isNumberStart(c.charCodeAt(0))) return this.number();
+    this.fail(`unexpected character ${JSON.stringify(c)}`);
+  }
+
+  private number(): JsonValue {
+    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    m.lastIndex = this.i;
+    const match = m.exec(this.text);
+    if (!match) this.fail('invalid number');
+    this.i += match[0].length;
+    return numberValue(match[0]);
+  }
+
+  private string(): string {
+    const start = this.i;
+    const end = endOfString(this.text, start);
+    if (end < 0) this.fail('unterminated string', start);
+    const raw = this.text.slice(start, end);
+    this.i = end;
+    if (raw.indexOf('\\') < 0) {
+      for (let k = 1; k < raw.length - 1; k++) {
+        if (raw.charCodeAt(k) < 0x20) this.fail('control character in string', start + k);
+      }
+      return raw.slice(1, -1);
+    }
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return this.fail('invalid string escape or control character', start);
+    }
+  }
+
+  private array(): JsonValue[] {
+    this.i++;
+    const out: JsonValue[] = [];
+    this.ws();
+    if (this.text[this.i] === ']') return this.i++, out;
+    for (;;) {
+      this.ws();
+      out.push(this.value());
+      this.ws();
+      const c = this.text[this.i];
+      if (c === ',') this.i++;
+      else if (c === ']') return this.i++, out;
+      else this.fail(c === undefined ? 'unexpected end of JSON input' : "expected ',' or ']'");
+    }
+  }
+
+  private object(): JsonObject {
+    this.i++;
+    const out: JsonObject = {};
+    this.ws();
+    if (this.text[this.i] === '}') return this.i++, out;
+    for (;;) {
+      this.ws();
+      if (this.text[this.i] !== '"')
+        this.fail(this.i >= this.text.length ? 'unexpected end of JSON input' : 'expected a property name');
+      const key = this.string();
+      this.ws();
+      if (this.text[this.i] !== ':') this.fail("expected ':'");
+      this.i++;
+      this.ws();
+      const value = this.value();
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
+      this.ws();
+      const c = this.text[this.i];
+      if (c === ',') this.i++;
+      else if (c === '}') return this.i++, out;
+      else this.fail(c === undefined ? 'unexpected end of JSON input' : "expected ',' or '}'");
+    }
+  }
+}
+
+/** Python's `sort_keys` order: by code point (JavaScript's default sort is by UTF-16 unit). */
+function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let k = 0; k < n; k++) {
+    const x = a.codePointAt(k)!;
+    const y = b.codePointAt(k)!;
+    if (x !== y) return x - y;
+  }
+  return a.length - b.length;
+}
+
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  // Fast path: plain UTF-16 ordering equals code point ordering without surrogates.
+  return keys.some((k) => /[\ud800-\udfff]/.test(k)) ? keys.sort(compareCodePoints) : keys.sort();
+}
+
+/**
+ * `json.dumps(value, sort_keys=True, indent=indent, ensure_ascii=False, separators=(',', ': '))`,
+ * byte for byte. Keys whose value is `undefined` are skipped.
+ */
+export function dumpPython(value: JsonValue, indent = 1): string {
+  const parts: string[] = [];
+  write(value, '');
+  return parts.join('');
+
+  function write(v: JsonValue | undefined, pad: string): void {
+    if (v === null || v === undefined) return void parts.push('null');
+    switch (typeof v) {
+      case 'string':
+        return void parts.push(JSON.stringify(v));
+      case 'boolean':
+        return void parts.push(v ? 'true' : 'false');
+      case 'number':
+        return void parts.push(Number.isInteger(v) ? String(v) : pythonFloatRepr(v));
+    }
+    if (v instanceof JsonFloat) return void parts.push(v.raw);
+    const inner = pad + ' '.repeat(indent);
+    if (Array.isArray(v)) {
+      if (v.length === 0) return void parts.push('[]');
+      parts.push('[');
+      for (let k = 0; k < v.length; k++) {
+        parts.push(k === 0 ? '\n' : ',\n', inner);
+        write(v[k], inner);
+      }
+      parts.push('\n', pad, ']');
+      return;
+    }
+    const obj = v as JsonObject;
+    const keys = sortedKeys(obj).filter((k) => obj[k] !== undefined);
+    if (keys.length === 0) return void parts.push('{}');
+    parts.push('{');
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      parts.push(k === 0 ? '\n' : ',\n', inner, JSON.stringify(key), ': ');
+      write(obj[key], inner);
+    }
+    parts.push('\n', pad, '}');
+  }
+}
+
+/** 1-based line and column of a 0-based offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let k = text.indexOf('\n'); k >= 0 && k < offset; k = text.indexOf('\n', k + 1)) {
+    line++;
+    lineStart = k + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}

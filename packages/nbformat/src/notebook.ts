@@ -1,0 +1,173 @@
+import { NotebookError } from './errors.js';
+import { dumpPython, JsonSyntaxError, lineColumn, parseJson } from './json.js';
+import { joinLines, splitLines } from './lines.js';
+import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from './types.js';
+import { upgradeV3 } from './upgrade.js';
+import { findProblem } from './validate.js';
+import { newCellId } from './helpers.js';
+
+export interface ParseOptions {
+  /** File name used in error messages. */
+  path?: string;
+  /** Skip structural validation (JSON and version are still checked). */
+  validate?: boolean;
+}
+
+const isJsonMime = (mime: string) =>
+  mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'));
+
+/** Decode file bytes as UTF-8, rejecting binary and invalid encodings with a NotebookError. */
+export function decodeNotebookBytes(bytes: Uint8Array, path?: string): string {
+  if (bytes.length === 0) throw new NotebookError('EMPTY', 'file is empty', path);
+  if (bytes.includes(0)) throw new NotebookError('BINARY', 'binary file, not a notebook', path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new NotebookError('ENCODING', 'not valid UTF-8 text', path);
+  }
+}
+
+/** Parse JSON text with Python's number semantics; syntax errors become NotebookError('JSON') with line/column. */
+export function parseNotebookJson(text: string, path?: string): JsonValue {
+  if (text.trim() === '') throw new NotebookError('EMPTY', 'file is empty', path);
+  if (text.includes('\0')) throw new NotebookError('BINARY', 'binary file, not a notebook', path);
+  try {
+    return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    const { line, column } = lineColumn(text, e.offset);
+    throw new NotebookError('JSON', `invalid JSON at line ${line}, column ${column}: ${e.message}`, path, line, column);
+  }
+}
+
+/**
+ * Parse notebook text into the nbformat 4 model (multi-line fields joined).
+ * Throws only NotebookError. nbformat 3 is upgraded as Jupyter does; 1 and 2 are rejected.
+ */
+export function parse(text: string, options: ParseOptions = {}): Notebook {
+  const { path } = options;
+  const json = parseNotebookJson(text, path);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
+  let nb = json as JsonObject;
+  if (!('nbformat' in nb)) throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: missing "nbformat"', path);
+  if (nb.nbformat === 3) nb = upgradeV3(nb);
+  else if (nb.nbformat !== 4)
+    throw new NotebookError(
+      'UNSUPPORTED_VERSION',
+      `nbformat ${JSON.stringify(nb.nbformat)} is not supported (only 3, upgraded on read, and 4)`,
+      path,
+    );
+  rejoinLines(nb);
+  if (options.validate !== false) {
+    const problem = findProblem(nb);
+    if (problem)
+      throw new NotebookError(
+        'INVALID',
+        `invalid notebook: ${problem.path ? problem.path + ': ' : ''}${problem.problem}`,
+        path,
+        undefined,
+        undefined,
+        problem.path,
+      );
+  }
+  return nb as unknown as Notebook;
+}
+
+function rejoinMimeBundle(data: unknown): void {
+  if (typeof data !== 'object' || data === null) return;
+  const bundle = data as JsonObject;
+  for (const [mime, value] of Object.entries(bundle)) {
+    if (!isJsonMime(mime) && Array.isArray(value) && value.every((x) => typeof x === 'string'))
+      bundle[mime] = value.join('');
+  }
+}
+
+function rejoinLines(nb: JsonObject): void {
+  if (!Array.isArray(nb.cells)) return;
+  for (const cell of nb.cells as JsonObject[]) {
+    if (typeof cell !== 'object' || cell === null) continue;
+    if (Array.isArray(cell.source)) cell.source = joinLines(cell.source);
+    if (cell.attachments && typeof cell.attachments === 'object')
+      for (const bundle of Object.values(cell.attachments as JsonObject)) rejoinMimeBundle(bundle);
+    if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) {
+      for (const out of cell.outputs as JsonObject[]) {
+        if (typeof out !== 'object' || out === null) continue;
+        if (out.output_type === 'execute_result' || out.output_type === 'display_data') rejoinMimeBundle(out.data);
+        else if (out.output_type && Array.isArray(out.text)) out.text = joinLines(out.text);
+      }
+    }
+  }
+}
+
+const SPLIT_NON_TEXT_MIMES = new Set(['application/javascript', 'image/svg+xml']);
+
+function splitMimeBundle(bundle: MimeBundle): MimeBundle {
+  const out: MimeBundle = {};
+  for (const [mime, value] of Object.entries(bundle)) {
+    out[mime] =
+      typeof value === 'string' && (mime.startsWith('text/') || SPLIT_NON_TEXT_MIMES.has(mime)) ? splitLines(value) : value;
+  }
+  return out;
+}
+
+function splitOutput(out: Output): JsonObject {
+  if (out.output_type === 'execute_result' || out.output_type === 'display_data')
+    return out.data ? { ...out, data: splitMimeBundle(out.data) } : { ...out };
+  if (out.output_type === 'stream' && typeof out.text === 'string') return { ...out, text: splitLines(out.text) };
+  return { ...out };
+}
+
+function withoutKeys(obj: JsonObject, keys: readonly string[]): JsonObject {
+  if (!keys.some((k) => k in obj)) return obj;
+  const copy = { ...obj };
+  for (const k of keys) delete copy[k];
+  return copy;
+}
+
+/** The notebook as Jupyter's writer would store it (lines split, transient keys removed), as a JSON value. */
+export function toStoredJson(nb: Notebook): JsonObject {
+  const cells = nb.cells.map((cell: Cell) => {
+    const out: JsonObject = { ...cell };
+    if (typeof cell.source === 'string') out.source = splitLines(cell.source);
+    if (cell.metadata && 'trusted' in cell.metadata) out.metadata = withoutKeys(cell.metadata, ['trusted']);
+    if (cell.attachments && typeof cell.attachments === 'object') {
+      const attachments: JsonObject = {};
+      for (const [name, bundle] of Object.entries(cell.attachments as Record<string, MimeBundle>))
+        attachments[name] = splitMimeBundle(bundle);
+      out.attachments = attachments;
+    }
+    if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) out.outputs = cell.outputs.map(splitOutput);
+    return out;
+  });
+  return {
+    ...nb,
+    metadata: withoutKeys(nb.metadata, ['orig_nbformat', 'orig_nbformat_minor', 'signature']),
+    cells,
+  };
+}
+
+/** Serialize exactly as Jupyter's `nbformat.write` does: 1-space indent, sorted keys, lines split, trailing newline. */
+export function serialize(nb: Notebook): string {
+  return dumpPython(toStoredJson(nb), 1) + '\n';
+}
+
+/** Add missing cell ids (nbformat ≥ 4.5) and the required empty fields; returns a new notebook. */
+export function normalize(nb: Notebook): Notebook {
+  const minor = nb.nbformat_minor;
+  const seen = new Set<string>();
+  return {
+    ...nb,
+    metadata: nb.metadata ?? {},
+    cells: nb.cells.map((cell) => {
+      const copy = { ...cell, metadata: cell.metadata ?? {}, source: joinLines(cell.source) } as Cell;
+      if (minor >= 5 && (!copy.id || seen.has(copy.id))) copy.id = newCellId(seen);
+      if (copy.id) seen.add(copy.id);
+      if (copy.cell_type === 'code') {
+        copy.outputs = copy.outputs ?? [];
+        copy.execution_count = copy.execution_count ?? null;
+      }
+      return copy;
+    }),
+  };
+}
