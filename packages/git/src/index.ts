@@ -1,1 +1,1 @@
-export {};
+export { writeFileAtomic } from './atomic.js';

@@ -1,0 +1,95 @@
+import { CliError } from './errors.js';
+
+/** A config value's expected shape. Each feature adds its section to CONFIG_SCHEMA below. */
+type Shape =
+  | 'string'
+  | 'boolean'
+  | 'number'
+  | 'string[]'
+  | 'object' // free-form mapping (e.g. environment variables)
+  | { enum: readonly string[] }
+  | { [key: string]: Shape };
+
+/** Every key the project configuration may hold. An unknown key or a wrong type is an error. */
+export const CONFIG_SCHEMA: { [key: string]: Shape } = {
+  /** Default pairing for `nbpipe pair`/`sync`, e.g. "ipynb,py:percent". */
+  pairing: 'string',
+};
+
+export interface NbpipeConfig {
+  pairing?: string;
+  [key: string]: unknown;
+}
+
+export interface LoadedConfig {
+  config: NbpipeConfig;
+  /** The file it came from, or undefined when no configuration was found. */
+  filepath?: string;
+}
+
+const MODULE = 'nbpipe';
+const SEARCH_PLACES = [
+  'package.json',
+  `.${MODULE}rc`,
+  `.${MODULE}rc.json`,
+  `.${MODULE}rc.yaml`,
+  `.${MODULE}rc.yml`,
+  `${MODULE}.config.js`,
+  `${MODULE}.config.mjs`,
+  `${MODULE}.config.cjs`,
+  `${MODULE}.config.ts`,
+  `${MODULE}.config.json`,
+  `${MODULE}.config.yaml`,
+  `${MODULE}.config.yml`,
+];
+
+/** Find and validate the project configuration, searching from `cwd` up to the git root or home. */
+export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig(MODULE, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project' });
+  let result;
+  try {
+    result = explicitPath ? await explorer.load(explicitPath) : await explorer.search(cwd);
+  } catch (e) {
+    const err = e as Error & { filepath?: string; mark?: { line: number } };
+    const where = err.filepath ?? explicitPath ?? 'configuration';
+    throw new CliError(`${where}: cannot read configuration: ${err.message.split('\n')[0]}`);
+  }
+  if (!result || result.isEmpty) return { config: {}, filepath: result?.filepath };
+  validate(result.config, CONFIG_SCHEMA, result.filepath, '');
+  return { config: result.config as NbpipeConfig, filepath: result.filepath };
+}
+
+function typeOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+function validate(value: unknown, shape: Shape, file: string, path: string): void {
+  const fail = (problem: string): never => {
+    throw new CliError(`${file}: ${path ? `"${path}"` : 'configuration'}: ${problem}`);
+  };
+  if (typeof shape === 'string') {
+    const ok =
+      shape === 'string[]'
+        ? Array.isArray(value) && value.every((x) => typeof x === 'string')
+        : shape === 'object'
+          ? typeOf(value) === 'object'
+          : typeof value === shape;
+    if (!ok) fail(`expected ${shape === 'string[]' ? 'a list of strings' : `a ${shape}`}, got ${typeOf(value)}`);
+    return;
+  }
+  if ('enum' in shape && Array.isArray(shape.enum)) {
+    const allowed = shape.enum as readonly string[];
+    if (typeof value !== 'string' || !allowed.includes(value))
+      fail(`expected one of ${allowed.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(value)}`);
+    return;
+  }
+  if (typeOf(value) !== 'object') fail(`expected a mapping, got ${typeOf(value)}`);
+  const fields = shape as { [key: string]: Shape };
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const sub = fields[key];
+    const at = path ? `${path}.${key}` : key;
+    if (!sub) throw new CliError(`${file}: unknown key "${at}"`);
+    validate(v, sub, file, at);
+  }
+}

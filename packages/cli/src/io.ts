@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@nbpipe/git';
+import { decodeNotebookBytes, parse, type Notebook, type ParseOptions } from '@nbpipe/nbformat';
+
+/** Read all of standard input. */
+export async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Read a file (or `-` for stdin) as UTF-8 text; binary and bad encodings are NotebookErrors naming the file. */
+export async function readText(path: string): Promise<string> {
+  const bytes = path === '-' ? await readStdin() : await readFile(path);
+  return decodeNotebookBytes(bytes, path === '-' ? '<stdin>' : path);
+}
+
+export async function readNotebook(path: string, options: Omit<ParseOptions, 'path'> = {}): Promise<{ text: string; notebook: Notebook }> {
+  const text = await readText(path);
+  return { text, notebook: parse(text, { ...options, path: path === '-' ? '<stdin>' : path }) };
+}
+
+/** Write text to a file atomically, or to stdout for `-`. */
+export async function writeText(path: string, text: string): Promise<void> {
+  if (path === '-') {
+    await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+    return;
+  }
+  await writeFileAtomic(path, text);
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { commands } from './commands/index.js';
+import { describeError } from './errors.js';
+import { Output } from './output.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const verbose = args.includes('--verbose') || args.includes('-v');
+  let usageError: string | undefined;
+  const parser = yargs(args)
+    .scriptName('nbpipe')
+    .usage('$0 <command> [options]\n\nJupyter notebooks as first-class citizens of git: text pairing, diff and merge, output stripping, and incremental pipelines.')
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only results and errors', global: true })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print more, and stack traces on errors', global: true })
+    .option('color', { type: 'boolean', describe: 'colour output (default: on a TTY, unless NO_COLOR is set)', global: true })
+    .option('config', { type: 'string', describe: 'configuration file (default: searched from the current folder)', global: true })
+    .command(commands)
+    .demandCommand(1, 'Name a command; see nbpipe --help.')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(VERSION)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      usageError = message;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    const { message, exitCode } = describeError(e);
+    new Output(false, verbose).error(message);
+    if (verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+    return exitCode;
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`nbpipe: ${usageError}\nRun 'nbpipe --help' for usage.\n`);
+    return 2;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

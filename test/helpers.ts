@@ -1,0 +1,58 @@
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
+export const CORPORA = resolve(ROOT, '../shared/corpora');
+/** Debian's python, which has python3-nbformat and python3-ipykernel (installed by .ci/run). */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built `nbpipe` CLI. */
+export function nbpipe(args: string[], options: SpawnSyncOptions & { input?: string | Buffer } = {}): RunResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    ...options,
+  });
+  return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Run a command; throws with its output if it fails (unless allowFailure). */
+export function run(cmd: string, args: string[], options: SpawnSyncOptions & { allowFailure?: boolean; input?: string } = {}): RunResult {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
+  const result = { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  if (result.code !== 0 && !options.allowFailure)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** A temporary directory removed by the returned cleanup function. */
+export function tempDir(prefix = 'nbpipe-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh git repository with a committer identity, in a temp dir. */
+export function tempRepo(): { dir: string; git: (...args: string[]) => RunResult; cleanup: () => void; write: (path: string, text: string) => void; read: (path: string) => string } {
+  const { dir, cleanup } = tempDir('nbpipe-repo-');
+  const git = (...args: string[]) => run('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'user.name', 'Test');
+  git('config', 'commit.gpgsign', 'false');
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+  return { dir, git, cleanup, write, read };
+}
