@@ -237,14 +237,25 @@ function sortedKeys(obj: object): string[] {
   return keys.some((k) => /[\ud800-\udfff]/.test(k)) ? keys.sort(compareCodePoints) : keys.sort();
 }
 
+/** Python `json.dumps` switches that older notebook formats (nbformat 1–3, Zeppelin) write differently. */
+export interface DumpOptions {
+  /** `sort_keys` (default true); false keeps insertion order. */
+  sortKeys?: boolean;
+  /** `ensure_ascii` (default false): escape everything outside printable ASCII as `\uXXXX`. */
+  ensureAscii?: boolean;
+}
+
 /**
  * `json.dumps(value, sort_keys=True, indent=indent, ensure_ascii=False, separators=(',', ': '))`,
  * byte for byte. Keys whose value is `undefined` are skipped.
  */
-export function dumpPython(value: JsonValue, indent = 1): string {
+export function dumpPython(value: JsonValue, indent = 1, options: DumpOptions = {}): string {
   const parts: string[] = [];
+  const orderKeys = options.sortKeys === false ? Object.keys : sortedKeys;
   write(value, '');
-  return parts.join('');
+  const text = parts.join('');
+  // Python escapes DEL and all non-ASCII; JSON.stringify has already escaped the rest (lone surrogates included).
+  return options.ensureAscii ? text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
 
   function write(v: JsonValue | undefined, pad: string): void {
     if (v === null || v === undefined) return void parts.push('null');
@@ -269,7 +280,7 @@ export function dumpPython(value: JsonValue, indent = 1): string {
       return;
     }
     const obj = v as JsonObject;
-    const keys = sortedKeys(obj).filter((k) => obj[k] !== undefined);
+    const keys = orderKeys(obj).filter((k) => obj[k] !== undefined);
     if (keys.length === 0) return void parts.push('{}');
     parts.push('{');
     for (let k = 0; k < keys.length; k++) {

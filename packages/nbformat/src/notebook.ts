@@ -83,7 +83,8 @@ function rejoinMimeBundle(data: unknown): void {
   }
 }
 
-function rejoinLines(nb: JsonObject): void {
+/** Join the multi-line fields of nbformat 4 JSON in place, as Jupyter's reader does (JSON mime types stay as they are). */
+export function rejoinLines(nb: JsonObject): void {
   if (!Array.isArray(nb.cells)) return;
   for (const cell of nb.cells as JsonObject[]) {
     if (typeof cell !== 'object' || cell === null) continue;

@@ -1,0 +1,469 @@
+import { createHash } from 'node:crypto';
+import {
+  JsonFloat,
+  NotebookError,
+  cloneJson,
+  dumpPython,
+  parseNotebookJson,
+  pythonFloatRepr,
+  rejoinLines,
+  splitLines,
+  toStoredJson,
+  type JsonObject,
+  type JsonValue,
+  type Notebook,
+} from '@nbpipe/nbformat';
+
+/** What to strip; the defaults are nbstripout's. */
+export interface StripOptions {
+  /** Keep outputs in every cell. Unset: the notebook's `metadata.keep_output` decides; false overrides it. */
+  keepOutput?: boolean;
+  /** Keep `execution_count` / `prompt_number` in cells and outputs. */
+  keepCount?: boolean;
+  /** Keep cell ids instead of renumbering them "0", "1", … */
+  keepId?: boolean;
+  /** More keys to remove: `metadata.<path>` (notebook) or `cell.<path>` (every cell). */
+  extraKeys?: readonly string[];
+  /** Keys to take off the removal list (exact strings, e.g. `cell.metadata.scrolled`). */
+  keepMetadataKeys?: readonly string[];
+  /** Drop cells whose source is only whitespace. */
+  dropEmptyCells?: boolean;
+  /** Drop cells carrying any of these tags. */
+  dropTaggedCells?: readonly string[];
+  /** Strip outputs of `init_cell: true` cells too. */
+  stripInitCells?: boolean;
+  /** Keep outputs whose size (characters of all values) is at most this. */
+  maxSize?: number;
+  /** Output types (`type` or `type:name`, e.g. `stream:stderr`) kept whatever their size. */
+  keepOutputTypes?: readonly string[];
+  /** Output types removed even from kept outputs. */
+  dropOutputTypes?: readonly string[];
+}
+
+export interface StripResult {
+  /** The stripped notebook, serialized as Jupyter writes its nbformat version (Zeppelin notes as Zeppelin). */
+  text: string;
+  /** Whether stripping changed the content; formatting alone never counts (nbstripout compares structurally). */
+  changed: boolean;
+  /** Whether the input held outputs. */
+  hadOutputs: boolean;
+}
+
+export interface Stripper {
+  /** Problems found in the options (invalid extra keys), reported once rather than per notebook. */
+  readonly warnings: readonly string[];
+  /** Strip notebook text; `path` names the file in errors and picks Zeppelin mode for `.zpln`. */
+  strip(text: string, path?: string): StripResult;
+}
+
+/** A notebook that nbstripout's rules refuse to strip (e.g. `keep_output` metadata contradicting its tags). */
+export class StripError extends Error {
+  override readonly name = 'StripError';
+  constructor(
+    readonly problem: string,
+    readonly path?: string,
+  ) {
+    super(`${path ?? '<notebook>'}: ${problem}`);
+  }
+}
+
+/** nbstripout's built-in removal list (nbformat itself also drops `signature` and cell `trusted`). */
+export const DEFAULT_STRIP_KEYS: readonly string[] = [
+  'metadata.signature',
+  'metadata.widgets',
+  'cell.metadata.collapsed',
+  'cell.metadata.ExecuteTime',
+  'cell.metadata.execution',
+  'cell.metadata.heading_collapsed',
+  'cell.metadata.hidden',
+  'cell.metadata.scrolled',
+];
+
+/** `--max-size` syntax: a number with an optional decimal suffix k, M or G (either case). */
+export function parseSize(spec: string | number): number {
+  if (typeof spec === 'number') {
+    if (Number.isInteger(spec) && spec >= 0) return spec;
+  } else {
+    const m = /^\s*(\d+)\s*([kKmMgG]?)\s*$/.exec(spec);
+    if (m) return Number(m[1]) * ({ '': 1, k: 1e3, m: 1e6, g: 1e9 } as Record<string, number>)[m[2]!.toLowerCase()]!;
+  }
+  throw new RangeError(`invalid size ${JSON.stringify(spec)}: expected a whole number with an optional k, M or G suffix`);
+}
+
+type Obj = JsonObject;
+const isObject = (v: unknown): v is Obj =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonFloat);
+
+/** Python's truth value of a JSON value. */
+function truthy(v: JsonValue | undefined): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (v instanceof JsonFloat) return v.value !== 0;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/** Python's `x in container` for the `tags` list (a string does a substring test). */
+function contains(container: JsonValue | undefined, item: string): boolean {
+  if (Array.isArray(container)) return container.includes(item);
+  if (typeof container === 'string') return container.includes(item);
+  if (isObject(container)) return item in container;
+  return false;
+}
+
+/**
+ * Remove a dotted key path: a literal key wins (so keys may contain dots), otherwise descend at the
+ * first dot. Missing keys and non-object values are silently ignored.
+ */
+export function popKeyPath(target: JsonValue | undefined, path: string): void {
+  if (!isObject(target)) return;
+  if (path in target) {
+    delete target[path];
+    return;
+  }
+  const dot = path.indexOf('.');
+  if (dot < 0) return;
+  const head = path.slice(0, dot);
+  if (head in target) popKeyPath(target[head], path.slice(dot + 1));
+}
+
+/** Whether `value`'s size (nbstripout's `get_size`: code points of strings, Python text of scalars) exceeds `limit`. */
+function sizeExceeds(value: JsonValue, limit: number): boolean {
+  let total = 0;
+  const visit = (v: JsonValue | undefined): boolean => {
+    if (typeof v === 'string') total += codePointLength(v);
+    else if (Array.isArray(v)) {
+      for (const x of v) if (visit(x)) return true;
+    } else if (isObject(v)) {
+      for (const x of Object.values(v)) if (visit(x)) return true;
+    } else total += pythonStrLength(v);
+    return total > limit;
+  };
+  return visit(value);
+}
+
+function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) n--, i++;
+    }
+  }
+  return n;
+}
+
+/** Length of Python's `str()` of a JSON scalar. */
+function pythonStrLength(v: JsonValue | undefined): number {
+  if (v === null || v === undefined) return 4; // None
+  if (typeof v === 'boolean') return v ? 4 : 5;
+  if (v instanceof JsonFloat) {
+    const x = v.value; // Python prints nan, inf, -inf
+    return Number.isNaN(x) || x === Infinity ? 3 : x === -Infinity ? 4 : v.raw.length;
+  }
+  if (typeof v === 'number') return (Number.isInteger(v) ? String(v) : pythonFloatRepr(v)).length;
+  return 0;
+}
+
+interface OutputType {
+  outputType: string;
+  name?: string;
+}
+const parseOutputType = (spec: string): OutputType => {
+  const colon = spec.indexOf(':');
+  return colon < 0 ? { outputType: spec } : { outputType: spec.slice(0, colon), name: spec.slice(colon + 1) };
+};
+const matchesAny = (output: Obj, types: readonly OutputType[]) =>
+  types.some((t) => output.output_type === t.outputType && (t.name === undefined || output.name === t.name));
+
+// Python's str.isspace() characters, for --drop-empty-cells.
+const NON_WHITESPACE = /[^\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+function hasContent(source: JsonValue | undefined): boolean {
+  if (typeof source === 'string') return NON_WHITESPACE.test(source);
+  if (Array.isArray(source)) return source.some((line) => typeof line === 'string' && NON_WHITESPACE.test(line));
+  return false;
+}
+
+/** Python's `str.splitlines()` (without line ends), used by the nbformat 2 writer. */
+const splitLinesDroppingEnds = (s: string): string[] =>
+  splitLines(s).map((line) => line.replace(/(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])$/, ''));
+
+/** nbformat 3's reader: lines written with their ends are concatenated, older ones joined with "\n". */
+const joinV3 = (lines: JsonValue[]): string =>
+  typeof lines[0] === 'string' && /[\n\r]$/.test(lines[0]) ? lines.join('') : lines.join('\n');
+
+const MULTILINE_OUTPUT_KEYS_V2_V3 = ['text', 'html', 'svg', 'latex', 'javascript', 'json'];
+
+/** Apply a line transform to the multi-line fields of nbformat 2/3 worksheets (as their reader and writer do). */
+function mapLegacyLines(nb: Obj, fromList: boolean, transform: (v: JsonValue[] | string) => JsonValue): void {
+  const applies = (v: JsonValue | undefined) => (fromList ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string');
+  for (const cell of legacyCells(nb)) {
+    if (cell.cell_type === 'code') {
+      if (applies(cell.input)) cell.input = transform(cell.input as JsonValue[] | string);
+      if (!Array.isArray(cell.outputs)) continue;
+      for (const output of cell.outputs) {
+        if (!isObject(output)) continue;
+        for (const key of MULTILINE_OUTPUT_KEYS_V2_V3)
+          if (applies(output[key])) output[key] = transform(output[key] as JsonValue[] | string);
+      }
+    } else {
+      for (const key of ['source', 'rendered'])
+        if (applies(cell[key])) cell[key] = transform(cell[key] as JsonValue[] | string);
+    }
+  }
+}
+
+function* legacyCells(nb: Obj): Generator<Obj> {
+  for (const ws of nb.worksheets as JsonValue[]) {
+    if (!isObject(ws) || !Array.isArray(ws.cells)) continue;
+    for (const cell of ws.cells) if (isObject(cell)) yield cell;
+  }
+}
+
+/** Deterministic stand-in for nbformat's random id repair, so a clean filter gives the same blob every time. */
+function repairedCellId(cell: Obj, index: number, taken: Set<string>): string {
+  for (let salt = 0; ; salt++) {
+    const id = createHash('sha1').update(`${index}:${salt}:${JSON.stringify(cell.source ?? '')}`).digest('hex').slice(0, 8);
+    if (!taken.has(id)) return id;
+  }
+}
+
+/** Structural equality as Python's `==` on the loaded JSON (a float equals its number). */
+function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  const isNumber = (v: unknown) => typeof v === 'number' || v instanceof JsonFloat;
+  if (isNumber(a) || isNumber(b)) {
+    if (!isNumber(a) || !isNumber(b)) return false;
+    const x = Number(a);
+    const y = Number(b);
+    return x === y || (Number.isNaN(x) && Number.isNaN(y));
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    for (const k of ka) if (!(k in b) || !deepEqual(a[k], b[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+/** Whether any object has an integer-like key, whose position a JavaScript object cannot keep. */
+function hasIndexLikeKey(v: JsonValue | undefined): boolean {
+  if (Array.isArray(v)) return v.some(hasIndexLikeKey);
+  if (!isObject(v)) return false;
+  return Object.entries(v).some(([k, x]) => /^(?:0|[1-9]\d{0,9})$/.test(k) || hasIndexLikeKey(x));
+}
+
+/** Python's json.dumps without sort_keys, for the formats that keep key order (nbformat 1, Zeppelin). */
+function dumpInsertionOrder(value: JsonObject, indent: number, path: string | undefined): string {
+  if (hasIndexLikeKey(value))
+    throw new StripError('has integer-like keys whose order this format keeps; cannot rewrite it byte-exactly', path);
+  return dumpPython(value, indent, { sortKeys: false, ensureAscii: true }) + '\n';
+}
+
+interface Plan {
+  keepOutput?: boolean;
+  keepCount: boolean;
+  keepId: boolean;
+  notebookKeys: string[];
+  cellKeys: string[];
+  dropEmptyCells: boolean;
+  dropTags: readonly string[];
+  stripInitCells: boolean;
+  maxSize: number;
+  keepTypes: OutputType[];
+  dropTypes: OutputType[];
+}
+
+/** Prepare a stripper: the key lists and output-type rules are resolved once for many notebooks. */
+export function createStripper(options: StripOptions = {}): Stripper {
+  const warnings: string[] = [];
+  const keep = new Set(options.keepMetadataKeys ?? []);
+  const plan: Plan = {
+    keepOutput: options.keepOutput,
+    keepCount: Boolean(options.keepCount),
+    keepId: Boolean(options.keepId),
+    notebookKeys: [],
+    cellKeys: [],
+    dropEmptyCells: Boolean(options.dropEmptyCells),
+    dropTags: options.dropTaggedCells ?? [],
+    stripInitCells: Boolean(options.stripInitCells),
+    maxSize: options.maxSize ?? 0,
+    keepTypes: (options.keepOutputTypes ?? []).map(parseOutputType),
+    dropTypes: (options.dropOutputTypes ?? []).map(parseOutputType),
+  };
+  for (const key of [...DEFAULT_STRIP_KEYS, ...(options.extraKeys ?? [])]) {
+    if (keep.has(key)) continue;
+    const dot = key.indexOf('.');
+    const scope = key.slice(0, dot);
+    if (dot < 0 || (scope !== 'cell' && scope !== 'metadata')) {
+      warnings.push(`ignoring invalid extra key \`${key}\` (expected metadata.<key> or cell.<key>)`);
+      continue;
+    }
+    if (key === 'cell.outputs') {
+      // nbstripout crashes on this; stripping outputs is what happens anyway.
+      warnings.push('ignoring extra key `cell.outputs` (outputs are stripped by default; see --keep-output)');
+      continue;
+    }
+    (scope === 'cell' ? plan.cellKeys : plan.notebookKeys).push(key.slice(dot + 1));
+  }
+  return {
+    warnings,
+    strip: (text, path) => (path?.endsWith('.zpln') ? stripZeppelin(text, path) : stripJupyter(text, plan, path)),
+  };
+}
+
+/** Strip one notebook's text with the given options (see `createStripper` for many notebooks). */
+export function stripNotebookText(text: string, options: StripOptions = {}, path?: string): StripResult {
+  return createStripper(options).strip(text, path);
+}
+
+function stripZeppelin(text: string, path: string): StripResult {
+  const note = parseNotebookJson(text, path);
+  if (!isObject(note) || !Array.isArray(note.paragraphs))
+    throw new NotebookError('NOT_A_NOTEBOOK', 'not a Zeppelin note: no "paragraphs" list', path);
+  let changed = false;
+  let hadOutputs = false;
+  for (const paragraph of note.paragraphs) {
+    if (!isObject(paragraph) || !('results' in paragraph)) continue;
+    if (truthy(paragraph.results)) hadOutputs = true;
+    if (!deepEqual(paragraph.results, {})) changed = true;
+    paragraph.results = {};
+  }
+  return { text: dumpInsertionOrder(note, 2, path), changed, hadOutputs };
+}
+
+function invalid(problem: string, path: string | undefined): never {
+  throw new NotebookError('INVALID', `invalid notebook: ${problem}`, path);
+}
+
+/** Load like nbformat's `reads(..., NO_CONVERT)`: join lines, drop transient keys, repair ids (4.5+). */
+function readNotebookJson(text: string, path: string | undefined): { nb: Obj; major: number } {
+  const nb = parseNotebookJson(text, path);
+  if (!isObject(nb)) throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
+  // A notebook without a version key is read (and written) as nbformat 1, as nbformat does.
+  const major = 'nbformat' in nb ? nb.nbformat : 1;
+  if (major !== 1 && major !== 2 && major !== 3 && major !== 4)
+    throw new NotebookError('UNSUPPORTED_VERSION', `nbformat ${JSON.stringify(major)} is not supported (1 to 4)`, path);
+  const minor = typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0;
+  if ('nbformat' in nb && major < 4) {
+    if (!Array.isArray(nb.worksheets)) invalid('no "worksheets" list', path);
+    if (major === 2) mapLegacyLines(nb, true, (lines) => (lines as string[]).join('\n'));
+    if (major === 3) mapLegacyLines(nb, true, (lines) => joinV3(lines as JsonValue[]));
+    return { nb, major };
+  }
+  if (!Array.isArray(nb.cells)) invalid('no "cells" list', path);
+  if (major !== 4) return { nb, major };
+  if (!isObject(nb.metadata)) invalid('no "metadata" object', path);
+  nb.cells.forEach((cell, i) => {
+    if (!isObject(cell) || !isObject(cell.metadata)) invalid(`cells[${i}] has no "metadata" object`, path);
+  });
+  rejoinLines(nb);
+  for (const key of ['orig_nbformat', 'orig_nbformat_minor', 'signature']) delete nb.metadata[key];
+  const cells = nb.cells as Obj[];
+  for (const cell of cells) delete (cell.metadata as Obj).trusted;
+  if (minor >= 5) {
+    const taken = new Set(cells.map((c) => c.id).filter((id): id is string => typeof id === 'string'));
+    const seen = new Set<string>();
+    cells.forEach((cell, i) => {
+      if (!('id' in cell) || seen.has(cell.id as string)) cell.id = repairedCellId(cell, i, taken);
+      taken.add(cell.id as string);
+      seen.add(cell.id as string);
+    });
+  }
+  return { nb, major };
+}
+
+/** Cells, per worksheet for nbformat 1–3 (which keep a `nbformat` key) and flat otherwise. */
+function cellLists(nb: Obj): { owner: Obj; key: 'cells' }[] {
+  if (typeof nb.nbformat === 'number' && nb.nbformat < 4)
+    return (nb.worksheets as JsonValue[]).filter((ws): ws is Obj => isObject(ws) && Array.isArray(ws.cells)).map((owner) => ({ owner, key: 'cells' }));
+  return [{ owner: nb, key: 'cells' }];
+}
+
+function anyOutputs(nb: Obj): boolean {
+  return cellLists(nb).some(({ owner }) =>
+    (owner.cells as JsonValue[]).some((c) => isObject(c) && Array.isArray(c.outputs) && c.outputs.length > 0),
+  );
+}
+
+function keepsOutput(cell: Obj, notebookDefault: boolean, plan: Plan, path: string | undefined): boolean {
+  const metadata = cell.metadata;
+  if (!isObject(metadata)) return notebookDefault;
+  if ('init_cell' in metadata) return truthy(metadata.init_cell) && !plan.stripInitCells;
+  const hasMetadata = 'keep_output' in metadata;
+  const hasTag = contains(metadata.tags, 'keep_output');
+  if (hasMetadata && hasTag && !truthy(metadata.keep_output))
+    throw new StripError('cell metadata contradicts tags: `keep_output` is false, but `keep_output` in tags', path);
+  return hasMetadata || hasTag ? truthy(metadata.keep_output) || hasTag : notebookDefault;
+}
+
+function stripCells(nb: Obj, plan: Plan, path: string | undefined): void {
+  const metadata = isObject(nb.metadata) ? nb.metadata : undefined;
+  const notebookDefault = plan.keepOutput ?? (metadata !== undefined && 'keep_output' in metadata ? truthy(metadata.keep_output) : false);
+  for (const key of plan.notebookKeys) popKeyPath(metadata, key);
+  const legacy = typeof nb.nbformat === 'number' && nb.nbformat < 4;
+  let index = 0;
+  for (const { owner, key } of cellLists(nb)) {
+    let cells = (owner[key] as JsonValue[]).filter(isObject);
+    if (plan.dropEmptyCells)
+      // nbformat 1–3 code cells hold their source in `input` (nbstripout looks only at `source` and drops them all).
+      cells = cells.filter((c) => hasContent(legacy && c.cell_type === 'code' ? c.input : c.source));
+    if (plan.dropTags.length > 0) {
+      // Any listed tag drops the cell (nbstripout 0.9.1 honours only the last one: a bug not copied).
+      cells = cells.filter((c) => !plan.dropTags.some((tag) => contains(isObject(c.metadata) ? c.metadata.tags : undefined, tag)));
+    }
+    owner[key] = cells;
+    for (const cell of cells) {
+      const keep = keepsOutput(cell, notebookDefault, plan, path);
+      if (Array.isArray(cell.outputs)) {
+        let outputs = cell.outputs;
+        if (!keep || plan.keepTypes.length > 0)
+          outputs = outputs.filter((o) => !sizeExceeds(o, plan.maxSize) || (isObject(o) && matchesAny(o, plan.keepTypes)));
+        if (!plan.keepCount) for (const o of outputs) if (isObject(o) && 'execution_count' in o) o.execution_count = null;
+        if (plan.dropTypes.length > 0) outputs = outputs.filter((o) => !(isObject(o) && matchesAny(o, plan.dropTypes)));
+        cell.outputs = outputs;
+      }
+      if (!plan.keepCount) {
+        if ('prompt_number' in cell) cell.prompt_number = null;
+        if ('execution_count' in cell) cell.execution_count = null;
+      }
+      if ('id' in cell && !plan.keepId) cell.id = String(index);
+      for (const k of plan.cellKeys) popKeyPath(cell, k);
+      index++;
+    }
+  }
+}
+
+function writeNotebookJson(nb: Obj, major: number, path: string | undefined): string {
+  if (!('nbformat' in nb) || major === 1) return dumpInsertionOrder(nb, 4, path);
+  if (major === 4) return dumpPython(toStoredJson(nb as unknown as Notebook)) + '\n';
+  if (major === 3) {
+    delete nb.orig_nbformat;
+    delete nb.orig_nbformat_minor;
+    for (const cell of legacyCells(nb)) {
+      if (isObject(cell.metadata)) delete cell.metadata.trusted;
+      delete cell.trusted;
+    }
+    mapLegacyLines(nb, false, (s) => splitLines(s as string));
+  } else {
+    mapLegacyLines(nb, false, (s) => splitLinesDroppingEnds(s as string));
+  }
+  return dumpPython(nb, 1, { ensureAscii: true }) + '\n';
+}
+
+function stripJupyter(text: string, plan: Plan, path: string | undefined): StripResult {
+  const { nb: original, major } = readNotebookJson(text, path);
+  const hadOutputs = anyOutputs(original);
+  const stripped = cloneJson(original);
+  stripCells(stripped, plan, path);
+  const changed = !deepEqual(original, stripped);
+  return { text: writeNotebookJson(stripped, major, path), changed, hadOutputs };
+}
