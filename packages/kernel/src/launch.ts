@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JupyterKernelSpec } from './kernelspec.js';
+
+/** The connection file's contents (jupyter_client's format). */
+export interface ConnectionInfo {
+  transport: 'tcp';
+  ip: string;
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  signature_scheme: 'hmac-sha256';
+  key: string;
+  kernel_name: string;
+}
+
+export interface LaunchOptions {
+  /** Working directory of the kernel (default: this process's cwd). */
+  cwd?: string;
+  /** Extra environment variables, applied after the kernelspec's `env`; `undefined` removes one. */
+  env?: Record<string, string | undefined>;
+}
+
+export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
+
+const STDERR_TAIL_BYTES = 8192;
+/** Kernels still running, killed if this process exits without shutting them down. */
+const running = new Set<KernelProcess>();
+let exitHookInstalled = false;
+
+/** A kernel process started from a kernelspec, in its own process group, with its connection file. */
+export class KernelProcess {
+  readonly pid: number;
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<ExitStatus>;
+  exitStatus: ExitStatus | undefined;
+  /** Set when the process could not be spawned at all (e.g. argv[0] not found). */
+  spawnError: Error | undefined;
+  private output = '';
+
+  private constructor(
+    child: ChildProcess,
+    readonly connection: ConnectionInfo,
+    private readonly runtimeDir: string,
+  ) {
+    this.pid = child.pid ?? -1;
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
+    this.exited = new Promise((resolve) => {
+      child.on('error', (e) => {
+        this.spawnError = e;
+        this.exitStatus ??= { code: null, signal: null };
+        resolve(this.exitStatus);
+      });
+      child.on('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        // let the last stderr lines arrive (they explain most start-up failures)
+        const settle = () => resolve(this.exitStatus!);
+        const timer = setTimeout(settle, 200);
+        child.on('close', () => {
+          clearTimeout(timer);
+          settle();
+        });
+      });
+    });
+    void this.exited.then(() => running.delete(this));
+  }
+
+  /**
+   * Spawn `spec.argv` with a fresh connection file (127.0.0.1, free ports, random HMAC-SHA256 key)
+   * in a private temporary directory. The kernel gets its own process group so a terminal's Ctrl-C
+   * does not reach it behind our back, and `JPY_PARENT_PID` so ipykernel exits if we die.
+   */
+  static async launch(spec: JupyterKernelSpec, options: LaunchOptions = {}): Promise<KernelProcess> {
+    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+    const connection: ConnectionInfo = {
+      transport: 'tcp',
+      ip: '127.0.0.1',
+      shell_port: shell!,
+      iopub_port: iopub!,
+      stdin_port: stdin!,
+      control_port: control!,
+      hb_port: hb!,
+      signature_scheme: 'hmac-sha256',
+      key: randomUUID(),
+      kernel_name: spec.name,
+    };
+    // A new private directory: nobody else can see the file before it is complete, so writing it in place is safe.
+    const runtimeDir = mkdtempSync(join(tmpdir(), 'nbpipe-kernel-'));
+    const connectionFile = join(runtimeDir, `kernel-${randomUUID()}.json`);
+    writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600, flag: 'wx' });
+
+    const substitutions: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resourceDir };
+    const argv = spec.argv.map((arg) => arg.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => substitutions[name] ?? whole));
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const [name, value] of Object.entries(spec.env)) env[name] = expandEnv(value, env);
+    Object.assign(env, options.env, { JPY_PARENT_PID: String(process.pid) });
+    for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: options.cwd,
+      env,
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const kernel = new KernelProcess(child, connection, runtimeDir);
+    running.add(kernel);
+    installExitHook();
+    return kernel;
+  }
+
+  get alive(): boolean {
+    return this.exitStatus === undefined;
+  }
+
+  /** What the process wrote on stdout/stderr lately (the end of it). */
+  get outputTail(): string {
+    return this.output;
+  }
+
+  /** Send a signal to the kernel's process group (falls back to the process itself). */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.alive || this.pid < 0) return;
+    try {
+      process.kill(process.platform === 'win32' ? this.pid : -this.pid, signal);
+    } catch {
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Remove the connection file and its directory. */
+  removeConnectionFile(): void {
+    rmSync(this.runtimeDir, { recursive: true, force: true });
+  }
+
+  private keepOutput(chunk: Buffer): void {
+    this.output = (this.output + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+  }
+}
+
+/** Describe how a process ended: "exited with code 1", "was killed by SIGKILL". */
+export function describeExit(status: ExitStatus | undefined): string {
+  if (!status) return 'is running';
+  if (status.signal) return `was killed by ${status.signal}`;
+  if (status.code === null) return 'could not be started';
+  return `exited with code ${status.code}`;
+}
+
+/** `${VAR}` references in kernelspec env values expand from the environment, as jupyter_client does. */
+function expandEnv(value: string, env: Record<string, string | undefined>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => env[name] ?? whole);
+}
+
+/** `count` distinct free TCP ports on 127.0.0.1 (all held open together so they differ). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => {
+      const address = s.address();
+      if (address === null || typeof address === 'string') throw new Error('no TCP address');
+      return address.port;
+    });
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const kernel of running) {
+      kernel.signal('SIGKILL');
+      kernel.removeConnectionFile();
+    }
+  });
+}
