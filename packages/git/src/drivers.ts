@@ -48,7 +48,7 @@ export function textconvCommand({ node, script }: DriverLauncher): string {
 export function mergeDriverCommand({ node, script }: DriverLauncher): string {
   const s = shellQuote(script);
   return (
-    `nbpipe_merge() { if [ -f ${s} ]; then ${shellQuote(node)} ${s} merge-driver "$@"; status=$?; ` +
+    `nbpipe_merge() { if [ -f ${s} ]; then ${shellQuote(node)} ${s} merge-driver -- "$@"; status=$?; ` +
     `[ $status -le 1 ] && return $status; fi; ` +
     `git merge-file --marker-size="$4" -L local -L base -L remote "$2" "$1" "$3"; }; nbpipe_merge %O %A %B %L %P`
   );

@@ -2,8 +2,10 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { fmtCommand } from './fmt.js';
 import { validateCommand } from './validate.js';
+import { installCommand } from './install.js';
+import { uninstallCommand } from './uninstall.js';
 
 // One line per command. Command modules import heavy packages inside their handlers so that
 // `nbpipe <cmd>` loads only what that command needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, installCommand, uninstallCommand];

@@ -1,0 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import type { InstallStep, InstallTarget } from '@nbpipe/git';
+import { createContext, type Context, type GlobalArgs } from '../context.js';
+
+export interface InstallArgs extends GlobalArgs {
+  global?: boolean;
+}
+
+/** Options shared by `install` and `uninstall` (and extended by the steps that add their own switches). */
+export function installOptions<T extends GlobalArgs>(y: Argv<T>): Argv<T & InstallArgs> {
+  return y.option('global', {
+    type: 'boolean',
+    describe: "the user's global git config and attributes file (core.attributesFile) instead of this repository's",
+  });
+}
+
+/** The script git runs for the drivers: it skips yargs, since git starts one process per file. */
+const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../git-drivers.js', import.meta.url));
+
+/** The git setup to apply, in order; uninstall runs the same list backwards. */
+export async function selectSteps(_argv: InstallArgs): Promise<InstallStep[]> {
+  const { diffMergeSteps } = await import('@nbpipe/git');
+  return [...diffMergeSteps()];
+}
+
+/** Resolve the scope, repository and attributes file; a local install outside a repository is a usage error. */
+export async function resolveTarget(ctx: Context, argv: InstallArgs): Promise<InstallTarget> {
+  const { findRepository, requireRepository, attributesFileFor } = await import('@nbpipe/git');
+  const scope = argv.global ? 'global' : 'local';
+  const repo = scope === 'local' ? await requireRepository(ctx.cwd) : await findRepository(ctx.cwd);
+  return {
+    scope,
+    repo,
+    attributesFile: await attributesFileFor({ scope, repo }),
+    launcher: { node: process.execPath, script: GIT_DRIVERS_SCRIPT },
+  };
+}
+
+export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
+  command: 'install',
+  describe: 'Make git diff, log -p, show, merge, rebase and cherry-pick notebook-aware (idempotent; undo with uninstall)',
+  builder: (y) =>
+    installOptions(y)
+      .example('$0 install', "this repository: .git/config and .gitattributes (commit .gitattributes to share it)")
+      .example('$0 install --global', 'every repository of this user: ~/.gitconfig and the global attributes file'),
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const { installSteps } = await import('@nbpipe/git');
+    const target = await resolveTarget(ctx, argv);
+    const changes = await installSteps(await selectSteps(argv), target);
+    for (const change of changes) ctx.out.print(change);
+    const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
+    ctx.out.info(changes.length === 0 ? `nbpipe is already installed ${where}` : `nbpipe installed ${where}`);
+    if (target.scope === 'local' && changes.some((c) => c.startsWith(target.attributesFile)))
+      ctx.out.info('Commit .gitattributes to share it; each clone runs `nbpipe install` once for its own git config.');
+  },
+};
