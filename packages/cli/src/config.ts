@@ -14,6 +14,20 @@ type Shape =
 export const CONFIG_SCHEMA: { [key: string]: Shape } = {
   /** Default pairing for `nbpipe pair`/`sync`, e.g. "ipynb,py:percent". */
   pairing: 'string',
+  /** Output stripping (`nbpipe strip`, the git filter, the pre-commit hook); same names as the strip flags. */
+  strip: {
+    keepOutput: 'boolean',
+    keepCount: 'boolean',
+    keepId: 'boolean',
+    extraKeys: 'string[]',
+    keepMetadataKeys: 'string[]',
+    dropEmptyCells: 'boolean',
+    dropTaggedCells: 'string[]',
+    stripInitCells: 'boolean',
+    maxSize: 'number',
+    keepOutputTypes: 'string[]',
+    dropOutputTypes: 'string[]',
+  },
 };
 
 export interface NbpipeConfig {

@@ -5,3 +5,4 @@ export { getGitConfig, getEffectiveGitConfig, setGitConfig, unsetGitConfig, attr
 export { ATTRIBUTES_BLOCK_BEGIN, ATTRIBUTES_BLOCK_END, managedAttributeLines, addAttributeLines, removeAttributeLines, editAttributesFile, readAttributesFile } from './attributes.js';
 export { DRIVER_NAME, shellQuote, diffCommand, textconvCommand, mergeDriverCommand, isNullFile, parseExternalDiffArgs, type DriverLauncher, type ExternalDiffArgs } from './drivers.js';
 export { gitConfigStep, attributesStep, diffMergeSteps, installSteps, uninstallSteps, CELL_HEADER_PATTERN, type InstallTarget, type InstallStep, type StepCheck } from './install.js';
+export { serveFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions } from './filter-protocol.js';

@@ -2,10 +2,12 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { fmtCommand } from './fmt.js';
 import { validateCommand } from './validate.js';
+import { stripCommand } from './strip.js';
+import { filterProcessCommand } from './filter-process.js';
 import { installCommand } from './install.js';
 import { uninstallCommand } from './uninstall.js';
 
 // One line per command. Command modules import heavy packages inside their handlers so that
 // `nbpipe <cmd>` loads only what that command needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, installCommand, uninstallCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, installCommand, uninstallCommand];
