@@ -1,0 +1,329 @@
+// End-to-end: the kernel client against a real kernel (Debian's python3-ipykernel).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeCell, emptyNotebook, markdownCell, parse, serialize, type CodeCell, type Notebook } from '@nbpipe/nbformat';
+import {
+  executeNotebook,
+  findKernelSpec,
+  KernelClient,
+  KernelError,
+  markExecutionError,
+  type JupyterKernelSpec,
+} from '@nbpipe/kernel';
+import { SYSTEM_PYTHON, tempDir } from './helpers.js';
+
+const temp = tempDir('nbpipe-kernel-e2e-');
+const dataDirs = [join(temp.dir, 'jupyter')];
+
+/** A kernelspec in our temporary Jupyter data dir, so tests depend on nothing installed globally but ipykernel. */
+function installSpec(name: string, spec: object): JupyterKernelSpec {
+  const dir = join(dataDirs[0]!, 'kernels', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'kernel.json'), JSON.stringify(spec));
+  return findKernelSpec(name, { dataDirs });
+}
+const ipykernel = (extra: object = {}) => ({
+  argv: [SYSTEM_PYTHON, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+  display_name: 'Python (test)',
+  language: 'python',
+  env: { PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+  ...extra,
+});
+const python = installSpec('py-test', ipykernel());
+
+function notebook(cells: Notebook['cells'], metadata: Notebook['metadata'] = { kernelspec: { name: 'py-test', display_name: 'Python (test)', language: 'python' } }): Notebook {
+  return { ...emptyNotebook(metadata), cells: cells.map((c, i) => ({ ...c, id: `cell${i}` })) };
+}
+const code = (source: string, tags?: string[]) => codeCell(source, tags ? { metadata: { tags } } : {});
+const texts = (cell: CodeCell) => cell.outputs.map((o) => (o.output_type === 'stream' ? o.text : o.output_type === 'error' ? o.ename : (o.data['text/plain'] ?? o.data['text/markdown'])));
+/** A traceback without its ANSI colours. */
+const plain = (traceback: string[]) => traceback.join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+const timer = () => {
+  const start = Date.now();
+  return () => Date.now() - start;
+};
+
+afterAll(() => temp.cleanup());
+
+describe('executeNotebook on python3-ipykernel', () => {
+  const cells = [
+    markdownCell('# Title'),
+    code("import sys, time\nprint('a')\nsys.stdout.flush()\ntime.sleep(0.3)\nprint('b')\nprint('err', file=sys.stderr)\nprint('c')"),
+    code("from IPython.display import display, HTML, Markdown, JSON, clear_output, Image\ndisplay(HTML('<b>hi</b>'))\n{'x': 1.0}"),
+    code("h = display(Markdown('first'), display_id=True)\nprint('between')"),
+    code("h.update(Markdown('second'))\nNone"),
+    code('for i in range(3):\n    clear_output(wait=True)\n    print(i)'),
+    code('   \n'),
+    code(
+      "import base64\nImage(data=base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=='))",
+    ),
+    code("JSON({'a': [1, 2.0, None]})"),
+    code("print('progress 10%\\rprogress 100%')\n1/0"),
+    code("print('never')"),
+  ];
+
+  it('records outputs as Jupyter does and stops at the first error', async () => {
+    const run = await executeNotebook(notebook(cells), { dataDirs });
+    const nb = run.notebook;
+    const at = (i: number) => nb.cells[i] as CodeCell;
+    // streams: consecutive chunks merged even when flushed apart; stderr separate
+    expect(at(1).outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'a\nb\nc\n' },
+      { output_type: 'stream', name: 'stderr', text: 'err\n' },
+    ]);
+    expect(at(2).outputs).toEqual([
+      { output_type: 'display_data', data: { 'text/html': '<b>hi</b>', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {} },
+      { output_type: 'execute_result', execution_count: 2, data: { 'text/plain': "{'x': 1.0}" }, metadata: {} },
+    ]);
+    // update_display_data rewrote the earlier cell's output; it adds nothing where it ran
+    expect(texts(at(3))).toEqual(['<IPython.core.display.Markdown object>', 'between\n']);
+    expect((at(3).outputs[0] as { data: object }).data).toMatchObject({ 'text/markdown': 'second' });
+    expect(at(4).outputs).toEqual([]);
+    expect(at(5).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '2\n' }]);
+    // the blank cell is skipped and does not count
+    expect([at(6).execution_count, at(6).outputs]).toEqual([null, []]);
+    expect(at(7).execution_count).toBe(6);
+    expect(at(7).outputs[0]).toMatchObject({ output_type: 'execute_result', execution_count: 6, data: { 'image/png': expect.stringMatching(/^iVBOR/) } });
+    const json = serialize(nb);
+    expect(json).toContain('"application/json": {\n       "a": [\n        1,\n        2.0,\n        null');
+    // the error: traceback recorded in the cell, the run stops, the next cell is untouched
+    expect(texts(at(9))).toEqual(['progress 100%\n', 'ZeroDivisionError']);
+    expect(run.error).toMatchObject({ kind: 'error', cellIndex: 9, executionCount: 8, ename: 'ZeroDivisionError', evalue: 'division by zero' });
+    expect(run.error!.message).toBe('cell 10 (In [8]) raised ZeroDivisionError: division by zero');
+    expect(plain(run.error!.traceback)).toContain('----> 2 1/0');
+    expect([at(10).execution_count, at(10).outputs]).toEqual([null, []]);
+    // notebook metadata from the kernel, nbclient's timing metadata on executed cells
+    expect(nb.metadata.language_info).toMatchObject({ name: 'python', file_extension: '.py' });
+    expect(Object.keys(at(1).metadata.execution as object).sort()).toEqual(['iopub.execute_input', 'iopub.status.busy', 'iopub.status.idle', 'shell.execute_reply']);
+    expect(at(10).metadata).toEqual({});
+    // the executed notebook is valid and serializes as Jupyter would re-read it
+    expect(parse(json)).toEqual(parse(serialize(parse(json))));
+  });
+
+  const hasNbclient = spawnSync(SYSTEM_PYTHON, ['-c', 'import nbclient'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasNbclient)('matches what nbclient records (streams coalesced as Jupyter front ends do; timestamps aside)', async () => {
+    const input = join(temp.dir, 'oracle-in.ipynb');
+    const output = join(temp.dir, 'oracle-out.ipynb');
+    const nb = notebook(cells);
+    writeFileSync(input, serialize(nb));
+    const oracle = spawnSync(
+      SYSTEM_PYTHON,
+      [
+        '-c',
+        `import sys, re, nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+nb = nbformat.read(sys.argv[1], as_version=4)
+try:
+    NotebookClient(nb, kernel_name='py-test').execute()
+except CellExecutionError:
+    pass
+# Jupyter front ends (and nbclient >= 0.10 with coalesce_streams) merge consecutive stream chunks
+for cell in nb.cells:
+    merged = []
+    for out in cell.get('outputs', []):
+        if out.output_type == 'stream' and merged and merged[-1].output_type == 'stream' and merged[-1].name == out.name:
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.output_type == 'stream':
+            out.text = re.sub(r'.*\\r(?=[^\\n])', '', out.text)
+    if cell.cell_type == 'code':
+        cell.outputs = merged
+nbformat.write(nb, sys.argv[2])`,
+        input,
+        output,
+      ],
+      { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: dataDirs[0] } },
+    );
+    expect(oracle.status, oracle.stderr).toBe(0);
+    const withoutTimes = (text: string) => text.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"');
+    const ours = await executeNotebook(nb, { dataDirs });
+    expect(withoutTimes(serialize(ours.notebook))).toBe(withoutTimes(readFileSync(output, 'utf8')));
+  });
+
+  it('injects parameters after the parameters cell, in the kernel language, and records the kernel', async () => {
+    const nb = notebook(
+      [code("product = None\nscale = 1", ['parameters']), code("print(product, scale * 2)\nimport os\nprint(os.getcwd())")],
+      { kernelspec: { name: 'something-else', display_name: 'X', language: 'python' } },
+    );
+    const cwd = join(temp.dir, 'work dir');
+    mkdirSync(cwd);
+    const run = await executeNotebook(nb, { dataDirs, cwd, parameters: { product: "it's/out.ipynb", scale: 21 }, recordTiming: false });
+    expect(run.error).toBeUndefined();
+    expect(run.injection).toEqual({ index: 1, placement: 'after-parameters' });
+    expect(run.notebook.cells[1]).toMatchObject({ source: "# Parameters\nproduct = \"it's/out.ipynb\"\nscale = 21\n", metadata: { tags: ['injected-parameters'] }, execution_count: 2 });
+    expect(texts(run.notebook.cells[2] as CodeCell)).toEqual([`it's/out.ipynb 42\n${cwd}\n`]);
+    expect(run.notebook.metadata.kernelspec).toEqual({ name: 'py-test', display_name: 'Python (test)', language: 'python' });
+    expect(run.kernelSpec.name).toBe('py-test');
+    expect((run.notebook.cells[0] as CodeCell).metadata).toEqual({ tags: ['parameters'] });
+    // the input is untouched
+    expect(nb.cells).toHaveLength(2);
+  });
+
+  it('lets a cell tagged raises-exception fail and goes on; marks a real failure for readers', async () => {
+    const run = await executeNotebook(notebook([code('raise ValueError("expected")', ['raises-exception']), code('x = 1'), code('x +')]), {
+      dataDirs,
+    });
+    expect(texts(run.notebook.cells[0] as CodeCell)).toEqual(['ValueError']);
+    expect(run.error).toMatchObject({ kind: 'error', cellIndex: 2, ename: 'SyntaxError' });
+    const marked = markExecutionError(run.notebook, run.error!);
+    expect(marked.cells.map((c) => c.cell_type)).toEqual(['markdown', 'code', 'code', 'markdown', 'code']);
+    expect(marked.cells[0]!.source).toContain('Execution failed at <a href="#nbpipe-error-cell">cell 3 (In [3])</a>: SyntaxError');
+    // re-running a marked notebook drops the old marks
+    const again = await executeNotebook(marked, { dataDirs, allowErrors: true });
+    expect(again.notebook.cells).toHaveLength(3);
+    expect(again.error).toBeUndefined();
+  });
+
+  it('interrupts a cell that runs past its timeout and reports where it was', async () => {
+    const elapsed = timer();
+    const events: string[] = [];
+    const run = await executeNotebook(notebook([code('x = 1'), code('import time\nwhile True:\n    time.sleep(0.05)'), code('print(x)')]), {
+      dataDirs,
+      cellTimeoutMs: 1000,
+      onCell: (e) => events.push(`${e.phase}:${e.cellIndex}${e.failed ? ':failed' : ''}`),
+    });
+    expect(elapsed()).toBeLessThan(15_000);
+    expect(run.error).toMatchObject({ kind: 'timeout', cellIndex: 1, ename: 'CellTimeoutError' });
+    expect(run.error!.message).toBe('cell 2 (In [2]): execution timed out after 1 s; the kernel was interrupted');
+    expect(plain(run.error!.traceback)).toContain('KeyboardInterrupt');
+    expect(texts(run.notebook.cells[1] as CodeCell)).toEqual(['KeyboardInterrupt']);
+    expect(events).toEqual(['start:0', 'end:0', 'start:1', 'end:1:failed']);
+  });
+
+  it('reports a kernel killed mid-cell as a dead kernel, without hanging', async () => {
+    const kernel = await KernelClient.start(python);
+    try {
+      const elapsed = timer();
+      const run = await executeNotebook(notebook([code("print('started', flush=True)\nimport time\ntime.sleep(60)")]), {
+        kernel,
+        onOutput: () => process.kill(kernel.pid, 'SIGKILL'),
+      });
+      expect(elapsed()).toBeLessThan(10_000);
+      expect(run.error).toMatchObject({ kind: 'died', cellIndex: 0, ename: 'DeadKernelError' });
+      expect(run.error!.message).toMatch(/^cell 1 \(In \[1\]\): kernel "py-test" \(pid \d+\) was killed by SIGKILL$/);
+      expect(texts(run.notebook.cells[0] as CodeCell)).toEqual(['started\n']);
+      await expect(kernel.execute('1')).rejects.toMatchObject({ code: 'DIED' });
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('reports a kernel process that exits by itself', async () => {
+    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs });
+    expect(run.error).toMatchObject({ kind: 'died', cellIndex: 0 });
+    expect(run.error!.message).toMatch(/exited with code 3$/);
+  });
+
+  it('stops when the caller aborts', async () => {
+    const controller = new AbortController();
+    const run = await executeNotebook(notebook([code('import time\ntime.sleep(30)')]), {
+      dataDirs,
+      onCell: (e) => e.phase === 'start' && setTimeout(() => controller.abort(), 200),
+      signal: controller.signal,
+    });
+    expect(run.error).toMatchObject({ kind: 'aborted', message: 'cell 1 (In [1]): execution aborted' });
+  });
+});
+
+describe('KernelClient', () => {
+  let kernel: KernelClient;
+  beforeAll(async () => {
+    kernel = await KernelClient.start(python);
+  });
+  afterAll(() => kernel?.shutdown());
+
+  it('answers kernel_info and runs code, counting executions', async () => {
+    expect(kernel.kernelInfo).toMatchObject({ implementation: 'ipython', language_info: { name: 'python' } });
+    const first = await kernel.execute('21 * 2');
+    expect(first).toMatchObject({ status: 'ok', outputs: [{ output_type: 'execute_result', data: { 'text/plain': '42' } }] });
+    const second = await kernel.execute('y = 1');
+    expect(second.executionCount).toBe(first.executionCount! + 1);
+    expect(second.outputs).toEqual([]);
+  });
+
+  it('returns errors with the traceback', async () => {
+    const r = await kernel.execute('def f():\n    raise KeyError("k")\nf()');
+    expect(r.status).toBe('error');
+    expect(r.error).toMatchObject({ ename: 'KeyError', evalue: "'k'" });
+    expect(plain(r.error!.traceback)).toContain('----> 3 f()');
+    expect(r.outputs).toEqual([{ output_type: 'error', ...r.error }]);
+  });
+
+  it('interrupts running code with SIGINT and stays usable', async () => {
+    const running = kernel.execute('import time\ntime.sleep(30)');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await kernel.interrupt();
+    const r = await running;
+    expect(r).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
+    expect((await kernel.execute('1 + 1')).outputs).toMatchObject([{ data: { 'text/plain': '2' } }]);
+  });
+
+  it('answers other requests on shell', async () => {
+    const reply = await kernel.request('shell', 'is_complete_request', { code: 'for x in y:' });
+    expect(reply.content).toMatchObject({ status: 'incomplete' });
+  });
+});
+
+describe('kernel lifecycle', () => {
+  it('interrupts through the control channel for interrupt_mode "message"', async () => {
+    const spec = installSpec('py-message', ipykernel({ interrupt_mode: 'message' }));
+    const kernel = await KernelClient.start(spec);
+    try {
+      const running = kernel.execute('import time\ntime.sleep(30)');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await kernel.interrupt();
+      expect(await running).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('declares a kernel that stops answering heartbeats dead', async () => {
+    const kernel = await KernelClient.start(python, { heartbeatIntervalMs: 200, heartbeatMisses: 3 });
+    try {
+      const running = kernel.execute('import time\ntime.sleep(30)');
+      process.kill(kernel.pid, 'SIGSTOP');
+      const elapsed = timer();
+      await expect(running).rejects.toThrow(/stopped answering heartbeats/);
+      expect(elapsed()).toBeLessThan(10_000);
+    } finally {
+      await kernel.shutdown();
+    }
+    expect(() => process.kill(kernel.pid, 0)).toThrow();
+  });
+
+  it('shuts down cleanly: the process and its connection file are gone', async () => {
+    const kernel = await KernelClient.start(python);
+    const file = (await kernel.execute('from ipykernel.connect import get_connection_file\nget_connection_file()')).outputs[0];
+    const connectionFile = JSON.parse((file as { data: { 'text/plain': string } }).data['text/plain'].replace(/^'|'$/g, '"'));
+    expect(JSON.parse(readFileSync(connectionFile, 'utf8'))).toMatchObject({ ip: '127.0.0.1', signature_scheme: 'hmac-sha256', transport: 'tcp' });
+    const elapsed = timer();
+    await kernel.shutdown();
+    expect(elapsed()).toBeLessThan(5000);
+    expect(() => process.kill(kernel.pid, 0)).toThrow();
+    expect(() => readFileSync(connectionFile)).toThrow();
+    await expect(kernel.execute('1')).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('explains a kernel that cannot start', async () => {
+    const failing = installSpec('py-fails', { argv: [SYSTEM_PYTHON, '-c', 'import sys; sys.stderr.write("boom\\n"); sys.exit(3)', '{connection_file}'], display_name: 'F', language: 'python' });
+    await expect(KernelClient.start(failing)).rejects.toMatchObject({ code: 'START_FAILED', message: expect.stringMatching(/^cannot start kernel "py-fails": kernel "py-fails" \(pid \d+\) exited with code 3 \(boom\)$/) });
+    const missing = installSpec('py-missing', { argv: ['/nonexistent/python', '{connection_file}'], display_name: 'M', language: 'python' });
+    await expect(KernelClient.start(missing)).rejects.toThrow(/cannot start kernel "py-missing": .*could not be started: spawn \/nonexistent\/python ENOENT/);
+    const silent = installSpec('py-silent', { argv: [SYSTEM_PYTHON, '-c', 'import time; time.sleep(30)', '{connection_file}'], display_name: 'S', language: 'python' });
+    const elapsed = timer();
+    await expect(KernelClient.start(silent, { startupTimeoutMs: 1500 })).rejects.toThrow(/cannot start kernel "py-silent": no answer to kernel_info within 1.5 s/);
+    expect(elapsed()).toBeLessThan(10_000);
+  });
+
+  it('fails with the installed kernels listed when none matches', async () => {
+    await expect(executeNotebook(notebook([code('1')], { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } }), { dataDirs })).rejects.toThrow(
+      KernelError,
+    );
+  });
+});
