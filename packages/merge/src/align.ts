@@ -1,0 +1,135 @@
+import { diffArrays } from 'diff';
+
+/** A pair of aligned positions: item `a` of the first sequence and item `b` of the second. */
+export type Pair = readonly [a: number, b: number];
+
+/**
+ * One precedence level of an alignment: either a key (items with equal keys match; `undefined`
+ * never matches) or a pairwise predicate (costly; evaluated on the gap's full grid).
+ */
+export type Level =
+  | { key: (side: 'a' | 'b', index: number) => string | undefined }
+  | { match: (a: number, b: number) => boolean };
+
+/** Gaps larger than this many item pairs are not searched with a pairwise predicate. */
+const PREDICATE_GRID_LIMIT = 40_000;
+/** Keyed alignments larger than this use Myers' diff instead of the full dynamic program. */
+const KEYED_GRID_LIMIT = 4_000_000;
+
+/**
+ * Longest common subsequence by dynamic programming, walked back from the end the way nbdime
+ * does (spec §2.4): take the corner pair when it matches, else drop an item of `a` if that keeps
+ * the length, else one of `b`. Which of several equally long alignments comes out matters: it
+ * decides, for example, which of two identical cells a lone copy is paired with.
+ */
+function lcsPairs(match: (a: number, b: number) => boolean, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+  const n = aHi - aLo;
+  const m = bHi - bLo;
+  const hit = new Uint8Array(n * m);
+  const length = new Int32Array((n + 1) * (m + 1));
+  const at = (x: number, y: number) => x * (m + 1) + y;
+  for (let x = 1; x <= n; x++) {
+    for (let y = 1; y <= m; y++) {
+      if (match(aLo + x - 1, bLo + y - 1)) {
+        hit[(x - 1) * m + y - 1] = 1;
+        length[at(x, y)] = length[at(x - 1, y - 1)]! + 1;
+      } else length[at(x, y)] = Math.max(length[at(x - 1, y)]!, length[at(x, y - 1)]!);
+    }
+  }
+  const pairs: Pair[] = [];
+  for (let x = n, y = m; x > 0 && y > 0; ) {
+    if (hit[(x - 1) * m + y - 1]) {
+      pairs.push([aLo + x - 1, bLo + y - 1]);
+      x--;
+      y--;
+    } else if (length[at(x - 1, y)] === length[at(x, y)]) x--;
+    else y--;
+  }
+  return pairs.reverse();
+}
+
+function myersPairs(keysA: readonly number[], keysB: readonly number[], aLo: number, bLo: number): Pair[] {
+  const pairs: Pair[] = [];
+  let i = aLo;
+  let j = bLo;
+  for (const change of diffArrays(keysA as number[], keysB as number[])) {
+    if (change.added) j += change.count;
+    else if (change.removed) i += change.count;
+    else for (let n = 0; n < change.count; n++) pairs.push([i++, j++]);
+  }
+  return pairs;
+}
+
+function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | undefined }, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+  // Keys become small integers; items without a key get one no item of the other side has.
+  const ids = new Map<string, number>();
+  let unique = -1;
+  const keys = (side: 'a' | 'b', lo: number, hi: number) => {
+    const out: number[] = [];
+    for (let k = lo; k < hi; k++) {
+      const key = level.key(side, k);
+      if (key === undefined) out.push(unique--);
+      else {
+        let id = ids.get(key);
+        if (id === undefined) ids.set(key, (id = ids.size));
+        out.push(id);
+      }
+    }
+    return out;
+  };
+  const ka = keys('a', aLo, aHi);
+  const kb = keys('b', bLo, bHi);
+  if (ka.length * kb.length <= KEYED_GRID_LIMIT) return lcsPairs((x, y) => ka[x - aLo] === kb[y - bLo], aLo, aHi, bLo, bHi);
+  // Too large for the table: match the common ends directly and let Myers align the middle.
+  let head = 0;
+  while (head < ka.length && head < kb.length && ka[head] === kb[head]) head++;
+  let tail = 0;
+  while (tail < ka.length - head && tail < kb.length - head && ka[ka.length - 1 - tail] === kb[kb.length - 1 - tail]) tail++;
+  const pairs: Pair[] = [];
+  for (let k = 0; k < head; k++) pairs.push([aLo + k, bLo + k]);
+  pairs.push(...myersPairs(ka.slice(head, ka.length - tail), kb.slice(head, kb.length - tail), aLo + head, bLo + head));
+  for (let k = tail; k > 0; k--) pairs.push([aHi - k, bHi - k]);
+  return pairs;
+}
+
+function predicatePairs(match: (a: number, b: number) => boolean, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+  if ((aHi - aLo) * (bHi - bLo) > PREDICATE_GRID_LIMIT) return [];
+  return lcsPairs(match, aLo, aHi, bLo, bHi);
+}
+
+/**
+ * Monotone alignment of two sequences by a cascade of levels, strictest first: each level aligns
+ * what lies between the anchors found by the stricter ones, so an exact match always wins over a
+ * looser one (nbdime's multilevel "snakes", spec §2.4).
+ */
+export function align(n: number, m: number, levels: readonly Level[]): Pair[] {
+  const run = (level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
+    if (level >= levels.length || aLo >= aHi || bLo >= bHi) return [];
+    const spec = levels[level]!;
+    const found = 'key' in spec ? keyedPairs(spec, aLo, aHi, bLo, bHi) : predicatePairs(spec.match, aLo, aHi, bLo, bHi);
+    const out: Pair[] = [];
+    let i = aLo;
+    let j = bLo;
+    for (const pair of [...found, [aHi, bHi] as const]) {
+      out.push(...run(level + 1, i, pair[0], j, pair[1]));
+      if (pair[0] < aHi) out.push(pair);
+      i = pair[0] + 1;
+      j = pair[1] + 1;
+    }
+    return out;
+  };
+  return run(0, 0, n, 0, m);
+}
+
+/** The stretches between consecutive aligned pairs: [aFrom, aTo) against [bFrom, bTo). */
+export function gaps(n: number, m: number, pairs: readonly Pair[]): [number, number, number, number][] {
+  const out: [number, number, number, number][] = [];
+  let i = 0;
+  let j = 0;
+  for (const [a, b] of [...pairs, [n, m] as const]) {
+    out.push([i, a, j, b]);
+    i = a + 1;
+    j = b + 1;
+  }
+  return out;
+}

@@ -1,0 +1,175 @@
+import type { Cell } from '@nbpipe/nbformat';
+import { align, gaps, type Level, type Pair } from './align.js';
+import { isSimilarText, similarityRatio, type SimilarityOptions } from './similarity.js';
+
+/**
+ * How a cell of the first notebook corresponds to one of the second. `a` is null for an added
+ * cell, `b` for a removed one; `moved` marks a pair found out of order. The list is in display
+ * order: the second notebook's order, with removed cells where they used to be.
+ */
+export interface CellMatch {
+  a: number | null;
+  b: number | null;
+  moved: boolean;
+}
+
+export interface MatchOptions {
+  /** Use cell ids to pair cells (default true). */
+  ids?: boolean;
+  similarity?: SimilarityOptions;
+}
+
+/** A moved cell must be at least this close to its origin (stricter than in-place edits). */
+const MOVE_RATIO = 0.7;
+/** Beyond this many candidate pairs, only exact moves (same id or same content) are looked for. */
+const MOVE_SEARCH_LIMIT = 2_500;
+
+const source = (cell: Cell) => (typeof cell.source === 'string' ? cell.source : String(cell.source ?? ''));
+const contentKey = (cell: Cell) => `${cell.cell_type}\u0000${source(cell)}`;
+
+function outputsKey(cell: Cell): string {
+  if (cell.cell_type !== 'code' || !Array.isArray(cell.outputs) || cell.outputs.length === 0) return '';
+  // Execution counts change on every run and must not split otherwise equal outputs.
+  return JSON.stringify(cell.outputs.map((o) => ({ ...o, execution_count: undefined })));
+}
+
+interface Aligned {
+  /** In-order pairs, increasing in both a and b. */
+  pairs: Pair[];
+  /** Pairs found out of order. */
+  moves: Pair[];
+}
+
+/** The pairing of cells between two notebooks (in order and moved). */
+export function alignCells(a: readonly Cell[], b: readonly Cell[], options: MatchOptions = {}): Aligned {
+  const useIds = options.ids !== false;
+  const cells = (side: 'a' | 'b') => (side === 'a' ? a : b);
+  const idOf = (cell: Cell) => (useIds && typeof cell.id === 'string' && cell.id !== '' ? cell.id : undefined);
+  const differentIds = (x: Cell, y: Cell) => idOf(x) !== undefined && idOf(y) !== undefined && idOf(x) !== idOf(y);
+  const similar = (x: Cell, y: Cell) => x.cell_type === y.cell_type && isSimilarText(source(x), source(y), options.similarity);
+
+  const outputKeys = new Map<Cell, string>();
+  const cachedOutputsKey = (cell: Cell) => {
+    let key = outputKeys.get(cell);
+    if (key === undefined) outputKeys.set(cell, (key = outputsKey(cell)));
+    return key;
+  };
+  const levels: Level[] = [
+    { key: (side, k) => idOf(cells(side)[k]!) },
+    { key: (side, k) => `${contentKey(cells(side)[k]!)}\u0000${cachedOutputsKey(cells(side)[k]!)}` },
+    { key: (side, k) => contentKey(cells(side)[k]!) },
+    { match: (i, j) => similar(a[i]!, b[j]!) },
+  ];
+  const pairs = align(a.length, b.length, useIds ? levels : levels.slice(1));
+  const moves = findMoves(a, b, pairs, idOf);
+
+  // A lone cell replaced by a lone cell of the same type is an edit, however large, unless
+  // their ids say they are different cells (nbdime would call it a delete plus an insert).
+  const movedA = new Set(moves.map((p) => p[0]));
+  const movedB = new Set(moves.map((p) => p[1]));
+  const withEdits: Pair[] = [];
+  gaps(a.length, b.length, pairs).forEach(([a0, a1, b0, b1], k) => {
+    const restA = range(a0, a1).filter((i) => !movedA.has(i));
+    const restB = range(b0, b1).filter((j) => !movedB.has(j));
+    if (restA.length === 1 && restB.length === 1) {
+      const [x, y] = [a[restA[0]!]!, b[restB[0]!]!];
+      if (x.cell_type === y.cell_type && !differentIds(x, y)) withEdits.push([restA[0]!, restB[0]!]);
+    }
+    if (k < pairs.length) withEdits.push(pairs[k]!);
+  });
+  return { pairs: withEdits, moves };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+
+function findMoves(a: readonly Cell[], b: readonly Cell[], pairs: readonly Pair[], idOf: (cell: Cell) => string | undefined): Pair[] {
+  const usedA = new Set(pairs.map((p) => p[0]));
+  const usedB = new Set(pairs.map((p) => p[1]));
+  // Blank cells carry no identity: an empty cell removed here and another added there is not a move.
+  const leftA = a.map((_, i) => i).filter((i) => !usedA.has(i) && source(a[i]!).trim() !== '');
+  const leftB = b.map((_, j) => j).filter((j) => !usedB.has(j) && source(b[j]!).trim() !== '');
+  const moves: Pair[] = [];
+  const take = (i: number, j: number) => {
+    moves.push([i, j]);
+    usedA.add(i);
+    usedB.add(j);
+  };
+
+  const byId = new Map<string, number>();
+  for (const j of leftB) {
+    const id = idOf(b[j]!);
+    if (id !== undefined) byId.set(id, j);
+  }
+  for (const i of leftA) {
+    const id = idOf(a[i]!);
+    const j = id === undefined ? undefined : byId.get(id);
+    if (j !== undefined && !usedB.has(j)) take(i, j);
+  }
+
+  const byContent = new Map<string, number[]>();
+  for (const j of leftB) {
+    if (usedB.has(j)) continue;
+    const key = contentKey(b[j]!);
+    byContent.set(key, [...(byContent.get(key) ?? []), j]);
+  }
+  for (const i of leftA) {
+    if (usedA.has(i)) continue;
+    const candidates = byContent.get(contentKey(a[i]!));
+    const j = candidates?.shift();
+    if (j !== undefined) take(i, j);
+  }
+
+  const restA = leftA.filter((i) => !usedA.has(i));
+  const restB = leftB.filter((j) => !usedB.has(j));
+  if (restA.length * restB.length <= MOVE_SEARCH_LIMIT) {
+    const scored: [number, number, number][] = [];
+    for (const i of restA)
+      for (const j of restB) {
+        if (a[i]!.cell_type !== b[j]!.cell_type) continue;
+        const ratio = similarityRatio(source(a[i]!), source(b[j]!));
+        if (ratio >= MOVE_RATIO) scored.push([ratio, i, j]);
+      }
+    scored.sort((x, y) => y[0] - x[0] || x[1] - y[1] || x[2] - y[2]);
+    for (const [, i, j] of scored) if (!usedA.has(i) && !usedB.has(j)) take(i, j);
+  }
+  return moves.sort((x, y) => x[1] - y[1]);
+}
+
+/**
+ * Pair the cells of two notebooks: by id where both cells have one, then by identical content,
+ * then by similar source (nbdime's threshold-0.3 rule); a lone replaced cell counts as edited,
+ * and cells found out of order are reported as moved.
+ */
+export function matchCells(a: readonly Cell[], b: readonly Cell[], options: MatchOptions = {}): CellMatch[] {
+  const { pairs, moves } = alignCells(a, b, options);
+  return displayOrder(a.length, b.length, pairs, moves);
+}
+
+/** Lay matches out in the second sequence's order, removed items just before what replaced them. */
+export function displayOrder(n: number, m: number, pairs: readonly Pair[], moves: readonly Pair[]): CellMatch[] {
+  const inOrder = new Map(pairs.map(([i, j]) => [j, i]));
+  const movedFrom = new Map(moves.map(([i, j]) => [j, i]));
+  const matchedA = new Set([...pairs, ...moves].map((p) => p[0]));
+  // nextAnchor[j]: the a index of the first in-order pair at or after b index j.
+  const nextAnchor = new Int32Array(m + 1).fill(n);
+  for (let j = m - 1; j >= 0; j--) nextAnchor[j] = inOrder.get(j) ?? nextAnchor[j + 1]!;
+
+  const out: CellMatch[] = [];
+  let nextA = 0;
+  const flushRemoved = (before: number) => {
+    for (; nextA < before; nextA++) if (!matchedA.has(nextA)) out.push({ a: nextA, b: null, moved: false });
+  };
+  for (let j = 0; j < m; j++) {
+    flushRemoved(nextAnchor[j]!);
+    const i = inOrder.get(j);
+    if (i !== undefined) {
+      out.push({ a: i, b: j, moved: false });
+      nextA = Math.max(nextA, i + 1);
+    } else {
+      const from = movedFrom.get(j);
+      out.push({ a: from ?? null, b: j, moved: from !== undefined });
+    }
+  }
+  flushRemoved(n);
+  return out;
+}
