@@ -23,7 +23,11 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** After an interrupt, how long to wait for the kernel to finish the request (default 5 s). */
   interruptGraceMs?: number;
-  /** Ask the kernel to abort queued requests if this one fails (default true). */
+  /**
+   * Ask the kernel to abort requests queued behind this one if it fails (default false). Only useful
+   * with several requests in flight: ipykernel also aborts a request that arrives just after the
+   * error reply, so a caller that awaits each result would see its next request spuriously aborted.
+   */
   stopOnError?: boolean;
   storeHistory?: boolean;
   /** Called with each output as it is added or, for a growing stream, with the merged output. */
@@ -68,7 +72,8 @@ export class KernelClient {
   private readonly replies = new Map<string, Waiter>();
   private readonly iopubRoutes = new Map<string, (msg: KernelMessage) => void>();
   private readonly failureListeners = new Set<(e: KernelError) => void>();
-  private iopubMessagesSeen = 0;
+  private readonly iopubConnected: Promise<true>;
+  private markIopubConnected!: () => void;
   private failure: KernelError | undefined;
   private closing: Promise<void> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -93,17 +98,16 @@ export class KernelClient {
     void this.pump(this.shell, (msg) => this.settleReply(msg));
     void this.pump(this.control, (msg) => this.settleReply(msg));
     void this.pump(this.stdin, (msg) => this.answerInput(msg));
+    this.iopubConnected = new Promise((resolve) => (this.markIopubConnected = () => resolve(true)));
     void this.pump(this.iopub, (msg) => {
-      this.iopubMessagesSeen++;
+      this.markIopubConnected();
       const parent = msg.parent_header.msg_id;
       if (parent !== undefined) this.iopubRoutes.get(parent)?.(msg);
     });
     void process.exited.then((status) => {
       if (this.closing) return;
-      const why = process.spawnError
-        ? `could not be started: ${process.spawnError.message}`
-        : describeExit(status);
-      this.fail(new KernelError('DIED', `kernel "${spec.name}" (pid ${process.pid}) ${why}${lastLine(process.outputTail)}`, process.outputTail));
+      const what = process.spawnError ? `kernel "${spec.name}" ${spawnProblem(spec, process.spawnError)}` : `kernel "${spec.name}" (pid ${process.pid}) ${describeExit(status)}`;
+      this.fail(new KernelError('DIED', `${what}${lastLine(process.outputTail)}`, process.outputTail));
     });
   }
 
@@ -119,9 +123,14 @@ export class KernelClient {
         await client.shutdown({ graceMs: 0 });
         // another process may have taken one of the free ports between our probe and the kernel's bind
         if (attempt < 3 && /address already in use/i.test(client.process.outputTail)) continue;
-        if (e instanceof KernelError && (e.code === 'DIED' || e.code === 'TIMEOUT'))
-          throw new KernelError('START_FAILED', `cannot start kernel "${spec.name}": ${e.message}`, e.stderr);
-        throw e;
+        if (!(e instanceof KernelError && (e.code === 'DIED' || e.code === 'TIMEOUT'))) throw e;
+        const { spawnError, exitStatus, outputTail } = client.process;
+        const why = spawnError
+          ? spawnProblem(spec, spawnError)
+          : e.code === 'DIED'
+            ? `the kernel process ${describeExit(exitStatus)}${lastLine(outputTail)}`
+            : e.message;
+        throw new KernelError('START_FAILED', `cannot start kernel "${spec.name}": ${why}`, outputTail);
       }
     }
   }
@@ -152,7 +161,7 @@ export class KernelClient {
       store_history: options.storeHistory ?? true,
       user_expressions: {},
       allow_stdin: false,
-      stop_on_error: options.stopOnError ?? true,
+      stop_on_error: options.stopOnError ?? false,
     });
     const id = request.header.msg_id;
     let markIdle!: () => void;
@@ -284,13 +293,8 @@ export class KernelClient {
       this.replies.delete(request.header.msg_id);
       if (!answer) continue;
       this.kernelInfo = answer.content;
-      if (await this.guard(this.iopubDelivering(), Math.min(250, Math.max(1, deadline - Date.now())), () => false)) return;
+      if (await this.guard(this.iopubConnected, Math.min(250, Math.max(1, deadline - Date.now())), () => false)) return;
     }
-  }
-
-  private async iopubDelivering(): Promise<boolean> {
-    while (this.iopubMessagesSeen === 0) await delay(5);
-    return true;
   }
 
   private startHeartbeat(): void {
@@ -422,6 +426,11 @@ export class KernelClient {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function spawnProblem(spec: JupyterKernelSpec, error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return `cannot run ${spec.argv[0]}${code ? ` (${code})` : `: ${error.message}`}`;
 }
 
 function formatSeconds(ms: number): string {
