@@ -242,6 +242,47 @@ nbformat.write(nb, sys.argv[2])`,
   });
 });
 
+describe('a kernel for another language', () => {
+  // a minimal wrapper kernel (ipykernel's Kernel base class, not IPython): nothing Python-specific on our side
+  const echoKernel = `from ipykernel.kernelbase import Kernel
+from ipykernel.kernelapp import IPKernelApp
+
+class EchoKernel(Kernel):
+    implementation = 'echo'
+    implementation_version = language_version = '1.0'
+    language = 'echo'
+    language_info = {'name': 'echo', 'mimetype': 'text/plain', 'file_extension': '.echo'}
+    banner = 'echo'
+
+    def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False):
+        if code.strip() == 'fail':
+            error = {'ename': 'EchoError', 'evalue': 'asked to fail', 'traceback': ['EchoError: asked to fail']}
+            self.send_response(self.iopub_socket, 'error', error)
+            return {'status': 'error', 'execution_count': self.execution_count, **error}
+        self.send_response(self.iopub_socket, 'stream', {'name': 'stdout', 'text': code.upper()})
+        self.send_response(self.iopub_socket, 'execute_result', {'execution_count': self.execution_count, 'data': {'text/plain': str(len(code))}, 'metadata': {}})
+        return {'status': 'ok', 'execution_count': self.execution_count, 'payload': [], 'user_expressions': {}}
+
+IPKernelApp.launch_instance(kernel_class=EchoKernel)
+`;
+
+  it('is chosen by the notebook language and runs like any other', async () => {
+    const script = join(temp.dir, 'echo_kernel.py');
+    writeFileSync(script, echoKernel);
+    installSpec('echo', { argv: [SYSTEM_PYTHON, script, '-f', '{connection_file}'], display_name: 'Echo', language: 'echo' });
+    const nb = notebook([code('hello'), code('fail'), code('never')], { language_info: { name: 'echo' } });
+    const run = await executeNotebook(nb, { dataDirs });
+    expect(run.kernelSpec.name).toBe('echo');
+    expect(run.notebook.metadata).toMatchObject({ kernelspec: { name: 'echo', language: 'echo' }, language_info: { name: 'echo', file_extension: '.echo' } });
+    expect((run.notebook.cells[0] as CodeCell).outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'HELLO' },
+      { output_type: 'execute_result', execution_count: 1, data: { 'text/plain': '5' }, metadata: {} },
+    ]);
+    expect(run.error).toMatchObject({ kind: 'error', cellIndex: 1, ename: 'EchoError', traceback: ['EchoError: asked to fail'] });
+    await expect(executeNotebook(nb, { dataDirs, parameters: { a: 1 } })).rejects.toThrow('cannot write parameters in "echo"');
+  });
+});
+
 describe('KernelClient', () => {
   let kernel: KernelClient;
   beforeAll(async () => {
