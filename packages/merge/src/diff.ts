@@ -57,7 +57,7 @@ export interface OutputChanges {
 export type OutputDiff =
   | { op: 'added'; b: number; output: Output }
   | { op: 'removed'; a: number; output: Output }
-  | { op: 'modified'; a: number; b: number; outputType: string; changes: OutputChanges };
+  | { op: 'modified'; a: number; b: number; outputType: string; /** stream name */ name?: string; changes: OutputChanges };
 
 export interface CellChanges {
   cellType?: { a: CellType; b: CellType };
@@ -175,7 +175,16 @@ export function diffOutputs(a: readonly Output[], b: readonly Output[], options:
     for (; j < pj; j++) out.push({ op: 'added', b: j, output: b[j]! });
     if (pi < a.length) {
       const changes = diffOutput(a[pi]!, b[pj]!, options);
-      if (changes) out.push({ op: 'modified', a: pi, b: pj, outputType: b[pj]!.output_type, changes });
+      const output = b[pj]!;
+      if (changes)
+        out.push({
+          op: 'modified',
+          a: pi,
+          b: pj,
+          outputType: output.output_type,
+          ...(output.output_type === 'stream' ? { name: String(output.name) } : {}),
+          changes,
+        });
       i = pi + 1;
       j = pj + 1;
     }

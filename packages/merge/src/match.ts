@@ -60,8 +60,8 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     { key: (side, k) => contentKey(cells(side)[k]!) },
     { match: (i, j) => similar(a[i]!, b[j]!) },
   ];
-  const pairs = align(a.length, b.length, useIds ? levels : levels.slice(1));
-  const moves = findMoves(a, b, pairs, idOf);
+  const aligned = align(a.length, b.length, useIds ? levels : levels.slice(1));
+  const { pairs, moves } = settleMoves(a.length, b.length, aligned, findMoves(a, b, aligned, idOf, differentIds));
 
   // A lone cell replaced by a lone cell of the same type is an edit, however large, unless
   // their ids say they are different cells (nbdime would call it a delete plus an insert).
@@ -80,9 +80,52 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
   return { pairs: withEdits, moves };
 }
 
+/**
+ * Pairs the move search found between the same two in-order anchors are not moves: they join
+ * the in-order pairs (as many as stay in order; the rest remain moves).
+ */
+function settleMoves(n: number, m: number, pairs: Pair[], found: Pair[]): Aligned {
+  const gapOfA = new Int32Array(n).fill(-1);
+  const gapOfB = new Int32Array(m).fill(-1);
+  gaps(n, m, pairs).forEach(([a0, a1, b0, b1], k) => {
+    gapOfA.fill(k, a0, a1);
+    gapOfB.fill(k, b0, b1);
+  });
+  const sameGap = found.filter(([i, j]) => gapOfA[i] === gapOfB[j]);
+  if (!sameGap.length) return { pairs, moves: found };
+  // Longest run of same-gap pairs increasing in both a and b (they arrive sorted by b).
+  const inOrder = new Set<Pair>(longestIncreasing(sameGap));
+  return {
+    pairs: [...pairs, ...inOrder].sort((x, y) => x[0] - y[0]),
+    moves: found.filter((p) => !inOrder.has(p)),
+  };
+}
+
+/** Longest subsequence of pairs (sorted by b) whose a also increases. O(k²): k is small. */
+function longestIncreasing(list: readonly Pair[]): Pair[] {
+  const best = list.map(() => 1);
+  const previous = list.map(() => -1);
+  for (let k = 0; k < list.length; k++)
+    for (let p = 0; p < k; p++)
+      if (list[p]![0] < list[k]![0] && best[p]! + 1 > best[k]!) {
+        best[k] = best[p]! + 1;
+        previous[k] = p;
+      }
+  let at = best.indexOf(Math.max(...best));
+  const out: Pair[] = [];
+  for (; at >= 0; at = previous[at]!) out.push(list[at]!);
+  return out.reverse();
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
-function findMoves(a: readonly Cell[], b: readonly Cell[], pairs: readonly Pair[], idOf: (cell: Cell) => string | undefined): Pair[] {
+function findMoves(
+  a: readonly Cell[],
+  b: readonly Cell[],
+  pairs: readonly Pair[],
+  idOf: (cell: Cell) => string | undefined,
+  differentIds: (x: Cell, y: Cell) => boolean,
+): Pair[] {
   const usedA = new Set(pairs.map((p) => p[0]));
   const usedB = new Set(pairs.map((p) => p[1]));
   // Blank cells carry no identity: an empty cell removed here and another added there is not a move.
@@ -114,9 +157,10 @@ function findMoves(a: readonly Cell[], b: readonly Cell[], pairs: readonly Pair[
   }
   for (const i of leftA) {
     if (usedA.has(i)) continue;
-    const candidates = byContent.get(contentKey(a[i]!));
-    const j = candidates?.shift();
-    if (j !== undefined) take(i, j);
+    // Cells whose ids differ are different cells, however alike (Jupyter keeps a cell's id).
+    const candidates = byContent.get(contentKey(a[i]!)) ?? [];
+    const k = candidates.findIndex((j) => !differentIds(a[i]!, b[j]!));
+    if (k >= 0) take(i, candidates.splice(k, 1)[0]!);
   }
 
   const restA = leftA.filter((i) => !usedA.has(i));
@@ -125,7 +169,7 @@ function findMoves(a: readonly Cell[], b: readonly Cell[], pairs: readonly Pair[
     const scored: [number, number, number][] = [];
     for (const i of restA)
       for (const j of restB) {
-        if (a[i]!.cell_type !== b[j]!.cell_type) continue;
+        if (a[i]!.cell_type !== b[j]!.cell_type || differentIds(a[i]!, b[j]!)) continue;
         const ratio = similarityRatio(source(a[i]!), source(b[j]!));
         if (ratio >= MOVE_RATIO) scored.push([ratio, i, j]);
       }

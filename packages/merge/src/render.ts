@@ -112,7 +112,7 @@ function printOutputs(p: Printer, outputs: readonly OutputDiff[]): void {
     else if (o.op === 'removed') printOutputPreview(p, o.output, o.a, 'removed', '  ');
     else {
       const where = o.a === o.b ? `output ${o.b}` : `output ${o.a} → ${o.b}`;
-      p.info(`  ${where} (${o.outputType}) modified:`);
+      p.info(`  ${where} (${o.outputType}${o.name !== undefined ? ' ' + o.name : ''}) modified:`);
       printOutputChanges(p, o.changes, '    ');
     }
   }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { codeCell, markdownCell, type Cell } from '@nbpipe/nbformat';
+import { matchCells, type CellMatch } from '@nbpipe/merge';
+
+const code = (source: string, id?: string): Cell => codeCell(source, id ? { id } : {});
+const md = (source: string, id?: string): Cell => markdownCell(source, id ? { id } : {});
+
+/** Matches as compact strings: `0-0`, `1-`, `-2`, `3>1` (moved). */
+const compact = (matches: CellMatch[]) =>
+  matches.map((m) => `${m.a ?? ''}${m.moved ? '>' : '-'}${m.b ?? ''}`);
+
+describe('matchCells', () => {
+  const a = [code('import numpy as np'), code('x = np.arange(10)\nprint(x.sum())'), md('# Results'), code('plot(x)')];
+
+  it('pairs unchanged cells in order', () => {
+    expect(compact(matchCells(a, a))).toEqual(['0-0', '1-1', '2-2', '3-3']);
+  });
+
+  it('recognises an edited cell by the similarity of its source', () => {
+    const b = [a[0]!, code('x = np.arange(20)\nprint(x.sum())'), a[2]!, a[3]!];
+    expect(compact(matchCells(a, b))).toEqual(['0-0', '1-1', '2-2', '3-3']);
+  });
+
+  it('recognises insertions and deletions, removed cells before what replaced them', () => {
+    const b = [a[0]!, md('A new explanation of what follows in detail'), a[1]!, a[3]!];
+    expect(compact(matchCells(a, b))).toEqual(['0-0', '-1', '1-2', '2-', '3-3']);
+  });
+
+  it('recognises a moved cell, also when it was edited', () => {
+    const moved = [a[0]!, a[2]!, a[3]!, a[1]!];
+    expect(compact(matchCells(a, moved))).toEqual(['0-0', '2-1', '3-2', '1>3']);
+    const movedAndEdited = [a[3]!, a[0]!, a[1]!, md('# Results!')];
+    expect(compact(matchCells(a, movedAndEdited))).toEqual(['3>0', '0-1', '1-2', '2-3']);
+  });
+
+  it('pairs cells by id first, whatever their content', () => {
+    const x = [code('alpha = 1', 'c1'), code('beta = 2', 'c2')];
+    const y = [code('something else entirely, rewritten from scratch', 'c2'), code('alpha = 1', 'c1')];
+    expect(compact(matchCells(x, y))).toEqual(['1>0', '0-1']);
+    expect(compact(matchCells(x, y, { ids: false }))).toEqual(['-0', '0-1', '1-']);
+  });
+
+  it('treats a lone replaced cell of the same type as edited, unless the ids say otherwise', () => {
+    const x = [code('import os'), code('end = 0.5'), code('plot(x)')];
+    const y = [code('import os'), code('end = 10*pi'), code('plot(x)')];
+    expect(compact(matchCells(x, y))).toEqual(['0-0', '1-1', '2-2']);
+    const xi = x.map((c, k) => ({ ...c, id: `i${k}` }));
+    const yi = y.map((c, k) => ({ ...c, id: k === 1 ? 'new' : `i${k}` }));
+    expect(compact(matchCells(xi, yi))).toEqual(['0-0', '1-', '-1', '2-2']);
+  });
+
+  it('never pairs cells of different types by content', () => {
+    expect(compact(matchCells([code('x = 1')], [md('x = 1')]))).toEqual(['0-', '-0']);
+  });
+
+  it('pairs a lone copy with the last of identical cells when the rest is equal (nbdime tie-break)', () => {
+    expect(compact(matchCells([code('x'), code('x')], [code('x')]))).toEqual(['0-', '1-0']);
+  });
+
+  it('does not take blank cells for moves', () => {
+    const x = [code(''), code('a = 1'), code('b = 2')];
+    const y = [code('a = 1'), code('b = 2'), code('')];
+    expect(compact(matchCells(x, y))).toEqual(['0-', '1-0', '2-1', '-2']);
+  });
+});

@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isSimilarText, similarityRatio } from '@nbpipe/merge';
+
+/** Python's difflib ratio (autojunk off) for each pair, as the oracle. */
+function difflibRatios(pairs: [string, string][]): number[] {
+  const script =
+    'import difflib, json, sys\n' +
+    'pairs = json.load(sys.stdin)\n' +
+    'print(json.dumps([difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() for a, b in pairs]))\n';
+  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(pairs), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as number[];
+}
+
+describe('similarityRatio', () => {
+  it("equals difflib's ratio on random texts", () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c', ' ', '\n', 'x', '='), maxLength: 60 });
+    const pairs = fc.sample(fc.tuple(text, text), { numRuns: 300, seed: 42 });
+    const expected = difflibRatios(pairs);
+    pairs.forEach(([a, b], k) => expect(similarityRatio(a, b), JSON.stringify([a, b])).toBeCloseTo(expected[k]!, 12));
+  });
+});
+
+describe('isSimilarText (nbdime HEAD rule, threshold 0.3)', () => {
+  it('reproduces the results verified against nbdime (spec §2.5.3)', () => {
+    expect(isSimilarText('x = 3', 'print(1)')).toBe(true);
+    expect(isSimilarText('x = 3', "print('hello world')")).toBe(false);
+    expect(isSimilarText('def f(x): return x**2', 'def f(x, y): return x**2 + y')).toBe(true);
+    expect(isSimilarText('def f(a):\n    return a + 1', 'import os\nprint(os.getcwd())')).toBe(false);
+  });
+
+  it('never pairs an empty text with a non-empty one', () => {
+    expect(isSimilarText('', 'x')).toBe(false);
+    expect(isSimilarText('', '')).toBe(true);
+  });
+
+  it('demands more of short texts: 10 / length of the longer one', () => {
+    // output-conflict--1 → --3: 11 characters, so the ratio must exceed 10/11.
+    expect(isSimilarText('end = 0.5', 'end = 10*pi')).toBe(false);
+    expect(isSimilarText('end = 0.5', 'end = 3*pi')).toBe(true);
+  });
+});
