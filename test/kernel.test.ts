@@ -226,9 +226,11 @@ nbformat.write(nb, sys.argv[2])`,
   });
 
   it('reports a kernel process that exits by itself', async () => {
-    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs });
+    // without PYDEVD_DISABLE_FILE_VALIDATION the kernel prints debugger warnings at start-up: not the cause of death
+    installSpec('py-noisy', ipykernel({ env: {} }));
+    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs, kernelName: 'py-noisy' });
     expect(run.error).toMatchObject({ kind: 'died', cellIndex: 0 });
-    expect(run.error!.message).toMatch(/exited with code 3$/);
+    expect(run.error!.message).toMatch(/^cell 1 \(In \[1\]\): kernel "py-noisy" \(pid \d+\) exited with code 3$/);
   });
 
   it('stops when the caller aborts', async () => {

@@ -77,6 +77,8 @@ export class KernelClient {
   private failure: KernelError | undefined;
   private closing: Promise<void> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Output the process wrote before it was ready (banners, warnings) does not explain a later death. */
+  private outputMarkAtReady = 0;
 
   private constructor(
     readonly spec: JupyterKernelSpec,
@@ -107,7 +109,8 @@ export class KernelClient {
     void process.exited.then((status) => {
       if (this.closing) return;
       const what = process.spawnError ? `kernel "${spec.name}" ${spawnProblem(spec, process.spawnError)}` : `kernel "${spec.name}" (pid ${process.pid}) ${describeExit(status)}`;
-      this.fail(new KernelError('DIED', `${what}${lastLine(process.outputTail)}`, process.outputTail));
+      const output = process.outputSince(this.outputMarkAtReady);
+      this.fail(new KernelError('DIED', `${what}${lastLine(output)}`, output));
     });
   }
 
@@ -117,6 +120,7 @@ export class KernelClient {
       const client = new KernelClient(spec, await KernelProcess.launch(spec, options), options);
       try {
         await client.waitForReady(options.startupTimeoutMs ?? 60_000);
+        client.outputMarkAtReady = client.process.outputMark;
         client.startHeartbeat();
         return client;
       } catch (e) {

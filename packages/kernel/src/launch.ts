@@ -43,6 +43,7 @@ export class KernelProcess {
   /** Set when the process could not be spawned at all (e.g. argv[0] not found). */
   spawnError: Error | undefined;
   private output = '';
+  private outputLength = 0;
 
   private constructor(
     child: ChildProcess,
@@ -123,6 +124,16 @@ export class KernelProcess {
     return this.output;
   }
 
+  /** A mark for `outputSince`: how many characters were written so far. */
+  get outputMark(): number {
+    return this.outputLength;
+  }
+
+  /** The (kept) output written after `mark`. */
+  outputSince(mark: number): string {
+    return this.output.slice(Math.max(0, this.output.length - (this.outputLength - mark)));
+  }
+
   /** Send a signal to the kernel's process group (falls back to the process itself). */
   signal(signal: NodeJS.Signals): void {
     if (!this.alive || this.pid < 0) return;
@@ -143,7 +154,9 @@ export class KernelProcess {
   }
 
   private keepOutput(chunk: Buffer): void {
-    this.output = (this.output + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    const text = chunk.toString('utf8');
+    this.outputLength += text.length;
+    this.output = (this.output + text).slice(-STDERR_TAIL_BYTES);
   }
 }
 
