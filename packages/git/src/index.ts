@@ -5,4 +5,6 @@ export { getGitConfig, getEffectiveGitConfig, setGitConfig, unsetGitConfig, attr
 export { ATTRIBUTES_BLOCK_BEGIN, ATTRIBUTES_BLOCK_END, managedAttributeLines, addAttributeLines, removeAttributeLines, editAttributesFile, readAttributesFile } from './attributes.js';
 export { DRIVER_NAME, shellQuote, diffCommand, textconvCommand, mergeDriverCommand, isNullFile, parseExternalDiffArgs, type DriverLauncher, type ExternalDiffArgs } from './drivers.js';
 export { gitConfigStep, attributesStep, diffMergeSteps, installSteps, uninstallSteps, CELL_HEADER_PATTERN, type InstallTarget, type InstallStep, type StepCheck } from './install.js';
+export { gitBlobHash, hashFileAsBlob, EMPTY_BLOB_OID } from './blob-hash.js';
+export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedIndexError, type IndexEntry, type ParsedIndex, type KnownHash, type HashResult } from './git-index.js';
 export { serveFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions } from './filter-protocol.js';
