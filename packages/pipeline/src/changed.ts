@@ -1,0 +1,113 @@
+import { relative, sep } from 'node:path';
+import { changedFiles, gitOutput, readFilesAtRevision } from '@nbpipe/git';
+import { parse } from '@nbpipe/nbformat';
+import { PipelineError } from './errors.js';
+import { envFileFor, type Pipeline } from './project.js';
+import { notebookInputsHash } from './sources.js';
+import { parsePipelineSpec, type PipelineSpec, type TaskSpec } from './spec.js';
+import { canonicalJson } from './status.js';
+
+export interface ChangedSet {
+  /** The base commit and how it was chosen (`--since main`, `the last successful run`, `HEAD@{1}`). */
+  base: string;
+  baseLabel: string;
+  /** Tasks that changed and everything downstream of them. */
+  tasks: Set<string>;
+  /** Why each directly changed task is in the set. */
+  reasons: Map<string, string[]>;
+}
+
+/** The parts of a task definition whose change makes it run. */
+function definition(t: TaskSpec): string {
+  return canonicalJson([t.kind, t.source, t.product, t.upstream ?? null, t.fingerprintParams ?? t.params, t.inputs, t.executor ?? null]);
+}
+
+/**
+ * The tasks whose inputs differ between commit `since` and the work tree, plus their downstream —
+ * decided from git alone (no `.nbpipe/` state needed, so it works in a fresh clone): a task changed
+ * when its source, one of its `inputs`, or its definition in pipeline.yaml/env.yaml differs. A
+ * notebook source whose outputs alone differ has not changed. Default base: the commit of the last
+ * successful run, else `HEAD@{1}` (where HEAD was before the last checkout).
+ */
+export async function changedTasks(p: Pipeline, since?: string): Promise<ChangedSet> {
+  const repo = p.repo;
+  if (!repo) throw new PipelineError('--changed needs a git repository');
+  let ref = since;
+  let baseLabel = since ? `--since ${since}` : '';
+  if (!ref && p.state.data.lastSuccess?.head) {
+    ref = p.state.data.lastSuccess.head;
+    baseLabel = `the last successful run (${ref.slice(0, 7)})`;
+  }
+  if (!ref) {
+    ref = 'HEAD@{1}';
+    baseLabel = 'HEAD@{1}, the commit before the last checkout';
+  }
+  let base: string;
+  try {
+    base = (await gitOutput(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: repo.root })).trim();
+  } catch {
+    base = '';
+  }
+  if (!base)
+    throw new PipelineError(
+      since ? `--since ${since}: no such commit` : `no base commit: no successful run is recorded and ${ref} does not exist (pass --since REF)`,
+    );
+
+  const prefix = relative(repo.root, p.root).split(sep).join('/');
+  const toRoot = (repoPath: string) => (prefix === '' ? repoPath : repoPath.startsWith(prefix + '/') ? repoPath.slice(prefix.length + 1) : undefined);
+  const toRepo = (rootPath: string) => (prefix === '' ? rootPath : `${prefix}/${rootPath}`);
+  const [tracked, untracked] = await Promise.all([
+    changedFiles(repo, { cwd: p.root, pathspecs: ['.'], revision: base }),
+    gitOutput(['ls-files', '--others', '--exclude-standard', '-z', '--full-name'], { cwd: p.root }),
+  ]);
+  const changed = new Set<string>();
+  for (const path of [...tracked.map((f) => f.path), ...untracked.split('\0').filter(Boolean)]) {
+    const rel = toRoot(path);
+    if (rel !== undefined) changed.add(rel);
+  }
+
+  // The pipeline as it was defined at the base commit, rendered with today's placeholder values.
+  const specFiles = [p.file, envFileFor(p.file)].map((f) => relative(p.root, f).split(sep).join('/'));
+  const before = await readFilesAtRevision(repo, base, specFiles.map(toRepo));
+  let baseSpec: PipelineSpec | undefined;
+  const baseText = before.get(toRepo(specFiles[0]!));
+  if (baseText) {
+    try {
+      baseSpec = parsePipelineSpec(
+        { file: p.file, text: baseText.toString('utf8'), envFile: envFileFor(p.file), envText: before.get(toRepo(specFiles[1]!))?.toString('utf8') },
+        p.specOptions,
+      );
+    } catch {
+      baseSpec = undefined; // it did not load then: every task counts as changed
+    }
+  }
+  const baseTasks = new Map(baseSpec?.tasks.map((t) => [t.name, t]) ?? []);
+
+  // Notebook sources that differ: compare their inputs, so saved outputs are not a change.
+  const notebooks = p.tasks.filter((t) => t.spec.source.endsWith('.ipynb') && changed.has(t.spec.source)).map((t) => t.spec.source);
+  const notebooksBefore = await readFilesAtRevision(repo, base, notebooks.map(toRepo));
+  const sameInputs = (source: string): boolean => {
+    const old = notebooksBefore.get(toRepo(source));
+    if (!old) return false;
+    try {
+      return notebookInputsHash(parse(old.toString('utf8'))) === p.tasks.find((t) => t.spec.source === source)!.analysis.contentHash;
+    } catch {
+      return false;
+    }
+  };
+
+  const reasons = new Map<string, string[]>();
+  for (const task of p.tasks) {
+    const why: string[] = [];
+    const old = baseTasks.get(task.name);
+    if (!old) why.push(baseSpec ? 'new task' : 'pipeline.yaml changed');
+    else if (definition(old) !== definition(task.spec)) why.push('definition changed');
+    if (changed.has(task.spec.source) && !(task.spec.source.endsWith('.ipynb') && sameInputs(task.spec.source))) why.push('source changed');
+    const inputs = [...changed].filter((path) => p.files.matches(task.spec.inputs, path));
+    if (inputs.length) why.push(`input ${inputs.slice(0, 3).join(', ')}${inputs.length > 3 ? ` (+${inputs.length - 3})` : ''} changed`);
+    if (why.length) reasons.set(task.name, why);
+  }
+  const tasks = new Set(reasons.keys());
+  for (const task of p.tasks) if (task.upstream.some((u) => tasks.has(u))) tasks.add(task.name);
+  return { base, baseLabel, tasks, reasons };
+}

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import type { Value } from '../env.js';
+
+/** How a value appears inside a script or an environment variable: strings as is, the rest as Python prints them. */
+export function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null || value === undefined) return 'None';
+  return JSON.stringify(value);
+}
+
+/** Environment variable name for a key: upper case, anything but letters, digits and `_` replaced. */
+export function envName(...parts: string[]): string {
+  return parts.map((p) => p.replace(/[^A-Za-z0-9_]/g, '_').toUpperCase()).join('_');
+}
+
+/** The variables a task's process gets: PRODUCT[_KEY], UPSTREAM_<NAME>[_KEY], PARAM_<NAME>, NBPIPE_TASK. */
+export function taskEnvironment(job: {
+  name: string;
+  product: string | Record<string, string>;
+  upstream: Record<string, unknown>;
+  params: Record<string, Value>;
+}): Record<string, string> {
+  const env: Record<string, string> = { NBPIPE_TASK: job.name };
+  const addProduct = (prefix: string[], product: unknown) => {
+    if (typeof product === 'string') env[envName(...prefix)] = product;
+    else if (product && typeof product === 'object') {
+      env[envName(...prefix)] = JSON.stringify(product);
+      for (const [k, v] of Object.entries(product)) addProduct([...prefix, k], v);
+    }
+  };
+  addProduct(['PRODUCT'], job.product);
+  for (const [name, product] of Object.entries(job.upstream)) addProduct(['UPSTREAM', name], product);
+  for (const [name, value] of Object.entries(job.params)) env[envName('PARAM', name)] = scalarText(value);
+  return env;
+}
+
+/** The last `lines` lines of a log file (for failure messages), read from its end. */
+export function tailOfFile(path: string, lines = 20): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 16 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8').replace(/\s+$/, '');
+    return text.split('\n').slice(-lines).join('\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Spawn a task's process in its own process group, so that stopping it stops whatever it started.
+ * Aborting `signal` sends SIGTERM to the group, then SIGKILL after a grace period.
+ */
+export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, signal: AbortSignal): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: process.platform !== 'win32' });
+  const kill = (sig: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    try {
+      if (process.platform === 'win32') child.kill(sig);
+      else process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const onAbort = () => {
+    kill('SIGTERM');
+    setTimeout(() => kill('SIGKILL'), 2000).unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  child.once('exit', () => signal.removeEventListener('abort', onAbort));
+  live.set(child, kill);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // If nbpipe exits while tasks still run (an internal error), their process groups go with it.
+    process.once('exit', () => {
+      for (const stop of live.values()) stop('SIGKILL');
+    });
+  }
+  return child;
+}
+
+const live = new Map<ChildProcess, (sig: NodeJS.Signals) => void>();
+let exitHookInstalled = false;
+
+/** Wait for a process; resolves with how it ended. */
+export function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolvePromise({ code, signal }));
+  });
+}

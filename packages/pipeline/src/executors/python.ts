@@ -1,0 +1,156 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Readable, Writable } from 'node:stream';
+import { sourceText, type CodeCell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
+import {
+  injectParameters,
+  isKernelError,
+  markExecutionError,
+  OutputRecorder,
+  RAISES_EXCEPTION_TAG,
+  removeExecutionErrorMarks,
+  SKIP_EXECUTION_TAG,
+  hasTag,
+  type CellFailure,
+  type KernelMessage,
+} from '@nbpipe/kernel';
+import { readNotebookSource } from '../sources.js';
+import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
+import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
+
+/** The driver that runs cells in one `python3` process (shipped next to dist/, standard library only). */
+export const DRIVER = fileURLToPath(new URL('../../python/nbpipe_driver.py', import.meta.url));
+
+/** The interpreter: $NBPIPE_PYTHON, else `python3` on PATH. */
+export function pythonCommand(): string {
+  return process.env.NBPIPE_PYTHON || 'python3';
+}
+
+/** The source as a notebook ready to run: injected parameters, no old outputs. */
+export async function prepareNotebook(job: Pick<TaskJob, 'source' | 'product' | 'upstream' | 'params' | 'label'>): Promise<Notebook> {
+  const nb = removeExecutionErrorMarks(await readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8')));
+  for (const cell of nb.cells)
+    if (cell.cell_type === 'code') {
+      cell.outputs = [];
+      cell.execution_count = null;
+    }
+  const values: Record<string, unknown> = {};
+  if (Object.keys(job.upstream).length) values.upstream = job.upstream;
+  values.product = job.product;
+  Object.assign(values, job.params);
+  try {
+    return injectParameters(nb, values, { language: 'python' }).notebook;
+  } catch (e) {
+    if (isKernelError(e)) throw new TaskFailure(e.message);
+    throw e;
+  }
+}
+
+interface DriverMessage {
+  msg_type: string;
+  content: JsonObject;
+}
+
+/**
+ * Runs a python notebook or script cell by cell in one `python3` process with nbpipe's driver:
+ * no Jupyter needed. Outputs are recorded as Jupyter records them (streams merged, the last
+ * expression's repr as execute_result, tracebacks as errors) and the executed notebook is written
+ * to the `nb` product — also when a cell fails, with the failure marked.
+ */
+export const pythonExecutor: Executor = {
+  async run(job) {
+    const nb = await prepareNotebook(job);
+    nb.metadata.kernelspec ??= { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
+    const log = createWriteStream(job.log);
+    const child = spawnTaskProcess(
+      pythonCommand(),
+      ['-u', DRIVER],
+      { cwd: job.root, env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] },
+      job.signal,
+    );
+    const exited = waitForExit(child).catch((e: Error) => ({ code: null, signal: null, error: e }));
+    const requests = child.stdio[3] as Writable;
+    requests.on('error', () => {}); // the driver died: reported by its exit
+    const messages = createInterface({ input: child.stdio[4] as Readable, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    const recorder = new OutputRecorder({ recordTiming: false });
+    let current: CodeCell | undefined;
+    const record = (msg: DriverMessage) => {
+      if (!current) return;
+      recorder.handle(current, { header: { msg_type: msg.msg_type }, content: msg.content } as unknown as KernelMessage);
+      if (msg.msg_type === 'stream') log.write(String(msg.content.text));
+      if (msg.msg_type === 'error') log.write((msg.content.traceback as string[]).join('\n') + '\n');
+    };
+    // Output written straight to fd 1/2 (subprocesses) belongs to the cell running now.
+    for (const [fd, name] of [
+      [1, 'stdout'],
+      [2, 'stderr'],
+    ] as const)
+      (child.stdio[fd] as Readable).on('data', (chunk: Buffer) => {
+        if (current) record({ msg_type: 'stream', content: { name, text: chunk.toString('utf8') } });
+        else log.write(chunk);
+      });
+    const next = async (): Promise<DriverMessage | undefined> => {
+      const { value, done } = await messages.next();
+      return done ? undefined : (JSON.parse(value) as DriverMessage);
+    };
+
+    let failure: CellFailure | undefined;
+    let driverGone = false;
+    try {
+      const ready = await next();
+      if (ready?.msg_type !== 'ready') driverGone = true;
+      else nb.metadata.language_info = ready.content.language_info as Notebook['metadata']['language_info'];
+      let count = 0;
+      for (const [cellIndex, cell] of nb.cells.entries()) {
+        if (driverGone || cell.cell_type !== 'code' || sourceText(cell).trim() === '' || hasTag(cell, SKIP_EXECUTION_TAG)) continue;
+        current = cell;
+        recorder.begin(cell);
+        cell.execution_count = ++count;
+        requests.write(JSON.stringify({ code: sourceText(cell), cell: cellIndex + 1, execution_count: count }) + '\n');
+        let status: string | undefined;
+        for (let msg = await next(); msg; msg = await next()) {
+          if (msg.msg_type === 'done') {
+            status = String(msg.content.status);
+            break;
+          }
+          record(msg);
+        }
+        if (status === undefined) {
+          driverGone = true;
+          break;
+        }
+        if (status === 'error' && !hasTag(cell, RAISES_EXCEPTION_TAG)) {
+          const error = cell.outputs.find((o) => o.output_type === 'error');
+          const ename = error?.output_type === 'error' ? error.ename : 'Error';
+          const evalue = error?.output_type === 'error' ? error.evalue : '';
+          failure = {
+            kind: 'error',
+            cellIndex,
+            executionCount: count,
+            ename,
+            evalue,
+            traceback: error?.output_type === 'error' ? error.traceback : [],
+            message: `cell ${cellIndex + 1} (In [${count}]) raised ${ename}${evalue ? `: ${evalue}` : ''}`,
+          };
+          break;
+        }
+      }
+    } finally {
+      requests.end();
+    }
+    const exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error } = await exited;
+    current = undefined;
+    await new Promise<void>((resolveClose) => log.end(resolveClose));
+    if (job.signal.aborted) throw new TaskFailure('interrupted');
+
+    const nbPath = notebookProduct(job.product);
+    if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(nb, failure) : nb, nbPath);
+    if (failure) throw new TaskFailure(`${job.label(job.source)}: ${failure.message}`, failure.traceback.join('\n'));
+    if (exit.error) throw new TaskFailure(`cannot run ${pythonCommand()}: ${exit.error.message} (set NBPIPE_PYTHON to choose the interpreter)`);
+    if (driverGone || exit.code !== 0) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      throw new TaskFailure(`${pythonCommand()} ${how} while running ${job.label(job.source)}`, readFileSync(job.log, 'utf8').slice(-4000));
+    }
+  },
+};

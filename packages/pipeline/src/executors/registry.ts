@@ -1,0 +1,126 @@
+import { extname } from 'node:path';
+import type { Notebook } from '@nbpipe/nbformat';
+import type { Value } from '../env.js';
+import { PipelineError } from '../errors.js';
+import type { SourceKind } from '../sources.js';
+import type { ProductSpec, TaskSpec } from '../spec.js';
+
+/** A product with absolute paths, as executors and injected parameters see it. */
+export type ResolvedProduct = string | Record<string, string>;
+
+/** Everything an executor needs to run one task. */
+export interface TaskJob {
+  name: string;
+  spec: TaskSpec;
+  /** Project root: the working directory of the task. */
+  root: string;
+  /** Absolute path of the source. */
+  source: string;
+  product: ResolvedProduct;
+  /** Upstream task name → its product; a wildcard declaration maps to a nested mapping of the tasks it matched. */
+  upstream: Record<string, ResolvedProduct | Record<string, ResolvedProduct>>;
+  params: Record<string, Value>;
+  /** File collecting the task's output (stdout, stderr, tracebacks). */
+  log: string;
+  /** Aborted when the run is interrupted: the executor stops its processes and rejects. */
+  signal: AbortSignal;
+  /** A path as messages should show it. */
+  label(path: string): string;
+}
+
+/** How a task of some kind is run. Rejects with TaskFailure when the task fails. */
+export interface Executor {
+  run(job: TaskJob): Promise<void>;
+}
+
+/** A task that ran and failed: one line for the summary, and details (output tail, traceback) for the log. */
+export class TaskFailure extends Error {
+  constructor(
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ExecutorEntry {
+  kinds: readonly SourceKind[];
+  load: () => Promise<Executor>;
+}
+
+// Keyed by the name a task's `executor:` uses. Loaded on first use so a command pays only for the executors it runs.
+const EXECUTORS = new Map<string, ExecutorEntry>([
+  ['shell', { kinds: ['shell'], load: async () => (await import('./shell.js')).shellExecutor }],
+  ['python', { kinds: ['notebook'], load: async () => (await import('./python.js')).pythonExecutor }],
+]);
+/** Ploomber's notebook engines, run by our embedded executor. */
+const ALIASES = new Map([
+  ['papermill', 'python'],
+  ['ploomber-engine', 'python'],
+]);
+const DEFAULTS = new Map<SourceKind, string>([
+  ['shell', 'shell'],
+  ['notebook', 'python'],
+]);
+
+/** Add an executor (or replace one) under `name`, for sources of the given kinds. */
+export function registerExecutor(name: string, kinds: readonly SourceKind[], load: () => Promise<Executor>): void {
+  EXECUTORS.set(name, { kinds, load });
+}
+
+/** The executor used for a kind of source when the task names none. */
+export function setDefaultExecutor(kind: SourceKind, name: string): void {
+  DEFAULTS.set(kind, name);
+}
+
+/** The executor name a task runs with. */
+export function executorName(spec: TaskSpec): string {
+  if (spec.executor) return ALIASES.get(spec.executor) ?? spec.executor;
+  return DEFAULTS.get(spec.kind)!;
+}
+
+export async function loadExecutor(name: string): Promise<Executor> {
+  const entry = EXECUTORS.get(name);
+  if (!entry) throw new Error(`no executor named ${name}`);
+  return entry.load();
+}
+
+/** Writes an executed notebook in one format (by extension of the `nb` product). */
+export type NotebookWriter = (nb: Notebook, path: string) => Promise<void>;
+
+const NOTEBOOK_FORMATS = new Map<string, NotebookWriter>([
+  [
+    '.ipynb',
+    async (nb, path) => {
+      const [{ serialize }, { writeFileAtomic }] = await Promise.all([import('@nbpipe/nbformat'), import('@nbpipe/git')]);
+      await writeFileAtomic(path, serialize(nb));
+    },
+  ],
+]);
+
+export function registerNotebookFormat(extension: string, write: NotebookWriter): void {
+  NOTEBOOK_FORMATS.set(extension.toLowerCase(), write);
+}
+
+export function notebookWriter(path: string): NotebookWriter | undefined {
+  return NOTEBOOK_FORMATS.get(extname(path).toLowerCase());
+}
+
+/** The product a notebook task writes its executed notebook to: the single product, or the `nb` key. */
+export function notebookProduct<T extends ProductSpec | ResolvedProduct>(product: T): string | undefined {
+  return typeof product === 'string' ? product : product.nb;
+}
+
+/** Check at load time that a task's executor exists, fits its source, and can write its `nb` product. */
+export function checkExecutor(spec: TaskSpec, file: string): void {
+  const name = executorName(spec);
+  const entry = EXECUTORS.get(name);
+  const where = `task ${spec.name}`;
+  if (!entry) throw new PipelineError(`executor "${spec.executor}" is not available (available: ${[...EXECUTORS.keys(), ...ALIASES.keys()].join(', ')})`, file, spec.line, where);
+  if (!entry.kinds.includes(spec.kind)) throw new PipelineError(`executor "${name}" cannot run ${spec.source}`, file, spec.line, where);
+  if (spec.kind === 'notebook') {
+    const nb = notebookProduct(spec.product);
+    if (nb !== undefined && !notebookWriter(nb))
+      throw new PipelineError(`cannot write the executed notebook as ${extname(nb) || nb} (formats: ${[...NOTEBOOK_FORMATS.keys()].join(', ')})`, file, spec.line, `${where}: product`);
+  }
+}

@@ -1,0 +1,330 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { findRepository, gitOutput, readHead, WorktreeHasher, type Repository } from '@nbpipe/git';
+import { writeFileAtomic } from '@nbpipe/git';
+import { mentionsPlaceholder, type GitPlaceholders } from './env.js';
+import { PipelineError } from './errors.js';
+import { ProjectFiles } from './files.js';
+import { analyzeSource, type SourceAnalysis } from './sources.js';
+import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
+import { acquireLock, StateStore, STATE_DIR } from './state.js';
+import { checkExecutor } from './executors/registry.js';
+
+/** Bumped when the meaning of cached specs or fingerprints changes. */
+export const FORMAT_VERSION = 1;
+
+export interface LoadOptions {
+  /** Where the command runs: pipeline.yaml is searched from here upwards. */
+  cwd: string;
+  /** pipeline.yaml to use instead of searching. */
+  entryPoint?: string;
+  /** Take the project's run lock before reading its state (released by `release()`, or at exit). */
+  lock?: boolean;
+  /** `--env key=value` overrides of env.yaml (dotted keys for nested values). */
+  env?: Record<string, string>;
+}
+
+/** A task with its place in the DAG. */
+export interface Task {
+  name: string;
+  spec: TaskSpec;
+  /** Resolved upstream task names, in declaration order. */
+  upstream: string[];
+  /** Wildcard upstream declarations and the tasks each matched (injected as nested mappings, as Ploomber does). */
+  upstreamGroups: Record<string, string[]>;
+  downstream: string[];
+  analysis: SourceAnalysis;
+}
+
+/** A loaded pipeline: its tasks in topological order, its state, and file hashing for its project. */
+export interface Pipeline {
+  file: string;
+  root: string;
+  spec: PipelineSpec;
+  tasks: Task[];
+  byName: Map<string, Task>;
+  repo: Repository | undefined;
+  state: StateStore;
+  files: ProjectFiles;
+  /** The placeholder values the spec was rendered with (to render it again at another commit). */
+  specOptions: { cwd: string; git: GitPlaceholders; overrides: Record<string, string> };
+  /** Problems worth a warning that do not stop anything. */
+  warnings: string[];
+  /** How to name a file in messages: relative to the cwd. */
+  label(path: string): string;
+  /** Forget cached analyses of sources this pipeline no longer has. */
+  pruneSourceCache(): void;
+  /** Release the run lock (if taken). */
+  release(): void;
+}
+
+/** pipeline.yaml in `cwd` or the nearest parent folder, or the explicit entry point. */
+export function findPipelineFile(cwd: string, entryPoint?: string): string {
+  if (entryPoint) {
+    const file = resolve(cwd, entryPoint);
+    if (!existsSync(file)) throw new PipelineError('no such file', entryPoint);
+    return file;
+  }
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const file = join(dir, 'pipeline.yaml');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) throw new PipelineError(`no pipeline.yaml in ${cwd} or its parent folders (use --entry-point)`);
+  }
+}
+
+/** env.yaml for pipeline.yaml, env.NAME.yaml for pipeline.NAME.yaml (Ploomber's pairing). */
+export function envFileFor(file: string): string {
+  const m = /^pipeline\.(.+)\.yaml$/.exec(basename(file));
+  return join(dirname(file), m ? `env.${m[1]}.yaml` : 'env.yaml');
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Load pipeline.yaml, its env.yaml and every task source into a DAG. The parsed spec is cached in
+ * `.nbpipe/` under a hash of everything it depends on, and source analyses under the sources' blob
+ * ids, so an unchanged project is loaded without parsing YAML or notebooks.
+ */
+export async function loadPipeline(options: LoadOptions): Promise<Pipeline> {
+  const file = findPipelineFile(options.cwd, options.entryPoint);
+  const release = options.lock ? acquireLock(join(dirname(file), STATE_DIR)) : () => {};
+  try {
+    return await loadProject(file, options, new StateStore(dirname(file)), release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function loadProject(file: string, options: LoadOptions, state: StateStore, release: () => void): Promise<Pipeline> {
+  const root = dirname(file);
+  const label = (path: string) => relative(options.cwd, path) || basename(path);
+  const text = readFileSync(file, 'utf8');
+  const envFile = envFileFor(file);
+  const envText = readOptional(envFile);
+  if (envText === undefined && existsSync(envFile.replace(/\.yaml$/, '.yml')))
+    throw new PipelineError('env files must end in .yaml (rename it)', label(envFile.replace(/\.yaml$/, '.yml')));
+  let repo: Repository | undefined;
+  try {
+    repo = await findRepository(root);
+  } catch {
+    repo = undefined; // git is not installed: every file is hashed
+  }
+  const warnings = state.problem ? [state.problem] : [];
+  const { spec, specOptions } = await loadSpec({ file, text, envFile, envText }, options, repo, state);
+
+  const files = new ProjectFiles(root, new WorktreeHasher(repo), state.data.files);
+  const analyses = new Map<string, SourceAnalysis>();
+  const usedSourceKeys = new Set<string>();
+  for (const task of spec.tasks) {
+    const abs = join(root, task.source);
+    const digest = files.hash(task.source);
+    if (!digest || digest.type !== 'file')
+      throw new PipelineError(`source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`, label(file), task.line, `task ${task.name}`);
+    const key = `${task.kind}:${digest.oid}:${task.source.slice(task.source.lastIndexOf('.'))}`;
+    usedSourceKeys.add(key);
+    let analysis = state.data.sources[key];
+    if (!analysis) {
+      analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), digest.oid);
+      state.data.sources[key] = analysis;
+      files.cacheChanged = true;
+    }
+    analyses.set(task.name, analysis);
+    checkExecutor(task, label(file));
+  }
+  const tasks = buildDag(spec, analyses, label);
+  await files.prepareGlobs(tasks.flatMap((t) => t.spec.inputs));
+  const pruneSourceCache = () => {
+    for (const key of Object.keys(state.data.sources)) if (!usedSourceKeys.has(key)) delete state.data.sources[key];
+  };
+  return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, specOptions, warnings, label, pruneSourceCache, release };
+}
+
+async function loadSpec(
+  texts: { file: string; text: string; envFile: string; envText?: string },
+  options: LoadOptions,
+  repo: Repository | undefined,
+  state: StateStore,
+): Promise<{ spec: PipelineSpec; specOptions: Pipeline['specOptions'] }> {
+  const all = texts.text + (texts.envText ?? '');
+  const git: GitPlaceholders = {};
+  if (repo && (mentionsPlaceholder(all, 'git') || mentionsPlaceholder(all, 'git_hash'))) {
+    const describe = await gitOutput(['describe', '--tags', '--always', '--dirty=-dirty'], { cwd: repo.root }).then(
+      (s) => s.trim(),
+      () => undefined,
+    );
+    git.git_hash = describe;
+    git.git = readHead(repo).branch ?? describe;
+  }
+  const overrides = options.env ?? {};
+  const specOptions = { cwd: options.cwd, git, overrides };
+  // Everything the parsed spec depends on; {{now}} changes every time, so such specs are not cached.
+  const volatile = mentionsPlaceholder(all, 'now');
+  const key = createHash('sha1')
+    .update(
+      JSON.stringify([
+        FORMAT_VERSION,
+        texts.file,
+        texts.text,
+        texts.envText ?? null,
+        Object.entries(overrides).sort(),
+        options.cwd,
+        git,
+        mentionsPlaceholder(all, 'user') ? userInfo().username : null,
+        mentionsPlaceholder(all, 'root') ? existsSync(join(dirname(texts.file), 'setup.py')) : null,
+        [...all.matchAll(/\{\{\s*env\.(\w+)\s*\}\}/g)].map((m) => [m[1], process.env[m[1]!] ?? null]),
+      ]),
+    )
+    .digest('hex');
+  const cacheFile = join(state.dir, 'spec-cache.json');
+  if (!volatile) {
+    const cached = readOptional(cacheFile);
+    if (cached) {
+      try {
+        const parsed = JSON.parse(cached) as { key: string; spec: PipelineSpec };
+        if (parsed.key === key) return { spec: parsed.spec, specOptions };
+      } catch {
+        // a damaged cache is just a miss
+      }
+    }
+  }
+  const { parsePipelineSpec } = await import('./spec.js');
+  const spec = parsePipelineSpec(texts, specOptions);
+  if (!volatile) {
+    try {
+      state.ensureDir();
+      await writeFileAtomic(cacheFile, JSON.stringify({ key, spec }));
+    } catch {
+      // a read-only project still works, just without the cache
+    }
+  }
+  return { spec, specOptions };
+}
+
+const WILDCARD = /[*?[]/;
+
+function wildcardRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end);
+        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.*+?^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Resolve upstream names (wildcards included) and order the tasks topologically; cycles and unknown names are errors. */
+function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, label: (p: string) => string): Task[] {
+  const specFile = label(spec.file);
+  const names = spec.tasks.map((t) => t.name);
+  const nameSet = new Set(names);
+  const tasks = new Map<string, Task>();
+  for (const t of spec.tasks) {
+    const analysis = analyses.get(t.name)!;
+    const fromYaml = t.upstream !== undefined || !spec.extractUpstream;
+    const where = fromYaml
+      ? { file: specFile, line: t.upstreamLine ?? t.line, key: `task ${t.name}: upstream` }
+      : { file: label(join(spec.root, t.source)), line: analysis.line, key: 'upstream' };
+    let declared: string[];
+    if (fromYaml) declared = t.upstream ?? [];
+    else if (analysis.upstream) declared = analysis.upstream;
+    else throw new PipelineError(analysis.upstreamProblem ?? 'cannot read upstream', where.file, where.line);
+    const upstream: string[] = [];
+    const groups: Record<string, string[]> = {};
+    for (const name of declared) {
+      if (WILDCARD.test(name)) {
+        const re = wildcardRegExp(name);
+        const matched = names.filter((n) => n !== t.name && re.test(n));
+        if (matched.length === 0) throw new PipelineError(`"${name}" matches no task`, where.file, where.line, where.key);
+        groups[name] = matched;
+        upstream.push(...matched);
+      } else {
+        if (!nameSet.has(name)) {
+          const known = names.length > 20 ? `${names.slice(0, 20).join(', ')}, …` : names.join(', ');
+          throw new PipelineError(`"${name}" names no task (tasks: ${known})`, where.file, where.line, where.key);
+        }
+        upstream.push(name);
+      }
+    }
+    tasks.set(t.name, { name: t.name, spec: t, upstream: [...new Set(upstream)], upstreamGroups: groups, downstream: [], analysis });
+  }
+  for (const task of tasks.values()) for (const up of task.upstream) tasks.get(up)!.downstream.push(task.name);
+
+  // Kahn's algorithm, keeping pipeline.yaml's order among tasks that are ready together.
+  const remaining = new Map([...tasks.values()].map((t) => [t.name, t.upstream.length]));
+  const ordered: Task[] = [];
+  const ready = names.filter((n) => remaining.get(n) === 0);
+  const position = new Map(names.map((n, i) => [n, i]));
+  while (ready.length) {
+    const name = ready.shift()!;
+    const task = tasks.get(name)!;
+    ordered.push(task);
+    const released: string[] = [];
+    for (const down of task.downstream) {
+      const left = remaining.get(down)! - 1;
+      remaining.set(down, left);
+      if (left === 0) released.push(down);
+    }
+    if (released.length) {
+      ready.push(...released);
+      ready.sort((a, b) => position.get(a)! - position.get(b)!);
+    }
+  }
+  if (ordered.length < tasks.size) throw new PipelineError(`cycle: ${findCycle(tasks, remaining).join(' → ')}`, specFile);
+  return ordered;
+}
+
+/** One cycle among the tasks Kahn's algorithm could not order, as a closed path of names. */
+function findCycle(tasks: Map<string, Task>, remaining: Map<string, number>): string[] {
+  const stuck = [...remaining].filter(([, n]) => n > 0).map(([name]) => name);
+  const stuckSet = new Set(stuck);
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const done = new Set<string>();
+  const visit = (name: string): string[] | undefined => {
+    if (onPath.has(name)) return [...path.slice(path.indexOf(name)), name];
+    if (done.has(name)) return undefined;
+    path.push(name);
+    onPath.add(name);
+    for (const up of tasks.get(name)!.upstream) {
+      if (!stuckSet.has(up)) continue;
+      const cycle = visit(up);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    onPath.delete(name);
+    done.add(name);
+    return undefined;
+  };
+  for (const name of stuck) {
+    const cycle = visit(name);
+    // Found walking upstream: print it in the direction data flows.
+    if (cycle) return cycle.reverse();
+  }
+  return stuck;
+}
+
+/** The product paths of a task (relative to the root). */
+export function productPaths(product: ProductSpec): string[] {
+  return typeof product === 'string' ? [product] : Object.values(product);
+}
+
+export { STATE_DIR };

@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readHead } from '@nbpipe/git';
+import { PipelineError } from './errors.js';
+import { executorName, loadExecutor, TaskFailure, type ResolvedProduct, type TaskJob } from './executors/registry.js';
+import { productPaths, type Pipeline, type Task } from './project.js';
+import { evaluateTask, productDigests, type TaskStatus } from './status.js';
+import type { ProductSpec } from './spec.js';
+
+export interface RunOptions {
+  /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
+  targets?: string[];
+  /** With targets: run just them, not their upstream. */
+  only?: boolean;
+  /** Run the targets (or every task) even if up to date. */
+  force?: boolean;
+  /** `run --changed`: exactly these tasks run (they changed since the base commit, or depend on one that did). */
+  changed?: { tasks: Set<string>; since: string };
+  /** Tasks running at once (>= 1). */
+  jobs: number;
+  /** Keep starting independent tasks after a failure. */
+  keepGoing?: boolean;
+  onEvent?: (event: RunEvent) => void;
+  /** Aborting stops running tasks (their processes are killed) and starts no new ones. */
+  signal?: AbortSignal;
+}
+
+export interface PlannedTask {
+  name: string;
+  run: boolean;
+  /** Why it runs, or why not (`up to date`, `not selected`). */
+  reasons: string[];
+}
+
+export type RunEvent =
+  | { type: 'start'; name: string; at: number }
+  | { type: 'finish'; name: string; durationMs: number }
+  | { type: 'fail'; name: string; durationMs: number; message: string; details?: string; log: string }
+  /** A planned task that did not run: its upstream failed, or it turned out up to date once its upstream re-ran. */
+  | { type: 'skip'; name: string; why: string };
+
+export interface RunSummary {
+  ran: { name: string; durationMs: number }[];
+  /** Up to date, not run. */
+  skipped: string[];
+  failed: { name: string; message: string; log: string }[];
+  /** Not run because an upstream task failed (or the run stopped). */
+  blocked: string[];
+  durationMs: number;
+  interrupted: boolean;
+}
+
+/** Which tasks a run would start, with reasons, computed from the state (nothing is written). */
+export function planRun(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>): PlannedTask[] {
+  return plan(p, options).map(({ status, run, reasons }) => ({ name: status.name, run, reasons }));
+}
+
+interface Step {
+  task: Task;
+  status: TaskStatus;
+  run: boolean;
+  forced: boolean;
+  reasons: string[];
+}
+
+function plan(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>): Step[] {
+  for (const name of options.targets ?? [])
+    if (!p.byName.has(name)) throw new PipelineError(`no task named "${name}" (tasks: ${p.tasks.slice(0, 20).map((t) => t.name).join(', ')}${p.tasks.length > 20 ? ', …' : ''})`);
+  let selected: Set<string>;
+  if (options.targets?.length) {
+    selected = new Set(options.targets);
+    if (!options.only)
+      for (let i = p.tasks.length - 1; i >= 0; i--) {
+        const task = p.tasks[i]!;
+        if (selected.has(task.name)) for (const up of task.upstream) selected.add(up);
+      }
+  } else selected = new Set(p.tasks.map((t) => t.name));
+  if (options.changed) selected = new Set([...selected].filter((n) => options.changed!.tasks.has(n)));
+  const forced = new Set<string>(options.changed ? selected : []);
+  if (options.force) for (const name of options.targets?.length ? options.targets : selected) forced.add(name);
+
+  const willRun = new Set<string>();
+  return p.tasks.map((task) => {
+    const status = evaluateTask(p, task, (name) => willRun.has(name));
+    const isSelected = selected.has(task.name);
+    const isForced = forced.has(task.name);
+    const run = isSelected && (isForced || status.outdated);
+    if (run) willRun.add(task.name);
+    let reasons: string[];
+    if (!isSelected) reasons = [options.changed ? `unchanged since ${options.changed.since}` : 'not selected'];
+    else if (status.outdated) reasons = status.reasons;
+    else if (isForced) reasons = [options.changed ? `changed since ${options.changed.since}` : 'forced'];
+    else reasons = ['up to date'];
+    return { task, status, run, forced: isForced, reasons };
+  });
+}
+
+/** A file name for a task's log that any task name maps to without collisions. */
+function logName(name: string): string {
+  const safe = name.replace(/[^\w.-]+/g, '_').slice(0, 80);
+  return safe === name ? `${name}.log` : `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}.log`;
+}
+
+function resolveProduct(root: string, product: ProductSpec): ResolvedProduct {
+  return typeof product === 'string' ? resolve(root, product) : Object.fromEntries(Object.entries(product).map(([k, v]) => [k, resolve(root, v)]));
+}
+
+/** The `upstream` mapping injected into a task: names to products, wildcard groups nested (Ploomber's shape). */
+function upstreamMapping(p: Pipeline, task: Task): TaskJob['upstream'] {
+  const out: TaskJob['upstream'] = {};
+  const grouped = new Set(Object.values(task.upstreamGroups).flat());
+  for (const name of task.upstream) if (!grouped.has(name)) out[name] = resolveProduct(p.root, p.byName.get(name)!.spec.product);
+  for (const [pattern, names] of Object.entries(task.upstreamGroups))
+    out[pattern] = Object.fromEntries(names.map((n) => [n, resolveProduct(p.root, p.byName.get(n)!.spec.product)]));
+  return out;
+}
+
+/**
+ * Run the outdated (or selected) tasks in topological order, `jobs` at a time. Each task's state is
+ * written atomically as soon as it finishes: products are recorded only for a task that succeeded
+ * and created all of them. A failed task blocks its downstream; independent tasks go on only with
+ * `keepGoing`. The pipeline must have been loaded with `lock: true`.
+ */
+export async function runPipeline(p: Pipeline, options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const emit = options.onEvent ?? (() => {});
+  const steps = plan(p, options);
+  const head = p.repo ? readHead(p.repo).commit : undefined;
+  const summary: RunSummary = { ran: [], skipped: [], failed: [], blocked: [], durationMs: 0, interrupted: false };
+  const pending = steps.filter((s) => s.run);
+  const planned = new Set(pending.map((s) => s.task.name));
+  const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
+  const running = new Map<string, Promise<void>>();
+  let stop = false;
+  const abort = new AbortController();
+  const onAbort = () => {
+    summary.interrupted = true;
+    stop = true;
+    abort.abort();
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  mkdirSync(join(p.state.dir, 'logs'), { recursive: true });
+
+  const runStep = async (step: Step): Promise<void> => {
+    const { task } = step;
+    let status = step.status;
+    // Upstream tasks have just re-run: decide again with what they actually produced (an identical product cuts off).
+    if (task.upstream.some((u) => planned.has(u))) {
+      status = evaluateTask(p, task, () => false);
+      if (!status.outdated && !step.forced) {
+        finished.set(task.name, 'ok');
+        summary.skipped.push(task.name);
+        emit({ type: 'skip', name: task.name, why: 'up to date' });
+        return;
+      }
+    }
+    const log = join(p.state.dir, 'logs', logName(task.name));
+    const begin = Date.now();
+    const t0 = performance.now();
+    emit({ type: 'start', name: task.name, at: begin });
+    const products = productPaths(task.spec.product);
+    try {
+      for (const path of products) mkdirSync(dirname(resolve(p.root, path)), { recursive: true });
+      const executor = await loadExecutor(executorName(task.spec));
+      await executor.run({
+        name: task.name,
+        spec: task.spec,
+        root: p.root,
+        source: resolve(p.root, task.spec.source),
+        product: resolveProduct(p.root, task.spec.product),
+        upstream: upstreamMapping(p, task),
+        params: task.spec.params,
+        log,
+        signal: abort.signal,
+        label: p.label,
+      });
+      if (abort.signal.aborted) throw new TaskFailure('interrupted');
+      p.files.forget(products);
+      const digests = productDigests(p, task);
+      const missing = products.filter((path) => digests[path] === undefined);
+      if (missing.length) throw new TaskFailure(`ran successfully but did not create ${missing.map((m) => p.label(resolve(p.root, m))).join(', ')}`);
+      const durationMs = Math.round(performance.now() - t0);
+      p.state.data.tasks[task.name] = {
+        status: 'ok',
+        fingerprint: status.fingerprint,
+        parts: status.parts,
+        products: digests as Record<string, string>,
+        startedAt: new Date(begin).toISOString(),
+        durationMs,
+        ...(head ? { head } : {}),
+      };
+      finished.set(task.name, 'ok');
+      summary.ran.push({ name: task.name, durationMs });
+      await p.state.save();
+      emit({ type: 'finish', name: task.name, durationMs });
+    } catch (e) {
+      const durationMs = Math.round(performance.now() - t0);
+      p.files.forget(products);
+      finished.set(task.name, 'failed');
+      if (abort.signal.aborted) {
+        // Interrupted, not failed: the previous record stays; partial products no longer match it.
+        summary.blocked.push(task.name);
+        emit({ type: 'skip', name: task.name, why: 'interrupted' });
+        return;
+      }
+      const message = e instanceof TaskFailure || e instanceof PipelineError ? e.message : `internal error: ${(e as Error).message}`;
+      p.state.data.tasks[task.name] = {
+        status: 'failed',
+        startedAt: new Date(begin).toISOString(),
+        durationMs,
+        ...(head ? { head } : {}),
+        error: message,
+      };
+      summary.failed.push({ name: task.name, message, log });
+      if (!options.keepGoing) stop = true;
+      await p.state.save();
+      emit({ type: 'fail', name: task.name, durationMs, message, details: e instanceof TaskFailure ? e.details : undefined, log });
+    }
+  };
+
+  const jobs = Math.max(1, Math.floor(options.jobs));
+  while (pending.length > 0 || running.size > 0) {
+    for (let i = 0; i < pending.length && running.size < jobs; ) {
+      const step = pending[i]!;
+      const ups = step.task.upstream.filter((u) => planned.has(u));
+      const failedUp = ups.find((u) => finished.has(u) && finished.get(u) !== 'ok');
+      if (failedUp !== undefined || stop) {
+        pending.splice(i, 1);
+        finished.set(step.task.name, 'blocked');
+        summary.blocked.push(step.task.name);
+        emit({ type: 'skip', name: step.task.name, why: failedUp !== undefined ? `upstream ${failedUp} did not complete` : summary.interrupted ? 'interrupted' : 'run stopped after a failure' });
+        continue;
+      }
+      if (ups.every((u) => finished.get(u) === 'ok')) {
+        pending.splice(i, 1);
+        const name = step.task.name;
+        running.set(
+          name,
+          runStep(step).finally(() => running.delete(name)),
+        );
+        continue;
+      }
+      i++;
+    }
+    if (running.size > 0) await Promise.race(running.values());
+  }
+  options.signal?.removeEventListener('abort', onAbort);
+
+  summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
+  const wholePipeline = !options.targets?.length;
+  if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {
+    p.state.data.lastSuccess = { ...(head ? { head } : {}), at: new Date().toISOString() };
+    // Forget what belongs to tasks and files the pipeline no longer has.
+    const names = new Set(p.tasks.map((t) => t.name));
+    for (const name of Object.keys(p.state.data.tasks)) if (!names.has(name)) delete p.state.data.tasks[name];
+    p.files.pruneCache();
+    p.pruneSourceCache();
+  }
+  if (wholePipeline || summary.ran.length || summary.failed.length || p.files.cacheChanged) await p.state.save();
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}

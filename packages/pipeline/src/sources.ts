@@ -1,0 +1,130 @@
+import { extname } from 'node:path';
+import { gitBlobHash } from '@nbpipe/git';
+import { parse, sourceText, type Cell, type Notebook } from '@nbpipe/nbformat';
+import { PipelineError } from './errors.js';
+import { findLiteralAssignment, PythonLiteralError, type PyValue } from './python-literal.js';
+
+/** What a task's source is, which decides how it is read and which executors can run it. */
+export type SourceKind = 'shell' | 'notebook';
+
+const KINDS: Record<string, SourceKind> = {
+  '.sh': 'shell',
+  '.bash': 'shell',
+  '.py': 'notebook',
+  '.ipynb': 'notebook',
+};
+
+export function sourceKindOf(path: string): SourceKind | undefined {
+  return KINDS[extname(path).toLowerCase()];
+}
+
+/** Cells papermill/Ploomber add to a source and that are never part of it. */
+const INJECTED_TAGS = ['injected-parameters', 'debugging-settings'];
+
+function tagsOf(cell: Cell): string[] {
+  const tags = cell.metadata?.tags;
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+}
+
+/** What the pipeline needs from a source, cached in the state under the source's blob id. */
+export interface SourceAnalysis {
+  /** Upstream names the source declares (Ploomber's `upstream` in the parameters cell, or `{{upstream[...]}}` in scripts). */
+  upstream?: string[];
+  /** Why `upstream` could not be read (only an error when the task does not declare upstream in pipeline.yaml). */
+  upstreamProblem?: string;
+  /** 1-based line of the declaration or of the problem in the source file. */
+  line?: number;
+  /** Hash that changes when the source changes as code: the blob id, or for .ipynb its inputs only. */
+  contentHash: string;
+}
+
+/**
+ * Read a notebook source: `.ipynb` JSON, or a `.py` script in the percent format (`# %%` cells)
+ * or the light format, as jupytext reads them (@nbpipe/codec).
+ */
+export async function readNotebookSource(path: string, text: string): Promise<Notebook> {
+  if (extname(path).toLowerCase() === '.ipynb') return parse(text, { path });
+  const { textToNotebook } = await import('@nbpipe/codec');
+  try {
+    // `py`: the format recorded in the header, else guessed from the content (percent, light), as jupytext does.
+    return textToNotebook(text, 'py');
+  } catch (e) {
+    throw new PipelineError(`cannot read as a notebook: ${(e as Error).message}`, path);
+  }
+}
+
+/**
+ * The hash of a notebook's inputs: each cell's type, tags and source, without outputs, execution
+ * counts, metadata or injected-parameters cells — so re-executing or saving outputs changes nothing.
+ */
+export function notebookInputsHash(nb: Notebook): string {
+  const cells = nb.cells
+    .filter((cell) => !tagsOf(cell).some((t) => INJECTED_TAGS.includes(t)))
+    .map((cell) => [cell.cell_type, tagsOf(cell), sourceText(cell)]);
+  return gitBlobHash(JSON.stringify(cells));
+}
+
+/** The first cell tagged `parameters` (papermill's rule), or -1. */
+export function parametersCellIndex(nb: Notebook): number {
+  return nb.cells.findIndex((cell) => tagsOf(cell).includes('parameters'));
+}
+
+/** Read a source for the pipeline: its declared upstream and its content hash. `oid` is the file's blob id. */
+export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffer, oid: string): Promise<SourceAnalysis> {
+  const text = bytes.toString('utf8');
+  if (kind === 'shell') return { upstream: shellUpstream(text), contentHash: oid };
+  const nb = await readNotebookSource(path, text);
+  const contentHash = extname(path).toLowerCase() === '.ipynb' ? notebookInputsHash(nb) : oid;
+  const index = parametersCellIndex(nb);
+  if (index < 0)
+    return {
+      contentHash,
+      upstreamProblem: 'no cell tagged "parameters": add one with `upstream = None` (or a list of task names), or declare `upstream:` in pipeline.yaml',
+    };
+  const cellSource = sourceText(nb.cells[index]!);
+  const cellLine = lineOfText(text, cellSource);
+  let assignment;
+  try {
+    assignment = findLiteralAssignment(cellSource, 'upstream');
+  } catch (e) {
+    if (!(e instanceof PythonLiteralError)) throw e;
+    return { contentHash, upstreamProblem: `parameters cell: upstream: ${e.message}`, line: offsetLine(cellSource, e.offset, cellLine) };
+  }
+  if (!assignment)
+    return { contentHash, upstreamProblem: 'the parameters cell does not assign `upstream` (write `upstream = None` if the task has none)', line: cellLine };
+  const line = cellLine === undefined ? undefined : cellLine + assignment.line;
+  const names = upstreamNames(assignment.value);
+  if (typeof names === 'string') return { contentHash, upstreamProblem: `parameters cell: upstream: ${names}`, line };
+  return { contentHash, upstream: names, line };
+}
+
+function upstreamNames(value: PyValue): string[] | string {
+  if (value === null) return [];
+  if (typeof value === 'string') return [value];
+  const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.keys(value) : undefined;
+  if (!items) return `expected None, a list, tuple, set or dict of task names, got ${JSON.stringify(value)}`;
+  if (!items.every((x): x is string => typeof x === 'string')) return 'task names must be strings';
+  return [...new Set(items)];
+}
+
+const SHELL_UPSTREAM = /\{\{\s*upstream\s*(?:\[\s*(['"])(.*?)\1\s*\]|\.([A-Za-z_][\w-]*))/g;
+
+/** Upstream task names a shell script uses through `{{upstream['name']}}` placeholders (Ploomber's rule for scripts). */
+function shellUpstream(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(SHELL_UPSTREAM)) names.add(m[2] ?? m[3]!);
+  return [...names];
+}
+
+/** 1-based line where `fragment` starts in `text` (a cell's code inside its .py file), if found. */
+function lineOfText(text: string, fragment: string): number | undefined {
+  const at = fragment === '' ? -1 : text.indexOf(fragment);
+  return at < 0 ? undefined : offsetLine(text, at, 1);
+}
+
+function offsetLine(text: string, offset: number, firstLine: number | undefined): number | undefined {
+  if (firstLine === undefined) return undefined;
+  let line = firstLine;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

@@ -1,0 +1,278 @@
+import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import type { Node } from 'yaml';
+import { loadEnvFile, mentionsPlaceholder, PlaceholderContext, type EnvOptions, type Value } from './env.js';
+import { sourceKindOf, type SourceKind } from './sources.js';
+import { YamlFile, type RenderString } from './yaml-file.js';
+
+/** A product: one path, or named paths (`nb` is the executed notebook). Paths relative to the project root. */
+export type ProductSpec = string | Record<string, string>;
+
+/** One task as pipeline.yaml declares it, after env placeholders and grid expansion. Plain JSON (it is cached). */
+export interface TaskSpec {
+  name: string;
+  /** Source path relative to the project root, `/`-separated. */
+  source: string;
+  kind: SourceKind;
+  product: ProductSpec;
+  /** Upstream declared in pipeline.yaml (task names or wildcards); absent: read from the source. */
+  upstream?: string[];
+  params: Record<string, Value>;
+  /** The params as they enter the fingerprint, when they differ from `params` (`{{now}}` left unrendered). */
+  fingerprintParams?: Record<string, Value>;
+  /** Extra files or globs (relative to the root) whose content invalidates the task. */
+  inputs: string[];
+  /** Task-level executor (notebook engine), as written. */
+  executor?: string;
+  /** 1-based line of the task in pipeline.yaml, and of its `upstream` key. */
+  line: number;
+  upstreamLine?: number;
+}
+
+export interface PipelineSpec {
+  /** Absolute path of pipeline.yaml; its folder is the project root. */
+  file: string;
+  root: string;
+  /** Top-level `executor`: scheduling (serial runs one task at a time). */
+  executor?: 'serial' | 'parallel';
+  /** `executor: {dotted_path: ploomber.executors.Parallel, processes: N}`. */
+  processes?: number;
+  /** meta.extract_upstream (default true): read upstream from sources when pipeline.yaml does not declare it. */
+  extractUpstream: boolean;
+  tasks: TaskSpec[];
+}
+
+const TOP_KEYS = new Set(['tasks', 'meta', 'executor']);
+const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
+const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor']);
+
+export interface SpecTexts {
+  /** Absolute path and text of pipeline.yaml. */
+  file: string;
+  text: string;
+  /** env.yaml next to it, if any. */
+  envFile?: string;
+  envText?: string;
+}
+
+/**
+ * Parse pipeline.yaml (and env.yaml) into task specs: placeholders rendered, grids expanded, every
+ * problem reported with file, line and key.
+ */
+export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here' | 'keepNow'>): PipelineSpec {
+  const root = dirname(texts.file);
+  const label = relative(env.cwd, texts.file) || basename(texts.file);
+  const yaml: YamlFile = new YamlFile(label, texts.text);
+  const envYaml = texts.envFile && texts.envText !== undefined ? new YamlFile(relative(env.cwd, texts.envFile) || basename(texts.envFile), texts.envText) : undefined;
+  const context = new PlaceholderContext({ ...env, here: root });
+  loadEnvFile(context, envYaml, env.overrides ?? {});
+  // Values that enter fingerprints must not change every run: render them again with {{now}} kept as is.
+  let stableContext: PlaceholderContext | undefined;
+  if (mentionsPlaceholder(texts.text + (texts.envText ?? ''), 'now')) {
+    stableContext = new PlaceholderContext({ ...env, here: root, keepNow: true });
+    loadEnvFile(stableContext, envYaml, env.overrides ?? {});
+  }
+  const renderWith =
+    (ctx: PlaceholderContext): RenderString =>
+    (text, key, line) =>
+      ctx.render(text, () => ({ file: label, line, key }));
+  const render = renderWith(context);
+
+  if (yaml.root === null) yaml.fail('the file is empty: expected a `tasks:` list', 1);
+  const top = yaml.mapping(yaml.root, '');
+  const spec: PipelineSpec = { file: texts.file, root, extractUpstream: true, tasks: [] };
+  let productRelativeToSource = false;
+  let tasksNode: Node | null | undefined;
+  for (const entry of top) {
+    if (!TOP_KEYS.has(entry.key)) yaml.fail(`unsupported key (supported: ${[...TOP_KEYS].join(', ')})`, entry.line ?? 1, entry.key);
+    if (entry.key === 'tasks') tasksNode = entry.node;
+    else if (entry.key === 'meta') {
+      for (const m of yaml.mapping(entry.node, 'meta')) {
+        const key = `meta.${m.key}`;
+        if (!META_KEYS.has(m.key)) yaml.fail('unsupported key', m.line ?? 1, key);
+        const v = yaml.value(m.node, key, render);
+        if (typeof v !== 'boolean') yaml.fail('expected true or false', m.node, key);
+        if (m.key === 'extract_upstream') spec.extractUpstream = v;
+        else if (m.key === 'product_relative_to_source') productRelativeToSource = v;
+        else if (m.key === 'extract_product' && v) yaml.fail('reading products from sources is not supported: declare `product:` in pipeline.yaml', m.node, key);
+      }
+    } else if (entry.key === 'executor') parseExecutor(yaml, entry.node, spec, render);
+  }
+  if (tasksNode === undefined) yaml.fail('missing key `tasks`', 1, 'tasks');
+  const tasksList: Node | null = tasksNode;
+
+  const names = new Map<string, number>();
+  yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
+    for (const task of parseTask(yaml, node, `tasks[${i}]`, render, stableContext && renderWith(stableContext), root, productRelativeToSource)) {
+      const previous = names.get(task.name);
+      if (previous !== undefined) yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
+      names.set(task.name, task.line);
+      spec.tasks.push(task);
+    }
+  });
+  return spec;
+}
+
+function parseExecutor(yaml: YamlFile, node: Node | null, spec: PipelineSpec, render: RenderString): void {
+  const value = yaml.value(node, 'executor', render);
+  const dotted = typeof value === 'string' ? value : value && typeof value === 'object' && !Array.isArray(value) ? value.dotted_path : undefined;
+  const kinds: Record<string, 'serial' | 'parallel'> = {
+    serial: 'serial',
+    parallel: 'parallel',
+    'ploomber.executors.Serial': 'serial',
+    'ploomber.executors.Parallel': 'parallel',
+  };
+  const kind = typeof dotted === 'string' ? kinds[dotted] : undefined;
+  if (!kind) yaml.fail('expected serial or parallel', node, 'executor');
+  spec.executor = kind;
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const processes = value.processes;
+    if (processes !== undefined) {
+      if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) yaml.fail('expected a positive integer', node, 'executor.processes');
+      spec.processes = processes;
+    }
+  }
+}
+
+function parseTask(
+  yaml: YamlFile,
+  node: Node | null,
+  key: string,
+  render: RenderString,
+  renderStable: RenderString | undefined,
+  root: string,
+  productRelativeToSource: boolean,
+): TaskSpec[] {
+  const line = yaml.line(node) ?? 1;
+  const entries = yaml.mapping(node, key);
+  const get = (name: string) => entries.find((e) => e.key === name);
+  for (const e of entries) if (!TASK_KEYS.has(e.key)) yaml.fail(`unsupported task key (supported: ${[...TASK_KEYS].join(', ')})`, e.line ?? line, `${key}.${e.key}`);
+
+  const sourceEntry = get('source');
+  if (!sourceEntry) yaml.fail('missing `source`', line, key);
+  const rawSource = yaml.string(sourceEntry.node, `${key}.source`, render);
+  const source = toRootRelative(root, rawSource);
+  if (source === undefined) yaml.fail('expected a file, got the project folder', sourceEntry.node, `${key}.source`);
+  const kind = sourceKindOf(source);
+  if (!kind) {
+    const what = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) && !extname(rawSource).match(/^\.(py|ipynb|sh|bash)$/i)
+      ? 'python functions (dotted paths) are not supported as sources; use a script or a notebook'
+      : `unsupported source type "${extname(source) || rawSource}" (supported: .py, .ipynb, .sh, .bash)`;
+    yaml.fail(what, sourceEntry.node, `${key}.source`);
+  }
+
+  const productEntry = get('product');
+  if (!productEntry) yaml.fail('missing `product`', line, key);
+  const productValue = yaml.value(productEntry.node, `${key}.product`, render);
+  const sourceDir = dirname(source);
+  const productPath = (p: Value, at: string): string => {
+    if (typeof p !== 'string' || p === '') yaml.fail('expected a path', productEntry.node, at);
+    const rel = toRootRelative(root, productRelativeToSource ? join(root, sourceDir, p) : p);
+    if (rel === undefined) yaml.fail('expected a file, got the project folder', productEntry.node, at);
+    return rel;
+  };
+  let product: ProductSpec;
+  if (productValue && typeof productValue === 'object' && !Array.isArray(productValue)) {
+    if (Object.keys(productValue).length === 0) yaml.fail('expected at least one product', productEntry.node, `${key}.product`);
+    product = Object.fromEntries(Object.entries(productValue).map(([k, v]) => [k, productPath(v, `${key}.product.${k}`)]));
+  } else product = productPath(productValue, `${key}.product`);
+
+  const nameEntry = get('name');
+  const name = nameEntry ? yaml.string(nameEntry.node, `${key}.name`, render) : basename(source, extname(source));
+
+  const upstreamEntry = get('upstream');
+  let upstream: string[] | undefined;
+  if (upstreamEntry) {
+    const v = yaml.value(upstreamEntry.node, `${key}.upstream`, render);
+    const list = v === null ? [] : typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string' && x !== ''))
+      yaml.fail('expected a task name or a list of task names', upstreamEntry.node, `${key}.upstream`);
+    upstream = list;
+  }
+
+  const paramsEntry = get('params');
+  const params = paramsEntry ? yaml.value(paramsEntry.node, `${key}.params`, render) : {};
+  if (!params || typeof params !== 'object' || Array.isArray(params)) yaml.fail('expected a mapping of names to values', paramsEntry?.node, `${key}.params`);
+  const stableParams = paramsEntry && renderStable ? (yaml.value(paramsEntry.node, `${key}.params`, renderStable) as Record<string, Value>) : undefined;
+
+  const inputsEntry = get('inputs');
+  let inputs: string[] = [];
+  if (inputsEntry) {
+    const v = yaml.value(inputsEntry.node, `${key}.inputs`, render);
+    const list = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string' && x !== ''))
+      yaml.fail('expected a path or glob, or a list of them', inputsEntry.node, `${key}.inputs`);
+    inputs = list.map((p) => {
+      const rel = toRootRelative(root, p);
+      if (rel === undefined) yaml.fail('expected files, got the project folder', inputsEntry.node, `${key}.inputs`);
+      return rel;
+    });
+  }
+
+  const executorEntry = get('executor');
+  const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
+
+  const base: TaskSpec = {
+    name,
+    source,
+    kind,
+    product,
+    ...(upstream ? { upstream } : {}),
+    params,
+    ...(stableParams && JSON.stringify(stableParams) !== JSON.stringify(params) ? { fingerprintParams: stableParams } : {}),
+    inputs,
+    ...(executor ? { executor } : {}),
+    line,
+    ...(upstreamEntry?.line ? { upstreamLine: upstreamEntry.line } : {}),
+  };
+
+  const gridEntry = get('grid');
+  if (!gridEntry) return [base];
+  return expandGrid(yaml, gridEntry.node, `${key}.grid`, render, base);
+}
+
+/** One task per combination of grid values; `[[param]]` in the name and products, else `-i` suffixes (Ploomber's rule). */
+function expandGrid(yaml: YamlFile, node: Node | null, key: string, render: RenderString, base: TaskSpec): TaskSpec[] {
+  const value = yaml.value(node, key, render);
+  const grids = Array.isArray(value) ? value : [value];
+  const combos: Record<string, Value>[] = [];
+  for (const grid of grids) {
+    if (!grid || typeof grid !== 'object' || Array.isArray(grid) || Object.keys(grid).length === 0)
+      yaml.fail('expected a mapping of parameter names to lists of values (or a list of such mappings)', node, key);
+    let partial: Record<string, Value>[] = [{}];
+    for (const [param, values] of Object.entries(grid)) {
+      const list = Array.isArray(values) ? values : [values];
+      if (list.length === 0) yaml.fail('expected at least one value', node, `${key}.${param}`);
+      partial = partial.flatMap((combo) => list.map((v) => ({ ...combo, [param]: v })));
+    }
+    combos.push(...partial);
+  }
+  const fill = (template: string, combo: Record<string, Value>, at: string): string =>
+    template.replace(/\[\[\s*([^\]]*?)\s*\]\]/g, (match, param: string) => {
+      if (!(param in combo)) yaml.fail(`${match} names no grid parameter (grid: ${Object.keys(combo).join(', ')})`, node, at);
+      const v = combo[param]!;
+      return typeof v === 'string' ? v : v === true ? 'True' : v === false ? 'False' : v === null ? 'None' : JSON.stringify(v);
+    });
+  const hasPlaceholder = (s: string) => /\[\[[^\]]*\]\]/.test(s);
+  const withIndex = (path: string, i: number) => {
+    const dir = dirname(path);
+    const file = basename(path);
+    const dot = file.indexOf('.', 1);
+    const indexed = dot < 0 ? `${file}-${i}` : `${file.slice(0, dot)}-${i}${file.slice(dot)}`;
+    return dir === '.' ? indexed : `${dir}/${indexed}`;
+  };
+  return combos.map((combo, i) => {
+    const name = hasPlaceholder(base.name) ? fill(base.name, combo, `${key}`) : `${base.name}-${i}`;
+    const productPath = (p: string) => (hasPlaceholder(p) ? fill(p, combo, key) : withIndex(p, i));
+    const product: ProductSpec =
+      typeof base.product === 'string' ? productPath(base.product) : Object.fromEntries(Object.entries(base.product).map(([k, p]) => [k, productPath(p)]));
+    const fingerprintParams = base.fingerprintParams ? { ...base.fingerprintParams, ...combo } : undefined;
+    return { ...base, name, product, params: { ...base.params, ...combo }, ...(fingerprintParams ? { fingerprintParams } : {}) };
+  });
+}
+
+/** A path relative to the root with `/` separators (`../` for files outside it), or undefined for the root itself. */
+function toRootRelative(root: string, path: string): string | undefined {
+  const rel = relative(root, isAbsolute(path) ? path : join(root, path));
+  if (rel === '') return undefined;
+  return rel.split(sep).join('/');
+}

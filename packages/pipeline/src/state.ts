@@ -1,0 +1,171 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync, existsSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@nbpipe/git';
+import type { SourceAnalysis } from './sources.js';
+
+/** The folder, next to pipeline.yaml, where nbpipe keeps what it knows about past runs. Git-ignored. */
+export const STATE_DIR = '.nbpipe';
+const STATE_FILE = 'state.json';
+const STATE_VERSION = 1;
+
+/** What a fingerprint is made of, kept so that `status` can say which part changed. */
+export interface FingerprintParts {
+  /** Content hash of the source (blob id; for .ipynb, of its inputs only). */
+  source: string;
+  /** Hash of the resolved params. */
+  params: string;
+  /** Hash of the rest of the task's definition: kind, executor, source path, product paths. */
+  definition: string;
+  /** Blob id of every file matched by `inputs`. */
+  inputs: Record<string, string>;
+  /** Per upstream task: its fingerprint and product hashes at the time this task ran. */
+  upstream: Record<string, string>;
+}
+
+/** The last run of one task. Written only after the task finished; a failed run records no products. */
+export interface TaskRecord {
+  status: 'ok' | 'failed';
+  fingerprint?: string;
+  parts?: FingerprintParts;
+  /** Blob id (or `tree:<hash>` for a folder) of each product path, as the run left it. */
+  products?: Record<string, string>;
+  /** ISO time the run started, its duration in ms, and the commit checked out. */
+  startedAt: string;
+  durationMs: number;
+  head?: string;
+  error?: string;
+}
+
+export interface StateData {
+  version: number;
+  tasks: Record<string, TaskRecord>;
+  /** Stat cache for files not vouched for by git's index: path (relative to the root) → [blob id, stat stamp]. */
+  files: Record<string, [string, string]>;
+  /** Source analyses by `kind:blob id:extension`, so unchanged sources are never parsed again. */
+  sources: Record<string, SourceAnalysis>;
+  /** The commit of the last run of the whole pipeline that ended with nothing failed: `run --changed`'s default base. */
+  lastSuccess?: { head?: string; at: string };
+}
+
+function emptyState(): StateData {
+  return { version: STATE_VERSION, tasks: {}, files: {}, sources: {} };
+}
+
+/** The state file of a project, loaded once; `save()` writes it atomically (concurrent saves coalesce). */
+export class StateStore {
+  readonly dir: string;
+  data: StateData;
+  /** Set when the file existed but could not be used (reported as a warning; every task then looks never run). */
+  readonly problem?: string;
+  private saving: Promise<void> | undefined;
+  private again = false;
+
+  constructor(root: string) {
+    this.dir = join(root, STATE_DIR);
+    let data = emptyState();
+    try {
+      const parsed = JSON.parse(readFileSync(join(this.dir, STATE_FILE), 'utf8')) as StateData;
+      if (parsed && parsed.version === STATE_VERSION && parsed.tasks && parsed.files && parsed.sources) data = parsed;
+      else this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problem = `${join(STATE_DIR, STATE_FILE)}: unreadable (${(e as Error).message}); starting afresh`;
+    }
+    this.data = data;
+  }
+
+  ensureDir(): void {
+    ensureStateDir(this.dir);
+  }
+
+  /** Write the state atomically; calls made while a write is in flight are folded into one more write. */
+  save(): Promise<void> {
+    if (this.saving) {
+      this.again = true;
+      return this.saving;
+    }
+    this.saving = (async () => {
+      try {
+        do {
+          this.again = false;
+          this.ensureDir();
+          await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify(this.data));
+        } while (this.again);
+      } finally {
+        this.saving = undefined;
+      }
+    })();
+    return this.saving;
+  }
+}
+
+/** Create `.nbpipe/` with a `.gitignore` of `*`, so git never sees it, without touching the project's own .gitignore. */
+function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '# nbpipe state: local to this checkout\n*\n');
+}
+
+/** A second `nbpipe run` in the same project while one is running. */
+export class PipelineLockedError extends Error {
+  constructor(readonly pid: number) {
+    super(`the pipeline is locked by pid ${pid} (another nbpipe run is in progress)`);
+  }
+}
+
+/**
+ * Take the project's run lock (`.nbpipe/lock`, created exclusively, holding our pid). A lock left by
+ * a process that no longer exists (killed, crashed) is taken over. Returns the release function.
+ */
+export function acquireLock(stateDir: string): () => void {
+  ensureStateDir(stateDir);
+  const path = join(stateDir, 'lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number.parseInt(readText(path), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new PipelineLockedError(pid);
+      try {
+        unlinkSync(path);
+      } catch {
+        // another process took it over first: try again
+      }
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      process.off('exit', release);
+      try {
+        if (Number.parseInt(readText(path), 10) === process.pid) unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    };
+    process.on('exit', release);
+    return release;
+  }
+  throw new Error(`${path}: cannot take the lock`);
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,95 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Value } from './env.js';
+import { PipelineError } from './errors.js';
+
+/** Renders a string scalar (placeholders); `key` and `line` say where it is, for errors. */
+export type RenderString = (text: string, key: string, line: number | undefined) => Value;
+
+export interface MappingEntry {
+  key: string;
+  line: number | undefined;
+  node: Node | null;
+}
+
+/**
+ * A YAML file read with the `yaml` package, keeping node positions so every problem can name its
+ * file, line and key. Loaded lazily by the pipeline loader (the parser is costly to import).
+ */
+export class YamlFile {
+  private readonly lines = new LineCounter();
+  readonly root: Node | null;
+
+  constructor(
+    readonly file: string,
+    text: string,
+  ) {
+    const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    const error = doc.errors[0];
+    if (error) {
+      const line = error.linePos?.[0]?.line ?? this.line(error.pos[0]);
+      throw new PipelineError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, line);
+    }
+    this.root = (doc.contents as Node | null) ?? null;
+  }
+
+  line(offsetOrNode: number | Node | null | undefined): number | undefined {
+    if (offsetOrNode === null || offsetOrNode === undefined) return undefined;
+    const offset = typeof offsetOrNode === 'number' ? offsetOrNode : offsetOrNode.range?.[0];
+    return offset === undefined ? undefined : this.lines.linePos(offset).line;
+  }
+
+  fail(problem: string, node: Node | null | undefined | number, key?: string): never {
+    throw new PipelineError(problem, this.file, this.line(node), key);
+  }
+
+  /** The entries of a mapping node, in order; anything else is an error naming `key`. */
+  mapping(node: Node | null, key: string): MappingEntry[] {
+    if (!isMap(node)) this.fail(`expected a mapping, got ${describe(node)}`, node, key || undefined);
+    return node.items.map((pair) => {
+      const k = pair.key as Node | null;
+      if (!isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number' && typeof k.value !== 'boolean'))
+        this.fail('keys must be plain names', k, key || undefined);
+      return { key: String(k.value), line: this.line(k), node: pair.value as Node | null };
+    });
+  }
+
+  /** The items of a sequence node; anything else is an error naming `key`. */
+  sequence(node: Node | null, key: string): (Node | null)[] {
+    if (!isSeq(node)) this.fail(`expected a list, got ${describe(node)}`, node, key);
+    return node.items as (Node | null)[];
+  }
+
+  /** A node as plain JSON, string scalars passed through `render`. */
+  value(node: Node | null, key: string, render?: RenderString): Value {
+    if (node === null || node === undefined) return null;
+    if (isMap(node)) {
+      const out: Record<string, Value> = {};
+      for (const entry of this.mapping(node, key)) out[entry.key] = this.value(entry.node, key ? `${key}.${entry.key}` : entry.key, render);
+      return out;
+    }
+    if (isSeq(node)) return node.items.map((item, i) => this.value(item as Node | null, `${key}[${i}]`, render));
+    if (isScalar(node)) {
+      const v = node.value;
+      if (typeof v === 'string') return render ? render(v, key, this.line(node)) : v;
+      if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
+      if (typeof v === 'bigint') return Number(v);
+      if (v instanceof Date) return v.toISOString();
+      return String(v);
+    }
+    this.fail('aliases and tags are not supported here', node, key);
+  }
+
+  /** A scalar that must be a string (after rendering). */
+  string(node: Node | null, key: string, render?: RenderString): string {
+    const v = this.value(node, key, render);
+    if (typeof v !== 'string' || v === '') this.fail(`expected a non-empty string, got ${typeof v === 'string' ? 'an empty string' : JSON.stringify(v)}`, node, key);
+    return v;
+  }
+}
+
+function describe(node: Node | null | undefined): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return JSON.stringify(node.value);
+  return 'something else';
+}
