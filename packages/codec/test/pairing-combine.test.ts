@@ -97,6 +97,12 @@ describe('combineInputsAndOutputs (jupytext test_combine cases, our rules)', () 
     });
   });
 
+  it('keeps the notebook metadata of the .ipynb when the text has no header (filter -all)', () => {
+    const ipynb = notebook([ran('x', 'c', 1)], { kernelspec: { name: 'python3', display_name: 'Python 3' }, widgets: { state: {} } });
+    const text = notebook([codeCell('x')], { jupytext: { notebook_metadata_filter: '-all', cell_metadata_filter: '-all' } });
+    expect(combineInputsAndOutputs(text, ipynb, { visible: notebook([codeCell('x')]) }).notebook.metadata).toEqual(ipynb.metadata);
+  });
+
   it('keeps attachments of an edited markdown cell, and the nbformat minor version of the .ipynb', () => {
     const attachments = { 'a.png': { 'image/png': 'AAAA' } };
     const ipynb = { ...notebook([markdownCell('![x](attachment:a.png)', { attachments })]), nbformat_minor: 4 };
@@ -218,6 +224,10 @@ describe('matchCells', () => {
       { kind: 'edited', outputIndex: 1 },
       { kind: 'same', outputIndex: 2 },
     ]);
+  });
+  it('finds an edited cell before the cell its successor matched when its predecessor moved away', () => {
+    const outputs = [codeCell('a'), codeCell('moved'), codeCell('c'), codeCell('end')];
+    expect(matchCells([codeCell('a'), codeCell('C!'), codeCell('end'), codeCell('moved')], outputs)[1]).toEqual({ kind: 'edited', outputIndex: 2 });
   });
   it('does not take a blank new cell for an edit', () => {
     expect(matchCells([codeCell('a'), codeCell('  '), codeCell('c')], [codeCell('a'), codeCell('b'), codeCell('c')])[1]).toEqual({ kind: 'new' });

@@ -22,8 +22,8 @@ function looseSource(source: string): string {
  * Match each cell of `inputs` (the text's cells) with at most one cell of `outputs` (the .ipynb's), robust to
  * inserted, deleted, moved and edited cells. In order of preference: the same source in the same order, the
  * same source anywhere, the loosely same source in order, then anywhere; finally an unmatched non-blank cell
- * takes the outputs cell right after the one its predecessor matched, if that is free and of the same type
- * (an edited cell).
+ * takes the outputs cell right after the one its predecessor matched, or right before the one its successor
+ * matched, if that is free and of the same type (an edited cell).
  */
 export function matchCells(inputs: readonly Cell[], outputs: readonly Cell[]): CellMatch[] {
   const matched: (number | undefined)[] = inputs.map(() => undefined);
@@ -57,6 +57,13 @@ export function matchCells(inputs: readonly Cell[], outputs: readonly Cell[]): C
     }
   }
   const result: CellMatch[] = matched.map((j) => (j === undefined ? { kind: 'new' } : { kind: 'same', outputIndex: j }));
+  // An edited cell sits where its original was: right after the outputs cell its predecessor matched, or right
+  // before the one its successor matched.
+  const nextMatched: number[] = [];
+  for (let i = inputs.length - 1, next = outputs.length; i >= 0; i--) {
+    nextMatched[i] = next;
+    if (matched[i] !== undefined) next = matched[i]!;
+  }
   let previous = -1;
   for (let i = 0; i < inputs.length; i++) {
     const j = matched[i];
@@ -64,13 +71,14 @@ export function matchCells(inputs: readonly Cell[], outputs: readonly Cell[]): C
       previous = j;
       continue;
     }
-    const next = previous + 1;
     const cell = inputs[i]!;
-    if (next < outputs.length && !used.has(next) && outputs[next]!.cell_type === cell.cell_type && cell.source.trim() !== '') {
-      used.add(next);
-      result[i] = { kind: 'edited', outputIndex: next };
-      previous = next;
-    }
+    if (cell.source.trim() === '') continue;
+    const fits = (k: number) => k >= 0 && k < outputs.length && !used.has(k) && outputs[k]!.cell_type === cell.cell_type;
+    const k = [previous + 1, nextMatched[i]! - 1].find(fits);
+    if (k === undefined) continue;
+    used.add(k);
+    result[i] = { kind: 'edited', outputIndex: k };
+    previous = k;
   }
   return result;
 }
@@ -152,7 +160,10 @@ export function combineInputsAndOutputs(inputs: Notebook, outputs: Notebook, opt
   const minor = outputs.nbformat_minor;
   // Cell ids exist from nbformat 4.5 on; a notebook kept at an older minor version gets none.
   if (minor < 5) for (const cell of cells) delete cell.id;
-  const metadata = withHiddenKeys(inputs.metadata, outputs.metadata, visible?.metadata, 1);
+  // A text without notebook metadata (filter `-all`) cannot have changed it: the .ipynb's stands (jupytext's rule).
+  const inputsJupytext = inputs.metadata.jupytext;
+  const headerless = isObject(inputsJupytext) && inputsJupytext.notebook_metadata_filter === '-all';
+  const metadata = headerless ? cloneJson(outputs.metadata) : withHiddenKeys(inputs.metadata, outputs.metadata, visible?.metadata, 1);
   const jupytext = metadata.jupytext;
   if (isObject(jupytext)) {
     delete jupytext.text_representation;

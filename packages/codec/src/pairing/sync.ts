@@ -105,7 +105,11 @@ function withFormats(nb: Notebook, formats: string | null): Notebook {
   const jupytext = nb.metadata.jupytext;
   const rest: JsonObject = jupytext && typeof jupytext === 'object' && !Array.isArray(jupytext) ? { ...(jupytext as JsonObject) } : {};
   if (formats === null) delete rest.formats;
-  else rest.formats = formats;
+  else {
+    rest.formats = formats;
+    // Like jupytext: a text without a header gets one, so that the pairing shows in it.
+    if (rest.notebook_metadata_filter === '-all') delete rest.notebook_metadata_filter;
+  }
   const metadata = { ...nb.metadata };
   if (Object.keys(rest).length > 0) metadata.jupytext = rest;
   else delete metadata.jupytext;

@@ -1,0 +1,508 @@
+import { promises as fs } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import {
+  fileFormat,
+  findPair,
+  formatPairing,
+  inputsDigest,
+  pairedPaths,
+  pairingsFromConfigValue,
+  parsePairing,
+  planSync,
+  readJupytextSettings,
+  readMember,
+  resolvePairing,
+  sameCells,
+  type JupytextSettings,
+  type PairedFormat,
+  type PairedPath,
+  type PlannedMember,
+  type SyncMember,
+  type TextFormatOptions,
+} from '@nbpipe/codec';
+import { findRepository, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
+import { decodeNotebookBytes, type Notebook } from '@nbpipe/nbformat';
+
+// ---- configuration --------------------------------------------------------------------------------
+
+/** jupytext's configuration file names, in the order it looks for them in each folder. */
+const JUPYTEXT_CONFIG_FILES = [
+  'jupytext',
+  'jupytext.toml',
+  'jupytext.yml',
+  'jupytext.yaml',
+  'jupytext.json',
+  '.jupytext',
+  '.jupytext.toml',
+  '.jupytext.yml',
+  '.jupytext.yaml',
+  '.jupytext.json',
+  '.jupytext.py',
+];
+
+export interface JupytextConfigFile {
+  path: string;
+  settings: JupytextSettings;
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return decodeNotebookBytes(await fs.readFile(path), path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;
+    if ((e as { code?: string }).code === 'EMPTY') return '';
+    throw e;
+  }
+}
+
+async function parseConfigText(path: string, text: string): Promise<Record<string, unknown>> {
+  const name = path.slice(path.lastIndexOf(sep) + 1);
+  try {
+    if (name.endsWith('.json')) return JSON.parse(text) as Record<string, unknown>;
+    if (name.endsWith('.yml') || name.endsWith('.yaml')) {
+      const { parse } = await import('yaml');
+      return (parse(text) ?? {}) as Record<string, unknown>;
+    }
+    const { parse } = await import('smol-toml');
+    return parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const where = e as { line?: number; column?: number; linePos?: { line: number; col: number }[] };
+    const line = where.line ?? where.linePos?.[0]?.line;
+    const message = (e as Error).message.split('\n')[0];
+    throw new Error(`${path}: cannot read the jupytext configuration${line ? ` (line ${line})` : ''}: ${message}`);
+  }
+}
+
+/**
+ * The jupytext configuration that applies to files in `dir`, found as jupytext does: in `dir` and each parent,
+ * the first of jupytext.toml, .jupytext, … (an empty `.jupytext` ends the search), then a pyproject.toml with a
+ * [tool.jupytext] table; the search stops below any folder listed in JUPYTEXT_CEILING_DIRECTORIES. jupytext's
+ * global configuration folders (~/.config/jupytext, …) are not read: a repository's behaviour should not depend
+ * on who runs it.
+ */
+export async function findJupytextConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<JupytextConfigFile | undefined> {
+  const ceilings = new Set((env.JUPYTEXT_CEILING_DIRECTORIES ?? '').split(':').filter(Boolean).map((d) => resolve(d)));
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if (ceilings.has(current)) return undefined;
+    for (const name of JUPYTEXT_CONFIG_FILES) {
+      const path = join(current, name);
+      const text = await readIfExists(path);
+      if (text === undefined) continue;
+      if (name === '.jupytext.py')
+        throw new Error(`${path}: jupytext configurations written in Python are not supported; move the settings to jupytext.toml`);
+      if (name === '.jupytext' && text.trim() === '') return undefined;
+      return { path, settings: readJupytextSettings(await parseConfigText(path, text), path) };
+    }
+    const pyproject = join(current, 'pyproject.toml');
+    const text = await readIfExists(pyproject);
+    if (text !== undefined) {
+      const tool = (await parseConfigText(pyproject, text)).tool as Record<string, unknown> | undefined;
+      const table = tool?.jupytext;
+      if (table && typeof table === 'object' && !Array.isArray(table))
+        return { path: pyproject, settings: readJupytextSettings(table as Record<string, unknown>, `${pyproject} [tool.jupytext]`) };
+    }
+    if (dirname(current) === current) return undefined;
+  }
+}
+
+/** Where pairings come from besides a notebook's own metadata. */
+export interface ProjectPairing {
+  /** nbpipe's configuration `pairing` (e.g. "ipynb,py:percent"); wins over jupytext's `formats`. */
+  pairing?: string;
+  /** The nbpipe configuration file, for messages and as the floor of tree roots. */
+  configPath?: string;
+  /** Environment for JUPYTEXT_CEILING_DIRECTORIES. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What applies to the files of one folder: project pairings, text format options, the tree-root floor. */
+export interface FolderSettings {
+  pairings: PairedFormat[][];
+  formatOptions: TextFormatOptions;
+  ceiling?: string;
+  jupytext?: JupytextConfigFile;
+}
+
+/** Settings per folder, each folder's jupytext configuration looked up once. */
+export class SettingsCache {
+  private readonly cache = new Map<string, Promise<FolderSettings>>();
+  constructor(private readonly project: ProjectPairing = {}) {}
+
+  forFile(path: string): Promise<FolderSettings> {
+    const dir = dirname(path);
+    let settings = this.cache.get(dir);
+    if (!settings) this.cache.set(dir, (settings = this.load(dir)));
+    return settings;
+  }
+
+  private async load(dir: string): Promise<FolderSettings> {
+    const jupytext = await findJupytextConfig(dir, this.project.env);
+    const formatOptions = (jupytext?.settings.formatOptions ?? {}) as TextFormatOptions;
+    if (this.project.pairing !== undefined) {
+      const where = this.project.configPath ?? 'nbpipe configuration';
+      const pairings = pairingsFromConfigValue(this.project.pairing, `${where}: pairing`);
+      return { pairings, formatOptions, ceiling: this.project.configPath ? dirname(this.project.configPath) : undefined, jupytext };
+    }
+    return { pairings: jupytext?.settings.pairings ?? [], formatOptions, ceiling: jupytext ? dirname(jupytext.path) : undefined, jupytext };
+  }
+}
+
+// ---- the record of the last sync ----------------------------------------------------------------
+
+/**
+ * The digest of each member's cells when its pair was last synced, kept per clone in
+ * `<git dir>/nbpipe/sync-state.json` (never committed). It tells which member changed since: the source of a
+ * sync, and a conflict when two members changed differently. A member it does not know is compared with its
+ * committed version (HEAD), the last state a pre-commit sync agreed on; outside git nothing is known and the
+ * newest file wins, as in jupytext.
+ */
+export class SyncRecord {
+  private dirty = false;
+  private constructor(
+    readonly repo: Repository | undefined,
+    private readonly digests: Record<string, string>,
+  ) {}
+
+  private static file(repo: Repository): string {
+    return join(repo.gitDir, 'nbpipe', 'sync-state.json');
+  }
+
+  static async open(repo: Repository | undefined): Promise<SyncRecord> {
+    if (!repo) return new SyncRecord(undefined, {});
+    let digests: Record<string, string> = {};
+    try {
+      const data = JSON.parse(await fs.readFile(SyncRecord.file(repo), 'utf8')) as { members?: Record<string, string> };
+      if (data.members && typeof data.members === 'object') digests = data.members;
+    } catch {
+      // A missing or damaged record only means the last sync is unknown.
+    }
+    return new SyncRecord(repo, digests);
+  }
+
+  private key(path: string): string | undefined {
+    if (!this.repo) return undefined;
+    const rel = relative(this.repo.root, path);
+    return rel.startsWith('..') ? undefined : rel.split(sep).join('/');
+  }
+
+  /** The digest of each member at the last sync: from the record, else from HEAD's version of the file. */
+  async lastSynced(members: readonly PairedPath[], formatOptions: TextFormatOptions): Promise<(string | undefined)[]> {
+    const known = members.map((m) => {
+      const key = this.key(m.path);
+      return key === undefined ? undefined : this.digests[key];
+    });
+    const missing = members.filter((m, i) => known[i] === undefined && this.key(m.path) !== undefined);
+    if (!this.repo || missing.length === 0) return known;
+    const committed = await readFilesAtRevision(this.repo, 'HEAD', missing.map((m) => this.key(m.path)!));
+    return members.map((m, i) => {
+      if (known[i] !== undefined) return known[i];
+      const blob = committed.get(this.key(m.path) ?? '');
+      if (!blob) return undefined;
+      try {
+        return inputsDigest(readMember(m.path, m.format, decodeNotebookBytes(blob, m.path), formatOptions));
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  remember(members: readonly PlannedMember[]): void {
+    for (const m of members) {
+      const key = this.key(m.path);
+      if (key !== undefined && this.digests[key] !== m.digest) {
+        this.digests[key] = m.digest;
+        this.dirty = true;
+      }
+    }
+  }
+
+  async save(): Promise<void> {
+    if (!this.repo || !this.dirty) return;
+    const file = SyncRecord.file(this.repo);
+    await fs.mkdir(dirname(file), { recursive: true });
+    const members = Object.fromEntries(Object.entries(this.digests).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    await writeFileAtomic(file, JSON.stringify({ version: 1, members }, null, 1) + '\n');
+    this.dirty = false;
+  }
+}
+
+// ---- syncing files --------------------------------------------------------------------------------
+
+export interface SyncOutcome {
+  /** Members of the pair (absolute paths), in the order of the pairing. */
+  members: string[];
+  /**
+   * `in-sync`: nothing to do; `updated`: files written; `out-of-sync`: files would be written (check mode);
+   * `conflict`: two members changed differently, nothing written; `unpaired`: the file has no pairing.
+   */
+  status: 'in-sync' | 'updated' | 'out-of-sync' | 'conflict' | 'unpaired';
+  /** The file named by the caller. */
+  path: string;
+  /** The member whose cells were taken. */
+  source?: string;
+  /** Members written (or, in check mode, that would be). */
+  changed: string[];
+  /** Why the file is unpaired, or the conflict (paths relative to `cwd`). */
+  message?: string;
+  /** For a text source with a .ipynb: cells that kept their outputs, edited cells (outputs dropped), new cells. */
+  cells?: { same: number; edited: number; new: number };
+}
+
+export interface SyncOptions extends ProjectPairing {
+  cwd?: string;
+  /** Write nothing; report what would change. */
+  check?: boolean;
+  /** Resolve conflicts by taking the newest text member or the .ipynb. */
+  prefer?: 'text' | 'notebook';
+}
+
+interface MemberState {
+  member: SyncMember;
+  /** mtime (ms) and existence when read, re-checked before writing. */
+  seen: number | undefined;
+}
+
+async function readMemberState(m: PairedPath): Promise<MemberState> {
+  let stat;
+  try {
+    stat = await fs.stat(m.path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { member: { path: m.path, format: m.format }, seen: undefined };
+    throw e;
+  }
+  const content = decodeNotebookBytes(await fs.readFile(m.path), m.path);
+  return { member: { path: m.path, format: m.format, content, mtime: stat.mtimeMs }, seen: stat.mtimeMs };
+}
+
+interface PendingPair {
+  outcome: SyncOutcome;
+  states: MemberState[];
+  planned: PlannedMember[];
+  record: SyncRecord;
+}
+
+/** Throw if a member changed on disk since it was read: its content would be overwritten unseen. */
+async function assertUnchanged(pending: readonly PendingPair[]): Promise<void> {
+  for (const { states } of pending)
+    for (const { member, seen } of states) {
+      const now = await fs.stat(member.path).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+      if (now !== seen) throw new Error(`${member.path} changed while nbpipe was syncing it; nothing was written, run the command again`);
+    }
+}
+
+/** Write what the plans say: the .ipynb first, then the texts, so that a text source stays the newest file. */
+async function applyPlans(pending: readonly PendingPair[]): Promise<void> {
+  await assertUnchanged(pending);
+  for (const { planned, outcome, record } of pending) {
+    const changed = planned.filter((m) => m.after !== m.before);
+    const order = [...changed.filter((m) => m.format.extension === '.ipynb'), ...changed.filter((m) => m.format.extension !== '.ipynb').reverse()];
+    for (const m of order) {
+      await fs.mkdir(dirname(m.path), { recursive: true });
+      await writeFileAtomic(m.path, m.after);
+    }
+    // Like jupytext: when the .ipynb was rewritten, untouched texts are touched so that they stay newer than it.
+    if (order.some((m) => m.format.extension === '.ipynb')) {
+      const now = new Date();
+      for (const m of planned) if (m.format.extension !== '.ipynb' && m.after === m.before) await fs.utimes(m.path, now, now);
+    }
+    record.remember(planned);
+    outcome.status = changed.length > 0 ? 'updated' : 'in-sync';
+  }
+}
+
+/** One SyncRecord per repository, saved together at the end. */
+class Records {
+  private readonly byDir = new Map<string, Promise<SyncRecord>>();
+  private readonly byRepo = new Map<string, Promise<SyncRecord>>();
+
+  get(path: string): Promise<SyncRecord> {
+    const dir = dirname(path);
+    let record = this.byDir.get(dir);
+    if (!record) {
+      record = findRepository(dir).then((repo) => {
+        const key = repo?.gitDir ?? '';
+        let shared = this.byRepo.get(key);
+        if (!shared) this.byRepo.set(key, (shared = SyncRecord.open(repo)));
+        return shared;
+      });
+      this.byDir.set(dir, record);
+    }
+    return record;
+  }
+
+  async save(): Promise<void> {
+    for (const record of this.byRepo.values()) await (await record).save();
+  }
+}
+
+function cellCounts(matches: { kind: string }[] | undefined): SyncOutcome['cells'] {
+  if (!matches) return undefined;
+  const count = (kind: string) => matches.filter((m) => m.kind === kind).length;
+  return { same: count('same'), edited: count('edited'), new: count('new') };
+}
+
+/** Errors name files relative to `cwd`, as the user gave them, rather than by the absolute paths used inside. */
+async function relativeErrors<T>(cwd: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof Error) {
+      const prefix = cwd.endsWith(sep) ? cwd : cwd + sep;
+      e.message = e.message.split(prefix).join('');
+      const errno = e as NodeJS.ErrnoException;
+      if (typeof errno.path === 'string' && errno.path.startsWith(prefix)) errno.path = errno.path.slice(prefix.length);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Bring every member of the pairs of `paths` up to date (see planSync for the rules). Everything is read and
+ * planned before anything is written, so bad input anywhere writes nothing; a conflicting pair is reported and
+ * left alone while the other pairs are synced.
+ */
+export async function syncPaths(paths: readonly string[], options: SyncOptions = {}): Promise<SyncOutcome[]> {
+  const cwd = options.cwd ?? process.cwd();
+  return relativeErrors(cwd, () => syncIn(cwd, paths, options));
+}
+
+async function syncIn(cwd: string, paths: readonly string[], options: SyncOptions): Promise<SyncOutcome[]> {
+  const show = (p: string) => relative(cwd, p) || p;
+  const settings = new SettingsCache(options);
+  const records = new Records();
+  const outcomes: SyncOutcome[] = [];
+  const pending: PendingPair[] = [];
+  const seenPairs = new Set<string>();
+  for (const given of paths) {
+    const path = resolve(cwd, given);
+    const folder = await settings.forFile(path);
+    const content = decodeNotebookBytes(await fs.readFile(path), path);
+    const lookup = findPair(path, content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
+    if (!lookup.paired) {
+      outcomes.push({ path, members: [path], status: 'unpaired', changed: [], message: lookup.reason });
+      continue;
+    }
+    const key = lookup.members.map((m) => m.path).join('\0');
+    if (seenPairs.has(key)) continue;
+    seenPairs.add(key);
+    const states = await Promise.all(lookup.members.map(readMemberState));
+    const record = await records.get(path);
+    const lastSynced = await record.lastSynced(lookup.members, folder.formatOptions);
+    states.forEach((s, i) => {
+      if (lastSynced[i] !== undefined) s.member.lastSynced = lastSynced[i];
+    });
+    const plan = planSync(
+      states.map((s) => s.member),
+      { formatOptions: folder.formatOptions, prefer: options.prefer },
+    );
+    const members = lookup.members.map((m) => m.path);
+    if (plan.status === 'conflict') {
+      const [newer, older] = plan.paths.map(show);
+      const message =
+        `${newer} and ${older} both changed their cells since the last sync (${newer} is newer); nothing was written for this pair. ` +
+        `Keep one side with \`nbpipe sync --prefer text ${show(path)}\` or \`--prefer notebook\` (the other side's cell edits are lost), or make their cells agree by hand`;
+      outcomes.push({ path, members, status: 'conflict', changed: [], message });
+      continue;
+    }
+    const changed = plan.members.filter((m) => m.after !== m.before).map((m) => m.path);
+    const outcome: SyncOutcome = {
+      path,
+      members,
+      status: changed.length === 0 ? 'in-sync' : options.check ? 'out-of-sync' : 'updated',
+      source: plan.source,
+      changed,
+      cells: changed.length > 0 ? cellCounts(plan.matches) : undefined,
+    };
+    outcomes.push(outcome);
+    if (!options.check) pending.push({ outcome, states, planned: plan.members, record });
+  }
+  if (!options.check) {
+    await applyPlans(pending);
+    await records.save();
+  }
+  return outcomes;
+}
+
+export interface PairOptions extends ProjectPairing {
+  cwd?: string;
+  /** The pairing to set, e.g. "ipynb,py:percent"; a single format unpairs. Unset: the notebook's or the project's. */
+  formats?: string;
+  /** Overwrite members whose cells differ from the notebook's (a .ipynb still keeps unchanged cells' outputs). */
+  force?: boolean;
+  check?: boolean;
+}
+
+/**
+ * Pair the notebook at `path`: record `formats` in its metadata (as jupytext does; a project pairing is not
+ * recorded, so the notebook follows the project) and write every other member from it. A member that exists
+ * with different cells is reported as a conflict, unless `force`.
+ */
+export async function pairPath(path: string, options: PairOptions = {}): Promise<SyncOutcome> {
+  const cwd = options.cwd ?? process.cwd();
+  return relativeErrors(cwd, () => pairIn(cwd, path, options));
+}
+
+async function pairIn(cwd: string, path: string, options: PairOptions): Promise<SyncOutcome> {
+  const show = (p: string) => relative(cwd, p) || p;
+  const abs = resolve(cwd, path);
+  const folder = await new SettingsCache(options).forFile(abs);
+  const content = decodeNotebookBytes(await fs.readFile(abs), abs);
+  const own = fileFormat(abs);
+  let notebook: Notebook;
+  let members: PairedPath[];
+  let setFormats: string | undefined;
+  if (options.formats !== undefined) {
+    notebook = readMember(abs, own, content, folder.formatOptions);
+    const formats = resolvePairing(parsePairing(options.formats), notebook);
+    if (formats.length === 0) throw new Error('--formats is empty; give e.g. ipynb,py:percent');
+    members = pairedPaths(abs, formats, { ceiling: folder.ceiling });
+    setFormats = formatPairing(formats);
+  } else {
+    const lookup = findPair(abs, content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
+    if (!lookup.paired)
+      throw new Error(
+        `${show(abs)}: no pairing to apply (${lookup.reason}); pass --formats (e.g. ipynb,py:percent), or set "pairing" in the nbpipe configuration or "formats" in jupytext.toml`,
+      );
+    ({ notebook, members } = lookup);
+  }
+  const states = await Promise.all(members.map(readMemberState));
+  const differing = options.force
+    ? []
+    : states.filter(
+        (s) => s.member.path !== abs && s.member.content !== undefined && !sameCells(readMember(s.member.path, s.member.format, s.member.content, folder.formatOptions), notebook),
+      );
+  const memberPaths = members.map((m) => m.path);
+  if (differing.length > 0) {
+    const others = differing.map((s) => show(s.member.path)).join(', ');
+    return {
+      path: abs,
+      members: memberPaths,
+      status: 'conflict',
+      changed: [],
+      message: `${others} already exist${differing.length === 1 ? 's' : ''} with cells that differ from ${show(abs)}; nothing was written. Pass --force to replace ${differing.length === 1 ? 'its' : 'their'} cells with those of ${show(abs)}`,
+    };
+  }
+  const plan = planSync(
+    states.map((s) => s.member),
+    { formatOptions: folder.formatOptions, source: { path: abs, notebook }, setFormats },
+  );
+  if (plan.status === 'conflict') throw new Error(plan.message);
+  const changed = plan.members.filter((m) => m.after !== m.before).map((m) => m.path);
+  const outcome: SyncOutcome = {
+    path: abs,
+    members: memberPaths,
+    status: changed.length === 0 ? 'in-sync' : options.check ? 'out-of-sync' : 'updated',
+    source: abs,
+    changed,
+  };
+  if (!options.check) {
+    const records = new Records();
+    await applyPlans([{ outcome, states, planned: plan.members, record: await records.get(abs) }]);
+    await records.save();
+  }
+  return outcome;
+}
