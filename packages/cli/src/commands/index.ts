@@ -8,8 +8,10 @@ import { installCommand } from './install.js';
 import { uninstallCommand } from './uninstall.js';
 import { pairCommand } from './pair.js';
 import { syncCommand } from './sync.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 
 // One line per command. Command modules import heavy packages inside their handlers so that
 // `nbpipe <cmd>` loads only what that command needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, installCommand, uninstallCommand, pairCommand, syncCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, installCommand, uninstallCommand, pairCommand, syncCommand, runCommand, statusCommand];
