@@ -26,6 +26,12 @@ export interface NotebookToTextOptions {
 export interface TextToNotebookOptions {
   /** Format options; they win over the options stored in the file's header. */
   formatOptions?: Record<string, unknown>;
+  /**
+   * Record the format read in `jupytext.text_representation` (extension, format name), as jupytext
+   * does, so that writing the notebook back to the same extension keeps the format. Default true.
+   * `.ipynb` writers drop it (see `notebookForIpynb`).
+   */
+  textRepresentation?: boolean;
 }
 
 const asSpec = (format: FormatSpec | string): FormatSpec => (typeof format === 'string' ? parseFormat(format) : format);
@@ -175,7 +181,7 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   if (options.textRepresentation !== false) {
     const jupytext = (metadata.jupytext ??= {}) as JsonObject;
     jupytext.text_representation = { extension, format_name: formatName, format_version: formatVersion(formatName, extension) };
-  }
+  } else delete jupytextOf(metadata)?.text_representation;
   const jupytext = jupytextOf(metadata);
   if (jupytext && Object.keys(jupytext).length === 0) delete metadata.jupytext;
   const unsupported = new Set<string>();
@@ -298,6 +304,12 @@ export function textToNotebook(text: string, format: FormatSpec | string, option
   if (json) {
     const jupytext = (metadata.jupytext ??= {}) as JsonObject;
     jupytext.cell_metadata_json ??= true;
+  }
+  if (options.textRepresentation !== false) {
+    const jupytext = (metadata.jupytext ??= {}) as JsonObject;
+    const repr = jupytext.text_representation;
+    const kept = repr && typeof repr === 'object' && !Array.isArray(repr) ? (repr as JsonObject) : {};
+    jupytext.text_representation = { ...kept, extension, format_name: formatName };
   }
   const ids = new Set<string>();
   for (const cell of cells) {
