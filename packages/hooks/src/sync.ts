@@ -18,6 +18,7 @@ import {
   type PairedPath,
   type PlannedMember,
   type SyncMember,
+  type SyncPlan,
   type TextFormatOptions,
 } from '@nbpipe/codec';
 import { findRepository, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
@@ -257,46 +258,87 @@ export interface SyncOptions extends ProjectPairing {
   prefer?: 'text' | 'notebook';
 }
 
-interface MemberState {
-  member: SyncMember;
-  /** mtime (ms) and existence when read, re-checked before writing. */
-  seen: number | undefined;
+/** A member as the caller sees it (working tree, git index, …): content and recency; undefined when absent. */
+export type MemberReader = (path: string) => Promise<{ content: string; mtime: number } | undefined>;
+
+/** Reads members from disk, remembering each one's mtime (undefined: absent) to detect changes before writing. */
+function diskReader(seen: Map<string, number | undefined>): MemberReader {
+  return async (path) => {
+    let stat;
+    try {
+      stat = await fs.stat(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      seen.set(path, undefined);
+      return undefined;
+    }
+    seen.set(path, stat.mtimeMs);
+    return { content: decodeNotebookBytes(await fs.readFile(path), path), mtime: stat.mtimeMs };
+  };
 }
 
-async function readMemberState(m: PairedPath): Promise<MemberState> {
-  let stat;
-  try {
-    stat = await fs.stat(m.path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { member: { path: m.path, format: m.format }, seen: undefined };
-    throw e;
+export type PairPlan =
+  | { paired: false; reason: string }
+  | {
+      paired: true;
+      /** Every member, in the order of the pairing. */
+      members: PairedPath[];
+      /** Each member as read. */
+      read: SyncMember[];
+      plan: SyncPlan;
+    };
+
+export interface PlanPairOptions {
+  settings: SettingsCache;
+  /** The last sync, to find which member changed and to detect conflicts; without it the newest member wins. */
+  record?: SyncRecord;
+  prefer?: 'text' | 'notebook';
+}
+
+/**
+ * Decide what every member of the pair of `path` should become, reading contents through `read` — the working
+ * tree for `nbpipe sync`, staged blobs (with an infinite mtime) for a pre-commit hook. Writes nothing; apply the
+ * plan's `after` contents, then `record.remember(plan.members)`.
+ */
+export async function planPair(path: string, read: MemberReader, options: PlanPairOptions): Promise<PairPlan> {
+  const given = await read(path);
+  if (!given) throw Object.assign(new Error(`${path}: no such file or directory`), { code: 'ENOENT', path });
+  const folder = await options.settings.forFile(path);
+  const lookup = findPair(path, given.content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
+  if (!lookup.paired) return { paired: false, reason: lookup.reason };
+  const lastSynced = options.record ? await options.record.lastSynced(lookup.members, folder.formatOptions) : [];
+  const members: SyncMember[] = [];
+  for (const [i, m] of lookup.members.entries()) {
+    const found = m.path === path ? given : await read(m.path);
+    const member: SyncMember = { path: m.path, format: m.format };
+    if (found) Object.assign(member, found);
+    if (lastSynced[i] !== undefined) member.lastSynced = lastSynced[i];
+    members.push(member);
   }
-  const content = decodeNotebookBytes(await fs.readFile(m.path), m.path);
-  return { member: { path: m.path, format: m.format, content, mtime: stat.mtimeMs }, seen: stat.mtimeMs };
+  const plan = planSync(members, { formatOptions: folder.formatOptions, prefer: options.prefer });
+  return { paired: true, members: lookup.members, read: members, plan };
 }
 
 interface PendingPair {
   outcome: SyncOutcome;
-  states: MemberState[];
   planned: PlannedMember[];
   record: SyncRecord;
 }
 
-/** Throw if a member changed on disk since it was read: its content would be overwritten unseen. */
-async function assertUnchanged(pending: readonly PendingPair[]): Promise<void> {
-  for (const { states } of pending)
-    for (const { member, seen } of states) {
-      const now = await fs.stat(member.path).then(
-        (s) => s.mtimeMs,
-        () => undefined,
-      );
-      if (now !== seen) throw new Error(`${member.path} changed while nbpipe was syncing it; nothing was written, run the command again`);
-    }
+/** Throw if a file changed on disk since it was read: its content would be overwritten unseen. */
+async function assertUnchanged(seen: ReadonlyMap<string, number | undefined>): Promise<void> {
+  for (const [path, mtime] of seen) {
+    const now = await fs.stat(path).then(
+      (s) => s.mtimeMs,
+      () => undefined,
+    );
+    if (now !== mtime) throw new Error(`${path} changed while nbpipe was syncing it; nothing was written, run the command again`);
+  }
 }
 
 /** Write what the plans say: the .ipynb first, then the texts, so that a text source stays the newest file. */
-async function applyPlans(pending: readonly PendingPair[]): Promise<void> {
-  await assertUnchanged(pending);
+async function applyPlans(pending: readonly PendingPair[], seen: ReadonlyMap<string, number | undefined>): Promise<void> {
+  await assertUnchanged(seen);
   for (const { planned, outcome, record } of pending) {
     const changed = planned.filter((m) => m.after !== m.before);
     const order = [...changed.filter((m) => m.format.extension === '.ipynb'), ...changed.filter((m) => m.format.extension !== '.ipynb').reverse()];
@@ -377,29 +419,21 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
   const outcomes: SyncOutcome[] = [];
   const pending: PendingPair[] = [];
   const seenPairs = new Set<string>();
+  const seen = new Map<string, number | undefined>();
+  const read = diskReader(seen);
   for (const given of paths) {
     const path = resolve(cwd, given);
-    const folder = await settings.forFile(path);
-    const content = decodeNotebookBytes(await fs.readFile(path), path);
-    const lookup = findPair(path, content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
-    if (!lookup.paired) {
-      outcomes.push({ path, members: [path], status: 'unpaired', changed: [], message: lookup.reason });
+    const planned = await planPair(path, read, { settings, record: await records.get(path), prefer: options.prefer });
+    if (!planned.paired) {
+      outcomes.push({ path, members: [path], status: 'unpaired', changed: [], message: planned.reason });
       continue;
     }
-    const key = lookup.members.map((m) => m.path).join('\0');
+    const { plan, members: pairMembers } = planned;
+    const key = pairMembers.map((m) => m.path).join('\0');
     if (seenPairs.has(key)) continue;
     seenPairs.add(key);
-    const states = await Promise.all(lookup.members.map(readMemberState));
     const record = await records.get(path);
-    const lastSynced = await record.lastSynced(lookup.members, folder.formatOptions);
-    states.forEach((s, i) => {
-      if (lastSynced[i] !== undefined) s.member.lastSynced = lastSynced[i];
-    });
-    const plan = planSync(
-      states.map((s) => s.member),
-      { formatOptions: folder.formatOptions, prefer: options.prefer },
-    );
-    const members = lookup.members.map((m) => m.path);
+    const members = pairMembers.map((m) => m.path);
     if (plan.status === 'conflict') {
       const [newer, older] = plan.paths.map(show);
       const message =
@@ -418,10 +452,10 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
       cells: changed.length > 0 ? cellCounts(plan.matches) : undefined,
     };
     outcomes.push(outcome);
-    if (!options.check) pending.push({ outcome, states, planned: plan.members, record });
+    if (!options.check) pending.push({ outcome, planned: plan.members, record });
   }
   if (!options.check) {
-    await applyPlans(pending);
+    await applyPlans(pending, seen);
     await records.save();
   }
   return outcomes;
@@ -450,7 +484,11 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
   const show = (p: string) => relative(cwd, p) || p;
   const abs = resolve(cwd, path);
   const folder = await new SettingsCache(options).forFile(abs);
-  const content = decodeNotebookBytes(await fs.readFile(abs), abs);
+  const seen = new Map<string, number | undefined>();
+  const read = diskReader(seen);
+  const given = await read(abs);
+  if (!given) throw Object.assign(new Error(`${abs}: no such file or directory`), { code: 'ENOENT', path: abs });
+  const content = given.content;
   const own = fileFormat(abs);
   let notebook: Notebook;
   let members: PairedPath[];
@@ -469,15 +507,14 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
       );
     ({ notebook, members } = lookup);
   }
-  const states = await Promise.all(members.map(readMemberState));
+  const states: SyncMember[] = [];
+  for (const m of members) states.push({ path: m.path, format: m.format, ...(m.path === abs ? given : await read(m.path)) });
   const differing = options.force
     ? []
-    : states.filter(
-        (s) => s.member.path !== abs && s.member.content !== undefined && !sameCells(readMember(s.member.path, s.member.format, s.member.content, folder.formatOptions), notebook),
-      );
+    : states.filter((s) => s.path !== abs && s.content !== undefined && !sameCells(readMember(s.path, s.format, s.content, folder.formatOptions), notebook));
   const memberPaths = members.map((m) => m.path);
   if (differing.length > 0) {
-    const others = differing.map((s) => show(s.member.path)).join(', ');
+    const others = differing.map((s) => show(s.path)).join(', ');
     return {
       path: abs,
       members: memberPaths,
@@ -486,10 +523,7 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
       message: `${others} already exist${differing.length === 1 ? 's' : ''} with cells that differ from ${show(abs)}; nothing was written. Pass --force to replace ${differing.length === 1 ? 'its' : 'their'} cells with those of ${show(abs)}`,
     };
   }
-  const plan = planSync(
-    states.map((s) => s.member),
-    { formatOptions: folder.formatOptions, source: { path: abs, notebook }, setFormats },
-  );
+  const plan = planSync(states, { formatOptions: folder.formatOptions, source: { path: abs, notebook }, setFormats });
   if (plan.status === 'conflict') throw new Error(plan.message);
   const changed = plan.members.filter((m) => m.after !== m.before).map((m) => m.path);
   const outcome: SyncOutcome = {
@@ -501,7 +535,7 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
   };
   if (!options.check) {
     const records = new Records();
-    await applyPlans([{ outcome, states, planned: plan.members, record: await records.get(abs) }]);
+    await applyPlans([{ outcome, planned: plan.members, record: await records.get(abs) }], seen);
     await records.save();
   }
   return outcome;
