@@ -50,7 +50,8 @@ afterAll(() => temp.cleanup());
 describe('executeNotebook on python3-ipykernel', () => {
   const cells = [
     markdownCell('# Title'),
-    code("import sys, time\nprint('a')\nsys.stdout.flush()\ntime.sleep(0.3)\nprint('b')\nprint('err', file=sys.stderr)\nprint('c')"),
+    // flushes make the chunking deterministic: 'a' alone, then 'b\nc\n', then stderr
+    code("import sys, time\nprint('a')\nsys.stdout.flush()\ntime.sleep(0.3)\nprint('b')\nprint('c')\nsys.stdout.flush()\nprint('err', file=sys.stderr)"),
     code("from IPython.display import display, HTML, Markdown, JSON, clear_output, Image\ndisplay(HTML('<b>hi</b>'))\n{'x': 1.0}"),
     code("h = display(Markdown('first'), display_id=True)\nprint('between')"),
     code("h.update(Markdown('second'))\nNone"),

@@ -1,5 +1,5 @@
 import type { JsonObject, Output } from '@nbpipe/nbformat';
-import { Dealer, Request, Subscriber, type Socket } from 'zeromq';
+import type { Dealer, Request, Subscriber, Socket } from 'zeromq';
 import { KernelError } from './errors.js';
 import type { JupyterKernelSpec } from './kernelspec.js';
 import { describeExit, KernelProcess, type LaunchOptions } from './launch.js';
@@ -48,6 +48,7 @@ export interface ExecuteResult {
 }
 
 type Channel = 'shell' | 'control';
+type ZeroMQ = typeof import('zeromq');
 type Waiter = { resolve: (msg: KernelMessage) => void };
 
 /** After execute_reply, how long to wait for the IOPub `idle` that ends the output (nbclient's iopub_timeout). */
@@ -84,13 +85,14 @@ export class KernelClient {
     readonly spec: JupyterKernelSpec,
     private readonly process: KernelProcess,
     private readonly options: KernelStartOptions,
+    private readonly zmq: ZeroMQ,
   ) {
     this.session = new Session(process.connection.key);
     const identity = this.session.id;
-    this.shell = new Dealer({ routingId: identity, linger: 0 });
-    this.control = new Dealer({ routingId: identity, linger: 0 });
-    this.stdin = new Dealer({ routingId: identity, linger: 0 });
-    this.iopub = new Subscriber({ linger: 0 });
+    this.shell = new zmq.Dealer({ routingId: identity, linger: 0 });
+    this.control = new zmq.Dealer({ routingId: identity, linger: 0 });
+    this.stdin = new zmq.Dealer({ routingId: identity, linger: 0 });
+    this.iopub = new zmq.Subscriber({ linger: 0 });
     this.iopub.subscribe();
     const { ip, shell_port, control_port, stdin_port, iopub_port } = process.connection;
     this.shell.connect(`tcp://${ip}:${shell_port}`);
@@ -116,8 +118,10 @@ export class KernelClient {
 
   /** Launch `spec` and connect; resolves once the kernel answers kernel_info and IOPub is delivering. */
   static async start(spec: JupyterKernelSpec, options: KernelStartOptions = {}): Promise<KernelClient> {
+    // loaded on first use: importing this package for its pure functions (parameters, outputs) stays cheap
+    const zmq = await import('zeromq');
     for (let attempt = 1; ; attempt++) {
-      const client = new KernelClient(spec, await KernelProcess.launch(spec, options), options);
+      const client = new KernelClient(spec, await KernelProcess.launch(spec, options), options, zmq);
       try {
         await client.waitForReady(options.startupTimeoutMs ?? 60_000);
         client.outputMarkAtReady = client.process.outputMark;
@@ -309,7 +313,7 @@ export class KernelClient {
     const beat = async () => {
       if (this.failure || this.closing) return;
       this.heartbeat ??= (() => {
-        const socket = new Request({ linger: 0, receiveTimeout: interval, sendTimeout: interval });
+        const socket = new this.zmq.Request({ linger: 0, receiveTimeout: interval, sendTimeout: interval });
         socket.connect(address);
         return socket;
       })();
