@@ -1,9 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import {
   JsonFloat,
   NotebookError,
-  cloneJson,
+  decodeNotebookBytes,
   dumpPython,
+  parseJson,
   parseNotebookJson,
   pythonFloatRepr,
   rejoinLines,
@@ -13,6 +15,7 @@ import {
   type JsonValue,
   type Notebook,
 } from '@nbpipe/nbformat';
+import { scanOutputs } from './outputs-scan.js';
 
 /** What to strip; the defaults are nbstripout's. */
 export interface StripOptions {
@@ -52,8 +55,11 @@ export interface StripResult {
 export interface Stripper {
   /** Problems found in the options (invalid extra keys), reported once rather than per notebook. */
   readonly warnings: readonly string[];
-  /** Strip notebook text; `path` names the file in errors and picks Zeppelin mode for `.zpln`. */
-  strip(text: string, path?: string): StripResult;
+  /**
+   * Strip a notebook, given as text or as the file's bytes (faster: outputs that are dropped are never decoded or
+   * parsed). `path` names the file in errors and picks Zeppelin mode for `.zpln`.
+   */
+  strip(input: string | Uint8Array, path?: string): StripResult;
 }
 
 /** A notebook that nbstripout's rules refuse to strip (e.g. `keep_output` metadata contradicting its tags). */
@@ -111,28 +117,41 @@ function contains(container: JsonValue | undefined, item: string): boolean {
   return false;
 }
 
+/** A dotted key path, split in advance: the literal remaining key at each level, and where to descend. */
+interface KeyPath {
+  literal: string;
+  head?: string;
+  rest?: KeyPath;
+}
+
+function compileKeyPath(path: string): KeyPath {
+  const dot = path.indexOf('.');
+  return dot < 0 ? { literal: path } : { literal: path, head: path.slice(0, dot), rest: compileKeyPath(path.slice(dot + 1)) };
+}
+
+function removeKeyPath(target: JsonValue | undefined, key: KeyPath): boolean {
+  if (!isObject(target)) return false;
+  if (Object.hasOwn(target, key.literal)) return delete target[key.literal];
+  return key.head !== undefined && Object.hasOwn(target, key.head) && removeKeyPath(target[key.head], key.rest!);
+}
+
 /**
  * Remove a dotted key path: a literal key wins (so keys may contain dots), otherwise descend at the
- * first dot. Missing keys and non-object values are silently ignored.
+ * first dot. Missing keys and non-object values are silently ignored. Returns whether a key was removed.
  */
-export function popKeyPath(target: JsonValue | undefined, path: string): void {
-  if (!isObject(target)) return;
-  if (path in target) {
-    delete target[path];
-    return;
-  }
-  const dot = path.indexOf('.');
-  if (dot < 0) return;
-  const head = path.slice(0, dot);
-  if (head in target) popKeyPath(target[head], path.slice(dot + 1));
+export function popKeyPath(target: JsonValue | undefined, path: string): boolean {
+  return removeKeyPath(target, compileKeyPath(path));
 }
 
 /** Whether `value`'s size (nbstripout's `get_size`: code points of strings, Python text of scalars) exceeds `limit`. */
 function sizeExceeds(value: JsonValue, limit: number): boolean {
   let total = 0;
   const visit = (v: JsonValue | undefined): boolean => {
-    if (typeof v === 'string') total += codePointLength(v);
-    else if (Array.isArray(v)) {
+    if (typeof v === 'string') {
+      // A string has at least half as many code points as UTF-16 units: count exactly only near the limit.
+      if (total + Math.ceil(v.length / 2) > limit) return true;
+      total += codePointLength(v);
+    } else if (Array.isArray(v)) {
       for (const x of v) if (visit(x)) return true;
     } else if (isObject(v)) {
       for (const x of Object.values(v)) if (visit(x)) return true;
@@ -230,30 +249,6 @@ function repairedCellId(cell: Obj, index: number, taken: Set<string>): string {
   }
 }
 
-/** Structural equality as Python's `==` on the loaded JSON (a float equals its number). */
-function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  if (a === b) return true;
-  const isNumber = (v: unknown) => typeof v === 'number' || v instanceof JsonFloat;
-  if (isNumber(a) || isNumber(b)) {
-    if (!isNumber(a) || !isNumber(b)) return false;
-    const x = Number(a);
-    const y = Number(b);
-    return x === y || (Number.isNaN(x) && Number.isNaN(y));
-  }
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    for (const k of ka) if (!(k in b) || !deepEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
-}
-
 /** Whether any object has an integer-like key, whose position a JavaScript object cannot keep. */
 function hasIndexLikeKey(v: JsonValue | undefined): boolean {
   if (Array.isArray(v)) return v.some(hasIndexLikeKey);
@@ -272,8 +267,8 @@ interface Plan {
   keepOutput?: boolean;
   keepCount: boolean;
   keepId: boolean;
-  notebookKeys: string[];
-  cellKeys: string[];
+  notebookKeys: KeyPath[];
+  cellKeys: KeyPath[];
   dropEmptyCells: boolean;
   dropTags: readonly string[];
   stripInitCells: boolean;
@@ -312,17 +307,23 @@ export function createStripper(options: StripOptions = {}): Stripper {
       warnings.push('ignoring extra key `cell.outputs` (outputs are stripped by default; see --keep-output)');
       continue;
     }
-    (scope === 'cell' ? plan.cellKeys : plan.notebookKeys).push(key.slice(dot + 1));
+    (scope === 'cell' ? plan.cellKeys : plan.notebookKeys).push(compileKeyPath(key.slice(dot + 1)));
   }
   return {
     warnings,
-    strip: (text, path) => (path?.endsWith('.zpln') ? stripZeppelin(text, path) : stripJupyter(text, plan, path)),
+    strip: (input, path) => {
+      if (typeof input === 'string') return path?.endsWith('.zpln') ? stripZeppelin(input, path) : stripJupyter(input, plan, path);
+      const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+      // Empty, binary or not UTF-8: decodeNotebookBytes throws the error that says which.
+      if (bytes.length === 0 || bytes.includes(0) || !isUtf8(bytes)) decodeNotebookBytes(bytes, path);
+      return path?.endsWith('.zpln') ? stripZeppelin(bytes.toString('utf8'), path) : stripJupyterBytes(bytes, plan, path);
+    },
   };
 }
 
-/** Strip one notebook's text with the given options (see `createStripper` for many notebooks). */
-export function stripNotebookText(text: string, options: StripOptions = {}, path?: string): StripResult {
-  return createStripper(options).strip(text, path);
+/** Strip one notebook (text or bytes) with the given options (see `createStripper` for many notebooks). */
+export function stripNotebookText(input: string | Uint8Array, options: StripOptions = {}, path?: string): StripResult {
+  return createStripper(options).strip(input, path);
 }
 
 function stripZeppelin(text: string, path: string): StripResult {
@@ -334,7 +335,7 @@ function stripZeppelin(text: string, path: string): StripResult {
   for (const paragraph of note.paragraphs) {
     if (!isObject(paragraph) || !('results' in paragraph)) continue;
     if (truthy(paragraph.results)) hadOutputs = true;
-    if (!deepEqual(paragraph.results, {})) changed = true;
+    if (!isObject(paragraph.results) || Object.keys(paragraph.results).length > 0) changed = true;
     paragraph.results = {};
   }
   return { text: dumpInsertionOrder(note, 2, path), changed, hadOutputs };
@@ -345,8 +346,7 @@ function invalid(problem: string, path: string | undefined): never {
 }
 
 /** Load like nbformat's `reads(..., NO_CONVERT)`: join lines, drop transient keys, repair ids (4.5+). */
-function readNotebookJson(text: string, path: string | undefined): { nb: Obj; major: number } {
-  const nb = parseNotebookJson(text, path);
+function normalizeNotebookJson(nb: JsonValue, path: string | undefined): { nb: Obj; major: number } {
   if (!isObject(nb)) throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
   // A notebook without a version key is read (and written) as nbformat 1, as nbformat does.
   const major = 'nbformat' in nb ? nb.nbformat : 1;
@@ -405,14 +405,22 @@ function keepsOutput(cell: Obj, notebookDefault: boolean, plan: Plan, path: stri
   return hasMetadata || hasTag ? truthy(metadata.keep_output) || hasTag : notebookDefault;
 }
 
-function stripCells(nb: Obj, plan: Plan, path: string | undefined): void {
+/** Strip in place; returns whether anything changed (Python's `orig != stripped`, without keeping a copy). */
+function stripCells(nb: Obj, plan: Plan, path: string | undefined): boolean {
   const metadata = isObject(nb.metadata) ? nb.metadata : undefined;
   const notebookDefault = plan.keepOutput ?? (metadata !== undefined && 'keep_output' in metadata ? truthy(metadata.keep_output) : false);
-  for (const key of plan.notebookKeys) popKeyPath(metadata, key);
+  let changed = false;
+  for (const key of plan.notebookKeys) changed = removeKeyPath(metadata, key) || changed;
   const legacy = typeof nb.nbformat === 'number' && nb.nbformat < 4;
+  const setNull = (obj: Obj, key: string) => {
+    if (!(key in obj)) return;
+    if (obj[key] !== null) changed = true;
+    obj[key] = null;
+  };
   let index = 0;
   for (const { owner, key } of cellLists(nb)) {
-    let cells = (owner[key] as JsonValue[]).filter(isObject);
+    const all = owner[key] as JsonValue[];
+    let cells = all.filter(isObject);
     if (plan.dropEmptyCells)
       // nbformat 1–3 code cells hold their source in `input` (nbstripout looks only at `source` and drops them all).
       cells = cells.filter((c) => hasContent(legacy && c.cell_type === 'code' ? c.input : c.source));
@@ -420,6 +428,7 @@ function stripCells(nb: Obj, plan: Plan, path: string | undefined): void {
       // Any listed tag drops the cell (nbstripout 0.9.1 honours only the last one: a bug not copied).
       cells = cells.filter((c) => !plan.dropTags.some((tag) => contains(isObject(c.metadata) ? c.metadata.tags : undefined, tag)));
     }
+    if (cells.length !== all.length) changed = true;
     owner[key] = cells;
     for (const cell of cells) {
       const keep = keepsOutput(cell, notebookDefault, plan, path);
@@ -427,19 +436,24 @@ function stripCells(nb: Obj, plan: Plan, path: string | undefined): void {
         let outputs = cell.outputs;
         if (!keep || plan.keepTypes.length > 0)
           outputs = outputs.filter((o) => !sizeExceeds(o, plan.maxSize) || (isObject(o) && matchesAny(o, plan.keepTypes)));
-        if (!plan.keepCount) for (const o of outputs) if (isObject(o) && 'execution_count' in o) o.execution_count = null;
+        if (!plan.keepCount) for (const o of outputs) if (isObject(o)) setNull(o, 'execution_count');
         if (plan.dropTypes.length > 0) outputs = outputs.filter((o) => !(isObject(o) && matchesAny(o, plan.dropTypes)));
+        if (outputs.length !== cell.outputs.length) changed = true;
         cell.outputs = outputs;
       }
       if (!plan.keepCount) {
-        if ('prompt_number' in cell) cell.prompt_number = null;
-        if ('execution_count' in cell) cell.execution_count = null;
+        setNull(cell, 'prompt_number');
+        setNull(cell, 'execution_count');
       }
-      if ('id' in cell && !plan.keepId) cell.id = String(index);
-      for (const k of plan.cellKeys) popKeyPath(cell, k);
+      if ('id' in cell && !plan.keepId && cell.id !== String(index)) {
+        cell.id = String(index);
+        changed = true;
+      }
+      for (const k of plan.cellKeys) changed = removeKeyPath(cell, k) || changed;
       index++;
     }
   }
+  return changed;
 }
 
 function writeNotebookJson(nb: Obj, major: number, path: string | undefined): string {
@@ -459,11 +473,83 @@ function writeNotebookJson(nb: Obj, major: number, path: string | undefined): st
   return dumpPython(nb, 1, { ensureAscii: true }) + '\n';
 }
 
+/** `discardedOutputs`: outputs left unparsed because stripping drops them (see stripJupyterBytes). */
+function stripLoaded(json: JsonValue, plan: Plan, path: string | undefined, discardedOutputs = false): StripResult {
+  const { nb, major } = normalizeNotebookJson(json, path);
+  const hadOutputs = discardedOutputs || anyOutputs(nb);
+  const changed = stripCells(nb, plan, path) || discardedOutputs;
+  return lazyResult(() => writeNotebookJson(nb, major, path), changed, hadOutputs);
+}
+
+/** Serializing is a large part of the cost, and an unchanged file in place or `--check` never needs the text. */
+function lazyResult(write: () => string, changed: boolean, hadOutputs: boolean): StripResult {
+  let text: string | undefined;
+  return {
+    get text() {
+      return (text ??= write());
+    },
+    changed,
+    hadOutputs,
+  };
+}
+
 function stripJupyter(text: string, plan: Plan, path: string | undefined): StripResult {
-  const { nb: original, major } = readNotebookJson(text, path);
-  const hadOutputs = anyOutputs(original);
-  const stripped = cloneJson(original);
-  stripCells(stripped, plan, path);
-  const changed = !deepEqual(original, stripped);
-  return { text: writeNotebookJson(stripped, major, path), changed, hadOutputs };
+  return stripLoaded(parseNotebookJson(text, path), plan, path);
+}
+
+const EMPTY_ARRAY = Buffer.from('[]');
+/** Outputs arrays this small are parsed anyway: an output of size 0 (`{}`) survives stripping. */
+const TINY_OUTPUTS = 64;
+
+/**
+ * Strip nbformat 4 bytes without decoding or parsing the outputs that stripping drops: the document is parsed
+ * with each cell's outputs replaced by `[]` (see outputs-scan.ts), and only the outputs a cell may keep are parsed.
+ * Anything unusual (another version, malformed JSON) takes the plain path, which also gives the precise error.
+ */
+function stripJupyterBytes(bytes: Buffer, plan: Plan, path: string | undefined): StripResult {
+  const plain = () => stripJupyter(bytes.toString('utf8'), plan, path);
+  const scan = scanOutputs(bytes);
+  if (!scan || scan.ranges.size === 0) return plain();
+  const parts: Buffer[] = [];
+  let at = bytes[0] === 0xef ? 3 : 0; // the scanner accepted a UTF-8 BOM
+  for (const range of scan.ranges.values()) {
+    parts.push(bytes.subarray(at, range.start), EMPTY_ARRAY);
+    at = range.end;
+  }
+  parts.push(bytes.subarray(at));
+  let nb: JsonValue;
+  try {
+    const rest = Buffer.concat(parts).toString('utf8');
+    nb = scan.exactNumbers ? parseJson(rest) : (JSON.parse(rest) as JsonValue);
+  } catch {
+    return plain();
+  }
+  if (!isObject(nb) || nb.nbformat !== 4 || !Array.isArray(nb.cells)) return plain();
+  const metadata = isObject(nb.metadata) ? nb.metadata : {};
+  const notebookDefault = plan.keepOutput ?? ('keep_output' in metadata ? truthy(metadata.keep_output) : false);
+  let discarded = false;
+  for (const [index, range] of scan.ranges) {
+    const cell = nb.cells[index];
+    if (!isObject(cell)) continue;
+    if (range.end - range.start > TINY_OUTPUTS && !mayKeepOutputs(cell, notebookDefault, plan)) {
+      discarded ||= !range.empty;
+      continue;
+    }
+    try {
+      cell.outputs = parseJson(bytes.toString('utf8', range.start, range.end));
+    } catch {
+      return plain();
+    }
+  }
+  return stripLoaded(nb, plan, path, discarded);
+}
+
+/** Whether stripping could keep any of this cell's outputs (a contradiction is left for stripCells to report). */
+function mayKeepOutputs(cell: Obj, notebookDefault: boolean, plan: Plan): boolean {
+  if (plan.keepTypes.length > 0 || plan.maxSize > 0) return true;
+  try {
+    return keepsOutput(cell, notebookDefault, plan, undefined);
+  } catch {
+    return true;
+  }
 }

@@ -95,3 +95,53 @@ describe('properties', () => {
     );
   });
 });
+
+describe('stripping bytes (outputs located by layout, never parsed when dropped) equals stripping text', () => {
+  const same = (text: string, options = {}) => {
+    const fromText = stripNotebookText(text, options);
+    const fromBytes = stripNotebookText(Buffer.from(text), options);
+    expect(fromBytes.text).toBe(fromText.text);
+    expect(fromBytes.changed).toBe(fromText.changed);
+    expect(fromBytes.hadOutputs).toBe(fromText.hadOutputs);
+    return fromBytes;
+  };
+  const withOutputs = (nb: Notebook) => ({
+    ...nb,
+    cells: [
+      ...nb.cells,
+      codeCell('x', { outputs: [{ output_type: 'display_data', data: { 'text/html': '<table>\n<tr>\n</table>\n', 'image/png': 'iVBOR' }, metadata: {} }] }),
+    ],
+  });
+
+  it('for any notebook, laid out by Jupyter, with two-space indentation, or on one line', () => {
+    const cellArb = fc.record({ src: fc.string(), out: fc.string(), keep: fc.boolean(), count: fc.option(fc.nat(9)) }).map(({ src, out, keep, count }) =>
+      codeCell(src, {
+        execution_count: count,
+        metadata: keep ? { tags: ['keep_output'] } : {},
+        outputs: out ? [{ output_type: 'stream', name: 'stdout', text: out }, { output_type: 'execute_result', execution_count: count, data: { 'text/plain': out }, metadata: {} }] : [],
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(cellArb, { maxLength: 5 }), fc.constantFrom(0, 1, 2), fc.boolean(), (cells, indent, keepCount) => {
+        const nb = withOutputs({ ...emptyNotebook(), cells });
+        const text = indent === 1 ? serialize(nb) : JSON.stringify(nb, null, indent);
+        same(text, { keepCount });
+      }),
+    );
+  });
+
+  it('a metadata object with its own "outputs" at cell-member depth is left alone', () => {
+    const nb = withOutputs({ ...emptyNotebook({ kernelspec: { name: 'p', display_name: 'P', outputs: [1, 2] } as never }), cells: [] });
+    const result = same(serialize(nb));
+    expect(JSON.parse(result.text).metadata.kernelspec.outputs).toEqual([1, 2]);
+  });
+
+  it('a notebook whose text contains the marker is read the plain way', () => {
+    same(serialize(withOutputs({ ...emptyNotebook(), cells: [markdownCell('"\\u0000outputs-0"')] })));
+  });
+
+  it('outputs whose closing bracket is misindented are read the plain way', () => {
+    const text = serialize(withOutputs(emptyNotebook())).replace('    }\n   ]', '    }\n]');
+    same(text);
+  });
+});

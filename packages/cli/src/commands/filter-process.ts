@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import type { Stripper } from '@nbpipe/hooks';
-import { decodeNotebookBytes, isNotebookError } from '@nbpipe/nbformat';
+import type { Stripper } from '@nbpipe/hooks/strip';
+import { isNotebookError } from '@nbpipe/nbformat';
 import { loadConfig } from '../config.js';
 import type { GlobalArgs } from '../context.js';
 import { describeError } from '../errors.js';
@@ -13,7 +13,7 @@ import { Output } from '../output.js';
  * keeps on purpose.
  */
 async function projectStripper(out: Output, configPath?: string): Promise<Stripper | undefined> {
-  const { createStripper } = await import('@nbpipe/hooks');
+  const { createStripper } = await import('@nbpipe/hooks/strip');
   try {
     const { config } = await loadConfig(process.cwd(), configPath);
     const stripper = createStripper(config.strip as Parameters<typeof createStripper>[0]);
@@ -33,7 +33,7 @@ async function projectStripper(out: Output, configPath?: string): Promise<Stripp
 function cleanContent(stripper: Stripper | undefined, content: Buffer, path: string, out: Output): Buffer | string {
   if (!stripper) return content;
   try {
-    return stripper.strip(decodeNotebookBytes(content, path), path).text;
+    return stripper.strip(content, path).text;
   } catch (e) {
     if (isNotebookError(e) || (e as Error).name === 'StripError') {
       out.warn(`${(e as Error).message}; committed unchanged`);
