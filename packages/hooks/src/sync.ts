@@ -115,6 +115,8 @@ export interface ProjectPairing {
   configPath?: string;
   /** Environment for JUPYTEXT_CEILING_DIRECTORIES. */
   env?: NodeJS.ProcessEnv;
+  /** Told once per configuration file about keys jupytext itself would reject (they are ignored). */
+  warn?: (message: string) => void;
 }
 
 /** What applies to the files of one folder: project pairings, text format options, the tree-root floor. */
@@ -128,6 +130,7 @@ export interface FolderSettings {
 /** Settings per folder, each folder's jupytext configuration looked up once. */
 export class SettingsCache {
   private readonly cache = new Map<string, Promise<FolderSettings>>();
+  private readonly warned = new Set<string>();
   constructor(private readonly project: ProjectPairing = {}) {}
 
   forFile(path: string): Promise<FolderSettings> {
@@ -139,6 +142,11 @@ export class SettingsCache {
 
   private async load(dir: string): Promise<FolderSettings> {
     const jupytext = await findJupytextConfig(dir, this.project.env);
+    const unknown = jupytext?.settings.unknownKeys ?? [];
+    if (jupytext && unknown.length > 0 && !this.warned.has(jupytext.path)) {
+      this.warned.add(jupytext.path);
+      this.project.warn?.(`${jupytext.path}: unknown jupytext option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} ignored`);
+    }
     const formatOptions = (jupytext?.settings.formatOptions ?? {}) as TextFormatOptions;
     if (this.project.pairing !== undefined) {
       const where = this.project.configPath ?? 'nbpipe configuration';

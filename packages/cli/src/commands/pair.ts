@@ -33,6 +33,7 @@ export const pairCommand: CommandModule<GlobalArgs, Args> = {
       force: argv.force,
       pairing: config.pairing,
       configPath: filepath,
+      warn: (message) => ctx.out.warn(message.split(`${ctx.cwd}/`).join('')),
     });
     const show = (p: string) => relative(ctx.cwd, p) || p;
     if (outcome.status === 'conflict') {

@@ -19,6 +19,11 @@ export const syncCommand: CommandModule<GlobalArgs, Args> = {
         choices: ['text', 'notebook'] as const,
         describe: "when both sides changed their cells since the last sync, keep this side's cells",
       })
+      .epilog(
+        'The source of a pair is the member whose cells changed since the last sync (remembered per clone in ' +
+          '.git/nbpipe/sync-state.json, else taken from the last commit), or, when that is unknown or none changed, ' +
+          'the newest file. When two members changed their cells differently, nothing is written and the exit code is 1.',
+      )
       .example('$0 sync analysis.py', 'after editing the script: update analysis.ipynb, keeping outputs of unchanged cells')
       .example('$0 sync --check notebooks/*.ipynb', 'fail in CI if a pair is out of step')
       .example('$0 sync --prefer text analysis.py', 'resolve a conflict by keeping the text'),
@@ -32,6 +37,7 @@ export const syncCommand: CommandModule<GlobalArgs, Args> = {
       prefer: argv.prefer,
       pairing: config.pairing,
       configPath: filepath,
+      warn: (message) => ctx.out.warn(message.split(`${ctx.cwd}/`).join('')),
     });
     const show = (p: string) => relative(ctx.cwd, p) || p;
     let found = 0;
