@@ -186,7 +186,7 @@ export function loadYaml(text: string, lineNumbers: readonly number[]): JsonValu
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, prettyErrors: false });
   const error = doc.errors[0];
   if (error) {
-    const yamlLine = error.linePos?.[0]?.line ?? 1;
+    const yamlLine = text.slice(0, error.pos[0]).split('\n').length;
     const line = lineNumbers[Math.min(yamlLine, lineNumbers.length) - 1];
     throw new FormatError(`invalid YAML header: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, line);
   }

@@ -134,8 +134,13 @@ function syntaxFor(extension: string, formatName: FormatName): HeaderSyntax {
 const hasNonAscii = (s: string) => /[^\x00-\x7f]/.test(s);
 
 /** The lines of the cells written so far (kept in reverse order), read lazily from the first one. */
-function* followingLines(chunks: readonly string[][]): Generator<string> {
-  for (let k = chunks.length - 1; k >= 0; k--) yield* chunks[k]!;
+function followingLines(chunks: readonly string[][]): Iterable<string> {
+  const end = chunks.length;
+  return {
+    *[Symbol.iterator]() {
+      for (let k = end - 1; k >= 0; k--) yield* chunks[k]!;
+    },
+  };
 }
 
 /** The notebook as jupytext would write it to a `.ipynb`: without `jupytext.text_representation`. */
@@ -231,6 +236,8 @@ export function guessScriptFormat(lines: readonly string[], extension: string): 
   let magics = 0;
   let vimMarkers = 0;
   let vscodeMarkers = 0;
+  let twentyHashes = 0;
+  let spinComments = 0;
   const parser = new StringParser(extension === '.r' || extension === '.R' ? 'R' : 'python');
   for (const line of lines) {
     parser.readLine(line);
@@ -239,10 +246,18 @@ export function guessScriptFormat(lines: readonly string[], extension: string): 
     if (!line.startsWith(script.comment) && isMagic(line, script.language)) magics++;
     if (vim.test(line)) vimMarkers++;
     if (vscode.test(line)) vscodeMarkers++;
+    if (extension === '.py' && /^#( |)#{19,}\s*$/.test(line)) twentyHashes++;
+    if ((extension === '.R' || extension === '.r') && /^#'/.test(line)) spinComments++;
   }
   if (percent >= 1) return { formatName: magics ? 'hydrogen' : 'percent', options: {} };
   if (vimMarkers) return { formatName: 'light', options: { cell_markers: '{{{,}}}' } };
   if (vscodeMarkers) return { formatName: 'light', options: { cell_markers: 'region,endregion' } };
+  // jupytext would read these as sphinx-gallery or knitr-spin scripts, which we do not support:
+  // reading them as light would silently give another notebook than jupytext's.
+  if (twentyHashes >= 2 || spinComments)
+    throw new FormatError(
+      `this looks like jupytext's ${twentyHashes >= 2 ? 'sphinx' : 'spin'} format, which is not supported; name a format to read it anyway (e.g. ${extension.slice(1)}:light)`,
+    );
   return { formatName: 'light', options: {} };
 }
 

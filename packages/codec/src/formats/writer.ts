@@ -87,7 +87,7 @@ export abstract class CellWriter {
   }
 
   isCode(): boolean {
-    return this.cellType === 'code' || (this.cellType === 'raw' && 'active' in this.metadata);
+    return this.cellType === 'code' || (this.cellType === 'raw' && 'active' in this.metadata) || hasActiveTag(this.metadata);
   }
 
   abstract cellToText(): string[];
