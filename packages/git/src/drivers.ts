@@ -1,6 +1,5 @@
 /**
- * The commands `nbpipe install` writes into git config for the diff and merge drivers, and the argument conventions
- * git uses when it runs them.
+ * The commands `nbpipe install` writes into git config for the diff and merge drivers.
  *
  * Each command is a small shell function, because git runs driver commands through `sh`. It starts nbpipe with an
  * absolute node and script path (git's environment, GUIs included, may not have node or nbpipe on PATH) and falls back
@@ -52,45 +51,4 @@ export function mergeDriverCommand({ node, script }: DriverLauncher): string {
     `[ $status -le 1 ] && return $status; fi; ` +
     `git merge-file --marker-size="$4" -L local -L base -L remote "$2" "$1" "$3"; }; nbpipe_merge %O %A %B %L %P`
   );
-}
-
-/** The arguments git passes to an external diff command (`diff.<driver>.command`, GIT_EXTERNAL_DIFF). */
-export type ExternalDiffArgs =
-  | {
-      kind: 'diff';
-      /** Path in the repository (the old path for a rename). */
-      path: string;
-      /** File holding the old version; undefined when the file was added. */
-      oldFile?: string;
-      /** File holding the new version; undefined when the file was deleted. */
-      newFile?: string;
-      oldMode?: string;
-      newMode?: string;
-      /** For a rename or copy: the new path. */
-      newPath?: string;
-    }
-  | { kind: 'unmerged'; path: string };
-
-/** `/dev/null` (and `nul` on Windows) stand for a missing side. */
-export function isNullFile(file: string): boolean {
-  return file === '/dev/null' || file.toLowerCase() === 'nul';
-}
-
-/**
- * Parse git's external-diff arguments: `path old-file old-hex old-mode new-file new-hex new-mode [new-path info]`,
- * or the single `path` of an unmerged file. Returns undefined for any other count.
- */
-export function parseExternalDiffArgs(args: readonly string[]): ExternalDiffArgs | undefined {
-  if (args.length === 1) return { kind: 'unmerged', path: args[0]! };
-  if (args.length !== 7 && args.length !== 9) return undefined;
-  const [path, oldFile, , oldMode, newFile, , newMode, newPath] = args as string[];
-  return {
-    kind: 'diff',
-    path: path!,
-    oldFile: isNullFile(oldFile!) ? undefined : oldFile,
-    newFile: isNullFile(newFile!) ? undefined : newFile,
-    oldMode: oldMode === '.' ? undefined : oldMode,
-    newMode: newMode === '.' ? undefined : newMode,
-    newPath: newPath !== undefined && newPath !== path ? newPath : undefined,
-  };
 }

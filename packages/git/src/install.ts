@@ -108,6 +108,12 @@ export function attributesStep(id: string, description: string, lines: readonly 
   };
 }
 
+/**
+ * Hunk headers of `git log -p` name the cell a change is in: the textconv view starts each cell with `# %%`
+ * (`// %%`, `-- %%` or `% %%` in notebooks of languages with other line comments).
+ */
+export const CELL_HEADER_PATTERN = '^((#|//|--|%) %%.*)$'; // git shows the first group: the whole line
+
 /** The notebook-aware diff (external diff, textconv, cell-header hunks) and merge driver. */
 export function diffMergeSteps(): InstallStep[] {
   return [
@@ -126,9 +132,6 @@ export function diffMergeSteps(): InstallStep[] {
     }),
   ];
 }
-
-/** Hunk headers of `git log -p` name the cell a change is in: the textconv view starts each cell with `# %%`. */
-export const CELL_HEADER_PATTERN = '^# %%.*$';
 
 /** Run every step's install in order; returns all changes. */
 export async function installSteps(steps: readonly InstallStep[], target: InstallTarget): Promise<string[]> {

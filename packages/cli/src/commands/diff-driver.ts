@@ -1,0 +1,122 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { CommandModule } from 'yargs';
+import type { Notebook } from '@nbpipe/nbformat';
+import type { GlobalArgs } from '../context.js';
+import { CliError, describeError } from '../errors.js';
+import { notebookDiff, parseBytes } from '../notebook-diff.js';
+import { Output } from '../output.js';
+
+interface Args extends GlobalArgs {
+  args: string[];
+}
+
+/** The arguments git passes to an external diff command (`diff.<driver>.command`, GIT_EXTERNAL_DIFF). */
+export type ExternalDiffArgs =
+  | {
+      kind: 'diff';
+      /** Path in the repository (the old path for a rename). */
+      path: string;
+      /** File holding the old version; undefined when the file was added. */
+      oldFile?: string;
+      /** File holding the new version; undefined when the file was deleted. */
+      newFile?: string;
+      /** For a rename or copy: the new path. */
+      newPath?: string;
+    }
+  | { kind: 'unmerged'; path: string };
+
+/** `/dev/null` (and `nul` on Windows) stand for a missing side. */
+const isNullFile = (file: string) => file === '/dev/null' || file.toLowerCase() === 'nul';
+
+/**
+ * Parse git's external-diff arguments: `path old-file old-hex old-mode new-file new-hex new-mode [new-path info]`,
+ * or the single `path` of an unmerged file. Returns undefined for any other count. (The hex and mode arguments carry
+ * nothing a notebook diff shows.)
+ */
+export function parseExternalDiffArgs(args: readonly string[]): ExternalDiffArgs | undefined {
+  if (args.length === 1) return { kind: 'unmerged', path: args[0]! };
+  if (args.length !== 7 && args.length !== 9) return undefined;
+  const [path, oldFile, , , newFile, , , newPath] = args as string[];
+  return {
+    kind: 'diff',
+    path: path!,
+    oldFile: isNullFile(oldFile!) ? undefined : oldFile,
+    newFile: isNullFile(newFile!) ? undefined : newFile,
+    newPath: newPath !== undefined && newPath !== path ? newPath : undefined,
+  };
+}
+
+/** Write to stdout and wait until it is flushed (git reads the driver's output through a pipe). */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+}
+
+/**
+ * Colour as git would colour its own diff: git runs external diffs with stdout on its pager (GIT_PAGER_IN_USE) or on
+ * the terminal, and `color.diff`/`color.ui` decide; NO_COLOR and FORCE_COLOR win, as everywhere in nbpipe.
+ */
+function gitWantsColor(): boolean {
+  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  const terminal = process.stdout.isTTY || process.env.GIT_PAGER_IN_USE === 'true';
+  if (!terminal) return false;
+  const r = spawnSync('git', ['config', '--get-colorbool', 'color.diff', 'true'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() === 'true' : Boolean(process.stdout.isTTY);
+}
+
+/** Git's own plain diff of two files, for input that is not a readable notebook. */
+function plainDiff(oldFile: string, newFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['diff', '--no-index', '--no-ext-diff', '--no-textconv', '--', oldFile, newFile], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', () => resolve());
+  });
+}
+
+async function readSide(file: string | undefined, label: string): Promise<Notebook | undefined> {
+  return file === undefined ? undefined : parseBytes(await readFile(file), label);
+}
+
+/**
+ * Git's external diff (`diff.nbpipe.command`): 7 arguments (9 for a rename), or 1 for an unmerged path. Always exits
+ * 0 on notebooks, since any other status makes git stop with "external diff died"; an unreadable notebook gets a
+ * one-line warning and git's plain diff instead.
+ */
+export async function runDiffDriver(args: readonly string[], color = gitWantsColor()): Promise<void> {
+  const parsed = parseExternalDiffArgs(args);
+  if (!parsed) throw new CliError(`diff-driver takes git's 7 external-diff arguments (or 9, or 1), got ${args.length}`);
+  if (parsed.kind === 'unmerged') {
+    await writeStdout(`* Unmerged path ${parsed.path}\n`);
+    return;
+  }
+  const newPath = parsed.newPath ?? parsed.path;
+  let before: Notebook | undefined;
+  let after: Notebook | undefined;
+  try {
+    before = await readSide(parsed.oldFile, `${parsed.path} (old)`);
+    after = await readSide(parsed.newFile, `${newPath} (new)`);
+  } catch (e) {
+    new Output().warn(`${describeError(e).message}; showing a plain diff`);
+    await plainDiff(parsed.oldFile ?? '/dev/null', parsed.newFile ?? '/dev/null');
+    return;
+  }
+  const { empty, text } = await notebookDiff(
+    { label: before ? `a/${parsed.path}` : '/dev/null', notebook: before },
+    { label: after ? `b/${newPath}` : '/dev/null', notebook: after },
+    {},
+    color,
+  );
+  const layoutOnly = `--- a/${parsed.path}\n+++ b/${newPath}\n## no change to cells, outputs or metadata: only the JSON layout differs\n`;
+  await writeStdout(empty ? layoutOnly : text);
+}
+
+export const diffDriverCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'diff-driver <args..>',
+  describe: "git's external diff for notebooks (diff.nbpipe.command, set by `nbpipe install`): path old-file old-hex old-mode new-file new-hex new-mode",
+  builder: (y) =>
+    y
+      .positional('args', { type: 'string', array: true, demandOption: true, describe: 'the arguments git appends' })
+      .example("GIT_EXTERNAL_DIFF='nbpipe diff-driver' git diff", 'use it for one command without installing'),
+  handler: async (argv) => runDiffDriver(argv.args.map(String), argv.color ?? gitWantsColor()),
+};
