@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@nbpipe/git';
 import { decodeNotebookBytes, parse, type Notebook, type ParseOptions } from '@nbpipe/nbformat';
 
 /** Read all of standard input. */
@@ -26,5 +25,7 @@ export async function writeText(path: string, text: string): Promise<void> {
     await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
     return;
   }
+  // Loaded here, not at the top: @nbpipe/git would cost every command's start-up.
+  const { writeFileAtomic } = await import('@nbpipe/git');
   await writeFileAtomic(path, text);
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Cell, CodeCell, MarkdownCell, Notebook, RawCell } from './types.js';
 
 /**
@@ -6,7 +5,8 @@ import type { Cell, CodeCell, MarkdownCell, Notebook, RawCell } from './types.js
  */
 export function newCellId(taken?: ReadonlySet<string>): string {
   for (;;) {
-    const id = randomBytes(4).toString('hex');
+    // Web Crypto (a global) rather than node:crypto, whose import would cost every CLI start-up.
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex');
     if (!taken?.has(id)) return id;
   }
 }
