@@ -79,6 +79,8 @@ function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | u
   };
   const ka = keys('a', aLo, aHi);
   const kb = keys('b', bLo, bHi);
+  const inA = new Set(ka);
+  if (!kb.some((key) => inA.has(key))) return [];
   if (ka.length * kb.length <= KEYED_GRID_LIMIT) return lcsPairs((x, y) => ka[x - aLo] === kb[y - bLo], aLo, aHi, bLo, bHi);
   // Too large for the table: match the common ends directly and let Myers align the middle.
   let head = 0;
@@ -92,9 +94,24 @@ function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | u
   return pairs;
 }
 
+/** Half-width of the diagonal band searched in gaps too large for a full pairwise search. */
+const BAND = 12;
+
 function predicatePairs(match: (a: number, b: number) => boolean, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
-  if ((aHi - aLo) * (bHi - bLo) > PREDICATE_GRID_LIMIT) return [];
-  return lcsPairs(match, aLo, aHi, bLo, bHi);
+  const n = aHi - aLo;
+  const m = bHi - bLo;
+  // Items edited in place (the usual case): if every item pairs with the one at the same
+  // position, that is the only alignment of full length, found with n comparisons instead of n².
+  if (n === m) {
+    let k = 0;
+    while (k < n && match(aLo + k, bLo + k)) k++;
+    if (k === n) return Array.from({ length: n }, (_, d) => [aLo + d, bLo + d] as const);
+  }
+  if (n * m <= PREDICATE_GRID_LIMIT) return lcsPairs(match, aLo, aHi, bLo, bHi);
+  if (n * m > KEYED_GRID_LIMIT) return [];
+  // A large gap (say every cell reformatted): only compare items near the same relative position.
+  const width = BAND + Math.abs(n - m);
+  return lcsPairs((i, j) => Math.abs((i - aLo) * m - (j - bLo) * n) <= width * Math.max(n, m) && match(i, j), aLo, aHi, bLo, bHi);
 }
 
 /**

@@ -54,9 +54,17 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     if (key === undefined) outputKeys.set(cell, (key = outputsKey(cell)));
     return key;
   };
+  // Outputs only tell apart cells whose content is the same (src-and-output): serialize them
+  // only for those, which spares stringifying megabytes of images.
+  const contentCounts = new Map<string, number>();
+  for (const cell of [...a, ...b]) contentCounts.set(contentKey(cell), (contentCounts.get(contentKey(cell)) ?? 0) + 1);
+  const withOutputs = (cell: Cell) => {
+    const key = contentKey(cell);
+    return contentCounts.get(key)! > 2 ? `${key}\u0000${cachedOutputsKey(cell)}` : key;
+  };
   const levels: Level[] = [
     { key: (side, k) => idOf(cells(side)[k]!) },
-    { key: (side, k) => `${contentKey(cells(side)[k]!)}\u0000${cachedOutputsKey(cells(side)[k]!)}` },
+    { key: (side, k) => withOutputs(cells(side)[k]!) },
     { key: (side, k) => contentKey(cells(side)[k]!) },
     { match: (i, j) => similar(a[i]!, b[j]!) },
   ];

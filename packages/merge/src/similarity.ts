@@ -16,24 +16,72 @@ interface Matching {
   longest: number;
 }
 
-/** difflib-style matching blocks between two symbol sequences (no junk heuristics). */
-function matchingBlocks(a: ArrayLike<number>, b: ArrayLike<number>): Matching {
-  const positions = new Map<number, number[]>();
-  for (let j = 0; j < b.length; j++) {
-    const list = positions.get(b[j]!);
-    if (list) list.push(j);
-    else positions.set(b[j]!, [j]);
-  }
-  // Run lengths of the match ending at (row, j), stamped with the row that wrote them so the
-  // arrays never need clearing between rows or between recursive calls.
-  const runLength = new Int32Array(b.length);
-  const stamp = new Int32Array(b.length).fill(-1);
-  let row = 0;
+/** A text prepared for comparisons: its symbols, where each symbol occurs, how often. */
+interface Prepared {
+  symbols: ArrayLike<number>;
+  positions: Map<number, number[]>;
+  /** Distinct symbols in increasing order, and how often each occurs. */
+  distinct: Int32Array;
+  counts: Int32Array;
+}
 
-  const longestMatch = (alo: number, ahi: number, blo: number, bhi: number): [number, number, number] => {
-    let besti = alo;
-    let bestj = blo;
-    let bestSize = 0;
+function prepare(symbols: ArrayLike<number>): Prepared {
+  const positions = new Map<number, number[]>();
+  for (let j = 0; j < symbols.length; j++) {
+    const list = positions.get(symbols[j]!);
+    if (list) list.push(j);
+    else positions.set(symbols[j]!, [j]);
+  }
+  const distinct = Int32Array.from(positions.keys()).sort();
+  const counts = distinct.map((symbol) => positions.get(symbol)!.length);
+  return { symbols, positions, distinct, counts };
+}
+
+// Alignment compares every text with many others: prepare each once (bounded cache).
+const CACHE_LIMIT = 4096;
+const preparedChars = new Map<string, Prepared>();
+
+function preparedText(text: string): Prepared {
+  let prepared = preparedChars.get(text);
+  if (!prepared) {
+    if (preparedChars.size >= CACHE_LIMIT) preparedChars.clear();
+    const codes = new Uint16Array(text.length);
+    for (let k = 0; k < text.length; k++) codes[k] = text.charCodeAt(k);
+    preparedChars.set(text, (prepared = prepare(codes)));
+  }
+  return prepared;
+}
+
+// Run lengths of the match ending at (row, j), stamped with the row that wrote them, so the
+// buffers never need clearing between rows or calls. Shared: comparisons never run concurrently.
+let runLength = new Int32Array(256);
+let stamp = new Int32Array(256).fill(-1);
+let row = 0;
+
+function reserveBuffers(length: number): void {
+  if (runLength.length < length || row > 2 ** 30) {
+    const size = Math.max(length, runLength.length);
+    runLength = new Int32Array(size);
+    stamp = new Int32Array(size).fill(-1);
+    row = 0;
+  }
+}
+
+/**
+ * difflib-style matching blocks between two symbol sequences (no junk heuristics): the longest
+ * common block, then recursively the same on each side of it. With `enough`, stops as soon as
+ * the total is known to exceed it or known never to reach it (the total is then only a bound).
+ */
+function matchingBlocks(a: ArrayLike<number>, b: Prepared, enough = Infinity): Matching {
+  reserveBuffers(b.symbols.length);
+  const { positions } = b;
+  let besti = 0;
+  let bestj = 0;
+  let bestSize = 0;
+  const longestMatch = (alo: number, ahi: number, blo: number, bhi: number): void => {
+    besti = alo;
+    bestj = blo;
+    bestSize = 0;
     for (let i = alo; i < ahi; i++) {
       const previousRow = row - 1;
       const thisRow = row++;
@@ -61,28 +109,35 @@ function matchingBlocks(a: ArrayLike<number>, b: ArrayLike<number>): Matching {
       }
     }
     row++; // a fresh stamp so the next call's first row cannot extend this call's runs
-    return [besti, bestj, bestSize];
   };
 
   let matches = 0;
   let longest = -1;
-  const queue: [number, number, number, number][] = [[0, a.length, 0, b.length]];
+  // Ranges still to search, four numbers each; `open` bounds what they can still add.
+  const queue: number[] = [0, a.length, 0, b.symbols.length];
+  let open = Math.min(a.length, b.symbols.length);
   while (queue.length) {
-    const [alo, ahi, blo, bhi] = queue.pop()!;
-    const [i, j, size] = longestMatch(alo, ahi, blo, bhi);
-    if (longest < 0) longest = size;
-    if (size === 0) continue;
-    matches += size;
-    if (alo < i && blo < j) queue.push([alo, i, blo, j]);
-    if (i + size < ahi && j + size < bhi) queue.push([i + size, ahi, j + size, bhi]);
+    const bhi = queue.pop()!;
+    const blo = queue.pop()!;
+    const ahi = queue.pop()!;
+    const alo = queue.pop()!;
+    open -= Math.min(ahi - alo, bhi - blo);
+    longestMatch(alo, ahi, blo, bhi);
+    if (longest < 0) longest = bestSize;
+    if (bestSize === 0) continue;
+    matches += bestSize;
+    const [i, j, size] = [besti, bestj, bestSize];
+    if (alo < i && blo < j) {
+      queue.push(alo, i, blo, j);
+      open += Math.min(i - alo, j - blo);
+    }
+    if (i + size < ahi && j + size < bhi) {
+      queue.push(i + size, ahi, j + size, bhi);
+      open += Math.min(ahi - i - size, bhi - j - size);
+    }
+    if (enough !== Infinity && (matches > enough || matches + open <= enough)) break;
   }
   return { matches, longest: Math.max(longest, 0) };
-}
-
-function charCodes(s: string): Uint16Array {
-  const out = new Uint16Array(s.length);
-  for (let k = 0; k < s.length; k++) out[k] = s.charCodeAt(k);
-  return out;
 }
 
 /** Both texts as sequences of line numbers (equal lines get equal numbers). */
@@ -97,31 +152,34 @@ function lineSymbols(a: string, b: string): [number[], number[]] {
   return [encode(a), encode(b)];
 }
 
-/** Upper bound of the ratio from the character multisets (difflib's quick_ratio). */
-function quickRatio(a: string, b: string): number {
-  const counts = new Map<number, number>();
-  for (let k = 0; k < b.length; k++) {
-    const c = b.charCodeAt(k);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
-  }
+/** Upper bound of the ratio from the symbol multisets (difflib's quick_ratio). */
+function quickRatio(a: Prepared, b: Prepared): number {
   let matches = 0;
-  for (let k = 0; k < a.length; k++) {
-    const c = a.charCodeAt(k);
-    const left = counts.get(c) ?? 0;
-    if (left > 0) {
-      matches++;
-      counts.set(c, left - 1);
-    }
+  for (let x = 0, y = 0; x < a.distinct.length && y < b.distinct.length; ) {
+    if (a.distinct[x]! < b.distinct[y]!) x++;
+    else if (a.distinct[x]! > b.distinct[y]!) y++;
+    else matches += Math.min(a.counts[x++]!, b.counts[y++]!);
   }
-  return (2 * matches) / (a.length + b.length);
+  return (2 * matches) / (a.symbols.length + b.symbols.length);
 }
 
-function matching(a: string, b: string): Matching & { total: number } {
+/** Matching blocks of two texts, by character or, for long texts, by line. */
+function matching(a: string, b: string, threshold?: number): Matching & { total: number } {
+  let symbolsA: ArrayLike<number>;
+  let preparedB: Prepared;
   if (a.length + b.length <= CHARACTER_LEVEL_LIMIT) {
-    return { ...matchingBlocks(charCodes(a), charCodes(b)), total: a.length + b.length };
+    symbolsA = preparedText(a).symbols;
+    preparedB = preparedText(b);
+  } else {
+    const [la, lb] = lineSymbols(a, b);
+    symbolsA = la;
+    preparedB = prepare(lb);
   }
-  const [la, lb] = lineSymbols(a, b);
-  return { ...matchingBlocks(la, lb), total: la.length + lb.length };
+  const total = symbolsA.length + preparedB.symbols.length;
+  // The ratio exceeds `threshold` exactly when the matches exceed threshold · total / 2.
+  const enough = threshold === undefined ? Infinity : (threshold * total) / 2;
+  const { matches, longest } = matchingBlocks(symbolsA, preparedB, enough);
+  return { matches, longest, total };
 }
 
 /** difflib's ratio in [0, 1]: 1 for equal strings, 0 for nothing in common. */
@@ -132,11 +190,18 @@ export function similarityRatio(a: string, b: string): number {
   return (2 * m.matches) / m.total;
 }
 
-function withoutBlankLines(s: string): string {
-  return s
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .join('\n');
+/** Length of the text without its whitespace-only lines. */
+function significantLength(s: string): number {
+  let length = 0;
+  for (const line of s.split('\n')) if (line.trim() !== '') length += line.length + 1;
+  return Math.max(0, length - 1);
+}
+
+/** Whether a text has more than `n` characters that are not whitespace (stops early). */
+function moreThan(n: number, s: string): boolean {
+  let count = 0;
+  for (let k = 0; k < s.length && count <= n; k++) if (s.charCodeAt(k) > 32) count++;
+  return count > n;
 }
 
 export interface SimilarityOptions {
@@ -156,16 +221,20 @@ export function isSimilarText(x: string, y: string, options: SimilarityOptions =
   if ((x === '') !== (y === '')) return false;
   if (x === y) return true;
   if (x.length <= 10 && y.length <= 10) return true;
-  const significant = ignoreWhitespaceLines
-    ? Math.max(withoutBlankLines(x).length, withoutBlankLines(y).length)
-    : Math.max(x.length, y.length);
+  // min(5, L − 1) where L is the longer text's length without whitespace-only lines; L > 5 as
+  // soon as either text has six visible characters, which spares splitting most texts.
+  const significant = !ignoreWhitespaceLines
+    ? Math.max(x.length, y.length)
+    : moreThan(5, x) || moreThan(5, y)
+      ? Infinity
+      : Math.max(significantLength(x), significantLength(y));
   const minBlock = Math.min(5, significant - 1);
   if (x.length < minBlock || y.length < minBlock) return false;
   const effective = Math.max(threshold, 10 / Math.max(x.length, y.length));
   const total = x.length + y.length;
   if ((2 * Math.min(x.length, y.length)) / total <= effective) return false;
-  if (total <= CHARACTER_LEVEL_LIMIT && quickRatio(x, y) <= effective) return false;
-  const m = matching(x, y);
+  if (total <= CHARACTER_LEVEL_LIMIT && quickRatio(preparedText(x), preparedText(y)) <= effective) return false;
+  const m = matching(x, y, effective);
   if ((2 * m.matches) / m.total <= effective) return false;
   // Line-level matching counts whole lines, so the block-size guard only applies to characters.
   return m.total !== total || m.longest >= minBlock;

@@ -108,6 +108,17 @@ describe('mergeNotebooks: cells', () => {
     expect(findConflicts(notebook)).toEqual(conflicts);
   });
 
+  it('still pairs cells one by one when one side edited every cell of a large notebook without ids', () => {
+    const cells = Array.from({ length: 300 }, (_, k) => codeCell(`value_${k} = compute(${k})\n# see above\nprint(value_${k})`));
+    const b = nb(cells);
+    const reformatted = nb(cells.map((c) => ({ ...c, source: c.source.replace('compute(', 'compute( ') })));
+    const oneEdit = edit(b, 150, { source: 'value_150 = compute(150)\n# see above\nprint(value_150, "checked")' });
+    const { notebook, conflicts } = merge(b, reformatted, oneEdit);
+    expect(conflicts).toEqual([]);
+    expect(notebook.cells).toHaveLength(300);
+    expect(notebook.cells[150]!.source).toBe('value_150 = compute( 150)\n# see above\nprint(value_150, "checked")');
+  });
+
   it('records a cell type changed differently on both sides', () => {
     const b = nb([codeCell('some text', { id: 'c1' })], { nbformat_minor: 5 });
     const local = nb([markdownCell('some text', { id: 'c1' })], { nbformat_minor: 5 });
