@@ -70,6 +70,22 @@ describe('planSync', () => {
     for (const m of plan.members) expect(m.after).toBe(m.before);
   });
 
+  it('leaves alone a member that already holds the notebook, whatever its bytes', () => {
+    // A header written by jupytext itself, with its version, and a .ipynb indented by another tool.
+    const jupytextScript = script.replace("#       format_version: '1.3'\n", "#       format_version: '1.3'\n#       jupytext_version: 1.16.4\n");
+    expect(jupytextScript).not.toBe(script);
+    const reindented = JSON.stringify(JSON.parse(serialize(nb)), null, 2) + '\n';
+    const members = pair(nb, jupytextScript, [2, 1]);
+    members[0]!.content = reindented;
+    const plan = synced(planSync(members));
+    expect(plan.source).toBe('nb.ipynb');
+    for (const m of plan.members) expect(m.after).toBe(m.before);
+    // A kernelspec change in the notebook does reach the header.
+    const renamed = runNotebook();
+    renamed.metadata.kernelspec!.display_name = 'Python 3 (ipykernel)';
+    expect(after(planSync(pair(renamed, jupytextScript, [2, 1])), 'nb.py').after).toContain('display_name: Python 3 (ipykernel)');
+  });
+
   it('takes the member whose cells changed since the last sync, even when the other is newer', () => {
     const digests: [string, string] = [inputsDigest(nb), inputsDigest(readMember('nb.py', PY, script))];
     const edited = script.replace('b = 2', 'b = 3');
@@ -106,7 +122,7 @@ describe('planSync', () => {
   });
 
   it('names the file that cannot be read', () => {
-    expect(() => planSync(pair(nb, '# ---\n# jupyter:\n#   a: [\n# ---\n', [1, 2]))).toThrow(/^nb\.py: cannot read as py:percent: line 2: invalid YAML header/);
+    expect(() => planSync(pair(nb, '# ---\n# jupyter:\n#   a: [\n# ---\n', [1, 2]))).toThrow(/^nb\.py: cannot read as py:percent: line 3: invalid YAML header/);
     expect(() => planSync([{ path: 'x.ipynb', format: IPYNB, content: '{"cells": [', mtime: 1 }, { path: 'x.py', format: PY }])).toThrow(/^x\.ipynb: invalid JSON/);
   });
 });

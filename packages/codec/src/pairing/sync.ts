@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NotebookError, cloneJson, parse, serialize, type JsonObject, type Notebook } from '@nbpipe/nbformat';
+import { NotebookError, cloneJson, parse, serialize, type Cell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
 import { formatToString, notebookForIpynb, notebookToText, textToNotebook } from '../formats/index.js';
 import { combineInputsAndOutputs, type CellMatch } from './combine.js';
 import type { PairedFormat } from './formats-list.js';
@@ -122,6 +122,18 @@ export function sameCells(a: Notebook, b: Notebook): boolean {
   return a.cells.length === b.cells.length && a.cells.every((c, i) => c.cell_type === b.cells[i]!.cell_type && loose(c.source) === loose(b.cells[i]!.source));
 }
 
+/**
+ * Whether two readings of a member are the same notebook: same cells, metadata and outputs, leaving aside the
+ * header's `text_representation` and, for texts, the cell ids that a text does not hold.
+ */
+function sameNotebook(a: Notebook, b: Notebook, withIds: boolean): boolean {
+  const canonical = (nb: Notebook) => {
+    const plain = notebookForIpynb(nb);
+    return serialize(withIds ? plain : { ...plain, cells: plain.cells.map(({ id: _id, ...cell }) => cell as Cell) });
+  };
+  return canonical(a) === canonical(b);
+}
+
 /** Newest first; on equal times a text member before the .ipynb, then the order of the pairing (jupytext's rule). */
 function byRecency(a: { m: SyncMember; index: number }, b: { m: SyncMember; index: number }): number {
   const ta = a.m.mtime ?? 0;
@@ -190,15 +202,17 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
   const rewriteSource = options.setFormats !== undefined || sourceMember.content === undefined;
 
   const planned = members.map((m): PlannedMember => {
-    const keep = m.path === sourcePath && !rewriteSource;
-    if (keep) return { path: m.path, format: m.format, before: m.content, after: m.content!, digest: inputsDigest(sourceNb) };
-    if (isNotebookFile(m.format)) {
-      const nb = notebookForIpynb(result);
-      return { path: m.path, format: m.format, before: m.content, after: serialize(nb), digest: inputsDigest(nb) };
-    }
-    const after = notebookToText(result, m.format, { formatOptions });
-    const digest = inputsDigest(textToNotebook(after, m.format, { formatOptions }));
-    return { path: m.path, format: m.format, before: m.content, after, digest };
+    const current = notebooks.get(m.path);
+    const unchanged = (): PlannedMember => ({ path: m.path, format: m.format, before: m.content, after: m.content!, digest: inputsDigest(current!) });
+    if (m.path === sourcePath && !rewriteSource) return unchanged();
+    const ipynb = isNotebookFile(m.format);
+    const rendered = ipynb ? undefined : notebookToText(result, m.format, { formatOptions });
+    const nb = rendered === undefined ? notebookForIpynb(result) : textToNotebook(rendered, m.format, { formatOptions });
+    // A member that already holds this notebook is left alone, whatever its bytes (e.g. a header written by
+    // another jupytext version, a .ipynb indented differently): syncing must not churn files.
+    if (current && m.content !== undefined && sameNotebook(current, nb, ipynb)) return unchanged();
+    const after = rendered ?? serialize(nb);
+    return { path: m.path, format: m.format, before: m.content, after, digest: inputsDigest(nb) };
   });
   return { status: 'synced', source: sourcePath, members: planned, ...(matches ? { matches } : {}) };
 }
