@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
-import { describeError } from '../errors.js';
+import { CliError, describeError } from '../errors.js';
 import { readNotebook } from '../io.js';
 import { notebookDiff, parseBytes, type DiffSelection } from '../notebook-diff.js';
 
@@ -53,7 +53,12 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = createContext(argv);
     const selection = selectionFrom(argv);
     const color = ctx.out.color.isColorSupported && !argv.json;
-    if (await isFilePair(argv.paths)) {
+    const { findRepository, changedFiles, readFilesAtRevision } = await import('@nbpipe/git');
+    const repo = (await isFilePair(argv.paths)) ? undefined : await findRepository(ctx.cwd);
+    if (!repo) {
+      // Outside a repository two arguments are a pair even if one is missing: reading it names the problem.
+      if (argv.paths.length !== 2)
+        throw new CliError(`not inside a git working tree (${ctx.cwd}): give two notebooks to compare, or run inside a repository`);
       const [a, b] = argv.paths as [string, string];
       const from = { label: a === '-' ? '<stdin>' : a, notebook: (await readNotebook(a)).notebook };
       const to = { label: b === '-' ? '<stdin>' : b, notebook: (await readNotebook(b)).notebook };
@@ -63,8 +68,6 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
       if (argv.exitCode && !result.empty) process.exitCode = 1;
       return;
     }
-    const { requireRepository, changedFiles, readFilesAtRevision } = await import('@nbpipe/git');
-    const repo = await requireRepository(ctx.cwd);
     const changed = (await changedFiles(repo, { cwd: ctx.cwd, pathspecs: argv.paths })).filter((f) => f.path.endsWith('.ipynb'));
     const committed = await readFilesAtRevision(
       repo,
