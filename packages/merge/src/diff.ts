@@ -3,6 +3,7 @@ import type { Cell, CellType, JsonObject, JsonValue, Notebook, Output } from '@n
 import { align } from './align.js';
 import { isPlainObject, jsonEqual, toPlainJson } from './json.js';
 import { matchCells, type MatchOptions } from './match.js';
+import { stripAnsi } from './summary.js';
 import { isBinaryMime } from './text.js';
 
 /** What to compare. Everything is on by default; alignment always looks at sources and outputs. */
@@ -45,7 +46,7 @@ export interface MimeChange {
 }
 
 export interface OutputChanges {
-  /** Stream text. */
+  /** Stream text, or an error's traceback (without colour codes). */
   text?: TextDiff;
   data?: MimeChange[];
   metadata?: JsonChange[];
@@ -110,7 +111,18 @@ export function diffJson(a: JsonObject | undefined, b: JsonObject | undefined, p
   return out;
 }
 
-const isTextual = (mime: string, value: unknown) => typeof value === 'string' && !isBinaryMime(mime);
+/** The value with every dict's keys in sorted order (as Jupyter writes them), for stable text. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys(value[key])]));
+}
+
+/** A mime value as text for a line diff: strings as they are, JSON indented; undefined for binary data. */
+function mimeText(mime: string, value: unknown): string | undefined {
+  if (isBinaryMime(mime) && typeof value === 'string') return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(sortedKeys(value), null, 2);
+}
 
 function diffBundle(a: JsonObject, b: JsonObject): MimeChange[] {
   const out: MimeChange[] = [];
@@ -122,19 +134,27 @@ function diffBundle(a: JsonObject, b: JsonObject): MimeChange[] {
     else if (y === undefined) out.push({ mime, op: 'removed', a: x });
     else {
       const change: MimeChange = { mime, op: 'changed', a: x, b: y };
-      if (isTextual(mime, x) && isTextual(mime, y)) change.text = diffText(x as string, y as string);
+      const [textA, textB] = [mimeText(mime, x), mimeText(mime, y)];
+      if (textA !== undefined && textB !== undefined) change.text = diffText(textA, textB);
       out.push(change);
     }
   }
   return out;
 }
 
-const OUTPUT_OWN_KEYS = new Set(['output_type', 'text', 'data', 'metadata', 'execution_count']);
+const OUTPUT_OWN_KEYS = new Set(['output_type', 'text', 'data', 'metadata', 'execution_count', 'traceback']);
+
+/** A traceback as plain text (the terminal colour codes IPython puts in it removed). */
+const tracebackText = (output: Output) => (Array.isArray(output.traceback) ? stripAnsi(output.traceback.join('\n')) : '');
 
 function diffOutput(a: Output, b: Output, options: DiffOptions): OutputChanges | undefined {
   const changes: OutputChanges = {};
   if (a.output_type === 'stream' && typeof a.text === 'string' && typeof b.text === 'string') {
     const text = diffText(a.text, b.text);
+    if (text) changes.text = text;
+  }
+  if (a.output_type === 'error') {
+    const text = diffText(tracebackText(a), tracebackText(b));
     if (text) changes.text = text;
   }
   if (isPlainObject(a.data) || isPlainObject(b.data)) {

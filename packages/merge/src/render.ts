@@ -48,7 +48,9 @@ function printTextDiff(p: Printer, text: TextDiff, indent: string, clean: (s: st
     text.hunks[0]!.oldLines === splitTextLines(text.a).length &&
     text.hunks[0]!.newLines === splitTextLines(text.b).length;
   for (const hunk of text.hunks) {
-    if (!whole) p.line('hunk', `${indent}@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    // Nested hunks line up with their lines, which start after the +/- column.
+    const at = indent ? ` ${indent}` : '';
+    if (!whole) p.line('hunk', `${at}@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
     for (const line of hunk.lines) {
       // Notebook sources rarely end with a newline; git's marker for that would be noise.
       if (line.startsWith('\\')) continue;

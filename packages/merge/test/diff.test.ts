@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, JsonFloat, markdownCell, type Notebook, type Output } from '@nbpipe/nbformat';
+import { codeCell, emptyNotebook, JsonFloat, markdownCell, type JsonObject, type Notebook, type Output } from '@nbpipe/nbformat';
 import { diffNotebooks, diffToJson, isEmptyDiff, renderDiff, textView } from '@nbpipe/merge';
 
 /** A base64 payload of `bytes` bytes (content irrelevant). */
@@ -111,6 +111,26 @@ describe('renderDiff', () => {
     const long = Array.from({ length: 20 }, (_, k) => `line ${k}`).join('\n');
     const diff = diffNotebooks(notebook([codeCell(long)]), notebook([codeCell(long.replace('line 10', 'line ten'))]));
     expect(renderDiff(diff, { color: false })).toContain('@@ -8,7 +8,7 @@\n line 7\n');
+  });
+});
+
+describe('output diffs', () => {
+  const cell = (output: Output) => notebook([codeCell('x', { outputs: [output] })]);
+  const render = (a: Output, b: Output) => renderDiff(diffNotebooks(cell(a), cell(b)), { color: false });
+
+  it('diffs tracebacks as text without their colour codes', () => {
+    const error = (line: string): Output => ({
+      output_type: 'error',
+      ename: 'ZeroDivisionError',
+      evalue: 'division by zero',
+      traceback: ['\x1b[0;31mZeroDivisionError\x1b[0m  Traceback', `\x1b[0;32m----> 1\x1b[0m ${line}`],
+    });
+    expect(render(error('1/0'), error('2/0'))).toContain('   output 0 (error) modified:\n     ZeroDivisionError  Traceback\n-    ----> 1 1/0\n+    ----> 1 2/0\n');
+  });
+
+  it('diffs JSON outputs line by line, keys sorted', () => {
+    const json = (value: JsonObject): Output => ({ output_type: 'display_data', data: { 'application/json': value }, metadata: {} });
+    expect(render(json({ b: 1, a: [1, 2] }), json({ a: [1, 3], b: 1 }))).toContain('     application/json:\n       {\n         "a": [\n           1,\n-          2\n+          3\n');
   });
 });
 
