@@ -1,0 +1,50 @@
+// ESLint flat config, run by `npm run lint` (scripts/lint.mjs) and by the pre-commit hook.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Packages a CLI module may only load inside a handler (`await import(...)`), so start-up stays fast. */
+const LAZY_ONLY = ['@nbpipe/codec', '@nbpipe/merge', '@nbpipe/git', '@nbpipe/hooks', '@nbpipe/kernel', '@nbpipe/pipeline', 'yaml', 'cosmiconfig', 'isomorphic-git', 'zeromq', 'diff', 'marked', 'highlight.js', 'picomatch', 'smol-toml', 'ajv', 'playwright-core'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'bench-out/**', '.turbo/**', '**/.turbo/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      // Parsers and writers of Jupyter's formats match control characters on purpose.
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Deliberate infinite loops (`for (;;)`) are fine; constant conditions elsewhere are not.
+      'no-constant-condition': ['error', { checkLoops: false }],
+      // Style, not correctness: reported without failing the lint.
+      'prefer-const': 'warn',
+      '@typescript-eslint/no-unused-expressions': 'warn',
+    },
+  },
+  {
+    files: ['packages/cli/src/**/*.ts'],
+    ignores: ['packages/cli/src/git-drivers.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: LAZY_ONLY.map((name) => ({
+            name,
+            message: 'import it inside the handler with `await import(...)`: every nbpipe command pays for top-level imports at start-up',
+            allowTypeImports: true,
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      // Test files are outside the tsconfig projects, so tsc's noUnusedLocals does not see them.
+      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+);
