@@ -6,11 +6,22 @@ import { Output } from './output.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+const STDIO_PLACEHOLDER = '\0-';
+
+function restoreDashes(argv: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    if (value === STDIO_PLACEHOLDER) argv[key] = '-';
+    else if (Array.isArray(value)) argv[key] = value.map((v) => (v === STDIO_PLACEHOLDER ? '-' : v));
+  }
+}
+
 /** Run the CLI; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   const verbose = args.includes('--verbose') || args.includes('-v');
   let usageError: string | undefined;
-  const parser = yargs(args)
+  // yargs drops a positional `-` (stdin/stdout) or turns it into `true`: carry it through as a placeholder.
+  const parser = yargs(args.map((a) => (a === '-' ? STDIO_PLACEHOLDER : a)))
+    .middleware(restoreDashes)
     .scriptName('nbpipe')
     .usage('$0 <command> [options]\n\nJupyter notebooks as first-class citizens of git: text pairing, diff and merge, output stripping, and incremental pipelines.')
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only results and errors', global: true })

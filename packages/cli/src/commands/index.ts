@@ -8,16 +8,18 @@ import { installCommand } from './install.js';
 import { uninstallCommand } from './uninstall.js';
 import { pairCommand } from './pair.js';
 import { syncCommand } from './sync.js';
-import { runCommand } from './run.js';
-import { statusCommand } from './status.js';
 import { diffCommand } from './diff.js';
 import { mergeCommand } from './merge.js';
 import { mergeDriverCommand } from './merge-driver.js';
 import { diffDriverCommand } from './diff-driver.js';
 import { textconvCommand } from './textconv.js';
 import { conflictsCommand } from './conflicts.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
+import { convertCommand } from './convert.js';
+import { configCommand } from './config.js';
 
 // One line per command. Command modules import heavy packages inside their handlers so that
 // `nbpipe <cmd>` loads only what that command needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, installCommand, uninstallCommand, pairCommand, syncCommand, runCommand, statusCommand, diffCommand, mergeCommand, mergeDriverCommand, diffDriverCommand, textconvCommand, conflictsCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, installCommand, uninstallCommand, pairCommand, syncCommand, diffCommand, mergeCommand, mergeDriverCommand, diffDriverCommand, textconvCommand, conflictsCommand, runCommand, statusCommand, convertCommand, configCommand];
