@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
-import { nbpipe, tempRepo } from './helpers.js';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { CORPORA, nbpipe, tempRepo } from './helpers.js';
 
 type Repo = ReturnType<typeof tempRepo>;
 let repo: Repo | undefined;
@@ -231,6 +231,33 @@ describe('nbpipe pair and sync in a git repository', () => {
     expect(run(['sync', 'other.ipynb']).code).toBe(0);
     expect(existsSync(join(repo.dir, 'other.md'))).toBe(true);
     expect(existsSync(join(repo.dir, 'other.py'))).toBe(false);
+  });
+
+  it('finds pairs written by jupytext in step, whichever file is newer, and leaves them alone', () => {
+    repo = tempRepo();
+    write('jupytext.toml', 'formats = "ipynb,py:percent"\n');
+    const inputs = join(CORPORA, 'jupytext/inputs/ipynb_py');
+    const outputs = join(CORPORA, 'jupytext/outputs/ipynb_to_percent');
+    const stems = readdirSync(inputs)
+      .filter((f) => f.endsWith('.ipynb') && existsSync(join(outputs, basename(f, '.ipynb') + '.py')))
+      .map((f) => basename(f, '.ipynb'));
+    expect(stems.length).toBeGreaterThan(10);
+    for (const stem of stems) {
+      copyFileSync(join(inputs, `${stem}.ipynb`), join(repo.dir, `${stem}.ipynb`));
+      copyFileSync(join(outputs, `${stem}.py`), join(repo.dir, `${stem}.py`));
+    }
+    const snapshot = () => stems.map((s) => repo!.read(`${s}.ipynb`) + repo!.read(`${s}.py`));
+    const before = snapshot();
+    for (const newer of ['py', 'ipynb']) {
+      for (const stem of stems) {
+        touch(`${stem}.${newer === 'py' ? 'ipynb' : 'py'}`);
+        touch(`${stem}.${newer}`);
+      }
+      const r = run(['sync', ...stems.map((s) => `${s}.ipynb`)]);
+      expect(r.stderr).not.toContain('updated');
+      expect(r.code).toBe(0);
+      expect(snapshot()).toEqual(before);
+    }
   });
 
   it('reports bad input in one line, exit 2, and writes nothing', () => {
