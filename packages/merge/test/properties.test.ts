@@ -62,7 +62,7 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ op: fc.constant('insertCell' as const), at: index, cell: cellArb }),
   fc.record({ op: fc.constant('moveCell' as const), cell: index, to: index }),
   fc.record({ op: fc.constant('outputs' as const), cell: index, outputs: fc.array(outputArb, { maxLength: 2 }), count: fc.integer({ min: 1, max: 9 }) }),
-  fc.record({ op: fc.constant('tags' as const), cell: index, tags: fc.constantFrom(['x'], ['y'], []) }),
+  fc.record({ op: fc.constant('tags' as const), cell: index, tags: fc.constantFrom<string[]>(['x'], ['y'], []) }),
   fc.record({ op: fc.constant('metadata' as const), version: fc.constantFrom('3.12', '3.13') }),
 );
 
