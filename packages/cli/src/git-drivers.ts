@@ -32,8 +32,12 @@ async function dispatch(command: string | undefined, args: string[]): Promise<nu
       // Clean merges stay silent inside `git merge`; conflicts and errors still print.
       return runMergeDriver({ base, current, other, markerSize: markerSize ? Number(markerSize) : undefined, path, outputs }, new Output(true));
     }
+    case 'filter-process':
+      return (await import('./commands/filter-process.js')).runFilterProcess();
+    case 'clean':
+      return (await import('./commands/filter-process.js')).runCleanFilter(args[0] ?? '');
     default:
-      throw new CliError(`unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv or merge-driver)`);
+      throw new CliError(`unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv, merge-driver, filter-process or clean)`);
   }
 }
 

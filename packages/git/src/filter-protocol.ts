@@ -202,3 +202,31 @@ export async function serveFilterProcess(options: FilterProcessOptions): Promise
     await write(output, [...encodeTextList(['status=success']), ...encodeContent(result), FLUSH]);
   }
 }
+
+/** What a filter process answered to one request, as git would see it. */
+export interface ProbeResult {
+  capabilities: string[];
+  status: string;
+  content: Buffer;
+}
+
+/**
+ * Play git's side once: handshake, then one `clean` request for `pathname`. Lets `nbpipe doctor` (and tests) check
+ * that the configured process filter starts and answers, without staging anything.
+ */
+export async function probeFilterProcess(input: Readable, output: Writable, pathname: string, content: Uint8Array): Promise<ProbeResult> {
+  const reader = new PacketReader(input);
+  await write(output, [...encodeTextList(['git-filter-client', 'version=2']), ...encodeTextList(['capability=clean', 'capability=smudge'])]);
+  const hello = await reader.readTextList();
+  if (hello?.[0] !== 'git-filter-server' || !hello.includes('version=2')) throw new FilterProtocolError('the filter did not answer the handshake');
+  const capabilities = ((await reader.readTextList()) ?? []).map((line) => line.replace(/^capability=/, ''));
+  await write(output, [...encodeTextList(['command=clean', `pathname=${pathname}`]), ...encodeContent(content)]);
+  const status = (await reader.readTextList())?.find((line) => line.startsWith('status='))?.slice('status='.length) ?? '';
+  let filtered: Buffer = Buffer.alloc(0);
+  if (status === 'success') {
+    filtered = await reader.readContent();
+    await reader.readTextList(); // the final status list
+  }
+  output.end();
+  return { capabilities, status, content: filtered };
+}

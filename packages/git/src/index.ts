@@ -7,4 +7,4 @@ export { DRIVER_NAME, shellQuote, diffCommand, textconvCommand, mergeDriverComma
 export { gitConfigStep, attributesStep, diffMergeSteps, installSteps, uninstallSteps, CELL_HEADER_PATTERN, type InstallTarget, type InstallStep, type StepCheck } from './install.js';
 export { gitBlobHash, hashFileAsBlob, EMPTY_BLOB_OID } from './blob-hash.js';
 export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedIndexError, type IndexEntry, type ParsedIndex, type KnownHash, type HashResult } from './git-index.js';
-export { serveFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions } from './filter-protocol.js';
+export { serveFilterProcess, probeFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions, type ProbeResult } from './filter-protocol.js';

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import type { OutputCache } from '@nbpipe/hooks/output-cache';
 import type { Stripper } from '@nbpipe/hooks/strip';
 import { isNotebookError } from '@nbpipe/nbformat';
 import { loadConfig } from '../config.js';
@@ -29,11 +30,14 @@ async function projectStripper(out: Output, configPath?: string): Promise<Stripp
  * Clean one file's content for git. A notebook nbpipe cannot read (invalid JSON, a cell contradicting its
  * keep_output tag, …) is committed unchanged with a warning on stderr: refusing would block `git add`, `status`
  * and `stash` for every file, and rewriting it could corrupt it. Anything else is an internal error and is thrown.
+ * With a cache, the original is kept so that smudge can give its outputs back.
  */
-function cleanContent(stripper: Stripper | undefined, content: Buffer, path: string, out: Output): Buffer | string {
+function cleanContent(stripper: Stripper | undefined, content: Buffer, path: string, out: Output, cache?: OutputCache): Buffer | string {
   if (!stripper) return content;
   try {
-    return stripper.strip(content, path).text;
+    const stripped = Buffer.from(stripper.strip(content, path).text, 'utf8');
+    if (cache && !stripped.equals(content)) cache.remember(stripped, content);
+    return stripped;
   } catch (e) {
     if (isNotebookError(e) || (e as Error).name === 'StripError') {
       out.warn(`${(e as Error).message}; committed unchanged`);
@@ -43,16 +47,30 @@ function cleanContent(stripper: Stripper | undefined, content: Buffer, path: str
   }
 }
 
-/** Serve git's long-running filter protocol on stdin/stdout: clean strips, smudge passes content through. */
+/** Smudge: the blob as it is, or the working-tree version it was stripped from here, when that strips to it exactly. */
+function smudgeContent(stripper: Stripper | undefined, content: Buffer, path: string, cache?: OutputCache): Buffer {
+  const original = stripper && cache?.recall(content);
+  if (!original) return content;
+  try {
+    return Buffer.from(stripper.strip(original, path).text, 'utf8').equals(content) ? original : content;
+  } catch {
+    return content;
+  }
+}
+
+/** Serve git's long-running filter protocol on stdin/stdout: clean strips, smudge restores this clone's outputs. */
 export async function runFilterProcess(configPath?: string): Promise<number> {
-  const { serveFilterProcess } = await import('@nbpipe/git');
+  const { serveFilterProcess, findRepository } = await import('@nbpipe/git');
+  const { OutputCache } = await import('@nbpipe/hooks/output-cache');
   const out = new Output(false, false, false);
   const stripper = await projectStripper(out, configPath);
+  const repo = await findRepository(process.cwd());
+  const cache = repo ? OutputCache.forGitDir(repo.commonDir) : undefined;
   await serveFilterProcess({
     input: process.stdin,
     output: process.stdout,
-    clean: (request) => cleanContent(stripper, request.content, request.pathname, out),
-    smudge: (request) => request.content,
+    clean: (request) => cleanContent(stripper, request.content, request.pathname, out, cache),
+    smudge: (request) => smudgeContent(stripper, request.content, request.pathname, cache),
     onHandlerError: (request, e) => out.error(`${request.pathname}: cannot filter: ${describeError(e).message}`),
   });
   return 0;

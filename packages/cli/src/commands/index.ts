@@ -4,6 +4,8 @@ import { fmtCommand } from './fmt.js';
 import { validateCommand } from './validate.js';
 import { stripCommand } from './strip.js';
 import { filterProcessCommand } from './filter-process.js';
+import { preCommitCommand } from './pre-commit.js';
+import { doctorCommand } from './doctor.js';
 import { installCommand } from './install.js';
 import { uninstallCommand } from './uninstall.js';
 import { pairCommand } from './pair.js';
@@ -22,4 +24,4 @@ import { configCommand } from './config.js';
 // One line per command. Command modules import heavy packages inside their handlers so that
 // `nbpipe <cmd>` loads only what that command needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, installCommand, uninstallCommand, pairCommand, syncCommand, diffCommand, mergeCommand, mergeDriverCommand, diffDriverCommand, textconvCommand, conflictsCommand, runCommand, statusCommand, convertCommand, configCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, preCommitCommand, doctorCommand, installCommand, uninstallCommand, pairCommand, syncCommand, diffCommand, mergeCommand, mergeDriverCommand, diffDriverCommand, textconvCommand, conflictsCommand, runCommand, statusCommand, convertCommand, configCommand];

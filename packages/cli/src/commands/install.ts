@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import type { InstallStep, InstallTarget } from '@nbpipe/git';
+import type { HookManager } from '@nbpipe/hooks';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 
 export interface InstallArgs extends GlobalArgs {
   global?: boolean;
+  hooks?: HookManager;
 }
 
 /** Options shared by `install` and `uninstall` (and extended by the steps that add their own switches). */
@@ -21,7 +23,23 @@ const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../git-drivers.js', import.met
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
 export async function selectSteps(_argv: InstallArgs): Promise<InstallStep[]> {
   const { diffMergeSteps } = await import('@nbpipe/git');
-  return [...diffMergeSteps()];
+  const { filterSteps } = await import('@nbpipe/hooks');
+  return [...diffMergeSteps(), ...filterSteps()];
+}
+
+/** The CLI script hooks run (once per commit or checkout, so through the full CLI). */
+const CLI_SCRIPT = fileURLToPath(new URL('../../bin/nbpipe.js', import.meta.url));
+
+/**
+ * A repository's hooks: --hooks, else husky's when husky runs this repository's hooks, else git's. Uninstall removes
+ * both kinds. The global scope has no hooks.
+ */
+export async function hookStepsFor(argv: InstallArgs, target: InstallTarget, forUninstall = false): Promise<InstallStep[]> {
+  if (target.scope === 'global' || !target.repo) return [];
+  const { hookSteps, huskyActive } = await import('@nbpipe/hooks');
+  const launcher = { node: process.execPath, cli: CLI_SCRIPT };
+  if (forUninstall) return [...hookSteps('git', launcher), ...hookSteps('husky', launcher)];
+  return hookSteps(argv.hooks ?? ((await huskyActive(target.repo)) ? 'husky' : 'git'), launcher);
 }
 
 /** Resolve the scope, repository and attributes file; a local install outside a repository is a usage error. */
@@ -39,16 +57,20 @@ export async function resolveTarget(ctx: Context, argv: InstallArgs): Promise<In
 
 export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
   command: 'install',
-  describe: 'Make git diff, log -p, show, merge, rebase and cherry-pick notebook-aware (idempotent; undo with uninstall)',
+  describe: 'Make git diff, log -p, show, merge, rebase and cherry-pick notebook-aware, strip outputs on commit, and add hooks (idempotent; undo with uninstall)',
   builder: (y) =>
     installOptions(y)
+      .option('hooks', {
+        choices: ['git', 'husky', 'none'] as const,
+        describe: 'pre-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if it runs this repository\'s hooks, else git)',
+      })
       .example('$0 install', "this repository: .git/config and .gitattributes (commit .gitattributes to share it)")
       .example('$0 install --global', 'every repository of this user: ~/.gitconfig and the global attributes file'),
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { installSteps } = await import('@nbpipe/git');
     const target = await resolveTarget(ctx, argv);
-    const changes = await installSteps(await selectSteps(argv), target);
+    const changes = await installSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target))], target);
     for (const change of changes) ctx.out.print(change);
     const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
     ctx.out.info(changes.length === 0 ? `nbpipe is already installed ${where}` : `nbpipe installed ${where}`);

@@ -1,0 +1,46 @@
+import type { CommandModule } from 'yargs';
+import { createContext, type GlobalArgs } from '../context.js';
+import { describeError } from '../errors.js';
+import { hookStepsFor, installOptions, resolveTarget, selectSteps, type InstallArgs } from './install.js';
+
+export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
+  command: 'doctor',
+  describe: "Show what `nbpipe install` set up here, and what is missing or broken (exit 1 if anything is)",
+  builder: (y) =>
+    installOptions(y)
+      .example('$0 doctor', 'check this repository')
+      .example('$0 doctor --global', 'check the global install'),
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const c = ctx.out.color;
+    let broken = 0;
+    const report = (ok: boolean, what: string, problems: string[] = []) => {
+      if (!ok) broken++;
+      ctx.out.print(`${ok ? c.green('ok') : c.red('broken')}  ${what}`);
+      for (const problem of problems) ctx.out.print(`      ${problem}`);
+    };
+
+    try {
+      const { filepath } = await ctx.config();
+      ctx.out.print(`${c.green('ok')}  configuration: ${filepath ?? 'none (defaults)'}`);
+    } catch (e) {
+      report(false, 'configuration', [describeError(e).message]);
+    }
+
+    const target = await resolveTarget(ctx, argv);
+    const steps = await selectSteps(argv);
+    if (target.repo) {
+      const { installedHookManager } = await import('@nbpipe/hooks');
+      const manager = await installedHookManager(target.repo);
+      if (manager === 'none') ctx.out.print(`${c.dim('--')}  hooks: none (optional: nbpipe install --hooks git|husky)`);
+      else steps.push(...(await hookStepsFor({ ...argv, hooks: manager }, target)));
+    }
+    const checks = await Promise.all(steps.map((step) => step.check(target)));
+    steps.forEach((step, i) => report(checks[i]!.ok, step.description, checks[i]!.problems));
+
+    if (broken > 0) {
+      ctx.out.info(`\n${broken} problem${broken > 1 ? 's' : ''}: run \`nbpipe install${argv.global ? ' --global' : ''}\` to set up what is missing.`);
+      process.exitCode = 1;
+    }
+  },
+};

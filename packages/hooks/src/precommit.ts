@@ -1,0 +1,204 @@
+/**
+ * `nbpipe pre-commit`: make what is about to be committed consistent, working on the staged blobs only, so that a
+ * partially staged file commits exactly its staged part and keeps its unstaged edits.
+ *
+ * 1. Pairs: for each staged member of a pair (a .ipynb and its text versions), the pair is planned from the staged
+ *    contents; the members that must change are staged. A member without unstaged edits is also rewritten in the
+ *    working tree (a .ipynb there keeps its outputs); one with unstaged edits is left alone there. A pair whose
+ *    members were both edited in ways that disagree stops the commit.
+ * 2. Stripping: staged notebooks that the nbpipe git filter does not already clean are stripped in the index; the
+ *    working tree keeps its outputs, as with the filter.
+ */
+import { promises as fs } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { getEffectiveGitConfig, writeFileAtomic, type Repository } from '@nbpipe/git';
+import { createStripper, type StripOptions } from './strip.js';
+import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
+import { SettingsCache, SyncRecord, planPair, type MemberReader, type ProjectPairing } from './sync.js';
+
+export interface PreCommitOptions extends ProjectPairing {
+  /** Strip staged notebooks the git filter does not clean (default true). */
+  strip?: boolean;
+  stripOptions?: StripOptions;
+  /** Sync staged members of pairs (default true). */
+  sync?: boolean;
+}
+
+export interface PreCommitReport {
+  /** Paths (relative to the root) whose staged version was stripped. */
+  stripped: string[];
+  /** Pairs brought in step: the member taken as source and the members staged. */
+  synced: { source: string; staged: string[] }[];
+  /** Pairs whose members disagree: the commit must not go ahead. */
+  conflicts: { paths: [string, string]; message: string }[];
+  /** Non-fatal problems (a notebook that cannot be read is committed as it is), one line each. */
+  warnings: string[];
+}
+
+const isNotebookPath = (path: string) => path.endsWith('.ipynb') || path.endsWith('.zpln');
+
+/** Whether git runs nbpipe's clean filter on these paths, by path. */
+async function filteredByNbpipe(repo: Repository, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0 || !(await getEffectiveGitConfig(repo.root, 'filter.nbpipe.process'))) return new Set();
+  const filters = await attributeOf(repo, 'filter', paths);
+  return new Set(paths.filter((p) => filters.get(p) === 'nbpipe'));
+}
+
+export async function runPreCommit(repo: Repository, options: PreCommitOptions = {}): Promise<PreCommitReport> {
+  const report: PreCommitReport = { stripped: [], synced: [], conflicts: [], warnings: [] };
+  const staged = await stagedChanges(repo);
+  if (staged.length === 0) return report;
+  const filtered = await filteredByNbpipe(repo, staged.filter(isNotebookPath));
+  const stripper = options.strip === false ? undefined : createStripper(options.stripOptions);
+  for (const warning of stripper?.warnings ?? []) report.warnings.push(warning);
+
+  // What a staged .ipynb becomes in the index: cleaned like `git add` does (the filter), else stripped here.
+  const forIndex = (path: string, content: string): string => {
+    if (!stripper || !isNotebookPath(path) || filtered.has(path)) return content;
+    try {
+      return stripper.strip(content, path).text;
+    } catch (e) {
+      report.warnings.push(`${(e as Error).message}; committed as it is`);
+      return content;
+    }
+  };
+
+  if (options.sync !== false) await syncStagedPairs(repo, staged, options, filtered, forIndex, report);
+  if (report.conflicts.length > 0 || !stripper) return report;
+
+  // Strip what is now staged (including members just synced).
+  const notebooks = staged.filter((p) => isNotebookPath(p) && !filtered.has(p));
+  const entries = await indexEntries(repo, notebooks);
+  const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));
+  for (const [path, entry] of entries) {
+    try {
+      const result = stripper.strip(blobs.get(entry.oid)!, path);
+      if (!result.changed) continue;
+      await stageContent(repo, path, result.text, entry.mode);
+      report.stripped.push(path);
+    } catch (e) {
+      report.warnings.push(`${(e as Error).message}; committed as it is`);
+    }
+  }
+  return report;
+}
+
+async function syncStagedPairs(
+  repo: Repository,
+  staged: readonly string[],
+  options: PreCommitOptions,
+  filtered: ReadonlySet<string>,
+  forIndex: (path: string, content: string) => string,
+  report: PreCommitReport,
+): Promise<void> {
+  const { fileFormat } = await import('@nbpipe/codec');
+  const { decodeNotebookBytes } = await import('@nbpipe/nbformat');
+  const rel = (abs: string) => relative(repo.root, abs).split(sep).join('/');
+  const stagedSet = new Set(staged);
+  const settings = new SettingsCache(options);
+  const record = await SyncRecord.open(repo);
+
+  // Members as staged: a staged change counts as the newest version (as in jupytext's pre-commit mode).
+  const entryCache = new Map<string, { content: string; mode: string } | undefined>();
+  const stagedEntry = async (abs: string) => {
+    const path = rel(abs);
+    if (!entryCache.has(path)) {
+      const entry = (await indexEntries(repo, [path])).get(path);
+      const blob = entry && (await readBlobs(repo, [entry.oid])).get(entry.oid)!;
+      entryCache.set(path, entry && blob ? { content: decodeNotebookBytes(blob, path), mode: entry.mode } : undefined);
+    }
+    return entryCache.get(path);
+  };
+  const readStaged: MemberReader = async (abs) => {
+    const entry = await stagedEntry(abs);
+    return entry && { content: entry.content, mtime: stagedSet.has(rel(abs)) ? Infinity : 0 };
+  };
+
+  const done = new Set<string>();
+  for (const path of staged) {
+    try {
+      fileFormat(path); // only notebooks and the text formats can be members of a pair
+    } catch {
+      continue;
+    }
+    if (done.has(path)) continue;
+    let planned;
+    try {
+      planned = await planPair(join(repo.root, path), readStaged, { settings, record });
+    } catch (e) {
+      report.warnings.push(`${(e as Error).message}; not synced`);
+      continue;
+    }
+    if (!planned.paired) continue;
+    for (const m of planned.members) done.add(rel(m.path));
+    const { plan } = planned;
+    if (plan.status === 'conflict') {
+      report.conflicts.push({ paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message });
+      continue;
+    }
+    const changed = plan.members.filter((m) => m.after !== m.before);
+    if (changed.length === 0) {
+      record.remember(plan.members);
+      continue;
+    }
+    // The working tree can take the new version of a member only if it has no unstaged edits there.
+    const source = plan.members.find((m) => m.path === plan.source)!;
+    const stagedNames: string[] = [];
+    for (const member of changed) {
+      const path = rel(member.path);
+      const entry = await stagedEntry(member.path);
+      const clean = await worktreeMatchesIndex(repo, path, entry, filtered, forIndex);
+      if (clean && member.format.extension === '.ipynb' && (await exists(member.path))) {
+        // Plan again against the working-tree notebook, so that it keeps its outputs.
+        const fromWorktree: MemberReader = async (abs) =>
+          abs === source.path
+            ? { content: source.after, mtime: Infinity }
+            : abs === member.path
+              ? { content: decodeNotebookBytes(await fs.readFile(abs), abs), mtime: 0 }
+              : readStaged(abs);
+        const again = await planPair(member.path, fromWorktree, { settings, record });
+        const worktree = again.paired && again.plan.status === 'synced' ? again.plan.members.find((m) => m.path === member.path)?.after : undefined;
+        if (worktree !== undefined) {
+          await writeFileAtomic(member.path, worktree);
+          await stageContent(repo, path, forIndex(path, worktree), entry?.mode);
+          stagedNames.push(path);
+          continue;
+        }
+      }
+      if (clean) await writeFileAtomic(member.path, member.after);
+      else report.warnings.push(`${path} has unstaged changes: staged its synced version, left the working copy as it is`);
+      await stageContent(repo, path, forIndex(path, member.after), entry?.mode);
+      stagedNames.push(path);
+    }
+    record.remember(plan.members);
+    report.synced.push({ source: rel(plan.source), staged: stagedNames });
+  }
+  if (report.conflicts.length === 0) await record.save();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Whether the working-tree file equals its staged version (both absent counts), once cleaned as it would be staged. */
+async function worktreeMatchesIndex(
+  repo: Repository,
+  path: string,
+  entry: { content: string } | undefined,
+  filtered: ReadonlySet<string>,
+  forIndex: (path: string, content: string) => string,
+): Promise<boolean> {
+  const abs = join(repo.root, path);
+  if (!(await exists(abs))) return entry === undefined;
+  if (entry === undefined) return false;
+  if (filtered.has(path)) {
+    // git's own clean filter decides, exactly as `git status` would.
+    const staged = (await indexEntries(repo, [path])).get(path);
+    return staged?.oid === (await worktreeBlobId(repo, path));
+  }
+  const worktree = await fs.readFile(abs, 'utf8');
+  return forIndex(path, worktree) === forIndex(path, entry.content);
+}

@@ -1,0 +1,79 @@
+/**
+ * The git index as a pre-commit hook sees it: which paths are staged, their staged bytes, and staging new bytes
+ * without touching the working tree (so a partially staged file keeps its unstaged edits).
+ */
+import { GitError, runGit, type Repository } from '@nbpipe/git';
+
+/** One index entry (stage 0). */
+export interface IndexEntry {
+  mode: string;
+  oid: string;
+}
+
+async function git(repo: Repository, args: string[], input?: string | Uint8Array): Promise<Buffer> {
+  const r = await runGit(args, { cwd: repo.root, input });
+  if (r.code !== 0) throw new GitError(`git ${args[0]} failed: ${r.stderr || `exit ${r.code}`}`);
+  return r.stdout;
+}
+
+const nulList = (out: Buffer) => out.toString('utf8').split('\0').filter(Boolean);
+
+/** Paths (relative to the root) added, copied, modified or renamed-to in the index compared with HEAD. */
+export async function stagedChanges(repo: Repository): Promise<string[]> {
+  return nulList(await git(repo, ['diff', '--cached', '--name-only', '-z', '--no-renames', '--diff-filter=ACM']));
+}
+
+/** Index entries of these paths (unmerged paths are left out). */
+export async function indexEntries(repo: Repository, paths: readonly string[]): Promise<Map<string, IndexEntry>> {
+  const entries = new Map<string, IndexEntry>();
+  if (paths.length === 0) return entries;
+  for (const line of nulList(await git(repo, ['ls-files', '-s', '-z', '--', ...paths.map((p) => `:(literal)${p}`)]))) {
+    const tab = line.indexOf('\t');
+    const [mode, oid, stage] = line.slice(0, tab).split(' ');
+    if (stage === '0') entries.set(line.slice(tab + 1), { mode: mode!, oid: oid! });
+  }
+  return entries;
+}
+
+/** The contents of blobs, by object id. */
+export async function readBlobs(repo: Repository, oids: readonly string[]): Promise<Map<string, Buffer>> {
+  const blobs = new Map<string, Buffer>();
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return blobs;
+  const out = await git(repo, ['cat-file', '--batch'], unique.map((oid) => `${oid}\n`).join(''));
+  let at = 0;
+  for (const oid of unique) {
+    const newline = out.indexOf(0x0a, at);
+    const header = out.subarray(at, newline).toString('utf8').split(' ');
+    at = newline + 1;
+    if (header[1] !== 'blob') throw new GitError(`git cat-file: ${oid} is not a blob`);
+    const size = Number(header[2]);
+    blobs.set(oid, out.subarray(at, at + size));
+    at += size + 1;
+  }
+  return blobs;
+}
+
+/**
+ * Write `content` as a blob and point the index entry of `path` at it; the working tree is not touched. The content
+ * goes through the path's git attributes (clean filter, eol) first, as with `git add`.
+ */
+export async function stageContent(repo: Repository, path: string, content: string | Uint8Array, mode = '100644'): Promise<string> {
+  const oid = (await git(repo, ['hash-object', '-w', '--stdin', `--path=${path}`], content)).toString('utf8').trim();
+  await git(repo, ['update-index', '--add', '--cacheinfo', `${mode},${oid},${path}`]);
+  return oid;
+}
+
+/** The blob id `git add` would give the working-tree file `path` (its clean filter applied), without writing it. */
+export async function worktreeBlobId(repo: Repository, path: string): Promise<string> {
+  return (await git(repo, ['hash-object', `--path=${path}`, '--', path])).toString('utf8').trim();
+}
+
+/** The value of one attribute for each path (`unspecified`, `set`, `unset` or the value). */
+export async function attributeOf(repo: Repository, attribute: string, paths: readonly string[]): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  if (paths.length === 0) return values;
+  const fields = nulList(await git(repo, ['check-attr', '-z', attribute, '--', ...paths]));
+  for (let k = 0; k + 2 < fields.length; k += 3) values.set(fields[k]!, fields[k + 2]!);
+  return values;
+}
