@@ -139,7 +139,7 @@ export type HashResult =
   | {
       type: 'file';
       oid: string;
-      /** Stat fingerprint to remember with the oid; absent when the file is too fresh to be trusted later. */
+      /** Stat fingerprint to remember with the oid (not for ids from the index); absent when the file is too fresh to be trusted later. */
       stamp?: string;
       /** Taken from git's index without reading the file. */
       fromIndex: boolean;
@@ -193,8 +193,11 @@ export class WorktreeHasher {
     return sep === '/' ? rel : rel.split(sep).join('/');
   }
 
-  /** Hash one file; undefined when it does not exist. */
-  hash(absPath: string, known?: KnownHash): HashResult | undefined {
+  /**
+   * Hash one file; undefined when it does not exist. `repoPath` (relative to the work tree, `/`-separated)
+   * saves computing it from `absPath` when the caller knows it.
+   */
+  hash(absPath: string, known?: KnownHash, repoPath?: string): HashResult | undefined {
     let st: BigIntStats;
     try {
       st = lstatSync(absPath, { bigint: true });
@@ -204,15 +207,15 @@ export class WorktreeHasher {
       throw e;
     }
     if (st.isDirectory()) return { type: 'directory' };
+    const entries = this.indexEntries();
+    if (entries) {
+      const path = repoPath ?? this.repoPath(absPath);
+      const entry = path === undefined ? undefined : entries.get(path);
+      if (entry && statMatchesEntry(entry, st, this.indexMtimeS)) return { type: 'file', oid: entry.oid, fromIndex: true };
+    }
     // A later write changes the mtime unless it lands in the same timestamp tick: an old mtime is safe to remember.
     const stable = st.mtimeNs + RACY_MS * 1_000_000n < this.startedNs;
     const stamp = stable ? stampOf(st) : undefined;
-    const entries = this.indexEntries();
-    if (entries) {
-      const repoPath = this.repoPath(absPath);
-      const entry = repoPath === undefined ? undefined : entries.get(repoPath);
-      if (entry && statMatchesEntry(entry, st, this.indexMtimeS)) return { type: 'file', oid: entry.oid, stamp, fromIndex: true };
-    }
     if (known && stamp !== undefined && known.stamp === stamp) return { type: 'file', oid: known.oid, stamp, fromIndex: false };
     const oid = hashFileAsBlob(absPath, st);
     if (oid === undefined) return undefined;

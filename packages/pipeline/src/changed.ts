@@ -4,8 +4,8 @@ import { parse } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
 import { envFileFor, type Pipeline } from './project.js';
 import { notebookInputsHash } from './sources.js';
-import { parsePipelineSpec, type PipelineSpec, type TaskSpec } from './spec.js';
-import { canonicalJson } from './status.js';
+import type { PipelineSpec, TaskSpec } from './spec.js';
+import { canonicalJson } from './hashing.js';
 
 export interface ChangedSet {
   /** The base commit and how it was chosen (`--since main`, `the last successful run`, `HEAD@{1}`). */
@@ -72,6 +72,7 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
   let baseSpec: PipelineSpec | undefined;
   const baseText = before.get(toRepo(specFiles[0]!));
   if (baseText) {
+    const { parsePipelineSpec } = await import('./spec.js');
     try {
       baseSpec = parsePipelineSpec(
         { file: p.file, text: baseText.toString('utf8'), envFile: envFileFor(p.file), envText: before.get(toRepo(specFiles[1]!))?.toString('utf8') },

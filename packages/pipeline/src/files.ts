@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { readdirSync, realpathSync } from 'node:fs';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import type { HashResult, WorktreeHasher } from '@nbpipe/git';
 import type { StateData } from './state.js';
 
@@ -20,18 +20,30 @@ export class ProjectFiles {
   /** Whether the stat cache gained or lost entries (worth saving). */
   cacheChanged = false;
 
+  /** The root relative to the work tree (`''` at the top, `sub/dir/` below it), or undefined outside a repository. */
+  private readonly repoPrefix: string | undefined;
+
   constructor(
     readonly root: string,
     readonly hasher: WorktreeHasher,
     private readonly cache: StateData['files'],
-  ) {}
+  ) {
+    const repoRoot = hasher.repo?.root;
+    if (repoRoot !== undefined) {
+      // git reports the work tree's real path: compare real paths (the project may be reached through a symlink).
+      const rel = relative(repoRoot, realpathSync(root)).split(sep).join('/');
+      this.repoPrefix = rel === '' ? '' : rel.startsWith('..') ? undefined : `${rel}/`;
+    }
+  }
 
   /** Hash of a file (relative to the root); undefined when missing. */
   hash(rel: string): HashResult | undefined {
     if (this.memo.has(rel)) return this.memo.get(rel);
     this.touched.add(rel);
     const cached = this.cache[rel];
-    const result = this.hasher.hash(resolve(this.root, rel), cached && { oid: cached[0], stamp: cached[1] });
+    const abs = rel.startsWith('../') ? resolve(this.root, rel) : `${this.root}/${rel}`;
+    const repoPath = this.repoPrefix !== undefined && !rel.startsWith('../') ? this.repoPrefix + rel : undefined;
+    const result = this.hasher.hash(abs, cached && { oid: cached[0], stamp: cached[1] }, repoPath);
     if (result?.type === 'file' && !result.fromIndex && result.stamp !== undefined) {
       if (!cached || cached[0] !== result.oid || cached[1] !== result.stamp) {
         this.cache[rel] = [result.oid, result.stamp];

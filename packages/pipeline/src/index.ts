@@ -1,12 +1,14 @@
 export { PipelineError, isPipelineError } from './errors.js';
 export { findLiteralAssignment, parsePythonLiteral, PythonLiteralError, type PyValue, type Assignment } from './python-literal.js';
 export { PlaceholderContext, castOverride, BUILTIN_PLACEHOLDERS, type Value, type EnvOptions } from './env.js';
-export { parsePipelineSpec, type PipelineSpec, type TaskSpec, type ProductSpec, type SpecTexts } from './spec.js';
+// spec.js loads the YAML parser: only its types are exported here; loadPipeline parses (and caches) specs.
+export type { PipelineSpec, TaskSpec, ProductSpec, SpecTexts } from './spec.js';
 export { sourceKindOf, readNotebookSource, notebookInputsHash, parametersCellIndex, analyzeSource, type SourceKind, type SourceAnalysis } from './sources.js';
 export { StateStore, acquireLock, PipelineLockedError, STATE_DIR, type StateData, type TaskRecord, type FingerprintParts } from './state.js';
 export { ProjectFiles } from './files.js';
-export { loadPipeline, findPipelineFile, productPaths, FORMAT_VERSION, type LoadOptions, type Pipeline, type Task } from './project.js';
-export { evaluatePipeline, evaluateTask, fingerprintOf, canonicalJson, type TaskStatus } from './status.js';
+export { loadPipeline, findPipelineFile, productPaths, type LoadOptions, type Pipeline, type Task } from './project.js';
+export { evaluatePipeline, evaluateTask, fingerprintOf, fingerprintParts, type TaskStatus } from './status.js';
+export { canonicalJson, SPEC_VERSION } from './hashing.js';
 export { runPipeline, planRun, type RunOptions, type RunEvent, type RunSummary, type PlannedTask } from './runner.js';
 export { registerExecutor, setDefaultExecutor, executorName, loadExecutor, registerNotebookFormat, notebookWriter, notebookProduct, TaskFailure, type Executor, type TaskJob, type ResolvedProduct, type NotebookWriter } from './executors/registry.js';
 export { changedTasks, type ChangedSet } from './changed.js';

@@ -9,11 +9,10 @@ import { PipelineError } from './errors.js';
 import { ProjectFiles } from './files.js';
 import { analyzeSource, type SourceAnalysis } from './sources.js';
 import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
+import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';
 import { checkExecutor } from './executors/registry.js';
 
-/** Bumped when the meaning of cached specs or fingerprints changes. */
-export const FORMAT_VERSION = 1;
 
 export interface LoadOptions {
   /** Where the command runs: pipeline.yaml is searched from here upwards. */
@@ -172,7 +171,7 @@ async function loadSpec(
   const key = createHash('sha1')
     .update(
       JSON.stringify([
-        FORMAT_VERSION,
+        SPEC_VERSION,
         texts.file,
         texts.text,
         texts.envText ?? null,
@@ -240,26 +239,28 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, lab
   for (const t of spec.tasks) {
     const analysis = analyses.get(t.name)!;
     const fromYaml = t.upstream !== undefined || !spec.extractUpstream;
-    const where = fromYaml
-      ? { file: specFile, line: t.upstreamLine ?? t.line, key: `task ${t.name}: upstream` }
-      : { file: label(join(spec.root, t.source)), line: analysis.line, key: 'upstream' };
+    // Where an upstream problem is reported: the `upstream:` key, or the source's parameters cell.
+    const fail = (problem: string, withKey = true): never => {
+      if (fromYaml) throw new PipelineError(problem, specFile, t.upstreamLine ?? t.line, withKey ? `task ${t.name}: upstream` : undefined);
+      throw new PipelineError(problem, label(join(spec.root, t.source)), analysis.line, withKey ? 'upstream' : undefined);
+    };
     let declared: string[];
     if (fromYaml) declared = t.upstream ?? [];
     else if (analysis.upstream) declared = analysis.upstream;
-    else throw new PipelineError(analysis.upstreamProblem ?? 'cannot read upstream', where.file, where.line);
+    else declared = fail(analysis.upstreamProblem ?? 'cannot read upstream', false);
     const upstream: string[] = [];
     const groups: Record<string, string[]> = {};
     for (const name of declared) {
       if (WILDCARD.test(name)) {
         const re = wildcardRegExp(name);
         const matched = names.filter((n) => n !== t.name && re.test(n));
-        if (matched.length === 0) throw new PipelineError(`"${name}" matches no task`, where.file, where.line, where.key);
+        if (matched.length === 0) fail(`"${name}" matches no task`);
         groups[name] = matched;
         upstream.push(...matched);
       } else {
         if (!nameSet.has(name)) {
           const known = names.length > 20 ? `${names.slice(0, 20).join(', ')}, …` : names.join(', ');
-          throw new PipelineError(`"${name}" names no task (tasks: ${known})`, where.file, where.line, where.key);
+          fail(`"${name}" names no task (tasks: ${known})`);
         }
         upstream.push(name);
       }
@@ -268,58 +269,42 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, lab
   }
   for (const task of tasks.values()) for (const up of task.upstream) tasks.get(up)!.downstream.push(task.name);
 
-  // Kahn's algorithm, keeping pipeline.yaml's order among tasks that are ready together.
-  const remaining = new Map([...tasks.values()].map((t) => [t.name, t.upstream.length]));
-  const ordered: Task[] = [];
-  const ready = names.filter((n) => remaining.get(n) === 0);
-  const position = new Map(names.map((n, i) => [n, i]));
-  while (ready.length) {
-    const name = ready.shift()!;
-    const task = tasks.get(name)!;
-    ordered.push(task);
-    const released: string[] = [];
-    for (const down of task.downstream) {
-      const left = remaining.get(down)! - 1;
-      remaining.set(down, left);
-      if (left === 0) released.push(down);
-    }
-    if (released.length) {
-      ready.push(...released);
-      ready.sort((a, b) => position.get(a)! - position.get(b)!);
-    }
-  }
-  if (ordered.length < tasks.size) throw new PipelineError(`cycle: ${findCycle(tasks, remaining).join(' → ')}`, specFile);
-  return ordered;
+  return topologicalOrder(names.map((n) => tasks.get(n)!), tasks, specFile);
 }
 
-/** One cycle among the tasks Kahn's algorithm could not order, as a closed path of names. */
-function findCycle(tasks: Map<string, Task>, remaining: Map<string, number>): string[] {
-  const stuck = [...remaining].filter(([, n]) => n > 0).map(([name]) => name);
-  const stuckSet = new Set(stuck);
-  const path: string[] = [];
-  const onPath = new Set<string>();
-  const done = new Set<string>();
-  const visit = (name: string): string[] | undefined => {
-    if (onPath.has(name)) return [...path.slice(path.indexOf(name)), name];
-    if (done.has(name)) return undefined;
-    path.push(name);
-    onPath.add(name);
-    for (const up of tasks.get(name)!.upstream) {
-      if (!stuckSet.has(up)) continue;
-      const cycle = visit(up);
-      if (cycle) return cycle;
+/**
+ * Tasks with every task after its upstream, otherwise in pipeline.yaml's order (a depth-first walk
+ * of upstream edges, iterative so long chains cannot overflow the stack). A cycle is an error that
+ * names its members in the direction data flows.
+ */
+function topologicalOrder(inSpecOrder: Task[], tasks: Map<string, Task>, specFile: string): Task[] {
+  const ordered: Task[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  for (const root of inSpecOrder) {
+    if (state.has(root.name)) continue;
+    const stack: { task: Task; next: number }[] = [{ task: root, next: 0 }];
+    state.set(root.name, 'visiting');
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.task.upstream.length) {
+        const up = tasks.get(top.task.upstream[top.next++]!)!;
+        const seen = state.get(up.name);
+        if (seen === 'done') continue;
+        if (seen === 'visiting') {
+          const at = stack.findIndex((f) => f.task === up);
+          const cycle = [...stack.slice(at).map((f) => f.task.name), up.name].reverse();
+          throw new PipelineError(`cycle: ${cycle.join(' → ')}`, specFile);
+        }
+        state.set(up.name, 'visiting');
+        stack.push({ task: up, next: 0 });
+      } else {
+        stack.pop();
+        state.set(top.task.name, 'done');
+        ordered.push(top.task);
+      }
     }
-    path.pop();
-    onPath.delete(name);
-    done.add(name);
-    return undefined;
-  };
-  for (const name of stuck) {
-    const cycle = visit(name);
-    // Found walking upstream: print it in the direction data flows.
-    if (cycle) return cycle.reverse();
   }
-  return stuck;
+  return ordered;
 }
 
 /** The product paths of a task (relative to the root). */

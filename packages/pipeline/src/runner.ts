@@ -5,8 +5,9 @@ import { readHead } from '@nbpipe/git';
 import { PipelineError } from './errors.js';
 import { executorName, loadExecutor, TaskFailure, type ResolvedProduct, type TaskJob } from './executors/registry.js';
 import { productPaths, type Pipeline, type Task } from './project.js';
-import { evaluateTask, productDigests, type TaskStatus } from './status.js';
+import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskStatus } from './status.js';
 import type { ProductSpec } from './spec.js';
+import type { TaskRecord } from './state.js';
 
 export interface RunOptions {
   /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
@@ -37,12 +38,12 @@ export type RunEvent =
   | { type: 'start'; name: string; at: number }
   | { type: 'finish'; name: string; durationMs: number }
   | { type: 'fail'; name: string; durationMs: number; message: string; details?: string; log: string }
-  /** A planned task that did not run: its upstream failed, or it turned out up to date once its upstream re-ran. */
+  /** A planned task that did not run: its upstream failed, or the run stopped. */
   | { type: 'skip'; name: string; why: string };
 
 export interface RunSummary {
   ran: { name: string; durationMs: number }[];
-  /** Up to date, not run. */
+  /** Not run: up to date, or not selected. */
   skipped: string[];
   failed: { name: string; message: string; log: string }[];
   /** Not run because an upstream task failed (or the run stopped). */
@@ -145,17 +146,8 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
 
   const runStep = async (step: Step): Promise<void> => {
     const { task } = step;
-    let status = step.status;
-    // Upstream tasks have just re-run: decide again with what they actually produced (an identical product cuts off).
-    if (task.upstream.some((u) => planned.has(u))) {
-      status = evaluateTask(p, task, () => false);
-      if (!status.outdated && !step.forced) {
-        finished.set(task.name, 'ok');
-        summary.skipped.push(task.name);
-        emit({ type: 'skip', name: task.name, why: 'up to date' });
-        return;
-      }
-    }
+    // Upstream tasks have just re-run: the fingerprint to record includes what they produced.
+    const status = task.upstream.some((u) => planned.has(u)) ? evaluateTask(p, task, () => false) : step.status;
     const log = join(p.state.dir, 'logs', logName(task.name));
     const begin = Date.now();
     const t0 = performance.now();
@@ -182,15 +174,17 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       const missing = products.filter((path) => digests[path] === undefined);
       if (missing.length) throw new TaskFailure(`ran successfully but did not create ${missing.map((m) => p.label(resolve(p.root, m))).join(', ')}`);
       const durationMs = Math.round(performance.now() - t0);
-      p.state.data.tasks[task.name] = {
+      const record: TaskRecord = {
         status: 'ok',
-        fingerprint: status.fingerprint,
+        fingerprint: fingerprintOf(status.parts),
         parts: status.parts,
         products: digests as Record<string, string>,
         startedAt: new Date(begin).toISOString(),
         durationMs,
         ...(head ? { head } : {}),
       };
+      upstreamDigest(record);
+      p.state.data.tasks[task.name] = record;
       finished.set(task.name, 'ok');
       summary.ran.push({ name: task.name, durationMs });
       await p.state.save();

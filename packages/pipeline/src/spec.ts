@@ -3,6 +3,7 @@ import type { Node } from 'yaml';
 import { loadEnvFile, mentionsPlaceholder, PlaceholderContext, type EnvOptions, type Value } from './env.js';
 import { sourceKindOf, type SourceKind } from './sources.js';
 import { YamlFile, type RenderString } from './yaml-file.js';
+import { canonicalJson, sha1, SPEC_VERSION } from './hashing.js';
 
 /** A product: one path, or named paths (`nb` is the executed notebook). Paths relative to the project root. */
 export type ProductSpec = string | Record<string, string>;
@@ -19,6 +20,10 @@ export interface TaskSpec {
   params: Record<string, Value>;
   /** The params as they enter the fingerprint, when they differ from `params` (`{{now}}` left unrendered). */
   fingerprintParams?: Record<string, Value>;
+  /** Hash of the params as they enter the fingerprint (compared as mappings: key order does not matter). */
+  paramsHash: string;
+  /** Hash of the rest of the definition: kind, executor, source path, products, inputs. */
+  definitionHash: string;
   /** Extra files or globs (relative to the root) whose content invalidates the task. */
   inputs: string[];
   /** Task-level executor (notebook engine), as written. */
@@ -101,12 +106,17 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
   const tasksList: Node | null = tasksNode;
 
   const names = new Map<string, number>();
+  const withHashes = (t: Omit<TaskSpec, 'paramsHash' | 'definitionHash'>): TaskSpec => ({
+    ...t,
+    paramsHash: sha1(canonicalJson(t.fingerprintParams ?? t.params)),
+    definitionHash: sha1(JSON.stringify([SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs])),
+  });
   yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
     for (const task of parseTask(yaml, node, `tasks[${i}]`, render, stableContext && renderWith(stableContext), root, productRelativeToSource)) {
       const previous = names.get(task.name);
       if (previous !== undefined) yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
       names.set(task.name, task.line);
-      spec.tasks.push(task);
+      spec.tasks.push(withHashes(task));
     }
   });
   return spec;
@@ -141,7 +151,7 @@ function parseTask(
   renderStable: RenderString | undefined,
   root: string,
   productRelativeToSource: boolean,
-): TaskSpec[] {
+): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
   const line = yaml.line(node) ?? 1;
   const entries = yaml.mapping(node, key);
   const get = (name: string) => entries.find((e) => e.key === name);
@@ -211,7 +221,7 @@ function parseTask(
   const executorEntry = get('executor');
   const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
 
-  const base: TaskSpec = {
+  const base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'> = {
     name,
     source,
     kind,
@@ -231,7 +241,13 @@ function parseTask(
 }
 
 /** One task per combination of grid values; `[[param]]` in the name and products, else `-i` suffixes (Ploomber's rule). */
-function expandGrid(yaml: YamlFile, node: Node | null, key: string, render: RenderString, base: TaskSpec): TaskSpec[] {
+function expandGrid(
+  yaml: YamlFile,
+  node: Node | null,
+  key: string,
+  render: RenderString,
+  base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'>,
+): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
   const value = yaml.value(node, key, render);
   const grids = Array.isArray(value) ? value : [value];
   const combos: Record<string, Value>[] = [];

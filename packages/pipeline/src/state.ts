@@ -34,6 +34,8 @@ export interface TaskRecord {
   durationMs: number;
   head?: string;
   error?: string;
+  /** What downstream fingerprints take from this run (see upstreamDigest). */
+  digest?: string;
 }
 
 export interface StateData {

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { executorName } from './executors/registry.js';
-import { FORMAT_VERSION, productPaths, type Pipeline, type Task } from './project.js';
+import { sha1 } from './hashing.js';
+import { productPaths, type Pipeline, type Task } from './project.js';
 import type { FingerprintParts, TaskRecord } from './state.js';
 
 /** Whether a task must run, and why. */
@@ -9,48 +8,38 @@ export interface TaskStatus {
   outdated: boolean;
   /** Empty when up to date; else e.g. `never run`, `source changed`, `upstream clean re-ran`, `product missing`. */
   reasons: string[];
-  fingerprint: string;
+  /** What the fingerprint is made of now (the fingerprint itself is `fingerprintOf(parts)`). */
   parts: FingerprintParts;
   record?: TaskRecord;
 }
 
-/** JSON with object keys sorted, so equal values always hash the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value ?? null);
-}
-
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-
-/** What downstream tasks see of an upstream task: the fingerprint it ran with and the products it left. */
+/**
+ * What downstream tasks see of an upstream task: the fingerprint it ran with, the products it left,
+ * and when it ran — so any re-run of an upstream task makes its downstream outdated (as in Ploomber),
+ * even one that produced the same bytes. Stored in the record when it is written.
+ */
 export function upstreamDigest(record: TaskRecord | undefined): string {
   if (!record || record.status !== 'ok' || !record.fingerprint) return 'not built';
-  return sha1(record.fingerprint + canonicalJson(record.products ?? {}));
+  return (record.digest ??= sha1(record.fingerprint + JSON.stringify(record.products ?? {}) + record.startedAt));
 }
 
-/**
- * A task's fingerprint: a Merkle hash of its source's content hash, its resolved params, its
- * definition, the blob ids of its `inputs`, and what its upstream tasks last produced.
- */
-export function fingerprintOf(p: Pipeline, task: Task): { fingerprint: string; parts: FingerprintParts } {
+/** The parts of a task's fingerprint, as they are now. */
+export function fingerprintParts(p: Pipeline, task: Task): FingerprintParts {
   const s = task.spec;
   const inputs: Record<string, string> = {};
   for (const path of p.files.expand(s.inputs)) inputs[path] = p.files.digest(path) ?? 'missing';
   const upstream: Record<string, string> = {};
   for (const name of task.upstream) upstream[name] = upstreamDigest(p.state.data.tasks[name]);
-  const parts: FingerprintParts = {
-    source: task.analysis.contentHash,
-    params: sha1(canonicalJson(s.fingerprintParams ?? s.params)),
-    definition: sha1(canonicalJson([FORMAT_VERSION, s.kind, executorName(s), s.source, s.product, s.inputs])),
-    inputs,
-    upstream,
-  };
-  return { fingerprint: sha1(canonicalJson(parts)), parts };
+  return { source: task.analysis.contentHash, params: s.paramsHash, definition: s.definitionHash, inputs, upstream };
+}
+
+/**
+ * A task's fingerprint: a Merkle hash of its source's content hash, its resolved params, its
+ * definition, the blob ids of its `inputs`, and what its upstream tasks last produced. The parts
+ * are built in a fixed key order, so plain JSON is canonical here.
+ */
+export function fingerprintOf(parts: FingerprintParts): string {
+  return sha1(JSON.stringify(parts));
 }
 
 /** The current hash of each product path (undefined: missing). */
@@ -66,7 +55,7 @@ export function productDigests(p: Pipeline, task: Task): Record<string, string |
  */
 export function evaluateTask(p: Pipeline, task: Task, upstreamWillRun: (name: string) => boolean): TaskStatus {
   const record = p.state.data.tasks[task.name];
-  const { fingerprint, parts } = fingerprintOf(p, task);
+  const parts = fingerprintParts(p, task);
   const reasons: string[] = [];
   const pending = task.upstream.filter(upstreamWillRun);
   if (!record) reasons.push('never run');
@@ -76,21 +65,20 @@ export function evaluateTask(p: Pipeline, task: Task, upstreamWillRun: (name: st
     if (old.source !== parts.source) reasons.push('source changed');
     if (old.params !== parts.params) reasons.push('params changed');
     if (old.definition !== parts.definition) reasons.push('definition changed');
-    const inputPaths = new Set([...Object.keys(old.inputs), ...Object.keys(parts.inputs)]);
-    const changedInputs = [...inputPaths].filter((path) => old.inputs[path] !== parts.inputs[path]);
+    const changedInputs = [...new Set([...Object.keys(old.inputs), ...Object.keys(parts.inputs)])].filter((path) => old.inputs[path] !== parts.inputs[path]);
     if (changedInputs.length) reasons.push(`input ${changedInputs.slice(0, 3).join(', ')}${changedInputs.length > 3 ? ` (+${changedInputs.length - 3})` : ''} changed`);
-    if (canonicalJson(Object.keys(old.upstream).sort()) !== canonicalJson(Object.keys(parts.upstream).sort())) reasons.push('upstream changed');
+    const oldNames = Object.keys(old.upstream);
+    if (oldNames.length !== task.upstream.length || oldNames.some((n) => !(n in parts.upstream))) reasons.push('upstream changed');
     for (const name of task.upstream) {
       if (pending.includes(name)) continue;
       if (name in old.upstream && old.upstream[name] !== parts.upstream[name]) reasons.push(`upstream ${name} re-ran`);
     }
-    if (fingerprint !== record.fingerprint && reasons.length === 0) reasons.push('definition changed');
     const products = productDigests(p, task);
     if (Object.values(products).some((d) => d === undefined)) reasons.push('product missing');
     else if (Object.entries(products).some(([path, d]) => record.products?.[path] !== d)) reasons.push('product modified');
   }
   for (const name of pending) reasons.push(`upstream ${name} outdated`);
-  return { name: task.name, outdated: reasons.length > 0, reasons, fingerprint, parts, record };
+  return { name: task.name, outdated: reasons.length > 0, reasons, parts, record };
 }
 
 /** The status of every task, in topological order. */

@@ -26,20 +26,21 @@ export class YamlFile {
     const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     const error = doc.errors[0];
     if (error) {
-      const line = error.linePos?.[0]?.line ?? this.line(error.pos[0]);
+      const line = error.linePos?.[0]?.line ?? this.lines.linePos(error.pos[0]).line;
       throw new PipelineError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, line);
     }
     this.root = (doc.contents as Node | null) ?? null;
   }
 
-  line(offsetOrNode: number | Node | null | undefined): number | undefined {
-    if (offsetOrNode === null || offsetOrNode === undefined) return undefined;
-    const offset = typeof offsetOrNode === 'number' ? offsetOrNode : offsetOrNode.range?.[0];
+  /** 1-based line where a node starts. */
+  line(node: Node | null | undefined): number | undefined {
+    const offset = node?.range?.[0];
     return offset === undefined ? undefined : this.lines.linePos(offset).line;
   }
 
-  fail(problem: string, node: Node | null | undefined | number, key?: string): never {
-    throw new PipelineError(problem, this.file, this.line(node), key);
+  /** Throw a PipelineError at a node, or at a line number. */
+  fail(problem: string, where: Node | null | undefined | number, key?: string): never {
+    throw new PipelineError(problem, this.file, typeof where === 'number' ? where : this.line(where), key);
   }
 
   /** The entries of a mapping node, in order; anything else is an error naming `key`. */
