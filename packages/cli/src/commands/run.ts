@@ -97,7 +97,8 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         const toRun = plan.filter((t) => t.run);
         const c = ctx.out.color;
         const shown = argv.check ? toRun : plan;
-        for (const t of shown) ctx.out.print(`${t.run ? c.yellow('run ') : c.dim('skip')}  ${t.name}  ${c.dim(`(${t.reasons.join(', ')})`)}`);
+        const width = Math.min(40, Math.max(0, ...shown.map((t) => t.name.length)));
+        for (const t of shown) ctx.out.print(`${t.run ? c.yellow('run ') : c.dim('skip')}  ${t.name.padEnd(width)}  ${c.dim(`(${t.reasons.join(', ')})`)}`);
         ctx.out.info(`${toRun.length} to run, ${plan.length - toRun.length} up to date or not selected`);
         if (argv.check && toRun.length > 0) process.exitCode = 1;
         return;
@@ -138,8 +139,15 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         if (tail) process.stderr.write(c.dim(tail.replace(/^/gm, '  │ ')) + '\n');
         ctx.out.info(c.dim(`  full output: ${p.label(f.log)}`));
       }
+      // The tasks that ran, slowest first (the ten slowest of a big run), with their share of the time.
       const total = summary.ran.reduce((sum, r) => sum + r.durationMs, 0);
-      if (summary.ran.length > 1) for (const r of summary.ran) ctx.out.print(`  ${r.name.padEnd(24)} ${formatDuration(r.durationMs).padStart(8)}  ${total ? `${Math.round((100 * r.durationMs) / total)}%` : ''}`);
+      const slowest = [...summary.ran].sort((a, b) => b.durationMs - a.durationMs);
+      if (slowest.length > 1) {
+        const width = Math.min(40, Math.max(...slowest.slice(0, 10).map((r) => r.name.length)));
+        for (const r of slowest.slice(0, 10))
+          ctx.out.print(`  ${r.name.padEnd(width)}  ${formatDuration(r.durationMs).padStart(7)}  ${String(total ? Math.round((100 * r.durationMs) / total) : 0).padStart(3)}%`);
+        if (slowest.length > 10) ctx.out.print(`  … and ${slowest.length - 10} more`);
+      }
       const parts = [
         `ran ${summary.ran.length}`,
         `skipped ${summary.skipped.length}`,
