@@ -38,6 +38,13 @@ function notebook(cells: Notebook['cells'], metadata: Notebook['metadata'] = { k
 }
 const code = (source: string, tags?: string[]) => codeCell(source, tags ? { metadata: { tags } } : {});
 const texts = (cell: CodeCell) => cell.outputs.map((o) => (o.output_type === 'stream' ? o.text : o.output_type === 'error' ? o.ename : (o.data['text/plain'] ?? o.data['text/markdown'])));
+const once = (f: () => void) => {
+  let called = false;
+  return () => {
+    if (!called) f();
+    called = true;
+  };
+};
 /** A traceback without its ANSI colours. */
 const plain = (traceback: string[]) => traceback.join('\n').replace(/\x1b\[[0-9;]*m/g, '');
 const timer = () => {
@@ -311,11 +318,20 @@ describe('KernelClient', () => {
   });
 
   it('interrupts running code with SIGINT and stays usable', async () => {
-    const running = kernel.execute('import time\ntime.sleep(30)');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await kernel.interrupt();
-    const r = await running;
+    // interrupt once the code is surely running (a SIGINT before that would hit the kernel's event loop)
+    // (and only once: a second SIGINT while ipykernel finishes the request can leave it without a reply)
+    const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { onOutput: once(() => void kernel.interrupt()) });
     expect(r).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
+    expect((await kernel.execute('1 + 1')).outputs).toMatchObject([{ data: { 'text/plain': '2' } }]);
+  });
+
+  it('does not wait forever when repeated interrupts make ipykernel lose the reply', async () => {
+    const elapsed = timer();
+    const outcome = await kernel
+      .execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { interruptGraceMs: 1000, onOutput: () => void kernel.interrupt() })
+      .then((r) => r.error?.ename, (e: KernelError) => e.message);
+    expect(outcome).toMatch(/^(KeyboardInterrupt|the kernel did not finish the request within 1 s of an interrupt)$/);
+    expect(elapsed()).toBeLessThan(10_000);
     expect((await kernel.execute('1 + 1')).outputs).toMatchObject([{ data: { 'text/plain': '2' } }]);
   });
 
@@ -330,10 +346,8 @@ describe('kernel lifecycle', () => {
     const spec = installSpec('py-message', ipykernel({ interrupt_mode: 'message' }));
     const kernel = await KernelClient.start(spec);
     try {
-      const running = kernel.execute('import time\ntime.sleep(30)');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await kernel.interrupt();
-      expect(await running).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
+      const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { onOutput: once(() => void kernel.interrupt()) });
+      expect(r).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
     } finally {
       await kernel.shutdown();
     }

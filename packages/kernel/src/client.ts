@@ -21,7 +21,7 @@ export interface ExecuteOptions {
   recorder?: OutputRecorder;
   /** Interrupt the kernel and fail with a TIMEOUT error when the code runs longer (default: no limit). */
   timeoutMs?: number;
-  /** After an interrupt, how long to wait for the kernel to finish the request (default 5 s). */
+  /** After an interrupt (timeout, abort or `interrupt()`), how long the kernel has to finish the request before it fails with TIMEOUT (default 5 s). */
   interruptGraceMs?: number;
   /**
    * Ask the kernel to abort requests queued behind this one if it fails (default false). Only useful
@@ -73,6 +73,7 @@ export class KernelClient {
   private readonly replies = new Map<string, Waiter>();
   private readonly iopubRoutes = new Map<string, (msg: KernelMessage) => void>();
   private readonly failureListeners = new Set<(e: KernelError) => void>();
+  private readonly interruptListeners = new Set<() => void>();
   private readonly iopubConnected: Promise<true>;
   private markIopubConnected!: () => void;
   private failure: KernelError | undefined;
@@ -196,12 +197,22 @@ export class KernelClient {
       stop(new KernelError('CLOSED', 'execution aborted'));
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // ipykernel can lose the reply when a second SIGINT lands while it finishes a request: after any
+    // interrupt, give the request a bounded time to end rather than waiting on a live but wedged kernel
+    const grace = options.interruptGraceMs ?? 5000;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onInterrupt = () => {
+      graceTimer ??= setTimeout(
+        () => stop(new KernelError('TIMEOUT', `the kernel did not finish the request within ${formatSeconds(grace)} s of an interrupt`)),
+        grace,
+      );
+    };
+    this.interruptListeners.add(onInterrupt);
     try {
       if (options.signal?.aborted) throw new KernelError('CLOSED', 'execution aborted');
       await this.send(this.shell, request);
       const reply = await this.guard(Promise.race([finished, stopped]), options.timeoutMs, async () => {
         await this.interrupt();
-        const grace = options.interruptGraceMs ?? 5000;
         const settled = await this.guard(finished.then(() => true), grace, () => false);
         const limit = `${formatSeconds(options.timeoutMs!)} s`;
         throw new KernelError(
@@ -229,6 +240,8 @@ export class KernelClient {
       return result;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
+      this.interruptListeners.delete(onInterrupt);
+      clearTimeout(graceTimer);
       this.iopubRoutes.delete(id);
       this.replies.delete(id);
     }
@@ -257,6 +270,7 @@ export class KernelClient {
     } else {
       this.process.signal('SIGINT');
     }
+    for (const listener of this.interruptListeners) listener();
   }
 
   /**
