@@ -6,7 +6,7 @@
  * Needs `npm run build` (which also bundles the CLI). Run: npm run bench -- startup
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,17 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'packages/cli/bin/nbpipe.js');
 const UNBUNDLED = join(ROOT, 'packages/cli/dist/bin.js');
 const RUNS = 30;
+
+// bin/nbpipe.js runs the unbundled build when a package was rebuilt after the bundle: say so, since
+// the figures would then not be those of a fresh `npm run build`.
+const bundleDir = join(ROOT, 'packages/cli/dist/bundle');
+const bundledAt = statSync(join(bundleDir, 'nbpipe.js'), { throwIfNoEntry: false })?.mtimeMs;
+const stale = bundledAt === undefined
+  ? ['(no bundle)']
+  : JSON.parse(readFileSync(join(bundleDir, 'packages.json'), 'utf8')).filter(
+      (pkg) => (statSync(join(ROOT, 'packages/cli', pkg, 'tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0) > bundledAt,
+    );
+if (stale.length) process.stderr.write(`warning: the CLI bundle is older than ${stale.join(', ')}; measuring the unbundled build (run npm run build)\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'nbpipe-startup-'));
 const notebook = join(dir, 'analysis.ipynb');
