@@ -164,7 +164,9 @@ function parseTask(
   if (source === undefined) yaml.fail('expected a file, got the project folder', sourceEntry.node, `${key}.source`);
   const kind = sourceKindOf(source);
   if (!kind) {
-    const what = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) && !extname(rawSource).match(/^\.(py|ipynb|sh|bash)$/i)
+    // `pkg.module.function` (Ploomber's PythonCallable) unless the last part is a file extension.
+    const dotted = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) && !/\.(py|ipynb|sh|bash|r|rmd|sql|jl|md|json|yaml|txt)$/i.test(rawSource);
+    const what = dotted
       ? 'python functions (dotted paths) are not supported as sources; use a script or a notebook'
       : `unsupported source type "${extname(source) || rawSource}" (supported: .py, .ipynb, .sh, .bash)`;
     yaml.fail(what, sourceEntry.node, `${key}.source`);

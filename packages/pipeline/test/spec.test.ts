@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { parsePipelineSpec } from '../src/spec.js';
+import { PipelineError } from '../src/errors.js';
+
+const ROOT = '/project';
+const parse = (text: string, env?: string, overrides: Record<string, string> = {}) =>
+  parsePipelineSpec(
+    { file: `${ROOT}/pipeline.yaml`, text, ...(env !== undefined ? { envFile: `${ROOT}/env.yaml`, envText: env } : {}) },
+    { cwd: ROOT, git: { git: 'main', git_hash: 'abc1234' }, overrides },
+  );
+const problem = (text: string, env?: string, overrides?: Record<string, string>) => {
+  try {
+    parse(text, env, overrides);
+  } catch (e) {
+    expect(e).toBeInstanceOf(PipelineError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a PipelineError');
+};
+
+describe('pipeline.yaml', () => {
+  it('reads tasks with Ploomber defaults: name from the source stem, products relative to the root', () => {
+    const spec = parse(`tasks:
+  - source: scripts/get.py
+    product:
+      nb: output/get.ipynb
+      data: output/raw.csv
+  - source: scripts/clean.sh
+    name: cleaning
+    product: output/clean.csv
+    upstream: get
+    inputs: ['src/**/*.py', data/raw.csv]
+executor: parallel
+`);
+    expect(spec.executor).toBe('parallel');
+    expect(spec.tasks.map((t) => [t.name, t.kind, t.source, t.product, t.upstream, t.inputs, t.line])).toEqual([
+      ['get', 'notebook', 'scripts/get.py', { nb: 'output/get.ipynb', data: 'output/raw.csv' }, undefined, [], 2],
+      ['cleaning', 'shell', 'scripts/clean.sh', 'output/clean.csv', ['get'], ['src/**/*.py', 'data/raw.csv'], 6],
+    ]);
+  });
+
+  it('renders env.yaml and built-in placeholders in values, casting rendered strings as Ploomber does', () => {
+    const env = 'sample: false\nnested:\n  n: 3\ndata: "{{here}}/data"\npath:\n  home: ~/x\n';
+    const spec = parse(
+      `tasks:
+  - source: a.sh
+    product: out/{{git}}/a.txt
+    params:
+      sample: '{{sample}}'
+      n: '{{nested.n}}'
+      where: '{{data}}/{{sample}}.csv'
+      list: '[1, 2]'
+      label: 'run at {{now}}'
+      home: '{{path.home}}'
+`,
+      env,
+    );
+    const t = spec.tasks[0]!;
+    expect(t.product).toBe('out/main/a.txt');
+    expect(t.params).toMatchObject({ sample: false, n: 3, where: '/project/data/False.csv', list: '[1, 2]' });
+    expect(t.params.home).toMatch(/\/x$/);
+    expect(t.params.label).toMatch(/^run at \d{4}-\d\d-\d\dT/);
+    // {{now}} changes every run: the fingerprint sees it unrendered.
+    expect(t.fingerprintParams?.label).toBe('run at {{now}}');
+  });
+
+  it('takes --env overrides, nested ones too, and rejects unknown keys', () => {
+    const yaml = "tasks:\n  - {source: a.sh, product: a.txt, params: {s: '{{sample}}', n: '{{nested.n}}'}}\n";
+    const env = 'sample: false\nnested:\n  n: 3\n';
+    expect(parse(yaml, env, { sample: 'true', 'nested.n': '4' }).tasks[0]!.params).toEqual({ s: true, n: 4 });
+    expect(problem(yaml, env, { smaple: 'true' })).toBe('--env smaple: no such key (env.yaml defines: sample, nested)');
+  });
+
+  it('expands a grid: one task per combination, [[param]] in names and products, -i suffixes otherwise', () => {
+    const spec = parse(`tasks:
+  - source: fit.py
+    name: fit-[[model]]-[[alpha]]
+    product: out/[[model]]/[[alpha]].ipynb
+    params: {seed: 1}
+    grid:
+      model: [rf, lr]
+      alpha: [0.1, 1]
+  - source: eval.sh
+    name: eval
+    product: out/eval.tar.gz
+    grid:
+      - {k: [1, 2]}
+      - {k: 3}
+`);
+    expect(spec.tasks.map((t) => [t.name, t.product, t.params])).toEqual([
+      ['fit-rf-0.1', 'out/rf/0.1.ipynb', { seed: 1, model: 'rf', alpha: 0.1 }],
+      ['fit-rf-1', 'out/rf/1.ipynb', { seed: 1, model: 'rf', alpha: 1 }],
+      ['fit-lr-0.1', 'out/lr/0.1.ipynb', { seed: 1, model: 'lr', alpha: 0.1 }],
+      ['fit-lr-1', 'out/lr/1.ipynb', { seed: 1, model: 'lr', alpha: 1 }],
+      ['eval-0', 'out/eval-0.tar.gz', { k: 1 }],
+      ['eval-1', 'out/eval-1.tar.gz', { k: 2 }],
+      ['eval-2', 'out/eval-2.tar.gz', { k: 3 }],
+    ]);
+  });
+
+  it('hashes params as mappings: key order does not matter, values do', () => {
+    const a = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {x: 1, y: 2}}\n').tasks[0]!;
+    const b = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {y: 2, x: 1}}\n').tasks[0]!;
+    const c = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {y: 2, x: 3}}\n').tasks[0]!;
+    expect(a.paramsHash).toBe(b.paramsHash);
+    expect(a.paramsHash).not.toBe(c.paramsHash);
+    expect(a.definitionHash).toBe(c.definitionHash);
+  });
+
+  it('names file, line and key in every problem', () => {
+    expect(problem('tasks:\n  - source: a.sh\n')).toBe('pipeline.yaml:2: tasks[0]: missing `product`');
+    expect(problem('tasks:\n  - source: a.R\n    product: a.html\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: unsupported source type "\.R"/);
+    expect(problem('tasks:\n  - source: pkg.tasks.get\n    product: a.csv\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: python functions/);
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt}\n  - {source: b/a.sh, product: b.txt}\n')).toBe(
+      'pipeline.yaml:3: tasks[1].name: duplicate task name "a" (also on line 2)',
+    );
+    expect(problem('meta:\n  import_tasks_from: more.yaml\ntasks: []\n')).toBe('pipeline.yaml:2: meta.import_tasks_from: unsupported key');
+    expect(problem('clients: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: clients: unsupported key/);
+    expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel');
+    expect(problem('tasks:\n  - source: a.sh\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:4: tasks[0].grid.k: expected at least one value');
+    expect(problem('tasks: [\n')).toMatch(/^pipeline\.yaml:\d: invalid YAML/);
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {x: "{{ nope }}"}}\n', 'a: 1\n')).toMatch(
+      /^pipeline\.yaml:2: tasks\[0\]\.params\.x: unknown placeholder \{\{ nope \}\} \(known: a, root, here/,
+    );
+    expect(problem('tasks: []\n', 'b: "{{a}}"\na: 1\n')).toMatch(/^env\.yaml:1: b: unknown placeholder \{\{a\}\}/);
+  });
+});
