@@ -16,6 +16,7 @@ import {
   type JupytextSettings,
   type PairedFormat,
   type PairedPath,
+  type PairLookup,
   type PlannedMember,
   type SyncMember,
   type SyncPlan,
@@ -195,24 +196,36 @@ export class SyncRecord {
     return rel.startsWith('..') ? undefined : rel.split(sep).join('/');
   }
 
+  /** Digests of committed versions, by key (undefined: not committed or unreadable), fetched once. */
+  private readonly committed = new Map<string, string | undefined>();
+
+  /** Read the committed versions of members the record does not know, all with one git command. */
+  async prefetch(entries: readonly { member: PairedPath; formatOptions: TextFormatOptions }[]): Promise<void> {
+    const missing = entries.filter(({ member }) => {
+      const key = this.key(member.path);
+      return key !== undefined && this.digests[key] === undefined && !this.committed.has(key);
+    });
+    if (!this.repo || missing.length === 0) return;
+    const blobs = await readFilesAtRevision(this.repo, 'HEAD', missing.map(({ member }) => this.key(member.path)!));
+    for (const { member, formatOptions } of missing) {
+      const key = this.key(member.path)!;
+      const blob = blobs.get(key);
+      let digest: string | undefined;
+      try {
+        if (blob) digest = inputsDigest(readMember(member.path, member.format, decodeNotebookBytes(blob, member.path), formatOptions));
+      } catch {
+        // An unreadable committed version tells nothing about the last sync.
+      }
+      this.committed.set(key, digest);
+    }
+  }
+
   /** The digest of each member at the last sync: from the record, else from HEAD's version of the file. */
   async lastSynced(members: readonly PairedPath[], formatOptions: TextFormatOptions): Promise<(string | undefined)[]> {
-    const known = members.map((m) => {
+    await this.prefetch(members.map((member) => ({ member, formatOptions })));
+    return members.map((m) => {
       const key = this.key(m.path);
-      return key === undefined ? undefined : this.digests[key];
-    });
-    const missing = members.filter((m, i) => known[i] === undefined && this.key(m.path) !== undefined);
-    if (!this.repo || missing.length === 0) return known;
-    const committed = await readFilesAtRevision(this.repo, 'HEAD', missing.map((m) => this.key(m.path)!));
-    return members.map((m, i) => {
-      if (known[i] !== undefined) return known[i];
-      const blob = committed.get(this.key(m.path) ?? '');
-      if (!blob) return undefined;
-      try {
-        return inputsDigest(readMember(m.path, m.format, decodeNotebookBytes(blob, m.path), formatOptions));
-      } catch {
-        return undefined;
-      }
+      return key === undefined ? undefined : (this.digests[key] ?? this.committed.get(key));
     });
   }
 
@@ -303,16 +316,28 @@ export interface PlanPairOptions {
   prefer?: 'text' | 'notebook';
 }
 
-/**
- * Decide what every member of the pair of `path` should become, reading contents through `read` — the working
- * tree for `nbpipe sync`, staged blobs (with an infinite mtime) for a pre-commit hook. Writes nothing; apply the
- * plan's `after` contents, then `record.remember(plan.members)`.
- */
-export async function planPair(path: string, read: MemberReader, options: PlanPairOptions): Promise<PairPlan> {
+/** A file read and its pair looked up: the first half of planPair. */
+export interface LookedUp {
+  path: string;
+  given: { content: string; mtime: number };
+  lookup: PairLookup;
+  folder: FolderSettings;
+}
+
+export async function lookUpPair(path: string, read: MemberReader, settings: SettingsCache): Promise<LookedUp> {
   const given = await read(path);
   if (!given) throw Object.assign(new Error(`${path}: no such file or directory`), { code: 'ENOENT', path });
-  const folder = await options.settings.forFile(path);
+  const folder = await settings.forFile(path);
   const lookup = findPair(path, given.content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
+  return { path, given, lookup, folder };
+}
+
+/** The second half of planPair: read the other members and plan. */
+export async function planLookedUp(
+  { path, given, lookup, folder }: LookedUp,
+  read: MemberReader,
+  options: Omit<PlanPairOptions, 'settings'>,
+): Promise<PairPlan> {
   if (!lookup.paired) return { paired: false, reason: lookup.reason };
   const lastSynced = options.record ? await options.record.lastSynced(lookup.members, folder.formatOptions) : [];
   const members: SyncMember[] = [];
@@ -320,11 +345,22 @@ export async function planPair(path: string, read: MemberReader, options: PlanPa
     const found = m.path === path ? given : await read(m.path);
     const member: SyncMember = { path: m.path, format: m.format };
     if (found) Object.assign(member, found);
+    // The file was read as a notebook to find its pair; a .ipynb reads the same whatever the pairing says.
+    if (m.path === path && m.format.extension === '.ipynb') member.notebook = lookup.notebook;
     if (lastSynced[i] !== undefined) member.lastSynced = lastSynced[i];
     members.push(member);
   }
   const plan = planSync(members, { formatOptions: folder.formatOptions, prefer: options.prefer });
   return { paired: true, members: lookup.members, read: members, plan };
+}
+
+/**
+ * Decide what every member of the pair of `path` should become, reading contents through `read` — the working
+ * tree for `nbpipe sync`, staged blobs (with an infinite mtime) for a pre-commit hook. Writes nothing; apply the
+ * plan's `after` contents, then `record.remember(plan.members)` and `record.save()`.
+ */
+export async function planPair(path: string, read: MemberReader, options: PlanPairOptions): Promise<PairPlan> {
+  return planLookedUp(await lookUpPair(path, read, options.settings), read, options);
 }
 
 interface PendingPair {
@@ -426,21 +462,38 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
   const records = new Records();
   const outcomes: SyncOutcome[] = [];
   const pending: PendingPair[] = [];
-  const seenPairs = new Set<string>();
   const seen = new Map<string, number | undefined>();
   const read = diskReader(seen);
+  // Look every pair up first, so that the committed versions of all members are read in one go.
+  const lookedUp: LookedUp[] = [];
+  const seenPairs = new Set<string>();
   for (const given of paths) {
-    const path = resolve(cwd, given);
-    const planned = await planPair(path, read, { settings, record: await records.get(path), prefer: options.prefer });
+    const found = await lookUpPair(resolve(cwd, given), read, settings);
+    if (found.lookup.paired) {
+      const key = found.lookup.members.map((m) => m.path).join('\0');
+      if (seenPairs.has(key)) continue;
+      seenPairs.add(key);
+    }
+    lookedUp.push(found);
+  }
+  const wanted = new Map<SyncRecord, { member: PairedPath; formatOptions: TextFormatOptions }[]>();
+  for (const { lookup, path, folder } of lookedUp) {
+    if (!lookup.paired) continue;
+    const record = await records.get(path);
+    const entries = wanted.get(record) ?? [];
+    for (const member of lookup.members) entries.push({ member, formatOptions: folder.formatOptions });
+    wanted.set(record, entries);
+  }
+  for (const [record, entries] of wanted) await record.prefetch(entries);
+  for (const found of lookedUp) {
+    const { path } = found;
+    const record = await records.get(path);
+    const planned = await planLookedUp(found, read, { record, prefer: options.prefer });
     if (!planned.paired) {
       outcomes.push({ path, members: [path], status: 'unpaired', changed: [], message: planned.reason });
       continue;
     }
     const { plan, members: pairMembers } = planned;
-    const key = pairMembers.map((m) => m.path).join('\0');
-    if (seenPairs.has(key)) continue;
-    seenPairs.add(key);
-    const record = await records.get(path);
     const members = pairMembers.map((m) => m.path);
     if (plan.status === 'conflict') {
       const [newer, older] = plan.paths.map(show);

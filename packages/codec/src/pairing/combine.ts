@@ -146,11 +146,12 @@ export function combineInputsAndOutputs(inputs: Notebook, outputs: Notebook, opt
       return cell;
     }
     const stored = outputs.cells[m.outputIndex]!;
-    const cell: Cell = m.kind === 'same' ? { ...cloneJson(stored), source: input.source } : cloneJson(input);
+    // Outputs and attachments are shared with `outputs`, not copied: both notebooks are treated as immutable.
+    const cell: Cell = m.kind === 'same' ? { ...stored, source: input.source } : cloneJson(input);
     if (m.kind === 'edited') {
       if (stored.id !== undefined) cell.id = stored.id;
       else delete cell.id;
-      if (stored.attachments !== undefined) cell.attachments = cloneJson(stored.attachments);
+      if (stored.attachments !== undefined) cell.attachments = stored.attachments;
     }
     // When the trip changed the number of cells, treat every stored key as hidden rather than lose it.
     const visibleMeta = visible ? (visibleCells?.[m.outputIndex]?.metadata ?? {}) : undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NotebookError, cloneJson, parse, serialize, type Cell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
+import { NotebookError, parse, serialize, type Cell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
 import { formatToString, notebookForIpynb, notebookToText, textToNotebook } from '../formats/index.js';
 import { combineInputsAndOutputs, type CellMatch } from './combine.js';
 import type { PairedFormat } from './formats-list.js';
@@ -18,6 +18,8 @@ export interface SyncMember {
   mtime?: number;
   /** The digest of its cells (`inputsDigest`) when the pair was last synced, if known. */
   lastSynced?: string;
+  /** `content` already read in this member's format (saves reading it twice). */
+  notebook?: Notebook;
 }
 
 export interface PlanSyncOptions {
@@ -90,15 +92,12 @@ function textOptionsOf(nb: Notebook): JsonObject {
   return options;
 }
 
-/**
- * The .ipynb as the text member shows it: written with the text's own options and read back. What this trip
- * loses (filtered metadata) is what the text cannot have changed.
- */
-function visibleThroughText(outputs: Notebook, text: Notebook, format: PairedFormat, formatOptions?: TextFormatOptions): Notebook {
-  const shaped = cloneJson(outputs);
-  const jupytext = shaped.metadata.jupytext;
-  shaped.metadata.jupytext = { ...(jupytext && typeof jupytext === 'object' && !Array.isArray(jupytext) ? jupytext : {}), ...textOptionsOf(text) };
-  return textToNotebook(notebookToText(shaped, format, { formatOptions }), format, { formatOptions });
+/** The .ipynb written as the text member, with the text's own options (filters, markers). */
+function ipynbAsText(outputs: Notebook, text: Notebook, format: PairedFormat, formatOptions?: TextFormatOptions): string {
+  const jupytext = outputs.metadata.jupytext;
+  const own = jupytext && typeof jupytext === 'object' && !Array.isArray(jupytext) ? jupytext : {};
+  const shaped: Notebook = { ...outputs, metadata: { ...outputs.metadata, jupytext: { ...own, ...textOptionsOf(text) } } };
+  return notebookToText(shaped, format, { formatOptions });
 }
 
 function withFormats(nb: Notebook, formats: string | null): Notebook {
@@ -126,12 +125,12 @@ export function sameCells(a: Notebook, b: Notebook): boolean {
  * Whether two readings of a member are the same notebook: same cells, metadata and outputs, leaving aside the
  * header's `text_representation` and, for texts, the cell ids that a text does not hold.
  */
-function sameNotebook(a: Notebook, b: Notebook, withIds: boolean): boolean {
+function sameNotebook(a: Notebook, b: Notebook | string, withIds: boolean): boolean {
   const canonical = (nb: Notebook) => {
     const plain = notebookForIpynb(nb);
     return serialize(withIds ? plain : { ...plain, cells: plain.cells.map(({ id: _id, ...cell }) => cell as Cell) });
   };
-  return canonical(a) === canonical(b);
+  return canonical(a) === (typeof b === 'string' ? b : canonical(b));
 }
 
 /** Newest first; on equal times a text member before the .ipynb, then the order of the pairing (jupytext's rule). */
@@ -160,7 +159,7 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
   const notebooks = new Map<string, Notebook>();
   for (const { m } of present) {
     if (options.source?.path === m.path && options.source.notebook) notebooks.set(m.path, options.source.notebook);
-    else notebooks.set(m.path, readMember(m.path, m.format, m.content!, formatOptions));
+    else notebooks.set(m.path, m.notebook ?? readMember(m.path, m.format, m.content!, formatOptions));
   }
   if (options.source?.notebook && !notebooks.has(options.source.path)) notebooks.set(options.source.path, options.source.notebook);
 
@@ -195,8 +194,13 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
   if (isNotebookFile(sourceMember.format)) result = sourceNb;
   else if (ipynbMember) {
     const outputs = notebooks.get(ipynbMember.path)!;
-    const visible = visibleThroughText(outputs, sourceNb, sourceMember.format, formatOptions);
-    ({ notebook: result, matches } = combineInputsAndOutputs(sourceNb, outputs, { visible }));
+    const asText = ipynbAsText(outputs, sourceNb, sourceMember.format, formatOptions);
+    if (asText === sourceMember.content) result = outputs; // the text says nothing the .ipynb does not
+    else {
+      // What the trip through the text loses (filtered metadata) is what the text cannot have changed.
+      const visible = textToNotebook(asText, sourceMember.format, { formatOptions });
+      ({ notebook: result, matches } = combineInputsAndOutputs(sourceNb, outputs, { visible }));
+    }
   } else result = notebookForIpynb(sourceNb);
   if (options.setFormats !== undefined) result = withFormats(result, options.setFormats);
   const rewriteSource = options.setFormats !== undefined || sourceMember.content === undefined;
@@ -205,14 +209,19 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
     const current = notebooks.get(m.path);
     const unchanged = (): PlannedMember => ({ path: m.path, format: m.format, before: m.content, after: m.content!, digest: inputsDigest(current!) });
     if (m.path === sourcePath && !rewriteSource) return unchanged();
-    const ipynb = isNotebookFile(m.format);
-    const rendered = ipynb ? undefined : notebookToText(result, m.format, { formatOptions });
-    const nb = rendered === undefined ? notebookForIpynb(result) : textToNotebook(rendered, m.format, { formatOptions });
-    // A member that already holds this notebook is left alone, whatever its bytes (e.g. a header written by
-    // another jupytext version, a .ipynb indented differently): syncing must not churn files.
-    if (current && m.content !== undefined && sameNotebook(current, nb, ipynb)) return unchanged();
-    const after = rendered ?? serialize(nb);
-    return { path: m.path, format: m.format, before: m.content, after, digest: inputsDigest(nb) };
+    if (isNotebookFile(m.format)) {
+      const nb = notebookForIpynb(result);
+      const after = serialize(nb);
+      // A member that already holds this notebook is left alone whatever its bytes (another tool's indentation,
+      // a header from another jupytext version): syncing must not churn files.
+      if (current && (after === m.content || sameNotebook(current, after, true))) return unchanged();
+      return { path: m.path, format: m.format, before: m.content, after, digest: inputsDigest(nb) };
+    }
+    const after = notebookToText(result, m.format, { formatOptions });
+    if (after === m.content) return unchanged();
+    const reread = textToNotebook(after, m.format, { formatOptions });
+    if (current && sameNotebook(current, reread, false)) return unchanged();
+    return { path: m.path, format: m.format, before: m.content, after, digest: inputsDigest(reread) };
   });
   return { status: 'synced', source: sourcePath, members: planned, ...(matches ? { matches } : {}) };
 }
