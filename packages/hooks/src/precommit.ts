@@ -133,7 +133,7 @@ async function syncStagedPairs(
     for (const m of planned.members) done.add(rel(m.path));
     const { plan } = planned;
     if (plan.status === 'conflict') {
-      report.conflicts.push({ paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message });
+      report.conflicts.push({ paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message.split(repo.root + sep).join('') });
       continue;
     }
     const changed = plan.members.filter((m) => m.after !== m.before);

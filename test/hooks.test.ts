@@ -1,0 +1,229 @@
+// Hooks end to end with real git: `nbpipe pre-commit` (pairs synced and staged, partial staging respected,
+// disagreeing pairs refused, notebooks stripped when the filter is off), git hooks chained and restored,
+// core.hooksPath, post-checkout reports, husky, and the pre-commit framework with our .pre-commit-hooks.yaml.
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, CORPORA, ROOT, nbpipe, run, tempDir, tempRepo } from './helpers.js';
+
+const corpus = (name: string) => readFileSync(join(CORPORA, 'nbstripout', name), 'utf8');
+const WITH_OUTPUTS = corpus('test_metadata.ipynb');
+const STRIPPED = corpus('test_metadata.ipynb.expected');
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function repo() {
+  const r = tempRepo();
+  cleanups.push(r.cleanup);
+  return r;
+}
+
+/** A folder with an `nbpipe` executable running the built CLI, for PATH. */
+function nbpipeOnPath(): string {
+  const t = tempDir('nbpipe-bin-');
+  cleanups.push(t.cleanup);
+  writeFileSync(join(t.dir, 'nbpipe'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+  chmodSync(join(t.dir, 'nbpipe'), 0o755);
+  return t.dir;
+}
+
+const notebook = (cells: { source: string; output?: string }[]) =>
+  JSON.stringify(
+    {
+      cells: cells.map(({ source, output }, i) => ({
+        cell_type: 'code',
+        execution_count: output ? i + 1 : null,
+        id: `c${i}`,
+        metadata: {},
+        outputs: output ? [{ output_type: 'stream', name: 'stdout', text: [output] }] : [],
+        source: [source],
+      })),
+      metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    },
+    null,
+    1,
+  ) + '\n';
+
+/** A repository with nbpipe installed, a project pairing, and a committed pair a.ipynb ⇄ a.py. */
+function pairedRepo() {
+  const r = repo();
+  expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);
+  r.write('.nbpiperc.json', JSON.stringify({ pairing: 'ipynb,py:percent' }));
+  r.write('a.ipynb', notebook([{ source: 'x = 1', output: 'one\n' }, { source: 'print(x)', output: '1\n' }]));
+  expect(nbpipe(['sync', 'a.ipynb'], { cwd: r.dir }).code).toBe(0);
+  r.git('add', '.');
+  r.git('commit', '-q', '-m', 'pair');
+  return r;
+}
+
+describe('nbpipe pre-commit', () => {
+  it('stages the synced partner of a staged file; unstaged edits are neither committed nor lost', () => {
+    const r = pairedRepo();
+    r.write('a.py', r.read('a.py').replace('print(x)', 'print(x + 1)'));
+    r.git('add', 'a.py');
+    const unstaged = r.read('a.py') + '\n# %%\nprint("not yet")\n';
+    r.write('a.py', unstaged);
+    const commit = r.git('commit', '-q', '-m', 'edit');
+    expect(commit.stderr).toMatch(/synced from a\.py, staged a\.ipynb/);
+    expect(r.git('show', 'HEAD:a.py').stdout).not.toContain('not yet');
+    expect(r.git('show', 'HEAD:a.ipynb').stdout).toContain('print(x + 1)');
+    expect(r.git('show', 'HEAD:a.ipynb').stdout).not.toContain('not yet');
+    expect(r.read('a.py')).toBe(unstaged);
+    // The working-tree notebook follows, keeping the output of the unchanged cell.
+    const wt = JSON.parse(r.read('a.ipynb'));
+    expect(wt.cells[1].source.join('')).toBe('print(x + 1)');
+    expect(wt.cells[0].outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: ['one\n'] }]);
+    expect(r.git('status', '--porcelain').stdout).toBe(' M a.py\n');
+  });
+
+  it('refuses the commit when both members of a pair were edited in ways that disagree', () => {
+    const r = pairedRepo();
+    r.write('a.py', r.read('a.py').replace('x = 1', 'x = 2'));
+    const nb = JSON.parse(r.read('a.ipynb'));
+    nb.cells[0].source = ['x = 3'];
+    r.write('a.ipynb', JSON.stringify(nb, null, 1) + '\n');
+    r.git('add', 'a.py', 'a.ipynb');
+    const commit = run('git', ['commit', '-q', '-m', 'both'], { cwd: r.dir, allowFailure: true });
+    expect(commit.code).toBe(1);
+    const head = r.git('log', '--format=%s', '-1').stdout.trim();
+    expect(head).toBe('pair');
+    expect(commit.stderr).toMatch(/commit stopped: a\.py and a\.ipynb both changed their cells/);
+  });
+
+  it('strips staged notebooks when the filter is off, keeping the outputs in the working copy', () => {
+    const r = repo();
+    expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);
+    r.git('config', '--unset', 'filter.nbpipe.process');
+    r.git('config', '--unset', 'filter.nbpipe.clean');
+    r.write('a.ipynb', WITH_OUTPUTS);
+    r.git('add', '.');
+    const commit = r.git('commit', '-q', '-m', 'x');
+    expect(commit.stderr).toMatch(/stripped outputs from the staged a\.ipynb/);
+    expect(r.git('show', 'HEAD:a.ipynb').stdout).toBe(STRIPPED);
+    expect(r.read('a.ipynb')).toBe(WITH_OUTPUTS);
+  });
+});
+
+describe('git hooks', () => {
+  it('chain to an existing hook, and uninstall puts it back', () => {
+    const r = repo();
+    const own = '#!/bin/sh\necho "own hook ran" >&2\n';
+    r.write('.git/hooks/pre-commit', own);
+    chmodSync(join(r.dir, '.git/hooks/pre-commit'), 0o755);
+    const install = nbpipe(['install'], { cwd: r.dir });
+    expect(install.stdout).toMatch(/kept the existing hook as pre-commit\.pre-nbpipe/);
+    r.write('a.ipynb', WITH_OUTPUTS);
+    r.git('add', '.');
+    expect(r.git('commit', '-q', '-m', 'x').stderr).toContain('own hook ran');
+    expect(nbpipe(['doctor'], { cwd: r.dir }).code).toBe(0);
+    expect(nbpipe(['uninstall', '--quiet'], { cwd: r.dir }).code).toBe(0);
+    expect(r.read('.git/hooks/pre-commit')).toBe(own);
+    expect(existsSync(join(r.dir, '.git/hooks/post-checkout'))).toBe(false);
+    expect(run('git', ['config', '--get-regexp', 'nbpipe'], { cwd: r.dir, allowFailure: true }).stdout).toBe('');
+  });
+
+  it('go where core.hooksPath points', () => {
+    const r = repo();
+    r.git('config', 'core.hooksPath', '.githooks');
+    expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);
+    expect(readFileSync(join(r.dir, '.githooks/pre-commit'), 'utf8')).toContain('pre-commit');
+  });
+
+  it('post-checkout reports pipeline status after a branch checkout and never fails it', () => {
+    const r = repo();
+    expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);
+    r.write('README.md', 'x\n');
+    r.git('add', '.');
+    r.git('commit', '-q', '-m', 'x');
+    r.git('branch', 'other');
+    expect(r.git('checkout', '-q', 'other').stdout).toBe(''); // no pipeline.yaml: silent
+    r.write('pipeline.yaml', 'not: [a, pipeline\n');
+    const checkout = r.git('checkout', '-q', 'main');
+    expect(checkout.code).toBe(0);
+    expect(checkout.stderr).toMatch(/pipeline\.yaml/); // `nbpipe status` ran and complained; the checkout went ahead
+  });
+
+  it('--hooks none installs no hooks', () => {
+    const r = repo();
+    expect(nbpipe(['install', '--quiet', '--hooks', 'none'], { cwd: r.dir }).code).toBe(0);
+    expect(existsSync(join(r.dir, '.git/hooks/pre-commit'))).toBe(false);
+    expect(nbpipe(['doctor'], { cwd: r.dir }).stdout).toMatch(/hooks: none/);
+  });
+});
+
+describe('husky', () => {
+  it('nbpipe install adds its lines to .husky/ and commits run them through husky', () => {
+    const r = repo();
+    r.write('package.json', JSON.stringify({ name: 'demo', private: true }, null, 2) + '\n');
+    cpSync(join(ROOT, 'node_modules/husky'), join(r.dir, 'node_modules/husky'), { recursive: true });
+    mkdirSync(join(r.dir, 'node_modules/.bin'));
+    symlinkSync(join(nbpipeOnPath(), 'nbpipe'), join(r.dir, 'node_modules/.bin/nbpipe'));
+    run(process.execPath, ['node_modules/husky/bin.js', 'init'], { cwd: r.dir });
+    expect(r.git('config', 'core.hooksPath').stdout.trim()).toBe('.husky/_');
+    r.write('.husky/pre-commit', 'echo "project hook ran" >&2\n');
+
+    expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0); // husky detected
+    expect(r.read('.husky/pre-commit')).toMatch(/^echo "project hook ran" >&2\n# >>> nbpipe[^\n]*\n.*nbpipe pre-commit/s);
+    expect(existsSync(join(r.dir, '.git/hooks/pre-commit'))).toBe(false);
+    expect(nbpipe(['doctor'], { cwd: r.dir }).code).toBe(0);
+
+    // With the filter off, only the hook can strip: a stripped commit proves husky ran nbpipe.
+    r.git('config', '--unset', 'filter.nbpipe.process');
+    r.git('config', '--unset', 'filter.nbpipe.clean');
+    r.write('.gitignore', 'node_modules/\n');
+    r.write('a.ipynb', WITH_OUTPUTS);
+    r.git('add', '.');
+    const commit = r.git('commit', '-q', '-m', 'through husky');
+    expect(commit.stderr).toContain('project hook ran');
+    expect(r.git('show', 'HEAD:a.ipynb').stdout).toBe(STRIPPED);
+
+    expect(nbpipe(['uninstall', '--quiet'], { cwd: r.dir }).code).toBe(0);
+    expect(r.read('.husky/pre-commit')).toBe('echo "project hook ran" >&2\n');
+  });
+});
+
+describe('pre-commit framework, with this repository as the hook repository', () => {
+  it('nbpipe-strip and nbpipe-sync run from .pre-commit-hooks.yaml', () => {
+    // A hook repository holding our manifest, committed (pre-commit clones it at `rev`; no network).
+    const hooks = repo();
+    hooks.write('.pre-commit-hooks.yaml', readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8'));
+    hooks.git('add', '.');
+    hooks.git('commit', '-q', '-m', 'hooks');
+    const rev = hooks.git('rev-parse', 'HEAD').stdout.trim();
+
+    const r = repo();
+    const home = tempDir('nbpipe-pre-commit-home-');
+    cleanups.push(home.cleanup);
+    const env = { ...process.env, PATH: `${nbpipeOnPath()}${delimiter}${process.env.PATH}`, PRE_COMMIT_HOME: home.dir, GIT_CONFIG_NOSYSTEM: '1' };
+    r.write(
+      '.pre-commit-config.yaml',
+      `repos:\n  - repo: ${hooks.dir}\n    rev: ${rev}\n    hooks:\n      - id: nbpipe-strip\n      - id: nbpipe-sync\n`,
+    );
+    r.write('.nbpiperc.json', JSON.stringify({ pairing: 'ipynb,py:percent' }));
+    run('pre-commit', ['install'], { cwd: r.dir, env });
+    const git = (...args: string[]) => run('git', args, { cwd: r.dir, env, allowFailure: true });
+
+    r.write('a.ipynb', notebook([{ source: 'x = 1', output: 'one\n' }]));
+    git('add', '.');
+    const first = git('commit', '-q', '-m', 'one');
+    expect(first.code).not.toBe(0);
+    expect(first.stdout + first.stderr).toMatch(/files were modified by this hook/);
+    expect(JSON.parse(r.read('a.ipynb')).cells[0].outputs).toEqual([]); // stripped in place
+    expect(existsSync(join(r.dir, 'a.py'))).toBe(true); // and paired
+    git('add', '.');
+    const second = git('commit', '-q', '-m', 'one');
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+
+    r.write('a.py', r.read('a.py').replace('x = 1', 'x = 2'));
+    git('add', 'a.py');
+    expect(git('commit', '-q', '-m', 'two').code).not.toBe(0);
+    expect(r.read('a.ipynb')).toContain('x = 2');
+    git('add', '.');
+    expect(git('commit', '-q', '-m', 'two').code).toBe(0);
+  });
+});
