@@ -1,9 +1,9 @@
 import { basename, dirname, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { isNotebookError, type Notebook } from '@nbpipe/nbformat';
+import { isNotebookError, parse, type Notebook } from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
-import { readNotebook, readText, writeText } from '../io.js';
+import { readText, writeText } from '../io.js';
 
 interface Args extends GlobalArgs {
   inputs: string[];
@@ -54,6 +54,15 @@ function destinationBeside(input: string, spec: { extension: string; suffix?: st
   return join(dirname(input), base + (spec.suffix ?? '') + spec.extension);
 }
 
+/** Run `task` on every item, at most `limit` at a time; rejects with the first failure. */
+async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<void>, limit = 16): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export const convertCommand: CommandModule<GlobalArgs, Args> = {
   command: 'convert <inputs..>',
   describe: 'Convert notebooks between .ipynb and jupytext-compatible text formats (percent, light, markdown)',
@@ -93,14 +102,18 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
 
     // Read and convert everything first: on bad input nothing is written.
     const results: { label: string; path: string; text: string }[] = [];
-    for (const input of inputs) {
+    // Files are read concurrently; a failure is reported for the first failing input, in order.
+    const reads = await Promise.allSettled(inputs.map((input) => readText(input)));
+    for (const [k, input] of inputs.entries()) {
       const label = input === '-' ? '<stdin>' : input;
+      const read = reads[k]!;
+      if (read.status === 'rejected') throw read.reason;
+      const text = read.value;
       let notebook: Notebook;
       let source = fromSpec;
       if (source?.extension === '.ipynb' || (!source && input !== '-' && extname(input) === '.ipynb')) {
-        notebook = (await readNotebook(input)).notebook;
+        notebook = parse(text, { path: label });
       } else {
-        const text = await readText(input);
         try {
           source ??= codec.parseFormat(input === '-' ? sniffFormat(text) : extname(input).slice(1) || 'py');
           notebook =
@@ -124,9 +137,10 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
       if (clash) throw new CliError(`${clash.label} and ${label} would both be written to ${path}`, 2);
       results.push({ label, path, text });
     }
-    for (const { label, path, text } of results) {
+    // Atomic writes end with an fsync each: overlap them rather than wait for each in turn.
+    await inParallel(results, async ({ label, path, text }) => {
       await writeText(path, text);
       ctx.out.info(`${label} → ${path === '-' ? '<stdout>' : path}`);
-    }
+    });
   },
 };

@@ -17,7 +17,19 @@ export const DEFAULT_IGNORED_CELL_METADATA = ['autoscroll', 'collapsed', 'scroll
 
 export type FilterSetting = string | boolean | MetadataFilter | undefined | null;
 
+const parsedFilters = new Map<string, MetadataFilter>();
+
 export function parseMetadataFilter(setting: FilterSetting): MetadataFilter {
+  if (typeof setting !== 'string') return parseFilterSetting(setting);
+  let parsed = parsedFilters.get(setting);
+  if (!parsed) {
+    parsed = parseFilterSetting(setting);
+    if (parsedFilters.size < 100) parsedFilters.set(setting, parsed);
+  }
+  return { include: parsed.include === 'all' ? 'all' : [...parsed.include], exclude: parsed.exclude === 'all' ? 'all' : [...parsed.exclude] };
+}
+
+function parseFilterSetting(setting: FilterSetting): MetadataFilter {
   if (setting === undefined || setting === null) return { include: [], exclude: [] };
   if (setting === true) return { include: 'all', exclude: [] };
   if (setting === false) return { include: [], exclude: 'all' };

@@ -36,6 +36,7 @@ const PYTHON_MAGIC_ASSIGN = /^(# |#)*\s*([a-zA-Z_][a-zA-Z_$0-9]*)\s*=\s*(%|%%|%%
 const PYTHON_HELP_SUFFIX = /^\s*(# )*\S*\?\s*$/;
 const PYTHON_SHELL_COMMAND = /^(# |#)*(cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|ren)($|\s$|\s[^=,])/;
 const LINE_CONTINUATION = /\\\s*$/;
+const MAGIC_CHARACTERS = /[%!?:]/;
 
 /**
  * Whether a line is a magic in `language`. `escapeMagics` false (hydrogen, markdown) only keeps lines
@@ -46,8 +47,11 @@ export function isMagic(line: string, language: string, escapeMagics = true, exp
   const lang = usualLanguageName(language);
   const p = MAGICS.get(lang);
   if (!p || NEVER_MAGIC.has(lang)) return false;
-  if (p.forceEscape.test(line)) return true;
-  if (!escapeMagics || p.noEscape.test(line)) return false;
+  // Every magic has one of these characters, except Python's bare shell commands (`ls`, `cd ..`).
+  if (!MAGIC_CHARACTERS.test(line)) return lang === 'python' && escapeMagics && PYTHON_SHELL_COMMAND.test(line);
+  const mentionsEscape = line.includes('escape');
+  if (mentionsEscape && p.forceEscape.test(line)) return true;
+  if (!escapeMagics || (mentionsEscape && p.noEscape.test(line))) return false;
   if (p.magic.test(line)) return true;
   if (lang !== 'python') return false;
   if (PYTHON_HELP_OR_BASH.test(line) || PYTHON_MAGIC_ASSIGN.test(line)) return true;

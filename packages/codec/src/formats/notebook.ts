@@ -133,14 +133,21 @@ function syntaxFor(extension: string, formatName: FormatName): HeaderSyntax {
 
 const hasNonAscii = (s: string) => /[^\x00-\x7f]/.test(s);
 
-/** The lines of the cells written so far (kept in reverse order), read lazily from the first one. */
-function followingLines(chunks: readonly string[][]): Iterable<string> {
-  const end = chunks.length;
-  return {
-    *[Symbol.iterator]() {
-      for (let k = end - 1; k >= 0; k--) yield* chunks[k]!;
-    },
-  };
+/** The text after a cell, while cells are written from the last: the lines so far, stored reversed. */
+class FollowingLines {
+  private readonly reversed: string[] = [];
+  get length(): number {
+    return this.reversed.length;
+  }
+  at(index: number): string | undefined {
+    return this.reversed[this.reversed.length - 1 - index];
+  }
+  prepend(lines: readonly string[]): void {
+    for (let k = lines.length - 1; k >= 0; k--) this.reversed.push(lines[k]!);
+  }
+  toArray(): string[] {
+    return this.reversed.slice().reverse();
+  }
 }
 
 /** The notebook as jupytext would write it to a `.ipynb`: without `jupytext.text_representation`. */
@@ -201,10 +208,9 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   const markdown = formatName === 'markdown';
   const splitAtHeading = formatOptions.split_at_heading === true;
   // Assembled from the end, as the blank lines after a cell depend on what follows it.
-  const chunks: string[][] = [];
+  const following = new FollowingLines();
   for (let i = writers.length - 1; i >= 0; i--) {
     const writer = writers[i]!;
-    const following = followingLines(chunks);
     const text = writer.removeEndOfCellMarker(texts[i]!, following);
     const blank = writer.linesToNextCell ?? pep8LinesBetweenCells(text, following, extension);
     for (let k = 0; k < blank; k++) text.push('');
@@ -213,9 +219,9 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
       const next = texts[i + 1]!;
       if (!texts[i]![0]!.startsWith('<!-- #') && !next[0]!.startsWith('<!-- #') && !(splitAtHeading && next[0]!.startsWith('#'))) text.push('');
     }
-    chunks.push(text);
+    following.prepend(text);
   }
-  const body = chunks.reverse().flat();
+  const body = following.toArray();
   const headerBlank = header.linesToNextCell ?? pep8LinesBetweenCells(header.lines, body, extension);
   const all = [...firstLines, ...header.lines, ...Array<string>(headerBlank).fill(''), ...body];
   const text = all.join('\n');

@@ -1,24 +1,31 @@
 import { StringParser } from './strings.js';
-import { isBlank, pyStrip } from './text.js';
+import { isBlank, pyLstrip } from './text.js';
+
+/** Lines read by index: an array, or a view such as the text that follows a cell while writing. */
+export interface Lines {
+  readonly length: number;
+  at(index: number): string | undefined;
+}
 
 // jupytext's blank-line heuristic: in `.py` files, two blank lines around functions and classes
 // (as PEP 8 wants), one elsewhere. Only counts that differ from it are stored in cell metadata.
 
 const startsDefinition = (line: string) => line.startsWith('def ') || line.startsWith('async ') || line.startsWith('class ');
 
-function nextInstructionIsFunctionOrClass(lines: Iterable<string>): boolean {
+function nextInstructionIsFunctionOrClass(lines: Lines): boolean {
   const parser = new StringParser('python');
   let previousBlank = false;
   let first = true;
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines.at(i)!;
     if (parser.isQuoted()) {
       parser.readLine(line);
-      previousBlank = !pyStrip(line);
+      previousBlank = isBlank(line);
       first = false;
       continue;
     }
     parser.readLine(line);
-    const blank = !pyStrip(line);
+    const blank = isBlank(line);
     if (blank) {
       if (!first && previousBlank) return false;
       previousBlank = true;
@@ -44,8 +51,8 @@ function cellEndsWithFunctionOrClass(lines: readonly string[]): boolean {
   unquoted.reverse();
   for (let i = 0; i < unquoted.length; i++) {
     const line = unquoted[i]!;
-    if (!pyStrip(line)) {
-      if (i > 0 && !pyStrip(unquoted[i - 1]!)) return false;
+    if (isBlank(line)) {
+      if (i > 0 && isBlank(unquoted[i - 1]!)) return false;
       continue;
     }
     if (line.startsWith('#') || line.startsWith(' ') || line.startsWith(')')) continue;
@@ -59,13 +66,13 @@ function cellEndsWithCode(lines: readonly string[]): boolean {
   return last !== undefined && !isBlank(last) && !last.startsWith('#');
 }
 
-function cellHasCode(lines: Iterable<string>): boolean {
+function cellHasCode(lines: Lines): boolean {
   let previousBlank = false;
   let first = true;
-  for (const line of lines) {
-    const stripped = pyStrip(line);
-    const blank = !stripped;
-    if (!stripped.startsWith('#')) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines.at(i)!;
+    const blank = isBlank(line);
+    if (!pyLstrip(line).startsWith('#')) {
       if (!blank) return true;
       if (!first && previousBlank) return false;
     }
@@ -77,10 +84,10 @@ function cellHasCode(lines: Iterable<string>): boolean {
 
 /**
  * Blank lines expected between a cell (`prev`, its text lines) and the text that follows (`next`, read
- * only as far as needed, so that it can be a lazy view of a long document).
+ * only as far as needed).
  */
-export function pep8LinesBetweenCells(prev: readonly string[], next: Iterable<string>, extension: string): number {
-  if (next[Symbol.iterator]().next().done) return 1;
+export function pep8LinesBetweenCells(prev: readonly string[], next: Lines, extension: string): number {
+  if (next.length === 0) return 1;
   if (prev.length === 0) return 0;
   if (extension !== '.py') return 1;
   if (cellEndsWithFunctionOrClass(prev)) return cellHasCode(next) ? 2 : 1;

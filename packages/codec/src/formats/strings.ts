@@ -26,6 +26,8 @@ export class StringParser {
 
   readLine(line: string): void {
     if (this.ignore) return;
+    // Without quotes a line cannot open or close a string (and single-line strings are closed already).
+    if (line.indexOf('"') < 0 && line.indexOf("'") < 0) return;
     const comment = this.comment;
     if (!this.isQuoted() && comment !== undefined && pyLstrip(line).startsWith(comment)) return;
     let tripleStart = -1;

@@ -4,16 +4,36 @@ import { splitLines } from '@nbpipe/nbformat';
 const WS = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 /** A character class matching Python's whitespace, for use inside other patterns. */
 export const PY_SPACE = `[${WS}]`;
-const BLANK = new RegExp(`^${PY_SPACE}*$`);
-const LEADING = new RegExp(`^${PY_SPACE}+`);
-const TRAILING = new RegExp(`${PY_SPACE}+$`);
+const PY_SPACE_SET = new Set([...'\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000']);
+for (let c = 0x2000; c <= 0x200a; c++) PY_SPACE_SET.add(String.fromCharCode(c));
+
+/** Whether a character is Python whitespace (`str.isspace()`). */
+export const isPySpace = (ch: string): boolean => {
+  const c = ch.charCodeAt(0);
+  return c === 32 || (c >= 9 && c <= 13) || (c > 13 && PY_SPACE_SET.has(ch));
+};
 
 /** A line that is empty or whitespace only. */
-export const isBlank = (line: string): boolean => line === '' || BLANK.test(line);
-export const pyStrip = (s: string): string => s.replace(LEADING, '').replace(TRAILING, '');
-export const pyLstrip = (s: string): string => s.replace(LEADING, '');
-export const pyRstrip = (s: string): string => s.replace(TRAILING, '');
-export const isPySpace = (ch: string): boolean => ch !== '' && BLANK.test(ch);
+export function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) if (!isPySpace(line[i]!)) return false;
+  return true;
+}
+
+function firstNonSpace(s: string): number {
+  let i = 0;
+  while (i < s.length && isPySpace(s[i]!)) i++;
+  return i;
+}
+
+function endOfNonSpace(s: string): number {
+  let j = s.length;
+  while (j > 0 && isPySpace(s[j - 1]!)) j--;
+  return j;
+}
+
+export const pyLstrip = (s: string): string => (s.length && isPySpace(s[0]!) ? s.slice(firstNonSpace(s)) : s);
+export const pyRstrip = (s: string): string => (s.length && isPySpace(s[s.length - 1]!) ? s.slice(0, endOfNonSpace(s)) : s);
+export const pyStrip = (s: string): string => pyRstrip(pyLstrip(s));
 
 const TERMINATOR = /(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])$/;
 

@@ -1,10 +1,10 @@
-import { cloneJson, type Cell, type JsonObject } from '@nbpipe/nbformat';
+import type { Cell, JsonObject } from '@nbpipe/nbformat';
 import { metadataToText } from './cellMetadata.js';
 import { commentMagicsEnabled, customList, hasActiveTag, isActive, optionBoolean, optionString, type FormatContext } from './context.js';
 import { filterCellMetadata, type FilterSetting } from './filters.js';
 import { JUPYTER_LANGUAGES, sameLanguage } from './languages.js';
 import { commentMagics, escapeCodeStart, needsExplicitCodeMarker } from './magics.js';
-import { pep8LinesBetweenCells } from './pep8.js';
+import { pep8LinesBetweenCells, type Lines } from './pep8.js';
 import { createCellReader } from './reader.js';
 import { commentLines, escapeRegExp, pyStrip, sourceLines } from './text.js';
 
@@ -65,7 +65,8 @@ export abstract class CellWriter {
   ) {
     this.commentMagics = commentMagicsEnabled(ctx);
     this.cellMetadataJson = optionBoolean(ctx, 'cell_metadata_json', false);
-    const metadata = cloneJson(cell.metadata ?? {});
+    // A shallow copy: only top-level keys are added or removed below.
+    const metadata: JsonObject = { ...(cell.metadata ?? {}) };
     const n = metadata.lines_to_next_cell;
     this.linesToNextCell = typeof n === 'number' ? n : undefined;
     const m = metadata.lines_to_end_of_cell_marker;
@@ -93,7 +94,7 @@ export abstract class CellWriter {
   abstract cellToText(): string[];
 
   /** Drop an end-of-cell marker made redundant by what follows (light). */
-  removeEndOfCellMarker(text: string[], _next: Iterable<string>): string[] {
+  removeEndOfCellMarker(text: string[], _next: Lines): string[] {
     return text;
   }
 
@@ -277,12 +278,11 @@ export class LightCellWriter extends CellWriter {
     return reader.read(source).next < source.length;
   }
 
-  override removeEndOfCellMarker(text: string[], next: Iterable<string>): string[] {
+  override removeEndOfCellMarker(text: string[], next: Lines): string[] {
     if (this.markerStart) return text;
     const comment = this.ctx.comment;
     if (this.isCode() && text[text.length - 1] === `${comment} -`) {
-      const first = next[Symbol.iterator]().next();
-      if (first.done || first.value.startsWith(`${comment} +`)) {
+      if (next.length === 0 || next.at(0)!.startsWith(`${comment} +`)) {
         const out = text.slice(0, -1);
         // Without the end marker, the blank lines are the larger of those wanted at the end of the cell and before the next.
         if (this.linesToEndOfCellMarker && (this.linesToNextCell === undefined || this.linesToEndOfCellMarker > this.linesToNextCell))
