@@ -3,11 +3,12 @@
  * `git diff` over 50 changed notebooks through nbpipe's diff driver, in a throw-away repository set up with
  * `nbpipe install`: wall time of the whole command (git starts one driver process per notebook). Target: 5× faster
  * than nbdime's git driver (about 0.5 s a notebook here), i.e. under 5 s. Also `git log -p` of the same change
- * (textconv, two conversions a notebook). Best of 3 rounds.
+ * (textconv, two conversions a notebook; one round), CPU time per notebook (steadier than wall time on a busy machine), and the
+ * floor: starting a bare node 50 times. Best of 3 rounds.
  * Run: npm run bench -- git-diff   (needs `npm run build`)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,16 +42,33 @@ function edit(nb) {
   return nb;
 }
 
-/** Best wall time in seconds of `rounds` runs; returns it with the last run's output. */
+/**
+ * CPU seconds (user + system) used by finished child processes, from /proc (Linux); undefined elsewhere. Unlike wall
+ * time it hardly depends on what else the machine is running.
+ */
+function childrenCpuSeconds() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime: fields 16 and 17, in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best wall time and CPU time in seconds of `rounds` runs; returns them with the last run's output. */
 function best(rounds, fn) {
-  let min = Infinity;
+  let seconds = Infinity;
+  let cpu = Infinity;
   let output = '';
   for (let k = 0; k < rounds; k++) {
+    const cpuBefore = childrenCpuSeconds();
     const start = performance.now();
     output = fn();
-    min = Math.min(min, (performance.now() - start) / 1000);
+    seconds = Math.min(seconds, (performance.now() - start) / 1000);
+    const cpuAfter = childrenCpuSeconds();
+    if (cpuBefore !== undefined && cpuAfter !== undefined) cpu = Math.min(cpu, cpuAfter - cpuBefore);
   }
-  return { seconds: min, output };
+  return { seconds, cpu: Number.isFinite(cpu) ? cpu : undefined, output };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'nbpipe-bench-git-diff-'));
@@ -69,9 +87,15 @@ try {
   if (shown !== NOTEBOOKS) throw new Error(`git diff showed the edit in ${shown} of ${NOTEBOOKS} notebooks`);
   emit(`git diff, ${NOTEBOOKS} changed notebooks of ${NOTEBOOK_BYTES / 1000} KB (nbpipe diff driver)`, diff.seconds, 's', '< 5');
   emit('git diff through the driver, per notebook', (diff.seconds * 1000) / NOTEBOOKS, 'ms', '< 100');
+  if (diff.cpu !== undefined) emit('git diff through the driver, CPU per notebook (git + driver)', (diff.cpu * 1000) / NOTEBOOKS, 'ms');
+  const node = best(ROUNDS, () => {
+    for (let i = 0; i < NOTEBOOKS; i++) sh(process.execPath, ['-e', '0'], dir);
+    return '';
+  });
+  emit(`floor: starting node ${NOTEBOOKS} times`, node.seconds, 's');
 
   sh('git', ['commit', '-q', '-am', 'edit'], dir);
-  const log = best(ROUNDS, () => sh('git', ['log', '-p', '-1'], dir));
+  const log = best(1, () => sh('git', ['log', '-p', '-1'], dir));
   emit(`git log -p, ${NOTEBOOKS} changed notebooks (textconv, 2 per notebook)`, log.seconds, 's');
 } finally {
   rmSync(dir, { recursive: true, force: true });
