@@ -114,7 +114,9 @@ export function metadataToText(titleOrLanguage: string | undefined, metadata: Js
   } else {
     for (const [key, value] of Object.entries(md)) {
       if (key === 'incorrectly_encoded_metadata') parts.push(String(value));
-      else if (value === null) parts.push(key);
+      // A bare word is a null value, but before the first `=` it would read back as (part of) a title,
+      // unless it is a `.class` attribute: other null values are written `key=null`.
+      else if (value === null && key.startsWith('.')) parts.push(key);
       else parts.push(`${key}=${pythonJsonDumps(value)}`);
     }
   }

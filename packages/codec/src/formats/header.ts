@@ -31,14 +31,11 @@ export function writeHeader(
   let header: string[] = [];
   let linesToNextCell: number | undefined;
   const first = cells[0];
-  if (options.rootLevelMetadataAsRawCell && first?.cell_type === 'raw') {
-    const lines = toLines(first.source.replace(/^[\n\t ]+|[\n\t ]+$/g, ''));
-    if (lines.length >= 2 && HEADER_RE.test(lines[0]!) && HEADER_RE.test(lines[lines.length - 1]!)) {
-      header = lines.slice(1, -1);
-      const n = first.metadata.lines_to_next_cell;
-      linesToNextCell = typeof n === 'number' ? n : undefined;
-      cells = cells.slice(1);
-    }
+  if (options.rootLevelMetadataAsRawCell && first?.cell_type === 'raw' && rootLevelCellIsExact(first)) {
+    header = toLines(first.source).slice(1, -1);
+    const n = first.metadata.lines_to_next_cell;
+    linesToNextCell = typeof n === 'number' ? n : undefined;
+    cells = cells.slice(1);
   }
   if (Object.keys(metadata).length) header.push(...toLines(pyyamlDump({ jupyter: metadata })));
   if (header.length) {
@@ -46,6 +43,20 @@ export function writeHeader(
     if (options.hideNotebookMetadata && syntax.extension === '.md') header = ['<!--', '', ...header, '', '-->'];
   }
   return { lines: commentLines(header, syntax.prefix, syntax.suffix), linesToNextCell, cells };
+}
+
+/**
+ * Whether a first raw cell is YAML front matter that the header reader gives back exactly: `---`, at
+ * least one line that neither closes the header nor starts the `jupyter:` section, `---`; and no
+ * metadata but the blank lines after it. (jupytext also takes cells with surrounding whitespace or other
+ * metadata, and loses those.)
+ */
+function rootLevelCellIsExact(cell: Cell): boolean {
+  const lines = toLines(cell.source);
+  if (lines.length < 3 || lines[0] !== '---' || lines[lines.length - 1] !== '---' || cell.source.endsWith('\n')) return false;
+  const inner = lines.slice(1, -1);
+  if (inner.some((line) => HEADER_RE.test(line) || JUPYTER_RE.test(line))) return false;
+  return Object.keys(cell.metadata ?? {}).every((key) => key === 'lines_to_next_cell');
 }
 
 /** The `#!` and coding lines a script starts with. */

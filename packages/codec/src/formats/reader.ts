@@ -55,12 +55,17 @@ export abstract class CellReader {
     }
     const next = this.findCellContent(lines);
     const metadata = this.metadata ?? {};
-    const expected = this.ext === '.py' ? pep8LinesBetweenCells(this.orgContent.length ? this.orgContent : [''], lines.slice(next), this.ext) : 1;
+    const expected = this.ext === '.py' ? pep8LinesBetweenCells(this.pep8Content(), lines.slice(next), this.ext) : 1;
     if (this.linesToNextCell !== expected) metadata.lines_to_next_cell = this.linesToNextCell;
     if (this.language) metadata.language = this.language;
     const source = this.content.join('\n');
     const cell = this.cellType === 'code' ? codeCell(source, { metadata }) : this.cellType === 'markdown' ? markdownCell(source, { metadata }) : rawCell(source, { metadata });
     return { cell, next };
+  }
+
+  /** The cell's text as the blank-line heuristic sees it. */
+  protected pep8Content(): string[] {
+    return this.orgContent.length ? this.orgContent : [''];
   }
 
   /** Parse the marker line, if the cell has one (sets `metadata`). */
@@ -220,6 +225,13 @@ export class PercentCellReader extends ScriptCellReader {
     this.explicitStart = true;
   }
 
+  /** Percent counts the separator after the cell's last non-empty line (see findCellEnd). */
+  protected override pep8Content(): string[] {
+    let end = this.orgContent.length;
+    while (end > 0 && this.orgContent[end - 1] === '') end--;
+    return end ? this.orgContent.slice(0, end) : [''];
+  }
+
   private isMarker(line: string): boolean {
     return this.startRe.test(line) || this.altStartRe.test(line);
   }
@@ -255,6 +267,16 @@ export class PercentCellReader extends ScriptCellReader {
       parser.readLine(line);
     }
     // Only truly empty lines separate cells: a whitespace-only last line belongs to the cell.
+    let lastContent = next;
+    const start = this.isMarker(lines[0]!) ? 1 : 0;
+    while (lastContent > start && lines[lastContent - 1] === '') lastContent--;
+    if (next === lines.length) return [next, next, false];
+    // Empty lines beyond the separator the writer puts after this cell belong to the cell: that is how a
+    // source ending with a newline comes back. (jupytext takes one or two as the separator and records
+    // any other count in `lines_to_next_cell`, which loses such a newline.)
+    const content = lines.slice(start, lastContent);
+    const expected = this.ext === '.py' ? pep8LinesBetweenCells(content.length ? content : [''], lines.slice(next), this.ext) : 1;
+    if (next - lastContent >= expected) return [next - expected, next, false];
     const empty = (line: string) => line === '';
     if (lastTwoLinesBlank(lines.slice(0, next), empty)) return [next - 2, next, false];
     if (next > 0 && lines[next - 1] === '') return [next - 1, next, false];
