@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,21 +48,46 @@ const keepImportMetaUrl = {
 };
 
 /**
- * string-width (yargs' help layout, three copies) builds an Intl.Segmenter when imported, which costs
- * 20-30 ms of every start (ICU data) although only help output measures strings. Built on first use
- * instead. If a new version reads differently, the pattern is not found and nothing changes.
+ * string-width (yargs' help layout) does two costly things when imported, on every start although only
+ * help output measures strings: it builds an Intl.Segmenter (ICU data, ~20 ms) and compiles a
+ * `\p{RGI_Emoji}` pattern (~20 ms). Both are built on first use instead. Where a version reads
+ * differently, a pattern is not found and that part is left as it is (only slower).
  */
-const SEGMENTER = 'const segmenter = new Intl.Segmenter();';
-const lazySegmenter = {
-  name: 'lazy-segmenter',
+const LAZY_IN_STRING_WIDTH = [
+  [
+    'const segmenter = new Intl.Segmenter();',
+    'let segmenterInstance;\nconst segmenter = { segment: (text) => (segmenterInstance ??= new Intl.Segmenter()).segment(text) };',
+  ],
+  [
+    'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;',
+    "let rgiEmojiRegexInstance;\nconst rgiEmojiRegex = { test: (text) => (rgiEmojiRegexInstance ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(text) };",
+  ],
+];
+const lazyStringWidth = {
+  name: 'lazy-string-width',
   setup(b) {
     b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(SEGMENTER)) return undefined;
-      return {
-        contents: source.replace(SEGMENTER, 'let segmenterInstance;\nconst segmenter = { segment: (text) => (segmenterInstance ??= new Intl.Segmenter()).segment(text) };'),
-        loader: 'js',
-      };
+      let source = await readFile(args.path, 'utf8');
+      for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) source = source.replace(eager, () => lazy);
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * yargs renders (and caches) the help text of every command it runs, measuring each word with
+ * string-width. The tree holds string-width 7 twice (under cliui and wrap-ansi) besides the newer copy
+ * yargs depends on directly, which has an ASCII fast path (same API and options); every import of
+ * string-width is resolved to that one, saving ~30 ms per command.
+ */
+const dedupeStringWidth = {
+  name: 'dedupe-string-width',
+  setup(b) {
+    const yargsDir = dirname(createRequire(import.meta.url).resolve('yargs/package.json'));
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'dedupe') return undefined;
+      const result = await b.resolve('string-width', { resolveDir: yargsDir, kind: args.kind, pluginData: 'dedupe' });
+      return result.errors.length ? undefined : { path: result.path };
     });
   },
 };
@@ -78,7 +104,7 @@ const { metafile } = await build({
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
-  plugins: [lazySegmenter, keepImportMetaUrl],
+  plugins: [dedupeStringWidth, lazyStringWidth, keepImportMetaUrl],
   chunkNames: '[name]-[hash]',
   // Bundled CommonJS dependencies (yaml, picomatch…) call require() for Node built-ins.
   banner: { js: "import { createRequire as __nbpipeCreateRequire } from 'node:module';\nconst require = __nbpipeCreateRequire(import.meta.url);" },
