@@ -570,9 +570,10 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
   }
   const states: SyncMember[] = [];
   for (const m of members) states.push({ path: m.path, format: m.format, ...(m.path === abs ? given : await read(m.path)) });
+  // Existing members are read in the format they are in, which a new pairing may change (py:light → py:percent).
   const differing = options.force
     ? []
-    : states.filter((s) => s.path !== abs && s.content !== undefined && !sameCells(readMember(s.path, s.format, s.content, folder.formatOptions), notebook));
+    : states.filter((s) => s.path !== abs && s.content !== undefined && !sameCells(readMember(s.path, fileFormat(s.path), s.content, folder.formatOptions), notebook));
   const memberPaths = members.map((m) => m.path);
   if (differing.length > 0) {
     const others = differing.map((s) => show(s.path)).join(', ');
