@@ -123,19 +123,19 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
           badInput(label, e, codec);
         }
       }
-      let text: string;
+      let converted: string;
       let spec;
       try {
         spec = codec.resolveFormat(toSpec, notebook);
         const textOptions = { textRepresentation: argv['text-representation'], formatOptions: spec.extension === '.ipynb' ? undefined : options };
-        text = codec.notebookToText(notebook, spec, textOptions);
+        converted = codec.notebookToText(notebook, spec, textOptions);
       } catch (e) {
         badInput(label, e, codec);
       }
       const path = output ?? (input === '-' ? '-' : destinationBeside(input, spec, source?.suffix ?? ''));
       const clash = results.find((r) => r.path === path && path !== '-');
       if (clash) throw new CliError(`${clash.label} and ${label} would both be written to ${path}`, 2);
-      results.push({ label, path, text });
+      results.push({ label, path, text: converted });
     }
     // Atomic writes end with an fsync each: overlap them rather than wait for each in turn.
     await inParallel(results, async ({ label, path, text }) => {
