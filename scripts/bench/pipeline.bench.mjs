@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Pipeline runner benchmark: on a generated 1,000-task pipeline in a git repository, the wall time
 // and peak RSS of `nbpipe status` and of a no-op `nbpipe run`, and the runner's own overhead per
-// shell task. Self-contained: builds nothing, needs the built CLI. Prints one JSON object per line.
+// shell task. Self-contained: builds nothing, needs the built CLI. Prints one JSON object per line
+// (scripts/bench/run.mjs's protocol: name, value, unit, target). Run: npm run bench -- pipeline
 //
 //   node scripts/bench/pipeline.bench.mjs [--tasks 1000] [--overhead-tasks 200] [--repeat 7]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,23 +101,30 @@ function repeat(dir, command) {
   return { wallMs: Math.round(median(walls)), maxRssMB: Math.round(Math.max(...runs.map((r) => r.rssMB))) };
 }
 
-const print = (o) => console.log(JSON.stringify(o));
+/** One result line in the protocol of scripts/bench/run.mjs. */
+const emit = (name, value, unit, target) => console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...(target ? { target } : {}) }));
+
+// bin/nbpipe.js runs the unbundled build when a package was rebuilt after the bundle: say which one is measured.
+const bundle = join(ROOT, 'packages/cli/dist/bundle/nbpipe.js');
+const bundledAt = existsSync(bundle) ? statSync(bundle).mtimeMs : undefined;
+const pipelineBuiltAt = statSync(join(ROOT, 'packages/pipeline/tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+if (bundledAt === undefined || pipelineBuiltAt > bundledAt) process.stderr.write('note: measuring the unbundled CLI (run npm run build for the bundle)\n');
+
 const dirs = [];
 try {
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed to measure peak RSS (apt-get install time)`);
   // Context: what any command costs on this machine.
-  const node = repeat(ROOT, [process.execPath, '-e', '0']);
-  const version = repeat(ROOT, [process.execPath, CLI, '--version']);
-  print({ bench: 'baseline', what: 'node -e 0', ...node });
-  print({ bench: 'baseline', what: 'nbpipe --version', ...version });
+  emit('node -e 0 (reference)', repeat(ROOT, [process.execPath, '-e', '0']).wallMs, 'ms');
+  emit('nbpipe --version (reference)', repeat(ROOT, [process.execPath, CLI, '--version']).wallMs, 'ms');
 
   // 1. status and no-op run on a 1,000-task pipeline, after a full run.
+  process.stderr.write(`generating and running a ${TASKS}-task pipeline…\n`);
   const big = repoWith(TASKS);
   dirs.push(big);
   settle(big);
   let t0 = performance.now();
   nbpipe(big, ['run', '--quiet']);
-  const fullRunMs = Math.round(performance.now() - t0);
+  const fullRunMs = performance.now() - t0;
   // The products were hashed right after being written (too fresh to trust their stat data): one
   // no-op run re-hashes them once and remembers them, as any later run would.
   execFileSync('sleep', ['1.1']);
@@ -125,38 +133,28 @@ try {
   if (!/^0 to run/m.test(check.stderr)) throw new Error(`expected nothing to run:\n${check.stderr}`);
   const status = repeat(big, [process.execPath, CLI, 'status']);
   const noop = repeat(big, [process.execPath, CLI, 'run', '--quiet']);
-  print({ bench: 'pipeline.status', tasks: TASKS, ...status, targetMs: 300, targetRssMB: 150, ok: status.wallMs < 300 && status.maxRssMB < 150 });
-  print({ bench: 'pipeline.run.noop', tasks: TASKS, ...noop, targetMs: 300, targetRssMB: 150, ok: noop.wallMs < 300 && noop.maxRssMB < 150 });
-  print({ bench: 'pipeline.run.full', tasks: TASKS, wallMs: fullRunMs, jobs: 'default (cores)' });
-  // The same with every file too fresh for git's index (just written or checked out): all hashed in process.
-  writeFileSync(join(big, 'touch.sh'), 'for f in tasks/*.sh; do touch "$f"; done\n');
-  execFileSync('sh', ['touch.sh'], { cwd: big });
-  rmSync(join(big, 'touch.sh'));
-  const cold = repeat(big, [process.execPath, CLI, 'status']);
-  print({ bench: 'pipeline.status.sources-rehashed', tasks: TASKS, ...cold });
+  emit(`status, ${TASKS} tasks, median wall`, status.wallMs, 'ms', '< 300');
+  emit(`status, ${TASKS} tasks, peak RSS`, status.maxRssMB, 'MB', '< 150');
+  emit(`no-op run, ${TASKS} tasks, median wall`, noop.wallMs, 'ms', '< 300');
+  emit(`no-op run, ${TASKS} tasks, peak RSS`, noop.maxRssMB, 'MB', '< 150');
+  emit(`full run, ${TASKS} shell tasks, default --jobs`, fullRunMs / 1000, 's');
+  // Every source too fresh for git's index (just written or checked out): all read and hashed in process.
+  for (let i = 0; i < TASKS; i++) utimesSync(join(big, `tasks/t${i}.sh`), new Date(), new Date());
+  emit(`status, ${TASKS} tasks, every source re-hashed`, repeat(big, [process.execPath, CLI, 'status']).wallMs, 'ms');
 
-  // 2. The runner's own overhead per shell task: a serial run of N trivial tasks, minus a no-op
-  // run (start-up, loading), minus what bash itself costs to run each script.
+  // 2. The runner's own overhead per shell task: a serial run of N trivial tasks, minus a dry run
+  // (start-up, loading, planning), minus what bash itself costs to run each script.
   const small = repoWith(OVERHEAD_TASKS);
   dirs.push(small);
   settle(small);
-  const noopBefore = measure(small, [process.execPath, CLI, 'run', '--dry-run']).wallMs;
+  const dryRunMs = repeat(small, [process.execPath, CLI, 'run', '--dry-run']).wallMs;
   t0 = performance.now();
   nbpipe(small, ['run', '--jobs', '1', '--quiet']);
   const serialMs = performance.now() - t0;
   t0 = performance.now();
   for (let i = 0; i < OVERHEAD_TASKS; i++) spawnSync('bash', [join(small, `tasks/t${i}.sh`)], { cwd: small, stdio: 'ignore' });
   const bashMs = performance.now() - t0;
-  const perTask = (serialMs - noopBefore - bashMs) / OVERHEAD_TASKS;
-  print({
-    bench: 'pipeline.overhead.shell-task',
-    tasks: OVERHEAD_TASKS,
-    serialRunMs: Math.round(serialMs),
-    bashAloneMs: Math.round(bashMs),
-    perTaskMs: Math.round(perTask * 10) / 10,
-    targetMs: 20,
-    ok: perTask < 20,
-  });
+  emit(`runner overhead per shell task (${OVERHEAD_TASKS} tasks, --jobs 1)`, (serialMs - dryRunMs - bashMs) / OVERHEAD_TASKS, 'ms', '< 20');
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }

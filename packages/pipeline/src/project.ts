@@ -53,8 +53,8 @@ export interface Pipeline {
   warnings: string[];
   /** How to name a file in messages: relative to the cwd. */
   label(path: string): string;
-  /** Forget cached analyses of sources this pipeline no longer has. */
-  pruneSourceCache(): void;
+  /** Forget cached analyses of sources this pipeline no longer has; true when the state changed (also by new analyses). */
+  pruneSourceCache(): boolean;
   /** Release the run lock (if taken). */
   release(): void;
 }
@@ -135,7 +135,7 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
     if (!analysis) {
       analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), digest.oid);
       state.data.sources[key] = analysis;
-      files.cacheChanged = true;
+      files.cacheChanged = true; // a new cache entry in the state: worth saving
     }
     analyses.set(task.name, analysis);
     checkExecutor(task, label(file));
@@ -143,7 +143,13 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   const tasks = buildDag(spec, analyses, label);
   await files.prepareGlobs(tasks.flatMap((t) => t.spec.inputs));
   const pruneSourceCache = () => {
-    for (const key of Object.keys(state.data.sources)) if (!usedSourceKeys.has(key)) delete state.data.sources[key];
+    let pruned = false;
+    for (const key of Object.keys(state.data.sources))
+      if (!usedSourceKeys.has(key)) {
+        delete state.data.sources[key];
+        pruned = true;
+      }
+    return pruned || files.cacheChanged;
   };
   return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, specOptions, warnings, label, pruneSourceCache, release };
 }
@@ -268,6 +274,14 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, lab
     tasks.set(t.name, { name: t.name, spec: t, upstream: [...new Set(upstream)], upstreamGroups: groups, downstream: [], analysis });
   }
   for (const task of tasks.values()) for (const up of task.upstream) tasks.get(up)!.downstream.push(task.name);
+  // Two tasks writing the same file would overwrite each other's work.
+  const producers = new Map<string, TaskSpec>();
+  for (const t of spec.tasks)
+    for (const path of productPaths(t.product)) {
+      const other = producers.get(path);
+      if (other) throw new PipelineError(`product ${path} is also the product of task ${other.name} (line ${other.line})`, specFile, t.line, `task ${t.name}`);
+      producers.set(path, t);
+    }
 
   return topologicalOrder(names.map((n) => tasks.get(n)!), tasks, specFile);
 }

@@ -244,15 +244,25 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
   const wholePipeline = !options.targets?.length;
+  let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged;
   if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {
-    p.state.data.lastSuccess = { ...(head ? { head } : {}), at: new Date().toISOString() };
-    // Forget what belongs to tasks and files the pipeline no longer has.
+    // The base of the next `run --changed`: this commit (the time only moves when something ran).
+    if (changed || p.state.data.lastSuccess?.head !== head) {
+      p.state.data.lastSuccess = { ...(head ? { head } : {}), at: new Date().toISOString() };
+      changed = true;
+    }
+    // Forget what belongs to tasks and sources the pipeline no longer has.
     const names = new Set(p.tasks.map((t) => t.name));
-    for (const name of Object.keys(p.state.data.tasks)) if (!names.has(name)) delete p.state.data.tasks[name];
+    for (const name of Object.keys(p.state.data.tasks))
+      if (!names.has(name)) {
+        delete p.state.data.tasks[name];
+        changed = true;
+      }
     p.files.pruneCache();
-    p.pruneSourceCache();
+    changed = p.pruneSourceCache() || p.files.cacheChanged || changed;
   }
-  if (wholePipeline || summary.ran.length || summary.failed.length || p.files.cacheChanged) await p.state.save();
+  // A no-op run writes nothing.
+  if (changed) await p.state.save();
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
 }
