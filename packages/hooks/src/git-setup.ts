@@ -113,6 +113,16 @@ export function filterSteps(): InstallStep[] {
   return [
     {
       ...config,
+      async uninstall(target) {
+        const changes = await config.uninstall(target);
+        // The outputs kept for smudge (output-cache.ts) belong to the filter.
+        const cache = target.repo && target.scope === 'local' ? join(target.repo.commonDir, 'nbpipe', 'outputs') : undefined;
+        if (cache && (await exists(cache))) {
+          await fs.rm(cache, { recursive: true, force: true });
+          changes.push(`${cache}: removed the outputs kept for git checkout and stash`);
+        }
+        return changes;
+      },
       async check(target) {
         const result = await config.check(target);
         if (!result.ok || !target.repo) return result;

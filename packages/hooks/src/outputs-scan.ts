@@ -26,9 +26,10 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const LITERALS = ['true', 'false', 'null', 'NaN', 'Infinity', '-Infinity'];
-/** Tokens JSON.parse reads exactly as Python does. */
-const PLAIN_TOKEN = /^(?:-?\d{1,15}|true|false|null)$/;
+const LITERALS = ['NaN', 'Infinity', '-Infinity'];
+const [TRUE, FALSE, NULL, CELLS, OUTPUTS] = ['true', 'false', 'null', 'cells', 'outputs'].map((word) => Buffer.from(word));
+/** Numbers JSON.parse reads exactly as Python does. */
+const PLAIN_TOKEN = /^-?\d{1,15}$/;
 
 /** Thrown inside the scanner on malformed input; the caller falls back to the full parser, which reports it. */
 class Malformed extends Error {}
@@ -50,31 +51,52 @@ class Scanner {
     return pos < buf.length ? buf[pos]! : -1;
   }
 
-  /** Skip the string at the current quote; returns its content's range. */
-  string(): [number, number] {
+  /** Skip the string at the current quote. */
+  string(): void {
     const buf = this.buf;
     const open = this.pos;
-    for (let from = open + 1; ; ) {
+    // Most strings are short (a line of text): a byte loop beats a native search call; long ones use the search.
+    const near = Math.min(buf.length, open + 64);
+    let i = open + 1;
+    for (; i < near; i++) {
+      const c = buf[i]!;
+      if (c === QUOTE) {
+        this.pos = i + 1;
+        return;
+      }
+      if (c === BACKSLASH) i++;
+    }
+    for (let from = i; ; ) {
       const q = buf.indexOf(QUOTE, from);
       if (q < 0) throw new Malformed();
       let backslashes = 0;
       for (let k = q - 1; k > open && buf[k] === BACKSLASH; k--) backslashes++;
       if (backslashes % 2 === 0) {
         this.pos = q + 1;
-        return [open + 1, q];
+        return;
       }
       from = q + 1;
     }
   }
 
-  key(): string {
-    const [start, end] = this.string();
-    if (!this.buf.subarray(start, end).includes(BACKSLASH)) return this.buf.toString('utf8', start, end);
-    try {
-      return JSON.parse(this.buf.toString('utf8', start - 1, end + 1)) as string;
-    } catch {
-      throw new Malformed();
+  /** Skip a key, telling whether it is `name` (an ASCII word); compared in place, decoded only if escaped. */
+  keyIs(name: Buffer): boolean {
+    const start = this.pos + 1;
+    this.string();
+    const end = this.pos - 1;
+    const buf = this.buf;
+    for (let k = start; k < end; k++) {
+      if (buf[k] === BACKSLASH) {
+        try {
+          return JSON.parse(buf.toString('utf8', start - 1, end + 1)) === name.toString('latin1');
+        } catch {
+          throw new Malformed();
+        }
+      }
     }
+    if (end - start !== name.length) return false;
+    for (let k = 0; k < name.length; k++) if (buf[start + k] !== name[k]) return false;
+    return true;
   }
 
   /** Skip a number or literal token. */
@@ -87,10 +109,17 @@ class Scanner {
       if (c === 0x2c || c === 0x5d || c === 0x7d || isSpace(c)) break;
       pos++;
     }
+    this.pos = pos;
+    // true, false, null: checked without making a string.
+    const first = buf[start];
+    if (first === 0x74 || first === 0x66 || first === 0x6e) {
+      const literal = first === 0x74 ? TRUE : first === 0x66 ? FALSE : NULL;
+      if (pos - start !== literal.length || !buf.subarray(start, pos).equals(literal)) throw new Malformed();
+      return;
+    }
     const token = buf.toString('latin1', start, pos);
     if (!NUMBER.test(token) && !LITERALS.includes(token)) throw new Malformed();
     if (!this.inOutputs && !PLAIN_TOKEN.test(token)) this.exactNumbers = true;
-    this.pos = pos;
   }
 
   value(): void {
@@ -102,16 +131,18 @@ class Scanner {
     else this.scalar();
   }
 
-  /** Skip an object; `member(key)`, when given, must consume each member's value (keys are decoded only then). */
-  object(member?: (key: string) => void): void {
+  /** Skip an object; for the key `name`, `member` (when given) consumes the value instead. */
+  object(name?: Buffer, member?: () => void): void {
     this.pos++; // {
     if (this.ws() === 0x7d) return void this.pos++;
     for (;;) {
       if (this.ws() !== QUOTE) throw new Malformed();
-      const key = member ? this.key() : (this.string(), '');
+      let wanted = false;
+      if (name) wanted = this.keyIs(name);
+      else this.string();
       if (this.ws() !== 0x3a) throw new Malformed();
       this.pos++;
-      if (member) member(key);
+      if (wanted) member!();
       else this.value();
       const c = this.ws();
       this.pos++;
@@ -144,14 +175,14 @@ export function scanOutputs(buf: Buffer): OutputsScan | undefined {
   let ranges = new Map<number, OutputsRange>();
   try {
     if (scanner.ws() !== 0x7b) return undefined;
-    scanner.object((key) => {
+    scanner.object(CELLS, () => {
       // A repeated "cells" key: the last one wins, as in JSON.parse.
-      const cells = key === 'cells' ? (ranges = new Map<number, OutputsRange>()) : undefined;
-      if (!cells || scanner.ws() !== 0x5b) return scanner.value();
+      const cells = (ranges = new Map<number, OutputsRange>());
+      if (scanner.ws() !== 0x5b) return scanner.value();
       scanner.array((index) => {
         if (scanner.ws() !== 0x7b) return scanner.value();
-        scanner.object((cellKey) => {
-          if (cellKey !== 'outputs' || scanner.ws() !== 0x5b) return scanner.value();
+        scanner.object(OUTPUTS, () => {
+          if (scanner.ws() !== 0x5b) return scanner.value();
           const start = scanner.pos;
           scanner.pos++;
           const empty = scanner.ws() === 0x5d;
