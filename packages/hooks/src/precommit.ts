@@ -99,28 +99,37 @@ async function syncStagedPairs(
   const record = await SyncRecord.open(repo);
 
   // Members as staged: a staged change counts as the newest version (as in jupytext's pre-commit mode).
+  const candidates = staged.filter((path) => {
+    try {
+      fileFormat(path); // only notebooks and the text formats can be members of a pair
+      return true;
+    } catch {
+      return false;
+    }
+  });
   const entryCache = new Map<string, { content: string; mode: string } | undefined>();
+  const load = async (paths: readonly string[]) => {
+    const entries = await indexEntries(repo, paths);
+    const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));
+    for (const path of paths) {
+      const entry = entries.get(path);
+      entryCache.set(path, entry ? { content: decodeNotebookBytes(blobs.get(entry.oid)!, path), mode: entry.mode } : undefined);
+    }
+  };
   const stagedEntry = async (abs: string) => {
     const path = rel(abs);
-    if (!entryCache.has(path)) {
-      const entry = (await indexEntries(repo, [path])).get(path);
-      const blob = entry && (await readBlobs(repo, [entry.oid])).get(entry.oid)!;
-      entryCache.set(path, entry && blob ? { content: decodeNotebookBytes(blob, path), mode: entry.mode } : undefined);
-    }
+    if (!entryCache.has(path)) await load([path]);
     return entryCache.get(path);
   };
+  // One git call for all staged candidates rather than two per file; an unreadable one is reported when planned.
+  await load(candidates).catch(() => entryCache.clear());
   const readStaged: MemberReader = async (abs) => {
     const entry = await stagedEntry(abs);
     return entry && { content: entry.content, mtime: stagedSet.has(rel(abs)) ? Infinity : 0 };
   };
 
   const done = new Set<string>();
-  for (const path of staged) {
-    try {
-      fileFormat(path); // only notebooks and the text formats can be members of a pair
-    } catch {
-      continue;
-    }
+  for (const path of candidates) {
     if (done.has(path)) continue;
     let planned;
     try {
