@@ -195,6 +195,21 @@ describe('nbpipe pair and sync in a git repository', () => {
     expect(repo.read('nb.py')).toContain('print(a)');
   });
 
+  it('re-pairs a notebook in another format, and unpairs it with a single format', () => {
+    repo = tempRepo();
+    write('nb.ipynb', RUN_NOTEBOOK);
+    expect(run(['pair', 'nb.ipynb', '--formats', 'ipynb,py:light']).code).toBe(0);
+    expect(repo.read('nb.py')).not.toContain('# %%');
+    expect(run(['pair', 'nb.ipynb', '--formats', 'ipynb,py:percent']).code).toBe(0);
+    expect(repo.read('nb.py')).toContain('# %%\nprint(a)\n');
+    expect(readNb('nb.ipynb').metadata.jupytext).toEqual({ formats: 'ipynb,py:percent' });
+    expect(run(['pair', 'nb.ipynb', '--formats', 'ipynb']).code).toBe(0);
+    expect(readNb('nb.ipynb').metadata.jupytext).toEqual({ formats: 'ipynb' });
+    const r = run(['sync', 'nb.ipynb']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('nb.ipynb is not paired');
+  });
+
   it('pairs from a script: the new .ipynb gets its cells', () => {
     repo = tempRepo();
     write('scripts/analysis.py', '# %% [markdown]\n# Analysis\n\n# %%\nx = 1\n');
