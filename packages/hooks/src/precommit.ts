@@ -135,7 +135,7 @@ async function syncStagedPairs(
     try {
       planned = await planPair(join(repo.root, path), readStaged, { settings, record });
     } catch (e) {
-      report.warnings.push(`${(e as Error).message}; not synced`);
+      report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
     }
     if (!planned.paired) continue;
