@@ -26,12 +26,12 @@ export function writeHeader(
   cells: Cell[],
   metadata: JsonObject,
   syntax: HeaderSyntax,
-  options: { rootLevelMetadataAsRawCell: boolean; hideNotebookMetadata: boolean },
+  options: { rootLevelMetadataAsRawCell: boolean; hideNotebookMetadata: boolean; visibleMetadata: (cell: Cell) => JsonObject },
 ): { lines: string[]; linesToNextCell: number | undefined; cells: Cell[] } {
   let header: string[] = [];
   let linesToNextCell: number | undefined;
   const first = cells[0];
-  if (options.rootLevelMetadataAsRawCell && first?.cell_type === 'raw' && rootLevelCellIsExact(first)) {
+  if (options.rootLevelMetadataAsRawCell && first?.cell_type === 'raw' && rootLevelCellIsExact(first, options.visibleMetadata(first))) {
     header = toLines(first.source).slice(1, -1);
     const n = first.metadata.lines_to_next_cell;
     linesToNextCell = typeof n === 'number' ? n : undefined;
@@ -48,15 +48,15 @@ export function writeHeader(
 /**
  * Whether a first raw cell is YAML front matter that the header reader gives back exactly: `---`, at
  * least one line that neither closes the header nor starts the `jupyter:` section, `---`; and no
- * metadata but the blank lines after it. (jupytext also takes cells with surrounding whitespace or other
+ * metadata that the text would show. (jupytext also takes cells with surrounding whitespace or other
  * metadata, and loses those.)
  */
-function rootLevelCellIsExact(cell: Cell): boolean {
+function rootLevelCellIsExact(cell: Cell, visibleMetadata: JsonObject): boolean {
   const lines = toLines(cell.source);
   if (lines.length < 3 || lines[0] !== '---' || lines[lines.length - 1] !== '---' || cell.source.endsWith('\n')) return false;
   const inner = lines.slice(1, -1);
   if (inner.some((line) => HEADER_RE.test(line) || JUPYTER_RE.test(line))) return false;
-  return Object.keys(cell.metadata ?? {}).every((key) => key === 'lines_to_next_cell');
+  return Object.keys(visibleMetadata).length === 0;
 }
 
 /** The `#!` and coding lines a script starts with. */

@@ -64,9 +64,10 @@ function commentOf(language: string): string {
 }
 
 /** Comment the magics of a code cell (in place semantics, returns a new array). */
-export function commentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true): string[] {
+export function commentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
   const out = [...source];
-  const parser = new StringParser(language);
+  // Quotes in markdown text open no strings.
+  const parser = new StringParser(code ? language : null);
   const comment = commentOf(language);
   let continuation = false;
   for (let k = 0; k < out.length; k++) {
@@ -94,9 +95,9 @@ function unescapeLine(line: string, comment: string): string {
 }
 
 /** Undo `commentMagics`: every magic line loses one comment level. */
-export function uncommentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true): string[] {
+export function uncommentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
   const out = [...source];
-  const parser = new StringParser(language);
+  const parser = new StringParser(code ? language : null);
   const comment = commentOf(language);
   let continuation = false;
   for (let k = 0; k < out.length; k++) {

@@ -2,7 +2,7 @@ import { cloneJson, newCellId, parse, serialize, type Cell, type JsonObject, typ
 import { JUPYTEXT_CELL_METADATA } from './cellMetadata.js';
 import { BOOLEAN_FORMAT_OPTIONS, FORMAT_OPTIONS, makeContext, customList, type FormatOptions } from './context.js';
 import { FormatError } from './errors.js';
-import { filterNotebookMetadata, metadataFilterToString, parseMetadataFilter, DEFAULT_NOTEBOOK_METADATA } from './filters.js';
+import { filterCellMetadata, filterNotebookMetadata, metadataFilterToString, parseMetadataFilter, DEFAULT_NOTEBOOK_METADATA, type FilterSetting } from './filters.js';
 import { encodingAndExecutableLines, readHeader, writeHeader, type HeaderSyntax } from './header.js';
 import { JUPYTER_LANGUAGES, normalizeLanguage, scriptLanguage, usualLanguageName } from './languages.js';
 import { isMagic } from './magics.js';
@@ -211,6 +211,7 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   const header = writeHeader(cells, headerMetadata, syntax, {
     rootLevelMetadataAsRawCell: formatOptions.root_level_metadata_as_raw_cell !== false,
     hideNotebookMetadata: formatOptions.hide_notebook_metadata === true,
+    visibleMetadata: (cell) => filterCellMetadata(cell.metadata ?? {}, formatOptions.cell_metadata_filter as FilterSetting),
   });
 
   const writers = header.cells.map((cell) => createCellWriter(cell, language, ctx, unsupported));

@@ -203,7 +203,7 @@ abstract class ScriptCellReader extends CellReader {
     // A raw cell active in this extension was written as code.
     const code = this.cellType === 'code' || (this.cellType === 'raw' && isActive(this.ext, md, false));
     if (this.commentMagics && isActive(this.ext, md) && (code || this.escapesComments)) {
-      lines = uncommentMagics(lines, this.cellLanguage, true, code && this.explicitStart);
+      lines = uncommentMagics(lines, this.cellLanguage, true, code && this.explicitStart, code);
       if (code && this.defaultLanguage === 'go') lines = lines.map((line) => line.replace(GONB_ESCAPED, '$1$2'));
     }
     if (code) return this.escapesComments ? unescapeCodeStart(lines, this.ext, this.cellLanguage) : lines;
@@ -347,6 +347,8 @@ export class LightCellReader extends ScriptCellReader {
       if (!this.markerEnd) this.endRe = null;
     } else if (!this.markerEnd) {
       const endOfCell = typeof this.metadata.endofcell === 'string' ? this.metadata.endofcell : '-';
+      // The writer recomputes it from the content: not worth keeping in the notebook.
+      delete this.metadata.endofcell;
       this.endRe = new RegExp(`^${escapeRegExp(this.comment)} ${escapeRegExp(endOfCell)}\\s*$`);
     }
     return this.findRegionEnd(lines);

@@ -6,7 +6,7 @@ import { JUPYTER_LANGUAGES, sameLanguage } from './languages.js';
 import { commentMagics, escapeCodeStart, needsExplicitCodeMarker } from './magics.js';
 import { pep8LinesBetweenCells, type Lines } from './pep8.js';
 import { createCellReader } from './reader.js';
-import { commentLines, escapeRegExp, pyStrip, sourceLines } from './text.js';
+import { commentLines, escapeRegExp, isBlank, pyStrip, sourceLines } from './text.js';
 
 // gonb (Go kernel) uses `%%` and `%% -flags` lines inside cells; they must not read as cell markers.
 const GO_DOUBLE_PERCENT = /^(%%\s*|%%\s+-.*)$/;
@@ -133,7 +133,7 @@ export abstract class CellWriter {
     }
     let lines: readonly string[] = source;
     if (this.ctx.comment && this.escapesMagicsInComments() && isActive(this.ctx.extension, this.metadata))
-      lines = commentMagics(lines, this.language, this.commentMagics, this.cellType === 'code');
+      lines = commentMagics(lines, this.language, this.commentMagics, this.cellType === 'code', this.cellType === 'code');
     return commentLines(lines, this.ctx.comment, this.ctx.commentSuffix);
   }
 
@@ -206,6 +206,8 @@ export class LightCellWriter extends CellWriter {
   private readonly markerEnd: string | undefined;
   /** Markdown cell already rendered as commented content, to be written as an explicit cell. */
   private rendered = false;
+  /** Whether the cell was written between start and end markers. */
+  private explicit = false;
 
   constructor(cell: Cell, defaultLanguage: string, ctx: FormatContext, unsupportedKeys?: Set<string>, private readonly useCellMarkers = true) {
     super(cell, defaultLanguage, ctx, true, unsupportedKeys);
@@ -253,8 +255,13 @@ export class LightCellWriter extends CellWriter {
       } else source = this.markdownToText(source);
     }
     if ((active && !this.rendered && needsExplicitCodeMarker(this.source, this.language, this.commentMagics)) || this.explicitStartMarker(source))
+    {
+      // Recomputed, and always last on the marker line.
+      delete this.metadata.endofcell;
       this.metadata.endofcell = this.markerEnd ?? endOfCellMarker(source, this.ctx.comment);
+    }
     if (Object.keys(this.metadata).length === 0 || !this.useCellMarkers) return source;
+    this.explicit = true;
     const endOfCell = String(this.metadata.endofcell);
     if (endOfCell === '-' || this.markerEnd) delete this.metadata.endofcell;
     const start = [this.ctx.comment, this.markerStart ?? '+'];
@@ -273,6 +280,8 @@ export class LightCellWriter extends CellWriter {
       if (startRe.test(source[0]!) || endRe.test(source[0]!)) return false;
     }
     if (this.source.every((line) => line.startsWith(comment))) return true;
+    // After a blank line, indented code continues the cell above: an indented start needs a marker.
+    if (/^\s/.test(source[0]!) && !isBlank(source[0]!)) return true;
     // The cell needs a marker if reading its text back would not give exactly this cell.
     const reader = createCellReader(this.ctx, this.defaultLanguage);
     return reader.read(source).next < source.length;
@@ -281,7 +290,7 @@ export class LightCellWriter extends CellWriter {
   override removeEndOfCellMarker(text: string[], next: Lines): string[] {
     if (this.markerStart) return text;
     const comment = this.ctx.comment;
-    if (this.isCode() && text[text.length - 1] === `${comment} -`) {
+    if (this.explicit && text[text.length - 1] === `${comment} -`) {
       if (next.length === 0 || next.at(0)!.startsWith(`${comment} +`)) {
         const out = text.slice(0, -1);
         // Without the end marker, the blank lines are the larger of those wanted at the end of the cell and before the next.
@@ -316,7 +325,14 @@ export class MarkdownCellWriter extends CellWriter {
 
   cellToText(): string[] {
     if (this.cellType === 'markdown') {
-      let protect = Object.keys(this.metadata).length > 0;
+      // A blank first line would merge with the separator, and an unclosed code fence would swallow the
+      // cells after it: such cells are kept in a region (jupytext writes them bare, and loses them).
+      // A blank last line is written bare as jupytext does (and is lost the same way).
+      const source = this.source;
+      let protect =
+        Object.keys(this.metadata).length > 0 ||
+        (source.length > 1 && isBlank(source[0]!)) ||
+        source.filter((line) => line.startsWith('```')).length % 2 === 1;
       if (!protect) {
         // Would the text read back as a shorter cell, or a cell of another type?
         const { cell, next } = createCellReader(this.ctx, this.defaultLanguage).read(this.source);
