@@ -187,6 +187,11 @@ export async function huskyActive(repo: Repository): Promise<boolean> {
   return hooksPath !== undefined && /(^|\/)\.husky\/_\/?$/.test(hooksPath.replace(/\\/g, '/'));
 }
 
+/** Whether the project uses husky: it runs this clone's hooks, or the project has a `.husky/` folder (a fresh clone before `npm install`). */
+export async function projectUsesHusky(repo: Repository): Promise<boolean> {
+  return (await huskyActive(repo)) || (await exists(join(repo.root, '.husky')));
+}
+
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await fs.readFile(path, 'utf8');

@@ -31,15 +31,15 @@ export async function selectSteps(_argv: InstallArgs): Promise<InstallStep[]> {
 const CLI_SCRIPT = fileURLToPath(new URL('../../bin/nbpipe.js', import.meta.url));
 
 /**
- * A repository's hooks: --hooks, else husky's when husky runs this repository's hooks, else git's. Uninstall removes
+ * A repository's hooks: --hooks, else husky's when the project uses husky, else git's. Uninstall removes
  * both kinds. The global scope has no hooks.
  */
 export async function hookStepsFor(argv: InstallArgs, target: InstallTarget, forUninstall = false): Promise<InstallStep[]> {
   if (target.scope === 'global' || !target.repo) return [];
-  const { hookSteps, huskyActive } = await import('@nbpipe/hooks');
+  const { hookSteps, projectUsesHusky } = await import('@nbpipe/hooks');
   const launcher = { node: process.execPath, cli: CLI_SCRIPT };
   if (forUninstall) return [...hookSteps('git', launcher), ...hookSteps('husky', launcher)];
-  return hookSteps(argv.hooks ?? ((await huskyActive(target.repo)) ? 'husky' : 'git'), launcher);
+  return hookSteps(argv.hooks ?? ((await projectUsesHusky(target.repo)) ? 'husky' : 'git'), launcher);
 }
 
 /** Resolve the scope, repository and attributes file; a local install outside a repository is a usage error. */
@@ -62,7 +62,7 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
     installOptions(y)
       .option('hooks', {
         choices: ['git', 'husky', 'none'] as const,
-        describe: 'pre-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if it runs this repository\'s hooks, else git)',
+        describe: 'pre-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if the project uses it, else git)',
       })
       .example('$0 install', "this repository: .git/config and .gitattributes (commit .gitattributes to share it)")
       .example('$0 install --global', 'every repository of this user: ~/.gitconfig and the global attributes file'),
