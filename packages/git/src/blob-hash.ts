@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 
 /** The object id git gives an empty file. */
 export const EMPTY_BLOB_OID = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
@@ -20,15 +20,16 @@ let chunk: Buffer | undefined;
  * Synchronous on purpose: hashing many small files is faster without a promise per file.
  * Directories are the caller's business (EISDIR).
  */
-export function hashFileAsBlob(path: string, stats?: BigIntStats, attempt = 1): string | undefined {
+export function hashFileAsBlob(path: string, stats?: { isSymbolicLink(): boolean }, attempt = 1): string | undefined {
   let st = stats;
   if (!st) {
     try {
-      st = lstatSync(path, { bigint: true });
+      st = lstatSync(path, { throwIfNoEntry: false });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       throw e;
     }
+    if (!st) return undefined;
   }
   if (st.isSymbolicLink()) return gitBlobHash(Buffer.from(readlinkSync(path)));
   const fd = openSync(path, 'r');

@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { EMPTY_BLOB_OID, hashFileAsBlob } from './blob-hash.js';
 import type { Repository } from './repo.js';
@@ -104,29 +104,32 @@ export function parseIndex(data: Buffer, hashBytes = 20): ParsedIndex {
   return { version, entries };
 }
 
-const U32 = 0xffffffffn;
-const NS = 1_000_000_000n;
+const U32 = 2 ** 32;
+
+/** Node's own arithmetic for `Stats.mtimeMs` (seconds × 1e3 + nanoseconds / 1e6): equal times give equal doubles. */
+const toMs = (seconds: number, nanoseconds: number) => seconds * 1e3 + nanoseconds / 1e6;
 
 /**
  * Whether a file's stat data matches what git recorded, so git's blob id can be trusted without
- * reading the file: git's own rule (size, mtime, ctime, inode, owner, type and exec bit), plus the
- * racy-git rule (a file modified in the same second the index was written is not trusted) and
- * git's guard for entries whose size was smudged to 0.
+ * reading the file: git's own rule (size, mtime, ctime, inode, owner, type and exec bit; times to
+ * the nanosecond when the index has them), plus the racy-git rule (a file modified in the same
+ * second the index was written is not trusted) and git's guard for entries whose size was smudged to 0.
  */
-export function statMatchesEntry(entry: IndexEntry, st: BigIntStats, indexMtimeS: number): boolean {
+export function statMatchesEntry(entry: IndexEntry, st: Stats, indexMtimeS: number): boolean {
   if (entry.special) return false;
   const type = entry.mode & 0o170000;
   if (type === 0o120000 ? !st.isSymbolicLink() : type !== 0o100000 || !st.isFile()) return false;
-  if (type === 0o100000 && ((entry.mode & 0o100) !== 0) !== ((Number(st.mode) & 0o100) !== 0)) return false;
-  if (Number(st.size & U32) !== entry.size) return false;
+  if (type === 0o100000 && ((entry.mode & 0o100) !== 0) !== ((st.mode & 0o100) !== 0)) return false;
+  if (st.size % U32 !== entry.size) return false;
   if (entry.size === 0 && entry.oid !== EMPTY_BLOB_OID) return false;
-  const mtimeS = Number((st.mtimeNs / NS) & U32);
-  if (mtimeS !== entry.mtimeS || mtimeS >= indexMtimeS) return false;
-  if (entry.mtimeNs !== 0 && Number(st.mtimeNs % NS) !== entry.mtimeNs) return false;
-  if (Number((st.ctimeNs / NS) & U32) !== entry.ctimeS) return false;
-  if (entry.ctimeNs !== 0 && Number(st.ctimeNs % NS) !== entry.ctimeNs) return false;
-  if (Number(st.ino & U32) !== entry.ino) return false;
-  return Number(st.uid & U32) === entry.uid && Number(st.gid & U32) === entry.gid;
+  const mtimeS = Math.floor(st.mtimeMs / 1000);
+  if (mtimeS % U32 !== entry.mtimeS || mtimeS >= indexMtimeS) return false;
+  if (entry.mtimeNs !== 0 && st.mtimeMs !== toMs(mtimeS, entry.mtimeNs)) return false;
+  const ctimeS = Math.floor(st.ctimeMs / 1000);
+  if (ctimeS % U32 !== entry.ctimeS) return false;
+  if (entry.ctimeNs !== 0 && st.ctimeMs !== toMs(ctimeS, entry.ctimeNs)) return false;
+  if (st.ino % U32 !== entry.ino) return false;
+  return st.uid % U32 === entry.uid && st.gid % U32 === entry.gid;
 }
 
 /** A blob id remembered with the stat data of the file it was computed from. */
@@ -147,10 +150,10 @@ export type HashResult =
   | { type: 'directory' };
 
 /** How long a file must have been left alone before its stat data may stand for its content. */
-const RACY_MS = 1000n;
+const RACY_MS = 1000;
 
-function stampOf(st: BigIntStats): string {
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+function stampOf(st: Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
 }
 
 /**
@@ -162,7 +165,7 @@ function stampOf(st: BigIntStats): string {
 export class WorktreeHasher {
   private index: ParsedIndex | undefined | null = null;
   private indexMtimeS = 0;
-  private readonly startedNs = BigInt(Date.now()) * 1_000_000n;
+  private readonly startedMs = Date.now();
 
   /** `repo`: the repository of the files to hash (findRepository), or undefined outside one. */
   constructor(readonly repo: Repository | undefined) {}
@@ -198,14 +201,14 @@ export class WorktreeHasher {
    * saves computing it from `absPath` when the caller knows it.
    */
   hash(absPath: string, known?: KnownHash, repoPath?: string): HashResult | undefined {
-    let st: BigIntStats;
+    let st: Stats | undefined;
     try {
-      st = lstatSync(absPath, { bigint: true });
+      st = lstatSync(absPath, { throwIfNoEntry: false });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       throw e;
     }
+    if (!st) return undefined;
     if (st.isDirectory()) return { type: 'directory' };
     const entries = this.indexEntries();
     if (entries) {
@@ -214,7 +217,7 @@ export class WorktreeHasher {
       if (entry && statMatchesEntry(entry, st, this.indexMtimeS)) return { type: 'file', oid: entry.oid, fromIndex: true };
     }
     // A later write changes the mtime unless it lands in the same timestamp tick: an old mtime is safe to remember.
-    const stable = st.mtimeNs + RACY_MS * 1_000_000n < this.startedNs;
+    const stable = st.mtimeMs + RACY_MS < this.startedMs;
     const stamp = stable ? stampOf(st) : undefined;
     if (known && stamp !== undefined && known.stamp === stamp) return { type: 'file', oid: known.oid, stamp, fromIndex: false };
     const oid = hashFileAsBlob(absPath, st);

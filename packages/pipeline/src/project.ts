@@ -124,21 +124,29 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   const files = new ProjectFiles(root, new WorktreeHasher(repo), state.data.files);
   const analyses = new Map<string, SourceAnalysis>();
   const usedSourceKeys = new Set<string>();
+  const specLabel = label(file);
+  const checked = new Set<string>();
   for (const task of spec.tasks) {
-    const abs = join(root, task.source);
     const digest = files.hash(task.source);
     if (!digest || digest.type !== 'file')
-      throw new PipelineError(`source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`, label(file), task.line, `task ${task.name}`);
+      throw new PipelineError(`source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`, specLabel, task.line, `task ${task.name}`);
     const key = `${task.kind}:${digest.oid}:${task.source.slice(task.source.lastIndexOf('.'))}`;
     usedSourceKeys.add(key);
     let analysis = state.data.sources[key];
     if (!analysis) {
+      const abs = join(root, task.source);
       analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), digest.oid);
       state.data.sources[key] = analysis;
       files.cacheChanged = true; // a new cache entry in the state: worth saving
     }
     analyses.set(task.name, analysis);
-    checkExecutor(task, label(file));
+    // What checkExecutor looks at: the kind, the executor, the format of the executed notebook.
+    const nb = typeof task.product === 'string' ? task.product : (task.product.nb ?? '');
+    const shape = `${task.kind}\0${task.executor ?? ''}\0${nb.slice(nb.lastIndexOf('.'))}`;
+    if (!checked.has(shape)) {
+      checkExecutor(task, specLabel);
+      checked.add(shape);
+    }
   }
   const tasks = buildDag(spec, analyses, label);
   await files.prepareGlobs(tasks.flatMap((t) => t.spec.inputs));

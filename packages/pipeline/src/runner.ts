@@ -171,14 +171,14 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       if (abort.signal.aborted) throw new TaskFailure('interrupted');
       p.files.forget(products);
       const digests = productDigests(p, task);
-      const missing = products.filter((path) => digests[path] === undefined);
+      const missing = digests.filter(([, digest]) => digest === undefined).map(([path]) => path);
       if (missing.length) throw new TaskFailure(`ran successfully but did not create ${missing.map((m) => p.label(resolve(p.root, m))).join(', ')}`);
       const durationMs = Math.round(performance.now() - t0);
       const record: TaskRecord = {
         status: 'ok',
         fingerprint: fingerprintOf(status.parts),
         parts: status.parts,
-        products: digests as Record<string, string>,
+        products: Object.fromEntries(digests) as Record<string, string>,
         startedAt: new Date(begin).toISOString(),
         durationMs,
         ...(head ? { head } : {}),

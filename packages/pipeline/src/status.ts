@@ -42,11 +42,9 @@ export function fingerprintOf(parts: FingerprintParts): string {
   return sha1(JSON.stringify(parts));
 }
 
-/** The current hash of each product path (undefined: missing). */
-export function productDigests(p: Pipeline, task: Task): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const path of productPaths(task.spec.product)) out[path] = p.files.digest(path);
-  return out;
+/** The current hash of each product path (undefined: missing), in declaration order. */
+export function productDigests(p: Pipeline, task: Task): [path: string, digest: string | undefined][] {
+  return productPaths(task.spec.product).map((path) => [path, p.files.digest(path)]);
 }
 
 /**
@@ -65,17 +63,17 @@ export function evaluateTask(p: Pipeline, task: Task, upstreamWillRun: (name: st
     if (old.source !== parts.source) reasons.push('source changed');
     if (old.params !== parts.params) reasons.push('params changed');
     if (old.definition !== parts.definition) reasons.push('definition changed');
-    const changedInputs = [...new Set([...Object.keys(old.inputs), ...Object.keys(parts.inputs)])].filter((path) => old.inputs[path] !== parts.inputs[path]);
+    const inputPaths = Object.keys(parts.inputs);
+    for (const path of Object.keys(old.inputs)) if (!(path in parts.inputs)) inputPaths.push(path);
+    const changedInputs = inputPaths.filter((path) => old.inputs[path] !== parts.inputs[path]);
     if (changedInputs.length) reasons.push(`input ${changedInputs.slice(0, 3).join(', ')}${changedInputs.length > 3 ? ` (+${changedInputs.length - 3})` : ''} changed`);
     const oldNames = Object.keys(old.upstream);
     if (oldNames.length !== task.upstream.length || oldNames.some((n) => !(n in parts.upstream))) reasons.push('upstream changed');
-    for (const name of task.upstream) {
-      if (pending.includes(name)) continue;
-      if (name in old.upstream && old.upstream[name] !== parts.upstream[name]) reasons.push(`upstream ${name} re-ran`);
-    }
+    for (const name of task.upstream)
+      if (name in old.upstream && old.upstream[name] !== parts.upstream[name] && !pending.includes(name)) reasons.push(`upstream ${name} re-ran`);
     const products = productDigests(p, task);
-    if (Object.values(products).some((d) => d === undefined)) reasons.push('product missing');
-    else if (Object.entries(products).some(([path, d]) => record.products?.[path] !== d)) reasons.push('product modified');
+    if (products.some(([, d]) => d === undefined)) reasons.push('product missing');
+    else if (products.some(([path, d]) => record.products?.[path] !== d)) reasons.push('product modified');
   }
   for (const name of pending) reasons.push(`upstream ${name} outdated`);
   return { name: task.name, outdated: reasons.length > 0, reasons, parts, record };
