@@ -28,6 +28,21 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
     keepOutputTypes: 'string[]',
     dropOutputTypes: 'string[]',
   },
+  /** `nbpipe export argo`: the Argo Workflows settings (see ArgoOptions in @nbpipe/pipeline). */
+  argo: {
+    image: 'string',
+    command: 'string[]',
+    projectDir: 'string',
+    name: 'string',
+    namespace: 'string',
+    serviceAccountName: 'string',
+    imagePullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+    resources: { requests: 'object', limits: 'object' },
+    taskResources: 'object',
+    env: 'object',
+    storage: { enum: ['volume', 'artifacts'] },
+    volume: { claimName: 'string', size: 'string', storageClassName: 'string', accessModes: 'string[]' },
+  },
 };
 
 export interface NbpipeConfig {

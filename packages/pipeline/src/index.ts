@@ -13,3 +13,5 @@ export { runPipeline, planRun, type RunOptions, type RunEvent, type RunSummary, 
 export { registerExecutor, setDefaultExecutor, executorName, loadExecutor, registerNotebookFormat, notebookWriter, notebookProduct, TaskFailure, type Executor, type TaskJob, type ResolvedProduct, type NotebookWriter } from './executors/registry.js';
 export { changedTasks, type ChangedSet } from './changed.js';
 export { createProgress, formatDuration, type Progress, type ProgressStyle } from './progress.js';
+export { dagToMermaid, dagToDot, dagToHtml, type PlotTask } from './report/plot.js';
+export { argoWorkflow, dnsLabel, DEFAULT_ARGO_COMMAND, type ArgoOptions, type ArgoResources, type ExportTask } from './export/argo.js';

@@ -1,0 +1,84 @@
+import { basename, relative, sep } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { createContext, type GlobalArgs } from '../context.js';
+import { CliError } from '../errors.js';
+import { writeText } from '../io.js';
+import { envOverrides, pipelineOptions } from './run.js';
+
+interface Args extends GlobalArgs {
+  target: string;
+  output?: string;
+  image?: string;
+  outdated?: boolean;
+  changed?: boolean;
+  since?: string;
+  env?: string[];
+  'entry-point'?: string;
+}
+
+const KNOWN = ['target', 'output', 'o', 'image', 'outdated', 'changed', 'since', 'env', 'entry-point', 'e'];
+
+export const exportCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'export <target>',
+  describe: 'Export the pipeline to a cluster engine: an Argo Workflows Workflow (one step per task)',
+  builder: (y) =>
+    pipelineOptions(
+      y
+        .positional('target', { choices: ['argo'], describe: 'the engine', demandOption: true })
+        .option('output', { alias: 'o', type: 'string', describe: 'file to write (default: stdout)' })
+        .option('image', { type: 'string', describe: 'container image with the project and nbpipe (default: argo.image in the config)' })
+        .option('outdated', { type: 'boolean', describe: 'only the tasks that are outdated here, and their downstream' })
+        .option('changed', { type: 'boolean', describe: 'only the tasks changed in git since REF, and their downstream' })
+        .option('since', { type: 'string', describe: 'REF for --changed (default: the commit of the last successful run, else HEAD@{1})' })
+        .conflicts('outdated', ['changed', 'since']),
+    )
+      .example('$0 export argo -o workflow.yaml --image registry.example.com/team/project:1.0', 'the whole pipeline')
+      .example('$0 export argo --changed --since origin/main | argo submit - --watch', 'what this branch changed'),
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const env = envOverrides(argv as unknown as Record<string, unknown>, KNOWN);
+    const settings = ((await ctx.config()).config.argo ?? {}) as Omit<import('@nbpipe/pipeline').ArgoOptions, 'image'> & { image?: string };
+    const image = argv.image ?? settings.image;
+    if (!image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
+    const { loadPipeline, planRun, changedTasks, argoWorkflow, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
+    for (const w of p.warnings) ctx.out.warn(w);
+
+    let selected: Set<string> | undefined;
+    if (argv.changed || argv.since !== undefined) {
+      const set = await changedTasks(p, argv.since);
+      ctx.out.info(`comparing with ${set.baseLabel}: ${set.reasons.size} task(s) changed, ${set.tasks.size} to export with their downstream`);
+      selected = set.tasks;
+    } else if (argv.outdated) selected = new Set(planRun(p, {}).filter((t) => t.run).map((t) => t.name));
+    const tasks = p.tasks
+      .filter((t) => !selected || selected.has(t.name))
+      .map((t) => ({
+        name: t.name,
+        upstream: t.upstream,
+        products: typeof t.spec.product === 'string' ? { product: t.spec.product } : { ...t.spec.product },
+      }));
+    if (tasks.length === 0) {
+      ctx.out.info('nothing to export: no task selected');
+      return;
+    }
+    if (selected && (settings.storage === 'artifacts' || !settings.volume?.claimName))
+      ctx.out.warn(
+        'an incremental export reads the products of tasks it leaves out from the image or the volume: use an existing claim (argo.volume.claimName) that holds them',
+      );
+
+    // The step command runs the same pipeline with the same env overrides as this export.
+    const pipelineArgs = [
+      ...(basename(p.file) === 'pipeline.yaml' ? [] : ['--entry-point', relative(p.root, p.file).split(sep).join('/')]),
+      ...Object.entries(env).map(([key, value]) => `--env=${key}=${value}`),
+    ];
+    const workflow = argoWorkflow(tasks, {
+      ...settings,
+      image,
+      name: settings.name ?? basename(p.root),
+      command: settings.command ?? [...DEFAULT_ARGO_COMMAND, ...pipelineArgs],
+    });
+    const { stringify } = await import('yaml');
+    await writeText(argv.output ?? '-', stringify(workflow, { lineWidth: 0 }));
+    if (argv.output && argv.output !== '-') ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
+  },
+};

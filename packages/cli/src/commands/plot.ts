@@ -1,0 +1,60 @@
+import { basename, extname } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { createContext, type GlobalArgs } from '../context.js';
+import { CliError } from '../errors.js';
+import { writeText } from '../io.js';
+import { envOverrides, pipelineOptions } from './run.js';
+
+interface Args extends GlobalArgs {
+  format?: string;
+  output?: string;
+  env?: string[];
+  'entry-point'?: string;
+}
+
+const FORMATS = ['html', 'mermaid', 'dot'] as const;
+type PlotFormat = (typeof FORMATS)[number];
+const FORMAT_OF_EXTENSION: Record<string, PlotFormat> = { '.html': 'html', '.htm': 'html', '.mmd': 'mermaid', '.mermaid': 'mermaid', '.dot': 'dot', '.gv': 'dot' };
+
+/** The format asked for, else the one the output file's extension names, else HTML. */
+function formatFor(format: string | undefined, output: string | undefined): PlotFormat {
+  if (format) return format as PlotFormat;
+  if (output && output !== '-') {
+    const byExtension = FORMAT_OF_EXTENSION[extname(output).toLowerCase()];
+    if (!byExtension) throw new CliError(`-o ${output}: cannot tell the format from the extension; pass --format ${FORMATS.join('|')}`);
+    return byExtension;
+  }
+  return 'html';
+}
+
+export const plotCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'plot',
+  describe: "Draw the pipeline's DAG with each task's status (up to date, outdated, failed, never run)",
+  builder: (y) =>
+    pipelineOptions(
+      y
+        .option('format', { alias: 'f', choices: FORMATS, describe: 'html (self-contained page), mermaid or dot (default: from -o, else html)' })
+        .option('output', { alias: 'o', type: 'string', describe: 'file to write, - for stdout (default: pipeline.html for html, stdout otherwise)' }),
+    )
+      .example('$0 plot', 'write pipeline.html')
+      .example('$0 plot -f mermaid >> README.md', 'a diagram GitHub renders')
+      .example('$0 plot -o dag.dot && dot -Tsvg dag.dot > dag.svg', 'Graphviz'),
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const env = envOverrides(argv as unknown as Record<string, unknown>, ['format', 'f', 'output', 'o', 'env', 'entry-point', 'e']);
+    const format = formatFor(argv.format, argv.output);
+    const output = argv.output ?? (format === 'html' ? 'pipeline.html' : '-');
+    const { loadPipeline, evaluatePipeline, dagToHtml, dagToDot, dagToMermaid } = await import('@nbpipe/pipeline');
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
+    for (const w of p.warnings) ctx.out.warn(w);
+    const tasks = evaluatePipeline(p).map((s) => {
+      const failed = s.record?.status === 'failed';
+      const status = failed ? 'failed' : !s.record ? 'never run' : s.outdated ? 'outdated' : 'up to date';
+      const reasons = s.reasons.filter((r) => r !== 'never run' && !(failed && r === 'last run failed'));
+      return { name: s.name, upstream: p.byName.get(s.name)!.upstream, status, ...(reasons.length ? { reason: reasons.join(', ') } : {}) };
+    });
+    const text = format === 'html' ? dagToHtml(tasks, `${basename(p.root)}: pipeline`) : format === 'dot' ? dagToDot(tasks) : dagToMermaid(tasks);
+    await writeText(output, text);
+    if (output !== '-') ctx.out.info(`wrote ${output} (${tasks.length} task(s))`);
+  },
+};
