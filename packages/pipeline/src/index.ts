@@ -15,3 +15,4 @@ export { changedTasks, type ChangedSet } from './changed.js';
 export { createProgress, formatDuration, type Progress, type ProgressStyle } from './progress.js';
 export { dagToMermaid, dagToDot, dagToHtml, type PlotTask } from './report/plot.js';
 export { argoWorkflow, dnsLabel, DEFAULT_ARGO_COMMAND, type ArgoOptions, type ArgoResources, type ExportTask } from './export/argo.js';
+export { renderNotebookHtml, type HtmlReportOptions } from './report/html.js';

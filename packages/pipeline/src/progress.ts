@@ -76,6 +76,9 @@ export function createProgress(stream: NodeJS.WriteStream, style: ProgressStyle,
           running.delete(event.name);
           log(`${style.yellow('-')} ${event.name} ${style.dim(`(${event.why})`)}`);
           break;
+        case 'notice':
+          log(`${style.yellow('note:')} ${event.message}`);
+          break;
       }
     },
     stop() {

@@ -11,7 +11,7 @@ import { analyzeSource, type SourceAnalysis } from './sources.js';
 import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
 import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';
-import { checkExecutor } from './executors/registry.js';
+import { checkExecutor, HTML_EXPORT_OPTIONS } from './executors/registry.js';
 
 
 export interface LoadOptions {
@@ -130,12 +130,12 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
     const digest = files.hash(task.source);
     if (!digest || digest.type !== 'file')
       throw new PipelineError(`source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`, specLabel, task.line, `task ${task.name}`);
-    const key = `${task.kind}:${digest.oid}:${task.source.slice(task.source.lastIndexOf('.'))}`;
+    const key = `${task.kind}:${digest.oid}:${task.source.slice(task.source.lastIndexOf('.'))}${task.callable ? `:${task.callable}` : ''}`;
     usedSourceKeys.add(key);
     let analysis = state.data.sources[key];
     if (!analysis) {
       const abs = join(root, task.source);
-      analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), digest.oid);
+      analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), digest.oid, task.callable?.slice(task.callable.lastIndexOf('.') + 1));
       state.data.sources[key] = analysis;
       files.cacheChanged = true; // a new cache entry in the state: worth saving
     }
@@ -146,6 +146,12 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
     if (!checked.has(shape)) {
       checkExecutor(task, specLabel);
       checked.add(shape);
+    }
+    if (task.exportOptions) {
+      const report = typeof task.product === 'string' ? task.product : task.product.nb;
+      const ignored = report?.toLowerCase().endsWith('.html') ? Object.keys(task.exportOptions).filter((k) => !(k in HTML_EXPORT_OPTIONS)) : Object.keys(task.exportOptions);
+      if (ignored.length)
+        warnings.push(`${specLabel}:${task.line}: task ${task.name}: nbconvert_export_kwargs ${ignored.join(', ')} not supported (the .html report honours ${Object.keys(HTML_EXPORT_OPTIONS).join(', ')})`);
     }
   }
   const tasks = buildDag(spec, analyses, label);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readHead } from '@nbpipe/git';
 import { PipelineError } from './errors.js';
@@ -39,7 +39,9 @@ export type RunEvent =
   | { type: 'finish'; name: string; durationMs: number }
   | { type: 'fail'; name: string; durationMs: number; message: string; details?: string; log: string }
   /** A planned task that did not run: its upstream failed, or the run stopped. */
-  | { type: 'skip'; name: string; why: string };
+  | { type: 'skip'; name: string; why: string }
+  /** Something the user should know about how a task runs (each message once per run). */
+  | { type: 'notice'; name: string; message: string };
 
 export interface RunSummary {
   ran: { name: string; durationMs: number }[];
@@ -143,6 +145,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   mkdirSync(join(p.state.dir, 'logs'), { recursive: true });
+  const noticed = new Set<string>();
 
   const runStep = async (step: Step): Promise<void> => {
     const { task } = step;
@@ -156,7 +159,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     try {
       for (const path of products) mkdirSync(dirname(resolve(p.root, path)), { recursive: true });
       const executor = await loadExecutor(executorName(task.spec));
-      await executor.run({
+      const job: TaskJob = {
         name: task.name,
         spec: task.spec,
         root: p.root,
@@ -167,8 +170,18 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         log,
         signal: abort.signal,
         label: p.label,
-      });
+        notice: (message) => {
+          if (noticed.has(message)) return;
+          noticed.add(message);
+          emit({ type: 'notice', name: task.name, message });
+        },
+      };
+      writeFileSync(log, '');
+      if (task.spec.staticAnalysis === 'strict') await (await import('./executors/static-analysis.js')).checkSignature(job);
+      await executor.run(job);
       if (abort.signal.aborted) throw new TaskFailure('interrupted');
+      // A failing check fails the task: its products are not recorded, so it runs again next time.
+      if (task.spec.onFinish) await (await import('./executors/on-finish.js')).runOnFinish(job, task.spec.onFinish);
       p.files.forget(products);
       const digests = productDigests(p, task);
       const missing = digests.filter(([, digest]) => digest === undefined).map(([path]) => path);

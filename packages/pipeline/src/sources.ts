@@ -5,7 +5,8 @@ import { PipelineError } from './errors.js';
 import { findLiteralAssignment, PythonLiteralError, type PyValue } from './python-literal.js';
 
 /** What a task's source is, which decides how it is read and which executors can run it. */
-export type SourceKind = 'shell' | 'notebook';
+/** `callable`: a python function (`source: pkg.module.function`), whose source file is the module. */
+export type SourceKind = 'shell' | 'notebook' | 'callable';
 
 const KINDS: Record<string, SourceKind> = {
   '.sh': 'shell',
@@ -70,9 +71,10 @@ export function parametersCellIndex(nb: Notebook): number {
 }
 
 /** Read a source for the pipeline: its declared upstream and its content hash. `oid` is the file's blob id. */
-export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffer, oid: string): Promise<SourceAnalysis> {
+export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffer, oid: string, functionName?: string): Promise<SourceAnalysis> {
   const text = bytes.toString('utf8');
   if (kind === 'shell') return { upstream: shellUpstream(text), contentHash: oid };
+  if (kind === 'callable') return callableAnalysis(text, functionName!, oid);
   const nb = await readNotebookSource(path, text);
   const contentHash = extname(path).toLowerCase() === '.ipynb' ? notebookInputsHash(nb) : oid;
   const index = parametersCellIndex(nb);
@@ -114,6 +116,20 @@ function shellUpstream(text: string): string[] {
   const names = new Set<string>();
   for (const m of text.matchAll(SHELL_UPSTREAM)) names.add(m[2] ?? m[3]!);
   return [...names];
+}
+
+const CALLABLE_UPSTREAM = /\bupstream\s*\[\s*(['"])(.*?)\1\s*\]/g;
+
+/** Upstream of a python function: the `upstream['name']` its body uses (Ploomber's rule for callables). */
+function callableAnalysis(text: string, functionName: string, oid: string): SourceAnalysis {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^(async\\s+)?def\\s+${functionName}\\s*\\(`).test(l));
+  if (start < 0) return { contentHash: oid, upstreamProblem: `no top-level function ${functionName} in the module` };
+  let end = start + 1;
+  while (end < lines.length && !/^[^\s#)]/.test(lines[end]!)) end++;
+  const names = new Set<string>();
+  for (const m of lines.slice(start, end).join('\n').matchAll(CALLABLE_UPSTREAM)) names.add(m[2]!);
+  return { contentHash: oid, upstream: [...names], line: start + 1 };
 }
 
 /** 1-based line where `fragment` starts in `text` (a cell's code inside its .py file), if found. */

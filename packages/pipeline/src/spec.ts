@@ -26,8 +26,16 @@ export interface TaskSpec {
   definitionHash: string;
   /** Extra files or globs (relative to the root) whose content invalidates the task. */
   inputs: string[];
-  /** Task-level executor (notebook engine), as written. */
+  /** Task-level executor (notebook engine), as written, or the pipeline-level notebook executor. */
   executor?: string;
+  /** For `callable` tasks: the function's dotted path (`source` is its module file). */
+  callable?: string;
+  /** `on_finish`: a shell command or a python `module.function` run after the task. */
+  onFinish?: string;
+  /** `nbconvert_export_kwargs`, for the `.html` report of the executed notebook. */
+  exportOptions?: Record<string, Value>;
+  /** Ploomber's `static_analysis` (`regular`, `strict` or `disable`): checks params against the parameters cell. */
+  staticAnalysis?: 'regular' | 'strict' | 'disable';
   /** 1-based line of the task in pipeline.yaml, and of its `upstream` key. */
   line: number;
   upstreamLine?: number;
@@ -41,6 +49,8 @@ export interface PipelineSpec {
   executor?: 'serial' | 'parallel';
   /** `executor: {dotted_path: ploomber.executors.Parallel, processes: N}`. */
   processes?: number;
+  /** Top-level `executor: jupyter|python`: how notebook tasks run unless they say otherwise. */
+  notebookExecutor?: 'jupyter' | 'python';
   /** meta.extract_upstream (default true): read upstream from sources when pipeline.yaml does not declare it. */
   extractUpstream: boolean;
   tasks: TaskSpec[];
@@ -48,7 +58,7 @@ export interface PipelineSpec {
 
 const TOP_KEYS = new Set(['tasks', 'meta', 'executor']);
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
-const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor']);
+const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'on_finish', 'static_analysis', 'nbconvert_export_kwargs']);
 
 export interface SpecTexts {
   /** Absolute path and text of pipeline.yaml. */
@@ -109,10 +119,14 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
   const withHashes = (t: Omit<TaskSpec, 'paramsHash' | 'definitionHash'>): TaskSpec => ({
     ...t,
     paramsHash: sha1(canonicalJson(t.fingerprintParams ?? t.params)),
-    definitionHash: sha1(JSON.stringify([SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs])),
+    // Later additions enter only when set, so that existing fingerprints stay valid.
+    definitionHash: sha1(
+      JSON.stringify([SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs, ...(t.callable || t.onFinish || t.exportOptions ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null] : [])]),
+    ),
   });
   yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
-    for (const task of parseTask(yaml, node, `tasks[${i}]`, render, stableContext && renderWith(stableContext), root, productRelativeToSource)) {
+    for (const parsed of parseTask(yaml, node, `tasks[${i}]`, render, stableContext && renderWith(stableContext), root, productRelativeToSource)) {
+      const task = parsed.kind === 'notebook' && !parsed.executor && spec.notebookExecutor ? { ...parsed, executor: spec.notebookExecutor } : parsed;
       const previous = names.get(task.name);
       if (previous !== undefined) yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
       names.set(task.name, task.line);
@@ -124,6 +138,10 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
 
 function parseExecutor(yaml: YamlFile, node: Node | null, spec: PipelineSpec, render: RenderString): void {
   const value = yaml.value(node, 'executor', render);
+  if (value === 'jupyter' || value === 'python') {
+    spec.notebookExecutor = value;
+    return;
+  }
   const dotted = typeof value === 'string' ? value : value && typeof value === 'object' && !Array.isArray(value) ? value.dotted_path : undefined;
   const kinds: Record<string, 'serial' | 'parallel'> = {
     serial: 'serial',
@@ -132,7 +150,7 @@ function parseExecutor(yaml: YamlFile, node: Node | null, spec: PipelineSpec, re
     'ploomber.executors.Parallel': 'parallel',
   };
   const kind = typeof dotted === 'string' ? kinds[dotted] : undefined;
-  if (!kind) yaml.fail('expected serial or parallel', node, 'executor');
+  if (!kind) yaml.fail('expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)', node, 'executor');
   spec.executor = kind;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const processes = value.processes;
@@ -160,17 +178,13 @@ function parseTask(
   const sourceEntry = get('source');
   if (!sourceEntry) yaml.fail('missing `source`', line, key);
   const rawSource = yaml.string(sourceEntry.node, `${key}.source`, render);
-  const source = toRootRelative(root, rawSource);
+  // `pkg.module.function` (Ploomber's PythonCallable) unless the last part is a file extension.
+  const callable =
+    /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) && !/\.(py|ipynb|sh|bash|r|rmd|sql|jl|md|json|yaml|txt)$/i.test(rawSource) ? rawSource : undefined;
+  const source = toRootRelative(root, callable ? `${callable.slice(0, callable.lastIndexOf('.')).replace(/\./g, '/')}.py` : rawSource);
   if (source === undefined) yaml.fail('expected a file, got the project folder', sourceEntry.node, `${key}.source`);
-  const kind = sourceKindOf(source);
-  if (!kind) {
-    // `pkg.module.function` (Ploomber's PythonCallable) unless the last part is a file extension.
-    const dotted = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) && !/\.(py|ipynb|sh|bash|r|rmd|sql|jl|md|json|yaml|txt)$/i.test(rawSource);
-    const what = dotted
-      ? 'python functions (dotted paths) are not supported as sources; use a script or a notebook'
-      : `unsupported source type "${extname(source) || rawSource}" (supported: .py, .ipynb, .sh, .bash)`;
-    yaml.fail(what, sourceEntry.node, `${key}.source`);
-  }
+  const kind: SourceKind | undefined = callable ? 'callable' : sourceKindOf(source);
+  if (!kind) yaml.fail(`unsupported source type "${extname(source) || rawSource}" (supported: .py, .ipynb, .sh, .bash, python functions as module.function)`, sourceEntry.node, `${key}.source`);
 
   const productEntry = get('product');
   if (!productEntry) yaml.fail('missing `product`', line, key);
@@ -189,7 +203,7 @@ function parseTask(
   } else product = productPath(productValue, `${key}.product`);
 
   const nameEntry = get('name');
-  const name = nameEntry ? yaml.string(nameEntry.node, `${key}.name`, render) : basename(source, extname(source));
+  const name = nameEntry ? yaml.string(nameEntry.node, `${key}.name`, render) : callable ? callable.slice(callable.lastIndexOf('.') + 1) : basename(source, extname(source));
 
   const upstreamEntry = get('upstream');
   let upstream: string[] | undefined;
@@ -223,6 +237,28 @@ function parseTask(
   const executorEntry = get('executor');
   const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
 
+  const onFinishEntry = get('on_finish');
+  const onFinish = onFinishEntry ? yaml.string(onFinishEntry.node, `${key}.on_finish`, render) : undefined;
+
+  const exportEntry = get('nbconvert_export_kwargs');
+  let exportOptions: Record<string, Value> | undefined;
+  if (exportEntry) {
+    const v = yaml.value(exportEntry.node, `${key}.nbconvert_export_kwargs`, render);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) yaml.fail('expected a mapping of nbconvert options', exportEntry.node, `${key}.nbconvert_export_kwargs`);
+    if (kind !== 'notebook') yaml.fail('only notebook tasks have a report to export', exportEntry.node, `${key}.nbconvert_export_kwargs`);
+    exportOptions = v;
+  }
+
+  const analysisEntry = get('static_analysis');
+  let staticAnalysis: TaskSpec['staticAnalysis'];
+  if (analysisEntry) {
+    const v = yaml.value(analysisEntry.node, `${key}.static_analysis`, render);
+    // Ploomber before 0.20 took true/false.
+    const mode = v === true ? 'regular' : v === false ? 'disable' : v;
+    if (mode !== 'regular' && mode !== 'strict' && mode !== 'disable') yaml.fail('expected regular, strict or disable', analysisEntry.node, `${key}.static_analysis`);
+    staticAnalysis = mode;
+  }
+
   const base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'> = {
     name,
     source,
@@ -233,6 +269,10 @@ function parseTask(
     ...(stableParams && JSON.stringify(stableParams) !== JSON.stringify(params) ? { fingerprintParams: stableParams } : {}),
     inputs,
     ...(executor ? { executor } : {}),
+    ...(callable ? { callable } : {}),
+    ...(onFinish ? { onFinish } : {}),
+    ...(exportOptions ? { exportOptions } : {}),
+    ...(staticAnalysis ? { staticAnalysis } : {}),
     line,
     ...(upstreamEntry?.line ? { upstreamLine: upstreamEntry.line } : {}),
   };

@@ -145,7 +145,7 @@ export const pythonExecutor: Executor = {
     if (job.signal.aborted) throw new TaskFailure('interrupted');
 
     const nbPath = notebookProduct(job.product);
-    if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(nb, failure) : nb, nbPath);
+    if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(nb, failure) : nb, nbPath, job.spec.exportOptions);
     if (failure) throw new TaskFailure(`${job.label(job.source)}: ${failure.message}`, failure.traceback.join('\n'));
     if (exit.error) throw new TaskFailure(`cannot run ${pythonCommand()}: ${exit.error.message} (set NBPIPE_PYTHON to choose the interpreter)`);
     if (driverGone || exit.code !== 0) {

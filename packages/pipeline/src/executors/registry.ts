@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { Notebook } from '@nbpipe/nbformat';
 import type { Value } from '../env.js';
 import { PipelineError } from '../errors.js';
@@ -26,6 +26,8 @@ export interface TaskJob {
   signal: AbortSignal;
   /** A path as messages should show it. */
   label(path: string): string;
+  /** Tell the user something about how the task runs (shown once per message and run). */
+  notice?(message: string): void;
 }
 
 /** How a task of some kind is run. Rejects with TaskFailure when the task fails. */
@@ -52,15 +54,19 @@ interface ExecutorEntry {
 const EXECUTORS = new Map<string, ExecutorEntry>([
   ['shell', { kinds: ['shell'], load: async () => (await import('./shell.js')).shellExecutor }],
   ['python', { kinds: ['notebook'], load: async () => (await import('./python.js')).pythonExecutor }],
+  ['jupyter', { kinds: ['notebook'], load: async () => (await import('./jupyter.js')).jupyterExecutor }],
+  ['auto', { kinds: ['notebook'], load: async () => (await import('./jupyter.js')).autoExecutor }],
+  ['callable', { kinds: ['callable'], load: async () => (await import('./callable.js')).callableExecutor }],
 ]);
-/** Ploomber's notebook engines, run by our embedded executor. */
+/** Ploomber's notebook engines: papermill runs a kernel, ploomber-engine runs in one python process like our embedded executor. */
 const ALIASES = new Map([
-  ['papermill', 'python'],
+  ['papermill', 'auto'],
   ['ploomber-engine', 'python'],
 ]);
 const DEFAULTS = new Map<SourceKind, string>([
   ['shell', 'shell'],
-  ['notebook', 'python'],
+  ['notebook', 'auto'],
+  ['callable', 'callable'],
 ]);
 
 /** Add an executor (or replace one) under `name`, for sources of the given kinds. */
@@ -85,8 +91,15 @@ export async function loadExecutor(name: string): Promise<Executor> {
   return entry.load();
 }
 
-/** Writes an executed notebook in one format (by extension of the `nb` product). */
-export type NotebookWriter = (nb: Notebook, path: string) => Promise<void>;
+/** Writes an executed notebook in one format (by extension of the `nb` product); `options` are the task's `nbconvert_export_kwargs`. */
+export type NotebookWriter = (nb: Notebook, path: string, options?: Record<string, Value>) => Promise<void>;
+
+/** nbconvert_export_kwargs our HTML report honours, and the option each maps to. */
+export const HTML_EXPORT_OPTIONS: Record<string, 'excludeInput' | 'excludePrompts'> = {
+  exclude_input: 'excludeInput',
+  exclude_input_prompt: 'excludePrompts',
+  exclude_output_prompt: 'excludePrompts',
+};
 
 const NOTEBOOK_FORMATS = new Map<string, NotebookWriter>([
   [
@@ -94,6 +107,15 @@ const NOTEBOOK_FORMATS = new Map<string, NotebookWriter>([
     async (nb, path) => {
       const [{ serialize }, { writeFileAtomic }] = await Promise.all([import('@nbpipe/nbformat'), import('@nbpipe/git')]);
       await writeFileAtomic(path, serialize(nb));
+    },
+  ],
+  [
+    '.html',
+    async (nb, path, options = {}) => {
+      const [{ renderNotebookHtml }, { writeFileAtomic }] = await Promise.all([import('../report/html.js'), import('@nbpipe/git')]);
+      const report: Record<string, boolean> = {};
+      for (const [key, value] of Object.entries(options)) if (HTML_EXPORT_OPTIONS[key] && value === true) report[HTML_EXPORT_OPTIONS[key]] = true;
+      await writeFileAtomic(path, renderNotebookHtml(nb, { title: basename(path, extname(path)), ...report }));
     },
   ],
 ]);

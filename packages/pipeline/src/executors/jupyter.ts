@@ -1,0 +1,94 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Notebook } from '@nbpipe/nbformat';
+import { chooseKernelSpec, executeNotebook, isKernelError, markExecutionError, type JupyterKernelSpec } from '@nbpipe/kernel';
+import { readNotebookSource } from '../sources.js';
+import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
+import { pythonExecutor } from './python.js';
+import { taskEnvironment } from './process.js';
+
+/** The values of the injected-parameters cell: `upstream` (when the task has any), `product`, then the params. */
+export function injectedValues(job: Pick<TaskJob, 'product' | 'upstream' | 'params'>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (Object.keys(job.upstream).length) values.upstream = job.upstream;
+  values.product = job.product;
+  return Object.assign(values, job.params);
+}
+
+async function readSource(job: TaskJob): Promise<Notebook> {
+  return readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8'));
+}
+
+/** A `.py` source names no kernel: it is Python. */
+function kernelFor(nb: Notebook, source: string): JupyterKernelSpec {
+  return chooseKernelSpec(nb, { language: extname(source).toLowerCase() === '.py' ? 'python' : undefined });
+}
+
+async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec): Promise<void> {
+  const log = (text: string) => appendFileSync(job.log, text);
+  log(`kernel: ${spec.name} (${spec.displayName})\n`);
+  let run;
+  try {
+    run = await executeNotebook(nb, {
+      kernelName: spec.name,
+      parameters: injectedValues(job),
+      cwd: job.root,
+      env: taskEnvironment(job),
+      signal: job.signal,
+    });
+  } catch (e) {
+    if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`, e.stderr);
+    throw e;
+  }
+  for (const cell of run.notebook.cells)
+    if (cell.cell_type === 'code')
+      for (const output of cell.outputs) {
+        if (output.output_type === 'stream') log(Array.isArray(output.text) ? output.text.join('') : output.text);
+      }
+  if (job.signal.aborted) throw new TaskFailure('interrupted');
+  const failure = run.error;
+  const nbPath = notebookProduct(job.product);
+  if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(run.notebook, failure) : run.notebook, nbPath, job.spec.exportOptions);
+  if (failure) {
+    const traceback = failure.traceback.join('\n');
+    if (traceback) log(traceback + '\n');
+    const cause = failure.kind === 'died' ? 'the kernel died: ' : failure.kind === 'timeout' ? 'timed out: ' : '';
+    throw new TaskFailure(`${job.label(job.source)}: ${cause}${failure.message}`, traceback || undefined);
+  }
+}
+
+/** Runs a notebook task top to bottom on a fresh Jupyter kernel (@nbpipe/kernel); the executed notebook is the `nb` product. */
+export const jupyterExecutor: Executor = {
+  async run(job) {
+    const nb = await readSource(job);
+    let spec: JupyterKernelSpec;
+    try {
+      spec = kernelFor(nb, job.source);
+    } catch (e) {
+      if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`);
+      throw e;
+    }
+    await runOnKernel(job, nb, spec);
+  },
+};
+
+/**
+ * The default for notebook tasks: a Jupyter kernel when one matches the notebook, else (Python
+ * sources only) the embedded python executor, with a notice saying so.
+ */
+export const autoExecutor: Executor = {
+  async run(job) {
+    const nb = await readSource(job);
+    let spec: JupyterKernelSpec | undefined;
+    try {
+      spec = kernelFor(nb, job.source);
+    } catch (e) {
+      if (!(isKernelError(e) && e.code === 'NO_KERNELSPEC')) throw isKernelError(e) ? new TaskFailure(`${job.label(job.source)}: ${e.message}`) : e;
+      const language = String(nb.metadata.kernelspec?.language ?? nb.metadata.language_info?.name ?? 'python').toLowerCase();
+      if (language !== 'python') throw new TaskFailure(`${job.label(job.source)}: ${e.message}`);
+    }
+    if (spec) return runOnKernel(job, nb, spec);
+    job.notice?.('no Jupyter kernel for Python is installed: notebook tasks run on the embedded python executor (install ipykernel, or set `executor: python` to silence this)');
+    return pythonExecutor.run(job);
+  },
+};
