@@ -9,7 +9,7 @@ export { ProjectFiles } from './files.js';
 export { loadPipeline, findPipelineFile, productPaths, type LoadOptions, type Pipeline, type Task } from './project.js';
 export { evaluatePipeline, evaluateTask, fingerprintOf, fingerprintParts, type TaskStatus } from './status.js';
 export { canonicalJson, SPEC_VERSION } from './hashing.js';
-export { runPipeline, planRun, type RunOptions, type RunEvent, type RunSummary, type PlannedTask } from './runner.js';
+export { runPipeline, planRun, resolveProduct, upstreamMapping, type RunOptions, type RunEvent, type RunSummary, type PlannedTask } from './runner.js';
 export { registerExecutor, setDefaultExecutor, executorName, loadExecutor, registerNotebookFormat, notebookWriter, notebookProduct, TaskFailure, type Executor, type TaskJob, type ResolvedProduct, type NotebookWriter } from './executors/registry.js';
 export { changedTasks, type ChangedSet } from './changed.js';
 export { createProgress, formatDuration, type Progress, type ProgressStyle } from './progress.js';

@@ -105,12 +105,12 @@ function logName(name: string): string {
   return safe === name ? `${name}.log` : `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}.log`;
 }
 
-function resolveProduct(root: string, product: ProductSpec): ResolvedProduct {
+export function resolveProduct(root: string, product: ProductSpec): ResolvedProduct {
   return typeof product === 'string' ? resolve(root, product) : Object.fromEntries(Object.entries(product).map(([k, v]) => [k, resolve(root, v)]));
 }
 
 /** The `upstream` mapping injected into a task: names to products, wildcard groups nested (Ploomber's shape). */
-function upstreamMapping(p: Pipeline, task: Task): TaskJob['upstream'] {
+export function upstreamMapping(p: Pipeline, task: Task): TaskJob['upstream'] {
   const out: TaskJob['upstream'] = {};
   const grouped = new Set(Object.values(task.upstreamGroups).flat());
   for (const name of task.upstream) if (!grouped.has(name)) out[name] = resolveProduct(p.root, p.byName.get(name)!.spec.product);
