@@ -39,11 +39,11 @@ function withCell(cells: Cell[], id: string, change: (c: Cell) => Cell): Cell[] 
 }
 const editSource = (cells: Cell[], id: string, source: string) => withCell(cells, id, (c) => ({ ...c, source }));
 
-/** A repository with nbpipe installed and `nb.ipynb` committed on main. */
-function installedRepo() {
+/** A repository with nbpipe installed (`nbpipe install` and `options`) and `nb.ipynb` committed on main. */
+function installedRepo(options: string[] = []) {
   const r = tempRepo();
   cleanups.push(r.cleanup);
-  const installed = nbpipe(['install'], { cwd: r.dir });
+  const installed = nbpipe(['install', ...options], { cwd: r.dir });
   expect(installed.code, installed.stderr).toBe(0);
   r.write('nb.ipynb', notebookText(BASE));
   r.git('add', '.');
@@ -68,8 +68,8 @@ function sources(text: string): string[] {
 }
 
 /** Two branches from the base: `left` (main) and `right` (topic), each one commit. */
-function branches(left: Cell[], right: Cell[]) {
-  const r = installedRepo();
+function branches(left: Cell[], right: Cell[], installOptions: string[] = []) {
+  const r = installedRepo(installOptions);
   r.git('checkout', '-q', '-b', 'topic');
   r.commit('right', { 'nb.ipynb': notebookText(right) });
   r.git('checkout', '-q', 'main');
@@ -194,7 +194,12 @@ describe.each(HOW)('git %s through the merge driver', (how) => {
   });
 
   it('clears outputs changed on both sides by default, and resets the execution count', () => {
-    const r = branches(withCell(BASE, 'stats', (c) => ({ ...c, ...stream('43\n', 5) })), withCell(BASE, 'stats', (c) => ({ ...c, ...stream('44\n', 9) })));
+    // Without the clean filter and the pre-commit hook, which would strip the outputs before they are committed.
+    const r = branches(
+      withCell(BASE, 'stats', (c) => ({ ...c, ...stream('43\n', 5) })),
+      withCell(BASE, 'stats', (c) => ({ ...c, ...stream('44\n', 9) })),
+      ['--no-filter', '--hooks', 'none'],
+    );
     const result = integrate(r, how);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const stats = parse(r.read('nb.ipynb')).cells.find((c) => c.id === 'stats')!;

@@ -20,8 +20,8 @@ export interface RunResult {
 export function nbpipe(args: string[], options: SpawnSyncOptions & { input?: string | Buffer } = {}): RunResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
     ...options,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
   });
   return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

@@ -57,6 +57,23 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(again.stderr).toContain('was not installed');
   });
 
+  it('--no-filter installs the drivers without the output-stripping filter, and removes one installed before', () => {
+    const r = repo();
+    const hasFilter = () => r.git('config', '--get-regexp', '^filter\\.nbpipe\\.').stdout !== '' || r.read('.gitattributes').includes('filter=nbpipe');
+    expect(nbpipe(['install', '--no-filter', '--hooks', 'none'], { cwd: r.dir }).code).toBe(0);
+    expect(r.git('config', 'diff.nbpipe.command').stdout).toContain('diff-driver');
+    expect(run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout).toBe('');
+    expect(r.read('.gitattributes')).not.toContain('filter=nbpipe');
+
+    expect(nbpipe(['install', '--hooks', 'none'], { cwd: r.dir }).code).toBe(0);
+    expect(hasFilter()).toBe(true);
+    const withoutFilter = nbpipe(['install', '--no-filter', '--hooks', 'none'], { cwd: r.dir });
+    expect(withoutFilter.code, withoutFilter.stderr).toBe(0);
+    expect(run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout).toBe('');
+    expect(r.read('.gitattributes')).not.toContain('filter=nbpipe');
+    expect(r.git('config', 'merge.nbpipe.driver').stdout).toContain('merge-driver');
+  });
+
   it("keeps the user's own attribute lines and config, and works from a subfolder", () => {
     const r = repo();
     const userAttributes = '*.png binary\n# notebooks under docs are plain JSON\ndocs/*.ipynb -diff\n';

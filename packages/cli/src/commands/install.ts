@@ -7,6 +7,8 @@ import { createContext, type Context, type GlobalArgs } from '../context.js';
 export interface InstallArgs extends GlobalArgs {
   global?: boolean;
   hooks?: HookManager;
+  /** false with --no-filter: commit notebooks with their outputs (install only; uninstall removes everything). */
+  filter?: boolean;
 }
 
 /** Options shared by `install` and `uninstall` (and extended by the steps that add their own switches). */
@@ -17,14 +19,17 @@ export function installOptions<T extends GlobalArgs>(y: Argv<T>): Argv<T & Insta
   });
 }
 
-/** The script git runs for the drivers: it skips yargs, since git starts one process per file. */
-const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../git-drivers.js', import.meta.url));
+/**
+ * The script git runs for the drivers and the filter: it skips yargs and runs the bundled git-drivers entry, since
+ * git starts one process per file.
+ */
+const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../../bin/git-drivers.js', import.meta.url));
 
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
-export async function selectSteps(_argv: InstallArgs): Promise<InstallStep[]> {
+export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
   const { diffMergeSteps } = await import('@nbpipe/git');
   const { filterSteps } = await import('@nbpipe/hooks');
-  return [...diffMergeSteps(), ...filterSteps()];
+  return [...diffMergeSteps(), ...(argv.filter === false ? [] : filterSteps())];
 }
 
 /** The CLI script hooks run (once per commit or checkout, so through the full CLI). */
@@ -64,13 +69,20 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
         choices: ['git', 'husky', 'none'] as const,
         describe: 'pre-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if the project uses it, else git)',
       })
+      .option('filter', {
+        type: 'boolean',
+        default: true,
+        describe: 'strip outputs from committed notebooks with a git clean filter; --no-filter leaves it out (and removes one installed before): with --hooks none too, notebooks are committed with their outputs',
+      })
       .example('$0 install', "this repository: .git/config and .gitattributes (commit .gitattributes to share it)")
-      .example('$0 install --global', 'every repository of this user: ~/.gitconfig and the global attributes file'),
+      .example('$0 install --global', 'every repository of this user: ~/.gitconfig and the global attributes file')
+      .example('$0 install --no-filter --hooks none', 'notebook-aware diff and merge; notebooks are committed with their outputs'),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const { installSteps } = await import('@nbpipe/git');
+    const { installSteps, uninstallSteps } = await import('@nbpipe/git');
     const target = await resolveTarget(ctx, argv);
     const changes = await installSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target))], target);
+    if (argv.filter === false) changes.push(...(await uninstallSteps((await import('@nbpipe/hooks')).filterSteps(), target)));
     for (const change of changes) ctx.out.print(change);
     const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
     ctx.out.info(changes.length === 0 ? `nbpipe is already installed ${where}` : `nbpipe installed ${where}`);
