@@ -158,7 +158,7 @@ describe('nbpipe textconv and conflicts', () => {
 });
 
 describe('a repository whose nbpipe cannot start (e.g. node_modules removed) keeps git working', () => {
-  const DRIVERS = join(ROOT, 'packages/cli/dist/git-drivers.js');
+  const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.js');
 
   function brokenInstall(script: string) {
     const r = tempRepo();

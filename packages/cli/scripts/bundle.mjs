@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the built CLI (dist/bin.js and everything it imports) into dist/bundle/: one entry file that
+ * Bundles the built CLI (dist/bin.js and everything it imports, and dist/git-drivers.js) into dist/bundle/: one entry file that
  * holds what every run needs (yargs, the command definitions, @nbpipe/nbformat) and chunks for what
  * handlers import lazily (`await import(...)` stays lazy with esbuild's code splitting). One file
  * instead of ~60 modules to resolve and load is most of the CLI's start-up time; see BENCHMARKS.md.
@@ -96,7 +96,8 @@ rmSync(OUT_DIR, { recursive: true, force: true });
 const { metafile } = await build({
   metafile: true,
   absWorkingDir: PACKAGE_DIR,
-  entryPoints: { nbpipe: resolve(PACKAGE_DIR, 'dist/bin.js') },
+  // git-drivers: what git runs once per notebook (bin/git-drivers.js), without yargs and the command table.
+  entryPoints: { nbpipe: resolve(PACKAGE_DIR, 'dist/bin.js'), 'git-drivers': resolve(PACKAGE_DIR, 'dist/git-drivers.js') },
   outdir: OUT_DIR,
   bundle: true,
   splitting: true,

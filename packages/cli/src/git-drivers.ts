@@ -7,22 +7,39 @@
  */
 import { parseArgs } from 'node:util';
 import type { OutputStrategy } from './commands/merge.js';
-import { CliError, describeError } from './errors.js';
-import { Output } from './output.js';
+
+/**
+ * The exit status for "nbpipe's code cannot be loaded" (node_modules or part of dist/ missing), before any input is
+ * read: the commands in git config (DRIVER_CANNOT_START in @nbpipe/git) then do what git does without nbpipe. So this
+ * file imports nothing but Node built-ins statically: a failed static import would exit 1 before any of it runs.
+ */
+const CANNOT_START = 75;
+
+/** A module that failed to load (a lazy import of a missing package also surfaces as ERR_MODULE_NOT_FOUND). */
+function isLoadFailure(e: unknown): boolean {
+  return e instanceof CannotLoad || (e as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND';
+}
+class CannotLoad extends Error {}
+const load = <T>(module: Promise<T>): Promise<T> =>
+  module.catch((e: unknown) => {
+    throw new CannotLoad(e instanceof Error ? e.message : String(e));
+  });
 
 async function dispatch(command: string | undefined, args: string[]): Promise<number> {
+  const { CliError } = await load(import('./errors.js'));
   switch (command) {
     case 'diff-driver':
       // Git's arguments are positional and may look like options (a path starting with `-`): no option parsing.
-      await (await import('./commands/diff-driver.js')).runDiffDriver(args);
+      await (await load(import('./commands/diff-driver.js'))).runDiffDriver(args);
       return 0;
     case 'textconv':
       if (args.length !== 1) throw new CliError('textconv takes one file');
-      await (await import('./commands/textconv.js')).runTextconv(args[0]!);
+      await (await load(import('./commands/textconv.js'))).runTextconv(args[0]!);
       return 0;
     case 'merge-driver': {
-      const { runMergeDriver } = await import('./commands/merge-driver.js');
-      const { OUTPUT_STRATEGIES } = await import('./commands/merge.js');
+      const { runMergeDriver } = await load(import('./commands/merge-driver.js'));
+      const { OUTPUT_STRATEGIES } = await load(import('./commands/merge.js'));
+      const { Output } = await load(import('./output.js'));
       const { values, positionals } = parseArgs({ args, options: { outputs: { type: 'string' } }, allowPositionals: true });
       const outputs = values.outputs as OutputStrategy | undefined;
       if (outputs !== undefined && !OUTPUT_STRATEGIES.includes(outputs))
@@ -33,9 +50,9 @@ async function dispatch(command: string | undefined, args: string[]): Promise<nu
       return runMergeDriver({ base, current, other, markerSize: markerSize ? Number(markerSize) : undefined, path, outputs }, new Output(true));
     }
     case 'filter-process':
-      return (await import('./commands/filter-process.js')).runFilterProcess();
+      return (await load(import('./commands/filter-process.js'))).runFilterProcess();
     case 'clean':
-      return (await import('./commands/filter-process.js')).runCleanFilter(args[0] ?? '');
+      return (await load(import('./commands/filter-process.js'))).runCleanFilter(args[0] ?? '');
     default:
       throw new CliError(`unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv, merge-driver, filter-process or clean)`);
   }
@@ -46,7 +63,15 @@ dispatch(command, args).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
+    // Once the filter has read git's input, git cannot be handed to a fallback any more.
+    const inputUntouched = command !== 'filter-process' && command !== 'clean' ? true : !process.stdin.readableDidRead;
+    if (isLoadFailure(e) && inputUntouched) {
+      process.stderr.write(`nbpipe: cannot start (${(e as Error).message.split('\n')[0]})\n`);
+      process.exitCode = CANNOT_START;
+      return;
+    }
+    const [{ describeError }, { Output }] = await Promise.all([import('./errors.js'), import('./output.js')]);
     new Output().error(describeError(e).message);
     process.exitCode = 2;
   },

@@ -18,6 +18,12 @@ export interface DriverLauncher {
 /** The driver name used in `.gitattributes` (`diff=nbpipe merge=nbpipe`) and in git config sections. */
 export const DRIVER_NAME = 'nbpipe';
 
+/**
+ * The exit status of nbpipe's git entry point when its code cannot be loaded (node_modules or part of dist/ missing),
+ * before it reads any input: the commands below (and the filter's) then fall back as when the script is missing.
+ */
+export const DRIVER_CANNOT_START = 75;
+
 /** POSIX shell quoting: one word, whatever the characters. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

@@ -14,6 +14,7 @@ import { promises as fs } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import {
   attributesStep,
+  DRIVER_CANNOT_START,
   editAttributesFile,
   getEffectiveGitConfig,
   getGitConfig,
@@ -54,16 +55,25 @@ const PERL_PASS_THROUGH =
   'print STDERR "nbpipe: cannot start, so notebooks pass through git unstripped (reinstall nbpipe, or run nbpipe uninstall)\\n";' +
   'while(1){1 while r() ne "";my @c;while((my $p=r()) ne ""){push @c,$p}w("status=success\\n");f();w($_) for @c;f();f()}';
 
-/** `filter.nbpipe.process`: nbpipe's filter-process, or the pass-through when nbpipe cannot start. */
+/**
+ * `filter.nbpipe.process`: nbpipe's filter-process, or the pass-through when nbpipe cannot start (script missing, or
+ * its code cannot be loaded: it then exits DRIVER_CANNOT_START without having read git's input).
+ */
 export function filterProcessCommand({ node, script }: DriverLauncher): string {
   const [n, s] = [shellQuote(node), shellQuote(script)];
-  return `nbpipe_filter() { if [ -f ${s} ] && [ -x ${n} ]; then exec ${n} ${s} filter-process; fi; exec perl -e '${PERL_PASS_THROUGH}'; }; nbpipe_filter`;
+  return (
+    `nbpipe_filter() { if [ -f ${s} ] && [ -x ${n} ]; then ${n} ${s} filter-process; status=$?; ` +
+    `[ $status -eq ${DRIVER_CANNOT_START} ] || return $status; fi; exec perl -e '${PERL_PASS_THROUGH}'; }; nbpipe_filter`
+  );
 }
 
 /** `filter.nbpipe.clean`, for git tools without the process protocol: one process per file, `cat` as fallback. */
 export function cleanFilterCommand({ node, script }: DriverLauncher): string {
   const [n, s] = [shellQuote(node), shellQuote(script)];
-  return `nbpipe_clean() { if [ -f ${s} ] && [ -x ${n} ]; then exec ${n} ${s} clean "$1"; fi; exec cat; }; nbpipe_clean %f`;
+  return (
+    `nbpipe_clean() { if [ -f ${s} ] && [ -x ${n} ]; then ${n} ${s} clean "$1"; status=$?; ` +
+    `[ $status -eq ${DRIVER_CANNOT_START} ] || return $status; fi; exec cat; }; nbpipe_clean %f`
+  );
 }
 
 /** A notebook with an output, to see that the configured filter really strips. */
