@@ -1,4 +1,5 @@
-import { diffArrays } from 'diff';
+// The submodule, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
+import { diffArrays } from 'diff/lib/diff/array.js';
 
 /** A pair of aligned positions: item `a` of the first sequence and item `b` of the second. */
 export type Pair = readonly [a: number, b: number];

@@ -1,4 +1,6 @@
-import { structuredPatch, type StructuredPatchHunk } from 'diff';
+// Submodules, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
+import { structuredPatch } from 'diff/lib/patch/create.js';
+import type { StructuredPatchHunk } from 'diff/lib/types.js';
 import type { Cell, CellType, JsonObject, JsonValue, Notebook, Output } from '@nbpipe/nbformat';
 import { align } from './align.js';
 import { isPlainObject, jsonEqual, toPlainJson } from './json.js';

@@ -1,4 +1,5 @@
-import { diffArrays } from 'diff';
+// The submodule, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
+import { diffArrays } from 'diff/lib/diff/array.js';
 import { splitTextLines } from './text.js';
 
 export interface TextMergeOptions {

@@ -1,4 +1,5 @@
-import { diffArrays } from 'diff';
+// The submodule, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
+import { diffArrays } from 'diff/lib/diff/array.js';
 import type { Cell, CellType, JsonObject, MimeBundle, Notebook, Output } from '@nbpipe/nbformat';
 import type { Pair } from './align.js';
 import {
