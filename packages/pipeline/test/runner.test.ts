@@ -153,7 +153,7 @@ docker inspect -f '{{.State.Running}}' c
 describe('embedded python executor', () => {
   it('runs cells in one interpreter and records outputs as Jupyter does', async () => {
     const w = project({
-      'pipeline.yaml': 'tasks:\n  - {source: nb.py, product: {nb: out/nb.ipynb, data: out/data.txt}, params: {k: 2}}\n',
+      'pipeline.yaml': 'tasks:\n  - {source: nb.py, executor: python, product: {nb: out/nb.ipynb, data: out/data.txt}, params: {k: 2}}\n',
       'nb.py': `# %% tags=["parameters"]
 upstream = None
 product = None

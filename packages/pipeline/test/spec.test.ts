@@ -39,6 +39,28 @@ executor: parallel
     ]);
   });
 
+  it('reads python callables, on_finish, nbconvert_export_kwargs, static_analysis and a pipeline-level notebook executor', () => {
+    const spec = parse(`executor: jupyter
+tasks:
+  - source: pkg.tasks.get
+    product: a.csv
+  - source: b.py
+    product: {nb: b.html}
+    on_finish: checks.no_nulls
+    nbconvert_export_kwargs: {exclude_input: true}
+    static_analysis: false
+  - source: c.py
+    executor: python
+    product: c.ipynb
+`);
+    expect(spec.tasks.map((t) => [t.name, t.kind, t.source, t.callable, t.executor])).toEqual([
+      ['get', 'callable', 'pkg/tasks.py', 'pkg.tasks.get', undefined],
+      ['b', 'notebook', 'b.py', undefined, 'jupyter'],
+      ['c', 'notebook', 'c.py', undefined, 'python'],
+    ]);
+    expect(spec.tasks[1]).toMatchObject({ onFinish: 'checks.no_nulls', exportOptions: { exclude_input: true }, staticAnalysis: 'disable' });
+  });
+
   it('renders env.yaml and built-in placeholders in values, casting rendered strings as Ploomber does', () => {
     const env = 'sample: false\nnested:\n  n: 3\ndata: "{{here}}/data"\npath:\n  home: ~/x\n';
     const spec = parse(
@@ -110,13 +132,13 @@ executor: parallel
   it('names file, line and key in every problem', () => {
     expect(problem('tasks:\n  - source: a.sh\n')).toBe('pipeline.yaml:2: tasks[0]: missing `product`');
     expect(problem('tasks:\n  - source: a.R\n    product: a.html\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: unsupported source type "\.R"/);
-    expect(problem('tasks:\n  - source: pkg.tasks.get\n    product: a.csv\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: python functions/);
+    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    static_analysis: loose\n')).toBe('pipeline.yaml:4: tasks[0].static_analysis: expected regular, strict or disable');
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt}\n  - {source: b/a.sh, product: b.txt}\n')).toBe(
       'pipeline.yaml:3: tasks[1].name: duplicate task name "a" (also on line 2)',
     );
     expect(problem('meta:\n  import_tasks_from: more.yaml\ntasks: []\n')).toBe('pipeline.yaml:2: meta.import_tasks_from: unsupported key');
     expect(problem('clients: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: clients: unsupported key/);
-    expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel');
+    expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)');
     expect(problem('tasks:\n  - source: a.sh\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:4: tasks[0].grid.k: expected at least one value');
     expect(problem('tasks: [\n')).toMatch(/^pipeline\.yaml:\d: invalid YAML/);
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {x: "{{ nope }}"}}\n', 'a: 1\n')).toMatch(
