@@ -123,7 +123,7 @@ try {
   cpSync(EXAMPLES, repo, {
     recursive: true,
     // Products and run state of a pipeline run in the source tree are not part of the example.
-    filter: (source) => !/[\\/](output|\.nbpipe)$/.test(source),
+    filter: (source) => !/[\\/](output|products|\.nbpipe)$/.test(source),
   });
   gitQuiet('init', '-q', '-b', 'main');
   gitQuiet('config', 'commit.gpgsign', 'false');
@@ -234,13 +234,14 @@ try {
   check(/^4 task\(s\), 0 outdated$/m.test(status2.output), 'tasks are still outdated after the run');
 
   const hasCommand = (name) => spawnSync(process.execPath, [CLI, name, '--help'], { env, stdio: 'ignore' }).status === 0;
-  if (hasCommand('plot') || hasCommand('export')) {
+  const [hasPlot, hasExport] = [hasCommand('plot'), hasCommand('export')];
+  if (hasPlot || hasExport) {
     step('pipeline: the DAG as a Mermaid chart, and as an Argo workflow');
-    if (hasCommand('plot')) {
+    if (hasPlot) {
       const plot = nbpipe(['plot', '--format', 'mermaid'], pipeline);
       check(/^(flowchart|graph) /m.test(plot.output) && /clean/.test(plot.output), 'plot did not print a Mermaid chart of the tasks');
     }
-    if (hasCommand('export')) {
+    if (hasExport) {
       const argo = nbpipe(['export', 'argo', '--image', 'example.org/sales-pipeline:latest'], { ...pipeline, lines: 30 });
       check(/kind: Workflow/.test(argo.output) && /clean/.test(argo.output), 'export argo did not print a Workflow with the tasks');
     }
