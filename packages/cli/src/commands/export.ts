@@ -77,7 +77,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       name: settings.name ?? basename(p.root),
       command: settings.command ?? [...DEFAULT_ARGO_COMMAND, ...pipelineArgs],
     });
-    const { stringify } = await import('yaml');
+    const { stringify } = await import('../yaml.js');
     await writeText(argv.output ?? '-', stringify(workflow, { lineWidth: 0 }));
     if (argv.output && argv.output !== '-') ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
   },

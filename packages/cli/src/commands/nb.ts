@@ -129,7 +129,7 @@ async function injectOrRemove(ctx: Context, p: Pipeline, sources: Source[], inje
  * where it stands in the text, so quoting, comments and layout stay as they are.
  */
 async function renameSources(p: Pipeline, yamlText: string, renames: Map<string, string>): Promise<string> {
-  const { parseDocument, isMap, isScalar, isSeq } = await import('yaml');
+  const { parseDocument, isMap, isScalar, isSeq } = await import('../yaml.js');
   const doc = parseDocument(yamlText);
   const tasks = doc.get('tasks', true);
   const edits: { start: number; end: number; text: string }[] = [];

@@ -1,0 +1,4 @@
+// The `yaml` functions the CLI uses, re-exported statically: once bundled (scripts/bundle.mjs), a dynamic
+// `import('yaml')` of that CommonJS package yields only a default export, while this module, itself
+// imported lazily by the commands that need it, gets the named exports.
+export { stringify, parseDocument, isMap, isScalar, isSeq } from 'yaml';
