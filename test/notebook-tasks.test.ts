@@ -112,9 +112,12 @@ describe('notebook tasks on a Jupyter kernel', () => {
     expect(r.stderr).toMatch(/task load failed: tasks\/load\.py: the kernel died: cell 4/);
   });
 
-  it('executor: python (per task, or for the whole pipeline) runs on the embedded executor', () => {
-    for (const yaml of [PIPELINE.replace('    params:\n      rows: 5', '    executor: python\n    params:\n      rows: 5'), `executor: python\n${PIPELINE}`]) {
-      const p = project({ 'pipeline.yaml': yaml, 'tasks/load.py': LOAD, 'tasks/use.ipynb': usesNotebook() });
+  it('executor: python (per task, for the whole pipeline, or in the config) runs on the embedded executor', () => {
+    const perTask = { 'pipeline.yaml': PIPELINE.replace('    params:\n      rows: 5', '    executor: python\n    params:\n      rows: 5') };
+    const pipelineLevel = { 'pipeline.yaml': `executor: python\n${PIPELINE}` };
+    const config = { 'pipeline.yaml': PIPELINE, '.nbpiperc.json': '{"pipeline": {"executor": "python"}}' };
+    for (const files of [perTask, pipelineLevel, config]) {
+      const p = project({ ...files, 'tasks/load.py': LOAD, 'tasks/use.ipynb': usesNotebook() });
       const r = p.run('run', 'load');
       expect(r.code, r.stderr).toBe(0);
       const load = p.notebook('out/load.ipynb');

@@ -28,6 +28,8 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
     keepOutputTypes: 'string[]',
     dropOutputTypes: 'string[]',
   },
+  /** `nbpipe run`: how notebook tasks run unless pipeline.yaml says (default: a Jupyter kernel when one matches, else the embedded python executor). */
+  pipeline: { executor: { enum: ['jupyter', 'python'] } },
   /** `nbpipe export argo`: the Argo Workflows settings (see ArgoOptions in @nbpipe/pipeline). */
   argo: {
     image: 'string',
