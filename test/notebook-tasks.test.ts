@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, emptyNotebook, parse, serialize } from '@nbpipe/nbformat';
-import { nbpipe, ROOT, tempDir, tempRepo } from './helpers.js';
+import { CLI, nbpipe, ROOT, tempDir, tempRepo } from './helpers.js';
 
 // Notebook tasks on Debian's python3-ipykernel (kernelspec /usr/share/jupyter/kernels/python3, found
 // through Jupyter's system data dir), through the built CLI.
@@ -111,6 +112,27 @@ describe('notebook tasks on a Jupyter kernel', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/task load failed: tasks\/load\.py: the kernel died: cell 4/);
   });
+
+  it('Ctrl-C interrupts the kernel: the task is not recorded, downstream does not start, exit 130', async () => {
+    const p = project({
+      'pipeline.yaml': PIPELINE,
+      'tasks/load.py': LOAD.replace('rows * 2', 'import time\nprint("sleeping", flush=True)\ntime.sleep(120)'),
+      'tasks/use.ipynb': usesNotebook(),
+    });
+    const child = spawn(process.execPath, [CLI, 'run'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolveExit) => child.on('close', (code) => resolveExit(code)));
+    while (!stderr.includes('start load')) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 4000)); // the kernel starts and reaches the sleeping cell
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(15000);
+    expect(stderr).toMatch(/load \(interrupted\)/);
+    expect(stderr).toMatch(/use \(upstream load did not complete\)/);
+    expect(p.run('run', '--check').code).toBe(1);
+  }, 40000);
 
   it('executor: python (per task, for the whole pipeline, or in the config) runs on the embedded executor', () => {
     const perTask = { 'pipeline.yaml': PIPELINE.replace('    params:\n      rows: 5', '    executor: python\n    params:\n      rows: 5') };

@@ -126,6 +126,7 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   const usedSourceKeys = new Set<string>();
   const specLabel = label(file);
   const checked = new Set<string>();
+  let warnedRegular = false;
   for (const task of spec.tasks) {
     const digest = files.hash(task.source);
     if (!digest || digest.type !== 'file')
@@ -146,6 +147,10 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
     if (!checked.has(shape)) {
       checkExecutor(task, specLabel);
       checked.add(shape);
+    }
+    if (task.staticAnalysis === 'regular' && !warnedRegular) {
+      warnedRegular = true;
+      warnings.push(`${specLabel}:${task.line}: task ${task.name}: static_analysis: regular is not run (nbpipe has no pyflakes pass; \`strict\` checks params against the parameters cell)`);
     }
     if (task.exportOptions) {
       const report = typeof task.product === 'string' ? task.product : task.product.nb;
