@@ -132,6 +132,26 @@ describe('nbpipe nb --inject / --remove', () => {
     expect(statSync(join(repo.dir, 'tasks/load.py')).mtimeMs).toBe(before);
   });
 
+  it("writes the cell in the kernel's language (R)", () => {
+    const repo = project();
+    // the upstream of an R notebook is declared in pipeline.yaml (sources are read for it as Python)
+    repo.write('pipeline.yaml', PIPELINE.replace('    product: out/explore.ipynb\n', '    product: out/explore.ipynb\n    upstream: [clean]\n'));
+    repo.write(
+      'tasks/explore.ipynb',
+      serialize({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } },
+        cells: [{ ...codeCell("upstream <- list('clean')\nproduct <- NULL", { metadata: { tags: ['parameters'] } }), id: 'params' }],
+      }),
+    );
+    const r = nbpipe(['nb', '--inject', 'explore'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    const cell = parse(repo.read('tasks/explore.ipynb')).cells[1]!;
+    expect(cell.metadata.tags).toEqual(['injected-parameters']);
+    expect(cell.source).toMatch(/^# Parameters\nupstream = list\("clean" = list\("nb" = ".*\/out\/clean\.html", "data" = ".*\/out\/clean\.txt"\)\)\nproduct = ".*\/out\/explore\.ipynb"\n$/);
+  });
+
   it('reports bad input in one line with exit 2, and writes nothing', () => {
     const repo = project();
     let r = nbpipe(['nb', '--inject', 'nope'], { cwd: repo.dir });
