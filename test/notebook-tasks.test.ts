@@ -215,6 +215,22 @@ describe('on_finish, python callables, Ploomber keys', () => {
   });
 });
 
+describe('kernelspec_name', () => {
+  it('names the kernel a notebook task runs on', () => {
+    const p = project({
+      'pipeline.yaml': PIPELINE.replace('    params:\n      rows: 5', '    executor: jupyter\n    kernelspec_name: no-such-kernel\n    params:\n      rows: 5'),
+      'tasks/load.py': LOAD,
+      'tasks/use.ipynb': usesNotebook(),
+    });
+    const r = p.run('run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/task load failed: tasks\/load\.py: no kernel named "no-such-kernel"; .*python3/);
+    p.write('pipeline.yaml', PIPELINE.replace('    params:\n      rows: 5', '    kernelspec_name: python3\n    params:\n      rows: 5'));
+    expect(p.run('run').code).toBe(0);
+    expect(p.notebook('out/load.ipynb').metadata.kernelspec?.name).toBe('python3');
+  });
+});
+
 describe('examples/ploomber', () => {
   it('runs unchanged, with --env sample=true and without', () => {
     const { dir, cleanup } = tempDir();

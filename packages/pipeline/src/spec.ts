@@ -30,6 +30,8 @@ export interface TaskSpec {
   executor?: string;
   /** For `callable` tasks: the function's dotted path (`source` is its module file). */
   callable?: string;
+  /** Ploomber's `kernelspec_name`: the Jupyter kernel a notebook task runs on, whatever the notebook says. */
+  kernelName?: string;
   /** `on_finish`: a shell command or a python `module.function` run after the task. */
   onFinish?: string;
   /** `nbconvert_export_kwargs`, for the `.html` report of the executed notebook. */
@@ -58,7 +60,7 @@ export interface PipelineSpec {
 
 const TOP_KEYS = new Set(['tasks', 'meta', 'executor']);
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
-const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'on_finish', 'static_analysis', 'nbconvert_export_kwargs']);
+const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'on_finish', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name']);
 
 export interface SpecTexts {
   /** Absolute path and text of pipeline.yaml. */
@@ -121,7 +123,7 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
     paramsHash: sha1(canonicalJson(t.fingerprintParams ?? t.params)),
     // Later additions enter only when set, so that existing fingerprints stay valid.
     definitionHash: sha1(
-      JSON.stringify([SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs, ...(t.callable || t.onFinish || t.exportOptions ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null] : [])]),
+      JSON.stringify([SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs, ...(t.callable || t.onFinish || t.exportOptions || t.kernelName ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null, t.kernelName ?? null] : [])]),
     ),
   });
   yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
@@ -249,6 +251,10 @@ function parseTask(
     exportOptions = v;
   }
 
+  const kernelEntry = get('kernelspec_name');
+  const kernelName = kernelEntry ? yaml.string(kernelEntry.node, `${key}.kernelspec_name`, render) : undefined;
+  if (kernelEntry && kind !== 'notebook') yaml.fail('only notebook tasks run on a kernel', kernelEntry.node, `${key}.kernelspec_name`);
+
   const analysisEntry = get('static_analysis');
   let staticAnalysis: TaskSpec['staticAnalysis'];
   if (analysisEntry) {
@@ -271,6 +277,7 @@ function parseTask(
     ...(executor ? { executor } : {}),
     ...(callable ? { callable } : {}),
     ...(onFinish ? { onFinish } : {}),
+    ...(kernelName ? { kernelName } : {}),
     ...(exportOptions ? { exportOptions } : {}),
     ...(staticAnalysis ? { staticAnalysis } : {}),
     line,

@@ -49,6 +49,7 @@ tasks:
     on_finish: checks.no_nulls
     nbconvert_export_kwargs: {exclude_input: true}
     static_analysis: false
+    kernelspec_name: ir
   - source: c.py
     executor: python
     product: c.ipynb
@@ -58,7 +59,7 @@ tasks:
       ['b', 'notebook', 'b.py', undefined, 'jupyter'],
       ['c', 'notebook', 'c.py', undefined, 'python'],
     ]);
-    expect(spec.tasks[1]).toMatchObject({ onFinish: 'checks.no_nulls', exportOptions: { exclude_input: true }, staticAnalysis: 'disable' });
+    expect(spec.tasks[1]).toMatchObject({ onFinish: 'checks.no_nulls', exportOptions: { exclude_input: true }, staticAnalysis: 'disable', kernelName: 'ir' });
   });
 
   it('renders env.yaml and built-in placeholders in values, casting rendered strings as Ploomber does', () => {

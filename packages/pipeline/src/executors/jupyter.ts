@@ -19,9 +19,9 @@ async function readSource(job: TaskJob): Promise<Notebook> {
   return readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8'));
 }
 
-/** A `.py` source names no kernel: it is Python. */
-function kernelFor(nb: Notebook, source: string): JupyterKernelSpec {
-  return chooseKernelSpec(nb, { language: extname(source).toLowerCase() === '.py' ? 'python' : undefined });
+/** `kernelspec_name` wins; a `.py` source naming no kernel is Python. */
+function kernelFor(nb: Notebook, job: TaskJob): JupyterKernelSpec {
+  return chooseKernelSpec(nb, { kernelName: job.spec.kernelName, language: extname(job.source).toLowerCase() === '.py' ? 'python' : undefined });
 }
 
 async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec): Promise<void> {
@@ -63,7 +63,7 @@ export const jupyterExecutor: Executor = {
     const nb = await readSource(job);
     let spec: JupyterKernelSpec;
     try {
-      spec = kernelFor(nb, job.source);
+      spec = kernelFor(nb, job);
     } catch (e) {
       if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`);
       throw e;
@@ -81,7 +81,7 @@ export const autoExecutor: Executor = {
     const nb = await readSource(job);
     let spec: JupyterKernelSpec | undefined;
     try {
-      spec = kernelFor(nb, job.source);
+      spec = kernelFor(nb, job);
     } catch (e) {
       if (!(isKernelError(e) && e.code === 'NO_KERNELSPEC')) throw isKernelError(e) ? new TaskFailure(`${job.label(job.source)}: ${e.message}`) : e;
       const language = String(nb.metadata.kernelspec?.language ?? nb.metadata.language_info?.name ?? 'python').toLowerCase();
