@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { Notebook } from '@nbpipe/nbformat';
+import type { Notebook, Output } from '@nbpipe/nbformat';
 import { chooseKernelSpec, executeNotebook, isKernelError, markExecutionError, type JupyterKernelSpec } from '@nbpipe/kernel';
 import { readNotebookSource } from '../sources.js';
 import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
@@ -27,6 +27,17 @@ function kernelFor(nb: Notebook, job: TaskJob): JupyterKernelSpec {
 async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec): Promise<void> {
   const log = (text: string) => appendFileSync(job.log, text);
   log(`kernel: ${spec.name} (${spec.displayName})\n`);
+  // Streams reach the log as they arrive; a stream output grows by merging, so only its new text is written.
+  let stream: { cellIndex: number; name: string; text: string } | undefined;
+  const onOutput = (cellIndex: number, output: Output) => {
+    if (output.output_type !== 'stream') {
+      stream = undefined;
+      return;
+    }
+    const previous = stream?.cellIndex === cellIndex && stream.name === output.name ? stream.text : '';
+    log(output.text.startsWith(previous) ? output.text.slice(previous.length) : output.text);
+    stream = { cellIndex, name: output.name, text: output.text };
+  };
   let run;
   try {
     run = await executeNotebook(nb, {
@@ -35,16 +46,12 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
       cwd: job.root,
       env: taskEnvironment(job),
       signal: job.signal,
+      onOutput,
     });
   } catch (e) {
     if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`, e.stderr);
     throw e;
   }
-  for (const cell of run.notebook.cells)
-    if (cell.cell_type === 'code')
-      for (const output of cell.outputs) {
-        if (output.output_type === 'stream') log(Array.isArray(output.text) ? output.text.join('') : output.text);
-      }
   if (job.signal.aborted) throw new TaskFailure('interrupted');
   const failure = run.error;
   const nbPath = notebookProduct(job.product);
