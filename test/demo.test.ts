@@ -31,6 +31,8 @@ describe('npm run demo', () => {
       'ran 0, skipped 4',
       'ran 3, skipped 1',
       '4 task(s), 0 outdated',
+      'flowchart LR',
+      'kind: Workflow',
     ])
       expect(output).toContain(line);
     expect(output).toMatch(/demo finished in [\d.]+ s: every step checked\./);
