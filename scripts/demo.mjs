@@ -148,6 +148,10 @@ try {
   check(JSON.stringify(outputCounts(read(NB))) === JSON.stringify(before), 'the working copy lost outputs on commit');
   const status = git(['status', '--short']);
   check(status.output === '', 'git status is not clean after the commit');
+  note('discard an edit: git checks out the stripped notebook, the filter puts its outputs back');
+  edit(NB, "'north': 1200", "'north': 1250");
+  git(['checkout', '--', NB]);
+  check(JSON.stringify(outputCounts(read(NB))) === JSON.stringify(before) && read(NB).includes("'north': 1200"), 'git checkout did not restore the notebook with its outputs');
 
   step('pair the notebook with a percent script, edit the script, sync');
   nbpipe(['pair', NB, '--formats', 'ipynb,py:percent']);
