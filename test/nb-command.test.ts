@@ -163,6 +163,9 @@ describe('nbpipe nb --inject / --remove', () => {
     r = nbpipe(['nb'], { cwd: repo.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--inject, --remove or --format');
+    r = nbpipe(['nb', '--inject', '--remove'], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('mutually exclusive');
     repo.write('tasks/explore.ipynb', exploreNotebook().slice(0, 200));
     r = nbpipe(['nb', '--inject'], { cwd: repo.dir });
     expect(r.code).not.toBe(0);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
@@ -94,6 +94,11 @@ describe('nbpipe plot', () => {
     r = nbpipe(['plot', '-o', 'dag.png'], { cwd: repo.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('-o dag.png: cannot tell the format');
+    // a usage error writes nothing
+    r = nbpipe(['plot', '-f', 'svg', '-o', 'dag.svg'], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Choices: "html", "mermaid", "dot"');
+    expect(existsSync(join(repo.dir, 'dag.svg'))).toBe(false);
   });
 
   it('reports a broken pipeline.yaml in one line, exit 2', () => {

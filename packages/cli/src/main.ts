@@ -39,6 +39,11 @@ export async function main(args: string[]): Promise<number> {
     .fail((message, error) => {
       if (error) throw error;
       usageError = message;
+    })
+    // When fail() returns, yargs still runs the command's handler after a failed choices or conflicts
+    // check (it would write files despite the usage error): this middleware, run after validation, stops it.
+    .middleware(() => {
+      if (usageError !== undefined) throw new Error(usageError);
     });
   // yargs lays out the running command's help text before every handler, only to show it if the handler
   // fails; our .fail() never shows it, and the layout costs ~50 ms of every command's start-up.
@@ -49,6 +54,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (e) {
+    if (usageError !== undefined) {
+      process.stderr.write(`nbpipe: ${usageError}\nRun 'nbpipe --help' for usage.\n`);
+      return 2;
+    }
     const { message, exitCode } = describeError(e);
     new Output(false, verbose).error(message);
     if (verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
