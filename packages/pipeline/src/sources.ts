@@ -12,8 +12,17 @@ const KINDS: Record<string, SourceKind> = {
   '.sh': 'shell',
   '.bash': 'shell',
   '.py': 'notebook',
+  '.r': 'notebook',
+  '.jl': 'notebook',
   '.ipynb': 'notebook',
 };
+
+/** The language of a notebook source: its kernelspec's, else its script extension's. */
+export function sourceLanguage(path: string, nb: Notebook): string {
+  const declared = nb.metadata.kernelspec?.language ?? nb.metadata.language_info?.name;
+  if (typeof declared === 'string' && declared) return declared.toLowerCase();
+  return { '.r': 'r', '.jl': 'julia' }[extname(path).toLowerCase()] ?? 'python';
+}
 
 export function sourceKindOf(path: string): SourceKind | undefined {
   return KINDS[extname(path).toLowerCase()];
@@ -47,8 +56,8 @@ export async function readNotebookSource(path: string, text: string): Promise<No
   if (extname(path).toLowerCase() === '.ipynb') return parse(text, { path });
   const { textToNotebook } = await import('@nbpipe/codec');
   try {
-    // `py`: the format recorded in the header, else guessed from the content (percent, light), as jupytext does.
-    return textToNotebook(text, 'py');
+    // The script's extension: the format recorded in the header, else guessed from the content (percent, light), as jupytext does.
+    return textToNotebook(text, extname(path).slice(1));
   } catch (e) {
     throw new PipelineError(`cannot read as a notebook: ${(e as Error).message}`, path);
   }
@@ -85,6 +94,7 @@ export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffe
     };
   const cellSource = sourceText(nb.cells[index]!);
   const cellLine = lineOfText(text, cellSource);
+  if (sourceLanguage(path, nb) === 'r') return { contentHash, ...rUpstream(cellSource, cellLine) };
   let assignment;
   try {
     assignment = findLiteralAssignment(cellSource, 'upstream');
@@ -107,6 +117,20 @@ function upstreamNames(value: PyValue): string[] | string {
   if (!items) return `expected None, a list, tuple, set or dict of task names, got ${JSON.stringify(value)}`;
   if (!items.every((x): x is string => typeof x === 'string')) return 'task names must be strings';
   return [...new Set(items)];
+}
+
+/** `upstream <- NULL`, `upstream <- c("a", "b")` or `list(...)` in an R parameters cell (Ploomber's R extractor reads the same). */
+function rUpstream(cell: string, cellLine: number | undefined): Pick<SourceAnalysis, 'upstream' | 'upstreamProblem' | 'line'> {
+  const m = /^upstream\s*(?:<-|=)\s*(.*)$/m.exec(cell);
+  if (!m) return { upstreamProblem: 'the parameters cell does not assign `upstream` (write `upstream <- NULL` if the task has none)', line: cellLine };
+  const line = cellLine === undefined ? undefined : offsetLine(cell, m.index, cellLine);
+  const value = m[1]!.trim();
+  if (value === 'NULL') return { upstream: [], line };
+  const call = /^(?:c|list)\(([^)]*)\)$/.exec(value);
+  const items = call?.[1]!.split(',').map((x) => x.trim()).filter(Boolean);
+  const names = items?.map((x) => /^(['"])(.*)\1$/.exec(x)?.[2]);
+  if (!names || names.some((n) => n === undefined)) return { upstreamProblem: `parameters cell: upstream: expected NULL or c("name", ...), got ${value}`, line };
+  return { upstream: [...new Set(names as string[])], line };
 }
 
 const SHELL_UPSTREAM = /\{\{\s*upstream\s*(?:\[\s*(['"])(.*?)\1\s*\]|\.([A-Za-z_][\w-]*))/g;

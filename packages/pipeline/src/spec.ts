@@ -186,7 +186,7 @@ function parseTask(
   const source = toRootRelative(root, callable ? `${callable.slice(0, callable.lastIndexOf('.')).replace(/\./g, '/')}.py` : rawSource);
   if (source === undefined) yaml.fail('expected a file, got the project folder', sourceEntry.node, `${key}.source`);
   const kind: SourceKind | undefined = callable ? 'callable' : sourceKindOf(source);
-  if (!kind) yaml.fail(`unsupported source type "${extname(source) || rawSource}" (supported: .py, .ipynb, .sh, .bash, python functions as module.function)`, sourceEntry.node, `${key}.source`);
+  if (!kind) yaml.fail(`unsupported source type "${extname(source) || rawSource}" (supported: .py, .R, .jl, .ipynb, .sh, .bash, python functions as module.function)`, sourceEntry.node, `${key}.source`);
 
   const productEntry = get('product');
   if (!productEntry) yaml.fail('missing `product`', line, key);

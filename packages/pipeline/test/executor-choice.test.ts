@@ -53,6 +53,21 @@ describe('default notebook executor without a Jupyter kernel', () => {
     expect(nb.cells.at(-1)).toMatchObject({ outputs: [{ output_type: 'stream', name: 'stdout', text: 'hi\n' }] });
   });
 
+  it('an R source needs a kernel: neither the default nor `executor: python` runs it as Python', async () => {
+    const r = '# %% tags=["parameters"]\nupstream <- NULL\nproduct <- NULL\n\n# %%\nx <- 1\n';
+    const dir = project({ 'pipeline.yaml': 'tasks:\n  - {source: a.R, product: out/a.ipynb}\n  - {source: a.R, name: b, executor: python, product: out/b.ipynb}\n', 'a.R': r });
+    const p = await loadPipeline({ cwd: dir, lock: true });
+    try {
+      const summary = await runPipeline(p, { jobs: 1, keepGoing: true });
+      expect(summary.failed.map((f) => f.message)).toEqual([
+        'a.R: no kernel for python; no kernels are installed',
+        'a.R: the embedded executor runs Python only, this is r: install a Jupyter kernel for it',
+      ]);
+    } finally {
+      p.release();
+    }
+  });
+
   it('executor: jupyter fails the task with the kernel error', async () => {
     const dir = project({ 'pipeline.yaml': 'tasks:\n  - {source: a.py, executor: jupyter, product: out/a.ipynb}\n', 'a.py': SCRIPT });
     const p = await loadPipeline({ cwd: dir, lock: true });

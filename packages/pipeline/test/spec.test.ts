@@ -132,7 +132,7 @@ tasks:
 
   it('names file, line and key in every problem', () => {
     expect(problem('tasks:\n  - source: a.sh\n')).toBe('pipeline.yaml:2: tasks[0]: missing `product`');
-    expect(problem('tasks:\n  - source: a.R\n    product: a.html\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: unsupported source type "\.R"/);
+    expect(problem('tasks:\n  - source: a.sql\n    product: a.html\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: unsupported source type "\.sql"/);
     expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    static_analysis: loose\n')).toBe('pipeline.yaml:4: tasks[0].static_analysis: expected regular, strict or disable');
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt}\n  - {source: b/a.sh, product: b.txt}\n')).toBe(
       'pipeline.yaml:3: tasks[1].name: duplicate task name "a" (also on line 2)',

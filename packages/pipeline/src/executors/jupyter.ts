@@ -1,8 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { Notebook, Output } from '@nbpipe/nbformat';
 import { chooseKernelSpec, executeNotebook, isKernelError, markExecutionError, type JupyterKernelSpec } from '@nbpipe/kernel';
-import { readNotebookSource } from '../sources.js';
+import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
 import { pythonExecutor } from './python.js';
 import { taskEnvironment } from './process.js';
@@ -19,9 +18,9 @@ async function readSource(job: TaskJob): Promise<Notebook> {
   return readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8'));
 }
 
-/** `kernelspec_name` wins; a `.py` source naming no kernel is Python. */
+/** `kernelspec_name` wins, then the notebook's kernelspec, then a kernel for the source's language. */
 function kernelFor(nb: Notebook, job: TaskJob): JupyterKernelSpec {
-  return chooseKernelSpec(nb, { kernelName: job.spec.kernelName, language: extname(job.source).toLowerCase() === '.py' ? 'python' : undefined });
+  return chooseKernelSpec(nb, { kernelName: job.spec.kernelName, language: sourceLanguage(job.source, nb) });
 }
 
 async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec): Promise<void> {
@@ -91,8 +90,7 @@ export const autoExecutor: Executor = {
       spec = kernelFor(nb, job);
     } catch (e) {
       if (!(isKernelError(e) && e.code === 'NO_KERNELSPEC')) throw isKernelError(e) ? new TaskFailure(`${job.label(job.source)}: ${e.message}`) : e;
-      const language = String(nb.metadata.kernelspec?.language ?? nb.metadata.language_info?.name ?? 'python').toLowerCase();
-      if (language !== 'python') throw new TaskFailure(`${job.label(job.source)}: ${e.message}`);
+      if (sourceLanguage(job.source, nb) !== 'python') throw new TaskFailure(`${job.label(job.source)}: ${e.message}`);
     }
     if (spec) return runOnKernel(job, nb, spec);
     job.notice?.('no Jupyter kernel for Python is installed: notebook tasks run on the embedded python executor (install ipykernel, or set `executor: python` to silence this)');

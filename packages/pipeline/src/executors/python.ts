@@ -15,7 +15,7 @@ import {
   type CellFailure,
   type KernelMessage,
 } from '@nbpipe/kernel';
-import { readNotebookSource } from '../sources.js';
+import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
 import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
 
@@ -30,6 +30,8 @@ export function pythonCommand(): string {
 /** The source as a notebook ready to run: injected parameters, no old outputs. */
 export async function prepareNotebook(job: Pick<TaskJob, 'source' | 'product' | 'upstream' | 'params' | 'label'>): Promise<Notebook> {
   const nb = removeExecutionErrorMarks(await readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8')));
+  const language = sourceLanguage(job.source, nb);
+  if (language !== 'python') throw new TaskFailure(`${job.label(job.source)}: the embedded executor runs Python only, this is ${language}: install a Jupyter kernel for it`);
   for (const cell of nb.cells)
     if (cell.cell_type === 'code') {
       cell.outputs = [];
