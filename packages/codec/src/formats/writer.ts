@@ -280,8 +280,9 @@ export class LightCellWriter extends CellWriter {
       if (startRe.test(source[0]!) || endRe.test(source[0]!)) return false;
     }
     if (this.source.every((line) => line.startsWith(comment))) return true;
-    // After a blank line, indented code continues the cell above: an indented start needs a marker.
-    if (/^\s/.test(source[0]!) && !isBlank(source[0]!)) return true;
+    // After a blank line, indented code continues the cell above: an indented start (after any blank lines) needs a marker.
+    const firstCode = source.find((line) => !isBlank(line));
+    if (firstCode !== undefined && /^\s/.test(firstCode)) return true;
     // The cell needs a marker if reading its text back would not give exactly this cell.
     const reader = createCellReader(this.ctx, this.defaultLanguage);
     return reader.read(source).next < source.length;
