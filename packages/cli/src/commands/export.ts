@@ -61,9 +61,11 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       ctx.out.info('nothing to export: no task selected');
       return;
     }
-    if (selected && (settings.storage === 'artifacts' || !settings.volume?.claimName))
+    if (selected && settings.storage === 'artifacts')
+      ctx.out.warn('an incremental export with artifacts reads the products of the tasks it leaves out from the image: build it with them');
+    else if (selected && !settings.volume?.claimName)
       ctx.out.warn(
-        'an incremental export reads the products of tasks it leaves out from the image or the volume: use an existing claim (argo.volume.claimName) that holds them',
+        'an incremental export reads the products of the tasks it leaves out from the volume: use an existing claim that holds them (argo.volume.claimName), or an image built with them',
       );
 
     // The step command runs the same pipeline with the same env overrides as this export.
