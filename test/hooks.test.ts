@@ -95,6 +95,26 @@ describe('nbpipe pre-commit', () => {
     expect(commit.stderr).toMatch(/commit stopped: a\.py and a\.ipynb both changed their cells/);
   });
 
+  it('after switching branches, a notebook edit commits: the record of the other branch makes no conflict', () => {
+    const r = pairedRepo();
+    r.git('switch', '-q', '-c', 'other');
+    r.write('a.py', r.read('a.py').replace('print(x)', 'print(x * 10)'));
+    expect(run('git', ['commit', '-q', '-am', 'on other'], { cwd: r.dir }).stderr).toMatch(/synced from a\.py, staged a\.ipynb/);
+    r.git('switch', '-q', 'main');
+    const nb = JSON.parse(r.read('a.ipynb'));
+    nb.cells[0].source = ['x = 5'];
+    r.write('a.ipynb', JSON.stringify(nb, null, 1) + '\n');
+    const commit = run('git', ['commit', '-q', '-am', 'edit on main'], { cwd: r.dir, allowFailure: true });
+    expect(commit.stderr).not.toMatch(/both changed/);
+    expect(commit.code).toBe(0);
+    expect(r.git('log', '--format=%s', '-1').stdout.trim()).toBe('edit on main');
+    const py = r.git('show', 'HEAD:a.py').stdout;
+    expect(py).toContain('x = 5');
+    expect(py).toContain('print(x)\n');
+    expect(r.read('a.py')).toBe(py);
+    expect(r.git('status', '--porcelain').stdout).toBe('');
+  });
+
   it('strips staged notebooks when the filter is off, keeping the outputs in the working copy', () => {
     const r = repo();
     expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);

@@ -113,6 +113,25 @@ describe('planSync', () => {
     expect(planSync(pair(nbEdited, same, [1, 2], digests)).status).toBe('synced');
   });
 
+  it('counts a member back at its committed version as unedited: a record from another branch makes no conflict', () => {
+    // The record holds the digests of another branch; after switching back both members equal HEAD.
+    const otherBranch = runNotebook();
+    otherBranch.cells[2]!.source = 'b = 20';
+    const stale: [string, string] = [inputsDigest(otherBranch), inputsDigest(otherBranch)];
+    const head = inputsDigest(nb);
+    const withHead = (members: SyncMember[]) => members.map((m) => ({ ...m, committed: head }));
+    const nbEdited = runNotebook();
+    nbEdited.cells[1]!.source = 'a = 10';
+    // Without what HEAD holds, the stale record makes the untouched text look edited too.
+    expect(planSync(pair(nbEdited, script, [2, 1], stale)).status).toBe('conflict');
+    const plan = synced(planSync(withHead(pair(nbEdited, script, [2, 1], stale))));
+    expect(plan.source).toBe('nb.ipynb');
+    expect(after(plan, 'nb.py').after).toBe(notebookToText(nbEdited, PY));
+    // Edits of both members since HEAD and the record are still a conflict.
+    const pyEdited = script.replace('b = 2', 'b = 3');
+    expect(planSync(withHead(pair(nbEdited, pyEdited, [1, 2], stale))).status).toBe('conflict');
+  });
+
   it('records a new pairing in the source and every member', () => {
     const bare = runNotebook();
     delete bare.metadata.jupytext;

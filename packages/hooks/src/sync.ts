@@ -165,7 +165,8 @@ export class SettingsCache {
  * `<git dir>/nbpipe/sync-state.json` (never committed). It tells which member changed since: the source of a
  * sync, and a conflict when two members changed differently. A member it does not know is compared with its
  * committed version (HEAD), the last state a pre-commit sync agreed on; outside git nothing is known and the
- * newest file wins, as in jupytext.
+ * newest file wins, as in jupytext. A member whose cells equal its committed version counts as unedited
+ * whatever the record says, so a record left from another branch makes no conflict after a switch (planSync).
  */
 export class SyncRecord {
   private dirty = false;
@@ -199,11 +200,14 @@ export class SyncRecord {
   /** Digests of committed versions, by key (undefined: not committed or unreadable), fetched once. */
   private readonly committed = new Map<string, string | undefined>();
 
-  /** Read the committed versions of members the record does not know, all with one git command. */
+  /**
+   * Read the committed versions of members, all with one git command: the baseline of members the record does
+   * not know, and for the others what tells a member git moved (switch, merge, reset) from one the user edited.
+   */
   async prefetch(entries: readonly { member: PairedPath; formatOptions: TextFormatOptions }[]): Promise<void> {
     const missing = entries.filter(({ member }) => {
       const key = this.key(member.path);
-      return key !== undefined && this.digests[key] === undefined && !this.committed.has(key);
+      return key !== undefined && !this.committed.has(key);
     });
     if (!this.repo || missing.length === 0) return;
     const blobs = await readFilesAtRevision(this.repo, 'HEAD', missing.map(({ member }) => this.key(member.path)!));
@@ -226,6 +230,15 @@ export class SyncRecord {
     return members.map((m) => {
       const key = this.key(m.path);
       return key === undefined ? undefined : (this.digests[key] ?? this.committed.get(key));
+    });
+  }
+
+  /** The digest of each member's committed (HEAD) version, undefined when not committed or outside git. */
+  async committedDigests(members: readonly PairedPath[], formatOptions: TextFormatOptions): Promise<(string | undefined)[]> {
+    await this.prefetch(members.map((member) => ({ member, formatOptions })));
+    return members.map((m) => {
+      const key = this.key(m.path);
+      return key === undefined ? undefined : this.committed.get(key);
     });
   }
 
@@ -340,6 +353,7 @@ export async function planLookedUp(
 ): Promise<PairPlan> {
   if (!lookup.paired) return { paired: false, reason: lookup.reason };
   const lastSynced = options.record ? await options.record.lastSynced(lookup.members, folder.formatOptions) : [];
+  const committed = options.record ? await options.record.committedDigests(lookup.members, folder.formatOptions) : [];
   const members: SyncMember[] = [];
   for (const [i, m] of lookup.members.entries()) {
     const found = m.path === path ? given : await read(m.path);
@@ -348,6 +362,7 @@ export async function planLookedUp(
     // The file was read as a notebook to find its pair; a .ipynb reads the same whatever the pairing says.
     if (m.path === path && m.format.extension === '.ipynb') member.notebook = lookup.notebook;
     if (lastSynced[i] !== undefined) member.lastSynced = lastSynced[i];
+    if (committed[i] !== undefined) member.committed = committed[i];
     members.push(member);
   }
   const plan = planSync(members, { formatOptions: folder.formatOptions, prefer: options.prefer });

@@ -18,6 +18,11 @@ export interface SyncMember {
   mtime?: number;
   /** The digest of its cells (`inputsDigest`) when the pair was last synced, if known. */
   lastSynced?: string;
+  /**
+   * The digest of its cells in the committed (HEAD) version, if known. A member that matches it has not been
+   * edited since, even when it differs from `lastSynced`: git moved it (switch, merge, reset), not the user.
+   */
+  committed?: string;
   /** `content` already read in this member's format (saves reading it twice). */
   notebook?: Notebook;
 }
@@ -133,6 +138,17 @@ function sameNotebook(a: Notebook, b: Notebook | string, withIds: boolean): bool
   return canonical(a) === (typeof b === 'string' ? b : canonical(b));
 }
 
+/**
+ * Whether a member's cells were edited since the last sync: they differ from the record and from the committed
+ * version. A member back at its committed version was put there by git (a checkout, merge or reset with a
+ * record from another branch) or holds what git keeps anyway, so taking the other member's cells loses nothing.
+ */
+function editedSinceSync(m: SyncMember, nb: Notebook): boolean {
+  if (m.lastSynced === undefined) return false;
+  const digest = inputsDigest(nb);
+  return digest !== m.lastSynced && digest !== m.committed;
+}
+
 /** Newest first; on equal times a text member before the .ipynb, then the order of the pairing (jupytext's rule). */
 function byRecency(a: { m: SyncMember; index: number }, b: { m: SyncMember; index: number }): number {
   const ta = a.m.mtime ?? 0;
@@ -148,7 +164,7 @@ function byRecency(a: { m: SyncMember; index: number }, b: { m: SyncMember; inde
  * writes the `after` of each member whose content changes.
  *
  * The source: the member named in `options.source`; else, when the last sync is known (`lastSynced`), the newest
- * member whose cells changed since — two members whose cells changed differently are a conflict; else the newest
+ * member whose cells were edited since (`editedSinceSync`) — two members edited differently are a conflict; else the newest
  * member, a text winning a tie. A text source gives the cells; the .ipynb keeps the outputs, ids and hidden
  * metadata of every cell whose source is unchanged (combineInputsAndOutputs). A source is not rewritten unless
  * its pairing metadata changes.
@@ -165,9 +181,7 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
 
   let sourcePath = options.source?.path;
   if (sourcePath === undefined) {
-    const changed = present
-      .filter(({ m }) => m.lastSynced !== undefined && inputsDigest(notebooks.get(m.path)!) !== m.lastSynced)
-      .sort(byRecency);
+    const changed = present.filter(({ m }) => editedSinceSync(m, notebooks.get(m.path)!)).sort(byRecency);
     const newest = changed[0];
     const disagreeing = newest && changed.slice(1).find(({ m }) => !sameCells(notebooks.get(m.path)!, notebooks.get(newest.m.path)!));
     let chosen = newest ?? [...present].sort(byRecency)[0];
