@@ -63,7 +63,9 @@ async function parseConfigText(path: string, text: string): Promise<Record<strin
   try {
     if (name.endsWith('.json')) return JSON.parse(text) as Record<string, unknown>;
     if (name.endsWith('.yml') || name.endsWith('.yaml')) {
-      const { parse } = await import('yaml');
+      // Bundled by esbuild, a dynamic import of this CommonJS package yields only a default export.
+      const yaml = await import('yaml');
+      const parse = yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse;
       return (parse(text) ?? {}) as Record<string, unknown>;
     }
     const { parse } = await import('smol-toml');
