@@ -12,6 +12,7 @@
 import { promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { getEffectiveGitConfig, writeFileAtomic, type Repository } from '@nbpipe/git';
+import { OutputCache } from './output-cache.js';
 import { createStripper, type StripOptions } from './strip.js';
 import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
 import { SettingsCache, SyncRecord, planPair, type MemberReader, type ProjectPairing } from './sync.js';
@@ -169,7 +170,7 @@ async function syncStagedPairs(
         const worktree = again.paired && again.plan.status === 'synced' ? again.plan.members.find((m) => m.path === member.path)?.after : undefined;
         if (worktree !== undefined) {
           await writeFileAtomic(member.path, worktree);
-          await stageContent(repo, path, forIndex(path, worktree), entry?.mode);
+          await stageKeepingOutputs(repo, path, worktree, forIndex(path, worktree), entry?.mode);
           stagedNames.push(path);
           continue;
         }
@@ -183,6 +184,18 @@ async function syncStagedPairs(
     report.synced.push({ source: rel(plan.source), staged: stagedNames });
   }
   if (report.conflicts.length === 0) await record.save();
+}
+
+/**
+ * Stage `forIndex` (the working-tree notebook `worktree` as it goes in the index) and remember `worktree` as the
+ * original of the staged blob, as the clean filter does for `git add`: otherwise `git checkout -- <notebook>` or a
+ * stash round trip would check out the stripped blob and drop every output of the working copy.
+ */
+async function stageKeepingOutputs(repo: Repository, path: string, worktree: string, forIndex: string, mode?: string): Promise<void> {
+  const oid = await stageContent(repo, path, forIndex, mode);
+  const blob = (await readBlobs(repo, [oid])).get(oid)!;
+  const original = Buffer.from(worktree, 'utf8');
+  if (!blob.equals(original)) OutputCache.forGitDir(repo.commonDir).remember(blob, original);
 }
 
 async function exists(path: string): Promise<boolean> {
