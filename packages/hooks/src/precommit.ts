@@ -12,7 +12,6 @@
 import { promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { getEffectiveGitConfig, writeFileAtomic, type Repository } from '@nbpipe/git';
-import { OutputCache } from './output-cache.js';
 import { createStripper, type StripOptions } from './strip.js';
 import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
 import { SettingsCache, SyncRecord, planPair, type MemberReader, type ProjectPairing } from './sync.js';
@@ -88,7 +87,7 @@ async function syncStagedPairs(
   repo: Repository,
   staged: readonly string[],
   options: PreCommitOptions,
-  filtered: ReadonlySet<string>,
+  filtered: Set<string>,
   forIndex: (path: string, content: string) => string,
   report: PreCommitReport,
 ): Promise<void> {
@@ -141,6 +140,10 @@ async function syncStagedPairs(
     }
     if (!planned.paired) continue;
     for (const m of planned.members) done.add(rel(m.path));
+    // A partner notebook that was not staged is staged here: through git's clean filter when it applies, so that
+    // the filter keeps its outputs for checkout and stash, as it does for `git add`.
+    const partners = planned.members.map((m) => rel(m.path)).filter((p) => isNotebookPath(p) && !stagedSet.has(p));
+    for (const p of await filteredByNbpipe(repo, partners)) filtered.add(p);
     const { plan } = planned;
     if (plan.status === 'conflict') {
       report.conflicts.push({ paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message.split(repo.root + sep).join('') });
@@ -170,7 +173,7 @@ async function syncStagedPairs(
         const worktree = again.paired && again.plan.status === 'synced' ? again.plan.members.find((m) => m.path === member.path)?.after : undefined;
         if (worktree !== undefined) {
           await writeFileAtomic(member.path, worktree);
-          await stageKeepingOutputs(repo, path, worktree, forIndex(path, worktree), entry?.mode);
+          await stageContent(repo, path, forIndex(path, worktree), entry?.mode);
           stagedNames.push(path);
           continue;
         }
@@ -184,18 +187,6 @@ async function syncStagedPairs(
     report.synced.push({ source: rel(plan.source), staged: stagedNames });
   }
   if (report.conflicts.length === 0) await record.save();
-}
-
-/**
- * Stage `forIndex` (the working-tree notebook `worktree` as it goes in the index) and remember `worktree` as the
- * original of the staged blob, as the clean filter does for `git add`: otherwise `git checkout -- <notebook>` or a
- * stash round trip would check out the stripped blob and drop every output of the working copy.
- */
-async function stageKeepingOutputs(repo: Repository, path: string, worktree: string, forIndex: string, mode?: string): Promise<void> {
-  const oid = await stageContent(repo, path, forIndex, mode);
-  const blob = (await readBlobs(repo, [oid])).get(oid)!;
-  const original = Buffer.from(worktree, 'utf8');
-  if (!blob.equals(original)) OutputCache.forGitDir(repo.commonDir).remember(blob, original);
 }
 
 async function exists(path: string): Promise<boolean> {
