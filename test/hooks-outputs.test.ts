@@ -65,8 +65,14 @@ describe('a notebook staged by the pre-commit hook', () => {
     expect(r.git('status', '--porcelain').stdout).toBe('');
     expect(r.git('diff').stdout).toBe('');
 
-    // A stash round trip, with the notebook edited and then without.
+    // A later edit diffs as just that edit: the committed side is smudged back with this clone's ids and outputs.
     r.write('nb.ipynb', synced.replace("'north': 1200", "'north': 1250"));
+    const diff = r.git('diff', 'nb.ipynb').stdout;
+    expect(diff).toMatch(/^-sales = \{'north': 1200\}$/m);
+    expect(diff).toMatch(/^\+sales = \{'north': 1250\}$/m);
+    expect(diff).not.toMatch(/a1f3c2d4|b2e4d6f8|output/);
+
+    // A stash round trip, with the notebook edited and then without.
     r.git('stash', '-q');
     expect(r.read('nb.ipynb')).toBe(synced);
     r.git('stash', 'pop', '-q');
