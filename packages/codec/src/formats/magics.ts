@@ -63,8 +63,18 @@ function commentOf(language: string): string {
   return commentForLanguage(usualLanguageName(language)) ?? commentForLanguage(language) ?? '#';
 }
 
-/** Comment the magics of a code cell (in place semantics, returns a new array). */
-export function commentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
+/**
+ * Apply `edit` to every magic line of a code cell outside strings (and to the continuation lines of a
+ * Python magic ending in a backslash); returns a new array.
+ */
+function editMagicLines(
+  source: readonly string[],
+  language: string,
+  escapeMagics: boolean,
+  explicitlyCode: boolean,
+  code: boolean,
+  edit: (line: string, comment: string, continuation: boolean) => string,
+): string[] {
   const out = [...source];
   // Quotes in markdown text open no strings.
   const parser = new StringParser(code ? language : null);
@@ -73,16 +83,21 @@ export function commentMagics(source: readonly string[], language: string, escap
   for (let k = 0; k < out.length; k++) {
     const line = out[k]!;
     if (!parser.isQuoted() && (continuation || isMagic(line, language, escapeMagics, explicitlyCode))) {
-      if (continuation) out[k] = `${comment} ${line}`;
-      else {
-        const body = pyLstrip(line);
-        out[k] = `${line.slice(0, line.length - body.length)}${comment} ${body}`;
-      }
+      out[k] = edit(line, comment, continuation);
       continuation = language === 'python' && LINE_CONTINUATION.test(line);
     }
     parser.readLine(line);
   }
   return out;
+}
+
+/** Comment the magics of a code cell (returns a new array). */
+export function commentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
+  return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment, continuation) => {
+    if (continuation) return `${comment} ${line}`;
+    const body = pyLstrip(line);
+    return `${line.slice(0, line.length - body.length)}${comment} ${body}`;
+  });
 }
 
 /** Remove one comment level after the indentation. */
@@ -96,19 +111,7 @@ function unescapeLine(line: string, comment: string): string {
 
 /** Undo `commentMagics`: every magic line loses one comment level. */
 export function uncommentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
-  const out = [...source];
-  const parser = new StringParser(code ? language : null);
-  const comment = commentOf(language);
-  let continuation = false;
-  for (let k = 0; k < out.length; k++) {
-    const line = out[k]!;
-    if (!parser.isQuoted() && (continuation || isMagic(line, language, escapeMagics, explicitlyCode))) {
-      out[k] = unescapeLine(line, comment);
-      continuation = language === 'python' && LINE_CONTINUATION.test(line);
-    }
-    parser.readLine(line);
-  }
-  return out;
+  return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment) => unescapeLine(line, comment));
 }
 
 /** Whether a code cell has a line that is a magic only because the cell is explicitly code (`x?`). */
