@@ -20,6 +20,7 @@ import traceback
 
 REQUESTS_FD = 3
 MESSAGES_FD = 4
+CELL_END_MARK = b"\x00nbpipe-cell-end\x00"
 
 
 def main():
@@ -82,6 +83,10 @@ def main():
         ok = run_cell(request["code"], request["cell"], request["execution_count"], namespace, send)
         sys.stdout.flush()
         sys.stderr.flush()
+        # Mark the end of the cell on fds 1 and 2: nbpipe reads those pipes up to the mark before it
+        # closes the cell, so a subprocess's output cannot arrive after the cell's "done".
+        os.write(1, CELL_END_MARK)
+        os.write(2, CELL_END_MARK)
         send("done", {"status": "ok" if ok else "error"})
 
 
