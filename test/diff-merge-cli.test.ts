@@ -1,17 +1,13 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, parse, serialize, type Cell } from '@nbpipe/nbformat';
-import { nbpipe, ROOT, run, tempDir, tempRepo } from './helpers.js';
+import { ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
 
 function dir() {
   const d = tempDir();
-  cleanups.push(d.cleanup);
+  removeAfterTest(d.cleanup);
   const write = (name: string, text: string) => {
     writeFileSync(join(d.dir, name), text);
     return join(d.dir, name);
@@ -65,7 +61,7 @@ describe('nbpipe diff', () => {
 
   it('with no pair, diffs changed notebooks in the working tree against HEAD, from any folder', () => {
     const r = tempRepo();
-    cleanups.push(r.cleanup);
+    removeAfterTest(r.cleanup);
     r.write('sub/one.ipynb', nb(base));
     r.write('two.ipynb', nb(base));
     r.write('notes.txt', 'hello\n');
@@ -162,7 +158,7 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
 
   function brokenInstall(script: string) {
     const r = tempRepo();
-    cleanups.push(r.cleanup);
+    removeAfterTest(r.cleanup);
     expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
     const config = join(r.dir, '.git/config');
     writeFileSync(config, readFileSync(config, 'utf8').split(DRIVERS).join(script));

@@ -1,13 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, parse, serialize, type Cell, type Notebook } from '@nbpipe/nbformat';
-import { nbpipe, run, SYSTEM_PYTHON, tempRepo } from './helpers.js';
+import { SYSTEM_PYTHON, nbpipe, removeAfterTest, run, tempRepo } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
 
 function notebookText(cells: Cell[]): string {
   const nb: Notebook = {
@@ -42,7 +38,7 @@ const editSource = (cells: Cell[], id: string, source: string) => withCell(cells
 /** A repository with nbpipe installed (`nbpipe install` and `options`) and `nb.ipynb` committed on main. */
 function installedRepo(options: string[] = []) {
   const r = tempRepo();
-  cleanups.push(r.cleanup);
+  removeAfterTest(r.cleanup);
   const installed = nbpipe(['install', ...options], { cwd: r.dir });
   expect(installed.code, installed.stderr).toBe(0);
   r.write('nb.ipynb', notebookText(BASE));

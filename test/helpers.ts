@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
@@ -33,6 +34,16 @@ export function run(cmd: string, args: string[], options: SpawnSyncOptions & { a
   if (result.code !== 0 && !options.allowFailure)
     throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
   return result;
+}
+
+const afterTest: (() => void)[] = [];
+afterEach(() => {
+  while (afterTest.length) afterTest.pop()!();
+});
+
+/** Run `cleanup` (e.g. of a tempRepo or tempDir) after the current test, pass or fail. */
+export function removeAfterTest(cleanup: () => void): void {
+  afterTest.push(cleanup);
 }
 
 /** A temporary directory removed by the returned cleanup function. */

@@ -1,12 +1,8 @@
 // The pre-commit hook and the filter's output cache together: a notebook the hook syncs and stages keeps its
 // outputs through `git checkout --` and `git stash`, and what it stages is exactly the working copy, stripped.
-import { afterEach, describe, expect, it } from 'vitest';
-import { nbpipe, tempRepo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { nbpipe, removeAfterTest, tempRepo } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
 
 const cell = (id: string, source: string, output?: string) => ({
   cell_type: 'code',
@@ -38,7 +34,7 @@ const outputCounts = (text: string) => (JSON.parse(text).cells as { outputs?: un
 describe('a notebook staged by the pre-commit hook', () => {
   it('keeps its outputs through checkout and stash, and its staged blob is the stripped working copy', () => {
     const r = tempRepo();
-    cleanups.push(r.cleanup);
+    removeAfterTest(r.cleanup);
     expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);
     r.write('nb.ipynb', EXECUTED);
     r.git('add', '.');

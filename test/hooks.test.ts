@@ -3,28 +3,24 @@
 // core.hooksPath, post-checkout reports, husky, and the pre-commit framework with our .pre-commit-hooks.yaml.
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, CORPORA, ROOT, nbpipe, run, tempDir, tempRepo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, CORPORA, ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
 const corpus = (name: string) => readFileSync(join(CORPORA, 'nbstripout', name), 'utf8');
 const WITH_OUTPUTS = corpus('test_metadata.ipynb');
 const STRIPPED = corpus('test_metadata.ipynb.expected');
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
 
 function repo() {
   const r = tempRepo();
-  cleanups.push(r.cleanup);
+  removeAfterTest(r.cleanup);
   return r;
 }
 
 /** A folder with an `nbpipe` executable running the built CLI, for PATH. */
 function nbpipeOnPath(): string {
   const t = tempDir('nbpipe-bin-');
-  cleanups.push(t.cleanup);
+  removeAfterTest(t.cleanup);
   writeFileSync(join(t.dir, 'nbpipe'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   chmodSync(join(t.dir, 'nbpipe'), 0o755);
   return t.dir;
@@ -218,7 +214,7 @@ describe('pre-commit framework, with this repository as the hook repository', ()
 
     const r = repo();
     const home = tempDir('nbpipe-pre-commit-home-');
-    cleanups.push(home.cleanup);
+    removeAfterTest(home.cleanup);
     const env = { ...process.env, PATH: `${nbpipeOnPath()}${delimiter}${process.env.PATH}`, PRE_COMMIT_HOME: home.dir, GIT_CONFIG_NOSYSTEM: '1' };
     r.write(
       '.pre-commit-config.yaml',

@@ -1,23 +1,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { nbpipe, run, tempDir, tempRepo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
 
 function repo() {
   const r = tempRepo();
-  cleanups.push(r.cleanup);
+  removeAfterTest(r.cleanup);
   return r;
 }
 
 /** Environment with a throw-away home, so --global never touches the real user config. */
 function fakeHome() {
   const home = tempDir('nbpipe-home-');
-  cleanups.push(home.cleanup);
+  removeAfterTest(home.cleanup);
   return {
     home: home.dir,
     env: { HOME: home.dir, XDG_CONFIG_HOME: join(home.dir, '.config'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: undefined },
@@ -97,7 +93,7 @@ describe('nbpipe install / uninstall (repository)', () => {
 
   it('refuses a repository install outside a repository with one line and exit 2', () => {
     const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    removeAfterTest(cleanup);
     const { env } = fakeHome();
     const r = nbpipe(['install'], { cwd: dir, env: { ...process.env, ...env, GIT_CEILING_DIRECTORIES: dir } });
     expect(r.code).toBe(2);
