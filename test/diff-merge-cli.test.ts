@@ -154,7 +154,7 @@ describe('nbpipe textconv and conflicts', () => {
 });
 
 describe('a repository whose nbpipe cannot start (e.g. node_modules removed) keeps git working', () => {
-  const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.js');
+  const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
 
   function brokenInstall(script: string) {
     const r = tempRepo();
@@ -169,14 +169,14 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
   }
 
   it.each([
-    ['the script is gone', () => '/nonexistent/nbpipe/git-drivers.js'],
+    ['the script is gone', () => '/nonexistent/nbpipe/git-drivers.cjs'],
     [
       'the script cannot load its modules',
       () => {
         const d = dir();
         mkdirSync(join(d.dir, 'dist'));
-        copyFileSync(DRIVERS, join(d.dir, 'dist/git-drivers.js'));
-        return join(d.dir, 'dist/git-drivers.js');
+        copyFileSync(DRIVERS, join(d.dir, 'dist/git-drivers.cjs'));
+        return join(d.dir, 'dist/git-drivers.cjs');
       },
     ],
   ])('when %s: plain git diff, log -p and show', (_, script) => {
@@ -190,7 +190,7 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
   });
 
   it("when the script is gone: git's own text merge", () => {
-    const r = brokenInstall('/nonexistent/nbpipe/git-drivers.js');
+    const r = brokenInstall('/nonexistent/nbpipe/git-drivers.cjs');
     r.git('checkout', '-q', '-b', 'topic');
     r.write('nb.ipynb', nb(edited('c', 'print("topic")')));
     r.git('commit', '-q', '-am', 'topic');
@@ -200,5 +200,26 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
     const merge = run('git', ['merge', '--no-edit', 'topic'], { cwd: r.dir, allowFailure: true });
     expect(merge.code, merge.stdout + merge.stderr).toBe(0);
     expect(parse(r.read('nb.ipynb')).cells.map((c) => c.source)).toEqual(['# Main title', 'x = 1\ny = 2', 'print("topic")']);
+  });
+});
+
+describe('the processes git starts for nbpipe', () => {
+  it('start without loading NODE_EXTRA_CA_CERTS (Node 20 parses it at every start; none of them uses TLS)', () => {
+    const r = tempRepo();
+    removeAfterTest(r.cleanup);
+    expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
+    r.write('nb.ipynb', nb(base));
+    r.git('add', '.');
+    r.git('commit', '-q', '-m', 'base');
+    r.write('nb.ipynb', nb(edited('b', 'x = 5\ny = 2')));
+    // Node warns on stderr at start-up when the file cannot be read, so a process that still loads it shows up here.
+    const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', NODE_EXTRA_CA_CERTS: join(r.dir, 'missing-ca.pem') };
+    const git = (...args: string[]) => run('git', args, { cwd: r.dir, env });
+    const diff = git('diff');
+    expect(diff.stdout).toMatch(/^\+x = 5$/m);
+    const commit = git('commit', '-q', '-am', 'edit');
+    const log = git('log', '-p', '-1');
+    expect(log.stdout).toMatch(/^\+x = 5$/m);
+    for (const step of [diff, commit, log]) expect(step.stderr).not.toMatch(/extra certs/);
   });
 });

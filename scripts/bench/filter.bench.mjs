@@ -19,7 +19,7 @@ const NOTEBOOK_BYTES = 20_000;
 const ROUNDS = 3;
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
-const GIT_DRIVERS = join(ROOT, 'packages/cli/dist/git-drivers.js');
+const GIT_DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
 
 function emit(name, value, unit, target) {
   process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
@@ -83,7 +83,7 @@ try {
     `import { writeFileSync } from 'node:fs';\n` +
       `process.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n` +
       `process.argv.splice(2, process.argv.length, 'filter-process');\n` +
-      `await import(${JSON.stringify(GIT_DRIVERS)});\n`,
+      `(await import("node:module")).createRequire(import.meta.url)(${JSON.stringify(GIT_DRIVERS)});\n`,
   );
   sh('git', ['config', 'filter.nbpipe.process', `${JSON.stringify(process.execPath)} ${JSON.stringify(wrapper)}`], dir);
   for (let i = 0; i < NOTEBOOKS; i++) writeFileSync(join(dir, `nb-${i}.ipynb`), executed(i, ROUNDS + 1));

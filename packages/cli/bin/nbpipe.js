@@ -4,9 +4,10 @@
 // faster than ~60 separate modules. The bundle runs unless a workspace package it contains was rebuilt
 // after it (plain `tsc -b` in a development checkout): then the unbundled build does, never stale code.
 import module from 'node:module';
-import { entryPoint } from './bundle.js';
+import { pathToFileURL } from 'node:url';
+import { entryPath } from './bundle.cjs';
 
 // Node >= 22.1 caches compiled code between runs; Node 20 has no such cache.
 module.enableCompileCache?.();
 
-await import(entryPoint('nbpipe', 'bin.js'));
+await import(pathToFileURL(entryPath('nbpipe.js', 'bin.js')).href);

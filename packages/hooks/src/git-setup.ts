@@ -15,6 +15,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import {
   attributesStep,
   DRIVER_CANNOT_START,
+  nodeCommand,
   editAttributesFile,
   getEffectiveGitConfig,
   getGitConfig,
@@ -62,7 +63,7 @@ const PERL_PASS_THROUGH =
 export function filterProcessCommand({ node, script }: DriverLauncher): string {
   const [n, s] = [shellQuote(node), shellQuote(script)];
   return (
-    `nbpipe_filter() { if [ -f ${s} ] && [ -x ${n} ]; then ${n} ${s} filter-process; status=$?; ` +
+    `nbpipe_filter() { if [ -f ${s} ] && [ -x ${n} ]; then ${nodeCommand(node, script)} filter-process; status=$?; ` +
     `[ $status -eq ${DRIVER_CANNOT_START} ] || return $status; fi; exec perl -e '${PERL_PASS_THROUGH}'; }; nbpipe_filter`
   );
 }
@@ -71,7 +72,7 @@ export function filterProcessCommand({ node, script }: DriverLauncher): string {
 export function cleanFilterCommand({ node, script }: DriverLauncher): string {
   const [n, s] = [shellQuote(node), shellQuote(script)];
   return (
-    `nbpipe_clean() { if [ -f ${s} ] && [ -x ${n} ]; then ${n} ${s} clean "$1"; status=$?; ` +
+    `nbpipe_clean() { if [ -f ${s} ] && [ -x ${n} ]; then ${nodeCommand(node, script)} clean "$1"; status=$?; ` +
     `[ $status -eq ${DRIVER_CANNOT_START} ] || return $status; fi; exec cat; }; nbpipe_clean %f`
   );
 }
@@ -170,7 +171,7 @@ export function gitHookScript(name: HookName, { node, cli }: CliLauncher): strin
   return [
     '#!/bin/sh',
     HOOK_MARK,
-    `run_nbpipe() { if [ -f ${c} ] && [ -x ${n} ]; then ${n} ${c} "$@"; else ${unavailable}; fi; }`,
+    `run_nbpipe() { if [ -f ${c} ] && [ -x ${n} ]; then ${nodeCommand(node, cli)} "$@"; else ${unavailable}; fi; }`,
     ...hookBody(name, 'run_nbpipe'),
     `chained="$(dirname "$0")/${name}${CHAINED_SUFFIX}"`,
     'if [ -x "$chained" ]; then exec "$chained" "$@"; fi',

@@ -23,7 +23,7 @@ export function installOptions<T extends GlobalArgs>(y: Argv<T>): Argv<T & Insta
  * The script git runs for the drivers and the filter: it skips yargs and runs the bundled git-drivers entry, since
  * git starts one process per file.
  */
-const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../../bin/git-drivers.js', import.meta.url));
+const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../../bin/git-drivers.cjs', import.meta.url));
 
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
 export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
