@@ -8,10 +8,14 @@ export async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+/** Read a file's bytes, or standard input's for `-`. */
+export async function readBytes(path: string): Promise<Uint8Array> {
+  return path === '-' ? readStdin() : readFile(path);
+}
+
 /** Read a file (or `-` for stdin) as UTF-8 text; binary and bad encodings are NotebookErrors naming the file. */
 export async function readText(path: string): Promise<string> {
-  const bytes = path === '-' ? await readStdin() : await readFile(path);
-  return decodeNotebookBytes(bytes, path === '-' ? '<stdin>' : path);
+  return decodeNotebookBytes(await readBytes(path), path === '-' ? '<stdin>' : path);
 }
 
 export async function readNotebook(path: string, options: Omit<ParseOptions, 'path'> = {}): Promise<{ text: string; notebook: Notebook }> {

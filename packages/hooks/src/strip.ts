@@ -14,8 +14,8 @@ import {
   type JsonObject,
   type JsonValue,
   type Notebook,
+  scanOutputs,
 } from '@nbpipe/nbformat';
-import { scanOutputs } from './outputs-scan.js';
 
 /** What to strip; the defaults are nbstripout's. */
 export interface StripOptions {
@@ -506,7 +506,7 @@ const TINY_OUTPUTS = 64;
 
 /**
  * Strip nbformat 4 bytes without decoding or parsing the outputs that stripping drops: the document is parsed
- * with each cell's outputs replaced by `[]` (see outputs-scan.ts), and only the outputs a cell may keep are parsed.
+ * with each cell's outputs replaced by `[]` (see scanOutputs in @nbpipe/nbformat), and only the outputs a cell may keep are parsed.
  * Anything unusual (another version, malformed JSON) takes the plain path, which also gives the precise error.
  */
 function stripJupyterBytes(bytes: Buffer, plan: Plan, path: string | undefined): StripResult {

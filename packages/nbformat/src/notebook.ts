@@ -1,9 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { NotebookError } from './errors.js';
 import { dumpPython, JsonSyntaxError, lineColumn, parseJson } from './json.js';
 import { joinLines, splitLines } from './lines.js';
 import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from './types.js';
 import { upgradeV3 } from './upgrade.js';
 import { findProblem } from './validate.js';
+import { scanOutputs } from './outputs-scan.js';
 import { newCellId } from './helpers.js';
 
 export interface ParseOptions {
@@ -46,8 +48,44 @@ export function parseNotebookJson(text: string, path?: string): JsonValue {
  * Throws only NotebookError. nbformat 3 is upgraded as Jupyter does; 1 and 2 are rejected.
  */
 export function parse(text: string, options: ParseOptions = {}): Notebook {
+  return notebookFromJson(parseNotebookJson(text, options.path), options);
+}
+
+/**
+ * Parse notebook file bytes for a reader that never uses outputs (conversion to text): every cell's `outputs` is found
+ * by scanOutputs and never decoded nor parsed, and they are most of a notebook's bytes and of the time. Code cells come
+ * back with empty outputs, so the result must never be written back in place of the file. Input the fast path does not
+ * take (another layout, malformed JSON, a problem the validation finds) goes through `parse`, which reports errors
+ * exactly as for any other read; only the contents of output strings are not checked.
+ */
+export function parseWithoutOutputs(bytes: Uint8Array, options: ParseOptions = {}): Notebook {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length > 0 && !buf.includes(0) && isUtf8(buf)) {
+    const scan = scanOutputs(buf);
+    if (scan && scan.ranges.size > 0) {
+      const parts: Buffer[] = [];
+      let at = buf[0] === 0xef ? 3 : 0; // the scanner accepted a UTF-8 BOM
+      for (const range of scan.ranges.values()) {
+        parts.push(buf.subarray(at, range.start), EMPTY_ARRAY);
+        at = range.end;
+      }
+      parts.push(buf.subarray(at));
+      try {
+        const rest = Buffer.concat(parts).toString('utf8');
+        const json = scan.exactNumbers ? parseJson(rest) : (JSON.parse(rest) as JsonValue);
+        if ((json as JsonObject | null)?.nbformat === 4) return notebookFromJson(json, options);
+      } catch {
+        // the full parse below reports it
+      }
+    }
+  }
+  return parse(decodeNotebookBytes(bytes, options.path), options);
+}
+
+const EMPTY_ARRAY = Buffer.from('[]');
+
+function notebookFromJson(json: JsonValue, options: ParseOptions): Notebook {
   const { path } = options;
-  const json = parseNotebookJson(text, path);
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
   let nb = json as JsonObject;

@@ -7,6 +7,7 @@ import {
   dumpPython,
   parse,
   parseJson,
+  parseWithoutOutputs,
   pythonFloatRepr,
   serialize,
   splitLines,
@@ -110,6 +111,31 @@ describe('properties', () => {
       fc.property(notebookArb, (nb) => {
         const once = serialize(nb);
         expect(serialize(parse(once))).toBe(once);
+      }),
+    );
+  });
+  it('parseWithoutOutputs reads what parse reads, with every code cell\'s outputs empty', () => {
+    const withoutOutputs = (nb: Notebook) => ({ ...nb, cells: nb.cells.map((c) => (c.cell_type === 'code' ? { ...c, outputs: [] } : c)) });
+    fc.assert(
+      fc.property(notebookArb, fc.boolean(), (nb, indented) => {
+        const text = indented ? serialize(nb) : JSON.stringify(JSON.parse(serialize(nb)));
+        expect(parseWithoutOutputs(Buffer.from(text))).toEqual(withoutOutputs(parse(text)));
+      }),
+    );
+  });
+  it('parseWithoutOutputs reports bad input exactly as parse does', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), notebookArb.map((nb) => serialize(nb).slice(0, 60))), (text) => {
+        const error = (read: () => unknown) => {
+          try {
+            read();
+            return undefined;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        };
+        const expected = error(() => parse(text, { path: 'x.ipynb' }));
+        if (expected !== undefined) expect(error(() => parseWithoutOutputs(Buffer.from(text), { path: 'x.ipynb' }))).toBe(expected);
       }),
     );
   });

@@ -1,9 +1,9 @@
 import { basename, dirname, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { isNotebookError, parse, type Notebook } from '@nbpipe/nbformat';
+import { decodeNotebookBytes, isNotebookError, parse, parseWithoutOutputs, type Notebook } from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
-import { readText, writeText } from '../io.js';
+import { readBytes, writeText } from '../io.js';
 
 interface Args extends GlobalArgs {
   inputs: string[];
@@ -103,17 +103,19 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
     // Read and convert everything first: on bad input nothing is written.
     const results: { label: string; path: string; text: string }[] = [];
     // Files are read concurrently; a failure is reported for the first failing input, in order.
-    const reads = await Promise.allSettled(inputs.map((input) => readText(input)));
+    const reads = await Promise.allSettled(inputs.map((input) => readBytes(input)));
     for (const [k, input] of inputs.entries()) {
       const label = input === '-' ? '<stdin>' : input;
       const read = reads[k]!;
       if (read.status === 'rejected') throw read.reason;
-      const text = read.value;
       let notebook: Notebook;
       let source = fromSpec;
       if (source?.extension === '.ipynb' || (!source && input !== '-' && extname(input) === '.ipynb')) {
-        notebook = parse(text, { path: label });
+        // Text formats hold no outputs: to one, the notebook's outputs are not even parsed (most of the time otherwise).
+        notebook =
+          toSpec.extension === '.ipynb' ? parse(decodeNotebookBytes(read.value, label), { path: label }) : parseWithoutOutputs(read.value, { path: label });
       } else {
+        const text = decodeNotebookBytes(read.value, label);
         try {
           source ??= codec.parseFormat(input === '-' ? sniffFormat(text) : extname(input).slice(1) || 'py');
           notebook =
