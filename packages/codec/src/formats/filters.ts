@@ -57,9 +57,17 @@ export function metadataFilterToString(filter: MetadataFilter): string {
 const isObject = (v: JsonValue | undefined): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonFloat);
 
-/** Split `a.b.c` keys into top-level keys and the nested remainder. */
+/** group() of the key lists seen so far: the same few lists are applied to every cell. */
+const groupedKeys = new Map<string, Map<string, string[]>>();
+
+/** Split `a.b.c` keys into top-level keys and the nested remainder (callers do not modify the result). */
 function group(keys: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+  const cacheKey = keys.join('\0');
+  let out = groupedKeys.get(cacheKey);
+  if (out) return out;
+  out = new Map<string, string[]>();
+  if (groupedKeys.size >= 256) groupedKeys.clear(); // filters come from settings: a handful per process
+  groupedKeys.set(cacheKey, out);
   for (const key of keys) {
     const dot = key.indexOf('.');
     const head = dot < 0 ? key : key.slice(0, dot);

@@ -42,6 +42,8 @@ function nextInstructionIsFunctionOrClass(lines: Lines): boolean {
 }
 
 function cellEndsWithFunctionOrClass(lines: readonly string[]): boolean {
+  // The answer is the startsDefinition of some line: without one there is no need to follow the quoting.
+  if (!lines.some(startsDefinition)) return false;
   const unquoted: string[] = [];
   const parser = new StringParser('python');
   for (const line of lines) {
