@@ -60,6 +60,15 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(r.git('config', 'diff.nbpipe.command').stdout).toContain('diff-driver');
     expect(run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout).toBe('');
     expect(r.read('.gitattributes')).not.toContain('filter=nbpipe');
+    // Left out on purpose, the filter is not "broken"; half of it is.
+    const doctor = nbpipe(['doctor'], { cwd: r.dir });
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(doctor.stdout).toMatch(/output-stripping filter: none/);
+    r.git('config', 'filter.nbpipe.smudge', 'cat');
+    const half = nbpipe(['doctor'], { cwd: r.dir });
+    expect(half.code).toBe(1);
+    expect(half.stdout).toMatch(/broken {2}strip outputs/);
+    r.git('config', '--unset', 'filter.nbpipe.smudge');
 
     expect(nbpipe(['install', '--hooks', 'none'], { cwd: r.dir }).code).toBe(0);
     expect(hasFilter()).toBe(true);

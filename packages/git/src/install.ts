@@ -17,6 +17,8 @@ export interface StepCheck {
   ok: boolean;
   /** What is missing or wrong, one line each. */
   problems: string[];
+  /** True when none of the step is there (never installed, or uninstalled), as opposed to partly or wrongly. */
+  absent?: boolean;
 }
 
 /**
@@ -59,12 +61,14 @@ export function gitConfigStep(id: string, description: string, keys: (target: In
     },
     async check(target) {
       const problems: string[] = [];
+      let unset = 0;
       for (const [key, value] of Object.entries(keys(target))) {
         const actual = await getGitConfig(target, key);
         if (actual === undefined) problems.push(`${key} is not set in the ${scopeName(target)}`);
         else if (actual !== value) problems.push(`${key} differs from what \`nbpipe install\` writes (run it again to update)`);
+        if (actual === undefined) unset++;
       }
-      return { ok: problems.length === 0, problems };
+      return { ok: problems.length === 0, problems, absent: unset === Object.keys(keys(target)).length };
     },
   };
 }
@@ -89,6 +93,7 @@ export function attributesStep(id: string, description: string, lines: readonly 
       const problems: string[] = [];
       const present = new Set(managedAttributeLines(await readAttributesFile(target.attributesFile)));
       for (const line of lines) if (!present.has(line)) problems.push(`${target.attributesFile} lacks "${line}"`);
+      const absent = lines.every((line) => !present.has(line));
       if (problems.length === 0 && target.repo) {
         const names = Object.keys(expected);
         const r = await runGit(['check-attr', ...names, '--', 'nbpipe-check.ipynb'], { cwd: target.repo.root });
@@ -103,7 +108,7 @@ export function attributesStep(id: string, description: string, lines: readonly 
           if (actual.get(name) !== value)
             problems.push(`notebooks get ${name}=${actual.get(name) ?? 'unspecified'}, not ${value}: a later attributes line overrides nbpipe's`);
       }
-      return { ok: problems.length === 0, problems };
+      return { ok: problems.length === 0, problems, absent };
     },
   };
 }

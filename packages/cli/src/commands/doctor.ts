@@ -36,7 +36,17 @@ export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
       else steps.push(...(await hookStepsFor({ ...argv, hooks: manager }, target)));
     }
     const checks = await Promise.all(steps.map((step) => step.check(target)));
-    steps.forEach((step, i) => report(checks[i]!.ok, step.description, checks[i]!.problems));
+    // The filter is optional (install --no-filter): wholly absent it is reported as such, not as broken.
+    const { filterSteps } = await import('@nbpipe/hooks');
+    const filterIds = new Set(filterSteps().map((step) => step.id));
+    const filterIndexes = steps.flatMap((step, i) => (filterIds.has(step.id) ? [i] : []));
+    const filterAbsent = filterIndexes.length > 0 && filterIndexes.every((i) => checks[i]!.absent);
+    steps.forEach((step, i) => {
+      if (filterAbsent && filterIds.has(step.id)) return;
+      report(checks[i]!.ok, step.description, checks[i]!.problems);
+    });
+    if (filterAbsent)
+      ctx.out.print(`${c.dim('--')}  output-stripping filter: none (optional: nbpipe install adds it; without it, the pre-commit hook strips staged notebooks)`);
 
     if (broken > 0) {
       ctx.out.info(`\n${broken} problem${broken > 1 ? 's' : ''}: run \`nbpipe install${argv.global ? ' --global' : ''}\` to set up what is missing.`);
