@@ -58,6 +58,21 @@ function pairedRepo() {
 }
 
 describe('nbpipe pre-commit', () => {
+  it('says nothing of an empty text file no notebook pairs with (an __init__.py), and still refuses to sync an emptied partner', () => {
+    const r = pairedRepo();
+    mkdirSync(join(r.dir, 'pkg'));
+    r.write('pkg/__init__.py', '');
+    r.git('add', 'pkg/__init__.py');
+    const lone = r.git('commit', '-q', '-m', 'package');
+    expect(lone.code).toBe(0);
+    expect(lone.stderr).toBe('');
+    r.write('a.py', '');
+    r.git('add', 'a.py');
+    const emptied = r.git('commit', '-q', '-m', 'emptied');
+    expect(emptied.stderr).toMatch(/a\.py: file is empty; not synced/);
+    expect(r.git('show', 'HEAD:a.ipynb').stdout).toContain('print(x)');
+  });
+
   it('stages the synced partner of a staged file; unstaged edits are neither committed nor lost', () => {
     const r = pairedRepo();
     r.write('a.py', r.read('a.py').replace('print(x)', 'print(x + 1)'));

@@ -10,7 +10,7 @@
  *    working tree keeps its outputs, as with the filter.
  */
 import { promises as fs } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import { getEffectiveGitConfig, writeFileAtomic, type Repository } from '@nbpipe/git';
 import { createStripper, type StripOptions } from './strip.js';
 import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
@@ -92,7 +92,7 @@ async function syncStagedPairs(
   report: PreCommitReport,
 ): Promise<void> {
   const { fileFormat } = await import('@nbpipe/codec');
-  const { decodeNotebookBytes } = await import('@nbpipe/nbformat');
+  const { decodeNotebookBytes, isNotebookError } = await import('@nbpipe/nbformat');
   const rel = (abs: string) => relative(repo.root, abs).split(sep).join('/');
   const stagedSet = new Set(staged);
   const settings = new SettingsCache(options);
@@ -128,6 +128,27 @@ async function syncStagedPairs(
     return entry && { content: entry.content, mtime: stagedSet.has(rel(abs)) ? Infinity : 0 };
   };
 
+  /**
+   * An empty text file (a package's `__init__.py` under a project pairing) cannot be read as a notebook, but unless
+   * another member of its pair exists there is nothing to sync and nothing to warn about. With one, it is reported.
+   */
+  const isUnpairedEmptyText = async (abs: string, e: unknown): Promise<boolean> => {
+    if (!isNotebookError(e) || e.code !== 'EMPTY' || isNotebookPath(abs)) return false;
+    const { pairedPaths } = await import('@nbpipe/codec');
+    const folder = await settings.forFile(abs);
+    // Its format cannot be told from no content: every project pairing that lists its extension counts.
+    for (const formats of folder.pairings) {
+      if (!formats.some((f) => f.extension === extname(abs))) continue;
+      try {
+        for (const m of pairedPaths(abs, formats, { ceiling: folder.ceiling }))
+          if (m.path !== abs && ((await exists(m.path)) || (await stagedEntry(m.path)))) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  };
+
   const done = new Set<string>();
   for (const path of candidates) {
     if (done.has(path)) continue;
@@ -135,6 +156,7 @@ async function syncStagedPairs(
     try {
       planned = await planPair(join(repo.root, path), readStaged, { settings, record });
     } catch (e) {
+      if (await isUnpairedEmptyText(join(repo.root, path), e)) continue;
       report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
     }
