@@ -14,6 +14,7 @@ import {
   type JsonObject,
   type JsonValue,
   type Notebook,
+  parseWithOutputsEmptied,
   scanOutputs,
 } from '@nbpipe/nbformat';
 
@@ -500,7 +501,6 @@ function stripJupyter(text: string, plan: Plan, path: string | undefined): Strip
   return stripLoaded(parseNotebookJson(text, path), plan, path);
 }
 
-const EMPTY_ARRAY = Buffer.from('[]');
 /** Outputs arrays this small are parsed anyway: an output of size 0 (`{}`) survives stripping. */
 const TINY_OUTPUTS = 64;
 
@@ -513,20 +513,7 @@ function stripJupyterBytes(bytes: Buffer, plan: Plan, path: string | undefined):
   const plain = () => stripJupyter(bytes.toString('utf8'), plan, path);
   const scan = scanOutputs(bytes);
   if (!scan || scan.ranges.size === 0) return plain();
-  const parts: Buffer[] = [];
-  let at = bytes[0] === 0xef ? 3 : 0; // the scanner accepted a UTF-8 BOM
-  for (const range of scan.ranges.values()) {
-    parts.push(bytes.subarray(at, range.start), EMPTY_ARRAY);
-    at = range.end;
-  }
-  parts.push(bytes.subarray(at));
-  let nb: JsonValue;
-  try {
-    const rest = Buffer.concat(parts).toString('utf8');
-    nb = scan.exactNumbers ? parseJson(rest) : (JSON.parse(rest) as JsonValue);
-  } catch {
-    return plain();
-  }
+  const nb = parseWithOutputsEmptied(bytes, scan);
   if (!isObject(nb) || nb.nbformat !== 4 || !Array.isArray(nb.cells)) return plain();
   const metadata = isObject(nb.metadata) ? nb.metadata : {};
   const notebookDefault = plan.keepOutput ?? ('keep_output' in metadata ? truthy(metadata.keep_output) : false);

@@ -5,4 +5,4 @@ export { parseJson, dumpPython, pythonFloatRepr, lineColumn, JsonSyntaxError, ty
 export { splitLines, joinLines } from './lines.js';
 export { findProblem } from './validate.js';
 export { newCellId, sourceText, codeCell, markdownCell, rawCell, emptyNotebook, cloneJson } from './helpers.js';
-export { scanOutputs, type OutputsScan, type OutputsRange } from './outputs-scan.js';
+export { scanOutputs, parseWithOutputsEmptied, type OutputsScan, type OutputsRange } from './outputs-scan.js';

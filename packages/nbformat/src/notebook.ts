@@ -5,7 +5,7 @@ import { joinLines, splitLines } from './lines.js';
 import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from './types.js';
 import { upgradeV3 } from './upgrade.js';
 import { findProblem } from './validate.js';
-import { scanOutputs } from './outputs-scan.js';
+import { parseWithOutputsEmptied, scanOutputs } from './outputs-scan.js';
 import { newCellId } from './helpers.js';
 
 export interface ParseOptions {
@@ -63,26 +63,13 @@ export function parseWithoutOutputs(bytes: Uint8Array, options: ParseOptions = {
   if (buf.length > 0 && !buf.includes(0) && isUtf8(buf)) {
     const scan = scanOutputs(buf);
     if (scan && scan.ranges.size > 0) {
-      const parts: Buffer[] = [];
-      let at = buf[0] === 0xef ? 3 : 0; // the scanner accepted a UTF-8 BOM
-      for (const range of scan.ranges.values()) {
-        parts.push(buf.subarray(at, range.start), EMPTY_ARRAY);
-        at = range.end;
-      }
-      parts.push(buf.subarray(at));
-      try {
-        const rest = Buffer.concat(parts).toString('utf8');
-        const json = scan.exactNumbers ? parseJson(rest) : (JSON.parse(rest) as JsonValue);
-        if ((json as JsonObject | null)?.nbformat === 4) return notebookFromJson(json, options);
-      } catch {
-        // the full parse below reports it
-      }
+      const json = parseWithOutputsEmptied(buf, scan);
+      // Anything else (an error included) is left to the full parse below, which reports it.
+      if ((json as JsonObject | undefined)?.nbformat === 4) return notebookFromJson(json!, options);
     }
   }
   return parse(decodeNotebookBytes(bytes, options.path), options);
 }
-
-const EMPTY_ARRAY = Buffer.from('[]');
 
 function notebookFromJson(json: JsonValue, options: ParseOptions): Notebook {
   const { path } = options;

@@ -8,6 +8,9 @@
  * strings (escapes, raw control characters): those are parsed, and so checked, only where they are kept.
  */
 
+import { parseJson } from './json.js';
+import type { JsonValue } from './types.js';
+
 /** The `outputs` array of one cell: bytes [start, end), and whether it holds anything. */
 export interface OutputsRange {
   start: number;
@@ -200,4 +203,23 @@ export function scanOutputs(buf: Buffer): OutputsScan | undefined {
     return undefined;
   }
   return { ranges, exactNumbers: scanner.exactNumbers };
+}
+
+const EMPTY_ARRAY = Buffer.from('[]');
+
+/** The document `scan` was made of, parsed with every cell's `outputs` read as `[]`; undefined if that does not parse. */
+export function parseWithOutputsEmptied(buf: Buffer, scan: OutputsScan): JsonValue | undefined {
+  const parts: Buffer[] = [];
+  let at = buf[0] === 0xef ? 3 : 0; // the scanner accepted a UTF-8 BOM
+  for (const range of scan.ranges.values()) {
+    parts.push(buf.subarray(at, range.start), EMPTY_ARRAY);
+    at = range.end;
+  }
+  parts.push(buf.subarray(at));
+  const rest = Buffer.concat(parts).toString('utf8');
+  try {
+    return scan.exactNumbers ? parseJson(rest) : (JSON.parse(rest) as JsonValue);
+  } catch {
+    return undefined;
+  }
 }
