@@ -1,13 +1,27 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
-export const CORPORA = resolve(ROOT, '../shared/corpora');
+/**
+ * The reference data (corpora, schemas): ../shared beside the repository, as CI lays it out. A clone made elsewhere
+ * (a clean-clone check in /tmp) finds it beside the repository it was cloned from, when that is a local folder.
+ */
+export const SHARED = findShared();
+export const CORPORA = join(SHARED, 'corpora');
+
+function findShared(): string {
+  const beside = resolve(ROOT, '../shared');
+  if (existsSync(beside)) return beside;
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const originPath = origin.startsWith('file://') ? fileURLToPath(origin) : origin;
+  const besideOrigin = isAbsolute(originPath) ? resolve(originPath, '../shared') : undefined;
+  return besideOrigin && existsSync(besideOrigin) ? besideOrigin : beside;
+}
 /** Debian's python, which has python3-nbformat and python3-ipykernel (installed by .ci/run). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nbpipe, ROOT, tempRepo } from './helpers.js';
+import { nbpipe, SHARED, tempRepo } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-const schema = JSON.parse(readFileSync(join(ROOT, '../shared/schemas/argo-workflows.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(SHARED, 'schemas/argo-workflows.schema.json'), 'utf8'));
 const ajv = new Ajv2020.default({ strict: false, allErrors: true, validateFormats: false });
 ajv.addSchema(schema, 'argo');
 const validateWorkflow = ajv.getSchema('argo#/definitions/io.argoproj.workflow.v1alpha1.Workflow')!;

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { argoWorkflow, dnsLabel, type ExportTask } from '../src/export/argo.js';
-import { ROOT } from '../../../test/helpers.js';
+import { SHARED } from '../../../test/helpers.js';
 
-const schema = JSON.parse(readFileSync(join(ROOT, '../shared/schemas/argo-workflows.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(SHARED, 'schemas/argo-workflows.schema.json'), 'utf8'));
 const ajv = new Ajv2020.default({ strict: false, allErrors: true, validateFormats: false });
 ajv.addSchema(schema, 'argo');
 const validateWorkflow = ajv.getSchema('argo#/definitions/io.argoproj.workflow.v1alpha1.Workflow')!;
