@@ -29,6 +29,11 @@ export interface StepCheck {
 export interface InstallStep {
   id: string;
   description: string;
+  /**
+   * For a part `install` may leave out (its option, e.g. `--no-filter`): the steps sharing this name are that part,
+   * and `doctor` reports them as not installed, rather than broken, when every one of them is absent.
+   */
+  optionalPart?: string;
   install(target: InstallTarget): Promise<string[]>;
   uninstall(target: InstallTarget): Promise<string[]>;
   check(target: InstallTarget): Promise<StepCheck>;

@@ -121,9 +121,11 @@ export function filterSteps(): InstallStep[] {
     // Not required: a notebook the filter cannot clean is committed as it is rather than stopping git.
     [`filter.${FILTER_NAME}.required`]: 'false',
   }));
+  const optionalPart = 'output-stripping filter';
   return [
     {
       ...config,
+      optionalPart,
       async uninstall(target) {
         const changes = await config.uninstall(target);
         // The outputs kept for smudge (output-cache.ts) belong to the filter.
@@ -141,9 +143,12 @@ export function filterSteps(): InstallStep[] {
         return problem ? { ok: false, problems: [problem] } : result;
       },
     },
-    attributesStep('filter-attributes', 'route notebooks through the nbpipe filter', [`*.ipynb filter=${FILTER_NAME}`, `*.zpln filter=${FILTER_NAME}`], {
-      filter: FILTER_NAME,
-    }),
+    {
+      ...attributesStep('filter-attributes', 'route notebooks through the nbpipe filter', [`*.ipynb filter=${FILTER_NAME}`, `*.zpln filter=${FILTER_NAME}`], {
+        filter: FILTER_NAME,
+      }),
+      optionalPart,
+    },
   ];
 }
 

@@ -36,17 +36,15 @@ export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
       else steps.push(...(await hookStepsFor({ ...argv, hooks: manager }, target)));
     }
     const checks = await Promise.all(steps.map((step) => step.check(target)));
-    // The filter is optional (install --no-filter): wholly absent it is reported as such, not as broken.
-    const { filterSteps } = await import('@nbpipe/hooks');
-    const filterIds = new Set(filterSteps().map((step) => step.id));
-    const filterIndexes = steps.flatMap((step, i) => (filterIds.has(step.id) ? [i] : []));
-    const filterAbsent = filterIndexes.length > 0 && filterIndexes.every((i) => checks[i]!.absent);
+    // A part install may leave out (--no-filter) is "none" when wholly absent; partly there, it is broken.
+    const absentParts = new Set(steps.map((step) => step.optionalPart).filter((part) => part !== undefined));
     steps.forEach((step, i) => {
-      if (filterAbsent && filterIds.has(step.id)) return;
-      report(checks[i]!.ok, step.description, checks[i]!.problems);
+      if (step.optionalPart !== undefined && !checks[i]!.absent) absentParts.delete(step.optionalPart);
     });
-    if (filterAbsent)
-      ctx.out.print(`${c.dim('--')}  output-stripping filter: none (optional: nbpipe install adds it; without it, the pre-commit hook strips staged notebooks)`);
+    steps.forEach((step, i) => {
+      if (step.optionalPart === undefined || !absentParts.has(step.optionalPart)) report(checks[i]!.ok, step.description, checks[i]!.problems);
+    });
+    for (const part of absentParts) ctx.out.print(`${c.dim('--')}  ${part}: none (optional: nbpipe install${argv.global ? ' --global' : ''} adds it)`);
 
     if (broken > 0) {
       ctx.out.info(`\n${broken} problem${broken > 1 ? 's' : ''}: run \`nbpipe install${argv.global ? ' --global' : ''}\` to set up what is missing.`);
