@@ -1,6 +1,6 @@
 // The submodule, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
 import { diffArrays } from 'diff/lib/diff/array.js';
-import { splitTextLines } from './text.js';
+import { splitAtNewlines } from '@nbpipe/nbformat';
 
 export interface TextMergeOptions {
   /** Length of the `<<<<<<<`, `=======`, `>>>>>>>` markers (git's %L). */
@@ -63,10 +63,10 @@ type Segment = { kind: 'unchanged' | 'resolved'; lines: string[] } | { kind: 'co
 const CONFLICT_JOIN_DISTANCE = 3;
 
 function segments(base: string, local: string, remote: string): Segment[] {
-  const baseLines = splitTextLines(base);
+  const baseLines = splitAtNewlines(base);
   const all = [
-    ...hunks(baseLines, splitTextLines(local), 'local'),
-    ...hunks(baseLines, splitTextLines(remote), 'remote'),
+    ...hunks(baseLines, splitAtNewlines(local), 'local'),
+    ...hunks(baseLines, splitAtNewlines(remote), 'remote'),
   ].sort((x, y) => x.start - y.start || x.end - y.end);
   const out: Segment[] = [];
   const unchanged = (lines: string[]) => {

@@ -1,7 +1,7 @@
-import type { Cell, Output } from '@nbpipe/nbformat';
+import { splitAtNewlines, type Cell, type Output } from '@nbpipe/nbformat';
 import type { CellChanges, CellDiff, JsonChange, MimeChange, NotebookDiff, OutputChanges, OutputDiff, TextDiff } from './diff.js';
 import { formatJson, isPlainObject } from './json.js';
-import { formatBytes, isBinaryMime, mimeValueSize, splitTextLines } from './text.js';
+import { formatBytes, isBinaryMime, mimeValueSize } from './text.js';
 import { mimeSummary, outputPreview, outputTitle, stripAnsi } from './summary.js';
 
 export interface RenderOptions {
@@ -45,8 +45,8 @@ function printTextDiff(p: Printer, text: TextDiff, indent: string, clean: (s: st
   // One hunk showing both texts whole needs no line numbers.
   const whole =
     text.hunks.length === 1 &&
-    text.hunks[0]!.oldLines === splitTextLines(text.a).length &&
-    text.hunks[0]!.newLines === splitTextLines(text.b).length;
+    text.hunks[0]!.oldLines === splitAtNewlines(text.a).length &&
+    text.hunks[0]!.newLines === splitAtNewlines(text.b).length;
   for (const hunk of text.hunks) {
     // Nested hunks line up with their lines, which start after the +/- column.
     const at = indent ? ` ${indent}` : '';

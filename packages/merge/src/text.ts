@@ -1,15 +1,3 @@
-/** Split text into lines that keep their "\n" (the last one may lack it). "" has no lines. */
-export function splitTextLines(text: string): string[] {
-  const lines: string[] = [];
-  let start = 0;
-  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', start)) {
-    lines.push(text.slice(start, k + 1));
-    start = k + 1;
-  }
-  if (start < text.length) lines.push(text.slice(start));
-  return lines;
-}
-
 /** Human-readable byte size: `512 B`, `12.3 KB`, `4.0 MB` (1 KB = 1024 bytes). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

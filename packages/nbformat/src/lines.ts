@@ -2,19 +2,22 @@
 const PY_LINE_BREAK = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
 const UNUSUAL_BREAK = /[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
 
+/** Lines broken at "\n" only, each keeping its "\n" (the last one may lack it). "" has no lines. */
+export function splitAtNewlines(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let k = s.indexOf('\n'); k >= 0; k = s.indexOf('\n', start)) {
+    out.push(s.slice(start, k + 1));
+    start = k + 1;
+  }
+  if (start < s.length) out.push(s.slice(start));
+  return out;
+}
+
 /** `s.splitlines(True)` exactly as Python does it. */
 export function splitLines(s: string): string[] {
-  if (s === '') return [];
+  if (!UNUSUAL_BREAK.test(s)) return splitAtNewlines(s);
   const out: string[] = [];
-  if (!UNUSUAL_BREAK.test(s)) {
-    let start = 0;
-    for (let k = s.indexOf('\n'); k >= 0; k = s.indexOf('\n', start)) {
-      out.push(s.slice(start, k + 1));
-      start = k + 1;
-    }
-    if (start < s.length) out.push(s.slice(start));
-    return out;
-  }
   let start = 0;
   PY_LINE_BREAK.lastIndex = 0;
   for (let m = PY_LINE_BREAK.exec(s); m; m = PY_LINE_BREAK.exec(s)) {
