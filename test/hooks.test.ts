@@ -58,6 +58,16 @@ function pairedRepo() {
 }
 
 describe('nbpipe pre-commit', () => {
+  it('git commit -- <path>: the synced partner is committed and staged, so git status is clean afterwards', () => {
+    const r = pairedRepo();
+    r.write('a.py', r.read('a.py').replace('print(x)', 'print(x * 2)'));
+    const commit = r.git('commit', '-q', '-m', 'only a.py', '--', 'a.py');
+    expect(commit.code, commit.stderr).toBe(0);
+    expect(r.git('show', 'HEAD:a.ipynb').stdout).toContain('print(x * 2)');
+    expect(r.git('status', '--porcelain').stdout).toBe('');
+    expect(r.git('diff', '--cached', '--name-only').stdout).toBe('');
+  });
+
   it('says nothing of an empty text file no notebook pairs with (an __init__.py), and still refuses to sync an emptied partner', () => {
     const r = pairedRepo();
     mkdirSync(join(r.dir, 'pkg'));

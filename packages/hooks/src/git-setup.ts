@@ -157,7 +157,7 @@ export function filterSteps(): InstallStep[] {
 const HOOK_MARK = '# nbpipe hook: installed by `nbpipe install`; `nbpipe uninstall` removes it';
 /** An existing hook we chain to is kept under this suffix, and run after ours. */
 const CHAINED_SUFFIX = '.pre-nbpipe';
-export const HOOK_NAMES = ['pre-commit', 'post-checkout', 'post-merge'] as const;
+export const HOOK_NAMES = ['pre-commit', 'post-commit', 'post-checkout', 'post-merge'] as const;
 type HookName = (typeof HOOK_NAMES)[number];
 
 /** The shell lines each hook runs, given how to call nbpipe (`nbpipe` on PATH, or a function). */
@@ -165,6 +165,8 @@ function hookBody(name: HookName, nbpipe: string): string[] {
   // Reporting outdated pipeline tasks must never fail a checkout or a merge.
   if (name === 'post-checkout') return [`if [ "$3" = 1 ] && [ -f pipeline.yaml ]; then ${nbpipe} status || true; fi`];
   if (name === 'post-merge') return [`if [ -f pipeline.yaml ]; then ${nbpipe} status || true; fi`];
+  // After `git commit -- <paths>`: what the pre-commit hook staged into git's temporary index, into the index too.
+  if (name === 'post-commit') return [`${nbpipe} pre-commit --after-commit || true`];
   return [`${nbpipe} pre-commit || exit $?`];
 }
 

@@ -10,8 +10,8 @@
  *    working tree keeps its outputs, as with the filter.
  */
 import { promises as fs } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
-import { getEffectiveGitConfig, writeFileAtomic, type Repository } from '@nbpipe/git';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { getEffectiveGitConfig, runGit, writeFileAtomic, type Repository } from '@nbpipe/git';
 import { createStripper, type StripOptions } from './strip.js';
 import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
 import { SettingsCache, SyncRecord, planPair, type MemberReader, type ProjectPairing } from './sync.js';
@@ -46,8 +46,69 @@ async function filteredByNbpipe(repo: Repository, paths: readonly string[]): Pro
 
 export async function runPreCommit(repo: Repository, options: PreCommitOptions = {}): Promise<PreCommitReport> {
   const report: PreCommitReport = { stripped: [], synced: [], conflicts: [], warnings: [] };
+  // Whatever an earlier run left for post-commit belongs to a commit that did not happen.
+  await fs.rm(restageListPath(repo), { force: true });
   const staged = await stagedChanges(repo);
   if (staged.length === 0) return report;
+  const stagedHere = new Map<string, string>();
+  const stage = async (path: string, content: string | Uint8Array, mode?: string) => stagedHere.set(path, await stageContent(repo, path, content, mode));
+  await stripAndSync(repo, staged, options, report, stage);
+  if (stagedHere.size > 0 && report.conflicts.length === 0 && usesTemporaryIndex(repo)) {
+    await fs.mkdir(dirname(restageListPath(repo)), { recursive: true });
+    await writeFileAtomic(restageListPath(repo), JSON.stringify(Object.fromEntries(stagedHere)) + '\n');
+  }
+  return report;
+}
+
+/**
+ * `git commit -- <paths>` (and `--only`) commits a temporary index built for the occasion: what the hook stages there
+ * is committed, but the repository's own index keeps its older entries, and `git status` then shows the synced
+ * partner or the stripped notebook as changed. The hook lists what it staged, and the post-commit hook
+ * (restageAfterPartialCommit) brings the index in line with the commit.
+ */
+function usesTemporaryIndex(repo: Repository): boolean {
+  const indexFile = process.env.GIT_INDEX_FILE;
+  if (!indexFile) return false;
+  const index = resolve(repo.root, indexFile);
+  const own = join(repo.gitDir, 'index');
+  // `git commit -a` and plain commits work on the index itself, or on its lock file that becomes the index.
+  return index !== own && index !== `${own}.lock`;
+}
+
+const restageListPath = (repo: Repository) => join(repo.gitDir, 'nbpipe', 'staged-by-pre-commit.json');
+
+/**
+ * The post-commit half of the above: every path the pre-commit hook staged into a temporary index, and which the commit
+ * holds as staged, gets that entry in the repository's own index too. Returns the paths updated.
+ */
+export async function restageAfterPartialCommit(repo: Repository): Promise<string[]> {
+  const listPath = restageListPath(repo);
+  let staged: Record<string, string>;
+  try {
+    staged = JSON.parse(await fs.readFile(listPath, 'utf8')) as Record<string, string>;
+  } catch {
+    return [];
+  }
+  await fs.rm(listPath, { force: true });
+  const env = { ...process.env };
+  delete env.GIT_INDEX_FILE;
+  const updated: string[] = [];
+  for (const [path, oid] of Object.entries(staged)) {
+    const committed = await runGit(['rev-parse', '--verify', '-q', `HEAD:${path}`], { cwd: repo.root, env });
+    if (committed.stdout.toString('utf8').trim() !== oid) continue; // not what was committed: leave the index alone
+    const reset = await runGit(['reset', '-q', 'HEAD', '--', `:(literal)${path}`], { cwd: repo.root, env });
+    if (reset.code === 0) updated.push(path);
+  }
+  return updated;
+}
+
+async function stripAndSync(
+  repo: Repository,
+  staged: readonly string[],
+  options: PreCommitOptions,
+  report: PreCommitReport,
+  stage: (path: string, content: string | Uint8Array, mode?: string) => Promise<unknown>,
+): Promise<void> {
   const filtered = await filteredByNbpipe(repo, staged.filter(isNotebookPath));
   const stripper = options.strip === false ? undefined : createStripper(options.stripOptions);
   for (const warning of stripper?.warnings ?? []) report.warnings.push(warning);
@@ -63,8 +124,8 @@ export async function runPreCommit(repo: Repository, options: PreCommitOptions =
     }
   };
 
-  if (options.sync !== false) await syncStagedPairs(repo, staged, options, filtered, forIndex, report);
-  if (report.conflicts.length > 0 || !stripper) return report;
+  if (options.sync !== false) await syncStagedPairs(repo, staged, options, filtered, forIndex, report, stage);
+  if (report.conflicts.length > 0 || !stripper) return;
 
   // Strip what is now staged (including members just synced).
   const notebooks = staged.filter((p) => isNotebookPath(p) && !filtered.has(p));
@@ -74,13 +135,12 @@ export async function runPreCommit(repo: Repository, options: PreCommitOptions =
     try {
       const result = stripper.strip(blobs.get(entry.oid)!, path);
       if (!result.changed) continue;
-      await stageContent(repo, path, result.text, entry.mode);
+      await stage(path, result.text, entry.mode);
       report.stripped.push(path);
     } catch (e) {
       report.warnings.push(`${(e as Error).message}; committed as it is`);
     }
   }
-  return report;
 }
 
 async function syncStagedPairs(
@@ -90,6 +150,7 @@ async function syncStagedPairs(
   filtered: Set<string>,
   forIndex: (path: string, content: string) => string,
   report: PreCommitReport,
+  stage: (path: string, content: string | Uint8Array, mode?: string) => Promise<unknown>,
 ): Promise<void> {
   const { fileFormat } = await import('@nbpipe/codec');
   const { decodeNotebookBytes, isNotebookError } = await import('@nbpipe/nbformat');
@@ -195,14 +256,14 @@ async function syncStagedPairs(
         const worktree = again.paired && again.plan.status === 'synced' ? again.plan.members.find((m) => m.path === member.path)?.after : undefined;
         if (worktree !== undefined) {
           await writeFileAtomic(member.path, worktree);
-          await stageContent(repo, path, forIndex(path, worktree), entry?.mode);
+          await stage(path, forIndex(path, worktree), entry?.mode);
           stagedNames.push(path);
           continue;
         }
       }
       if (clean) await writeFileAtomic(member.path, member.after);
       else report.warnings.push(`${path} has unstaged changes: staged its synced version, left the working copy as it is`);
-      await stageContent(repo, path, forIndex(path, member.after), entry?.mode);
+      await stage(path, forIndex(path, member.after), entry?.mode);
       stagedNames.push(path);
     }
     record.remember(plan.members);

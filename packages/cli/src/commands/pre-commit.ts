@@ -5,6 +5,7 @@ import { createContext, type GlobalArgs } from '../context.js';
 interface Args extends GlobalArgs {
   strip?: boolean;
   sync?: boolean;
+  afterCommit?: boolean;
 }
 
 export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
@@ -14,6 +15,10 @@ export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
     y
       .option('strip', { type: 'boolean', default: true, describe: 'strip staged notebooks not already cleaned by the nbpipe git filter (--no-strip: leave them)' })
       .option('sync', { type: 'boolean', default: true, describe: 'sync staged members of paired notebooks (--no-sync: leave pairs)' })
+      .option('after-commit', {
+        type: 'boolean',
+        describe: 'run by the post-commit hook: after `git commit -- <paths>`, put what the pre-commit run staged into the index too',
+      })
       .epilog(
         'Works on the staged versions only: a partially staged file commits its staged part and keeps its unstaged edits. ' +
           'A paired file that is updated is also rewritten in the working tree when it has no unstaged edits there ' +
@@ -24,8 +29,12 @@ export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = createContext(argv);
     const { config, filepath } = await ctx.config();
     const { requireRepository } = await import('@nbpipe/git');
-    const { runPreCommit } = await import('@nbpipe/hooks');
+    const { runPreCommit, restageAfterPartialCommit } = await import('@nbpipe/hooks');
     const repo = await requireRepository(ctx.cwd);
+    if (argv.afterCommit) {
+      for (const path of await restageAfterPartialCommit(repo)) ctx.out.info(`nbpipe: staged ${path} as committed`);
+      return;
+    }
     const report = await runPreCommit(repo, {
       strip: argv.strip,
       sync: argv.sync,
