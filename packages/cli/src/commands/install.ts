@@ -67,7 +67,7 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
     installOptions(y)
       .option('hooks', {
         choices: ['git', 'husky', 'none'] as const,
-        describe: 'pre-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if the project uses it, else git)',
+        describe: 'pre-commit, post-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if the project uses it, else git)',
       })
       .option('filter', {
         type: 'boolean',
