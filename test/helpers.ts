@@ -51,8 +51,12 @@ export function run(cmd: string, args: string[], options: SpawnSyncOptions & { a
 }
 
 const afterTest: (() => void)[] = [];
-afterEach(() => {
+afterEach(async () => {
   while (afterTest.length) afterTest.pop()!();
+  // These tests block on child processes (spawnSync). Without a turn of the event loop between tests, a file that runs
+  // longer than 60 s never reads vitest's answers to its progress reports, and vitest fails the whole run with
+  // "Timeout calling onTaskUpdate" (vitest-dev/vitest#6479) although every test passed: seen on test/diff-merge.test.ts.
+  await new Promise<void>((resolve) => setImmediate(resolve));
 });
 
 /** Run `cleanup` (e.g. of a tempRepo or tempDir) after the current test, pass or fail. */
