@@ -284,6 +284,14 @@ describe('markdown', () => {
     expect(text).toContain('<!-- #raw -->\nr\n<!-- #endraw -->');
     expect(textToNotebook(text, 'md').cells.map((c) => [c.cell_type, c.source])).toEqual(cells.map((c) => [c.cell_type, c.source]));
   });
+
+  it('protects markdown whose code block stays open and would swallow the next cell (a random counterexample from CI)', () => {
+    const julia = { kernelspec: { display_name: 'Julia 1.10', language: 'julia', name: 'julia-1.10' } };
+    const cells = [markdownCell('```\n```python'), markdownCell('# Title')];
+    const text = write(nb(cells, julia), 'md');
+    expect(text).toContain('<!-- #region -->\n```\n```python\n<!-- #endregion -->');
+    expect(textToNotebook(text, 'md').cells.map((c) => [c.cell_type, c.source])).toEqual(cells.map((c) => [c.cell_type, c.source]));
+  });
 });
 
 describe('header', () => {

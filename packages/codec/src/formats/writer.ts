@@ -317,6 +317,9 @@ function endOfCellMarker(source: readonly string[], comment: string): string {
   }
 }
 
+/** A line that follows a markdown cell in MarkdownCellWriter's check: it must start a cell of its own. */
+const SWALLOW_PROBE = 'nbpipe: the next cell';
+
 /** Markdown: code cells as fenced blocks, markdown verbatim, regions where needed. */
 export class MarkdownCellWriter extends CellWriter {
   private htmlComment(metadata: JsonObject, code: string): string[] {
@@ -330,14 +333,17 @@ export class MarkdownCellWriter extends CellWriter {
       // cells after it: such cells are kept in a region (jupytext writes them bare, and loses them).
       // A blank last line is written bare as jupytext does (and is lost the same way).
       const source = this.source;
-      let protect =
-        Object.keys(this.metadata).length > 0 ||
-        (source.length > 1 && isBlank(source[0]!)) ||
-        source.filter((line) => line.startsWith('```')).length % 2 === 1;
+      let protect = Object.keys(this.metadata).length > 0 || (source.length > 1 && isBlank(source[0]!));
       if (!protect) {
         // Would the text read back as a shorter cell, or a cell of another type?
         const { cell, next } = createCellReader(this.ctx, this.defaultLanguage).read(this.source);
         protect = next < this.source.length || cell.cell_type !== this.cellType;
+      }
+      if (!protect) {
+        // Does a code block it opens stay open (an odd number of fences, or "```" then "```python", which does not
+        // close it), swallowing the cell that follows?
+        const followed = [...source, '', '', SWALLOW_PROBE];
+        protect = createCellReader(this.ctx, this.defaultLanguage).read(followed).cell.source.includes(SWALLOW_PROBE);
       }
       if (protect) {
         const region = this.metadata.region_name;
