@@ -238,7 +238,8 @@ nbformat.write(nb, sys.argv[2])`,
     installSpec('py-noisy', ipykernel({ env: {} }));
     const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs, kernelName: 'py-noisy' });
     expect(run.error).toMatchObject({ kind: 'died', cellIndex: 0 });
-    expect(run.error!.message).toMatch(/^cell 1 \(In \[1\]\): kernel "py-noisy" \(pid \d+\) exited with code 3$/);
+    // os._exit can beat ipykernel's iopub thread, so the execute_input carrying "In [1]" may never arrive
+    expect(run.error!.message).toMatch(/^cell 1( \(In \[1\]\))?: kernel "py-noisy" \(pid \d+\) exited with code 3$/);
   });
 
   it('stops when the caller aborts', async () => {
