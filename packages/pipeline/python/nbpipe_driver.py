@@ -4,23 +4,72 @@ Standard library only. nbpipe writes one JSON request per line on fd 3 ({"code":
 and reads JSON messages, one per line, on fd 4, shaped like Jupyter's IOPub messages:
 stream, execute_result and error, then {"msg_type": "done"} after each cell. Writes to
 sys.stdout/sys.stderr become stream messages; output written straight to file descriptors 1 and 2
-(by subprocesses, C extensions) reaches nbpipe on those pipes. Like a kernel, the value of a
-cell's last expression is reported with repr(), and a traceback stops at the cell's own frames.
+(by subprocesses, C extensions) is captured on pipes and sent as stream messages too, in order:
+before any message is sent, what is waiting on those pipes goes first. Like a kernel, the value of
+a cell's last expression is reported with repr(), and a traceback stops at the cell's own frames.
+The driver's own failures go to its original stderr, which nbpipe keeps in the task's log.
 """
 
 import ast
 import builtins
+import codecs
 import io
 import json
 import linecache
 import os
 import platform
+import select
 import sys
+import threading
 import traceback
 
 REQUESTS_FD = 3
 MESSAGES_FD = 4
-CELL_END_MARK = b"\x00nbpipe-cell-end\x00"
+DRIVER_PID = os.getpid()
+
+
+class FdCapture:
+    """Output written to fds 1 and 2 by anything (subprocesses, C code), as stream messages.
+
+    Each fd becomes the write end of a pipe. A thread forwards what arrives; `drain` forwards what
+    is waiting now. Both run under the messages lock, so a message sent after a subprocess ended
+    always comes after that subprocess's output, as in Jupyter.
+    """
+
+    def __init__(self, write_message, lock):
+        self._write_message = write_message
+        self._lock = lock
+        self._pipes = []
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            read_end, write_end = os.pipe()
+            os.dup2(write_end, fd)
+            os.close(write_end)
+            os.set_blocking(read_end, False)
+            self._pipes.append((read_end, name, codecs.getincrementaldecoder("utf-8")("replace")))
+        threading.Thread(target=self._forward, name="nbpipe-fd-capture", daemon=True).start()
+
+    def _forward(self):
+        read_ends = [pipe[0] for pipe in self._pipes]
+        while True:
+            select.select(read_ends, [], [])
+            with self._lock:
+                self.drain()
+
+    def drain(self):
+        """Send what waits on the pipes; the caller holds the messages lock."""
+        for read_end, name, decoder in self._pipes:
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(read_end, 65536)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            text = decoder.decode(b"".join(chunks))
+            if text:
+                self._write_message("stream", {"name": name, "text": text})
 
 
 def main():
@@ -28,11 +77,28 @@ def main():
     os.set_inheritable(MESSAGES_FD, False)
     requests = io.open(REQUESTS_FD, "r", encoding="utf-8", newline="\n")
     messages = io.open(MESSAGES_FD, "w", encoding="utf-8", newline="\n")
+    driver_stderr = io.open(os.dup(2), "w", encoding="utf-8", errors="replace")
+    lock = threading.Lock()
 
-    def send(msg_type, content=None):
+    def write_message(msg_type, content):
         messages.write(json.dumps({"msg_type": msg_type, "content": content or {}}) + "\n")
         messages.flush()
 
+    def send(msg_type, content=None):
+        with lock:
+            capture.drain()
+            write_message(msg_type, content)
+
+    capture = FdCapture(write_message, lock)
+    try:
+        serve(requests, send)
+    except BaseException:  # noqa: B902 - report the driver's own failure where nbpipe logs it
+        traceback.print_exc(file=driver_stderr)
+        driver_stderr.flush()
+        os._exit(1)
+
+
+def serve(requests, send):
     class Stream(io.TextIOBase):
         def __init__(self, name, fd):
             self.name = name
@@ -44,7 +110,10 @@ def main():
         def write(self, text):
             if not isinstance(text, str):
                 raise TypeError("write() argument must be str, not %s" % type(text).__name__)
-            if text:
+            if text and os.getpid() != DRIVER_PID:
+                # A forked child (multiprocessing) writes to the captured fd, never to the messages.
+                os.write(self._fd, text.encode("utf-8", "replace"))
+            elif text:
                 send("stream", {"name": self.name, "text": text})
             return len(text)
 
@@ -81,12 +150,8 @@ def main():
     for line in requests:
         request = json.loads(line)
         ok = run_cell(request["code"], request["cell"], request["execution_count"], namespace, send)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Mark the end of the cell on fds 1 and 2: nbpipe reads those pipes up to the mark before it
-        # closes the cell, so a subprocess's output cannot arrive after the cell's "done".
-        os.write(1, CELL_END_MARK)
-        os.write(2, CELL_END_MARK)
+        sys.__stdout__.flush()
+        sys.__stderr__.flush()
         send("done", {"status": "ok" if ok else "error"})
 
 

@@ -201,4 +201,38 @@ f()
     expect(code[5]!.outputs).toEqual([{ output_type: 'execute_result', execution_count: 6, data: { 'text/plain': "'last'" }, metadata: {} }]);
     expect(nb.metadata.language_info?.name).toBe('python');
   });
+
+  it('keeps output written to fds 1 and 2 in order with the cell\'s own output, however much there is', async () => {
+    const w = project({
+      'pipeline.yaml': 'tasks:\n  - {source: nb.py, executor: python, product: {nb: out/nb.ipynb}}\n',
+      'nb.py': `# %% tags=["parameters"]
+upstream = None
+product = None
+
+# %%
+import os, subprocess, sys, threading, multiprocessing
+subprocess.run([sys.executable, "-c", "import sys; sys.stdout.write('x' * 300000 + '\\\\n')"])
+print("after the child")
+os.write(2, b"straight to fd 2\\n")
+print("printed to stderr", file=sys.stderr)
+t = threading.Thread(target=print, args=("from a thread",)); t.start(); t.join()
+p = multiprocessing.get_context("fork").Process(target=print, args=("from a forked child",)); p.start(); p.join()
+print("end")
+len("ok")
+
+# %%
+os._exit(3)
+`,
+    });
+    const r = await runAll(w.dir);
+    expect(r.summary.failed).toMatchObject([{ name: 'nb', message: expect.stringMatching(/exited with code 3/) }]);
+    const nb = parse(w.read('out/nb.ipynb'));
+    const outputs = (nb.cells[2] as CodeCell).outputs;
+    expect(outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: `${'x'.repeat(300000)}\nafter the child\n` },
+      { output_type: 'stream', name: 'stderr', text: 'straight to fd 2\nprinted to stderr\n' },
+      { output_type: 'stream', name: 'stdout', text: 'from a thread\nfrom a forked child\nend\n' },
+      { output_type: 'execute_result', execution_count: 3, data: { 'text/plain': '2' }, metadata: {} },
+    ]);
+  });
 });

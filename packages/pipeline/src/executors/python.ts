@@ -60,9 +60,6 @@ interface DriverMessage {
  * expression's repr as execute_result, tracebacks as errors) and the executed notebook is written
  * to the `nb` product — also when a cell fails, with the failure marked.
  */
-/** What the driver writes on fds 1 and 2 after each cell (nbpipe_driver.py's CELL_END_MARK). */
-const CELL_END_MARK = '\0nbpipe-cell-end\0';
-
 export const pythonExecutor: Executor = {
   async run(job) {
     const nb = await prepareNotebook(job);
@@ -86,53 +83,9 @@ export const pythonExecutor: Executor = {
       if (msg.msg_type === 'stream') log.write(String(msg.content.text));
       if (msg.msg_type === 'error') log.write((msg.content.traceback as string[]).join('\n') + '\n');
     };
-    // Output written straight to fd 1/2 (subprocesses) belongs to the cell running now. The driver
-    // ends each cell with a mark on both pipes; a cell is closed only once both marks were read.
-    let marksSeen = 0;
-    let marksWanted = 0;
-    let marksReached: (() => void) | undefined;
-    const markSeen = () => {
-      marksSeen++;
-      if (marksSeen >= marksWanted) marksReached?.();
-    };
-    for (const [fd, name] of [
-      [1, 'stdout'],
-      [2, 'stderr'],
-    ] as const) {
-      const pipe = child.stdio[fd] as Readable;
-      let pending = '';
-      const emit = (text: string) => {
-        if (!text) return;
-        if (current) record({ msg_type: 'stream', content: { name, text } });
-        else log.write(text);
-      };
-      pipe.setEncoding('utf8');
-      pipe.on('data', (chunk: string) => {
-        pending += chunk;
-        for (let at = pending.indexOf(CELL_END_MARK); at >= 0; at = pending.indexOf(CELL_END_MARK)) {
-          emit(pending.slice(0, at));
-          pending = pending.slice(at + CELL_END_MARK.length);
-          markSeen();
-        }
-        // Keep a tail that could be the start of a mark split across chunks.
-        const keep = pending.lastIndexOf('\0');
-        const tail = keep >= 0 && CELL_END_MARK.startsWith(pending.slice(keep)) ? pending.slice(keep) : '';
-        emit(pending.slice(0, pending.length - tail.length));
-        pending = tail;
-      });
-      pipe.on('end', () => {
-        emit(pending);
-        pending = '';
-        marksWanted = 0; // the driver is gone: no mark will come
-        marksReached?.();
-      });
-    }
-    const cellOutputRead = (cellsDone: number) =>
-      new Promise<void>((resolve) => {
-        marksWanted = cellsDone * 2;
-        if (marksSeen >= marksWanted) resolve();
-        else marksReached = resolve;
-      });
+    // The driver captures fds 1 and 2 for the cells; what still reaches these pipes is the
+    // driver's own failure (a crash, a fatal interpreter error): keep it in the log.
+    for (const fd of [1, 2]) (child.stdio[fd] as Readable).pipe(log, { end: false });
     const next = async (): Promise<DriverMessage | undefined> => {
       const { value, done } = await messages.next();
       return done ? undefined : (JSON.parse(value) as DriverMessage);
@@ -155,7 +108,6 @@ export const pythonExecutor: Executor = {
         for (let msg = await next(); msg; msg = await next()) {
           if (msg.msg_type === 'done') {
             status = String(msg.content.status);
-            await cellOutputRead(count);
             break;
           }
           record(msg);
