@@ -40,6 +40,12 @@ export default tseslint.config(
     },
   },
   {
+    // The launchers are CommonJS on purpose: they start before any ESM loader cost.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',

@@ -73,7 +73,8 @@ export abstract class CellReader {
   protected abstract findCellEnd(lines: readonly string[]): CellEnd;
 
   protected findCellContent(lines: readonly string[]): number {
-    let [contentEnd, next, explicitEnd] = this.findCellEnd(lines);
+    const [contentEnd, cellEnd, explicitEnd] = this.findCellEnd(lines);
+    let next = cellEnd;
     let start = 1;
     if (this.metadata === null) {
       start = 0;
