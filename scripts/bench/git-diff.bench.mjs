@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
  * `git diff` over 50 changed notebooks through nbpipe's diff driver, in a throw-away repository set up with
- * `nbpipe install`: wall time of the whole command (git starts one driver process per notebook). Target: 5× faster
- * than nbdime's git driver (about 0.5 s a notebook here), i.e. under 5 s. Also `git log -p` of the same change
- * (textconv, two conversions a notebook; one round), CPU time per notebook (steadier than wall time on a busy machine), and the
- * floor: starting a bare node 50 times the way git starts the driver. Best of 3 rounds.
+ * `nbpipe install`: wall time of the whole command (git starts one driver command per notebook). Target: 5× faster
+ * than nbdime's git driver (about 0.5 s a notebook here), i.e. under 5 s. Best of 3 rounds, with the drivers' resident
+ * server (the normal case), plus the first run, which starts that server, and runs without it
+ * (NBPIPE_DRIVER_SERVER=0: one node process per notebook). Also `git log -p` of the same change (textconv, two
+ * conversions a notebook), CPU time per notebook (steadier than wall time on a busy machine), and the floors: git with
+ * a driver that does nothing, and starting a bare node 50 times the way git starts the driver. The benchmark has a
+ * TMPDIR of its own, so its first run really starts a server.
  * Run: npm run bench -- git-diff   (needs `npm run build`)
  */
 import { spawnSync } from 'node:child_process';
@@ -24,8 +27,16 @@ function emit(name, value, unit, target) {
   process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
 }
 
-function sh(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1' } });
+const dir = mkdtempSync(join(tmpdir(), 'nbpipe-bench-git-diff-'));
+const serverTmp = mkdtempSync(join(tmpdir(), 'nbpipe-bench-server-'));
+
+function sh(cmd, args, cwd, env = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1', TMPDIR: serverTmp, ...env },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -71,7 +82,7 @@ function best(rounds, fn) {
   return { seconds, cpu: Number.isFinite(cpu) ? cpu : undefined, output };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'nbpipe-bench-git-diff-'));
+const withoutServer = { NBPIPE_DRIVER_SERVER: '0' };
 try {
   sh('git', ['init', '-q', '-b', 'main'], dir);
   sh('git', ['config', 'user.email', 'bench@example.com'], dir);
@@ -82,12 +93,24 @@ try {
   sh('git', ['commit', '-q', '-m', 'base'], dir);
   for (let i = 0; i < NOTEBOOKS; i++) writeFileSync(join(dir, `nb-${i}.ipynb`), serialize(edit(generateNotebook(i + 1, { targetBytes: NOTEBOOK_BYTES }))));
 
+  const shows = (output, what) => {
+    const shown = (output.match(/^\+# tuned$/gm) ?? []).length;
+    if (shown !== NOTEBOOKS) throw new Error(`${what} showed the edit in ${shown} of ${NOTEBOOKS} notebooks`);
+  };
+  const first = best(1, () => sh('git', ['diff'], dir));
+  shows(first.output, 'the first git diff');
   const diff = best(ROUNDS, () => sh('git', ['diff'], dir));
-  const shown = (diff.output.match(/^\+# tuned$/gm) ?? []).length;
-  if (shown !== NOTEBOOKS) throw new Error(`git diff showed the edit in ${shown} of ${NOTEBOOKS} notebooks`);
+  shows(diff.output, 'git diff');
+  if (diff.output !== first.output) throw new Error('git diff printed something else once the server was up');
   emit(`git diff, ${NOTEBOOKS} changed notebooks of ${NOTEBOOK_BYTES / 1000} KB (nbpipe diff driver)`, diff.seconds, 's', '< 5');
   emit('git diff through the driver, per notebook', (diff.seconds * 1000) / NOTEBOOKS, 'ms', '< 100');
-  if (diff.cpu !== undefined) emit('git diff through the driver, CPU per notebook (git + driver)', (diff.cpu * 1000) / NOTEBOOKS, 'ms');
+  if (diff.cpu !== undefined) emit('git diff through the driver, CPU per notebook (git, sh and the client; not the server)', (diff.cpu * 1000) / NOTEBOOKS, 'ms');
+  emit('git diff, first run (starts the drivers\' server)', first.seconds, 's');
+  const direct = best(ROUNDS, () => sh('git', ['diff'], dir, withoutServer));
+  if (direct.output !== diff.output) throw new Error('git diff without the server printed something else');
+  emit('git diff without the server (NBPIPE_DRIVER_SERVER=0: one node process a notebook)', direct.seconds, 's');
+  const noDriver = best(ROUNDS, () => sh('git', ['-c', 'diff.nbpipe.command=true', 'diff'], dir));
+  emit('floor: git diff with a driver that does nothing (`true`)', noDriver.seconds, 's');
   // As the driver command starts it: NODE_EXTRA_CA_CERTS emptied (see nodeCommand in packages/git/src/drivers.ts).
   const node = best(ROUNDS, () => {
     for (let i = 0; i < NOTEBOOKS; i++) sh('sh', ['-c', `NODE_EXTRA_CA_CERTS= ${JSON.stringify(process.execPath)} -e 0`], dir);
@@ -96,8 +119,12 @@ try {
   emit(`floor: starting node ${NOTEBOOKS} times through sh, as git starts the driver`, node.seconds, 's');
 
   sh('git', ['commit', '-q', '-am', 'edit'], dir);
-  const log = best(1, () => sh('git', ['log', '-p', '-1'], dir));
+  const log = best(ROUNDS, () => sh('git', ['log', '-p', '-1'], dir));
   emit(`git log -p, ${NOTEBOOKS} changed notebooks (textconv, 2 per notebook)`, log.seconds, 's');
+  const logDirect = best(1, () => sh('git', ['log', '-p', '-1'], dir, withoutServer));
+  if (logDirect.output !== log.output) throw new Error('git log -p without the server printed something else');
+  emit('git log -p without the server', logDirect.seconds, 's');
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(serverTmp, { recursive: true, force: true }); // the server sees its socket gone and exits
 }

@@ -53,8 +53,12 @@ async function dispatch(command: string | undefined, args: string[]): Promise<nu
       return (await load(import('./commands/filter-process.js'))).runFilterProcess();
     case 'clean':
       return (await load(import('./commands/filter-process.js'))).runCleanFilter(args[0] ?? '');
+    case 'serve-drivers':
+      // Started in the background by bin/driver-client.pl, with this script's path as git config spells it.
+      await (await load(import('./driver-server.js'))).serveDrivers(args[0] ?? process.argv[1]!);
+      return 0;
     default:
-      throw new CliError(`unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv, merge-driver, filter-process or clean)`);
+      throw new CliError(`unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv, merge-driver, filter-process, clean or serve-drivers)`);
   }
 }
 

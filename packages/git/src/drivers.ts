@@ -13,6 +13,11 @@ export interface DriverLauncher {
   node: string;
   /** Absolute path of the script that dispatches `merge-driver`, `diff-driver` and `textconv`. */
   script: string;
+  /**
+   * The Perl client of the drivers' resident server (diff and textconv), tried first, and the key of the server's
+   * socket; without it, or when it cannot answer, the script runs in a node process of its own.
+   */
+  client?: { script: string; key: string };
 }
 
 /** The driver name used in `.gitattributes` (`diff=nbpipe merge=nbpipe`) and in git config sections. */
@@ -40,20 +45,30 @@ export function nodeCommand(node: string, script: string): string {
   return `NODE_EXTRA_CA_CERTS= ${shellQuote(node)} ${shellQuote(script)}`;
 }
 
+/**
+ * The shell words that run `command` with its arguments (`args`, shell words): through the resident server's client
+ * when there is one (it prints nothing unless it succeeds; perl missing is a failure like any other), else, or when
+ * that fails, in a node process of its own.
+ */
+function driverCommand({ node, script, client }: DriverLauncher, command: string, args: string): string {
+  const run = `${nodeCommand(node, script)} ${command} ${args}`;
+  if (!client) return run;
+  return `{ perl ${shellQuote(client.script)} ${shellQuote(node)} ${shellQuote(script)} ${client.key} ${command} ${args} 2>/dev/null || ${run}; }`;
+}
+
 /** `git diff`: the external diff command; git appends the 7 (or 9) external-diff arguments. */
-export function diffCommand({ node, script }: DriverLauncher): string {
-  const run = nodeCommand(node, script);
-  const s = shellQuote(script);
+export function diffCommand(launcher: DriverLauncher): string {
+  const s = shellQuote(launcher.script);
   return (
-    `nbpipe_diff() { { [ -f ${s} ] && ${run} diff-driver "$@"; } || ` +
+    `nbpipe_diff() { { [ -f ${s} ] && ${driverCommand(launcher, 'diff-driver', '"$@"')}; } || ` +
     `{ git diff --no-index --no-ext-diff --no-textconv -- "$2" "$5"; :; }; }; nbpipe_diff`
   );
 }
 
 /** `git log -p`, `git show`, GUIs: the textconv command; git appends the file to convert. */
-export function textconvCommand({ node, script }: DriverLauncher): string {
-  const s = shellQuote(script);
-  return `nbpipe_textconv() { { [ -f ${s} ] && ${nodeCommand(node, script)} textconv "$1"; } || cat "$1"; }; nbpipe_textconv`;
+export function textconvCommand(launcher: DriverLauncher): string {
+  const s = shellQuote(launcher.script);
+  return `nbpipe_textconv() { { [ -f ${s} ] && ${driverCommand(launcher, 'textconv', '"$1"')}; } || cat "$1"; }; nbpipe_textconv`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { Notebook } from '@nbpipe/nbformat';
 import type { GlobalArgs } from '../context.js';
 import { CliError, describeError } from '../errors.js';
 import { notebookDiff, parseBytes } from '../notebook-diff.js';
@@ -52,17 +52,26 @@ function writeStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
 
+/** Where a driver runs: its folder, environment and whether its stdout is a terminal (git's, or a client's). */
+export interface DriverContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+}
+
+const thisProcess = (): DriverContext => ({ cwd: process.cwd(), env: process.env, stdoutIsTTY: Boolean(process.stdout.isTTY) });
+
 /**
  * Colour as git would colour its own diff: git runs external diffs with stdout on its pager (GIT_PAGER_IN_USE) or on
  * the terminal, and `color.diff`/`color.ui` decide; NO_COLOR and FORCE_COLOR win, as everywhere in nbpipe.
  */
-function gitWantsColor(): boolean {
-  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  const terminal = process.stdout.isTTY || process.env.GIT_PAGER_IN_USE === 'true';
+export function gitWantsColor({ cwd, env, stdoutIsTTY }: DriverContext = thisProcess()): boolean {
+  if ('NO_COLOR' in env && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
+  const terminal = stdoutIsTTY || env.GIT_PAGER_IN_USE === 'true';
   if (!terminal) return false;
-  const r = spawnSync('git', ['config', '--get-colorbool', 'color.diff', 'true'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() === 'true' : Boolean(process.stdout.isTTY);
+  const r = spawnSync('git', ['config', '--get-colorbool', 'color.diff', 'true'], { cwd, env, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() === 'true' : stdoutIsTTY;
 }
 
 /** Git's own plain diff of two files, for input that is not a readable notebook. */
@@ -74,8 +83,22 @@ function plainDiff(oldFile: string, newFile: string): Promise<void> {
   });
 }
 
-async function readSide(file: string | undefined, label: string): Promise<Notebook | undefined> {
-  return file === undefined ? undefined : parseBytes(await readFile(file), label);
+/**
+ * What the driver prints for one file pair git hands it (paths relative to `cwd`). Throws, naming the file, when a side
+ * is not a readable notebook.
+ */
+export async function externalDiffText(parsed: Extract<ExternalDiffArgs, { kind: 'diff' }>, color: boolean, cwd = process.cwd()): Promise<string> {
+  const newPath = parsed.newPath ?? parsed.path;
+  const readSide = async (file: string | undefined, label: string) => (file === undefined ? undefined : parseBytes(await readFile(resolve(cwd, file)), label));
+  const before = await readSide(parsed.oldFile, `${parsed.path} (old)`);
+  const after = await readSide(parsed.newFile, `${newPath} (new)`);
+  const { empty, text } = await notebookDiff(
+    { label: before ? `a/${parsed.path}` : '/dev/null', notebook: before },
+    { label: after ? `b/${newPath}` : '/dev/null', notebook: after },
+    {},
+    color,
+  );
+  return empty ? `--- a/${parsed.path}\n+++ b/${newPath}\n## no change to cells, outputs or metadata: only the JSON layout differs\n` : text;
 }
 
 /**
@@ -90,25 +113,15 @@ export async function runDiffDriver(args: readonly string[], color = gitWantsCol
     await writeStdout(`* Unmerged path ${parsed.path}\n`);
     return;
   }
-  const newPath = parsed.newPath ?? parsed.path;
-  let before: Notebook | undefined;
-  let after: Notebook | undefined;
+  let text: string;
   try {
-    before = await readSide(parsed.oldFile, `${parsed.path} (old)`);
-    after = await readSide(parsed.newFile, `${newPath} (new)`);
+    text = await externalDiffText(parsed, color);
   } catch (e) {
     new Output().warn(`${describeError(e).message}; showing a plain diff`);
     await plainDiff(parsed.oldFile ?? '/dev/null', parsed.newFile ?? '/dev/null');
     return;
   }
-  const { empty, text } = await notebookDiff(
-    { label: before ? `a/${parsed.path}` : '/dev/null', notebook: before },
-    { label: after ? `b/${newPath}` : '/dev/null', notebook: after },
-    {},
-    color,
-  );
-  const layoutOnly = `--- a/${parsed.path}\n+++ b/${newPath}\n## no change to cells, outputs or metadata: only the JSON layout differs\n`;
-  await writeStdout(empty ? layoutOnly : text);
+  await writeStdout(text);
 }
 
 export const diffDriverCommand: CommandModule<GlobalArgs, Args> = {

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { InstallStep, InstallTarget } from '@nbpipe/git';
 import type { HookManager } from '@nbpipe/hooks';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { serverKey } from '../driver-server.js';
 
 export interface InstallArgs extends GlobalArgs {
   global?: boolean;
@@ -24,6 +25,7 @@ export function installOptions<T extends GlobalArgs>(y: Argv<T>): Argv<T & Insta
  * git starts one process per file.
  */
 const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../../bin/git-drivers.cjs', import.meta.url));
+const DRIVER_CLIENT = fileURLToPath(new URL('../../bin/driver-client.pl', import.meta.url));
 
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
 export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
@@ -56,7 +58,7 @@ export async function resolveTarget(ctx: Context, argv: InstallArgs): Promise<In
     scope,
     repo,
     attributesFile: await attributesFileFor({ scope, repo }),
-    launcher: { node: process.execPath, script: GIT_DRIVERS_SCRIPT },
+    launcher: { node: process.execPath, script: GIT_DRIVERS_SCRIPT, client: { script: DRIVER_CLIENT, key: serverKey(GIT_DRIVERS_SCRIPT) } },
   };
 }
 

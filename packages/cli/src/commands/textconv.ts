@@ -8,21 +8,23 @@ interface Args extends GlobalArgs {
 }
 
 /**
- * Print a notebook as text for git's textconv: percent-style cells with outputs summarised. Anything that is not a
- * readable notebook is printed unchanged, because a failing textconv makes git abort the whole `log -p` or `show`.
+ * A notebook as text for git's textconv: percent-style cells with outputs summarised. Anything that is not a readable
+ * notebook comes back unchanged, because a failing textconv makes git abort the whole `log -p` or `show`.
  */
-export async function runTextconv(file: string): Promise<void> {
-  const bytes = await readFile(file);
-  let text: string;
+export async function textconvOutput(bytes: Buffer, file: string): Promise<string | Buffer> {
   try {
     const notebook = parse(decodeNotebookBytes(bytes, file), { path: file });
     const { textView } = await import('@nbpipe/merge');
-    text = textView(notebook);
+    return textView(notebook);
   } catch {
-    process.stdout.write(bytes);
-    return;
+    return bytes;
   }
-  await new Promise<void>((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+}
+
+/** `nbpipe textconv FILE`: print textconvOutput. */
+export async function runTextconv(file: string): Promise<void> {
+  const output = await textconvOutput(await readFile(file), file);
+  await new Promise<void>((resolve, reject) => process.stdout.write(output, (e) => (e ? reject(e) : resolve())));
 }
 
 export const textconvCommand: CommandModule<GlobalArgs, Args> = {

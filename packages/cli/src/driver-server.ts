@@ -1,0 +1,191 @@
+/**
+ * The drivers' resident server. git starts the diff driver and textconv once per file, and starting node costs more
+ * than the diff itself (50 changed notebooks: 50 node start-ups). So the command in git config first runs a small
+ * Perl client (bin/driver-client.pl: Perl starts in a few milliseconds and git depends on it) that hands the request to
+ * this server over a Unix socket; when no server answers, the client starts one in the background and the command
+ * runs the driver in node as before. The server answers only what it can answer exactly as the driver would (a diff of
+ * two readable notebooks, a textconv) and declines the rest, which the driver then handles; it exits after a while
+ * without requests, when its code on disk changes (an upgrade, a rebuild), or when another server took its socket.
+ *
+ * Protocol, both ways one frame: a 4-byte big-endian length, then the payload.
+ * Request: NUL-separated fields: `nbpipe-drivers/1`, the command, the client's cwd, `1` or `0` (stdout is a terminal),
+ * the number of environment entries, the entries (`NAME=value`), then the command's arguments.
+ * Reply: `ok\n` followed by what the driver would print, or `decline\n`.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+
+const PROTOCOL = 'nbpipe-drivers/1';
+/** A server without requests for this long exits: NBPIPE_DRIVER_SERVER_IDLE_SECONDS, else 120 s. */
+function idleExitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.NBPIPE_DRIVER_SERVER_IDLE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 120_000;
+}
+/** How often a server checks that its socket is still its own and its code unchanged. */
+const CHECK_EVERY_MS = 2_000;
+
+/** What tells the servers of two installed copies of nbpipe apart: a hash of `script` (bin/git-drivers.cjs). */
+export function serverKey(script: string): string {
+  return createHash('sha256').update(script).digest('hex').slice(0, 16);
+}
+
+/**
+ * The socket a server for `script` listens on: `$TMPDIR/nbpipe-<uid>/drivers-<key>.sock`. The client computes the
+ * same path from the key it is given (bin/driver-client.pl): keep the two in step.
+ */
+export function serverSocketPath(script: string, env: NodeJS.ProcessEnv = process.env): { dir: string; socket: string } {
+  const base = (env.TMPDIR || '/tmp').replace(/\/+$/, '');
+  const dir = `${base}/nbpipe-${process.getuid?.() ?? 0}`;
+  return { dir, socket: `${dir}/drivers-${serverKey(script)}.sock` };
+}
+
+/** The folder must be ours alone: a socket someone else can replace could feed git a forged diff. */
+function privateDirectory(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+  }
+  const st = lstatSync(dir);
+  return st.isDirectory() && st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o077) === 0;
+}
+
+/**
+ * Modification times of the code a server for `script` (bin/git-drivers.cjs) runs: the script, the bundle it loads and
+ * the build stamps of the workspace packages (a `tsc -b` rebuild makes the launcher load dist/ instead of the bundle).
+ */
+function codeFingerprint(script: string): string {
+  const cliDir = resolve(dirname(script), '..');
+  const bundle = join(cliDir, 'dist/bundle/git-drivers.cjs');
+  const stamps = [script, bundle];
+  try {
+    const packages = JSON.parse(readFileSync(join(cliDir, 'dist/bundle/packages.json'), 'utf8')) as string[];
+    for (const dir of packages) stamps.push(join(cliDir, dir, 'tsconfig.tsbuildinfo'));
+  } catch {
+    // no bundle: the stamps above say so
+  }
+  return stamps.map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 'missing').join(',');
+}
+
+interface Request {
+  command: string;
+  cwd: string;
+  stdoutIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  args: string[];
+}
+
+function decodeRequest(payload: Buffer): Request | undefined {
+  const fields = payload.toString('utf8').split('\0');
+  if (fields[0] !== PROTOCOL || fields.length < 5) return undefined;
+  const envCount = Number(fields[4]);
+  if (!Number.isInteger(envCount) || envCount < 0 || fields.length < 5 + envCount) return undefined;
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of fields.slice(5, 5 + envCount)) {
+    const at = entry.indexOf('=');
+    if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return { command: fields[1]!, cwd: fields[2]!, stdoutIsTTY: fields[3] === '1', env, args: fields.slice(5 + envCount) };
+}
+
+function frame(payload: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(payload.length);
+  return Buffer.concat([length, payload]);
+}
+
+/** What the driver would print for `request`, or undefined when the driver itself must handle it. */
+async function answer(request: Request): Promise<Buffer | undefined> {
+  if (request.command === 'textconv' && request.args.length === 1) {
+    const { textconvOutput } = await import('./commands/textconv.js');
+    const file = request.args[0]!;
+    const output = await textconvOutput(await readFile(resolve(request.cwd, file)), file);
+    return Buffer.from(output);
+  }
+  if (request.command === 'diff-driver') {
+    const { parseExternalDiffArgs, externalDiffText, gitWantsColor } = await import('./commands/diff-driver.js');
+    const parsed = parseExternalDiffArgs(request.args);
+    if (parsed?.kind !== 'diff') return undefined;
+    const color = gitWantsColor({ cwd: request.cwd, env: request.env, stdoutIsTTY: request.stdoutIsTTY });
+    return Buffer.from(await externalDiffText(parsed, color, request.cwd));
+  }
+  return undefined;
+}
+
+/** Read one frame from `socket`. */
+function readFrame(socket: Socket): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length < 4) return;
+      const length = buffered.readUInt32BE(0);
+      if (buffered.length < 4 + length) return;
+      socket.off('data', onData);
+      resolvePromise(buffered.subarray(4, 4 + length));
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.once('end', () => reject(new Error('the client closed the connection')));
+  });
+}
+
+/**
+ * Serve the drivers of `script` until idle. Returns without serving when the socket folder is not private. The socket
+ * is bound under a temporary name and renamed into place, so two servers starting at once never half-replace each
+ * other: the last rename wins and the other server, finding its socket gone, exits.
+ */
+export async function serveDrivers(script: string): Promise<void> {
+  const { dir, socket } = serverSocketPath(script);
+  if (!privateDirectory(dir)) return;
+  const fingerprint = codeFingerprint(script);
+  const idleMs = idleExitMs();
+  let stale = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const server = createServer({ allowHalfOpen: true }, (connection) => {
+    resetIdle();
+    connection.on('error', () => {});
+    readFrame(connection)
+      .then(async (payload) => {
+        const request = decodeRequest(payload);
+        if (!stale && codeFingerprint(script) !== fingerprint) stale = true;
+        const reply = request && !stale ? await answer(request).catch(() => undefined) : undefined;
+        connection.end(frame(reply ? Buffer.concat([Buffer.from('ok\n'), reply]) : Buffer.from('decline\n')));
+        if (stale) shutDown();
+      })
+      .catch(() => connection.destroy());
+  });
+  const temporary = `${socket}.${process.pid}`;
+  rmSync(temporary, { force: true });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(temporary, resolveListen);
+  });
+  renameSync(temporary, socket);
+  rmSync(`${socket}.starting`, { force: true });
+  const ours = statSync(socket).ino;
+  const socketIsOurs = () => statSync(socket, { throwIfNoEntry: false })?.ino === ours;
+
+  function shutDown() {
+    clearInterval(watch);
+    clearTimeout(idleTimer);
+    if (socketIsOurs()) rmSync(socket, { force: true });
+    server.close();
+  }
+  function resetIdle() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(shutDown, idleMs);
+  }
+  const watch = setInterval(() => {
+    if (!socketIsOurs()) {
+      clearInterval(watch);
+      clearTimeout(idleTimer);
+      server.close();
+    } else if (codeFingerprint(script) !== fingerprint) shutDown();
+  }, CHECK_EVERY_MS);
+  resetIdle();
+  await new Promise<void>((resolveClosed) => server.once('close', resolveClosed));
+}

@@ -1,0 +1,144 @@
+/**
+ * The drivers' resident server (packages/cli/src/driver-server.ts) and its Perl client (bin/driver-client.pl), through
+ * real git: whatever answers, git shows exactly what the driver in its own node process shows. Each test gives git its
+ * own TMPDIR, so it talks to a server of its own, which exits once that folder is gone.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { codeCell, markdownCell, serialize, type Cell } from '@nbpipe/nbformat';
+import { serverKey, serverSocketPath } from '../packages/cli/src/driver-server.js';
+import { ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
+
+const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
+const CLIENT = join(ROOT, 'packages/cli/bin/driver-client.pl');
+const BUNDLE = join(ROOT, 'packages/cli/dist/bundle/git-drivers.cjs');
+
+const nb = (cells: Cell[]) => serialize({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
+const base = [markdownCell('# Title', { id: 'a' }), codeCell('x = 1\ny = 2', { id: 'b' }), codeCell('print(x)', { id: 'c' })];
+const edited = (id: string, source: string) => base.map((c) => (c.id === id ? { ...c, source } : c));
+
+async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A repository with nbpipe installed and two changed notebooks; git, the client and the socket all use `tmp`. */
+function setup() {
+  const r = tempRepo();
+  removeAfterTest(r.cleanup);
+  const tmp = tempDir('nbpipe-server-');
+  removeAfterTest(tmp.cleanup);
+  expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
+  r.write('one.ipynb', nb(base));
+  r.write('two.ipynb', nb(base));
+  r.git('add', '.');
+  r.git('commit', '-q', '-m', 'base');
+  r.write('one.ipynb', nb(edited('b', 'x = 5\ny = 2')));
+  r.write('two.ipynb', nb(edited('c', 'print(x, y)')));
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '', TMPDIR: tmp.dir, ...extra });
+  const git = (args: string[], extra?: NodeJS.ProcessEnv) => run('git', args, { cwd: r.dir, env: env(extra) });
+  /** The client run by hand, as git's diff command runs it. */
+  const client = (args: string[], extra?: NodeJS.ProcessEnv) => {
+    const c = spawnSync('perl', [CLIENT, process.execPath, DRIVERS, serverKey(DRIVERS), ...args], { cwd: r.dir, env: env(extra), encoding: 'utf8' });
+    return { code: c.status, stdout: c.stdout };
+  };
+  const { dir, socket } = serverSocketPath(DRIVERS, { TMPDIR: tmp.dir });
+  const serverUp = () => until(() => client(['textconv', 'one.ipynb']).code === 0, 'the server answers');
+  return { r, tmp, git, client, dir, socket, serverUp };
+}
+
+const withoutServer = { NBPIPE_DRIVER_SERVER: '0' };
+
+describe("the drivers' resident server", () => {
+  it('answers git diff, log -p and show exactly as the driver in its own process does, colour included', async () => {
+    const s = setup();
+    const first = s.git(['diff']);
+    await s.serverUp();
+    const direct = s.git(['diff'], withoutServer).stdout;
+    expect(direct).toMatch(/^\+x = 5$/m);
+    expect(first.stdout).toBe(direct);
+    expect(s.git(['diff']).stdout).toBe(direct);
+    // Served: the client alone prints the driver's output.
+    const args = ['diff-driver', 'one.ipynb', 'one.ipynb', '0', '100644', 'one.ipynb', '0', '100644'];
+    const served = s.client(args);
+    expect(served.code).toBe(0);
+    expect(served.stdout).toBe(nbpipe(args, { cwd: s.r.dir }).stdout);
+    expect(s.client(args, withoutServer).code).toBe(76);
+    // Colour as git decides it for the client's environment (git -c reaches the driver as GIT_CONFIG_PARAMETERS).
+    for (const setting of ['always', 'never']) {
+      const colourArgs = ['-c', `color.diff=${setting}`, 'diff'];
+      const coloured = s.git(colourArgs, { GIT_PAGER_IN_USE: 'true' }).stdout;
+      expect(coloured.includes('\x1b['), setting).toBe(setting === 'always');
+      expect(coloured).toBe(s.git(colourArgs, { GIT_PAGER_IN_USE: 'true', ...withoutServer }).stdout);
+    }
+    s.git(['commit', '-q', '-am', 'edit']);
+    for (const command of [['log', '-p'], ['show']]) expect(s.git(command).stdout).toBe(s.git(command, withoutServer).stdout);
+  });
+
+  it('leaves what only the driver can do to the driver: an unreadable notebook still gets its warning and a plain diff', async () => {
+    const s = setup();
+    s.git(['diff']);
+    await s.serverUp();
+    s.r.write('one.ipynb', '{"cells": [');
+    const served = s.git(['diff']);
+    const direct = s.git(['diff'], withoutServer);
+    expect(served.stderr).toMatch(/one\.ipynb \(new\).*showing a plain diff/);
+    // git's plain diff names the temporary file git wrote the old side to.
+    const sameTemporary = (text: string) => text.replace(/git-blob-\w+/g, 'git-blob-X');
+    expect(sameTemporary(served.stdout)).toBe(sameTemporary(direct.stdout));
+    expect(served.stdout).toContain('+{"cells": [');
+  });
+
+  it('exits when its code changes on disk (an upgrade, a rebuild), and git goes on with the driver', async () => {
+    const s = setup();
+    s.git(['diff']);
+    await s.serverUp();
+    const built = statSync(BUNDLE);
+    utimesSync(BUNDLE, built.atime, new Date(built.mtimeMs + 1000));
+    expect(s.client(['textconv', 'one.ipynb']).code).toBe(76);
+    await until(() => !existsSync(s.socket), 'the stale server removed its socket');
+    expect(s.git(['diff']).stdout).toBe(s.git(['diff'], withoutServer).stdout);
+  });
+
+  it('is neither started nor used when its socket folder is open to others', async () => {
+    const s = setup();
+    mkdirSync(s.dir);
+    chmodSync(s.dir, 0o755);
+    expect(s.git(['diff']).stdout).toBe(s.git(['diff'], withoutServer).stdout);
+    expect(s.client(['textconv', 'one.ipynb']).code).toBe(76);
+    expect(existsSync(s.socket)).toBe(false);
+    // A folder opened up after the server started: the client stops using it.
+    chmodSync(s.dir, 0o700);
+    s.git(['diff']);
+    await s.serverUp();
+    chmodSync(s.dir, 0o755);
+    expect(s.client(['textconv', 'one.ipynb']).code).toBe(76);
+  });
+
+  it('two servers started at once: the later socket wins and the other server exits; an idle server exits', async () => {
+    const s = setup();
+    const start = () => {
+      const child = spawn(process.execPath, [DRIVERS, 'serve-drivers', DRIVERS], {
+        env: { ...process.env, TMPDIR: s.tmp.dir, NBPIPE_DRIVER_SERVER_IDLE_SECONDS: '3' },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      removeAfterTest(() => child.kill());
+      return { child, exited };
+    };
+    const a = start();
+    await until(() => existsSync(s.socket), 'the first server listens');
+    const firstSocket = statSync(s.socket).ino;
+    const b = start();
+    await until(() => statSync(s.socket, { throwIfNoEntry: false })?.ino !== firstSocket, 'the second server took the socket');
+    expect(await a.exited).toBe(0);
+    expect(s.client(['textconv', 'one.ipynb']).code).toBe(0);
+    expect(await b.exited).toBe(0);
+    expect(existsSync(s.socket)).toBe(false);
+  });
+});
