@@ -69,6 +69,12 @@ describe("the drivers' resident server", () => {
     expect(served.code).toBe(0);
     expect(served.stdout).toBe(nbpipe(args, { cwd: s.r.dir }).stdout);
     expect(s.client(args, withoutServer).code).toBe(76);
+    // A client standing for another script with this server's key (a config edited by hand) is turned away.
+    const other = spawnSync('perl', [CLIENT, process.execPath, join(s.tmp.dir, 'git-drivers.cjs'), serverKey(DRIVERS), ...args], {
+      cwd: s.r.dir,
+      env: { ...process.env, TMPDIR: s.tmp.dir },
+    });
+    expect(other.status).toBe(76);
     // Colour as git decides it for the client's environment (git -c reaches the driver as GIT_CONFIG_PARAMETERS).
     for (const setting of ['always', 'never']) {
       const colourArgs = ['-c', `color.diff=${setting}`, 'diff'];

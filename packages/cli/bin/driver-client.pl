@@ -78,7 +78,7 @@ if (!@pwd || $pwd[0] != $here[0] || $pwd[1] != $here[1]) {
     $cwd = Cwd::getcwd();
 }
 my @env = map { "$_=$ENV{$_}" } sort keys %ENV;
-my $payload = join("\0", 'nbpipe-drivers/1', $command, $cwd, (-t STDOUT ? 1 : 0), scalar(@env), @env, @args);
+my $payload = join("\0", 'nbpipe-drivers/1', $script, $command, $cwd, (-t STDOUT ? 1 : 0), scalar(@env), @env, @args);
 my $request = pack('N', length $payload) . $payload;
 while (length $request) {
     my $sent = syswrite($socket, $request) or exit 76;

@@ -8,8 +8,9 @@
  * without requests, when its code on disk changes (an upgrade, a rebuild), or when another server took its socket.
  *
  * Protocol, both ways one frame: a 4-byte big-endian length, then the payload.
- * Request: NUL-separated fields: `nbpipe-drivers/1`, the command, the client's cwd, `1` or `0` (stdout is a terminal),
- * the number of environment entries, the entries (`NAME=value`), then the command's arguments.
+ * Request: NUL-separated fields: `nbpipe-drivers/1`, the script the client stands for (bin/git-drivers.cjs as git
+ * config names it), the command, the client's cwd, `1` or `0` (stdout is a terminal), the number of environment
+ * entries, the entries (`NAME=value`), then the command's arguments.
  * Reply: `ok\n` followed by what the driver would print, or `decline\n`.
  */
 import { createHash } from 'node:crypto';
@@ -71,6 +72,7 @@ function codeFingerprint(script: string): string {
 }
 
 interface Request {
+  script: string;
   command: string;
   cwd: string;
   stdoutIsTTY: boolean;
@@ -80,15 +82,16 @@ interface Request {
 
 function decodeRequest(payload: Buffer): Request | undefined {
   const fields = payload.toString('utf8').split('\0');
-  if (fields[0] !== PROTOCOL || fields.length < 5) return undefined;
-  const envCount = Number(fields[4]);
-  if (!Number.isInteger(envCount) || envCount < 0 || fields.length < 5 + envCount) return undefined;
+  if (fields[0] !== PROTOCOL || fields.length < 6) return undefined;
+  const envCount = Number(fields[5]);
+  if (!Number.isInteger(envCount) || envCount < 0 || fields.length < 6 + envCount) return undefined;
   const env: NodeJS.ProcessEnv = {};
-  for (const entry of fields.slice(5, 5 + envCount)) {
+  for (const entry of fields.slice(6, 6 + envCount)) {
     const at = entry.indexOf('=');
     if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
   }
-  return { command: fields[1]!, cwd: fields[2]!, stdoutIsTTY: fields[3] === '1', env, args: fields.slice(5 + envCount) };
+  const [, script, command, cwd, stdoutIsTTY] = fields as [string, string, string, string, string];
+  return { script, command, cwd, stdoutIsTTY: stdoutIsTTY === '1', env, args: fields.slice(6 + envCount) };
 }
 
 function frame(payload: Buffer): Buffer {
@@ -152,7 +155,8 @@ export async function serveDrivers(script: string): Promise<void> {
       .then(async (payload) => {
         const request = decodeRequest(payload);
         if (!stale && codeFingerprint(script) !== fingerprint) stale = true;
-        const reply = request && !stale ? await answer(request).catch(() => undefined) : undefined;
+        // A client standing for another script (a copy of nbpipe whose key collides, a config edited by hand) is not ours.
+        const reply = request?.script === script && !stale ? await answer(request).catch(() => undefined) : undefined;
         connection.end(frame(reply ? Buffer.concat([Buffer.from('ok\n'), reply]) : Buffer.from('decline\n')));
         if (stale) shutDown();
       })
