@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -74,13 +74,29 @@ export function gitWantsColor({ cwd, env, stdoutIsTTY }: DriverContext = thisPro
   return r.status === 0 ? r.stdout.trim() === 'true' : stdoutIsTTY;
 }
 
-/** Git's own plain diff of two files, for input that is not a readable notebook. */
-function plainDiff(oldFile: string, newFile: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['diff', '--no-index', '--no-ext-diff', '--no-textconv', '--', oldFile, newFile], { stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('close', () => resolve());
-  });
+/**
+ * Git's own plain diff of two files, for input that is not a readable notebook. Its header names the repository paths,
+ * not the temporary files git wrote the blobs to (which `git diff --no-index` would show).
+ */
+function plainDiff(oldFile: string | undefined, newFile: string | undefined, path: string, newPath: string, color: boolean): string {
+  const r = spawnSync(
+    'git',
+    ['diff', '--no-index', '--no-ext-diff', '--no-textconv', `--color=${color ? 'always' : 'never'}`, '--', oldFile ?? '/dev/null', newFile ?? '/dev/null'],
+    { encoding: 'utf8', maxBuffer: 1 << 30 },
+  );
+  if (r.error) throw r.error;
+  // git drops the leading slash of an absolute path after its a/ and b/ prefixes.
+  const renames: [string, string][] = [];
+  for (const [file, name] of [
+    [oldFile, path],
+    [newFile, newPath],
+  ] as const)
+    if (file !== undefined) for (const prefix of ['a/', 'b/']) renames.push([prefix + file.replace(/^\/+/, ''), prefix + name]);
+  const lines = r.stdout.split('\n');
+  // The header ends at the first hunk (escape codes first when coloured).
+  for (let i = 0; i < lines.length && !/^(\x1b\[[\d;]*m)*@@/.test(lines[i]!); i++)
+    for (const [from, to] of renames) lines[i] = lines[i]!.replaceAll(from, to);
+  return lines.join('\n');
 }
 
 /**
@@ -118,8 +134,7 @@ export async function runDiffDriver(args: readonly string[], color = gitWantsCol
     text = await externalDiffText(parsed, color);
   } catch (e) {
     new Output().warn(`${describeError(e).message}; showing a plain diff`);
-    await plainDiff(parsed.oldFile ?? '/dev/null', parsed.newFile ?? '/dev/null');
-    return;
+    text = plainDiff(parsed.oldFile, parsed.newFile, parsed.path, parsed.newPath ?? parsed.path, color);
   }
   await writeStdout(text);
 }
