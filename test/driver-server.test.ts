@@ -147,4 +147,17 @@ describe("the drivers' resident server", () => {
     expect(await b.exited).toBe(0);
     expect(existsSync(s.socket)).toBe(false);
   });
+
+  it('a server that does not answer in time is stopped and its socket freed, and git goes on with the driver', async () => {
+    const s = setup();
+    mkdirSync(s.dir, { mode: 0o700 });
+    const stuck = spawn(process.execPath, ['-e', `require('node:net').createServer(() => {}).listen(${JSON.stringify(s.socket)})`], { stdio: 'ignore' });
+    removeAfterTest(() => stuck.kill());
+    const killed = new Promise<NodeJS.Signals | null>((resolve) => stuck.on('exit', (_, signal) => resolve(signal)));
+    await until(() => existsSync(s.socket), 'the stuck server listens');
+    expect(s.client(['textconv', 'one.ipynb'], { NBPIPE_DRIVER_SERVER_TIMEOUT_SECONDS: '1' }).code).toBe(76);
+    expect(await killed).toBe('SIGKILL');
+    expect(existsSync(s.socket)).toBe(false);
+    expect(s.git(['diff']).stdout).toBe(s.git(['diff'], withoutServer).stdout);
+  });
 });

@@ -66,8 +66,18 @@ if (!connect($socket, $address)) {
     exit 75;
 }
 
-$SIG{ALRM} = sub { exit 76 };
-alarm 120;
+# On Linux, the server's process (SO_PEERCRED): it must be this user's; and a server that has not answered within
+# a minute is stuck: stop it and free its socket, so that the next file starts a fresh one instead of waiting too.
+my ($server_pid, $server_uid) = $^O eq 'linux' ? unpack('i i', getsockopt($socket, 1, 17) // '') : ();
+exit 76 if defined $server_uid && $server_uid != $<;
+$SIG{ALRM} = sub {
+    if ($server_pid) {
+        kill 'KILL', $server_pid;
+        unlink $socket_path;
+    }
+    exit 76;
+};
+alarm($ENV{NBPIPE_DRIVER_SERVER_TIMEOUT_SECONDS} || 60);
 
 # The shell git starts sets PWD; trust it when it names this folder.
 my $cwd = $ENV{PWD};
