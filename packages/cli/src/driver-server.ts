@@ -146,7 +146,6 @@ export async function serveDrivers(script: string): Promise<void> {
   if (!privateDirectory(dir)) return;
   const fingerprint = codeFingerprint(script);
   const idleMs = idleExitMs();
-  let stale = false;
   let idleTimer: NodeJS.Timeout | undefined;
   const server = createServer({ allowHalfOpen: true }, (connection) => {
     resetIdle();
@@ -154,7 +153,8 @@ export async function serveDrivers(script: string): Promise<void> {
     readFrame(connection)
       .then(async (payload) => {
         const request = decodeRequest(payload);
-        if (!stale && codeFingerprint(script) !== fingerprint) stale = true;
+        // Checked per request too, so that the first request after an upgrade or a rebuild is declined.
+        const stale = codeFingerprint(script) !== fingerprint;
         // A client standing for another script (a copy of nbpipe whose key collides, a config edited by hand) is not ours.
         const reply = request?.script === script && !stale ? await answer(request).catch(() => undefined) : undefined;
         connection.end(frame(reply ? Buffer.concat([Buffer.from('ok\n'), reply]) : Buffer.from('decline\n')));
@@ -184,11 +184,7 @@ export async function serveDrivers(script: string): Promise<void> {
     idleTimer = setTimeout(shutDown, idleMs);
   }
   const watch = setInterval(() => {
-    if (!socketIsOurs()) {
-      clearInterval(watch);
-      clearTimeout(idleTimer);
-      server.close();
-    } else if (codeFingerprint(script) !== fingerprint) shutDown();
+    if (!socketIsOurs() || codeFingerprint(script) !== fingerprint) shutDown();
   }, CHECK_EVERY_MS);
   resetIdle();
   await new Promise<void>((resolveClosed) => server.once('close', resolveClosed));
