@@ -47,6 +47,22 @@ describe('help and version', () => {
   });
 });
 
+describe('a reader that stops early', () => {
+  it('closes the pipe: nbpipe stops quietly, without a stack trace', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const source = Array.from({ length: 20_000 }, (_, i) => `x${i} = ${i}\n`);
+      const cells = [{ cell_type: 'code', execution_count: null, id: 'big', metadata: {}, outputs: [], source }];
+      writeFileSync(join(dir, 'big.ipynb'), JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" fmt - < big.ipynb | head -c 10 >/dev/null`], { cwd: dir, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('usage errors exit 2 with one line and a pointer to --help', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown command', ['frobnicate'], /frobnicate/],
