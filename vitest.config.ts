@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
 // Unit tests import workspace packages from source so they run without a build;
-// end-to-end tests (test/) drive the built CLI instead.
+// end-to-end tests (test/) drive the built CLI instead. `vitest run --project unit` runs only the former.
 export default defineConfig({
   resolve: {
     alias: {
@@ -18,9 +18,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'] } },
+    ],
   },
 });
