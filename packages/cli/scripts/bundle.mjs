@@ -19,11 +19,10 @@ const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = resolve(PACKAGE_DIR, 'dist/bundle');
 
 /**
- * Left to Node at run time: native addons (zeromq), packages that load files or other packages by
- * computed paths (cosmiconfig's loaders, playwright's browser registry, typescript), and isomorphic-git,
- * which is large and only ever imported lazily.
+ * Left to Node at run time: native addons (zeromq) and packages that load files or other packages by
+ * computed paths (cosmiconfig's loaders, playwright's browser registry, typescript).
  */
-const EXTERNAL = ['zeromq', 'isomorphic-git', 'cosmiconfig', 'playwright-core', 'typescript'];
+const EXTERNAL = ['zeromq', 'cosmiconfig', 'playwright-core', 'typescript'];
 
 /**
  * Code that finds files next to itself (`new URL('../x', import.meta.url)`) must keep finding them once
@@ -50,8 +49,8 @@ const keepImportMetaUrl = {
 /**
  * string-width (yargs' help layout) does two costly things when imported, on every start although only
  * help output measures strings: it builds an Intl.Segmenter (ICU data, ~20 ms) and compiles a
- * `\p{RGI_Emoji}` pattern (~20 ms). Both are built on first use instead. Where a version reads
- * differently, a pattern is not found and that part is left as it is (only slower).
+ * `\p{RGI_Emoji}` pattern (~20 ms). Both are built on first use instead. A version that reads
+ * differently fails the build, naming the line no longer found, so the start-up cost cannot come back unnoticed.
  */
 const LAZY_IN_STRING_WIDTH = [
   [
@@ -68,7 +67,10 @@ const lazyStringWidth = {
   setup(b) {
     b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
       let source = await readFile(args.path, 'utf8');
-      for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) source = source.replace(eager, () => lazy);
+      for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
+        if (!source.includes(eager)) throw new Error(`${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in scripts/bundle.mjs`);
+        source = source.replace(eager, () => lazy);
+      }
       return { contents: source, loader: 'js' };
     });
   },
