@@ -86,6 +86,20 @@ describe('a week of two people on one repository', () => {
     expect(again.code).toBe(0);
     expect(ranTasks(again)).toEqual([]);
     expectSettled(alice);
+
+    // Bob changes the first task through its script; after the pull, Alice's `run --changed` runs it and its downstream.
+    const bob = team.join('bob');
+    bob.edit('tasks/load.py', 'rows = [1, 2, 3]', 'rows = [1, 2, 3, 4]');
+    bob.git('commit', '-q', '-am', 'load: one more row');
+    expect(bob.committed('tasks/load.ipynb').cells.map(sourceOf)).toContain('rows = [1, 2, 3, 4]');
+    bob.git('push', '-q');
+    alice.git('pull', '-q');
+    const changed = alice.nbpipe('run', '--changed');
+    expect(changed.code, changed.stdout + changed.stderr).toBe(0);
+    expect(ranTasks(changed)).toEqual(['load', 'report']);
+    expect(alice.read('out/report.txt')).toBe('total 10');
+    expect(alice.nbpipe('status').stdout).not.toMatch(/outdated/);
+    expectSettled(alice);
   });
 
   it('Tuesday: an insert through the .py and an edit in the notebook merge cleanly, and the outputs of the cells Alice had survive', () => {
