@@ -431,6 +431,7 @@ describe('pep8 blank lines after a source that ends with a newline', () => {
     ['py:hydrogen', [codeCell('x = 1\n'), def], '# %%\nx = 1\n\n\n# %%\ndef f():\n    pass\n', ['x = 1', def.source]],
     ['py:light', [codeCell('x = 1\n'), codeCell('@dec\nclass A:\n    pass')], 'x = 1\n\n\n@dec\nclass A:\n    pass\n', ['x = 1', '@dec\nclass A:\n    pass']],
     ['py:light', [markdownCell('Title\n'), def], '# Title\n#\n\ndef f():\n    pass\n', ['Title\n', def.source]],
+    ['py:nomarker', [codeCell('x = 1\n'), def], 'x = 1\n\n\ndef f():\n    pass\n', ['x = 1', def.source]],
     // No PEP 8 spacing outside Python: one blank line, and the final newline reads back.
     ['R:percent', [codeCell('x <- 1\n'), codeCell('f <- function() {\n}')], '# %%\nx <- 1\n\n\n# %%\nf <- function() {\n}\n', ['x <- 1\n', 'f <- function() {\n}']],
     ['jl:percent', [codeCell('x = 1\n'), codeCell('function f()\nend')], '# %%\nx = 1\n\n\n# %%\nfunction f()\nend\n', ['x = 1\n', 'function f()\nend']],

@@ -269,11 +269,13 @@ export class PercentCellReader extends ScriptCellReader {
     // as jupytext does.
     const empty = next - lastContent;
     const following = lines.slice(next);
-    for (let inSource = 0; inSource <= empty; inSource++) {
-      const text = lines.slice(start, lastContent + inSource);
-      const separator = this.ext === '.py' ? pep8LinesBetweenCells(text.length ? text : [''], following, this.ext) : 1;
-      if (inSource + separator === empty) return [lastContent + inSource, next, false];
-    }
+    const separatorAfter = (end: number) => {
+      if (this.ext !== '.py') return 1;
+      const text = lines.slice(start, end);
+      return pep8LinesBetweenCells(text.length ? text : [''], following, this.ext);
+    };
+    for (let inSource = 0; inSource <= empty; inSource++)
+      if (inSource + separatorAfter(lastContent + inSource) === empty) return [lastContent + inSource, next, false];
     if (lastTwoLinesBlank(lines.slice(0, next), (line) => line === '')) return [next - 2, next, false];
     if (next > 0 && lines[next - 1] === '') return [next - 1, next, false];
     return [next, next, false];
