@@ -109,6 +109,25 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/not inside a git working tree/);
   });
+
+  it('prints nothing with -q when all goes well, and still reports an error', () => {
+    const r = repo();
+    const installed = nbpipe(['install', '-q'], { cwd: r.dir });
+    expect(installed).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(r.git('config', 'diff.nbpipe.command').stdout).toContain('diff-driver');
+    expect(r.read('.gitattributes')).toContain(ATTRIBUTE_LINE);
+    expect(nbpipe(['install', '-q', '--hooks', 'none'], { cwd: r.dir })).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(nbpipe(['uninstall', '-q'], { cwd: r.dir })).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(existsSync(join(r.dir, '.gitattributes'))).toBe(false);
+    // Without -q the changes are listed.
+    expect(nbpipe(['install'], { cwd: r.dir }).stdout).toContain('git config: set diff.nbpipe.command');
+
+    const { dir, cleanup } = tempDir();
+    removeAfterTest(cleanup);
+    const outside = nbpipe(['install', '-q'], { cwd: dir, env: { ...process.env, GIT_CEILING_DIRECTORIES: dir } });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/not inside a git working tree/);
+  });
 });
 
 describe('nbpipe install --global', () => {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,8 +75,8 @@ describe('nbpipe plot', () => {
     expect(nbpipe(['run', '-q', 'flaky'], { cwd: repo.dir }).code).toBe(1);
     const r = nbpipe(['plot'], { cwd: repo.dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('');
-    const html = repo.read('pipeline.html');
+    expect(r.stdout).toBe('.nbpipe/pipeline.html\n');
+    const html = repo.read('.nbpipe/pipeline.html');
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('<title>get: up to date</title>');
     expect(html).toContain('<title>clean: up to date</title>');
@@ -99,6 +99,26 @@ describe('nbpipe plot', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Choices: "html", "mermaid", "dot"');
     expect(existsSync(join(repo.dir, 'dag.svg'))).toBe(false);
+  });
+
+  it("writes the page into the project's git-ignored state folder by default and prints its path; -o still wins", () => {
+    const repo = project();
+    repo.write('.gitignore', 'out/\n');
+    repo.git('commit', '-q', '-am', 'nothing nbpipe writes is ignored by the project');
+    let r = nbpipe(['plot'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('.nbpipe/pipeline.html\n');
+    expect(repo.read('.nbpipe/pipeline.html')).toMatch(/^<!DOCTYPE html>/);
+    expect(existsSync(join(repo.dir, 'pipeline.html'))).toBe(false);
+    expect(repo.git('status', '--porcelain', '--untracked-files=all').stdout).toBe('');
+    // From a subfolder, the path is relative to it.
+    repo.write('tasks/notes.txt', 'x\n');
+    r = nbpipe(['plot', '-q'], { cwd: join(repo.dir, 'tasks') });
+    expect(r.stdout).toBe('../.nbpipe/pipeline.html\n');
+    r = nbpipe(['plot', '-o', 'dag.html'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(repo.read('dag.html')).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('reports a broken pipeline.yaml in one line, exit 2', () => {
@@ -179,6 +199,29 @@ describe('nbpipe export argo', () => {
     r = nbpipe(['export', 'argo', '--image', 'shop:1', '--outdated', '-o', 'wf.yaml'], { cwd: repo.dir });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('nothing to export');
+  });
+
+  it("names the workflow and the plot after the origin repository, not the clone's folder; argo.name wins", () => {
+    const repo = project();
+    const title = () => {
+      expect(nbpipe(['plot'], { cwd: repo.dir }).code).toBe(0);
+      return /<h1>([^<]*)<\/h1>/.exec(repo.read('.nbpipe/pipeline.html'))![1];
+    };
+    const generateName = (cwd = repo.dir) => expectValidWorkflow(nbpipe(['export', 'argo', '--image', 'shop:1'], { cwd }).stdout).metadata.generateName;
+    // Without a remote, the project folder's name is all there is.
+    const folder = basename(repo.dir);
+    expect(generateName()).toBe(`${folder.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-`);
+    repo.git('remote', 'add', 'origin', 'git@example.com:team/Shop_Analytics.git');
+    expect(generateName()).toBe('shop-analytics-');
+    expect(title()).toBe('Shop_Analytics: pipeline');
+    repo.git('remote', 'set-url', 'origin', 'https://example.com/team/shop/');
+    expect(generateName()).toBe('shop-');
+    // A pipeline in a subfolder is named after that folder, which every clone has.
+    repo.write('projects/sales/pipeline.yaml', 'tasks:\n  - source: get.sh\n    product: raw.txt\n');
+    repo.write('projects/sales/get.sh', 'echo x > raw.txt\n');
+    expect(generateName(join(repo.dir, 'projects/sales'))).toBe('sales-');
+    repo.write('.nbpiperc.yaml', 'argo:\n  name: nightly\n');
+    expect(generateName()).toBe('nightly-');
   });
 
   it('needs an image, and reports a wrong config value by file and key (exit 2)', () => {

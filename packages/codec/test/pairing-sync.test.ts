@@ -140,6 +140,17 @@ describe('planSync', () => {
     expect(after(plan, 'nb.py').after).toContain('formats: ipynb,py:percent');
   });
 
+  it('keeps the outputs of a cell whose final newline the text cannot show (before a definition)', () => {
+    // `x = 1\n` before a `def` writes as `x = 1` does (PEP 8 spacing) and reads back as `x = 1`.
+    const ran = { ...nb, cells: [codeCell('x = 1\n', { id: 'x', execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: 'X\n' }] }), codeCell('def f():\n    return 1', { id: 'f' }), codeCell('f()', { id: 'c' })] };
+    const text = notebookToText(ran, PY);
+    expect(synced(planSync(pair(ran, text, [1, 2]))).members.every((m) => m.after === m.before)).toBe(true);
+    const plan = synced(planSync(pair(ran, text.replace('\nf()\n', '\nf() + 1\n'), [1, 2])));
+    const result = parse(after(plan, 'nb.ipynb').after);
+    expect(result.cells.map((c) => c.source)).toEqual(['x = 1', 'def f():\n    return 1', 'f() + 1']);
+    expect(result.cells[0]).toMatchObject({ id: 'x', execution_count: 1, outputs: ran.cells[0]!.outputs });
+  });
+
   it('names the file that cannot be read', () => {
     expect(() => planSync(pair(nb, '# ---\n# jupyter:\n#   a: [\n# ---\n', [1, 2]))).toThrow(/^nb\.py: cannot read as py:percent: line 3: invalid YAML header/);
     expect(() => planSync([{ path: 'x.ipynb', format: IPYNB, content: '{"cells": [', mtime: 1 }, { path: 'x.py', format: PY }])).toThrow(/^x\.ipynb: invalid JSON/);

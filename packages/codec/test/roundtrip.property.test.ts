@@ -5,7 +5,8 @@ import { filterCellMetadata, notebookToText, textToNotebook } from '../src/forma
 import { JUPYTEXT_CELL_METADATA } from '../src/formats/cellMetadata.js';
 
 // Round trips over generated notebooks, for percent, light and markdown, in Python, R and Julia:
-//   ipynb → text → ipynb keeps every cell's type and source, and the metadata the format keeps;
+//   ipynb → text → ipynb keeps every cell's type and source, and the metadata the format keeps (a source's
+//   final newline only where the text cannot tell it: see below);
 //   text → ipynb → text gives the same text.
 
 const KERNELS = {
@@ -105,7 +106,12 @@ describe.each(FORMATS)('%s notebooks as %s', (language, format) => {
         const text = notebookToText(nb, format);
         const back = textToNotebook(text, format);
         expect(back.cells.map((c) => c.cell_type)).toEqual(nb.cells.map((c) => c.cell_type));
-        expect(back.cells.map((c) => c.source)).toEqual(nb.cells.map((c) => c.source));
+        // A final newline counts towards the blank lines PEP 8 wants before a definition (jupytext's
+        // spacing), so `x\n` and `x` before a `def` give the same text and read back as `x`. A source may
+        // come back without its final newline only when it gives the same text without it.
+        const sources = nb.cells.map((c, i) => (c.source === back.cells[i]!.source + '\n' ? back.cells[i]!.source : c.source));
+        expect(back.cells.map((c) => c.source)).toEqual(sources);
+        expect(notebookToText({ ...nb, cells: nb.cells.map((c, i) => ({ ...c, source: sources[i]! })) }, format)).toBe(text);
         expect(back.cells.map((c) => keptMetadata(c.metadata))).toEqual(nb.cells.map((c) => keptMetadata(c.metadata)));
       }),
       RUNS,

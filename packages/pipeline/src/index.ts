@@ -4,9 +4,10 @@ export { PlaceholderContext, castOverride, BUILTIN_PLACEHOLDERS, type Value, typ
 // spec.js loads the YAML parser: only its types are exported here; loadPipeline parses (and caches) specs.
 export type { PipelineSpec, TaskSpec, ProductSpec, SpecTexts } from './spec.js';
 export { sourceKindOf, readNotebookSource, notebookInputsHash, parametersCellIndex, analyzeSource, type SourceKind, type SourceAnalysis } from './sources.js';
-export { StateStore, acquireLock, PipelineLockedError, STATE_DIR, type StateData, type TaskRecord, type FingerprintParts } from './state.js';
+export { StateStore, acquireLock, ensureStateDir, PipelineLockedError, STATE_DIR, type StateData, type TaskRecord, type FingerprintParts } from './state.js';
 export { ProjectFiles } from './files.js';
 export { loadPipeline, findPipelineFile, productPaths, type LoadOptions, type Pipeline, type Task } from './project.js';
+export { projectName, repositoryNameOfUrl } from './project-name.js';
 export { evaluatePipeline, evaluateTask, fingerprintOf, fingerprintParts, type TaskStatus } from './status.js';
 export { canonicalJson, SPEC_VERSION } from './hashing.js';
 export { runPipeline, planRun, resolveProduct, upstreamMapping, type RunOptions, type RunEvent, type RunSummary, type PlannedTask } from './runner.js';

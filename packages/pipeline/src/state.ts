@@ -101,7 +101,7 @@ export class StateStore {
 }
 
 /** Create `.nbpipe/` with a `.gitignore` of `*`, so git never sees it, without touching the project's own .gitignore. */
-function ensureStateDir(dir: string): void {
+export function ensureStateDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const ignore = join(dir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '# nbpipe state: local to this checkout\n*\n');

@@ -40,7 +40,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     const settings = ((await ctx.config()).config.argo ?? {}) as Omit<import('@nbpipe/pipeline').ArgoOptions, 'image'> & { image?: string };
     const image = argv.image ?? settings.image;
     if (!image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
-    const { loadPipeline, planRun, changedTasks, argoWorkflow, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
+    const { loadPipeline, planRun, changedTasks, argoWorkflow, projectName, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
     for (const w of p.warnings) ctx.out.warn(w);
 
@@ -76,7 +76,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     const workflow = argoWorkflow(tasks, {
       ...settings,
       image,
-      name: settings.name ?? basename(p.root),
+      name: settings.name ?? (await projectName(p)),
       command: settings.command ?? [...DEFAULT_ARGO_COMMAND, ...pipelineArgs],
     });
     const { stringify } = await import('../yaml.js');

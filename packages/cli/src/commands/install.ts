@@ -62,6 +62,11 @@ export async function resolveTarget(ctx: Context, argv: InstallArgs): Promise<In
   };
 }
 
+/** What install or uninstall changed, one line each: a report rather than a result, so --quiet leaves it out. */
+export function printChanges(ctx: Context, changes: readonly string[]): void {
+  if (!ctx.out.quiet) for (const change of changes) ctx.out.print(change);
+}
+
 export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
   command: 'install',
   describe: 'Make git diff, log -p, show, merge, rebase and cherry-pick notebook-aware, strip outputs on commit, and add hooks (idempotent; undo with uninstall)',
@@ -85,7 +90,7 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const target = await resolveTarget(ctx, argv);
     const changes = await installSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target))], target);
     if (argv.filter === false) changes.push(...(await uninstallSteps((await import('@nbpipe/hooks')).filterSteps(), target)));
-    for (const change of changes) ctx.out.print(change);
+    printChanges(ctx, changes);
     const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
     ctx.out.info(changes.length === 0 ? `nbpipe is already installed ${where}` : `nbpipe installed ${where}`);
     if (target.scope === 'local' && changes.some((c) => c.startsWith(target.attributesFile)))

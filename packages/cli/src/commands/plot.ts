@@ -1,4 +1,4 @@
-import { basename, extname } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
@@ -34,17 +34,17 @@ export const plotCommand: CommandModule<GlobalArgs, Args> = {
     pipelineOptions(
       y
         .option('format', { alias: 'f', choices: FORMATS, describe: 'html (self-contained page), mermaid or dot (default: from -o, else html)' })
-        .option('output', { alias: 'o', type: 'string', describe: 'file to write, - for stdout (default: pipeline.html for html, stdout otherwise)' }),
+        .option('output', { alias: 'o', type: 'string', describe: 'file to write, - for stdout (default: .nbpipe/pipeline.html in the project for html, stdout otherwise)' }),
     )
-      .example('$0 plot', 'write pipeline.html')
+      .example('$0 plot', 'write .nbpipe/pipeline.html (git-ignored) and print its path')
+      .example('open "$(nbpipe plot)"', 'draw and open it')
       .example('$0 plot -f mermaid >> README.md', 'a diagram GitHub renders')
       .example('$0 plot -o dag.dot && dot -Tsvg dag.dot > dag.svg', 'Graphviz'),
   handler: async (argv) => {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, ['format', 'f', 'output', 'o', 'env', 'entry-point', 'e']);
     const format = formatFor(argv.format, argv.output);
-    const output = argv.output ?? (format === 'html' ? 'pipeline.html' : '-');
-    const { loadPipeline, evaluatePipeline, dagToHtml, dagToDot, dagToMermaid } = await import('@nbpipe/pipeline');
+    const { loadPipeline, evaluatePipeline, projectName, ensureStateDir, STATE_DIR, dagToHtml, dagToDot, dagToMermaid } = await import('@nbpipe/pipeline');
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
     for (const w of p.warnings) ctx.out.warn(w);
     const tasks = evaluatePipeline(p).map((s) => {
@@ -53,8 +53,19 @@ export const plotCommand: CommandModule<GlobalArgs, Args> = {
       const reasons = s.reasons.filter((r) => r !== 'never run' && !(failed && r === 'last run failed'));
       return { name: s.name, upstream: p.byName.get(s.name)!.upstream, status, ...(reasons.length ? { reason: reasons.join(', ') } : {}) };
     });
-    const text = format === 'html' ? dagToHtml(tasks, `${basename(p.root)}: pipeline`) : format === 'dot' ? dagToDot(tasks) : dagToMermaid(tasks);
-    await writeText(output, text);
-    if (output !== '-') ctx.out.info(`wrote ${output} (${tasks.length} task(s))`);
+    const text = format === 'html' ? dagToHtml(tasks, `${await projectName(p)}: pipeline`) : format === 'dot' ? dagToDot(tasks) : dagToMermaid(tasks);
+    const output = argv.output ?? (format === 'html' ? undefined : '-');
+    if (output !== undefined) {
+      await writeText(output, text);
+      if (output !== '-') ctx.out.info(`wrote ${output} (${tasks.length} task(s))`);
+      return;
+    }
+    // By default the page goes into the project's git-ignored state folder rather than among its files; its path is
+    // the result (`open "$(nbpipe plot)"`).
+    const stateDir = join(p.root, STATE_DIR);
+    ensureStateDir(stateDir);
+    const page = join(stateDir, 'pipeline.html');
+    await writeText(page, text);
+    ctx.out.print(relative(ctx.cwd, page));
   },
 };

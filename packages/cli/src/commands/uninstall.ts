@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
-import { hookStepsFor, installOptions, resolveTarget, selectSteps, type InstallArgs } from './install.js';
+import { hookStepsFor, installOptions, printChanges, resolveTarget, selectSteps, type InstallArgs } from './install.js';
 
 export const uninstallCommand: CommandModule<GlobalArgs, InstallArgs> = {
   command: 'uninstall',
@@ -11,7 +11,7 @@ export const uninstallCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const { uninstallSteps } = await import('@nbpipe/git');
     const target = await resolveTarget(ctx, argv);
     const changes = await uninstallSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target, true))], target);
-    for (const change of changes) ctx.out.print(change);
+    printChanges(ctx, changes);
     const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
     ctx.out.info(changes.length === 0 ? `nbpipe was not installed ${where}` : `nbpipe uninstalled ${where}`);
   },

@@ -133,16 +133,6 @@ function syntaxFor(extension: string, formatName: FormatName): HeaderSyntax {
 
 const hasNonAscii = (s: string) => /[^\x00-\x7f]/.test(s);
 
-/**
- * Percent puts the separator after a cell's last non-empty line, so that the reader can tell the empty
- * lines that end a source (a final newline) from the separator.
- */
-function withoutTrailingEmptyLines(text: readonly string[]): string[] {
-  let end = text.length;
-  while (end > 1 && text[end - 1] === '') end--;
-  return text.slice(0, end);
-}
-
 /** The text after a cell, while cells are written from the last: the lines so far, stored reversed. */
 class FollowingLines {
   private readonly reversed: string[] = [];
@@ -223,7 +213,7 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   for (let i = writers.length - 1; i >= 0; i--) {
     const writer = writers[i]!;
     const text = writer.removeEndOfCellMarker(texts[i]!, following);
-    const blank = writer.linesToNextCell ?? pep8LinesBetweenCells(formatName === 'percent' || formatName === 'hydrogen' ? withoutTrailingEmptyLines(text) : text, following, extension);
+    const blank = writer.linesToNextCell ?? pep8LinesBetweenCells(text, following, extension);
     for (let k = 0; k < blank; k++) text.push('');
     // Two consecutive markdown cells without regions are separated by two blank lines.
     if (markdown && !writer.isCode() && i + 1 < writers.length && !writers[i + 1]!.isCode()) {

@@ -55,17 +55,12 @@ export abstract class CellReader {
     }
     const next = this.findCellContent(lines);
     const metadata = this.metadata ?? {};
-    const expected = this.ext === '.py' ? pep8LinesBetweenCells(this.pep8Content(), lines.slice(next), this.ext) : 1;
+    const expected = this.ext === '.py' ? pep8LinesBetweenCells(this.orgContent.length ? this.orgContent : [''], lines.slice(next), this.ext) : 1;
     if (this.linesToNextCell !== expected) metadata.lines_to_next_cell = this.linesToNextCell;
     if (this.language) metadata.language = this.language;
     const source = this.content.join('\n');
     const cell = this.cellType === 'code' ? codeCell(source, { metadata }) : this.cellType === 'markdown' ? markdownCell(source, { metadata }) : rawCell(source, { metadata });
     return { cell, next };
-  }
-
-  /** The cell's text as the blank-line heuristic sees it. */
-  protected pep8Content(): string[] {
-    return this.orgContent.length ? this.orgContent : [''];
   }
 
   /** Parse the marker line, if the cell has one (sets `metadata`). */
@@ -226,13 +221,6 @@ export class PercentCellReader extends ScriptCellReader {
     this.explicitStart = true;
   }
 
-  /** Percent counts the separator after the cell's last non-empty line (see findCellEnd). */
-  protected override pep8Content(): string[] {
-    let end = this.orgContent.length;
-    while (end > 0 && this.orgContent[end - 1] === '') end--;
-    return end ? this.orgContent.slice(0, end) : [''];
-  }
-
   private isMarker(line: string): boolean {
     return this.startRe.test(line) || this.altStartRe.test(line);
   }
@@ -272,14 +260,23 @@ export class PercentCellReader extends ScriptCellReader {
     const start = this.isMarker(lines[0]!) ? 1 : 0;
     while (lastContent > start && lines[lastContent - 1] === '') lastContent--;
     if (next === lines.length) return [next, next, false];
-    // Empty lines beyond the separator the writer puts after this cell belong to the cell: that is how a
-    // source ending with a newline comes back. (jupytext takes one or two as the separator and records
-    // any other count in `lines_to_next_cell`, which loses such a newline.)
-    const content = lines.slice(start, lastContent);
-    const expected = this.ext === '.py' ? pep8LinesBetweenCells(content.length ? content : [''], lines.slice(next), this.ext) : 1;
-    if (next - lastContent >= expected) return [next - expected, next, false];
-    const empty = (line: string) => line === '';
-    if (lastTwoLinesBlank(lines.slice(0, next), empty)) return [next - 2, next, false];
+    // The writer puts the PEP 8 separator after the cell's text, final empty lines of its source included
+    // (they count towards the two blank lines a definition wants, as in jupytext). So the empty lines that
+    // end the source are the fewest that, with the separator the writer would add after them, make up the
+    // empty lines found here: a source ending with a newline comes back. (jupytext takes one or two as the
+    // separator and records any other count in `lines_to_next_cell`, which loses such a newline.) Where two
+    // sources give the same text, e.g. `x = 1` and `x = 1\n` before a `def`, this reads the shorter one,
+    // as jupytext does.
+    const empty = next - lastContent;
+    const following = lines.slice(next);
+    const separatorAfter = (end: number) => {
+      if (this.ext !== '.py') return 1;
+      const text = lines.slice(start, end);
+      return pep8LinesBetweenCells(text.length ? text : [''], following, this.ext);
+    };
+    for (let inSource = 0; inSource <= empty; inSource++)
+      if (inSource + separatorAfter(lastContent + inSource) === empty) return [lastContent + inSource, next, false];
+    if (lastTwoLinesBlank(lines.slice(0, next), (line) => line === '')) return [next - 2, next, false];
     if (next > 0 && lines[next - 1] === '') return [next - 1, next, false];
     return [next, next, false];
   }
