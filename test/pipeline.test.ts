@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { codeCell, markdownCell, parse, serialize } from '@nbpipe/nbformat';
 import { CLI, nbpipe, run, tempDir, tempRepo } from './helpers.js';
 
@@ -109,6 +110,12 @@ function runIn(dir: string, args: string[] = []) {
   return r;
 }
 
+/** The task steps of an exported Argo workflow, sorted. */
+function exportedTasks(yaml: string): string[] {
+  const workflow = parseYaml(yaml) as { spec: { templates: { dag?: { tasks: { name: string }[] } }[] } };
+  return workflow.spec.templates[0]!.dag!.tasks.map((t) => t.name).filter((n) => n !== 'prepare-workspace').sort();
+}
+
 const ALL = ['clean', 'explore', 'features', 'load', 'report', 'side', 'train'];
 
 describe('nbpipe run (end to end, real git)', () => {
@@ -206,7 +213,7 @@ describe('nbpipe run (end to end, real git)', () => {
     expect(repo.read('out/clean.txt')).toBe('Raw Rows\n');
   });
 
-  it('`run --changed --since` works in a fresh clone with no state', () => {
+  it('`run --changed --since` works in a fresh clone with no state, running the upstream whose products it lacks', () => {
     const repo = generatedProject();
     repo.git('checkout', '-q', '-b', 'feature');
     repo.write('tasks/features.sh', shell('echo other features > {{product}}'));
@@ -217,16 +224,33 @@ describe('nbpipe run (end to end, real git)', () => {
     const clone = join(parent, 'clone');
     run('git', ['clone', '-q', '--branch', 'feature', repo.dir, clone]);
     run('git', ['-C', clone, 'fetch', '-q', 'origin', 'main:main']);
+    const plan = nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/1 task\(s\) changed, 3 to run with their downstream, and 2 upstream task\(s\) whose products are missing here/);
+    expect(plan.stdout).toMatch(/^run +load +\(never run\)$/m);
+    expect(plan.stdout).toMatch(/^skip +explore +\(unchanged since [0-9a-f]{7}\)$/m);
+    // The export selects the same tasks.
+    const exported = nbpipe(['export', 'argo', '--image', 'example/shop:1', '--changed', '--since', 'main'], { cwd: clone });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exportedTasks(exported.stdout)).toEqual(['clean', 'features', 'load', 'report', 'train']);
     const r = nbpipe(['run', '--changed', '--since', 'main'], { cwd: clone });
     expect(r.code, r.stderr).toBe(0);
-    expect(ran(r)).toEqual(['features', 'report', 'train']);
-    expect(existsSync(join(clone, 'out/raw.txt'))).toBe(false);
-    // Without --since and without state or reflog history, the base must be named.
+    // features changed (train and report follow); train needs clean's products, clean needs load's.
+    expect(ran(r)).toEqual(['clean', 'features', 'load', 'report', 'train']);
+    expect(existsSync(join(clone, 'out/explore.ipynb'))).toBe(false);
+    expect(nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone }).stdout).toMatch(/^run +features +\(changed since [0-9a-f]{7}\)$/m);
+
+    // Without --since and without state or reflog history, what is outdated runs, and the line says why.
     const fresh = join(parent, 'fresh');
     run('git', ['clone', '-q', repo.dir, fresh]);
+    const exportFresh = nbpipe(['export', 'argo', '--image', 'example/shop:1', '--changed'], { cwd: fresh });
+    expect(exportFresh.code, exportFresh.stderr).toBe(0);
+    expect(exportFresh.stderr).toMatch(/no base commit .*: 7 outdated task\(s\) to export/);
+    expect(exportedTasks(exportFresh.stdout)).toEqual(ALL);
     const noBase = nbpipe(['run', '--changed'], { cwd: fresh });
-    expect(noBase.code).toBe(2);
-    expect(noBase.stderr).toMatch(/pass --since REF/);
+    expect(noBase.code, noBase.stderr).toBe(0);
+    expect(noBase.stderr).toMatch(/no base commit .*fresh clone.*: 7 outdated task\(s\) to run/);
+    expect(ran(noBase)).toEqual(ALL);
   });
 
   it('a failed task stops its downstream; --keep-going runs the rest; failures are never recorded as valid', () => {

@@ -80,7 +80,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.only && !argv.tasks?.length) throw new CliError('--only needs task names');
     const changedMode = Boolean(argv.changed || argv.since !== undefined);
     const readOnly = Boolean(argv['dry-run'] || argv.check);
-    const { loadPipeline, runPipeline, planRun, changedTasks, createProgress, formatDuration, setDefaultExecutor } = await import('@nbpipe/pipeline');
+    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, formatDuration, setDefaultExecutor } = await import('@nbpipe/pipeline');
     const notebookExecutor = ((await ctx.config()).config.pipeline as { executor?: string } | undefined)?.executor;
     if (notebookExecutor) setDefaultExecutor('notebook', notebookExecutor);
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly });
@@ -89,8 +89,9 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       let changed: { tasks: Set<string>; since: string } | undefined;
       if (changedMode) {
         const set = await changedTasks(p, argv.since);
-        ctx.out.info(`comparing with ${set.baseLabel}: ${set.reasons.size} task(s) changed, ${set.tasks.size} to run with their downstream`);
-        changed = { tasks: set.tasks, since: set.base.slice(0, 7) };
+        ctx.out.info(describeChangedSet(set, 'run'));
+        // Without a base the outdated tasks run: a plain run's plan says why each one does.
+        if (set.base !== undefined) changed = { tasks: set.tasks, since: set.base.slice(0, 7) };
       }
       const options = { targets: argv.tasks, only: argv.only, force: argv.force, changed };
 
