@@ -366,3 +366,110 @@ describe('nbpipe run (end to end, real git)', () => {
     expect(repo.read('out/best.txt')).toBe('1\n3\n');
   });
 });
+
+describe('paired task sources (nbpipe pair) count as one source', () => {
+  // clean's source is the .ipynb (paired through its metadata), report's the .py script (paired through its header).
+  const PAIRED = `executor: python
+tasks:
+  - source: tasks/clean.ipynb
+    product:
+      nb: out/clean.ipynb
+      data: out/clean.txt
+  - source: tasks/report.py
+    product:
+      nb: out/report.ipynb
+      data: out/report.txt
+`;
+  function cleanNotebook(): string {
+    return serialize({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: [
+        codeCell('upstream = None\nproduct = None', { id: 'p1', metadata: { tags: ['parameters'] } }),
+        codeCell('open(product["data"], "w").write("clean v1")', { id: 'c1' }),
+      ],
+    });
+  }
+  const REPORT = `# %% tags=["parameters"]
+upstream = ['clean']
+product = None
+
+# %%
+text = open(upstream['clean']['data']).read()
+open(product['data'], 'w').write(text + ', report v1')
+`;
+
+  function pairedProject() {
+    const repo = tempRepo();
+    cleanups.push(repo.cleanup);
+    repo.write('pipeline.yaml', PAIRED);
+    repo.write('tasks/clean.ipynb', cleanNotebook());
+    repo.write('tasks/report.py', REPORT);
+    repo.write('.gitignore', 'out/\n');
+    for (const source of ['tasks/clean.ipynb', 'tasks/report.py']) {
+      const r = nbpipe(['pair', source, '--formats', 'ipynb,py:percent'], { cwd: repo.dir });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    repo.git('add', '.');
+    repo.git('commit', '-q', '-m', 'paired pipeline');
+    const first = nbpipe(['run'], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(ran(first)).toEqual(['clean', 'report']);
+    return repo;
+  }
+  const plan = (dir: string, ...args: string[]) => nbpipe(['run', '-n', ...args], { cwd: dir }).stdout;
+
+  it('an edit of the paired script of a .ipynb source makes the task outdated, and run syncs the pair and runs the edit', () => {
+    const repo = pairedProject();
+    repo.write('tasks/clean.py', repo.read('tasks/clean.py').replace('clean v1', 'clean v2'));
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^clean +outdated +source changed \(paired tasks\/clean\.py edited\)/m);
+    expect(plan(repo.dir)).toMatch(/^run +clean +\(source changed \(paired tasks\/clean\.py edited\)\)$/m);
+    expect(plan(repo.dir)).toMatch(/^run +report +\(upstream clean outdated\)$/m);
+    expect(plan(repo.dir, '--changed')).toMatch(/^run +clean +/m);
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ran(r)).toEqual(['clean', 'report']);
+    expect(r.stderr).toContain('synced tasks/clean.ipynb from tasks/clean.py first');
+    expect(repo.read('out/report.txt')).toBe('clean v2, report v1');
+    expect(repo.read('tasks/clean.ipynb')).toContain('clean v2');
+    expect(nbpipe(['sync', '--check', 'tasks/clean.ipynb'], { cwd: repo.dir }).code).toBe(0);
+    expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(0);
+  });
+
+  it('an edit of the .ipynb paired with a .py source counts, its outputs do not; the script is synced before it runs', () => {
+    const repo = pairedProject();
+    const nb = parse(repo.read('tasks/report.ipynb'));
+    const code = nb.cells[1]!;
+    if (code.cell_type !== 'code') throw new Error('expected a code cell');
+    code.outputs = [{ output_type: 'stream', name: 'stdout', text: 'saved output\n' }];
+    code.execution_count = 3;
+    repo.write('tasks/report.ipynb', serialize(nb));
+    expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(0);
+
+    code.source = String(code.source).replace('report v1', 'report v2');
+    repo.write('tasks/report.ipynb', serialize(nb));
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^report +outdated +source changed \(paired tasks\/report\.ipynb edited\)/m);
+    expect(plan(repo.dir, '--changed')).toMatch(/^run +report +/m);
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ran(r)).toEqual(['report']);
+    expect(repo.read('out/report.txt')).toBe('clean v1, report v2');
+    expect(repo.read('tasks/report.py')).toContain('report v2');
+    expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(0);
+  });
+
+  it('refuses to run a pair whose members changed differently, and writes nothing', () => {
+    const repo = pairedProject();
+    repo.write('tasks/clean.py', repo.read('tasks/clean.py').replace('clean v1', 'clean from the script'));
+    const notebook = repo.read('tasks/clean.ipynb').replace('clean v1', 'clean from the notebook');
+    repo.write('tasks/clean.ipynb', notebook);
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^clean +outdated +paired tasks\/clean\.ipynb and tasks\/clean\.py changed differently/m);
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/task clean failed: .*both changed their cells since the last sync/);
+    expect(ran(r)).toEqual([]);
+    expect(repo.read('tasks/clean.ipynb')).toBe(notebook);
+    expect(repo.read('out/clean.txt')).toBe('clean v1');
+  });
+});

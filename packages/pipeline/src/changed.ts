@@ -1,8 +1,9 @@
-import { relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { changedFiles, gitOutput, readFilesAtRevision } from '@nbpipe/git';
 import { parse } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
-import { envFileFor, type Pipeline } from './project.js';
+import { envFileFor, type Pipeline, type Task } from './project.js';
 import { notebookInputsHash } from './sources.js';
 import type { PipelineSpec, TaskSpec } from './spec.js';
 import { canonicalJson } from './hashing.js';
@@ -105,14 +106,16 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
   }
   const baseTasks = new Map(baseSpec?.tasks.map((t) => [t.name, t]) ?? []);
 
-  // Notebook sources that differ: compare their inputs, so saved outputs are not a change.
-  const notebooks = p.tasks.filter((t) => t.spec.source.endsWith('.ipynb') && changed.has(t.spec.source)).map((t) => t.spec.source);
+  // A task's source files: its source and the other members of its pair, edited through any of them.
+  const sourceFiles = (task: Task) => task.pair?.members ?? [task.spec.source];
+  // Notebooks that differ: compare their inputs, so saved outputs are not a change.
+  const notebooks = [...new Set(p.tasks.flatMap(sourceFiles))].filter((path) => path.endsWith('.ipynb') && changed.has(path));
   const notebooksBefore = await readFilesAtRevision(repo, base, notebooks.map(toRepo));
-  const sameInputs = (source: string): boolean => {
-    const old = notebooksBefore.get(toRepo(source));
+  const sameInputs = (path: string): boolean => {
+    const old = notebooksBefore.get(toRepo(path));
     if (!old) return false;
     try {
-      return notebookInputsHash(parse(old.toString('utf8'))) === p.tasks.find((t) => t.spec.source === source)!.analysis.contentHash;
+      return notebookInputsHash(parse(old.toString('utf8'))) === notebookInputsHash(parse(readFileSync(join(p.root, path), 'utf8')));
     } catch {
       return false;
     }
@@ -124,7 +127,7 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
     const old = baseTasks.get(task.name);
     if (!old) why.push(baseSpec ? 'new task' : 'pipeline.yaml changed');
     else if (definition(old) !== definition(task.spec)) why.push('definition changed');
-    if (changed.has(task.spec.source) && !(task.spec.source.endsWith('.ipynb') && sameInputs(task.spec.source))) why.push('source changed');
+    if (sourceFiles(task).some((path) => changed.has(path) && !(path.endsWith('.ipynb') && sameInputs(path)))) why.push('source changed');
     const inputs = [...changed].filter((path) => p.files.matches(task.spec.inputs, path));
     if (inputs.length) why.push(`input ${inputs.slice(0, 3).join(', ')}${inputs.length > 3 ? ` (+${inputs.length - 3})` : ''} changed`);
     if (why.length) reasons.set(task.name, why);

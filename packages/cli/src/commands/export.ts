@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineOptions } from './run.js';
+import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
 
 interface Args extends GlobalArgs {
   target: string;
@@ -41,7 +41,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     const image = argv.image ?? settings.image;
     if (!image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
     const { loadPipeline, planRun, changedTasks, describeChangedSet, argoWorkflow, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
 
     let selected: Set<string> | undefined;
