@@ -188,6 +188,35 @@ describe('on_finish, python callables, Ploomber keys', () => {
     expect(p.run('run', '--check').code).toBe(0);
   });
 
+  it('on_finish and function tasks run on the interpreter of the Python kernel, and errors name it', () => {
+    // A kernel whose argv[0] is a wrapper adding a module only it can import: the python3 on PATH cannot.
+    const { dir: jupyter, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const wrapper = join(jupyter, 'wrapped-python');
+    writeFileSync(join(jupyter, 'extra_only.py'), 'MIN_ROWS = 3\n');
+    writeFileSync(wrapper, `#!/bin/sh\nPYTHONPATH=${jupyter} exec ${SYSTEM_PYTHON} "$@"\n`, { mode: 0o755 });
+    mkdirSync(join(jupyter, 'kernels/python3'), { recursive: true });
+    writeFileSync(
+      join(jupyter, 'kernels/python3/kernel.json'),
+      JSON.stringify({ argv: [wrapper, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (wrapped)', language: 'python' }),
+    );
+    const p = project({
+      'pipeline.yaml': CALLABLE,
+      'tasks/load.py': LOAD,
+      'checks.py': 'import extra_only\n\ndef at_least_rows(product):\n    n = len(open(product["data"]).read().split())\n    assert n >= extra_only.MIN_ROWS, f"only {n} rows"\n',
+      'functions.py': 'import extra_only\n\ndef count(product, upstream, label):\n    n = len(open(upstream["load"]["data"]).read().split())\n    open(product, "w").write(f"{n} {label}, at least {extra_only.MIN_ROWS}")\n',
+    });
+    const env = { ...process.env, JUPYTER_PATH: jupyter };
+    const failed = nbpipe(['run'], { cwd: p.dir, env });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows (python: ${wrapper})`);
+
+    p.write('pipeline.yaml', p.read('pipeline.yaml').replace('rows: 2', 'rows: 4'));
+    const ok = nbpipe(['run'], { cwd: p.dir, env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(p.read('out/count.txt')).toBe('4 lines, at least 3');
+  });
+
   it('a shell on_finish command: its exit code decides, its output says why', () => {
     const p = project({
       'pipeline.yaml': CALLABLE.replace('checks.at_least_rows', 'test "$(wc -l < "$PRODUCT_DATA")" -ge 5 || { echo "too few rows in $PRODUCT_DATA"; exit 1; }'),
@@ -212,47 +241,6 @@ describe('on_finish, python callables, Ploomber keys', () => {
     expect(r.stderr).toContain('nbconvert_export_kwargs template_name not supported');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('static_analysis: strict: unexpected params rowz (not in the parameters cell); missing params rows (declared in the parameters cell)');
-  });
-});
-
-describe("the kernel's interpreter for the task's other Python", () => {
-  it('on_finish and function tasks run on the interpreter of the Python kernel, and errors name it', () => {
-    // A kernel whose argv[0] is a wrapper adding a module only it can import: the python3 on PATH cannot.
-    const { dir: jupyter, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const wrapper = join(jupyter, 'wrapped-python');
-    writeFileSync(join(jupyter, 'extra_only.py'), 'MIN_ROWS = 3\n');
-    writeFileSync(wrapper, `#!/bin/sh\nPYTHONPATH=${jupyter} exec ${SYSTEM_PYTHON} "$@"\n`, { mode: 0o755 });
-    mkdirSync(join(jupyter, 'kernels/python3'), { recursive: true });
-    writeFileSync(
-      join(jupyter, 'kernels/python3/kernel.json'),
-      JSON.stringify({ argv: [wrapper, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (wrapped)', language: 'python' }),
-    );
-    const p = project({
-      'pipeline.yaml': `tasks:
-  - source: tasks/load.py
-    product:
-      nb: out/load.ipynb
-      data: out/load.txt
-    on_finish: checks.at_least_rows
-    params:
-      rows: 2
-  - source: functions.count
-    product: out/count.txt
-`,
-      'tasks/load.py': LOAD,
-      'checks.py': 'import extra_only\n\ndef at_least_rows(product):\n    n = len(open(product["data"]).read().split())\n    assert n >= extra_only.MIN_ROWS, f"only {n} rows"\n',
-      'functions.py': 'import extra_only\n\ndef count(product, upstream):\n    n = len(open(upstream["load"]["data"]).read().split())\n    open(product, "w").write(f"{n} rows, at least {extra_only.MIN_ROWS}")\n',
-    });
-    const env = { ...process.env, JUPYTER_PATH: jupyter };
-    const failed = nbpipe(['run'], { cwd: p.dir, env });
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(`task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows (python: ${wrapper})`);
-
-    p.write('pipeline.yaml', p.read('pipeline.yaml').replace('rows: 2', 'rows: 4'));
-    const ok = nbpipe(['run'], { cwd: p.dir, env });
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(p.read('out/count.txt')).toBe('4 rows, at least 3');
   });
 });
 
