@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, emptyNotebook, parse, serialize } from '@nbpipe/nbformat';
-import { CLI, nbpipe, ROOT, tempDir, tempRepo } from './helpers.js';
+import { CLI, nbpipe, ROOT, SYSTEM_PYTHON, tempDir, tempRepo } from './helpers.js';
 
 // Notebook tasks on Debian's python3-ipykernel (kernelspec /usr/share/jupyter/kernels/python3, found
 // through Jupyter's system data dir), through the built CLI.
@@ -186,6 +186,35 @@ describe('on_finish, python callables, Ploomber keys', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(p.read('out/count.txt')).toBe('4 lines');
     expect(p.run('run', '--check').code).toBe(0);
+  });
+
+  it('on_finish and function tasks run on the interpreter of the Python kernel, and errors name it', () => {
+    // A kernel whose argv[0] is a wrapper adding a module only it can import: the python3 on PATH cannot.
+    const { dir: jupyter, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const wrapper = join(jupyter, 'wrapped-python');
+    writeFileSync(join(jupyter, 'extra_only.py'), 'MIN_ROWS = 3\n');
+    writeFileSync(wrapper, `#!/bin/sh\nPYTHONPATH=${jupyter} exec ${SYSTEM_PYTHON} "$@"\n`, { mode: 0o755 });
+    mkdirSync(join(jupyter, 'kernels/python3'), { recursive: true });
+    writeFileSync(
+      join(jupyter, 'kernels/python3/kernel.json'),
+      JSON.stringify({ argv: [wrapper, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (wrapped)', language: 'python' }),
+    );
+    const p = project({
+      'pipeline.yaml': CALLABLE,
+      'tasks/load.py': LOAD,
+      'checks.py': 'import extra_only\n\ndef at_least_rows(product):\n    n = len(open(product["data"]).read().split())\n    assert n >= extra_only.MIN_ROWS, f"only {n} rows"\n',
+      'functions.py': 'import extra_only\n\ndef count(product, upstream, label):\n    n = len(open(upstream["load"]["data"]).read().split())\n    open(product, "w").write(f"{n} {label}, at least {extra_only.MIN_ROWS}")\n',
+    });
+    const env = { ...process.env, JUPYTER_PATH: jupyter };
+    const failed = nbpipe(['run'], { cwd: p.dir, env });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows (python: ${wrapper})`);
+
+    p.write('pipeline.yaml', p.read('pipeline.yaml').replace('rows: 2', 'rows: 4'));
+    const ok = nbpipe(['run'], { cwd: p.dir, env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(p.read('out/count.txt')).toBe('4 lines, at least 3');
   });
 
   it('a shell on_finish command: its exit code decides, its output says why', () => {

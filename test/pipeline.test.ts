@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { codeCell, markdownCell, parse, serialize } from '@nbpipe/nbformat';
 import { CLI, nbpipe, run, tempDir, tempRepo } from './helpers.js';
 
@@ -109,6 +110,12 @@ function runIn(dir: string, args: string[] = []) {
   return r;
 }
 
+/** The task steps of an exported Argo workflow, sorted. */
+function exportedTasks(yaml: string): string[] {
+  const workflow = parseYaml(yaml) as { spec: { templates: { dag?: { tasks: { name: string }[] } }[] } };
+  return workflow.spec.templates[0]!.dag!.tasks.map((t) => t.name).filter((n) => n !== 'prepare-workspace').sort();
+}
+
 const ALL = ['clean', 'explore', 'features', 'load', 'report', 'side', 'train'];
 
 describe('nbpipe run (end to end, real git)', () => {
@@ -206,7 +213,7 @@ describe('nbpipe run (end to end, real git)', () => {
     expect(repo.read('out/clean.txt')).toBe('Raw Rows\n');
   });
 
-  it('`run --changed --since` works in a fresh clone with no state', () => {
+  it('`run --changed --since` works in a fresh clone with no state, running the upstream whose products it lacks', () => {
     const repo = generatedProject();
     repo.git('checkout', '-q', '-b', 'feature');
     repo.write('tasks/features.sh', shell('echo other features > {{product}}'));
@@ -217,16 +224,33 @@ describe('nbpipe run (end to end, real git)', () => {
     const clone = join(parent, 'clone');
     run('git', ['clone', '-q', '--branch', 'feature', repo.dir, clone]);
     run('git', ['-C', clone, 'fetch', '-q', 'origin', 'main:main']);
+    const plan = nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/1 task\(s\) changed, 3 to run with their downstream, and 2 upstream task\(s\) whose products are missing here/);
+    expect(plan.stdout).toMatch(/^run +load +\(never run\)$/m);
+    expect(plan.stdout).toMatch(/^skip +explore +\(unchanged since [0-9a-f]{7}\)$/m);
+    // The export selects the same tasks.
+    const exported = nbpipe(['export', 'argo', '--image', 'example/shop:1', '--changed', '--since', 'main'], { cwd: clone });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exportedTasks(exported.stdout)).toEqual(['clean', 'features', 'load', 'report', 'train']);
     const r = nbpipe(['run', '--changed', '--since', 'main'], { cwd: clone });
     expect(r.code, r.stderr).toBe(0);
-    expect(ran(r)).toEqual(['features', 'report', 'train']);
-    expect(existsSync(join(clone, 'out/raw.txt'))).toBe(false);
-    // Without --since and without state or reflog history, the base must be named.
+    // features changed (train and report follow); train needs clean's products, clean needs load's.
+    expect(ran(r)).toEqual(['clean', 'features', 'load', 'report', 'train']);
+    expect(existsSync(join(clone, 'out/explore.ipynb'))).toBe(false);
+    expect(nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone }).stdout).toMatch(/^run +features +\(changed since [0-9a-f]{7}\)$/m);
+
+    // Without --since and without state or reflog history, what is outdated runs, and the line says why.
     const fresh = join(parent, 'fresh');
     run('git', ['clone', '-q', repo.dir, fresh]);
+    const exportFresh = nbpipe(['export', 'argo', '--image', 'example/shop:1', '--changed'], { cwd: fresh });
+    expect(exportFresh.code, exportFresh.stderr).toBe(0);
+    expect(exportFresh.stderr).toMatch(/no base commit .*: 7 outdated task\(s\) to export/);
+    expect(exportedTasks(exportFresh.stdout)).toEqual(ALL);
     const noBase = nbpipe(['run', '--changed'], { cwd: fresh });
-    expect(noBase.code).toBe(2);
-    expect(noBase.stderr).toMatch(/pass --since REF/);
+    expect(noBase.code, noBase.stderr).toBe(0);
+    expect(noBase.stderr).toMatch(/no base commit .*fresh clone.*: 7 outdated task\(s\) to run/);
+    expect(ran(noBase)).toEqual(ALL);
   });
 
   it('a failed task stops its downstream; --keep-going runs the rest; failures are never recorded as valid', () => {
@@ -340,5 +364,112 @@ describe('nbpipe run (end to end, real git)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ran(r)).toEqual(['fit-1', 'fit-2', 'fit-3', 'pick']);
     expect(repo.read('out/best.txt')).toBe('1\n3\n');
+  });
+});
+
+describe('paired task sources (nbpipe pair) count as one source', () => {
+  // clean's source is the .ipynb (paired through its metadata), report's the .py script (paired through its header).
+  const PAIRED = `executor: python
+tasks:
+  - source: tasks/clean.ipynb
+    product:
+      nb: out/clean.ipynb
+      data: out/clean.txt
+  - source: tasks/report.py
+    product:
+      nb: out/report.ipynb
+      data: out/report.txt
+`;
+  function cleanNotebook(): string {
+    return serialize({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: [
+        codeCell('upstream = None\nproduct = None', { id: 'p1', metadata: { tags: ['parameters'] } }),
+        codeCell('open(product["data"], "w").write("clean v1")', { id: 'c1' }),
+      ],
+    });
+  }
+  const REPORT = `# %% tags=["parameters"]
+upstream = ['clean']
+product = None
+
+# %%
+text = open(upstream['clean']['data']).read()
+open(product['data'], 'w').write(text + ', report v1')
+`;
+
+  function pairedProject() {
+    const repo = tempRepo();
+    cleanups.push(repo.cleanup);
+    repo.write('pipeline.yaml', PAIRED);
+    repo.write('tasks/clean.ipynb', cleanNotebook());
+    repo.write('tasks/report.py', REPORT);
+    repo.write('.gitignore', 'out/\n');
+    for (const source of ['tasks/clean.ipynb', 'tasks/report.py']) {
+      const r = nbpipe(['pair', source, '--formats', 'ipynb,py:percent'], { cwd: repo.dir });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    repo.git('add', '.');
+    repo.git('commit', '-q', '-m', 'paired pipeline');
+    const first = nbpipe(['run'], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(ran(first)).toEqual(['clean', 'report']);
+    return repo;
+  }
+  const plan = (dir: string, ...args: string[]) => nbpipe(['run', '-n', ...args], { cwd: dir }).stdout;
+
+  it('an edit of the paired script of a .ipynb source makes the task outdated, and run syncs the pair and runs the edit', () => {
+    const repo = pairedProject();
+    repo.write('tasks/clean.py', repo.read('tasks/clean.py').replace('clean v1', 'clean v2'));
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^clean +outdated +source changed \(paired tasks\/clean\.py edited\)/m);
+    expect(plan(repo.dir)).toMatch(/^run +clean +\(source changed \(paired tasks\/clean\.py edited\)\)$/m);
+    expect(plan(repo.dir)).toMatch(/^run +report +\(upstream clean outdated\)$/m);
+    expect(plan(repo.dir, '--changed')).toMatch(/^run +clean +/m);
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ran(r)).toEqual(['clean', 'report']);
+    expect(r.stderr).toContain('synced tasks/clean.ipynb from tasks/clean.py first');
+    expect(repo.read('out/report.txt')).toBe('clean v2, report v1');
+    expect(repo.read('tasks/clean.ipynb')).toContain('clean v2');
+    expect(nbpipe(['sync', '--check', 'tasks/clean.ipynb'], { cwd: repo.dir }).code).toBe(0);
+    expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(0);
+  });
+
+  it('an edit of the .ipynb paired with a .py source counts, its outputs do not; the script is synced before it runs', () => {
+    const repo = pairedProject();
+    const nb = parse(repo.read('tasks/report.ipynb'));
+    const code = nb.cells[1]!;
+    if (code.cell_type !== 'code') throw new Error('expected a code cell');
+    code.outputs = [{ output_type: 'stream', name: 'stdout', text: 'saved output\n' }];
+    code.execution_count = 3;
+    repo.write('tasks/report.ipynb', serialize(nb));
+    expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(0);
+
+    code.source = String(code.source).replace('report v1', 'report v2');
+    repo.write('tasks/report.ipynb', serialize(nb));
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^report +outdated +source changed \(paired tasks\/report\.ipynb edited\)/m);
+    expect(plan(repo.dir, '--changed')).toMatch(/^run +report +/m);
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ran(r)).toEqual(['report']);
+    expect(repo.read('out/report.txt')).toBe('clean v1, report v2');
+    expect(repo.read('tasks/report.py')).toContain('report v2');
+    expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(0);
+  });
+
+  it('refuses to run a pair whose members changed differently, and writes nothing', () => {
+    const repo = pairedProject();
+    repo.write('tasks/clean.py', repo.read('tasks/clean.py').replace('clean v1', 'clean from the script'));
+    const notebook = repo.read('tasks/clean.ipynb').replace('clean v1', 'clean from the notebook');
+    repo.write('tasks/clean.ipynb', notebook);
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^clean +outdated +paired tasks\/clean\.ipynb and tasks\/clean\.py changed differently/m);
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/task clean failed: .*both changed their cells since the last sync/);
+    expect(ran(r)).toEqual([]);
+    expect(repo.read('tasks/clean.ipynb')).toBe(notebook);
+    expect(repo.read('out/clean.txt')).toBe('clean v1');
   });
 });

@@ -1,5 +1,5 @@
 export { KernelError, isKernelError, type KernelErrorCode } from './errors.js';
-export { jupyterDataDirs, listKernelSpecs, findKernelSpec, chooseKernelSpec, type JupyterKernelSpec, type KernelSpecSearch, type KernelChoice } from './kernelspec.js';
+export { jupyterDataDirs, listKernelSpecs, findKernelSpec, chooseKernelSpec, kernelInterpreter, type JupyterKernelSpec, type KernelSpecSearch, type KernelChoice } from './kernelspec.js';
 export { Session, PROTOCOL_VERSION, type KernelMessage, type MessageHeader } from './wire.js';
 export { KernelProcess, type ConnectionInfo, type LaunchOptions, type ExitStatus } from './launch.js';
 export { OutputRecorder, outputFromMessage, overwriteLines, messageTimestamp, type OutputArea, type TimingKey } from './outputs.js';

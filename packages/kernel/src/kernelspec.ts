@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Notebook } from '@nbpipe/nbformat';
@@ -177,4 +177,27 @@ function readKernelSpec(resourceDir: string, name: string): JupyterKernelSpec {
     interruptMode,
     metadata: typeof spec.metadata === 'object' && spec.metadata !== null ? (spec.metadata as Record<string, unknown>) : {},
   };
+}
+
+/**
+ * The Python interpreter a Python kernel runs on: its `argv[0]` (`{resource_dir}` filled in), looked up on
+ * `PATH` when it is a bare name — the program the kernel's launch starts, as jupyter_client's Popen finds it.
+ * A wrapper script there counts as the interpreter: it is what sets the kernel's environment up. Undefined
+ * for kernels of other languages.
+ */
+export function kernelInterpreter(spec: JupyterKernelSpec, env: Env = process.env): string | undefined {
+  if (spec.language.toLowerCase() !== 'python') return undefined;
+  const program = spec.argv[0]!.replace(/\{resource_dir\}/g, spec.resourceDir);
+  if (program.includes('/')) return program;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here: the next PATH entry
+    }
+  }
+  return program;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseKernelSpec, findKernelSpec, jupyterDataDirs, KernelError, listKernelSpecs } from '@nbpipe/kernel';
+import { chooseKernelSpec, findKernelSpec, jupyterDataDirs, kernelInterpreter, KernelError, listKernelSpecs } from '@nbpipe/kernel';
 
 let root: string;
 beforeEach(() => {
@@ -91,5 +91,24 @@ describe('kernelspec discovery', () => {
     expect(() => chooseKernelSpec(nb({}), { dataDirs })).toThrow(/no kernel \(the notebook names none\); installed kernels/);
     expect(() => chooseKernelSpec(nb({ kernelspec: { name: 'gone', display_name: 'g' } }), { dataDirs })).toThrow(/no kernel "gone"/);
     expect(() => chooseKernelSpec(nb({}), { dataDirs, kernelName: 'gone' })).toThrow(/no kernel named "gone"/);
+  });
+});
+
+describe('kernelInterpreter', () => {
+  it("is a Python kernel's argv[0]: a path as written ({resource_dir} filled in), a bare name found on PATH", () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'python3.42'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'not-executable'), '');
+    const dirs = [join(root, 'data')];
+    spec('data', 'named', kernel('python', { argv: ['python3.42', '-m', 'ipykernel_launcher'] }));
+    spec('data', 'wrapped', kernel('Python', { argv: ['{resource_dir}/wrapper', '-f', '{connection_file}'] }));
+    spec('data', 'unknown', kernel('python', { argv: ['not-executable'] }));
+    spec('data', 'r', kernel('R', { argv: ['R'] }));
+    const env = { PATH: `/nonexistent:${bin}` };
+    expect(kernelInterpreter(findKernelSpec('named', { dataDirs: dirs }), env)).toBe(join(bin, 'python3.42'));
+    expect(kernelInterpreter(findKernelSpec('wrapped', { dataDirs: dirs }), env)).toBe(join(root, 'data/kernels/wrapped/wrapper'));
+    expect(kernelInterpreter(findKernelSpec('unknown', { dataDirs: dirs }), env)).toBe('not-executable');
+    expect(kernelInterpreter(findKernelSpec('r', { dataDirs: dirs }), env)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ export { evaluatePipeline, evaluateTask, fingerprintOf, fingerprintParts, type T
 export { canonicalJson, SPEC_VERSION } from './hashing.js';
 export { runPipeline, planRun, resolveProduct, upstreamMapping, type RunOptions, type RunEvent, type RunSummary, type PlannedTask } from './runner.js';
 export { registerExecutor, setDefaultExecutor, executorName, loadExecutor, registerNotebookFormat, notebookWriter, notebookProduct, TaskFailure, type Executor, type TaskJob, type ResolvedProduct, type NotebookWriter } from './executors/registry.js';
-export { changedTasks, type ChangedSet } from './changed.js';
+export { changedTasks, describeChangedSet, type ChangedSet } from './changed.js';
 export { createProgress, formatDuration, type Progress, type ProgressStyle } from './progress.js';
 export { dagToMermaid, dagToDot, dagToHtml, type PlotTask } from './report/plot.js';
 export { argoWorkflow, dnsLabel, DEFAULT_ARGO_COMMAND, type ArgoOptions, type ArgoResources, type ExportTask } from './export/argo.js';

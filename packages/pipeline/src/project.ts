@@ -8,6 +8,8 @@ import { mentionsPlaceholder, type GitPlaceholders } from './env.js';
 import { PipelineError } from './errors.js';
 import { ProjectFiles } from './files.js';
 import { analyzeSource, type SourceAnalysis } from './sources.js';
+import { findSourcePairs, type SourcePair } from './pairs.js';
+import type { ProjectPairing } from '@nbpipe/hooks';
 import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
 import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';
@@ -23,6 +25,8 @@ export interface LoadOptions {
   lock?: boolean;
   /** `--env key=value` overrides of env.yaml (dotted keys for nested values). */
   env?: Record<string, string>;
+  /** The project's pairing settings (nbpipe's `pairing`), to find paired sources as `nbpipe sync` does. */
+  pairing?: ProjectPairing;
 }
 
 /** A task with its place in the DAG. */
@@ -34,7 +38,10 @@ export interface Task {
   /** Wildcard upstream declarations and the tasks each matched (injected as nested mappings, as Ploomber does). */
   upstreamGroups: Record<string, string[]>;
   downstream: string[];
+  /** Read from the member of the pair the task runs (`pair.from`), else from the source. */
   analysis: SourceAnalysis;
+  /** When the source is paired with other files. */
+  pair?: SourcePair;
 }
 
 /** A loaded pipeline: its tasks in topological order, its state, and file hashing for its project. */
@@ -47,6 +54,8 @@ export interface Pipeline {
   repo: Repository | undefined;
   state: StateStore;
   files: ProjectFiles;
+  /** The pairing settings sources were paired with (a run syncs a pair with them). */
+  pairing: ProjectPairing;
   /** The placeholder values the spec was rendered with (to render it again at another commit). */
   specOptions: { cwd: string; git: GitPlaceholders; overrides: Record<string, string> };
   /** Problems worth a warning that do not stop anything. */
@@ -127,16 +136,28 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   const specLabel = label(file);
   const checked = new Set<string>();
   let warnedRegular = false;
+  const pairing = options.pairing ?? {};
+  const pairs = await findSourcePairs(
+    root,
+    spec.tasks.filter((t) => t.kind === 'notebook').map((t) => t.source),
+    pairing,
+  );
   for (const task of spec.tasks) {
     const digest = files.hash(task.source);
     if (!digest || digest.type !== 'file')
       throw new PipelineError(`source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`, specLabel, task.line, `task ${task.name}`);
-    const key = `${task.kind}:${digest.oid}:${task.source.slice(task.source.lastIndexOf('.'))}${task.callable ? `:${task.callable}` : ''}`;
+    // A paired source is read from the member the task runs, and hashed by its cells whichever member that is.
+    const pair = pairs.get(task.source);
+    const read = pair?.from ?? task.source;
+    const readDigest = read === task.source ? digest : files.hash(read);
+    const oid = readDigest?.type === 'file' ? readDigest.oid : undefined;
+    if (oid === undefined) throw new PipelineError(`source ${read}: no such file`, specLabel, task.line, `task ${task.name}`);
+    const key = `${task.kind}:${oid}:${read.slice(read.lastIndexOf('.'))}${task.callable ? `:${task.callable}` : ''}${pair ? ':paired' : ''}`;
     usedSourceKeys.add(key);
     let analysis = state.data.sources[key];
     if (!analysis) {
-      const abs = join(root, task.source);
-      analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), digest.oid, task.callable?.slice(task.callable.lastIndexOf('.') + 1));
+      const abs = join(root, read);
+      analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), oid, task.callable?.slice(task.callable.lastIndexOf('.') + 1), pair !== undefined);
       state.data.sources[key] = analysis;
       files.cacheChanged = true; // a new cache entry in the state: worth saving
     }
@@ -159,7 +180,7 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
         warnings.push(`${specLabel}:${task.line}: task ${task.name}: nbconvert_export_kwargs ${ignored.join(', ')} not supported (the .html report honours ${Object.keys(HTML_EXPORT_OPTIONS).join(', ')})`);
     }
   }
-  const tasks = buildDag(spec, analyses, label);
+  const tasks = buildDag(spec, analyses, pairs, label);
   await files.prepareGlobs(tasks.flatMap((t) => t.spec.inputs));
   const pruneSourceCache = () => {
     let pruned = false;
@@ -170,7 +191,7 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
       }
     return pruned || files.cacheChanged;
   };
-  return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, specOptions, warnings, label, pruneSourceCache, release };
+  return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, pairing, specOptions, warnings, label, pruneSourceCache, release };
 }
 
 async function loadSpec(
@@ -256,7 +277,7 @@ function wildcardRegExp(pattern: string): RegExp {
 }
 
 /** Resolve upstream names (wildcards included) and order the tasks topologically; cycles and unknown names are errors. */
-function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, label: (p: string) => string): Task[] {
+function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, pairs: Map<string, SourcePair>, label: (p: string) => string): Task[] {
   const specFile = label(spec.file);
   const names = spec.tasks.map((t) => t.name);
   const nameSet = new Set(names);
@@ -290,7 +311,8 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, lab
         upstream.push(name);
       }
     }
-    tasks.set(t.name, { name: t.name, spec: t, upstream: [...new Set(upstream)], upstreamGroups: groups, downstream: [], analysis });
+    const pair = pairs.get(t.source);
+    tasks.set(t.name, { name: t.name, spec: t, upstream: [...new Set(upstream)], upstreamGroups: groups, downstream: [], analysis, ...(pair ? { pair } : {}) });
   }
   for (const task of tasks.values()) for (const up of task.upstream) tasks.get(up)!.downstream.push(task.name);
   // Two tasks writing the same file would overwrite each other's work.

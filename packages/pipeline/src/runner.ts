@@ -8,6 +8,7 @@ import { productPaths, type Pipeline, type Task } from './project.js';
 import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskStatus } from './status.js';
 import type { ProductSpec } from './spec.js';
 import type { TaskRecord } from './state.js';
+import { syncSourcePair, type SourcePair } from './pairs.js';
 
 export interface RunOptions {
   /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
@@ -146,6 +147,22 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   options.signal?.addEventListener('abort', onAbort, { once: true });
   mkdirSync(join(p.state.dir, 'logs'), { recursive: true });
   const noticed = new Set<string>();
+  // A task that runs the cells of the paired member that was edited syncs its pair first; tasks sharing a source share one sync.
+  const syncs = new Map<string, Promise<void>>();
+  const syncPair = (task: Task, pair: SourcePair): Promise<void> => {
+    let sync = syncs.get(task.spec.source);
+    if (!sync) {
+      sync = syncSourcePair(p.root, task.spec.source, pair, p.pairing).then((written) => {
+        if (!written) return;
+        p.files.forget(pair.members);
+        const show = (member: string) => p.label(resolve(p.root, member));
+        const others = pair.members.filter((m) => m !== pair.from).map(show);
+        emit({ type: 'notice', name: task.name, message: `synced ${others.join(', ')} from ${show(pair.from)} first, as nbpipe sync does` });
+      });
+      syncs.set(task.spec.source, sync);
+    }
+    return sync;
+  };
 
   const runStep = async (step: Step): Promise<void> => {
     const { task } = step;
@@ -177,6 +194,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         },
       };
       writeFileSync(log, '');
+      if (task.pair) await syncPair(task, task.pair);
       if (task.spec.staticAnalysis === 'strict') await (await import('./executors/static-analysis.js')).checkSignature(job);
       await executor.run(job);
       if (abort.signal.aborted) throw new TaskFailure('interrupted');

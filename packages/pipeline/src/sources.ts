@@ -79,13 +79,16 @@ export function parametersCellIndex(nb: Notebook): number {
   return nb.cells.findIndex((cell) => tagsOf(cell).includes('parameters'));
 }
 
-/** Read a source for the pipeline: its declared upstream and its content hash. `oid` is the file's blob id. */
-export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffer, oid: string, functionName?: string): Promise<SourceAnalysis> {
+/**
+ * Read a source for the pipeline: its declared upstream and its content hash. `oid` is the file's
+ * blob id. A `paired` source is hashed by its cells whatever its format, so its members hash alike.
+ */
+export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffer, oid: string, functionName?: string, paired = false): Promise<SourceAnalysis> {
   const text = bytes.toString('utf8');
   if (kind === 'shell') return { upstream: shellUpstream(text), contentHash: oid };
   if (kind === 'callable') return callableAnalysis(text, functionName!, oid);
   const nb = await readNotebookSource(path, text);
-  const contentHash = extname(path).toLowerCase() === '.ipynb' ? notebookInputsHash(nb) : oid;
+  const contentHash = paired || extname(path).toLowerCase() === '.ipynb' ? notebookInputsHash(nb) : oid;
   const index = parametersCellIndex(nb);
   if (index < 0)
     return {

@@ -56,11 +56,13 @@ export function evaluateTask(p: Pipeline, task: Task, upstreamWillRun: (name: st
   const parts = fingerprintParts(p, task);
   const reasons: string[] = [];
   const pending = task.upstream.filter(upstreamWillRun);
+  const pair = task.pair;
+  if (pair?.status === 'conflict') reasons.push(`paired ${pair.members.join(' and ')} changed differently (settle it with nbpipe sync --prefer)`);
   if (!record) reasons.push('never run');
   else if (record.status !== 'ok' || !record.parts) reasons.push('last run failed');
   else {
     const old = record.parts;
-    if (old.source !== parts.source) reasons.push('source changed');
+    if (old.source !== parts.source) reasons.push(pair && pair.from !== task.spec.source ? `source changed (paired ${pair.from} edited)` : 'source changed');
     if (old.params !== parts.params) reasons.push('params changed');
     if (old.definition !== parts.definition) reasons.push('definition changed');
     const inputPaths = Object.keys(parts.inputs);

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineOptions } from './run.js';
+import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
 
 interface Args extends GlobalArgs {
   target: string;
@@ -40,14 +40,14 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     const settings = ((await ctx.config()).config.argo ?? {}) as Omit<import('@nbpipe/pipeline').ArgoOptions, 'image'> & { image?: string };
     const image = argv.image ?? settings.image;
     if (!image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
-    const { loadPipeline, planRun, changedTasks, argoWorkflow, projectName, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
+    const { loadPipeline, planRun, changedTasks, describeChangedSet, argoWorkflow, projectName, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
 
     let selected: Set<string> | undefined;
     if (argv.changed || argv.since !== undefined) {
       const set = await changedTasks(p, argv.since);
-      ctx.out.info(`comparing with ${set.baseLabel}: ${set.reasons.size} task(s) changed, ${set.tasks.size} to export with their downstream`);
+      ctx.out.info(describeChangedSet(set, 'export'));
       selected = set.tasks;
     } else if (argv.outdated) selected = new Set(planRun(p, {}).filter((t) => t.run).map((t) => t.name));
     const tasks = p.tasks

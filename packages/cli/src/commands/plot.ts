@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineOptions } from './run.js';
+import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
 
 interface Args extends GlobalArgs {
   format?: string;
@@ -45,7 +45,7 @@ export const plotCommand: CommandModule<GlobalArgs, Args> = {
     const env = envOverrides(argv as unknown as Record<string, unknown>, ['format', 'f', 'output', 'o', 'env', 'entry-point', 'e']);
     const format = formatFor(argv.format, argv.output);
     const { loadPipeline, evaluatePipeline, projectName, ensureStateDir, STATE_DIR, dagToHtml, dagToDot, dagToMermaid } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
     const tasks = evaluatePipeline(p).map((s) => {
       const failed = s.record?.status === 'failed';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
+import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 
 interface Args extends GlobalArgs {
@@ -15,6 +15,12 @@ interface Args extends GlobalArgs {
   since?: string;
   env?: string[];
   'entry-point'?: string;
+}
+
+/** The project's pairing settings, so the pipeline finds paired sources as `nbpipe sync` does. */
+export async function pipelinePairing(ctx: Context) {
+  const { config, filepath } = await ctx.config();
+  return { pairing: config.pairing, configPath: filepath, warn: (message: string) => ctx.out.warn(message) };
 }
 
 /** Options every pipeline command takes: where the pipeline is and env.yaml overrides. */
@@ -80,17 +86,18 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.only && !argv.tasks?.length) throw new CliError('--only needs task names');
     const changedMode = Boolean(argv.changed || argv.since !== undefined);
     const readOnly = Boolean(argv['dry-run'] || argv.check);
-    const { loadPipeline, runPipeline, planRun, changedTasks, createProgress, formatDuration, setDefaultExecutor } = await import('@nbpipe/pipeline');
+    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, formatDuration, setDefaultExecutor } = await import('@nbpipe/pipeline');
     const notebookExecutor = ((await ctx.config()).config.pipeline as { executor?: string } | undefined)?.executor;
     if (notebookExecutor) setDefaultExecutor('notebook', notebookExecutor);
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly });
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly, pairing: await pipelinePairing(ctx) });
     try {
       for (const w of p.warnings) ctx.out.warn(w);
       let changed: { tasks: Set<string>; since: string } | undefined;
       if (changedMode) {
         const set = await changedTasks(p, argv.since);
-        ctx.out.info(`comparing with ${set.baseLabel}: ${set.reasons.size} task(s) changed, ${set.tasks.size} to run with their downstream`);
-        changed = { tasks: set.tasks, since: set.base.slice(0, 7) };
+        ctx.out.info(describeChangedSet(set, 'run'));
+        // Without a base the outdated tasks run: a plain run's plan says why each one does.
+        if (set.base !== undefined) changed = { tasks: set.tasks, since: set.base.slice(0, 7) };
       }
       const options = { targets: argv.tasks, only: argv.only, force: argv.force, changed };
 

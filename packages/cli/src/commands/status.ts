@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
-import { envOverrides, pipelineOptions } from './run.js';
+import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
 
 interface Args extends GlobalArgs {
   json?: boolean;
@@ -28,7 +28,7 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, ['json', 'env', 'entry-point', 'e']);
     const { loadPipeline, evaluatePipeline, formatDuration } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env });
+    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
     const statuses = evaluatePipeline(p);
     if (argv.json) {

@@ -1,10 +1,11 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Notebook, Output } from '@nbpipe/nbformat';
-import { chooseKernelSpec, executeNotebook, isKernelError, markExecutionError, type JupyterKernelSpec } from '@nbpipe/kernel';
+import { executeNotebook, isKernelError, markExecutionError, type JupyterKernelSpec } from '@nbpipe/kernel';
 import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
 import { pythonExecutor } from './python.js';
 import { taskEnvironment } from './process.js';
+import { kernelFor } from './interpreter.js';
 
 /** The values of the injected-parameters cell: `upstream` (when the task has any), `product`, then the params. */
 export function injectedValues(job: Pick<TaskJob, 'product' | 'upstream' | 'params'>): Record<string, unknown> {
@@ -16,11 +17,6 @@ export function injectedValues(job: Pick<TaskJob, 'product' | 'upstream' | 'para
 
 async function readSource(job: TaskJob): Promise<Notebook> {
   return readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8'));
-}
-
-/** `kernelspec_name` wins, then the notebook's kernelspec, then a kernel for the source's language. */
-function kernelFor(nb: Notebook, job: TaskJob): JupyterKernelSpec {
-  return chooseKernelSpec(nb, { kernelName: job.spec.kernelName, language: sourceLanguage(job.source, nb) });
 }
 
 async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec): Promise<void> {

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
-import { pythonCommand } from './python.js';
+import { taskPython } from './interpreter.js';
 import { TaskFailure, type TaskJob } from './registry.js';
 
 /** A dotted path to a python function (`pkg.module.function`): at least one dot, identifiers only. */
@@ -41,13 +41,15 @@ export interface PythonCall {
 }
 
 /**
- * Call a python function in a `python3` subprocess (in the project root, with the task's
- * environment); its output goes to the task's log. Rejects with a TaskFailure whose message ends
- * with the exception's last line (e.g. `AssertionError: 3 NULLs in price`).
+ * Call a python function in a subprocess of the task's interpreter (taskPython: its kernel's), in
+ * the project root with the task's environment; its output goes to the task's log. Rejects with a
+ * TaskFailure whose message gives the exception's last line (e.g. `AssertionError: 3 NULLs in price`)
+ * and the interpreter.
  */
 export async function callPython(job: TaskJob, call: PythonCall, what: string): Promise<void> {
+  const python = await taskPython(job);
   const child = spawnTaskProcess(
-    pythonCommand(),
+    python,
     ['-c', CALLER],
     { cwd: job.root, env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' }, stdio: ['pipe', 'pipe', 'pipe'] },
     job.signal,
@@ -66,12 +68,12 @@ export async function callPython(job: TaskJob, call: PythonCall, what: string): 
   try {
     exit = await waitForExit(child);
   } catch (e) {
-    throw new TaskFailure(`cannot run ${pythonCommand()}: ${(e as Error).message} (set NBPIPE_PYTHON to choose the interpreter)`);
+    throw new TaskFailure(`${what}: cannot run ${python}: ${(e as Error).message} (the Python kernel's interpreter, else NBPIPE_PYTHON)`);
   }
   if (job.signal.aborted) throw new TaskFailure('interrupted');
   if (exit.code === 0) return;
   const lines = output.trimEnd().split('\n');
   const last = lines[lines.length - 1] ?? '';
   const why = exit.code === 3 ? last : exit.signal ? `killed by ${exit.signal}` : last || `exited with code ${exit.code}`;
-  throw new TaskFailure(`${what} failed: ${why}`, lines.slice(-30).join('\n'));
+  throw new TaskFailure(`${what} failed: ${why} (python: ${python})`, lines.slice(-30).join('\n'));
 }

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import type { ProjectPairing } from '@nbpipe/hooks';
+import { TaskFailure } from './executors/registry.js';
+
+/**
+ * A notebook source paired with other files (`nbpipe pair`): the members are one source for the
+ * runner, so editing any of them changes the task, and a run takes the cells of the member that was
+ * edited (README "nbpipe run").
+ */
+export interface SourcePair {
+  /** Every member, relative to the root, in the pairing's order. */
+  members: string[];
+  /**
+   * `in-sync`: the members' cells agree; `out-of-sync`: `from` was edited since the last sync;
+   * `conflict`: two members changed their cells differently (`message` says which).
+   */
+  status: 'in-sync' | 'out-of-sync' | 'conflict';
+  /** The member whose cells the task runs: the edited one, else the task's source. */
+  from: string;
+  message?: string;
+}
+
+/** Only a source that names formats, or a folder with a project pairing, can be paired: others are not read as notebooks. */
+function mayBePaired(path: string, folderPairings: number): boolean {
+  if (folderPairings > 0) return true;
+  try {
+    return readFileSync(path, 'utf8').includes('formats');
+  } catch {
+    return false; // a missing source is reported by the loader
+  }
+}
+
+/**
+ * The pairs of notebook sources (relative to `root`), found and compared as `nbpipe sync --check`
+ * does (the notebook's `jupytext.formats`, the project's `pairing`, jupytext.toml / pyproject.toml,
+ * and the record of the last sync). Unpaired sources are left out.
+ */
+export async function findSourcePairs(root: string, sources: string[], pairing: ProjectPairing): Promise<Map<string, SourcePair>> {
+  const found = new Map<string, SourcePair>();
+  if (sources.length === 0) return found;
+  const { SettingsCache, syncPaths } = await import('@nbpipe/hooks');
+  const settings = new SettingsCache(pairing);
+  const candidates: string[] = [];
+  for (const source of new Set(sources)) {
+    const abs = join(root, source);
+    if (mayBePaired(abs, (await settings.forFile(abs)).pairings.length)) candidates.push(source);
+  }
+  if (candidates.length === 0) return found;
+  const rel = (path: string) => relative(root, path).split(sep).join('/');
+  const outcomes = await syncPaths(candidates, { ...pairing, cwd: root, check: true });
+  for (const outcome of outcomes) {
+    if (outcome.status === 'unpaired') continue;
+    const members = outcome.members.map(rel);
+    const status = outcome.status === 'conflict' ? 'conflict' : outcome.status === 'in-sync' ? 'in-sync' : 'out-of-sync';
+    const edited = status === 'out-of-sync' && outcome.source ? rel(outcome.source) : undefined;
+    // Every member that is a task source gets the pair; each runs the edited member's cells.
+    for (const source of candidates)
+      if (members.includes(source)) found.set(source, { members, status, from: edited ?? source, ...(outcome.message ? { message: outcome.message } : {}) });
+  }
+  return found;
+}
+
+/**
+ * Before a task runs the cells of another member (`from`), sync the pair the way `nbpipe sync` does,
+ * so the task's source holds them; a pair whose members changed differently is refused (the error
+ * says how to settle it). Returns whether files were written.
+ */
+export async function syncSourcePair(root: string, source: string, pair: SourcePair, pairing: ProjectPairing): Promise<boolean> {
+  if (pair.status === 'in-sync' || (pair.status === 'out-of-sync' && pair.from === source)) return false;
+  const { syncPaths } = await import('@nbpipe/hooks');
+  const [outcome] = await syncPaths([source], { ...pairing, cwd: root });
+  if (outcome?.status === 'conflict') throw new TaskFailure(outcome.message ?? `${pair.members.join(' and ')} changed differently`);
+  return outcome?.status === 'updated';
+}
