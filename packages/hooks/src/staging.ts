@@ -85,6 +85,11 @@ export async function unmergedPaths(repo: Repository): Promise<string[]> {
   return nulList(await git(repo, ['diff', '--name-only', '-z', '--diff-filter=U']));
 }
 
+/** Tracked paths matching a pathspec (e.g. `*.ipynb`, which git matches in every folder). */
+export async function trackedPaths(repo: Repository, pathspec: string): Promise<string[]> {
+  return nulList(await git(repo, ['ls-files', '-z', '--', pathspec]));
+}
+
 /**
  * Paths that held a merge conflict and were resolved with `git add` since the last checkout or reset: git keeps their
  * conflicted stages in the index (its resolve-undo record) for `git checkout -m`.

@@ -25,7 +25,7 @@ import {
 import { findRepository, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
 import { describeConflict, findFileConflicts, type FileConflict } from '@nbpipe/merge';
 import { decodeNotebookBytes, type Notebook } from '@nbpipe/nbformat';
-import { operationInProgress, resolvedConflictPaths, unmergedPaths } from './staging.js';
+import { operationInProgress, resolvedConflictPaths, trackedPaths, unmergedPaths } from './staging.js';
 
 // ---- configuration --------------------------------------------------------------------------------
 
@@ -385,6 +385,49 @@ export async function gitConflicts(repo: Repository): Promise<{ inOperation: boo
   const paths = await resolvedConflictPaths(repo);
   for (const path of await unmergedPaths(repo)) paths.add(path);
   return { inOperation: operation !== undefined, paths, finish: operation?.finish ?? 'git commit' };
+}
+
+/** A file of the repository with conflicts left: what `nbpipe conflicts` lists. */
+export interface ConflictedFile {
+  /** Absolute path. */
+  path: string;
+  conflicts: FileConflict[];
+  /** Still unmerged in git's index (not yet `git add`ed). */
+  unmerged: boolean;
+}
+
+/** Whether a text file is a member of a pair (a script git merged that a notebook pairs with). */
+async function isPairMember(path: string, content: string, settings: SettingsCache): Promise<boolean> {
+  try {
+    fileFormat(path);
+    const { lookup } = await lookUpPair(path, async () => ({ content, mtime: 0 }), settings);
+    return lookup.paired;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every notebook and pair member of the repository with conflicts left (README "Finishing a conflicted merge"): the
+ * paths git lists as unmerged or resolved since the last checkout, and any tracked notebook that still holds nbpipe's
+ * markers or conflict records. A text file that is no pair member is left to git.
+ */
+export async function conflictedFiles(repo: Repository, project: ProjectPairing = {}): Promise<ConflictedFile[]> {
+  const unmerged = new Set(await unmergedPaths(repo));
+  const candidates = new Set([...unmerged, ...(await resolvedConflictPaths(repo)), ...(await trackedPaths(repo, '*.ipynb'))]);
+  const settings = new SettingsCache(project);
+  const found: ConflictedFile[] = [];
+  for (const key of [...candidates].sort()) {
+    const path = join(repo.root, key);
+    const content = await readIfExists(path).catch(() => undefined);
+    const isNotebook = key.toLowerCase().endsWith('.ipynb');
+    // Most notebooks hold no marker and no record: not worth parsing.
+    if (isNotebook && !unmerged.has(key) && !/<<<<<<<|>>>>>>>|"nbpipe"/.test(content ?? '')) continue;
+    if (!isNotebook && (content === undefined || !(await isPairMember(path, content, settings)))) continue;
+    const conflicts = conflictsIn(path, content);
+    if (conflicts.length > 0 || unmerged.has(key)) found.push({ path, conflicts, unmerged: unmerged.has(key) });
+  }
+  return found;
 }
 
 // ---- syncing files --------------------------------------------------------------------------------

@@ -57,14 +57,19 @@ function markerPattern(size: number): RegExp {
 }
 
 /**
- * The 1-based lines of a text that are conflict markers: what git's text merge leaves in a file (a paired script, or
- * a notebook that git merged as text and is no longer JSON). `=======` alone is not counted: it underlines headings.
+ * Where the conflicts are in a text that git's text merge left markers in (a paired script, or a notebook git merged as
+ * text): the 1-based line of each opening marker, and of any closing marker left without one. `=======` alone is not
+ * counted: it underlines Markdown headings.
  */
 export function conflictMarkerLines(text: string, options: FindConflictsOptions = {}): number[] {
   const marker = markerPattern(options.markerSize ?? 7);
   const lines: number[] = [];
+  let open = false;
   text.split('\n').forEach((line, i) => {
-    if (marker.test(line)) lines.push(i + 1);
+    const found = marker.exec(line)?.[1];
+    if (!found) return;
+    if (found.startsWith('<') || !open) lines.push(i + 1);
+    open = found.startsWith('<');
   });
   return lines;
 }
@@ -113,19 +118,19 @@ const isNotebookFile = (path: string) => path.toLowerCase().endsWith('.ipynb');
  */
 export function findFileConflicts(path: string, text: string, options: FindConflictsOptions = {}): FileConflict[] {
   const textConflicts = (message: string) => conflictMarkerLines(text, options).map((line): FileConflict => ({ line, kind: 'text', message }));
-  if (!isNotebookFile(path)) return textConflicts('conflict marker');
+  if (!isNotebookFile(path)) return textConflicts('conflict markers');
   let notebook: Notebook;
   try {
     notebook = parse(text, { path });
   } catch (e) {
-    const markers = textConflicts('git text conflict marker (not a notebook until resolved)');
+    const markers = textConflicts('git text conflict markers (not a notebook until resolved)');
     if (markers.length === 0) throw e;
     return markers;
   }
   return findConflicts(notebook, options);
 }
 
-/** A conflict for a message: `cell 3 (source): conflict markers in the source (line 2)`, `line 12: conflict marker`. */
+/** A conflict for a message: `cell 3 (source): conflict markers in the source (line 2)`, `line 12: conflict markers`. */
 export function describeConflict(conflict: FileConflict): string {
   if ('line' in conflict) return `line ${conflict.line}: ${conflict.message}`;
   return `${conflict.cellIndex === null ? 'notebook' : `cell ${conflict.cellIndex}`} (${conflict.kind}): ${conflict.message}`;
