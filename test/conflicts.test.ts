@@ -82,30 +82,18 @@ describe('a conflicted pair', () => {
     expect(firstCell(r.read('a.ipynb'))).toBe('<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other');
   });
 
-  it('resolved in the notebook to our side: the commit keeps it and regenerates the script from it', () => {
+  // How the user resolved: where, the member edited, the other member, the value kept.
+  it.each([
+    ['in the notebook to our side', 'a.ipynb', 'a.py', 'x = 2'],
+    ['in the script to their side', 'a.py', 'a.ipynb', 'x = 3'],
+    ['in the notebook to a value neither side had', 'a.ipynb', 'a.py', 'x = 5'],
+  ])('resolved %s: the commit keeps %s and regenerates %s from it', (_how, member, other, value) => {
     const r = conflictedPair();
-    r.write('a.ipynb', withFirstCell(r.read('a.ipynb'), 'x = 2'));
+    r.write(member, member === 'a.py' ? resolvedScript(r.read(member), `${value}\n`) : withFirstCell(r.read(member), value));
     const c = commit(r);
     expect(c.code, c.stderr).toBe(0);
-    expect(c.stderr).toContain('synced from a.ipynb, staged a.py');
-    expectCommitted(r, 'x = 2');
-  });
-
-  it('resolved in the script to their side: the commit keeps it and regenerates the notebook from it', () => {
-    const r = conflictedPair();
-    r.write('a.py', resolvedScript(r.read('a.py'), 'x = 3\n'));
-    const c = commit(r);
-    expect(c.code, c.stderr).toBe(0);
-    expect(c.stderr).toContain('synced from a.py, staged a.ipynb');
-    expectCommitted(r, 'x = 3');
-  });
-
-  it('resolved in the notebook to a value neither side had: the commit keeps it', () => {
-    const r = conflictedPair();
-    r.write('a.ipynb', withFirstCell(r.read('a.ipynb'), 'x = 5'));
-    const c = commit(r);
-    expect(c.code, c.stderr).toBe(0);
-    expectCommitted(r, 'x = 5');
+    expect(c.stderr).toContain(`synced from ${member}, staged ${other}`);
+    expectCommitted(r, value);
   });
 
   it('both still conflicted: the commit is refused with the commands that finish, and nothing is committed or lost', () => {

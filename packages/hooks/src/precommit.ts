@@ -228,7 +228,8 @@ async function syncStagedPairs(
     return true;
   };
 
-  const merged = await gitConflicts(repo);
+  // Asked of git only when a staged file has a pair.
+  let merged: ReturnType<typeof gitConflicts> | undefined;
   const done = new Set<string>();
   for (const path of candidates) {
     if (done.has(path)) continue;
@@ -237,31 +238,38 @@ async function syncStagedPairs(
       found = await lookUpPair(join(repo.root, path), readStaged, settings);
     } catch (e) {
       // A notebook with git's markers is no JSON: its partner may still find the pair, else refuseConflicted stops the commit.
-      if (conflictsIn(path, (await stagedEntry(join(repo.root, path)))?.content).length > 0) continue;
+      if (conflictsIn(path, (await stagedEntry(join(repo.root, path)).catch(() => undefined))?.content).length > 0) continue;
       if (await isUnpairedEmptyText(join(repo.root, path), e)) continue;
       report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
     }
     if (!found.lookup.paired) continue;
     for (const m of found.lookup.members) done.add(rel(m.path));
+    const { inOperation, paths: conflictedByGit, finish } = await (merged ??= gitConflicts(repo));
     const members: MemberConflicts[] = [];
     for (const m of found.lookup.members) {
       const content = (await stagedEntry(m.path))?.content;
-      members.push({ ...m, content, conflicts: conflictsIn(m.path, content), conflictedByGit: merged.paths.has(rel(m.path)) });
+      members.push({ ...m, content, conflicts: conflictsIn(m.path, content), conflictedByGit: conflictedByGit.has(rel(m.path)) });
     }
-    const settled = settleConflicts(members, {
-      formatOptions: found.folder.formatOptions,
-      inOperation: merged.inOperation,
-      regenerateConflicted: true,
-      show: rel,
-      finish: (paths) => `git add ${paths.join(' ')} && ${merged.finish}`,
-    });
-    if (settled.status === 'refused') {
-      report.conflicts.push({ kind: 'conflicted', paths: members.map((m) => rel(m.path)), message: settled.message });
+    let planned;
+    try {
+      const settled = settleConflicts(members, {
+        formatOptions: found.folder.formatOptions,
+        inOperation,
+        regenerateConflicted: true,
+        show: rel,
+        finish: (paths) => `git add ${paths.join(' ')} && ${finish}`,
+      });
+      if (settled.status === 'refused') {
+        report.conflicts.push({ kind: 'conflicted', paths: members.map((m) => rel(m.path)), message: settled.message });
+        continue;
+      }
+      const forced = settled.status === 'source' ? settled.source : undefined;
+      planned = await planLookedUp(found, forced ? withoutUnreadableNotebooks(readStaged, members) : readStaged, { record, source: forced });
+    } catch (e) {
+      report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
     }
-    const forced = settled.status === 'source' ? settled.source : undefined;
-    const planned = await planLookedUp(found, forced ? withoutUnreadableNotebooks(readStaged, members) : readStaged, { record, source: forced });
     if (!planned.paired) continue;
     // A partner notebook that was not staged is staged here: through git's clean filter when it applies, so that
     // the filter keeps its outputs for checkout and stash, as it does for `git add`.
