@@ -132,6 +132,28 @@ describe('a conflicted pair', () => {
   });
 });
 
+describe('a pair conflicted by a rebase', () => {
+  it('is refused with the commands that finish a rebase, which then commit it resolved', () => {
+    const r = conflictedPair();
+    r.git('merge', '--abort');
+    expect(gitMayFail(r.dir, 'rebase', 'other').code).not.toBe(0);
+    const c = commit(r);
+    expect(c.code).not.toBe(0);
+    const finish = 'git add a.ipynb a.py && git commit --no-edit && git rebase --continue';
+    expect(c.stderr).toContain(`\`nbpipe sync --prefer notebook a.ipynb && ${finish}\``);
+
+    r.write('a.ipynb', withFirstCell(r.read('a.ipynb'), 'x = 2'));
+    expect(nbpipe(['sync', '--prefer', 'notebook', 'a.ipynb'], { cwd: r.dir }).code).toBe(0);
+    r.git('add', 'a.ipynb', 'a.py');
+    r.git('commit', '-q', '--no-edit');
+    expect(run('git', ['rebase', '--continue'], { cwd: r.dir, env: { ...process.env, GIT_EDITOR: 'true' } }).code).toBe(0);
+    expect(r.git('log', '--format=%s', '-3').stdout).toBe('ours\ntheirs\npair\n');
+    expect(r.git('show', 'HEAD:a.py').stdout).toContain('\nx = 2\n');
+    expect(r.git('show', 'HEAD:a.py').stdout).not.toMatch(/^[<>]{7}/m);
+    expect(firstCell(r.git('show', 'HEAD:a.ipynb').stdout)).toBe('x = 2');
+  });
+});
+
 describe('a conflicted notebook without a pair', () => {
   it('is not committed with its markers once git added', () => {
     const r = tempRepo();

@@ -100,12 +100,15 @@ export async function resolvedConflictPaths(repo: Repository): Promise<Set<strin
   return paths;
 }
 
-/** The git commands that stop on conflicts, by the file git keeps while it waits, and the command that finishes each. */
+/**
+ * The git commands that stop on conflicts, by the file git keeps while it waits, and the commands that finish each.
+ * `git rebase --continue` commits without running the pre-commit hook, so a rebase is finished by a commit first.
+ */
 const OPERATIONS = [
   { file: 'MERGE_HEAD', finish: 'git commit --no-edit' },
   { file: 'CHERRY_PICK_HEAD', finish: 'git cherry-pick --continue' },
   { file: 'REVERT_HEAD', finish: 'git revert --continue' },
-  { file: 'REBASE_HEAD', finish: 'git rebase --continue' },
+  { file: 'REBASE_HEAD', finish: 'git commit --no-edit && git rebase --continue' },
 ];
 
 /** The command that finishes the merge, cherry-pick, revert or rebase under way; undefined when none is. */
