@@ -117,9 +117,11 @@ describe('nbpipe merge', () => {
     const b = d.write('base.ipynb', nb(base));
     const a = d.write('ours.ipynb', nb(edited('b', 'x = 100\ny = 2')));
     const theirs = d.write('theirs.ipynb', nb(edited('b', 'x = 200\ny = 2')));
-    const r = nbpipe(['merge-driver', b, a, theirs, '9', 'nb.ipynb']);
+    // git's labels, as in the paired script git merges as text: HEAD, and the branch git merge names in GITHEAD_<commit>.
+    const r = nbpipe(['merge-driver', b, a, theirs, '9', 'nb.ipynb'], { env: { [`GITHEAD_${'e'.repeat(40)}`]: 'topic' } });
     expect(r.code).toBe(1);
-    expect(readFileSync(a, 'utf8')).toContain('<<<<<<<<< local');
+    expect(readFileSync(a, 'utf8')).toContain('"<<<<<<<<< HEAD\\n"');
+    expect(readFileSync(a, 'utf8')).toContain('">>>>>>>>> topic\\n"');
 
     const a2 = d.write('ours2.ipynb', nb(edited('b', 'x = 100\ny = 2')));
     const before = readFileSync(a2, 'utf8');

@@ -14,7 +14,20 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { getEffectiveGitConfig, runGit, writeFileAtomic, type Repository } from '@nbpipe/git';
 import { createStripper, type StripOptions } from './strip.js';
 import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
-import { SettingsCache, SyncRecord, planPair, type MemberReader, type ProjectPairing } from './sync.js';
+import {
+  SettingsCache,
+  SyncRecord,
+  conflictsIn,
+  gitConflicts,
+  lookUpPair,
+  planLookedUp,
+  planPair,
+  settleConflicts,
+  withoutUnreadableNotebooks,
+  type MemberConflicts,
+  type MemberReader,
+  type ProjectPairing,
+} from './sync.js';
 
 export interface PreCommitOptions extends ProjectPairing {
   /** Strip staged notebooks the git filter does not clean (default true). */
@@ -29,8 +42,12 @@ export interface PreCommitReport {
   stripped: string[];
   /** Pairs brought in step: the member taken as source and the members staged. */
   synced: { source: string; staged: string[] }[];
-  /** Pairs whose members disagree: the commit must not go ahead. */
-  conflicts: { paths: [string, string]; message: string }[];
+  /**
+   * What stops the commit: a pair whose members were edited in ways that disagree (`disagree`); a notebook or pair
+   * member that still holds merge conflicts, or a pair resolved differently on each side (`conflicted`, the message
+   * names the commands that finish).
+   */
+  conflicts: { kind: 'disagree' | 'conflicted'; paths: string[]; message: string }[];
   /** Non-fatal problems (a notebook that cannot be read is committed as it is), one line each. */
   warnings: string[];
 }
@@ -124,7 +141,8 @@ async function stripAndSync(
     }
   };
 
-  if (options.sync !== false) await syncStagedPairs(repo, staged, options, filtered, forIndex, report, stage);
+  const pairMembers = options.sync === false ? new Set<string>() : await syncStagedPairs(repo, staged, options, filtered, forIndex, report, stage);
+  await refuseConflicted(repo, staged, pairMembers, report);
   if (report.conflicts.length > 0 || !stripper) return;
 
   // Strip what is now staged (including members just synced).
@@ -151,7 +169,7 @@ async function syncStagedPairs(
   forIndex: (path: string, content: string) => string,
   report: PreCommitReport,
   stage: (path: string, content: string | Uint8Array, mode?: string) => Promise<unknown>,
-): Promise<void> {
+): Promise<Set<string>> {
   const { fileFormat } = await import('@nbpipe/codec');
   const { decodeNotebookBytes, isNotebookError } = await import('@nbpipe/nbformat');
   const rel = (abs: string) => relative(repo.root, abs).split(sep).join('/');
@@ -210,26 +228,56 @@ async function syncStagedPairs(
     return true;
   };
 
+  // Asked of git only when a staged file has a pair.
+  let merged: ReturnType<typeof gitConflicts> | undefined;
   const done = new Set<string>();
   for (const path of candidates) {
     if (done.has(path)) continue;
-    let planned;
+    let found;
     try {
-      planned = await planPair(join(repo.root, path), readStaged, { settings, record });
+      found = await lookUpPair(join(repo.root, path), readStaged, settings);
     } catch (e) {
+      // A notebook with git's markers is no JSON: its partner may still find the pair, else refuseConflicted stops the commit.
+      if (conflictsIn(path, (await stagedEntry(join(repo.root, path)).catch(() => undefined))?.content).length > 0) continue;
       if (await isUnpairedEmptyText(join(repo.root, path), e)) continue;
       report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
     }
+    if (!found.lookup.paired) continue;
+    for (const m of found.lookup.members) done.add(rel(m.path));
+    const { inOperation, paths: conflictedByGit, finish } = await (merged ??= gitConflicts(repo));
+    const members: MemberConflicts[] = [];
+    for (const m of found.lookup.members) {
+      const content = (await stagedEntry(m.path))?.content;
+      members.push({ ...m, content, conflicts: conflictsIn(m.path, content), conflictedByGit: conflictedByGit.has(rel(m.path)) });
+    }
+    let planned;
+    try {
+      const settled = settleConflicts(members, {
+        formatOptions: found.folder.formatOptions,
+        inOperation,
+        regenerateConflicted: true,
+        show: rel,
+        finish: (paths) => `git add ${paths.join(' ')} && ${finish}`,
+      });
+      if (settled.status === 'refused') {
+        report.conflicts.push({ kind: 'conflicted', paths: members.map((m) => rel(m.path)), message: settled.message });
+        continue;
+      }
+      const forced = settled.status === 'source' ? settled.source : undefined;
+      planned = await planLookedUp(found, forced ? withoutUnreadableNotebooks(readStaged, members) : readStaged, { record, source: forced });
+    } catch (e) {
+      report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
+      continue;
+    }
     if (!planned.paired) continue;
-    for (const m of planned.members) done.add(rel(m.path));
     // A partner notebook that was not staged is staged here: through git's clean filter when it applies, so that
     // the filter keeps its outputs for checkout and stash, as it does for `git add`.
     const partners = planned.members.map((m) => rel(m.path)).filter((p) => isNotebookPath(p) && !stagedSet.has(p));
     for (const p of await filteredByNbpipe(repo, partners)) filtered.add(p);
     const { plan } = planned;
     if (plan.status === 'conflict') {
-      report.conflicts.push({ paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message.split(repo.root + sep).join('') });
+      report.conflicts.push({ kind: 'disagree', paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message.split(repo.root + sep).join('') });
       continue;
     }
     const changed = plan.members.filter((m) => m.after !== m.before);
@@ -244,7 +292,8 @@ async function syncStagedPairs(
       const path = rel(member.path);
       const entry = await stagedEntry(member.path);
       const clean = await worktreeMatchesIndex(repo, path, entry, filtered, forIndex);
-      if (clean && member.format.extension === '.ipynb' && (await exists(member.path))) {
+      const unreadable = members.some((m) => m.path === member.path && m.conflicts.some((c) => c.kind === 'text'));
+      if (clean && member.format.extension === '.ipynb' && !unreadable && (await exists(member.path))) {
         // Plan again against the working-tree notebook, so that it keeps its outputs.
         const fromWorktree: MemberReader = async (abs) =>
           abs === source.path
@@ -252,7 +301,7 @@ async function syncStagedPairs(
             : abs === member.path
               ? { content: decodeNotebookBytes(await fs.readFile(abs), abs), mtime: 0 }
               : readStaged(abs);
-        const again = await planPair(member.path, fromWorktree, { settings, record });
+        const again = await planPair(member.path, fromWorktree, { settings, record, source: source.path });
         const worktree = again.paired && again.plan.status === 'synced' ? again.plan.members.find((m) => m.path === member.path)?.after : undefined;
         if (worktree !== undefined) {
           await writeFileAtomic(member.path, worktree);
@@ -270,6 +319,32 @@ async function syncStagedPairs(
     report.synced.push({ source: rel(plan.source), staged: stagedNames });
   }
   if (report.conflicts.length === 0) await record.save();
+  return done;
+}
+
+/**
+ * No notebook, and no member of a pair, is committed with conflicts left in it (markers, or nbpipe's conflict records),
+ * whatever syncing did: what is staged now is checked. Paths already reported are not reported twice.
+ */
+async function refuseConflicted(repo: Repository, staged: readonly string[], pairMembers: ReadonlySet<string>, report: PreCommitReport): Promise<void> {
+  const reported = new Set(report.conflicts.flatMap((c) => c.paths));
+  // A text file is checked only as a member of a pair: git's markers in other files are none of nbpipe's business.
+  const checked = staged.filter((path) => !reported.has(path) && (isNotebookPath(path) || pairMembers.has(path)));
+  const entries = await indexEntries(repo, checked);
+  const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));
+  const { describeConflict } = await import('@nbpipe/merge');
+  const { decodeNotebookBytes } = await import('@nbpipe/nbformat');
+  for (const [path, entry] of entries) {
+    let conflicts;
+    try {
+      conflicts = conflictsIn(path, decodeNotebookBytes(blobs.get(entry.oid)!, path));
+    } catch {
+      continue; // not text (or empty): no markers
+    }
+    if (conflicts.length === 0) continue;
+    const shown = conflicts.slice(0, 3).map(describeConflict).join('; ');
+    report.conflicts.push({ kind: 'conflicted', paths: [path], message: `${path} still holds conflicts (${shown}); resolve them, then \`git add ${path}\`` });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

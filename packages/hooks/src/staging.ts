@@ -2,6 +2,8 @@
  * The git index as a pre-commit hook sees it: which paths are staged, their staged bytes, and staging new bytes
  * without touching the working tree (so a partially staged file keeps its unstaged edits).
  */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { GitError, runGit, type Repository } from '@nbpipe/git';
 
 /** One index entry (stage 0). */
@@ -76,4 +78,47 @@ export async function attributeOf(repo: Repository, attribute: string, paths: re
   const fields = nulList(await git(repo, ['check-attr', '-z', attribute, '--', ...paths]));
   for (let k = 0; k + 2 < fields.length; k += 3) values.set(fields[k]!, fields[k + 2]!);
   return values;
+}
+
+/** Paths git could not merge and that are not yet resolved (`git add`ed): what `git diff --diff-filter=U` lists. */
+export async function unmergedPaths(repo: Repository): Promise<string[]> {
+  return nulList(await git(repo, ['diff', '--name-only', '-z', '--diff-filter=U']));
+}
+
+/** Tracked paths matching a pathspec (e.g. `*.ipynb`, which git matches in every folder). */
+export async function trackedPaths(repo: Repository, pathspec: string): Promise<string[]> {
+  return nulList(await git(repo, ['ls-files', '-z', '--', pathspec]));
+}
+
+/**
+ * Paths that held a merge conflict and were resolved with `git add` since the last checkout or reset: git keeps their
+ * conflicted stages in the index (its resolve-undo record) for `git checkout -m`.
+ */
+export async function resolvedConflictPaths(repo: Repository): Promise<Set<string>> {
+  const paths = new Set<string>();
+  for (const line of nulList(await git(repo, ['ls-files', '--resolve-undo', '-z']))) paths.add(line.slice(line.indexOf('\t') + 1));
+  return paths;
+}
+
+/**
+ * The git commands that stop on conflicts, by the file git keeps while it waits, and the commands that finish each.
+ * `git rebase --continue` commits without running the pre-commit hook, so a rebase is finished by a commit first.
+ */
+const OPERATIONS = [
+  { file: 'MERGE_HEAD', finish: 'git commit --no-edit' },
+  { file: 'CHERRY_PICK_HEAD', finish: 'git cherry-pick --continue' },
+  { file: 'REVERT_HEAD', finish: 'git revert --continue' },
+  { file: 'REBASE_HEAD', finish: 'git commit --no-edit && git rebase --continue' },
+];
+
+/** The command that finishes the merge, cherry-pick, revert or rebase under way; undefined when none is. */
+export async function operationInProgress(repo: Repository): Promise<{ finish: string } | undefined> {
+  for (const { file, finish } of OPERATIONS) {
+    const found = await fs.stat(join(repo.gitDir, file)).then(
+      () => true,
+      () => false,
+    );
+    if (found) return { finish };
+  }
+  return undefined;
 }

@@ -23,7 +23,9 @@ import {
   type TextFormatOptions,
 } from '@nbpipe/codec';
 import { findRepository, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
+import { describeConflict, findFileConflicts, type FileConflict } from '@nbpipe/merge';
 import { decodeNotebookBytes, type Notebook } from '@nbpipe/nbformat';
+import { operationInProgress, resolvedConflictPaths, trackedPaths, unmergedPaths } from './staging.js';
 
 // ---- configuration --------------------------------------------------------------------------------
 
@@ -264,6 +266,170 @@ export class SyncRecord {
   }
 }
 
+// ---- pairs left conflicted by a merge ---------------------------------------------------------------
+
+/** One member of a pair as far as conflicts go. */
+export interface MemberConflicts {
+  /** Absolute path. */
+  path: string;
+  format: PairedFormat;
+  /** Its content (staged or on disk); undefined when absent. */
+  content?: string;
+  /** What is left unresolved in it (findFileConflicts); empty when resolved or never conflicted. */
+  conflicts: FileConflict[];
+  /** git left a conflict in it during the merge, cherry-pick, rebase or stash under way (resolved since or not). */
+  conflictedByGit: boolean;
+}
+
+export interface SettleOptions {
+  formatOptions: TextFormatOptions;
+  /** The side asked for (`--prefer`): taken whenever it has no conflict left. */
+  prefer?: 'text' | 'notebook';
+  /** A merge, cherry-pick, revert or rebase is under way: members git conflicted must agree once resolved. */
+  inOperation: boolean;
+  /**
+   * A member git left conflicted that still holds its markers may be regenerated from the member the user resolved
+   * (the pre-commit hook: the merge already put both sides' edits into the resolved one). Otherwise it is refused.
+   */
+  regenerateConflicted: boolean;
+  /** A path for messages. */
+  show: (path: string) => string;
+  /** What to run after keeping one side, e.g. `git add a.ipynb a.py && git commit --no-edit` (given the members shown). */
+  finish?: (paths: string[]) => string;
+}
+
+export type Settlement =
+  /** No conflict involved: plan the pair as usual. */
+  | { status: 'none' }
+  /** Regenerate the other members from this one (absolute path). */
+  | { status: 'source'; source: string }
+  /** Nothing may be synced or committed; the message names the files, the conflicts left and the commands to finish. */
+  | { status: 'refused'; message: string };
+
+/** A member's conflicts for a message: `a.py (line 15: conflict marker; …)`. */
+function describeMember(shown: string, conflicts: readonly FileConflict[]): string {
+  const first = conflicts.slice(0, 3).map(describeConflict).join('; ');
+  return `${shown} (${first}${conflicts.length > 3 ? `; ${conflicts.length - 3} more` : ''})`;
+}
+
+/**
+ * What to do with a pair some member of which holds conflicts, or which the merge under way conflicted (README
+ * "Finishing a conflicted merge"). A member with conflicts is never a source. The preferred side wins when it has none
+ * left; else the one member the user resolved wins when the others still hold git's markers (`regenerateConflicted`);
+ * members resolved differently, or none resolved, are refused with the commands that finish.
+ */
+export function settleConflicts(members: readonly MemberConflicts[], options: SettleOptions): Settlement {
+  const present = members.filter((m) => m.content !== undefined);
+  const unresolved = present.filter((m) => m.conflicts.length > 0);
+  const resolved = present.filter((m) => m.conflicts.length === 0);
+  if (unresolved.length === 0 && !(options.inOperation && present.some((m) => m.conflictedByGit))) return { status: 'none' };
+
+  const { show } = options;
+  const notebook = members.find((m) => m.format.extension === '.ipynb') ?? members[0]!;
+  const text = members.find((m) => m.format.extension !== '.ipynb') ?? members[0]!;
+  const then = options.finish ? ` && ${options.finish(members.map((m) => show(m.path)))}` : '';
+  const keep = (m: MemberConflicts) => `\`nbpipe sync --prefer ${m === notebook ? 'notebook' : 'text'} ${show(m.path)}${then}\``;
+  const names = (list: readonly MemberConflicts[]) => list.map((m) => show(m.path)).join(' and ');
+  const cells = new Map(resolved.map((m) => [m, readMember(m.path, m.format, m.content!, options.formatOptions)]));
+  const agree = resolved.every((m) => sameCells(cells.get(m)!, cells.get(resolved[0]!)!));
+
+  const preferred = options.prefer && resolved.find((m) => (m.format.extension === '.ipynb') === (options.prefer === 'notebook'));
+  if (preferred) return agree && unresolved.length === 0 ? { status: 'none' } : { status: 'source', source: preferred.path };
+  if (unresolved.length === 0) {
+    if (agree) return { status: 'none' };
+    return {
+      status: 'refused',
+      message: `${names(resolved)} were resolved differently; keep the notebook's cells with ${keep(notebook)}, or the text's with ${keep(text)}`,
+    };
+  }
+  const left = unresolved.map((m) => describeMember(show(m.path), m.conflicts)).join(' and ');
+  const holds = unresolved.length === 1 ? 'holds' : 'hold';
+  if (options.prefer) return { status: 'refused', message: `${left} still ${holds} conflicts; resolve them first` };
+  if (resolved.length === 0)
+    return {
+      status: 'refused',
+      message:
+        `${left} still ${holds} conflicts; resolve one of them (the notebook in Jupyter, or ${show(text.path)} in an editor), ` +
+        `then keep it with ${keep(notebook)} (or ${keep(text)})`,
+    };
+  if (!agree) return { status: 'refused', message: `${left} still ${holds} conflicts, and ${names(resolved)} were resolved differently; keep one side with ${keep(notebook)} or ${keep(text)}` };
+  if (options.regenerateConflicted && unresolved.every((m) => m.conflictedByGit)) return { status: 'source', source: resolved[0]!.path };
+  return { status: 'refused', message: `${left} still ${holds} conflicts; resolve them, or take ${show(resolved[0]!.path)} with ${keep(resolved[0]!)}` };
+}
+
+/** The conflicts left in a member's content; none when it cannot be read (reading it reports why). */
+export function conflictsIn(path: string, content: string | undefined): FileConflict[] {
+  if (content === undefined) return [];
+  try {
+    return findFileConflicts(path, content);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A reader that leaves out the members git's text merge made unreadable (a notebook with git's markers is no JSON):
+ * they are regenerated from the source as if new.
+ */
+export function withoutUnreadableNotebooks(read: MemberReader, members: readonly MemberConflicts[]): MemberReader {
+  const unreadable = new Set(members.filter((m) => m.format.extension === '.ipynb' && m.conflicts.some((c) => c.kind === 'text')).map((m) => m.path));
+  return async (path) => (unreadable.has(path) ? undefined : read(path));
+}
+
+/**
+ * Paths (relative to the root, `/`-separated) that git conflicted since the last checkout (unmerged, or resolved with
+ * `git add`), whether a merge, cherry-pick, revert or rebase is under way, and the command that finishes it.
+ */
+export async function gitConflicts(repo: Repository): Promise<{ inOperation: boolean; paths: Set<string>; finish: string }> {
+  const operation = await operationInProgress(repo);
+  const paths = await resolvedConflictPaths(repo);
+  for (const path of await unmergedPaths(repo)) paths.add(path);
+  return { inOperation: operation !== undefined, paths, finish: operation?.finish ?? 'git commit' };
+}
+
+/** A file of the repository with conflicts left: what `nbpipe conflicts` lists. */
+export interface ConflictedFile {
+  /** Absolute path. */
+  path: string;
+  conflicts: FileConflict[];
+  /** Still unmerged in git's index (not yet `git add`ed). */
+  unmerged: boolean;
+}
+
+/** Whether a text file is a member of a pair (a script git merged that a notebook pairs with). */
+async function isPairMember(path: string, content: string, settings: SettingsCache): Promise<boolean> {
+  try {
+    fileFormat(path);
+    const { lookup } = await lookUpPair(path, async () => ({ content, mtime: 0 }), settings);
+    return lookup.paired;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every notebook and pair member of the repository with conflicts left (README "Finishing a conflicted merge"): the
+ * paths git lists as unmerged or resolved since the last checkout, and any tracked notebook that still holds nbpipe's
+ * markers or conflict records. A text file that is no pair member is left to git.
+ */
+export async function conflictedFiles(repo: Repository, project: ProjectPairing = {}): Promise<ConflictedFile[]> {
+  const unmerged = new Set(await unmergedPaths(repo));
+  const candidates = new Set([...unmerged, ...(await resolvedConflictPaths(repo)), ...(await trackedPaths(repo, '*.ipynb'))]);
+  const settings = new SettingsCache(project);
+  const found: ConflictedFile[] = [];
+  for (const key of [...candidates].sort()) {
+    const path = join(repo.root, key);
+    const content = await readIfExists(path).catch(() => undefined);
+    const isNotebook = key.toLowerCase().endsWith('.ipynb');
+    // Most notebooks hold no marker and no record: not worth parsing.
+    if (isNotebook && !unmerged.has(key) && !/<<<<<<<|>>>>>>>|"nbpipe"/.test(content ?? '')) continue;
+    if (!isNotebook && (content === undefined || !(await isPairMember(path, content, settings)))) continue;
+    const conflicts = conflictsIn(path, content);
+    if (conflicts.length > 0 || unmerged.has(key)) found.push({ path, conflicts, unmerged: unmerged.has(key) });
+  }
+  return found;
+}
+
 // ---- syncing files --------------------------------------------------------------------------------
 
 export interface SyncOutcome {
@@ -329,6 +495,8 @@ export interface PlanPairOptions {
   /** The last sync, to find which member changed and to detect conflicts; without it the newest member wins. */
   record?: SyncRecord;
   prefer?: 'text' | 'notebook';
+  /** Take this member (absolute path) as the source, whatever changed: the side that settles a conflict. */
+  source?: string;
 }
 
 /** A file read and its pair looked up: the first half of planPair. */
@@ -367,7 +535,8 @@ export async function planLookedUp(
     if (committed[i] !== undefined) member.committed = committed[i];
     members.push(member);
   }
-  const plan = planSync(members, { formatOptions: folder.formatOptions, prefer: options.prefer });
+  const source = options.source === undefined ? undefined : { path: options.source };
+  const plan = planSync(members, { formatOptions: folder.formatOptions, prefer: options.prefer, source });
   return { paired: true, members: lookup.members, read: members, plan };
 }
 
@@ -485,7 +654,18 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
   const lookedUp: LookedUp[] = [];
   const seenPairs = new Set<string>();
   for (const given of paths) {
-    const found = await lookUpPair(resolve(cwd, given), read, settings);
+    const path = resolve(cwd, given);
+    let found;
+    try {
+      found = await lookUpPair(path, read, settings);
+    } catch (e) {
+      // A notebook git merged as text is no JSON until resolved: say where its markers are, not where its JSON breaks.
+      const conflicts = conflictsIn(path, (await read(path).catch(() => undefined))?.content);
+      if (conflicts.length === 0) throw e;
+      const message = `${describeMember(show(path), conflicts)} still holds conflicts; resolve them first`;
+      outcomes.push({ path, members: [path], status: 'conflict', changed: [], message });
+      continue;
+    }
     if (found.lookup.paired) {
       const key = found.lookup.members.map((m) => m.path).join('\0');
       if (seenPairs.has(key)) continue;
@@ -502,10 +682,39 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
     wanted.set(record, entries);
   }
   for (const [record, entries] of wanted) await record.prefetch(entries);
+  const gitConflictsOf = new Map<Repository, ReturnType<typeof gitConflicts>>();
   for (const found of lookedUp) {
     const { path } = found;
     const record = await records.get(path);
-    const planned = await planLookedUp(found, read, { record, prefer: options.prefer });
+    let source: string | undefined;
+    let readPlanned = read;
+    if (found.lookup.paired) {
+      const { repo } = record;
+      if (repo && !gitConflictsOf.has(repo)) gitConflictsOf.set(repo, gitConflicts(repo));
+      const merged = repo ? await gitConflictsOf.get(repo)! : undefined;
+      const members: MemberConflicts[] = [];
+      for (const m of found.lookup.members) {
+        const content = m.path === path ? found.given.content : (await read(m.path))?.content;
+        const key = repo && relative(repo.root, m.path).split(sep).join('/');
+        members.push({ ...m, content, conflicts: conflictsIn(m.path, content), conflictedByGit: !!key && !!merged?.paths.has(key) });
+      }
+      const settled = settleConflicts(members, {
+        formatOptions: found.folder.formatOptions,
+        prefer: options.prefer,
+        inOperation: merged?.inOperation ?? false,
+        regenerateConflicted: false,
+        show,
+      });
+      if (settled.status === 'refused') {
+        outcomes.push({ path, members: members.map((m) => m.path), status: 'conflict', changed: [], message: `${settled.message}; nothing was written for this pair` });
+        continue;
+      }
+      if (settled.status === 'source') {
+        source = settled.source;
+        readPlanned = withoutUnreadableNotebooks(read, members);
+      }
+    }
+    const planned = await planLookedUp(found, readPlanned, { record, prefer: options.prefer, source });
     if (!planned.paired) {
       outcomes.push({ path, members: [path], status: 'unpaired', changed: [], message: planned.reason });
       continue;

@@ -1,4 +1,4 @@
-import type { Cell, JsonObject, JsonValue, Notebook } from '@nbpipe/nbformat';
+import { parse, type Cell, type JsonObject, type JsonValue, type Notebook } from '@nbpipe/nbformat';
 import { isPlainObject } from './json.js';
 
 /**
@@ -51,6 +51,29 @@ function storedRecords(metadata: JsonObject | undefined): StoredConflict[] {
   );
 }
 
+/** A marker line: the opening or closing marker, then a space or the end of the line (git's definition). */
+function markerPattern(size: number): RegExp {
+  return new RegExp(`^(<{${size}}|>{${size}})(?: |$)`);
+}
+
+/**
+ * Where the conflicts are in a text that git's text merge left markers in (a paired script, or a notebook git merged as
+ * text): the 1-based line of each opening marker, and of any closing marker left without one. `=======` alone is not
+ * counted: it underlines Markdown headings.
+ */
+export function conflictMarkerLines(text: string, options: FindConflictsOptions = {}): number[] {
+  const marker = markerPattern(options.markerSize ?? 7);
+  const lines: number[] = [];
+  let open = false;
+  text.split('\n').forEach((line, i) => {
+    const found = marker.exec(line)?.[1];
+    if (!found) return;
+    if (found.startsWith('<') || !open) lines.push(i + 1);
+    open = found.startsWith('<');
+  });
+  return lines;
+}
+
 export interface FindConflictsOptions {
   /** Length of the markers to look for (git's conflict-marker-size; default 7). */
   markerSize?: number;
@@ -62,8 +85,7 @@ export interface FindConflictsOptions {
  */
 export function findConflicts(nb: Notebook, options: FindConflictsOptions = {}): ConflictRecord[] {
   const size = options.markerSize ?? 7;
-  // A marker line: the marker itself, then a space or the end of the line (git's definition).
-  const marker = new RegExp(`^(<{${size}}|>{${size}})(?: |$)`);
+  const marker = markerPattern(size);
   const deleted = new RegExp(`^<{${size}} (.*) CELL DELETED >{${size}}$`);
   const out: ConflictRecord[] = [];
   for (const record of storedRecords(nb.metadata))
@@ -81,4 +103,35 @@ export function findConflicts(nb: Notebook, options: FindConflictsOptions = {}):
     for (const record of storedRecords(cell.metadata)) out.push({ cellIndex, kind: record.kind, message: record.message });
   });
   return out;
+}
+
+/** An unresolved conflict in a file: a notebook's cell or metadata (`cellIndex`), or a marker line of a text. */
+export type FileConflict = ConflictRecord | { line: number; kind: 'text'; message: string };
+
+const isNotebookFile = (path: string) => path.toLowerCase().endsWith('.ipynb');
+
+/**
+ * Every unresolved conflict in a file, given its path (for its kind) and content: for a notebook, what
+ * `findConflicts` finds, or git's marker lines when git's text merge left it unreadable as JSON; for a text (a
+ * paired script or Markdown file), git's marker lines. A notebook that cannot be read and holds no marker throws
+ * the reader's error.
+ */
+export function findFileConflicts(path: string, text: string, options: FindConflictsOptions = {}): FileConflict[] {
+  const textConflicts = (message: string) => conflictMarkerLines(text, options).map((line): FileConflict => ({ line, kind: 'text', message }));
+  if (!isNotebookFile(path)) return textConflicts('conflict markers');
+  let notebook: Notebook;
+  try {
+    notebook = parse(text, { path });
+  } catch (e) {
+    const markers = textConflicts('git text conflict markers (not a notebook until resolved)');
+    if (markers.length === 0) throw e;
+    return markers;
+  }
+  return findConflicts(notebook, options);
+}
+
+/** A conflict for a message: `cell 3 (source): conflict markers in the source (line 2)`, `line 12: conflict markers`. */
+export function describeConflict(conflict: FileConflict): string {
+  if ('line' in conflict) return `line ${conflict.line}: ${conflict.message}`;
+  return `${conflict.cellIndex === null ? 'notebook' : `cell ${conflict.cellIndex}`} (${conflict.kind}): ${conflict.message}`;
 }

@@ -22,6 +22,16 @@ export { renderDiff, type RenderOptions } from './render.js';
 export { mergeText, type TextMergeOptions, type TextMergeResult } from './merge-text.js';
 export { mergeJson, type JsonConflict, type JsonMergeResult } from './merge-json.js';
 export { mergeNotebooks, type MergeOptions, type MergeResult, type OutputStrategy } from './merge.js';
-export { findConflicts, CONFLICT_METADATA_KEY, type ConflictRecord, type ConflictKind, type FindConflictsOptions } from './conflicts.js';
+export {
+  findConflicts,
+  findFileConflicts,
+  conflictMarkerLines,
+  describeConflict,
+  CONFLICT_METADATA_KEY,
+  type ConflictRecord,
+  type ConflictKind,
+  type FileConflict,
+  type FindConflictsOptions,
+} from './conflicts.js';
 export { textView } from './textview.js';
 export { formatBytes } from './text.js';

@@ -1,50 +1,50 @@
+import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { parse } from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs } from '../context.js';
 import { readText } from '../io.js';
 
-/** Where git's own text merge left markers (the notebook is then not JSON): 1-based line numbers. */
-function textMarkerLines(text: string): number[] {
-  const lines: number[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (/^<{7}( |$)/.test(line)) lines.push(i + 1);
-  });
-  return lines;
-}
-
 interface Args extends GlobalArgs {
-  notebooks: string[];
+  paths: string[];
 }
 
 export const conflictsCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'conflicts <notebooks..>',
-  describe: 'List the merge conflicts left in notebooks; exit 1 while any remain (for CI and hooks)',
+  command: 'conflicts [paths..]',
+  describe: 'List the merge conflicts left in notebooks and their paired files; exit 1 while any remain (for CI and hooks)',
   builder: (y) =>
     y
-      .positional('notebooks', { type: 'string', array: true, demandOption: true, describe: 'notebooks to check' })
-      .example('$0 conflicts analysis.ipynb', 'which cells still hold conflict markers after a merge')
-      .example('git diff --name-only --diff-filter=U -- "*.ipynb" | xargs $0 conflicts', 'every conflicted notebook'),
+      .positional('paths', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'notebooks or paired text files to check (default: every conflicted notebook and pair member of the repository)',
+      })
+      .epilog(
+        'Without paths, lists what `git diff --name-only --diff-filter=U` lists among notebooks and pair members, the pair members ' +
+          'resolved with `git add` that still hold markers, and every tracked notebook that still holds conflict markers or records.',
+      )
+      .example('$0 conflicts', 'every conflict left in the repository after a merge')
+      .example('$0 conflicts analysis.ipynb analysis.py', 'which cells and lines still hold conflict markers'),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const { findConflicts } = await import('@nbpipe/merge');
+    const { describeConflict, findFileConflicts } = await import('@nbpipe/merge');
+    const show = (path: string) => relative(ctx.cwd, path) || path;
     let total = 0;
-    for (const path of argv.notebooks) {
-      const text = await readText(path);
-      let notebook;
-      try {
-        notebook = parse(text, { path });
-      } catch (e) {
-        // git's own text merge (the fallback when nbpipe cannot merge) leaves markers that break the JSON.
-        const markers = textMarkerLines(text);
-        if (markers.length === 0) throw e;
-        total += markers.length;
-        ctx.out.print(`${path}: not a notebook: git text conflict markers at line${markers.length === 1 ? '' : 's'} ${markers.join(', ')}`);
-        continue;
+    const report = (path: string, descriptions: string[]) => {
+      total += descriptions.length;
+      for (const description of descriptions) ctx.out.print(`${path}: ${description}`);
+    };
+    if (argv.paths.length > 0) {
+      for (const path of argv.paths) report(path, findFileConflicts(path, await readText(path)).map(describeConflict));
+    } else {
+      const { config, filepath } = await ctx.config();
+      const { requireRepository } = await import('@nbpipe/git');
+      const { conflictedFiles } = await import('@nbpipe/hooks');
+      const repo = await requireRepository(ctx.cwd);
+      for (const file of await conflictedFiles(repo, { pairing: config.pairing, configPath: filepath })) {
+        const path = show(file.path);
+        const left = file.conflicts.map(describeConflict);
+        report(path, left.length > 0 ? left : [`unmerged, no conflict marker left: \`git add ${path}\` marks it resolved`]);
       }
-      const conflicts = findConflicts(notebook);
-      total += conflicts.length;
-      for (const c of conflicts)
-        ctx.out.print(`${path}: ${c.cellIndex === null ? 'notebook' : `cell ${c.cellIndex}`} (${c.kind}): ${c.message}`);
     }
     if (total > 0) {
       ctx.out.info(`${total} conflict${total === 1 ? '' : 's'} left`);

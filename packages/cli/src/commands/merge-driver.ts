@@ -24,6 +24,17 @@ export interface MergeDriverArgs {
 }
 
 /**
+ * The labels of git's own markers, so that a notebook and its paired script, which git merges as text, read the same
+ * (README "Finishing a conflicted merge"): `HEAD` for our side, and for theirs the name `git merge` was given, which
+ * git passes to its children as `GITHEAD_<commit>=<name>`. Elsewhere (rebase, cherry-pick, stash) git tells a merge
+ * driver no name: `theirs`.
+ */
+export function mergeDriverLabels(env: NodeJS.ProcessEnv = process.env): { local: string; remote: string } {
+  const names = Object.entries(env).filter(([key, value]) => /^GITHEAD_[0-9a-f]{40,64}$/.test(key) && value);
+  return { local: 'HEAD', remote: names.length === 1 ? names[0]![1]! : 'theirs' };
+}
+
+/**
  * Git's merge driver (`merge.nbpipe.driver`, `%O %A %B %L %P`): merge into %A and return 0 (clean) or 1 (conflicts,
  * marked in the notebook). Unreadable input throws before %A is touched (exit 2), and the command `nbpipe install`
  * writes then lets git do its own text merge.
@@ -39,6 +50,7 @@ export async function runMergeDriver(args: MergeDriverArgs, out: Output): Promis
     remote: { file: args.other, label: `${path} (theirs)` },
     outputs: args.outputs,
     markerSize: args.markerSize,
+    markerLabels: mergeDriverLabels(),
   });
   await writeFileAtomic(args.current, serialize(notebook));
   return reportMerge(out, path, conflicts);

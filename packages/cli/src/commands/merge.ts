@@ -23,6 +23,8 @@ export interface MergeInputs {
   remote: { file: string; label: string };
   outputs?: OutputStrategy;
   markerSize?: number;
+  /** Names after the `<<<<<<<` and `>>>>>>>` markers (default `local` and `remote`). */
+  markerLabels?: { local: string; remote: string };
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {
@@ -45,7 +47,12 @@ export async function mergeFiles(inputs: MergeInputs): Promise<{ notebook: Noteb
       ? { nbformat: 4, nbformat_minor: local.nbformat_minor, metadata: {}, cells: [] }
       : parseBytes(baseBytes!, inputs.base.label);
   const { mergeNotebooks } = await import('@nbpipe/merge');
-  const result = mergeNotebooks(base, local, remote, { outputs: inputs.outputs ?? 'clear', markerSize: inputs.markerSize });
+  const result = mergeNotebooks(base, local, remote, {
+    outputs: inputs.outputs ?? 'clear',
+    markerSize: inputs.markerSize,
+    localLabel: inputs.markerLabels?.local,
+    remoteLabel: inputs.markerLabels?.remote,
+  });
   return { notebook: result.notebook, conflicts: result.conflicts.length };
 }
 

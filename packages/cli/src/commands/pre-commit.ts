@@ -22,7 +22,8 @@ export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
       .epilog(
         'Works on the staged versions only: a partially staged file commits its staged part and keeps its unstaged edits. ' +
           'A paired file that is updated is also rewritten in the working tree when it has no unstaged edits there ' +
-          '(a .ipynb keeps its outputs). Exit 1 when both members of a pair were edited in ways that disagree.',
+          '(a .ipynb keeps its outputs). Exit 1 when both members of a pair were edited in ways that disagree, or when a notebook or ' +
+          'a pair member still holds merge conflicts; after a conflicted merge the member you resolved is kept and the other regenerated from it.',
       )
       .example('$0 pre-commit', 'run by the pre-commit hook that `nbpipe install` sets up'),
   handler: async (argv) => {
@@ -48,10 +49,11 @@ export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
     for (const path of report.stripped) ctx.out.info(`nbpipe: stripped outputs from the staged ${path}`);
     if (report.conflicts.length > 0) {
       for (const conflict of report.conflicts) ctx.out.error(`commit stopped: ${conflict.message}`);
-      ctx.out.error(
-        'Make the pair agree, then commit again: keep one side with `nbpipe sync --prefer text <file>` (or `--prefer notebook`) and `git add` both files, ' +
-          'or unstage the side you did not mean to change (`git restore --staged <file>`).',
-      );
+      if (report.conflicts.some((c) => c.kind === 'disagree'))
+        ctx.out.error(
+          'Make the pair agree, then commit again: keep one side with `nbpipe sync --prefer text <file>` (or `--prefer notebook`) and `git add` both files, ' +
+            'or unstage the side you did not mean to change (`git restore --staged <file>`).',
+        );
       process.exitCode = 1;
     }
   },
