@@ -10,7 +10,7 @@ import { serverKey } from '../packages/cli/src/driver-server.js';
 import { ROOT, SYSTEM_PYTHON, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
 /** A notebook as found in course repositories: a cell without id, a duplicate id, counts written as strings. */
-function slipped(changes: { second?: string; third?: string } = {}): string {
+function slipped(changes: { second?: string; third?: string; added?: string } = {}): string {
   const nb = {
     cells: [
       { cell_type: 'markdown', metadata: {}, source: ['# Course\n', 'week 1'] },
@@ -26,6 +26,7 @@ function slipped(changes: { second?: string; third?: string } = {}): string {
         source: [changes.second ?? 'x = 41\n', 'x + 1'],
       },
       { cell_type: 'code', execution_count: '', id: 'dup', metadata: {}, outputs: [], source: [changes.third ?? 'print(x)'] },
+      ...(changes.added === undefined ? [] : [{ cell_type: 'code', execution_count: '3', metadata: {}, outputs: [], source: [changes.added] }]),
     ],
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     nbformat: 4,
@@ -203,15 +204,16 @@ describe('git after nbpipe install, with slips', () => {
   it('git merge merges them cell by cell with the merge driver', () => {
     const r = installedRepo();
     r.git('checkout', '-q', '-b', 'topic');
-    r.write('nb.ipynb', slipped({ third: 'print(x * 2)' }));
+    r.write('nb.ipynb', slipped({ third: 'print(x * 2)', added: 'theirs()' }));
     r.git('commit', '-q', '-am', 'theirs');
     r.git('checkout', '-q', 'main');
-    r.write('nb.ipynb', slipped({ second: 'x = 40\n' }));
+    r.write('nb.ipynb', slipped({ second: 'x = 40\n', added: 'ours()' }));
     r.git('commit', '-q', '-am', 'ours');
+    // Both sides appended a cell: a conflict for git's line merge, two cells for nbpipe's.
     const m = r.gitMayFail('merge', '--no-edit', 'topic');
     expect(m.code, m.stdout + m.stderr).toBe(0);
     const merged = parse(r.read('nb.ipynb'));
-    expect(merged.cells.map((c) => c.source)).toEqual(['# Course\nweek 1', 'x = 40\nx + 1', 'print(x * 2)']);
+    expect(merged.cells.map((c) => c.source)).toEqual(['# Course\nweek 1', 'x = 40\nx + 1', 'print(x * 2)', 'ours()', 'theirs()']);
     expectJupyterValid(r.read('nb.ipynb'));
   });
 });
