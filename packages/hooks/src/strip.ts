@@ -17,7 +17,7 @@ import {
   scanOutputs,
   mapLegacyLines,
   joinV3Lines,
-  repairNotebook,
+  repairCellIds,
   serializeV3,
 } from '@nbpipe/nbformat';
 
@@ -312,7 +312,7 @@ function invalid(problem: string, path: string | undefined): never {
   throw new NotebookError('INVALID', `invalid notebook: ${problem}`, path);
 }
 
-/** Load like nbformat's `reads(..., NO_CONVERT)`: join lines, drop transient keys, repair on read (see repairNotebook). */
+/** Load like nbformat's `reads(..., NO_CONVERT)`: join lines, drop transient keys, repair ids (4.5+). */
 function normalizeNotebookJson(nb: JsonValue, path: string | undefined): { nb: Obj; major: number } {
   if (!isObject(nb)) throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
   // A notebook without a version key is read (and written) as nbformat 1, as nbformat does.
@@ -334,7 +334,8 @@ function normalizeNotebookJson(nb: JsonValue, path: string | undefined): { nb: O
   rejoinLines(nb);
   for (const key of ['orig_nbformat', 'orig_nbformat_minor', 'signature']) delete nb.metadata[key];
   for (const cell of nb.cells as Obj[]) delete (cell.metadata as Obj).trusted;
-  repairNotebook(nb);
+  // nbformat's reader repairs cell ids and nothing else, and nbstripout writes what it read: counts stay as written.
+  if (typeof nb.nbformat_minor === 'number' && nb.nbformat_minor >= 5) repairCellIds(nb.cells);
   return { nb, major };
 }
 

@@ -207,11 +207,9 @@ export function serialize(nb: Notebook): string {
 export function serializeVersion(nb: Notebook, version: NotebookVersion): string {
   if (version.nbformat === 3) return serializeV3(downgradeToV3(nb));
   const minor = version.nbformat_minor;
-  const cells = nb.cells.map((cell) => {
-    if (minor >= 5 || !('id' in cell)) return { ...cell };
-    const copy = { ...cell };
-    delete copy.id;
-    return copy;
+  const cells = nb.cells.map(({ ...cell }) => {
+    if (minor < 5) delete cell.id;
+    return cell;
   });
   if (minor >= 5) repairCellIds(cells);
   return serialize({ ...nb, nbformat_minor: minor, cells });

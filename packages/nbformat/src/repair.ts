@@ -4,10 +4,14 @@
  */
 import type { JsonObject, JsonValue } from './types.js';
 
-/** A slip found in a notebook and repaired on read; `path` as in validation problems, e.g. `cells[3].id`. */
+/**
+ * A slip found in a notebook on read; `path` as in validation problems, e.g. `cells[3].id`. `repaired`: whether
+ * reading changed it, or kept it as written because Jupyter does (its writer keeps it too).
+ */
 export interface Repair {
   path: string;
   problem: string;
+  repaired: boolean;
 }
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,8 +44,8 @@ export function repairCellIds(cells: readonly JsonValue[]): Repair[] {
   cells.forEach((cell, index) => {
     if (!isObject(cell)) return;
     const path = `cells[${index}]`;
-    if (!('id' in cell)) repairs.push({ path, problem: 'missing "id"' });
-    else if (typeof cell.id === 'string' && seen.has(cell.id)) repairs.push({ path: `${path}.id`, problem: `duplicate cell id "${cell.id}"` });
+    if (!('id' in cell)) repairs.push({ path, problem: 'missing "id"', repaired: true });
+    else if (typeof cell.id === 'string' && seen.has(cell.id)) repairs.push({ path: `${path}.id`, problem: `duplicate cell id "${cell.id}"`, repaired: true });
     else {
       if (typeof cell.id === 'string') seen.add(cell.id);
       return;
@@ -58,14 +62,14 @@ export function repairCellIds(cells: readonly JsonValue[]): Repair[] {
 function repairCount(owner: JsonObject, path: string, repairs: Repair[]): void {
   const count = owner.execution_count;
   if (typeof count !== 'string') return;
-  repairs.push({ path: `${path}.execution_count`, problem: `expected null or a non-negative integer, got string ${JSON.stringify(count)}` });
+  repairs.push({ path: `${path}.execution_count`, problem: `expected null or a non-negative integer, got string ${JSON.stringify(count)}`, repaired: true });
   owner.execution_count = SAFE_DECIMAL.test(count) ? Number(count) : null;
 }
 
 /**
- * Repair an nbformat 4 notebook's JSON in place (after its lines are rejoined) and return what was repaired:
- * cell ids missing or duplicated (4.5+), execution counts written as strings, execute results without an execution
- * count. Anything else, valid or not, is left as it is for validation to judge.
+ * Repair an nbformat 4 notebook's JSON in place (after its lines are rejoined) and return the slips found: cell ids
+ * missing or duplicated (4.5+) and execution counts written as strings are repaired; execute results without an
+ * execution count are reported but kept. Anything else, valid or not, is left as it is for validation to judge.
  */
 export function repairNotebook(nb: JsonObject): Repair[] {
   if (!Array.isArray(nb.cells)) return [];
@@ -78,10 +82,9 @@ export function repairNotebook(nb: JsonObject): Repair[] {
     cell.outputs.forEach((output, k) => {
       if (!isObject(output) || output.output_type !== 'execute_result') return;
       const outputPath = `${path}.outputs[${k}]`;
-      if (!('execution_count' in output)) {
-        repairs.push({ path: outputPath, problem: 'missing "execution_count"' });
-        output.execution_count = null;
-      } else repairCount(output, outputPath, repairs);
+      // Jupyter's reader and writer keep a result without a count as it is, and so does nbpipe (fmt stays byte-exact).
+      if (!('execution_count' in output)) repairs.push({ path: outputPath, problem: 'missing "execution_count"', repaired: false });
+      else repairCount(output, outputPath, repairs);
     });
   });
   if (typeof nb.nbformat_minor === 'number' && nb.nbformat_minor >= 5) repairs.push(...repairCellIds(nb.cells));

@@ -14,8 +14,8 @@ describe('slips repaired on read', () => {
     ]);
     const { notebook, repairs } = parseNotebook(text);
     expect(repairs).toEqual([
-      { path: 'cells[0]', problem: 'missing "id"' },
-      { path: 'cells[1]', problem: 'missing "id"' },
+      { path: 'cells[0]', problem: 'missing "id"', repaired: true },
+      { path: 'cells[1]', problem: 'missing "id"', repaired: true },
     ]);
     const ids = notebook.cells.map((c) => c.id!);
     for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9-_]{1,64}$/);
@@ -36,7 +36,7 @@ describe('slips repaired on read', () => {
       { cell_type: 'raw', id: 'y', metadata: {}, source: '' },
     ]);
     const { notebook, repairs } = parseNotebook(text);
-    expect(repairs).toEqual([{ path: 'cells[1].id', problem: 'duplicate cell id "x"' }]);
+    expect(repairs).toEqual([{ path: 'cells[1].id', problem: 'duplicate cell id "x"', repaired: true }]);
     expect(notebook.cells.map((c) => c.id)).toEqual(['x', expect.stringMatching(/^[0-9a-f]{8}$/), 'y']);
   });
   it('an execution count written as a decimal string becomes that integer, anything else null', () => {
@@ -44,16 +44,22 @@ describe('slips repaired on read', () => {
     const { notebook, repairs } = parseNotebook(nb(counts.map((c, k) => code({ id: `c${k}`, execution_count: c }))));
     expect(notebook.cells.map((c) => c.cell_type === 'code' && c.execution_count)).toEqual([12, 0, null, null, null, null, null, null]);
     expect(repairs).toHaveLength(counts.length);
-    expect(repairs[0]).toEqual({ path: 'cells[0].execution_count', problem: 'expected null or a non-negative integer, got string "12"' });
+    expect(repairs[0]).toEqual({ path: 'cells[0].execution_count', problem: 'expected null or a non-negative integer, got string "12"', repaired: true });
   });
-  it('an execute_result without an execution count gets null; one written as a string is repaired like a cell\'s', () => {
-    const { notebook, repairs } = parseNotebook(nb([code({ outputs: [result({}), result({ execution_count: '4' })] })]));
+  it('an execute_result without an execution count is read and kept as written, as Jupyter does; one written as a string is repaired like a cell\'s', () => {
+    const text = nb([code({ outputs: [result({}), result({ execution_count: '4' })] })]);
+    const { notebook, repairs } = parseNotebook(text);
     const outputs = notebook.cells[0]!.cell_type === 'code' ? notebook.cells[0]!.outputs : [];
-    expect(outputs.map((o) => o.execution_count)).toEqual([null, 4]);
-    expect(repairs.map((r) => r.path)).toEqual(['cells[0].outputs[0]', 'cells[0].outputs[1].execution_count']);
+    expect(outputs[0]).not.toHaveProperty('execution_count');
+    expect(outputs[1]!.execution_count).toBe(4);
+    expect(repairs).toEqual([
+      { path: 'cells[0].outputs[0]', problem: 'missing "execution_count"', repaired: false },
+      { path: 'cells[0].outputs[1].execution_count', problem: 'expected null or a non-negative integer, got string "4"', repaired: true },
+    ]);
+    expect(serialize(notebook)).not.toMatch(/"execution_count": null,\n *"metadata": \{\},\n *"output_type": "execute_result"/);
   });
   it('every reader repairs: parseWithoutOutputs too', () => {
-    const text = nb([code({ id: undefined, execution_count: '3', outputs: [result({})] })]);
+    const text = nb([code({ id: undefined, execution_count: '3', outputs: [result({ execution_count: '3' })] })]);
     const cell = parseWithoutOutputs(Buffer.from(text)).cells[0]!;
     expect(cell.cell_type === 'code' && cell.execution_count).toBe(3);
     expect(cell.id).toBe(parse(text).cells[0]!.id);

@@ -24,9 +24,10 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
         const { repairs } = await readNotebook(path);
         if (repairs.length === 0) ctx.out.info(`${path}: valid`);
         else {
-          // Every reader repairs these (README, "Slips repaired on read"), but the file itself is still not valid.
+          // Every reader accepts these (README, "Slips repaired on read"), but the file itself is not valid.
           invalid++;
-          for (const { path: where, problem } of repairs) ctx.out.print(`${path}: ${where}: ${problem} (repaired on read; \`nbpipe fmt\` writes the repair)`);
+          for (const { path: where, problem, repaired } of repairs)
+            ctx.out.print(`${path}: ${where}: ${problem} (${repaired ? 'repaired on read; `nbpipe fmt` writes the repair' : 'read and kept as written, as Jupyter does'})`);
         }
       } catch (e) {
         // A notebook that breaks the rules is a finding (1); one that cannot be read as a notebook at all is bad input (2).
