@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
 import { isNotebookError } from '@nbpipe/nbformat';
+import { createContext, type GlobalArgs } from '../context.js';
 import { describeError } from '../errors.js';
 import { readNotebook } from '../io.js';
 
