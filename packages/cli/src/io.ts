@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { decodeNotebookBytes, parse, type Notebook, type ParseOptions } from '@nbpipe/nbformat';
+import { decodeNotebookBytes, parseNotebook, type Notebook, type ParseOptions, type Repair } from '@nbpipe/nbformat';
 
 /** Read all of standard input. */
 export async function readStdin(): Promise<Uint8Array> {
@@ -18,9 +18,14 @@ export async function readText(path: string): Promise<string> {
   return decodeNotebookBytes(await readBytes(path), path === '-' ? '<stdin>' : path);
 }
 
-export async function readNotebook(path: string, options: Omit<ParseOptions, 'path'> = {}): Promise<{ text: string; notebook: Notebook }> {
+/** Read and parse a notebook (or `-` for stdin), repaired on read; `repairs` lists the slips repaired. */
+export async function readNotebook(
+  path: string,
+  options: Omit<ParseOptions, 'path'> = {},
+): Promise<{ text: string; notebook: Notebook; repairs: Repair[] }> {
   const text = await readText(path);
-  return { text, notebook: parse(text, { ...options, path: path === '-' ? '<stdin>' : path }) };
+  const { notebook, repairs } = parseNotebook(text, { ...options, path: path === '-' ? '<stdin>' : path });
+  return { text, notebook, repairs };
 }
 
 /** Write text to a file atomically, or to stdout for `-`. */

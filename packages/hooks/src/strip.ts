@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import {
   JsonFloat,
   NotebookError,
@@ -16,6 +15,10 @@ import {
   type Notebook,
   parseWithOutputsEmptied,
   scanOutputs,
+  mapLegacyLines,
+  joinV3Lines,
+  repairCellIds,
+  serializeV3,
 } from '@nbpipe/nbformat';
 
 /** What to strip; the defaults are nbstripout's. */
@@ -213,46 +216,6 @@ function hasContent(source: JsonValue | undefined): boolean {
 const splitLinesDroppingEnds = (s: string): string[] =>
   splitLines(s).map((line) => line.replace(/(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])$/, ''));
 
-/** nbformat 3's reader: lines written with their ends are concatenated, older ones joined with "\n". */
-const joinV3 = (lines: JsonValue[]): string =>
-  typeof lines[0] === 'string' && /[\n\r]$/.test(lines[0]) ? lines.join('') : lines.join('\n');
-
-const MULTILINE_OUTPUT_KEYS_V2_V3 = ['text', 'html', 'svg', 'latex', 'javascript', 'json'];
-
-/** Apply a line transform to the multi-line fields of nbformat 2/3 worksheets (as their reader and writer do). */
-function mapLegacyLines(nb: Obj, fromList: boolean, transform: (v: JsonValue[] | string) => JsonValue): void {
-  const applies = (v: JsonValue | undefined) => (fromList ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string');
-  for (const cell of legacyCells(nb)) {
-    if (cell.cell_type === 'code') {
-      if (applies(cell.input)) cell.input = transform(cell.input as JsonValue[] | string);
-      if (!Array.isArray(cell.outputs)) continue;
-      for (const output of cell.outputs) {
-        if (!isObject(output)) continue;
-        for (const key of MULTILINE_OUTPUT_KEYS_V2_V3)
-          if (applies(output[key])) output[key] = transform(output[key] as JsonValue[] | string);
-      }
-    } else {
-      for (const key of ['source', 'rendered'])
-        if (applies(cell[key])) cell[key] = transform(cell[key] as JsonValue[] | string);
-    }
-  }
-}
-
-function* legacyCells(nb: Obj): Generator<Obj> {
-  for (const ws of nb.worksheets as JsonValue[]) {
-    if (!isObject(ws) || !Array.isArray(ws.cells)) continue;
-    for (const cell of ws.cells) if (isObject(cell)) yield cell;
-  }
-}
-
-/** Deterministic stand-in for nbformat's random id repair, so a clean filter gives the same blob every time. */
-function repairedCellId(cell: Obj, index: number, taken: Set<string>): string {
-  for (let salt = 0; ; salt++) {
-    const id = createHash('sha1').update(`${index}:${salt}:${JSON.stringify(cell.source ?? '')}`).digest('hex').slice(0, 8);
-    if (!taken.has(id)) return id;
-  }
-}
-
 /** Whether any object has an integer-like key, whose position a JavaScript object cannot keep. */
 function hasIndexLikeKey(v: JsonValue | undefined): boolean {
   if (Array.isArray(v)) return v.some(hasIndexLikeKey);
@@ -356,11 +319,10 @@ function normalizeNotebookJson(nb: JsonValue, path: string | undefined): { nb: O
   const major = 'nbformat' in nb ? nb.nbformat : 1;
   if (major !== 1 && major !== 2 && major !== 3 && major !== 4)
     throw new NotebookError('UNSUPPORTED_VERSION', `nbformat ${JSON.stringify(major)} is not supported (1 to 4)`, path);
-  const minor = typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0;
   if ('nbformat' in nb && major < 4) {
     if (!Array.isArray(nb.worksheets)) invalid('no "worksheets" list', path);
     if (major === 2) mapLegacyLines(nb, true, (lines) => (lines as string[]).join('\n'));
-    if (major === 3) mapLegacyLines(nb, true, (lines) => joinV3(lines as JsonValue[]));
+    if (major === 3) mapLegacyLines(nb, true, joinV3Lines);
     return { nb, major };
   }
   if (!Array.isArray(nb.cells)) invalid('no "cells" list', path);
@@ -371,17 +333,9 @@ function normalizeNotebookJson(nb: JsonValue, path: string | undefined): { nb: O
   });
   rejoinLines(nb);
   for (const key of ['orig_nbformat', 'orig_nbformat_minor', 'signature']) delete nb.metadata[key];
-  const cells = nb.cells as Obj[];
-  for (const cell of cells) delete (cell.metadata as Obj).trusted;
-  if (minor >= 5) {
-    const taken = new Set(cells.map((c) => c.id).filter((id): id is string => typeof id === 'string'));
-    const seen = new Set<string>();
-    cells.forEach((cell, i) => {
-      if (!('id' in cell) || seen.has(cell.id as string)) cell.id = repairedCellId(cell, i, taken);
-      taken.add(cell.id as string);
-      seen.add(cell.id as string);
-    });
-  }
+  for (const cell of nb.cells as Obj[]) delete (cell.metadata as Obj).trusted;
+  // nbformat's reader repairs cell ids and nothing else, and nbstripout writes what it read: counts stay as written.
+  if (typeof nb.nbformat_minor === 'number' && nb.nbformat_minor >= 5) repairCellIds(nb.cells);
   return { nb, major };
 }
 
@@ -463,17 +417,8 @@ function stripCells(nb: Obj, plan: Plan, path: string | undefined): boolean {
 function writeNotebookJson(nb: Obj, major: number, path: string | undefined): string {
   if (!('nbformat' in nb) || major === 1) return dumpInsertionOrder(nb, 4, path);
   if (major === 4) return dumpPython(toStoredJson(nb as unknown as Notebook)) + '\n';
-  if (major === 3) {
-    delete nb.orig_nbformat;
-    delete nb.orig_nbformat_minor;
-    for (const cell of legacyCells(nb)) {
-      if (isObject(cell.metadata)) delete cell.metadata.trusted;
-      delete cell.trusted;
-    }
-    mapLegacyLines(nb, false, (s) => splitLines(s as string));
-  } else {
-    mapLegacyLines(nb, false, (s) => splitLinesDroppingEnds(s as string));
-  }
+  if (major === 3) return serializeV3(nb);
+  mapLegacyLines(nb, false, (s) => splitLinesDroppingEnds(s as string));
   return dumpPython(nb, 1, { ensureAscii: true }) + '\n';
 }
 

@@ -247,10 +247,11 @@ export interface DumpOptions {
 
 /**
  * `json.dumps(value, sort_keys=True, indent=indent, ensure_ascii=False, separators=(',', ': '))`,
- * byte for byte. Keys whose value is `undefined` are skipped.
+ * byte for byte; `indent` null is Python's `indent=None` with its default separators (`, ` and `: `, one line).
+ * Keys whose value is `undefined` are skipped.
  */
-export function dumpPython(value: JsonValue, indent = 1, options: DumpOptions = {}): string {
-  if (Number.isInteger(indent) && indent > 0 && indent <= 10 && options.sortKeys !== false && !options.ensureAscii) {
+export function dumpPython(value: JsonValue, indent: number | null = 1, options: DumpOptions = {}): string {
+  if (indent !== null && Number.isInteger(indent) && indent > 0 && indent <= 10 && options.sortKeys !== false && !options.ensureAscii) {
     const text = dumpNative(value, indent);
     if (text !== undefined) return text;
   }
@@ -272,15 +273,16 @@ export function dumpPython(value: JsonValue, indent = 1, options: DumpOptions = 
         return void parts.push(Number.isInteger(v) ? String(v) : pythonFloatRepr(v));
     }
     if (v instanceof JsonFloat) return void parts.push(v.raw);
-    const inner = pad + ' '.repeat(indent);
+    const inner = indent === null ? '' : pad + ' '.repeat(indent);
+    const [first, next, end] = indent === null ? ['', ', ', ''] : ['\n' + inner, ',\n' + inner, '\n' + pad];
     if (Array.isArray(v)) {
       if (v.length === 0) return void parts.push('[]');
       parts.push('[');
       for (let k = 0; k < v.length; k++) {
-        parts.push(k === 0 ? '\n' : ',\n', inner);
+        parts.push(k === 0 ? first : next);
         write(v[k], inner);
       }
-      parts.push('\n', pad, ']');
+      parts.push(end, ']');
       return;
     }
     const obj = v as JsonObject;
@@ -289,10 +291,10 @@ export function dumpPython(value: JsonValue, indent = 1, options: DumpOptions = 
     parts.push('{');
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
-      parts.push(k === 0 ? '\n' : ',\n', inner, JSON.stringify(key), ': ');
+      parts.push(k === 0 ? first : next, JSON.stringify(key), ': ');
       write(obj[key], inner);
     }
-    parts.push('\n', pad, '}');
+    parts.push(end, '}');
   }
 }
 

@@ -6,7 +6,8 @@ import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from '
 import { upgradeV3 } from './upgrade.js';
 import { findProblem } from './validate.js';
 import { parseWithOutputsEmptied, scanOutputs } from './outputs-scan.js';
-import { newCellId } from './helpers.js';
+import { repairCellIds, repairNotebook, type Repair } from './repair.js';
+import { downgradeToV3, serializeV3 } from './legacy.js';
 
 export interface ParseOptions {
   /** File name used in error messages. */
@@ -43,11 +44,29 @@ export function parseNotebookJson(text: string, path?: string): JsonValue {
   }
 }
 
+/** The version a notebook was stored in, before any upgrade on read. */
+export interface NotebookVersion {
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+/** A notebook as read: the nbformat 4 model, the version it was stored in, and the slips repaired on read. */
+export interface ParsedNotebook {
+  notebook: Notebook;
+  version: NotebookVersion;
+  repairs: Repair[];
+}
+
 /**
- * Parse notebook text into the nbformat 4 model (multi-line fields joined).
- * Throws only NotebookError. nbformat 3 is upgraded as Jupyter does; 1 and 2 are rejected.
+ * Parse notebook text into the nbformat 4 model (multi-line fields joined), repairing on read the slips Jupyter
+ * tolerates (see repairNotebook). Throws only NotebookError. nbformat 3 is upgraded as Jupyter does; 1 and 2 are rejected.
  */
 export function parse(text: string, options: ParseOptions = {}): Notebook {
+  return parseNotebook(text, options).notebook;
+}
+
+/** `parse`, also telling the stored version and what was repaired (for validation and version-keeping writers). */
+export function parseNotebook(text: string, options: ParseOptions = {}): ParsedNotebook {
   return notebookFromJson(parseNotebookJson(text, options.path), options);
 }
 
@@ -65,18 +84,19 @@ export function parseWithoutOutputs(bytes: Uint8Array, options: ParseOptions = {
     if (scan && scan.ranges.size > 0) {
       const json = parseWithOutputsEmptied(buf, scan);
       // Anything else (an error included) is left to the full parse below, which reports it.
-      if ((json as JsonObject | undefined)?.nbformat === 4) return notebookFromJson(json!, options);
+      if ((json as JsonObject | undefined)?.nbformat === 4) return notebookFromJson(json!, options).notebook;
     }
   }
   return parse(decodeNotebookBytes(bytes, options.path), options);
 }
 
-function notebookFromJson(json: JsonValue, options: ParseOptions): Notebook {
+function notebookFromJson(json: JsonValue, options: ParseOptions): ParsedNotebook {
   const { path } = options;
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
   let nb = json as JsonObject;
   if (!('nbformat' in nb)) throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: missing "nbformat"', path);
+  const version = { nbformat: nb.nbformat as number, nbformat_minor: typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0 };
   if (nb.nbformat === 3) nb = upgradeV3(nb);
   else if (nb.nbformat !== 4)
     throw new NotebookError(
@@ -85,6 +105,7 @@ function notebookFromJson(json: JsonValue, options: ParseOptions): Notebook {
       path,
     );
   rejoinLines(nb);
+  const repairs = repairNotebook(nb);
   if (options.validate !== false) {
     const problem = findProblem(nb);
     if (problem)
@@ -97,7 +118,7 @@ function notebookFromJson(json: JsonValue, options: ParseOptions): Notebook {
         problem.path,
       );
   }
-  return nb as unknown as Notebook;
+  return { notebook: nb as unknown as Notebook, version, repairs };
 }
 
 function rejoinMimeBundle(data: unknown): void {
@@ -179,22 +200,31 @@ export function serialize(nb: Notebook): string {
   return dumpPython(toStoredJson(nb), 1) + '\n';
 }
 
+/**
+ * Serialize in a given stored version, as Jupyter's `nbformat.writes(nb, version)` does: nbformat 3 through Jupyter's
+ * downgrade; nbformat 4 with that minor version, cell ids only from 4.5 (derived ones where missing).
+ */
+export function serializeVersion(nb: Notebook, version: NotebookVersion): string {
+  if (version.nbformat === 3) return serializeV3(downgradeToV3(nb));
+  const minor = version.nbformat_minor;
+  const cells = nb.cells.map(({ ...cell }) => {
+    if (minor < 5) delete cell.id;
+    return cell;
+  });
+  if (minor >= 5) repairCellIds(cells);
+  return serialize({ ...nb, nbformat_minor: minor, cells });
+}
+
 /** Add missing cell ids (nbformat ≥ 4.5) and the required empty fields; returns a new notebook. */
 export function normalize(nb: Notebook): Notebook {
-  const minor = nb.nbformat_minor;
-  const seen = new Set<string>();
-  return {
-    ...nb,
-    metadata: nb.metadata ?? {},
-    cells: nb.cells.map((cell) => {
-      const copy = { ...cell, metadata: cell.metadata ?? {}, source: joinLines(cell.source) } as Cell;
-      if (minor >= 5 && (!copy.id || seen.has(copy.id))) copy.id = newCellId(seen);
-      if (copy.id) seen.add(copy.id);
-      if (copy.cell_type === 'code') {
-        copy.outputs = copy.outputs ?? [];
-        copy.execution_count = copy.execution_count ?? null;
-      }
-      return copy;
-    }),
-  };
+  const cells = nb.cells.map((cell) => {
+    const copy = { ...cell, metadata: cell.metadata ?? {}, source: joinLines(cell.source) } as Cell;
+    if (copy.cell_type === 'code') {
+      copy.outputs = copy.outputs ?? [];
+      copy.execution_count = copy.execution_count ?? null;
+    }
+    return copy;
+  });
+  if (nb.nbformat_minor >= 5) repairCellIds(cells);
+  return { ...nb, metadata: nb.metadata ?? {}, cells };
 }

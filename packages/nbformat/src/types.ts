@@ -43,7 +43,8 @@ export interface DisplayDataOutput {
 }
 export interface ExecuteResultOutput {
   output_type: 'execute_result';
-  execution_count: number | null;
+  /** Absent in some notebooks, which Jupyter reads and writes as they are (README, "Slips repaired on read"). */
+  execution_count?: number | null;
   data: MimeBundle;
   metadata: JsonObject;
   [key: string]: JsonValue | undefined;

@@ -1,6 +1,7 @@
 import { joinLines, splitLines } from './lines.js';
 import type { JsonObject, JsonValue } from './types.js';
-import { newCellId } from './helpers.js';
+import { repairCellIds } from './repair.js';
+import { joinV3Lines, mapLegacyLines } from './legacy.js';
 
 // nbformat 3 output keys and their nbformat 4 mime types, as Jupyter's converter maps them.
 const V3_MIME: Record<string, string> = {
@@ -44,7 +45,7 @@ function upgradeOutput(output: JsonObject): JsonObject {
   return out;
 }
 
-function upgradeCell(cell: JsonObject, taken: Set<string>): JsonObject {
+function upgradeCell(cell: JsonObject): JsonObject {
   const out: JsonObject = { ...cell, metadata: (cell.metadata as JsonObject | undefined) ?? {} };
   if (out.cell_type === 'code') {
     delete out.language;
@@ -68,18 +69,17 @@ function upgradeCell(cell: JsonObject, taken: Set<string>): JsonObject {
   } else {
     out.source = joinLines(out.source ?? '');
   }
-  const id = newCellId(taken);
-  taken.add(id);
-  out.id = id;
   return out;
 }
 
 /** nbformat 3 → 4.5 (worksheets flattened, heading cells to markdown, outputs to mime bundles). */
 export function upgradeV3(nb: JsonObject): JsonObject {
-  const taken = new Set<string>();
+  mapLegacyLines(nb, true, joinV3Lines);
   const cells: JsonObject[] = [];
   for (const ws of (nb.worksheets as JsonObject[] | undefined) ?? [])
-    for (const cell of (ws.cells as JsonObject[] | undefined) ?? []) cells.push(upgradeCell(cell, taken));
+    for (const cell of (ws.cells as JsonObject[] | undefined) ?? []) cells.push(upgradeCell(cell));
+  // Jupyter gives upgraded cells random ids; derived ones keep reads reproducible.
+  repairCellIds(cells);
   const metadata: JsonObject = { ...((nb.metadata as JsonObject | undefined) ?? {}) };
   delete metadata.name;
   delete metadata.signature;

@@ -102,7 +102,8 @@ function checkOutput(out: unknown, path: string): void {
       only(out, path, ['output_type', 'name', 'text']);
       return;
     case 'execute_result':
-      need(out, path, 'execution_count', isCount, 'null or a non-negative integer');
+      // Jupyter reads and writes a result without a count (README, "Slips repaired on read"): only a present one is checked.
+      if ('execution_count' in out) need(out, path, 'execution_count', isCount, 'null or a non-negative integer');
     // fall through: the rest is a display_data
     case 'display_data':
       need(out, path, 'data', isObject, 'an object');

@@ -34,17 +34,7 @@ describe('structural validation names the JSON path of the first problem', () =>
     ['missing cells', '{"metadata": {}, "nbformat": 4, "nbformat_minor": 5}', '', /missing "cells"/],
     ['a cell that is not an object', nb([3]), 'cells[0]', /expected an object, got number/],
     ['an unknown cell type', nb([{ cell_type: 'heading', id: 'a', metadata: {}, source: '' }]), 'cells[0].cell_type', /"code", "markdown" or "raw"/],
-    ['a missing id in 4.5', nb([{ cell_type: 'markdown', metadata: {}, source: '' }]), 'cells[0]', /missing "id"/],
     ['a bad id', nb([{ cell_type: 'markdown', id: 'has space', metadata: {}, source: '' }]), 'cells[0].id', /letters, digits/],
-    [
-      'a duplicate id',
-      nb([
-        { cell_type: 'markdown', id: 'x', metadata: {}, source: '' },
-        { cell_type: 'raw', id: 'x', metadata: {}, source: '' },
-      ]),
-      'cells[1].id',
-      /duplicate cell id "x"/,
-    ],
     ['source of the wrong type', nb([{ cell_type: 'markdown', id: 'a', metadata: {}, source: 7 }]), 'cells[0].source', /a string or a list of strings/],
     [
       'an unknown output type',

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { serialize } from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import type { Output } from '../output.js';
@@ -44,7 +43,7 @@ export async function runMergeDriver(args: MergeDriverArgs, out: Output): Promis
   if (args.markerSize !== undefined && !(Number.isInteger(args.markerSize) && args.markerSize > 0))
     throw new CliError(`merge-driver: the marker size must be a positive integer, got ${args.markerSize}`);
   const { writeFileAtomic } = await import('@nbpipe/git');
-  const { notebook, conflicts } = await mergeFiles({
+  const { text, conflicts } = await mergeFiles({
     base: { file: args.base, label: `${path} (base)` },
     local: { file: args.current, label: `${path} (ours)` },
     remote: { file: args.other, label: `${path} (theirs)` },
@@ -52,7 +51,7 @@ export async function runMergeDriver(args: MergeDriverArgs, out: Output): Promis
     markerSize: args.markerSize,
     markerLabels: mergeDriverLabels(),
   });
-  await writeFileAtomic(args.current, serialize(notebook));
+  await writeFileAtomic(args.current, text);
   return reportMerge(out, path, conflicts);
 }
 

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { serialize, type Notebook } from '@nbpipe/nbformat';
+import { decodeNotebookBytes, parseNotebook, serializeVersion, type Notebook, type NotebookVersion, type ParsedNotebook } from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs } from '../context.js';
 import { readStdin, writeText } from '../io.js';
 import type { Output } from '../output.js';
-import { parseBytes } from '../notebook-diff.js';
 
 export const OUTPUT_STRATEGIES = ['clear', 'local', 'remote', 'union'] as const;
 export type OutputStrategy = (typeof OUTPUT_STRATEGIES)[number];
@@ -31,29 +30,41 @@ async function readBytes(file: string): Promise<Uint8Array> {
   return file === '-' ? readStdin() : readFile(file);
 }
 
+const sameVersion = (a: NotebookVersion, b: NotebookVersion) => a.nbformat === b.nbformat && a.nbformat_minor === b.nbformat_minor;
+
 /**
- * Read the three versions and merge them. The base may be `/dev/null` or empty (git passes an empty base when both
- * sides added the file): it then reads as a notebook with no cells. Local and remote must be notebooks; any problem
- * throws before anything is written.
+ * The version the merge is written in: the inputs' own, so a merge never rewrites a file into another format. A
+ * version changed on one side only is taken like any other change (someone upgraded the notebook); when both sides
+ * changed it differently, or there is no base, local's wins, as for conflicting metadata.
  */
-export async function mergeFiles(inputs: MergeInputs): Promise<{ notebook: Notebook; conflicts: number }> {
+export function mergedVersion(base: NotebookVersion | undefined, local: NotebookVersion, remote: NotebookVersion): NotebookVersion {
+  if (base && sameVersion(base, local)) return remote;
+  return local;
+}
+
+/**
+ * Read the three versions and merge them; `text` is the result as stored, in the inputs' version (see mergedVersion).
+ * The base may be `/dev/null` or empty (git passes an empty base when both sides added the file): it then reads as a
+ * notebook with no cells. Local and remote must be notebooks; any problem throws before anything is written.
+ */
+export async function mergeFiles(inputs: MergeInputs): Promise<{ text: string; conflicts: number }> {
   const [baseBytes, localBytes, remoteBytes] = await Promise.all(
     [inputs.base.file, inputs.local.file, inputs.remote.file].map((f) => (f === '/dev/null' ? new Uint8Array() : readBytes(f))),
   );
-  const local = parseBytes(localBytes!, inputs.local.label);
-  const remote = parseBytes(remoteBytes!, inputs.remote.label);
-  const base: Notebook =
-    baseBytes!.length === 0
-      ? { nbformat: 4, nbformat_minor: local.nbformat_minor, metadata: {}, cells: [] }
-      : parseBytes(baseBytes!, inputs.base.label);
+  const read = (bytes: Uint8Array, label: string): ParsedNotebook => parseNotebook(decodeNotebookBytes(bytes, label), { path: label });
+  const local = read(localBytes!, inputs.local.label);
+  const remote = read(remoteBytes!, inputs.remote.label);
+  const base = baseBytes!.length === 0 ? undefined : read(baseBytes!, inputs.base.label);
+  const baseNotebook: Notebook = base?.notebook ?? { nbformat: 4, nbformat_minor: local.notebook.nbformat_minor, metadata: {}, cells: [] };
   const { mergeNotebooks } = await import('@nbpipe/merge');
-  const result = mergeNotebooks(base, local, remote, {
+  const result = mergeNotebooks(baseNotebook, local.notebook, remote.notebook, {
     outputs: inputs.outputs ?? 'clear',
     markerSize: inputs.markerSize,
     localLabel: inputs.markerLabels?.local,
     remoteLabel: inputs.markerLabels?.remote,
   });
-  return { notebook: result.notebook, conflicts: result.conflicts.length };
+  const version = mergedVersion(base?.version, local.version, remote.version);
+  return { text: serializeVersion(result.notebook, version), conflicts: result.conflicts.length };
 }
 
 /** One line for stderr after a merge with conflicts. */
@@ -89,14 +100,14 @@ export const mergeCommand: CommandModule<GlobalArgs, Args> = {
       .example('$0 merge base.ipynb ours.ipynb theirs.ipynb --outputs union', "keep both sides' outputs"),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const { notebook, conflicts } = await mergeFiles({
+    const { text, conflicts } = await mergeFiles({
       base: { file: argv.base, label: argv.base },
       local: { file: argv.local, label: argv.local },
       remote: { file: argv.remote, label: argv.remote },
       outputs: argv.outputs,
     });
     const target = argv.output ?? '-';
-    await writeText(target, serialize(notebook));
+    await writeText(target, text);
     process.exitCode = reportMerge(ctx.out, target === '-' ? argv.local : target, conflicts);
   },
 };
