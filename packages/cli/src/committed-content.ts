@@ -1,0 +1,63 @@
+/**
+ * The content git means when it hands a file to the diff driver or textconv. git does not always hand over the blob
+ * itself: for a blob equal to the index entry of a work-tree file whose stat data matches, it passes the work-tree file
+ * (outputs and all, never cleaned), and any other blob it writes to a temporary file through the filter's smudge side,
+ * which gives this clone's outputs back (README, "git's drivers"). Without this, `git show`, `log -p` and
+ * `diff A B` would show outputs that were never committed. In both cases the blob is what the clean filter makes of
+ * the file, so the drivers strip the file again when that is what gives the blob.
+ */
+import { resolve } from 'node:path';
+import { gitBlobHash, repositoryAt, runGit, WorktreeHasher } from '@nbpipe/git';
+import { loadConfig } from './config.js';
+
+/** What the clean filter commits for `bytes` (the project's strip settings), or undefined when it cannot strip them. */
+async function cleaned(bytes: Buffer, path: string, cwd: string): Promise<Buffer | undefined> {
+  try {
+    const [{ createStripper }, { config }] = await Promise.all([import('@nbpipe/hooks/strip'), loadConfig(cwd)]);
+    const stripper = createStripper(config.strip as Parameters<typeof createStripper>[0]);
+    return Buffer.from(stripper.strip(bytes, path).text, 'utf8');
+  } catch {
+    // Not a notebook the filter strips, or a configuration it cannot read: it commits such files unchanged.
+    return undefined;
+  }
+}
+
+/** A blob id git names (external-diff arguments): full-length hex, not the all-zero id of content git has not hashed. */
+const isKnownOid = (hex: string | undefined): hex is string => hex !== undefined && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(hex) && !/^0+$/.test(hex);
+
+/**
+ * The content of blob `oid`, given the file git handed the diff driver for it (`path`: the repository path). The file
+ * itself when it is the blob (or git names no blob: a work-tree side), else the file as the clean filter strips it, else
+ * (strip settings changed since the commit, say) the blob read from git.
+ */
+export async function blobContent(bytes: Buffer, oid: string | undefined, path: string, cwd: string): Promise<Buffer> {
+  if (!isKnownOid(oid) || gitBlobHash(bytes) === oid) return bytes;
+  const stripped = await cleaned(bytes, path, cwd);
+  if (stripped && gitBlobHash(stripped) === oid) return stripped;
+  const blob = await runGit(['cat-file', 'blob', oid], { cwd });
+  return blob.code === 0 ? blob.stdout : bytes;
+}
+
+/**
+ * The content textconv should show for `file` (relative to `cwd`), which may stand for a blob other than its bytes. A
+ * tracked work-tree file git passes for the index's blob when its stat data matches: the blob is the file or the file
+ * stripped, whichever hashes to the index entry (neither: the file is the work tree's own, shown as it is). Any other
+ * file is a temporary copy of a blob written through smudge: it stands for its stripped form exactly when smudge made
+ * it, that is when this clone's output cache gives it back for that form.
+ */
+export async function textconvContent(bytes: Buffer, file: string, cwd: string): Promise<Buffer> {
+  const repo = repositoryAt(cwd);
+  if (!repo) return bytes;
+  const hasher = new WorktreeHasher(repo);
+  const repoPath = hasher.repoPath(resolve(cwd, file));
+  const entry = repoPath === undefined ? undefined : hasher.indexEntries()?.get(repoPath);
+  if (entry && entry.stage === 0) {
+    if (gitBlobHash(bytes) === entry.oid) return bytes;
+    const stripped = await cleaned(bytes, entry.path, cwd);
+    return stripped && gitBlobHash(stripped) === entry.oid ? stripped : bytes;
+  }
+  const stripped = await cleaned(bytes, file, cwd);
+  if (!stripped || stripped.equals(bytes)) return bytes;
+  const { OutputCache } = await import('@nbpipe/hooks/output-cache');
+  return OutputCache.forGitDir(repo.commonDir).recall(stripped)?.equals(bytes) ? stripped : bytes;
+}
