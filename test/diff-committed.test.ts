@@ -85,6 +85,17 @@ describe('git show, log -p, diff A B and diff --cached of notebooks with outputs
       expect(s.r.read('nb.ipynb')).toContain('bye output');
     });
 
+  it('show the committed blob when the strip settings changed since the commit', () => {
+    const s = setup({ 'nb.ipynb': [notebook("print('hello')", 'hello output\n'), notebook("print('bye')", 'bye output\n')] });
+    // Stripping the work-tree file no longer gives the committed blob, and git, trusting the stat data, does not know.
+    s.r.write('.nbpiperc.yaml', 'strip:\n  keepCount: true\n');
+    for (const command of COMMANDS) {
+      const shown = s.git(false, ...command);
+      expect(shown, command.join(' ')).toMatch(/print\('bye'\)/);
+      expect(shown, command.join(' ')).not.toMatch(/output|Out\[/);
+    }
+  });
+
   it('still shows outputs that were committed', () => {
     const keep = { keep_output: true };
     const s = setup({ 'kept.ipynb': [notebook("print('hello')", 'hello output\n', keep), notebook("print('bye')", 'bye output\n', keep)] });

@@ -25,36 +25,45 @@ async function cleaned(bytes: Buffer, path: string, cwd: string): Promise<Buffer
 /** A blob id git names (external-diff arguments): full-length hex, not the all-zero id of content git has not hashed. */
 const isKnownOid = (hex: string | undefined): hex is string => hex !== undefined && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(hex) && !/^0+$/.test(hex);
 
+/** `bytes` when they are blob `oid`, or the clean filter's result for them when that is; else undefined. */
+async function asBlob(bytes: Buffer, oid: string, path: string, cwd: string): Promise<Buffer | undefined> {
+  if (gitBlobHash(bytes) === oid) return bytes;
+  const stripped = await cleaned(bytes, path, cwd);
+  return stripped && gitBlobHash(stripped) === oid ? stripped : undefined;
+}
+
 /**
  * The content of blob `oid`, given the file git handed the diff driver for it (`path`: the repository path). The file
  * itself when it is the blob (or git names no blob: a work-tree side), else the file as the clean filter strips it, else
  * (strip settings changed since the commit, say) the blob read from git.
  */
 export async function blobContent(bytes: Buffer, oid: string | undefined, path: string, cwd: string): Promise<Buffer> {
-  if (!isKnownOid(oid) || gitBlobHash(bytes) === oid) return bytes;
-  const stripped = await cleaned(bytes, path, cwd);
-  if (stripped && gitBlobHash(stripped) === oid) return stripped;
+  if (!isKnownOid(oid)) return bytes;
+  const content = await asBlob(bytes, oid, path, cwd);
+  if (content) return content;
   const blob = await runGit(['cat-file', 'blob', oid], { cwd });
   return blob.code === 0 ? blob.stdout : bytes;
 }
 
 /**
- * The content textconv should show for `file` (relative to `cwd`), which may stand for a blob other than its bytes. A
- * tracked work-tree file git passes for the index's blob when its stat data matches: the blob is the file or the file
- * stripped, whichever hashes to the index entry (neither: the file is the work tree's own, shown as it is). Any other
- * file is a temporary copy of a blob written through smudge: it stands for its stripped form exactly when smudge made
- * it, that is when this clone's output cache gives it back for that form.
+ * The content textconv should show for `file` (relative to `cwd`), which may stand for a blob other than its bytes.
+ * A tracked work-tree file whose stat data matches the index is what git passes for the index's blob: that blob. One
+ * that is racily clean (git compared it through the filter) or really changed: the index's blob when the file or the
+ * file stripped is that blob, else the file as it is. Any other file is a temporary copy of a blob written through
+ * smudge: it stands for its stripped form exactly when smudge made it, that is when this clone's output cache gives
+ * it back for that form.
  */
 export async function textconvContent(bytes: Buffer, file: string, cwd: string): Promise<Buffer> {
   const repo = repositoryAt(cwd);
   if (!repo) return bytes;
   const hasher = new WorktreeHasher(repo);
-  const repoPath = hasher.repoPath(resolve(cwd, file));
+  const absPath = resolve(cwd, file);
+  const repoPath = hasher.repoPath(absPath);
   const entry = repoPath === undefined ? undefined : hasher.indexEntries()?.get(repoPath);
   if (entry && entry.stage === 0) {
-    if (gitBlobHash(bytes) === entry.oid) return bytes;
-    const stripped = await cleaned(bytes, entry.path, cwd);
-    return stripped && gitBlobHash(stripped) === entry.oid ? stripped : bytes;
+    const found = hasher.hash(absPath, undefined, entry.path);
+    if (found?.type === 'file' && found.fromIndex) return blobContent(bytes, entry.oid, entry.path, cwd);
+    return (await asBlob(bytes, entry.oid, entry.path, cwd)) ?? bytes;
   }
   const stripped = await cleaned(bytes, file, cwd);
   if (!stripped || stripped.equals(bytes)) return bytes;

@@ -25,7 +25,10 @@ async function textconvOutput(bytes: Buffer, file: string): Promise<string | Buf
 
 /** What textconv prints for `file` (relative to `cwd`): the blob git means by it (textconvContent), as text. */
 export async function textconvFile(file: string, cwd = process.cwd()): Promise<string | Buffer> {
-  return textconvOutput(await textconvContent(await readFile(resolve(cwd, file)), file, cwd), file);
+  const bytes = await readFile(resolve(cwd, file));
+  // Failing would abort git's whole command (see textconvOutput): the file as it is then.
+  const content = await textconvContent(bytes, file, cwd).catch(() => bytes);
+  return textconvOutput(content, file);
 }
 
 /** `nbpipe textconv FILE`: print textconvFile. */
