@@ -81,8 +81,11 @@ describe('git show, log -p, diff A B and diff --cached of notebooks with outputs
         expect(shown, command.join(' ')).toMatch(/print\('bye'\)/);
         expect(shown, command.join(' ')).not.toMatch(/output|Out\[/);
       }
-      // The work tree's own diff may show outputs: the file is what it is.
-      expect(s.r.read('nb.ipynb')).toContain('bye output');
+      // The work tree's diff shows what changed there: its outputs against those checkout would give back.
+      s.r.write('nb.ipynb', s.r.read('nb.ipynb').replace("print('bye')", "print('ciao')"));
+      const worktree = s.git(server, 'diff');
+      expect(worktree).toMatch(/^\+print\('ciao'\)$/m);
+      expect(worktree).not.toMatch(/output/);
     });
 
   it('show the committed blob when the strip settings changed since the commit', () => {

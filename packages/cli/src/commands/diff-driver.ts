@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { blobContent } from '../committed-content.js';
+import { blobContent, isKnownOid } from '../committed-content.js';
 import type { GlobalArgs } from '../context.js';
 import { CliError, describeError } from '../errors.js';
 import { notebookDiff, parseBytes } from '../notebook-diff.js';
@@ -107,13 +107,19 @@ function plainDiff(oldFile: string | undefined, newFile: string | undefined, pat
 }
 
 /**
- * What the driver prints for one file pair git hands it (paths relative to `cwd`): the blobs git names, whatever file
- * it hands in their place (blobContent). Throws, naming the file, when a side is not a readable notebook.
+ * What the driver prints for one file pair git hands it (paths relative to `cwd`). Between blobs: the blobs git names,
+ * whatever file it hands in their place (blobContent). Against the work tree's own file (a side git has not hashed),
+ * the other side is left as git wrote it, smudged with this clone's outputs, so that only what changed in the work
+ * tree shows. Throws, naming the file, when a side is not a readable notebook.
  */
 export async function externalDiffText(parsed: Extract<ExternalDiffArgs, { kind: 'diff' }>, color: boolean, cwd = process.cwd()): Promise<string> {
   const newPath = parsed.newPath ?? parsed.path;
-  const readSide = async (file: string | undefined, oid: string | undefined, path: string, label: string) =>
-    file === undefined ? undefined : parseBytes(await blobContent(await readFile(resolve(cwd, file)), oid, path, cwd), label);
+  const blobsOnly = [parsed.oldFile === undefined || isKnownOid(parsed.oldOid), parsed.newFile === undefined || isKnownOid(parsed.newOid)].every(Boolean);
+  const readSide = async (file: string | undefined, oid: string | undefined, path: string, label: string) => {
+    if (file === undefined) return undefined;
+    const bytes = await readFile(resolve(cwd, file));
+    return parseBytes(blobsOnly ? await blobContent(bytes, oid, path, cwd) : bytes, label);
+  };
   const before = await readSide(parsed.oldFile, parsed.oldOid, parsed.path, `${parsed.path} (old)`);
   const after = await readSide(parsed.newFile, parsed.newOid, newPath, `${newPath} (new)`);
   const { empty, text } = await notebookDiff(
