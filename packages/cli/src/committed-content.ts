@@ -6,18 +6,63 @@
  * `diff A B` would show outputs that were never committed. In both cases the blob is what the clean filter makes of
  * the file, so the drivers strip the file again when that is what gives the blob.
  */
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { gitBlobHash, repositoryAt, runGit, WorktreeHasher } from '@nbpipe/git';
+import type { Stripper } from '@nbpipe/hooks/strip';
 import { loadConfig } from './config.js';
+
+/**
+ * What the configuration search from `cwd` depends on: the folders it looks in (a configuration file created, removed
+ * or renamed changes its folder's time), up to the first with a package.json or package.yaml (the project's root, where
+ * the search stops), that file (its `nbpipe` key), and the file found.
+ */
+function configSearchStamp(cwd: string, found?: string): number[] {
+  const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  const times: number[] = [];
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    const packageFile = mtime(join(dir, 'package.json')) ?? mtime(join(dir, 'package.yaml'));
+    times.push(mtime(dir) ?? 0, packageFile ?? 0);
+    if (packageFile !== undefined || dirname(dir) === dir) break;
+  }
+  if (found) times.push(mtime(found) ?? 0);
+  return times;
+}
+
+/** A change within this long of the search may have been missed by it (as git's racily clean entries). */
+const FRESH_MS = 2000;
+
+/**
+ * The project's stripper per folder, kept while its configuration search would find the same: the drivers server
+ * answers every file of a git command, and the search costs several times a strip. Undefined: no configuration that
+ * can be read, so no stripping (the filter then commits notebooks unchanged).
+ */
+const strippers = new Map<string, { stamp: string; found?: string; stripper: Stripper | undefined }>();
+
+async function projectStripper(cwd: string): Promise<Stripper | undefined> {
+  const known = strippers.get(cwd);
+  if (known && known.stamp === configSearchStamp(cwd, known.found).join()) return known.stripper;
+  let found: string | undefined;
+  let stripper: Stripper | undefined;
+  try {
+    const [{ createStripper }, loaded] = await Promise.all([import('@nbpipe/hooks/strip'), loadConfig(cwd)]);
+    found = loaded.filepath;
+    stripper = createStripper(loaded.config.strip as Parameters<typeof createStripper>[0]);
+  } catch {
+    stripper = undefined;
+  }
+  const stamp = configSearchStamp(cwd, found);
+  if (Math.max(...stamp) < Date.now() - FRESH_MS) strippers.set(cwd, { stamp: stamp.join(), found, stripper });
+  return stripper;
+}
 
 /** What the clean filter commits for `bytes` (the project's strip settings), or undefined when it cannot strip them. */
 async function cleaned(bytes: Buffer, path: string, cwd: string): Promise<Buffer | undefined> {
   try {
-    const [{ createStripper }, { config }] = await Promise.all([import('@nbpipe/hooks/strip'), loadConfig(cwd)]);
-    const stripper = createStripper(config.strip as Parameters<typeof createStripper>[0]);
-    return Buffer.from(stripper.strip(bytes, path).text, 'utf8');
+    const stripper = await projectStripper(cwd);
+    return stripper && Buffer.from(stripper.strip(bytes, path).text, 'utf8');
   } catch {
-    // Not a notebook the filter strips, or a configuration it cannot read: it commits such files unchanged.
+    // Not a notebook the filter strips: it commits such files unchanged.
     return undefined;
   }
 }
