@@ -8,7 +8,6 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { gitBlobHash, repositoryAt, runGit, WorktreeHasher } from '@nbpipe/git';
 import type { Stripper } from '@nbpipe/hooks/strip';
 import { loadConfig } from './config.js';
 
@@ -72,6 +71,7 @@ export const isKnownOid = (hex: string | undefined): hex is string => hex !== un
 
 /** `bytes` when they are blob `oid`, or the clean filter's result for them when that is; else undefined. */
 async function asBlob(bytes: Buffer, oid: string, path: string, cwd: string): Promise<Buffer | undefined> {
+  const { gitBlobHash } = await import('@nbpipe/git');
   if (gitBlobHash(bytes) === oid) return bytes;
   const stripped = await cleaned(bytes, path, cwd);
   return stripped && gitBlobHash(stripped) === oid ? stripped : undefined;
@@ -86,6 +86,7 @@ export async function blobContent(bytes: Buffer, oid: string | undefined, path: 
   if (!isKnownOid(oid)) return bytes;
   const content = await asBlob(bytes, oid, path, cwd);
   if (content) return content;
+  const { runGit } = await import('@nbpipe/git');
   const blob = await runGit(['cat-file', 'blob', oid], { cwd });
   return blob.code === 0 ? blob.stdout : bytes;
 }
@@ -99,6 +100,7 @@ export async function blobContent(bytes: Buffer, oid: string | undefined, path: 
  * it back for that form.
  */
 export async function textconvContent(bytes: Buffer, file: string, cwd: string): Promise<Buffer> {
+  const { repositoryAt, WorktreeHasher } = await import('@nbpipe/git');
   const repo = repositoryAt(cwd);
   if (!repo) return bytes;
   const hasher = new WorktreeHasher(repo);
