@@ -15,7 +15,6 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 
@@ -103,10 +102,8 @@ function frame(payload: Buffer): Buffer {
 /** What the driver would print for `request`, or undefined when the driver itself must handle it. */
 async function answer(request: Request): Promise<Buffer | undefined> {
   if (request.command === 'textconv' && request.args.length === 1) {
-    const { textconvOutput } = await import('./commands/textconv.js');
-    const file = request.args[0]!;
-    const output = await textconvOutput(await readFile(resolve(request.cwd, file)), file);
-    return Buffer.from(output);
+    const { textconvFile } = await import('./commands/textconv.js');
+    return Buffer.from(await textconvFile(request.args[0]!, request.cwd));
   }
   if (request.command === 'diff-driver') {
     const { parseExternalDiffArgs, externalDiffText, gitWantsColor } = await import('./commands/diff-driver.js');

@@ -7,14 +7,16 @@ describe('parseExternalDiffArgs', () => {
       kind: 'diff',
       path: 'a.ipynb',
       oldFile: '/tmp/git-blob-x/a.ipynb',
+      oldOid: 'abc',
       newFile: 'a.ipynb',
+      newOid: '0000',
       newPath: undefined,
     });
   });
 
   it('treats /dev/null as the missing side of an addition or deletion', () => {
     const added = parseExternalDiffArgs(['n.ipynb', '/dev/null', '.', '.', 'n.ipynb', 'abc', '100644']);
-    expect(added).toMatchObject({ kind: 'diff', oldFile: undefined, newFile: 'n.ipynb' });
+    expect(added).toMatchObject({ kind: 'diff', oldFile: undefined, oldOid: undefined, newFile: 'n.ipynb', newOid: 'abc' });
     const deleted = parseExternalDiffArgs(['d.ipynb', '/tmp/x/d.ipynb', 'abc', '100644', '/dev/null', '.', '.']);
     expect(deleted).toMatchObject({ kind: 'diff', oldFile: '/tmp/x/d.ipynb', newFile: undefined });
   });

@@ -1,6 +1,6 @@
 // One export line per module; each module is one concept.
 export { writeFileAtomic } from './atomic.js';
-export { GitError, runGit, gitOutput, findRepository, requireRepository, changedFiles, hasCommit, readFilesAtRevision, type GitResult, type RunGitOptions, type Repository, type ChangedFile, type ChangeStatus } from './repo.js';
+export { GitError, runGit, gitOutput, findRepository, repositoryAt, requireRepository, changedFiles, hasCommit, readFilesAtRevision, type GitResult, type RunGitOptions, type Repository, type ChangedFile, type ChangeStatus } from './repo.js';
 export { getGitConfig, getEffectiveGitConfig, setGitConfig, unsetGitConfig, attributesFileFor, type ConfigScope, type ConfigTarget } from './config.js';
 export { ATTRIBUTES_BLOCK_BEGIN, ATTRIBUTES_BLOCK_END, managedAttributeLines, addAttributeLines, removeAttributeLines, editAttributesFile, readAttributesFile } from './attributes.js';
 export { DRIVER_NAME, DRIVER_CANNOT_START, shellQuote, nodeCommand, diffCommand, textconvCommand, mergeDriverCommand, type DriverLauncher } from './drivers.js';
@@ -8,3 +8,4 @@ export { gitConfigStep, attributesStep, diffMergeSteps, installSteps, uninstallS
 export { gitBlobHash, hashFileAsBlob, EMPTY_BLOB_OID } from './blob-hash.js';
 export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedIndexError, type IndexEntry, type ParsedIndex, type KnownHash, type HashResult } from './git-index.js';
 export { serveFilterProcess, probeFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions, type ProbeResult } from './filter-protocol.js';
+export { refreshFilteredFiles } from './refresh.js';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** A failure talking to git, described in one line (git missing, not a repository, a failed command). */
 export class GitError extends Error {
@@ -61,6 +62,34 @@ export async function findRepository(cwd: string): Promise<Repository | undefine
   const [root, gitDir, commonDir] = r.stdout.toString('utf8').split('\n');
   if (!root || !gitDir || !commonDir) return undefined;
   return { root, gitDir, commonDir: isAbsolute(commonDir) ? commonDir : resolve(cwd, commonDir) };
+}
+
+/**
+ * The repository containing `cwd` found from its `.git` folder or file (linked worktrees included) without starting
+ * git, for code that runs once per file, such as git's drivers. Undefined outside a working tree, and for layouts only
+ * git can resolve (GIT_DIR, core.worktree): callers then do without the repository.
+ */
+export function repositoryAt(cwd: string): Repository | undefined {
+  for (let root = resolve(cwd); ; root = dirname(root)) {
+    const dotGit = join(root, '.git');
+    const st = statSync(dotGit, { throwIfNoEntry: false });
+    if (st) {
+      let gitDir = dotGit;
+      if (st.isFile()) {
+        const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+        if (!m) return undefined;
+        gitDir = resolve(root, m[1]!.trim());
+      }
+      let commonDir = gitDir;
+      try {
+        commonDir = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+      } catch {
+        // not a linked worktree: the git folder is the common one
+      }
+      return { root, gitDir, commonDir };
+    }
+    if (dirname(root) === root) return undefined;
+  }
 }
 
 /** Like findRepository, but outside a repository throws a GitError naming the folder. */

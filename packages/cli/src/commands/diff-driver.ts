@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { blobContent, isKnownOid } from '../committed-content.js';
 import type { GlobalArgs } from '../context.js';
 import { CliError, describeError } from '../errors.js';
 import { notebookDiff, parseBytes } from '../notebook-diff.js';
@@ -19,8 +20,12 @@ export type ExternalDiffArgs =
       path: string;
       /** File holding the old version; undefined when the file was added. */
       oldFile?: string;
+      /** The old version's blob id as git gives it (all zeros when git has not hashed it). */
+      oldOid?: string;
       /** File holding the new version; undefined when the file was deleted. */
       newFile?: string;
+      /** The new version's blob id, as for oldOid. */
+      newOid?: string;
       /** For a rename or copy: the new path. */
       newPath?: string;
     }
@@ -31,18 +36,20 @@ const isNullFile = (file: string) => file === '/dev/null' || file.toLowerCase() 
 
 /**
  * Parse git's external-diff arguments: `path old-file old-hex old-mode new-file new-hex new-mode [new-path info]`,
- * or the single `path` of an unmerged file. Returns undefined for any other count. (The hex and mode arguments carry
- * nothing a notebook diff shows.)
+ * or the single `path` of an unmerged file. Returns undefined for any other count. (The modes carry nothing a notebook
+ * diff shows.)
  */
 export function parseExternalDiffArgs(args: readonly string[]): ExternalDiffArgs | undefined {
   if (args.length === 1) return { kind: 'unmerged', path: args[0]! };
   if (args.length !== 7 && args.length !== 9) return undefined;
-  const [path, oldFile, , , newFile, , , newPath] = args as string[];
+  const [path, oldFile, oldOid, , newFile, newOid, , newPath] = args as string[];
   return {
     kind: 'diff',
     path: path!,
     oldFile: isNullFile(oldFile!) ? undefined : oldFile,
+    oldOid: isNullFile(oldFile!) ? undefined : oldOid,
     newFile: isNullFile(newFile!) ? undefined : newFile,
+    newOid: isNullFile(newFile!) ? undefined : newOid,
     newPath: newPath !== undefined && newPath !== path ? newPath : undefined,
   };
 }
@@ -100,14 +107,21 @@ function plainDiff(oldFile: string | undefined, newFile: string | undefined, pat
 }
 
 /**
- * What the driver prints for one file pair git hands it (paths relative to `cwd`). Throws, naming the file, when a side
- * is not a readable notebook.
+ * What the driver prints for one file pair git hands it (paths relative to `cwd`). Between blobs: the blobs git names,
+ * whatever file it hands in their place (blobContent). Against the work tree's own file (a side git has not hashed),
+ * the other side is left as git wrote it, smudged with this clone's outputs, so that only what changed in the work
+ * tree shows. Throws, naming the file, when a side is not a readable notebook.
  */
 export async function externalDiffText(parsed: Extract<ExternalDiffArgs, { kind: 'diff' }>, color: boolean, cwd = process.cwd()): Promise<string> {
   const newPath = parsed.newPath ?? parsed.path;
-  const readSide = async (file: string | undefined, label: string) => (file === undefined ? undefined : parseBytes(await readFile(resolve(cwd, file)), label));
-  const before = await readSide(parsed.oldFile, `${parsed.path} (old)`);
-  const after = await readSide(parsed.newFile, `${newPath} (new)`);
+  const blobsOnly = [parsed.oldFile === undefined || isKnownOid(parsed.oldOid), parsed.newFile === undefined || isKnownOid(parsed.newOid)].every(Boolean);
+  const readSide = async (file: string | undefined, oid: string | undefined, path: string, label: string) => {
+    if (file === undefined) return undefined;
+    const bytes = await readFile(resolve(cwd, file));
+    return parseBytes(blobsOnly ? await blobContent(bytes, oid, path, cwd) : bytes, label);
+  };
+  const before = await readSide(parsed.oldFile, parsed.oldOid, parsed.path, `${parsed.path} (old)`);
+  const after = await readSide(parsed.newFile, parsed.newOid, newPath, `${newPath} (new)`);
   const { empty, text } = await notebookDiff(
     { label: before ? `a/${parsed.path}` : '/dev/null', notebook: before },
     { label: after ? `b/${newPath}` : '/dev/null', notebook: after },

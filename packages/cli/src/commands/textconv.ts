@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { decodeNotebookBytes, parse } from '@nbpipe/nbformat';
+import { textconvContent } from '../committed-content.js';
 import type { GlobalArgs } from '../context.js';
 
 interface Args extends GlobalArgs {
@@ -11,7 +13,7 @@ interface Args extends GlobalArgs {
  * A notebook as text for git's textconv: percent-style cells with outputs summarised. Anything that is not a readable
  * notebook comes back unchanged, because a failing textconv makes git abort the whole `log -p` or `show`.
  */
-export async function textconvOutput(bytes: Buffer, file: string): Promise<string | Buffer> {
+async function textconvOutput(bytes: Buffer, file: string): Promise<string | Buffer> {
   try {
     const notebook = parse(decodeNotebookBytes(bytes, file), { path: file });
     const { textView } = await import('@nbpipe/merge');
@@ -21,9 +23,17 @@ export async function textconvOutput(bytes: Buffer, file: string): Promise<strin
   }
 }
 
-/** `nbpipe textconv FILE`: print textconvOutput. */
+/** What textconv prints for `file` (relative to `cwd`): the blob git means by it (textconvContent), as text. */
+export async function textconvFile(file: string, cwd = process.cwd()): Promise<string | Buffer> {
+  const bytes = await readFile(resolve(cwd, file));
+  // Failing would abort git's whole command (see textconvOutput): the file as it is then.
+  const content = await textconvContent(bytes, file, cwd).catch(() => bytes);
+  return textconvOutput(content, file);
+}
+
+/** `nbpipe textconv FILE`: print textconvFile. */
 export async function runTextconv(file: string): Promise<void> {
-  const output = await textconvOutput(await readFile(file), file);
+  const output = await textconvFile(file);
   await new Promise<void>((resolve, reject) => process.stdout.write(output, (e) => (e ? reject(e) : resolve())));
 }
 
