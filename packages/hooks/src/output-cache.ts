@@ -33,9 +33,13 @@ interface Entry {
   name: string;
   size: number;
   used: number;
+  written: number;
 }
 
 const digest = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The suffix of entries the smudge side made up (see `rememberRestored`). */
+const RESTORED = '-restored';
 
 export class OutputCache {
   /** The entries' total size as last counted plus what was written since; undefined until first counted. */
@@ -57,20 +61,40 @@ export class OutputCache {
     return `${digest(path).slice(0, 16)}-`;
   }
 
-  private entryName(path: string, stripped: Uint8Array): string {
-    return this.pathPrefix(path) + digest(stripped);
+  private entryFile(path: string, stripped: Uint8Array): string {
+    return join(this.dir, this.pathPrefix(path) + digest(stripped));
   }
 
-  /** Keep `original` as what `stripped` came from at `path`. */
+  /** Keep `original`, the user's working copy, as what `stripped` came from at `path`. */
   remember(path: string, stripped: Uint8Array, original: Uint8Array): void {
+    const file = this.entryFile(path, stripped);
+    this.write(file, original, [file, file + RESTORED]);
+  }
+
+  /**
+   * Keep `restored`, which the smudge side made from `blob` and this path's originals, so that checking `blob` out
+   * again gives it back exactly. It is not the user's work, so `recent` never offers it.
+   */
+  rememberRestored(path: string, blob: Uint8Array, restored: Uint8Array): void {
+    const file = this.entryFile(path, blob);
+    this.write(file + RESTORED, restored, [file, file + RESTORED]);
+  }
+
+  /**
+   * Write an entry unless one of `same` already holds this content (git cleans a file again whenever its timestamps
+   * look racy, e.g. right after checking it out): then that one is only marked as used, so that cleaning what the
+   * smudge side wrote never makes it new work.
+   */
+  private write(file: string, content: Uint8Array, same: readonly string[]): void {
     try {
-      const compressed = gzipSync(original, { level: 1 });
+      const compressed = gzipSync(content, { level: 1 });
       if (compressed.length > this.bounds.maxBytes) return;
       if (this.bytes === undefined) {
         mkdirSync(this.dir, { recursive: true });
         this.prune();
       }
-      const file = join(this.dir, this.entryName(path, stripped));
+      const existing = same.find((f) => this.holds(f, compressed));
+      if (existing) return this.markUsed(existing);
       const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
       writeFileSync(tmp, compressed);
       renameSync(tmp, file);
@@ -82,26 +106,46 @@ export class OutputCache {
     }
   }
 
-  /** What `blob` was stripped from at `path`, if known (unverified: strip it and compare before use). */
-  recall(path: string, blob: Uint8Array): Buffer | undefined {
-    const file = join(this.dir, this.entryName(path, blob));
-    const original = this.read(file);
-    if (original) {
-      try {
-        const now = new Date();
-        utimesSync(file, now, now);
-      } catch {
-        // Only the eviction order suffers.
-      }
+  /** Whether `file` holds `compressed` (gzip's output is the same for the same input). */
+  private holds(file: string, compressed: Buffer): boolean {
+    try {
+      return readFileSync(file).equals(compressed);
+    } catch {
+      return false;
     }
-    return original;
   }
 
-  /** The originals kept for `path`, most recently written or recalled first (unverified, damaged ones skipped). */
+  /** What `blob` was stripped from (or restored to) at `path`, if known (unverified: strip it and compare before use). */
+  recall(path: string, blob: Uint8Array): Buffer | undefined {
+    const file = this.entryFile(path, blob);
+    for (const candidate of [file, file + RESTORED]) {
+      const original = this.read(candidate);
+      if (original) {
+        this.markUsed(candidate);
+        return original;
+      }
+    }
+    return undefined;
+  }
+
+  /** Access time is last use, for eviction; modification time stays when the content was written, for `recent`. */
+  private markUsed(file: string): void {
+    try {
+      utimesSync(file, new Date(), statSync(file).mtime);
+    } catch {
+      // Only the eviction order suffers.
+    }
+  }
+
+  /**
+   * The user's originals kept for `path`, most recently written first (unverified, damaged ones skipped). Writing,
+   * not use, orders them: a rebase checks out the upstream version before it replays the user's commits, and a
+   * version checked out again must not hide the outputs of the user's more recent work.
+   */
   *recent(path: string): Generator<Buffer> {
     const prefix = this.pathPrefix(path);
-    const entries = this.list().filter((e) => e.name.startsWith(prefix) && !e.name.endsWith('.tmp'));
-    entries.sort((a, b) => b.used - a.used);
+    const entries = this.list().filter((e) => e.name.startsWith(prefix) && !e.name.endsWith('.tmp') && !e.name.endsWith(RESTORED));
+    entries.sort((a, b) => b.written - a.written);
     for (const { name } of entries.slice(0, RECENT_PER_PATH)) {
       const original = this.read(join(this.dir, name));
       if (original) yield original;
@@ -126,7 +170,7 @@ export class OutputCache {
     return names.flatMap((name) => {
       try {
         const stat = statSync(join(this.dir, name));
-        return [{ name, size: stat.size, used: stat.mtimeMs }];
+        return [{ name, size: stat.size, used: Math.max(stat.atimeMs, stat.mtimeMs), written: stat.mtimeMs }];
       } catch {
         return []; // Removed meanwhile by another git command's filter.
       }

@@ -31,12 +31,14 @@ export function restoreCellOutputs(target: Notebook, earlier: Iterable<Notebook>
   const keys = cellKeys(target.cells);
   const wanted = new Set(keys.filter((_, i) => target.cells[i]!.cell_type === 'code'));
   const found = new Map<string, CodeCell>();
-  for (const version of earlier) {
-    if (wanted.size === 0) break;
-    cellKeys(version.cells).forEach((key, i) => {
-      if (wanted.delete(key)) found.set(key, version.cells[i] as CodeCell);
-    });
-  }
+  if (wanted.size > 0)
+    for (const version of earlier) {
+      cellKeys(version.cells).forEach((key, i) => {
+        if (wanted.delete(key)) found.set(key, version.cells[i] as CodeCell);
+      });
+      // Before asking for the next version, which costs reading and parsing it.
+      if (wanted.size === 0) break;
+    }
   let restored = false;
   const cells = target.cells.map((cell, i) => {
     const match = found.get(keys[i]!);

@@ -90,7 +90,7 @@ function smudgeContent(stripper: Stripper | undefined, content: Buffer, path: st
   const text = Buffer.from(serialize(restored), 'utf8');
   if (!stripsLike(stripper, text, content, path)) return content;
   // The working copy now: checking this blob out again gives it back exactly.
-  cache.remember(path, content, text);
+  cache.rememberRestored(path, content, text);
   return text;
 }
 
