@@ -1,6 +1,9 @@
 // The filter's output cache through git operations that write notebooks no clean produced here (merge, rebase,
 // cherry-pick, pull, stash pop): the working copy keeps the outputs of the cells the user had, loses those of the
 // cells the other side changed, and committed blobs stay stripped.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
@@ -182,5 +185,21 @@ describe('outputs through the stash', () => {
     r.git('stash', 'pop', '-q');
     expect(r.read('2026-01.ipynb')).toBe(january);
     expect(r.read('2026-02.ipynb')).toBe(february);
+  });
+});
+
+describe("the output cache's size", () => {
+  it('follows git config nbpipe.outputCacheSize', () => {
+    const r = installedRepo();
+    r.git('config', 'nbpipe.outputCacheSize', '4k');
+    const cacheDir = join(r.dir, '.git', 'nbpipe', 'outputs');
+    const cacheBytes = () => readdirSync(cacheDir).reduce((sum, name) => sum + statSync(join(cacheDir, name)).size, 0);
+    // Random bytes in base64 compress little: each of these notebooks takes about 2.3 kB in the cache.
+    for (const name of ['a', 'b', 'c']) {
+      r.write(`${name}.ipynb`, notebook([['print(data)', randomBytes(2_250).toString('base64')]]));
+      r.git('add', `${name}.ipynb`);
+      expect(cacheBytes()).toBeLessThanOrEqual(4_000);
+    }
+    expect(readdirSync(cacheDir)).toHaveLength(1);
   });
 });
