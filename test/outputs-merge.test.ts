@@ -54,17 +54,17 @@ function expectStripped(r: Repo, rev = 'HEAD'): void {
 }
 
 /**
- * Branch `other` edits cell 1; on main the user executes the notebook (outputs everywhere), edits cell 3 and
- * commits. Returns the repository on main.
+ * Branch `other` edits cell 1 (or commits `otherCells`); on main the user executes the notebook (outputs
+ * everywhere), edits cell 3 and commits. Returns the repository on main.
  */
-function divergedRepo(): Repo {
+function divergedRepo(otherCells: [string, string?][] = [['a = 10'], ['b = 2'], ['c = 3']]): Repo {
   const r = installedRepo();
   r.write('nb.ipynb', notebook([['a = 1'], ['b = 2'], ['c = 3']]));
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'notebook');
   r.git('checkout', '-q', '-b', 'other');
-  r.write('nb.ipynb', notebook([['a = 10'], ['b = 2'], ['c = 3']]));
-  r.git('commit', '-q', '-a', '-m', 'other: a = 10');
+  r.write('nb.ipynb', notebook(otherCells));
+  r.git('commit', '-q', '-a', '-m', 'other');
   r.git('checkout', '-q', 'main');
   r.write('nb.ipynb', notebook([['a = 1', 'A'], ['b = 2', 'B'], ['c = 30', 'C']]));
   r.git('commit', '-q', '-a', '-m', 'main: c = 30');
@@ -104,18 +104,9 @@ describe('outputs through git operations that combine commits', () => {
   });
 
   it('a conflicted merge keeps the outputs of the cells neither side touched', () => {
-    const r = installedRepo();
-    r.write('nb.ipynb', notebook([['a = 1'], ['b = 2'], ['c = 3']]));
-    r.git('add', '.');
-    r.git('commit', '-q', '-m', 'notebook');
-    r.git('checkout', '-q', '-b', 'rival');
-    r.write('nb.ipynb', notebook([['a = 1'], ['b = 2'], ['c = 300']]));
-    r.git('commit', '-q', '-a', '-m', 'rival: c = 300');
-    r.git('checkout', '-q', 'main');
-    r.write('nb.ipynb', notebook([['a = 1', 'A'], ['b = 2', 'B'], ['c = 30', 'C']]));
-    r.git('commit', '-q', '-a', '-m', 'main: c = 30');
+    const r = divergedRepo([['a = 1'], ['b = 2'], ['c = 300']]);
     // Both sides changed cell 3: the merge driver writes conflict markers into it and git stops.
-    expect(run('git', ['merge', '-q', 'rival'], { cwd: r.dir, allowFailure: true }).code).toBe(1);
+    expect(run('git', ['merge', '-q', 'other'], { cwd: r.dir, allowFailure: true }).code).toBe(1);
     const cells = cellsOf(r.read('nb.ipynb'));
     expect(cells.slice(0, 2)).toEqual([
       ['a = 1', 'A', 1],

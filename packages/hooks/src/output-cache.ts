@@ -45,6 +45,8 @@ export class OutputCache {
   /** The entries' total size as last counted plus what was written since; undefined until first counted. */
   private bytes?: number;
   private count = 0;
+  /** The entries as listed for `recent`, kept until this process writes: a checkout smudges many notebooks. */
+  private listing?: Entry[];
 
   constructor(
     readonly dir: string,
@@ -98,6 +100,7 @@ export class OutputCache {
       const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
       writeFileSync(tmp, compressed);
       renameSync(tmp, file);
+      this.listing = undefined;
       this.bytes! += compressed.length;
       this.count++;
       if (this.bytes! > this.bounds.maxBytes || this.count > this.bounds.maxEntries) this.prune();
@@ -144,7 +147,8 @@ export class OutputCache {
    */
   *recent(path: string): Generator<Buffer> {
     const prefix = this.pathPrefix(path);
-    const entries = this.list().filter((e) => e.name.startsWith(prefix) && !e.name.endsWith('.tmp') && !e.name.endsWith(RESTORED));
+    this.listing ??= this.list();
+    const entries = this.listing.filter((e) => e.name.startsWith(prefix) && !e.name.endsWith('.tmp') && !e.name.endsWith(RESTORED));
     entries.sort((a, b) => b.written - a.written);
     for (const { name } of entries.slice(0, RECENT_PER_PATH)) {
       const original = this.read(join(this.dir, name));
@@ -182,6 +186,7 @@ export class OutputCache {
    * that the next writes do not prune again at once). Left-over temporary files of interrupted writes age out too.
    */
   private prune(): void {
+    this.listing = undefined;
     const entries = this.list().sort((a, b) => a.used - b.used);
     let bytes = entries.reduce((sum, e) => sum + e.size, 0);
     let count = entries.length;
