@@ -71,27 +71,27 @@ function* parsedNotebooks(originals: Iterable<Buffer>, parse: (bytes: Buffer) =>
 /**
  * Smudge: the working-tree version `content` was stripped from here, when known; otherwise `content` with each
  * cell's outputs taken from this path's recent originals (restore-outputs.ts); otherwise `content` as it is. Either
- * way the result strips back to `content`, so committed blobs and `git status` are unaffected.
+ * way the result strips like `content`, so committed blobs and `git status` are unaffected.
  */
 function smudgeContent(stripper: Stripper | undefined, content: Buffer, path: string, cache?: OutputCache): Buffer {
   if (!stripper || !cache) return content;
   const original = cache.recall(path, content);
   if (original && stripsLike(stripper, original, content, path)) return original;
   const parseBytes = (bytes: Buffer) => parseNotebook(decodeNotebookBytes(bytes, path), { path });
-  let blob: Notebook;
   try {
-    blob = parseBytes(content);
+    const restored = restoreCellOutputs(parseBytes(content), parsedNotebooks(cache.recent(path), parseBytes));
+    if (!restored) return content;
+    // Written as Jupyter writes nbformat 4: an older version's blob then no longer strips alike and stays as it is.
+    const text = Buffer.from(serialize(restored), 'utf8');
+    if (!stripsLike(stripper, text, content, path)) return content;
+    // The working copy now: checking this blob out again gives it back exactly.
+    cache.rememberRestored(path, content, text);
+    return text;
   } catch {
-    return content; // Not a Jupyter notebook (a Zeppelin note, a damaged file): only exact originals apply.
+    // Not a Jupyter notebook (a Zeppelin note, a damaged file): only exact originals apply. A failed smudge would
+    // fail the git command, so nothing here may throw.
+    return content;
   }
-  const restored = restoreCellOutputs(blob, parsedNotebooks(cache.recent(path), parseBytes));
-  if (!restored) return content;
-  // Written as Jupyter writes nbformat 4; an older version's blob then no longer strips alike and is left as it is.
-  const text = Buffer.from(serialize(restored), 'utf8');
-  if (!stripsLike(stripper, text, content, path)) return content;
-  // The working copy now: checking this blob out again gives it back exactly.
-  cache.rememberRestored(path, content, text);
-  return text;
 }
 
 /** The output cache's bounds, with the size from git config `nbpipe.outputCacheSize` (e.g. `512M`) when set. */
