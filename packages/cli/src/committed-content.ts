@@ -115,5 +115,5 @@ export async function textconvContent(bytes: Buffer, file: string, cwd: string):
   const stripped = await cleaned(bytes, file, cwd);
   if (!stripped || stripped.equals(bytes)) return bytes;
   const { OutputCache } = await import('@nbpipe/hooks/output-cache');
-  return OutputCache.forGitDir(repo.commonDir).recall(stripped)?.equals(bytes) ? stripped : bytes;
+  return OutputCache.forGitDir(repo.commonDir).keeps(stripped, bytes) ? stripped : bytes;
 }

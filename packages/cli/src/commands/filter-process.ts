@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
-import type { OutputCache } from '@nbpipe/hooks/output-cache';
+import type { OutputCache, OutputCacheBounds } from '@nbpipe/hooks/output-cache';
+import { restoreCellOutputs } from '@nbpipe/hooks/restore-outputs';
 import type { Stripper } from '@nbpipe/hooks/strip';
-import { isNotebookError } from '@nbpipe/nbformat';
+import { decodeNotebookBytes, isNotebookError, parse as parseNotebook, serialize, type Notebook } from '@nbpipe/nbformat';
 import { loadConfig } from '../config.js';
 import type { GlobalArgs } from '../context.js';
 import { describeError } from '../errors.js';
@@ -36,7 +37,7 @@ function cleanContent(stripper: Stripper | undefined, content: Buffer, path: str
   if (!stripper) return content;
   try {
     const stripped = Buffer.from(stripper.strip(content, path).text, 'utf8');
-    if (cache && !stripped.equals(content)) cache.remember(stripped, content);
+    if (cache && !stripped.equals(content)) cache.remember(path, stripped, content);
     return stripped;
   } catch (e) {
     if (isNotebookError(e) || (e as Error).name === 'StripError') {
@@ -47,14 +48,64 @@ function cleanContent(stripper: Stripper | undefined, content: Buffer, path: str
   }
 }
 
-/** Smudge: the blob as it is, or the working-tree version it was stripped from here, when that strips to it exactly. */
-function smudgeContent(stripper: Stripper | undefined, content: Buffer, path: string, cache?: OutputCache): Buffer {
-  const original = stripper && cache?.recall(content);
-  if (!original) return content;
+/** `candidate` when it strips to what `blob` strips to, i.e. it only adds what stripping removes. */
+function stripsLike(stripper: Stripper, candidate: Buffer, blob: Buffer, path: string): boolean {
   try {
-    return Buffer.from(stripper.strip(original, path).text, 'utf8').equals(content) ? original : content;
+    return stripper.strip(candidate, path).text === stripper.strip(blob, path).text;
   } catch {
+    return false;
+  }
+}
+
+/** Notebooks parsed from `originals`, skipping any that no longer parse. */
+function* parsedNotebooks(originals: Iterable<Buffer>, parse: (bytes: Buffer) => Notebook): Generator<Notebook> {
+  for (const original of originals) {
+    try {
+      yield parse(original);
+    } catch {
+      // A damaged or foreign entry: the next one may still help.
+    }
+  }
+}
+
+/**
+ * Smudge: the working-tree version `content` was stripped from here, when known; otherwise `content` with each
+ * cell's outputs taken from this path's recent originals (restore-outputs.ts); otherwise `content` as it is. Either
+ * way the result strips like `content`, so committed blobs and `git status` are unaffected.
+ */
+function smudgeContent(stripper: Stripper | undefined, content: Buffer, path: string, cache?: OutputCache): Buffer {
+  if (!stripper || !cache) return content;
+  const original = cache.recall(path, content);
+  if (original && stripsLike(stripper, original, content, path)) return original;
+  const parseBytes = (bytes: Buffer) => parseNotebook(decodeNotebookBytes(bytes, path), { path });
+  try {
+    const restored = restoreCellOutputs(parseBytes(content), parsedNotebooks(cache.recent(path), parseBytes));
+    if (!restored) return content;
+    // Written as Jupyter writes nbformat 4: an older version's blob then no longer strips alike and stays as it is.
+    const text = Buffer.from(serialize(restored), 'utf8');
+    if (!stripsLike(stripper, text, content, path)) return content;
+    // The working copy now: checking this blob out again gives it back exactly.
+    cache.rememberRestored(path, content, text);
+    return text;
+  } catch {
+    // Not a Jupyter notebook (a Zeppelin note, a damaged file): only exact originals apply. A failed smudge would
+    // fail the git command, so nothing here may throw.
     return content;
+  }
+}
+
+/** The output cache's bounds, with the size from git config `nbpipe.outputCacheSize` (e.g. `512M`) when set. */
+async function cacheBounds(root: string, out: Output): Promise<OutputCacheBounds> {
+  const { getEffectiveGitConfig } = await import('@nbpipe/git');
+  const { DEFAULT_OUTPUT_CACHE_BOUNDS } = await import('@nbpipe/hooks/output-cache');
+  const { parseSize } = await import('@nbpipe/hooks/strip');
+  const size = await getEffectiveGitConfig(root, 'nbpipe.outputCacheSize');
+  if (size === undefined) return DEFAULT_OUTPUT_CACHE_BOUNDS;
+  try {
+    return { ...DEFAULT_OUTPUT_CACHE_BOUNDS, maxBytes: parseSize(size) };
+  } catch (e) {
+    out.warn(`git config nbpipe.outputCacheSize: ${(e as Error).message}; using the default`);
+    return DEFAULT_OUTPUT_CACHE_BOUNDS;
   }
 }
 
@@ -65,7 +116,7 @@ export async function runFilterProcess(configPath?: string): Promise<number> {
   const out = new Output(false, false, false);
   const stripper = await projectStripper(out, configPath);
   const repo = await findRepository(process.cwd());
-  const cache = repo ? OutputCache.forGitDir(repo.commonDir) : undefined;
+  const cache = repo ? OutputCache.forGitDir(repo.commonDir, await cacheBounds(repo.root, out)) : undefined;
   await serveFilterProcess({
     input: process.stdin,
     output: process.stdout,
