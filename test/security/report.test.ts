@@ -80,7 +80,7 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
   let cleanup: () => void;
   beforeAll(async () => {
     const repo = tempRepo();
-    cleanup = process.env.KEEP ? () => {} : repo.cleanup;
+    cleanup = repo.cleanup;
     repo.write('payloads.ipynb', payloadNotebook());
     repo.write('pipeline.yaml', PIPELINE);
     const ran = nbpipe(['run'], { cwd: repo.dir, env: { GITHUB_EVENT_NAME: '' } });
