@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, sourceText, type CodeCell } from '@nbpipe/nbformat';
 import { nbpipe, removeAfterTest, tempRepo } from './helpers.js';
 
-// Large outputs through `nbpipe run`, with a cap small enough to test fast (NBPIPE_MAX_OUTPUT_CHARS): the notebook
+// Large outputs through `nbpipe run`, with a cap small enough to test fast: the notebook
 // keeps the head and tail of a stream with a note, every later output, and the task succeeds; lost outputs fail it.
 
 const SOURCE = `# %% tags=["parameters"]
@@ -28,10 +28,16 @@ function project(executor: string) {
   return repo;
 }
 
-describe.each(['python', 'jupyter'])('a cell printing past the output cap (executor: %s)', (executor) => {
+// the cap from the environment with one executor, from the configuration with the other
+describe.each([
+  ['python', 'NBPIPE_MAX_OUTPUT_CHARS'],
+  ['jupyter', 'pipeline.maxOutputChars'],
+])('a cell printing past the output cap (executor: %s, cap in %s)', (executor, capFrom) => {
   it('keeps its head and tail with a note, and every later output; the task succeeds', () => {
     const repo = project(executor);
-    const ran = nbpipe(['run'], { cwd: repo.dir, env: { NBPIPE_MAX_OUTPUT_CHARS: '1000' } });
+    if (capFrom === 'pipeline.maxOutputChars') repo.write('.nbpiperc.yaml', 'pipeline:\n  maxOutputChars: 1000\n');
+    const env = capFrom === 'NBPIPE_MAX_OUTPUT_CHARS' ? { NBPIPE_MAX_OUTPUT_CHARS: '1000' } : {};
+    const ran = nbpipe(['run'], { cwd: repo.dir, env });
     expect(ran.code, ran.stderr).toBe(0);
     const cells = parse(repo.read('out/task.ipynb')).cells.filter((c): c is CodeCell => c.cell_type === 'code');
     const cell = (code: string) => cells.find((c) => sourceText(c).includes(code))!;

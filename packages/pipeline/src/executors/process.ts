@@ -38,14 +38,23 @@ export function taskEnvironment(job: {
   return env;
 }
 
+let configuredMaxOutputChars: number | undefined;
+
+/** The cap the project's configuration sets (`pipeline.maxOutputChars`); $NBPIPE_MAX_OUTPUT_CHARS still wins. */
+export function setMaxOutputChars(chars: number | undefined): void {
+  configuredMaxOutputChars = chars;
+}
+
 /**
  * The cap of each stream output in an executed notebook (README "`nbpipe run`"): $NBPIPE_MAX_OUTPUT_CHARS, else
- * undefined for the kernel package's default. The task's log keeps the whole output.
+ * the configuration's, else undefined for the kernel package's default. The task's log keeps the whole output.
  */
 export function maxOutputChars(): number | undefined {
-  const value = process.env.NBPIPE_MAX_OUTPUT_CHARS;
-  if (!value) return undefined;
-  if (!/^[1-9]\d*$/.test(value)) throw new TaskFailure(`NBPIPE_MAX_OUTPUT_CHARS must be a positive whole number, not "${value}"`);
+  const fromEnv = process.env.NBPIPE_MAX_OUTPUT_CHARS;
+  const value = fromEnv || configuredMaxOutputChars;
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(String(value)))
+    throw new TaskFailure(`${fromEnv ? 'NBPIPE_MAX_OUTPUT_CHARS' : 'pipeline.maxOutputChars'} must be a positive whole number, not ${JSON.stringify(value)}`);
   return Number(value);
 }
 
