@@ -24,7 +24,7 @@ const PAYLOAD_OUTPUTS: Record<string, string>[] = [
   { 'text/html': `<a class="payload-link" href="javascript:${mark('htmllink')}">html link</a>` },
   { 'text/html': `<iframe srcdoc="<script>parent.${mark('srcdoc')}</script>"></iframe>` },
   { 'text/html': '<meta http-equiv="refresh" content="1;url=about:blank#moved">' },
-  { 'text/html': '<style>body{display:none}</style>' },
+  { 'text/html': '<style>body, .cell {display: none}</style>' },
   { 'text/markdown': `<img src=x onerror="${mark('mdoutput')}">` },
   {
     'image/svg+xml': `<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" onload="${mark('svgoutput')}"><script>${mark('svgoutputscript')}</script><rect width="20" height="20" fill="red"/></svg>`,
@@ -36,6 +36,10 @@ const GOOD_OUTPUTS: Record<string, string>[] = [
   { 'text/html': DATAFRAME, 'text/plain': 'a DataFrame' },
   { 'image/png': PNG, 'text/plain': '<Figure>' },
   { 'text/html': '<span class="styled" style="color: rgb(255, 0, 0)">red text</span>' },
+  // what pandas' Styler writes
+  {
+    'text/html': '<style type="text/css">\n#T_sales_row0_col0 {\n  background-color: rgb(0, 128, 0);\n}\n</style>\n<table id="T_sales"><tr><td id="T_sales_row0_col0" class="data">green</td></tr></table>',
+  },
 ];
 
 function payloadNotebook(): string {
@@ -72,6 +76,7 @@ interface Opened {
   cspViolations: string[];
   url: string;
   visible: Record<string, { width: number; height: number; naturalWidth?: number }>;
+  stylerBackground: string;
 }
 
 describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted notebook', () => {
@@ -124,13 +129,17 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
       const naturalWidth = await element.evaluate((e) => (e instanceof HTMLImageElement ? e.naturalWidth : undefined));
       visible[name] = { width: box.width, height: box.height, ...(naturalWidth !== undefined && { naturalWidth }) };
     }
+    const stylerBackground = await page.evaluate(() => {
+      const cell = document.getElementById('T_sales_row0_col0');
+      return cell ? getComputedStyle(cell).backgroundColor : 'missing';
+    });
     const marks = [...new Set([...marksOnLoad, ...(await page.evaluate(() => Object.keys(document.documentElement.dataset)))])];
-    const opened = { marks, errors, cspViolations, url: page.url(), visible };
+    const opened = { marks, errors, cspViolations, url: page.url(), visible, stylerBackground };
     await page.close();
     return opened;
   }
 
-  it('runs no payload, and still shows the table, images and styled text', async () => {
+  it('runs no payload, and still shows the tables, their Styler colours, images and styled text', async () => {
     const report = await open(join(reports, 'untrusted.html'));
     expect(report.marks).toEqual([]);
     expect(report.errors).toEqual([]);
@@ -144,6 +153,7 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
     }
     expect(report.visible.png!.naturalWidth).toBe(2);
     expect(report.visible.svg!.naturalWidth).toBe(20);
+    expect(report.stylerBackground).toBe('rgb(0, 128, 0)');
   });
 
   it('runs the scripts of a report made with sanitize_html: false (the opt-in for trusted notebooks)', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeCell, emptyNotebook, markdownCell, type Notebook } from '@nbpipe/nbformat';
 import { renderNotebookHtml } from '../src/report/html.js';
+import { scopedCss } from '../src/report/safe-markup.js';
 import { tempDir } from '../../../test/helpers.js';
 
 // A 2×2 red PNG.
@@ -91,6 +92,15 @@ describe('HTML report', () => {
     expect(safe.match(/\[invalid image data\]/g)).toHaveLength(2); // PNG breaking out of its attribute, PNG bytes claimed as JPEG
     expect(safe).toContain('<img src="data:image/svg+xml;base64,');
     expect(safe).toContain('<pre>js</pre>');
+  });
+
+  it("applies an output's style sheet only inside that output, with the properties style= may use", () => {
+    expect(scopedCss('body, .cell { display: none; position: fixed } > p, td { color: red; background: url(x) }', 'o1')).toBe(
+      '#o1 body, #o1 .cell { display: none } #o1 td { color: red }',
+    );
+    expect(scopedCss('td { color: red } /* x */ .a { .b { color: red } }', 'o1')).toBe('#o1 td { color: red } #o1 .a { }');
+    for (const dropped of ['@import url(x); td { color: red }', 'td { color: \\72 ed }', 'td { color: red }</style><script>x()</script>', 'td {'])
+      expect(scopedCss(dropped, 'o1'), dropped).toBe('');
   });
 
   it('writes the notebook markup as it is, scripts included, when trusted', () => {

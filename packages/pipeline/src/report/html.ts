@@ -24,10 +24,17 @@ export interface HtmlReportOptions {
 interface Markup {
   trusted: boolean;
   markdown: Marked;
+  /** Counts the elements holding notebook markup, each with its own id to scope its styles to. */
+  scopes: number;
 }
 
-const html = (markup: Markup, value: string) => (markup.trusted ? value : sanitizeMarkup(value));
-const markdownHtml = (markup: Markup, source: string) => html(markup, markup.markdown.parse(source) as string);
+/** `value` as the content of a `<div>` of this class, the notebook's styles applying only inside it. */
+function html(markup: Markup, className: string, value: string): string {
+  if (markup.trusted) return `<div class="${className}">${value}</div>`;
+  const scope = `nbp-out-${++markup.scopes}`;
+  return `<div class="${className}" id="${scope}">${sanitizeMarkup(value, scope)}</div>`;
+}
+const markdownHtml = (markup: Markup, className: string, source: string) => html(markup, className, markup.markdown.parse(source) as string);
 
 const ansiToHtml = (s: string) => Anser.ansiToHtml(Anser.escapeForHtml(s), { use_classes: false });
 
@@ -51,7 +58,7 @@ function renderBundle(bundle: MimeBundle, markup: Markup): string {
   // `</script` inside the code would end the element early
   if (markup.trusted && has('application/javascript'))
     return `<script>${text(bundle['application/javascript']).replace(/<\/(script)/gi, '<\\/$1')}</script>`;
-  if (has('text/html')) return `<div class="html">${html(markup, text(bundle['text/html']))}</div>`;
+  if (has('text/html')) return html(markup, 'html', text(bundle['text/html']));
   if (has('image/svg+xml')) {
     const svg = text(bundle['image/svg+xml']);
     if (markup.trusted) return `<div class="image">${svg}</div>`;
@@ -64,7 +71,7 @@ function renderBundle(bundle: MimeBundle, markup: Markup): string {
       return uri ? `<div class="image"><img src="${uri}" alt="${mime}"></div>` : INVALID_IMAGE;
     }
   }
-  if (has('text/markdown')) return `<div class="markdown">${markdownHtml(markup, text(bundle['text/markdown']))}</div>`;
+  if (has('text/markdown')) return markdownHtml(markup, 'markdown', text(bundle['text/markdown']));
   if (has('text/latex')) return `<pre class="latex">${escapeHtml(text(bundle['text/latex']))}</pre>`;
   if (has('application/json')) return `<pre class="json">${escapeHtml(JSON.stringify(bundle['application/json'], null, 2))}</pre>`;
   if (has('text/plain')) return `<pre>${ansiToHtml(text(bundle['text/plain']))}</pre>`;
@@ -104,13 +111,13 @@ function attachmentsResolved(cell: Cell, source: string): string {
  * (HTML, images inlined as data URIs), errors with their ANSI colours. The failing cell is marked.
  */
 export function renderNotebookHtml(nb: Notebook, options: HtmlReportOptions = {}): string {
-  const markup: Markup = { trusted: options.trusted === true, markdown: new Marked({ gfm: true }) };
+  const markup: Markup = { trusted: options.trusted === true, markdown: new Marked({ gfm: true }), scopes: 0 };
   const language = languageOf(nb);
   const prompts = !options.excludePrompts;
   const cells = nb.cells.map((cell, index) => {
     const source = sourceText(cell);
     if (cell.cell_type === 'markdown')
-      return `<section class="cell markdown" id="cell-${index}">${markdownHtml(markup, attachmentsResolved(cell, source))}</section>`;
+      return `<section class="cell markdown" id="cell-${index}">${markdownHtml(markup, 'markdown-cell', attachmentsResolved(cell, source))}</section>`;
     if (cell.cell_type === 'raw') return `<section class="cell raw" id="cell-${index}"><pre>${escapeHtml(source)}</pre></section>`;
     const failed = cell.outputs.some((o) => o.output_type === 'error');
     const tags = (cell.metadata.tags as string[] | undefined) ?? [];

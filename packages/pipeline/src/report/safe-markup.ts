@@ -1,3 +1,4 @@
+import postcss from 'postcss';
 import sanitizeHtml from 'sanitize-html';
 
 /**
@@ -19,7 +20,7 @@ const TAGS = [
 ];
 
 /** Elements dropped together with their text, not just unwrapped: their content is code, not prose. */
-const DROPPED_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'template', 'title', 'xmp', 'noembed', 'noframes', 'select'];
+const DROPPED_WITH_CONTENT = ['script', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'template', 'title', 'xmp', 'noembed', 'noframes', 'select'];
 
 /**
  * A CSS value we keep in `style=`: no `url(`, `image(`, `var(` or `expression(` (requests, indirection) and no
@@ -35,7 +36,9 @@ const STYLE_PROPERTIES = [
 ];
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: TAGS,
+  // `<style>` only reaches exclusiveFilter, which takes its text out for scopedCss
+  allowedTags: [...TAGS, 'style'],
+  allowVulnerableTags: true,
   nonTextTags: DROPPED_WITH_CONTENT,
   allowedAttributes: {
     '*': ['class', 'id', 'title', 'style', 'lang', 'dir', 'align'],
@@ -56,13 +59,52 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   transformTags: {
     a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' } }),
   },
-  // an image is kept only with image data we checked ourselves (imageDataUri): nothing else loads or leaks
-  exclusiveFilter: (frame) => frame.tag === 'img' && !isCheckedImageUri(frame.attribs.src ?? ''),
 };
 
-/** HTML from a notebook (an output, rendered markdown) cut down to markup that cannot run, load or submit anything. */
-export function sanitizeMarkup(html: string): string {
-  return sanitizeHtml(html, SANITIZE_OPTIONS);
+/**
+ * HTML from a notebook (an output, rendered markdown) cut down to markup that cannot run, load or submit anything.
+ * Its `<style>` blocks apply only inside the element whose id is `scope` (see scopedCss), so an output can colour
+ * its own table (pandas' Styler) but not hide or restyle the rest of the report.
+ */
+export function sanitizeMarkup(html: string, scope: string): string {
+  const styles: string[] = [];
+  const markup = sanitizeHtml(html, {
+    ...SANITIZE_OPTIONS,
+    exclusiveFilter: (frame) => {
+      if (frame.tag === 'style') return styles.push(frame.text) > 0;
+      // an image is kept only with image data we checked ourselves (imageDataUri): nothing else loads or leaks
+      return frame.tag === 'img' && !isCheckedImageUri(frame.attribs.src ?? '');
+    },
+  });
+  const css = styles.map((style) => scopedCss(style, scope)).filter(Boolean);
+  return css.length ? `<style>${css.join('\n')}</style>${markup}` : markup;
+}
+
+/**
+ * A style sheet reduced to plain rules whose selectors all start with `#scope `, holding only the declarations
+ * `style=` may hold; nothing at all when it has `<` (it could end the element), `\` (escapes) or `@` (imports,
+ * fonts, media queries).
+ */
+export function scopedCss(css: string, scope: string): string {
+  if (/[<\\@]/.test(css)) return '';
+  let root: postcss.Root;
+  try {
+    root = postcss.parse(css);
+  } catch {
+    return '';
+  }
+  root.walkComments((comment) => void comment.remove());
+  root.each((node) => {
+    if (node.type !== 'rule') return void node.remove();
+    const selectors = node.selectors.map((selector) => selector.trim()).filter((selector) => selector && !/^[>+~]/.test(selector));
+    if (!selectors.length) return void node.remove();
+    node.selectors = selectors.map((selector) => `#${scope} ${selector}`);
+    node.each((child) => {
+      const allowed = child.type === 'decl' && STYLE_PROPERTIES.includes(child.prop.toLowerCase()) && SAFE_CSS_VALUE[0]!.test(child.value);
+      if (!allowed) child.remove();
+    });
+  });
+  return root.toString();
 }
 
 const RASTER_MAGIC: Record<string, (bytes: Buffer) => boolean> = {
