@@ -28,8 +28,11 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
     keepOutputTypes: 'string[]',
     dropOutputTypes: 'string[]',
   },
-  /** `nbpipe run`: how notebook tasks run unless pipeline.yaml says (default: a Jupyter kernel when one matches, else the embedded python executor). */
-  pipeline: { executor: { enum: ['jupyter', 'python'] } },
+  /**
+   * `nbpipe run`: how notebook tasks run unless pipeline.yaml says (default: a Jupyter kernel when one matches, else the
+   * embedded python executor), and the characters each stream output keeps in an executed notebook.
+   */
+  pipeline: { executor: { enum: ['jupyter', 'python'] }, maxOutputChars: 'number' },
   /** `nbpipe export argo`: the Argo Workflows settings (see ArgoOptions in @nbpipe/pipeline). */
   argo: {
     image: 'string',

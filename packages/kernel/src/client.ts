@@ -30,7 +30,7 @@ export interface ExecuteOptions {
    */
   stopOnError?: boolean;
   storeHistory?: boolean;
-  /** Called with each output as it is added or, for a growing stream, with the merged output. */
+  /** Called with each output as it is added; a stream message as a stream output of just its text. */
   onOutput?: (output: Output) => void;
   /** Aborting interrupts the kernel and fails the call with a CLOSED error. */
   signal?: AbortSignal;
@@ -93,7 +93,8 @@ export class KernelClient {
     this.shell = new zmq.Dealer({ routingId: identity, linger: 0 });
     this.control = new zmq.Dealer({ routingId: identity, linger: 0 });
     this.stdin = new zmq.Dealer({ routingId: identity, linger: 0 });
-    this.iopub = new zmq.Subscriber({ linger: 0 });
+    // no high-water mark: while we are busy, ZeroMQ would otherwise drop outputs beyond 1000 queued messages
+    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
     this.iopub.subscribe();
     const { ip, shell_port, control_port, stdin_port, iopub_port } = process.connection;
     this.shell.connect(`tcp://${ip}:${shell_port}`);
@@ -175,8 +176,10 @@ export class KernelClient {
     const id = request.header.msg_id;
     let markIdle!: () => void;
     const idle = new Promise<void>((resolve) => (markIdle = resolve));
+    let lastIopubMessage = Date.now();
     recorder.begin(area);
     this.iopubRoutes.set(id, (msg) => {
+      lastIopubMessage = Date.now();
       const output = recorder.handle(area, msg);
       if (output) options.onOutput?.(output);
       if (msg.header.msg_type === 'status' && msg.content.execution_state === 'idle') markIdle();
@@ -185,11 +188,19 @@ export class KernelClient {
     const finished = (async () => {
       const reply = await replied;
       recorder.timestamp(area, 'shell.execute_reply', reply);
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([idle, new Promise<void>((resolve) => (grace = setTimeout(resolve, IOPUB_GRACE_MS)))]);
-      clearTimeout(grace);
-      return reply;
+      // IOPub may still be delivering a backlog of outputs: wait while it does; silence without the `idle`
+      // that ends them means outputs were lost, and a notebook missing some must not pass for a complete one
+      for (;;) {
+        let grace: NodeJS.Timeout | undefined;
+        const wait = Math.max(1, lastIopubMessage + IOPUB_GRACE_MS - Date.now());
+        const ended = await Promise.race([idle.then(() => true), new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), wait)))]);
+        clearTimeout(grace);
+        if (ended) return reply;
+        if (Date.now() - lastIopubMessage >= IOPUB_GRACE_MS)
+          throw new KernelError('OUTPUT_LOST', `the kernel's outputs did not all arrive (no end of output within ${formatSeconds(IOPUB_GRACE_MS)} s of the reply)`);
+      }
     })();
+    finished.catch(() => {}); // when an abort or timeout wins the race below, nobody else awaits it
     let stop: (reason: KernelError) => void = () => {};
     const stopped = new Promise<never>((_, reject) => (stop = reject));
     const onAbort = () => {

@@ -9,6 +9,8 @@ export type KernelErrorCode =
   | 'DIED'
   /** A request (execute, kernel_info…) got no reply in time. */
   | 'TIMEOUT'
+  /** An execution ended without the IOPub messages that complete its outputs: some were lost. */
+  | 'OUTPUT_LOST'
   /** The client was shut down or the caller aborted. */
   | 'CLOSED'
   /** Parameters that cannot be written in the kernel's language. */

@@ -30,8 +30,10 @@ export interface RunNotebookOptions {
   allowErrors?: boolean;
   /** Write nbclient's `metadata.execution` timestamps into each executed cell (default true, as nbclient). */
   recordTiming?: boolean;
+  /** Cap of each stream output, in characters (OutputRecorder's `maxStreamChars`). */
+  maxStreamChars?: number;
   onCell?: (event: CellEvent) => void;
-  /** Each output as it arrives (a growing stream is reported again, merged). */
+  /** Each output as it arrives (a stream message as a stream output of just its text). */
   onOutput?: (cellIndex: number, output: Output) => void;
   /** Aborting interrupts the kernel and stops the run with an `aborted` failure. */
   signal?: AbortSignal;
@@ -48,8 +50,11 @@ export interface ExecuteNotebookOptions extends RunNotebookOptions, KernelChoice
 
 /** Why a run stopped early. */
 export interface CellFailure {
-  /** `error`: the code raised; `timeout`: cellTimeoutMs expired; `died`: the kernel process died; `aborted`: the caller aborted. */
-  kind: 'error' | 'timeout' | 'died' | 'aborted';
+  /**
+   * `error`: the code raised; `timeout`: cellTimeoutMs expired; `died`: the kernel process died; `aborted`: the caller
+   * aborted; `lost`: some of the cell's outputs never arrived.
+   */
+  kind: 'error' | 'timeout' | 'died' | 'aborted' | 'lost';
   /** Index of the failing cell in the executed notebook's `cells`. */
   cellIndex: number;
   executionCount: number | null;
@@ -114,7 +119,7 @@ export async function executeNotebook(input: Notebook, options: ExecuteNotebookO
  */
 export async function runNotebook(kernel: KernelClient, nb: Notebook, options: RunNotebookOptions = {}): Promise<CellFailure | undefined> {
   if (kernel.languageInfo) nb.metadata.language_info = cloneJson(kernel.languageInfo) as Notebook['metadata']['language_info'];
-  const recorder = new OutputRecorder({ recordTiming: options.recordTiming ?? true });
+  const recorder = new OutputRecorder({ recordTiming: options.recordTiming ?? true, maxStreamChars: options.maxStreamChars });
   let executed = 0;
   for (const [cellIndex, cell] of nb.cells.entries()) {
     if (cell.cell_type !== 'code' || sourceText(cell).trim() === '' || hasTag(cell, SKIP_EXECUTION_TAG)) continue;
@@ -150,8 +155,8 @@ export async function runNotebook(kernel: KernelClient, nb: Notebook, options: R
 }
 
 function failureFromKernelError(e: KernelError, cellIndex: number, cell: CodeCell): CellFailure {
-  const kind = e.code === 'TIMEOUT' ? 'timeout' : e.code === 'DIED' ? 'died' : 'aborted';
-  const ename = { timeout: 'CellTimeoutError', died: 'DeadKernelError', aborted: 'ExecutionAborted' }[kind];
+  const kind = ({ TIMEOUT: 'timeout', DIED: 'died', OUTPUT_LOST: 'lost' } as const)[e.code as string] ?? 'aborted';
+  const ename = { timeout: 'CellTimeoutError', died: 'DeadKernelError', aborted: 'ExecutionAborted', lost: 'OutputsLost' }[kind];
   // an interrupted cell usually shows where it was stuck (KeyboardInterrupt traceback)
   const shown = cell.outputs.find((o) => o.output_type === 'error');
   const failure: CellFailure = {

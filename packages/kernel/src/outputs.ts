@@ -14,6 +14,10 @@ export type TimingKey = 'iopub.status.busy' | 'iopub.execute_input' | 'shell.exe
 const DISPLAY_TYPES = new Set(['execute_result', 'display_data', 'update_display_data']);
 /** `\r` not followed by a newline overwrites its line: keep only what follows, as Jupyter's stream coalescing does. */
 const OVERWRITTEN_LINE = /[^\n]*\r(?=[^\n])/g;
+/** Characters of one stream output kept by default (README "`nbpipe run`"): enough for any log a person reads. */
+export const DEFAULT_MAX_STREAM_CHARS = 10_000_000;
+/** A line longer than this is kept without waiting for its end, so one huge line cannot grow without bound. */
+const OPEN_LINE_LIMIT = 1 << 20;
 
 /**
  * Turns IOPub messages into nbformat outputs the way nbclient records them, with stream
@@ -29,8 +33,15 @@ const OVERWRITTEN_LINE = /[^\n]*\r(?=[^\n])/g;
 export class OutputRecorder {
   private readonly displays = new Map<string, Map<OutputArea, number[]>>();
   private readonly clearBeforeNextOutput = new Set<OutputArea>();
+  private readonly maxStreamChars: number;
 
-  constructor(private readonly options: { recordTiming?: boolean } = {}) {}
+  /**
+   * `maxStreamChars` caps each stream output: past it, the first and last halves are kept with a note in between
+   * saying how much was dropped (default DEFAULT_MAX_STREAM_CHARS).
+   */
+  constructor(private readonly options: { recordTiming?: boolean; maxStreamChars?: number } = {}) {
+    this.maxStreamChars = options.maxStreamChars ?? DEFAULT_MAX_STREAM_CHARS;
+  }
 
   /** Start a new execution in `area`: its outputs are replaced and, when timing is recorded, its timings reset. */
   begin(area: OutputArea): void {
@@ -40,7 +51,10 @@ export class OutputRecorder {
     if (this.options.recordTiming) area.metadata.execution = {};
   }
 
-  /** Apply one IOPub message addressed to `area`'s execution; returns the output it added or grew, if any. */
+  /**
+   * Apply one IOPub message addressed to `area`'s execution; returns the output it added, if any. A stream
+   * message returns a stream output of just its own text, whether it started an output or grew the last one.
+   */
   handle(area: OutputArea, msg: KernelMessage): Output | undefined {
     const type = msg.header.msg_type;
     const content = msg.content;
@@ -72,13 +86,13 @@ export class OutputRecorder {
       this.displays.set(displayId, areas);
       areas.set(area, [...(areas.get(area) ?? []), area.outputs.length]);
     }
-    const last = area.outputs[area.outputs.length - 1];
-    if (output.output_type === 'stream' && last?.output_type === 'stream' && last.name === output.name) {
-      const merged = { ...last, text: overwriteLines(last.text + output.text) };
-      area.outputs[area.outputs.length - 1] = merged;
-      return merged;
+    if (output.output_type === 'stream') {
+      const last = area.outputs[area.outputs.length - 1];
+      const growing = last?.output_type === 'stream' && last.name === output.name ? STREAM_TEXTS.get(last) : undefined;
+      if (growing) growing.append(output.text);
+      else area.outputs.push(streamOutput(output.name, output.text, this.maxStreamChars));
+      return output;
     }
-    if (output.output_type === 'stream') output.text = overwriteLines(output.text);
     area.outputs.push(output);
     return output;
   }
@@ -110,6 +124,118 @@ export class OutputRecorder {
         output.metadata = bundle(content.metadata) as JsonObject;
       }
     }
+  }
+}
+
+const STREAM_TEXTS = new WeakMap<Output, StreamText>();
+
+/**
+ * A stream output whose `text` is built from its chunks: joined once when read, not at every chunk (a cell printing
+ * hundreds of megabytes in small writes made that quadratic), and capped at `maxChars`.
+ */
+function streamOutput(name: string, first: string, maxChars: number): Output {
+  const text = new StreamText(name, maxChars);
+  text.append(first);
+  const output = { output_type: 'stream', name } as Output & { text: string };
+  Object.defineProperty(output, 'text', {
+    enumerable: true,
+    configurable: true,
+    get: () => text.value,
+    set: (value: string) => text.replace(value),
+  });
+  STREAM_TEXTS.set(output, text);
+  return output;
+}
+
+/**
+ * The text of one stream output, kept in linear time and bounded: past `maxChars` characters, the first and last
+ * halves with a note between them saying how much was dropped, as Jupyter's output limits do.
+ */
+class StreamText {
+  private head = '';
+  private tail: string[] = [];
+  private tailLength = 0;
+  private dropped = 0;
+  /** The line being written: a later `\r` may still overwrite it. */
+  private openLine = '';
+  private joined: string | undefined;
+  private readonly headMax: number;
+  private readonly tailMax: number;
+
+  constructor(
+    private readonly name: string,
+    private readonly maxChars: number,
+  ) {
+    this.headMax = Math.ceil(maxChars / 2);
+    this.tailMax = maxChars - this.headMax;
+  }
+
+  append(chunk: string): void {
+    this.joined = undefined;
+    const end = chunk.lastIndexOf('\n') + 1;
+    if (end === 0) {
+      this.openLine += chunk;
+      if (this.openLine.length > Math.min(OPEN_LINE_LIMIT, this.maxChars)) {
+        this.keep(overwriteLines(this.openLine));
+        this.openLine = '';
+      }
+      return;
+    }
+    this.keep(overwriteLines(this.openLine + chunk.slice(0, end)));
+    this.openLine = chunk.slice(end);
+  }
+
+  replace(text: string): void {
+    this.head = '';
+    this.tail = [];
+    this.tailLength = this.dropped = 0;
+    this.openLine = '';
+    this.append(text);
+  }
+
+  get value(): string {
+    if (this.joined === undefined) {
+      // the line being written counts towards the cap as if it were kept
+      let head = this.head;
+      let rest = overwriteLines(this.openLine);
+      const room = this.headMax - head.length;
+      if (room > 0) {
+        head += rest.slice(0, room);
+        rest = rest.slice(room);
+      }
+      let tail = this.tail.join('') + rest;
+      let dropped = this.dropped;
+      if (tail.length > this.tailMax) {
+        dropped += tail.length - this.tailMax;
+        tail = tail.slice(tail.length - this.tailMax);
+      }
+      const note = dropped
+        ? `\n[nbpipe: ${dropped.toLocaleString('en-US')} characters of ${this.name} dropped here; outputs keep at most ${this.maxChars.toLocaleString('en-US')} characters, the first and last halves]\n`
+        : '';
+      this.joined = head + note + tail;
+    }
+    return this.joined;
+  }
+
+  private keep(text: string): void {
+    const room = this.headMax - this.head.length;
+    if (room > 0) {
+      this.head += text.slice(0, room);
+      text = text.slice(room);
+    }
+    if (!text) return;
+    this.tail.push(text);
+    this.tailLength += text.length;
+    // trimmed when twice the size it keeps: each character is copied a bounded number of times
+    if (this.tailLength > 2 * this.tailMax) this.trimTail();
+  }
+
+  private trimTail(): void {
+    const all = this.tail.join('');
+    const kept = all.slice(all.length - this.tailMax);
+    this.dropped += all.length - kept.length;
+    this.tail = kept ? [kept] : [];
+    this.tailLength = kept.length;
   }
 }
 

@@ -152,4 +152,44 @@ describe('OutputRecorder (nbclient semantics)', () => {
       }),
     );
   });
+
+  it('caps a stream output: the first and last halves with a note saying how much was dropped between them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', '\n', ' '), maxLength: 60 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 200 }),
+        (chunks, maxStreamChars) => {
+          const r = new OutputRecorder({ maxStreamChars });
+          const a = area();
+          r.begin(a);
+          for (const text of chunks) r.handle(a, stream(text));
+          r.handle(a, stream('!', 'stderr'));
+          const full = chunks.join('');
+          const text = full ? (a.outputs[0] as { text: string }).text : '';
+          if (full.length <= maxStreamChars) expect(text).toBe(full);
+          else {
+            const head = Math.ceil(maxStreamChars / 2);
+            const tail = maxStreamChars - head;
+            const note = `\n[nbpipe: ${(full.length - maxStreamChars).toLocaleString('en-US')} characters of stdout dropped here; outputs keep at most ${maxStreamChars.toLocaleString('en-US')} characters, the first and last halves]\n`;
+            expect(text).toBe(full.slice(0, head) + note + full.slice(full.length - tail));
+          }
+          expect(a.outputs[a.outputs.length - 1]).toEqual({ output_type: 'stream', name: 'stderr', text: '!' });
+        },
+      ),
+    );
+  });
+
+  it('records a stream of many small chunks in linear time', () => {
+    const r = new OutputRecorder({ maxStreamChars: 1_000_000 });
+    const a = area();
+    r.begin(a);
+    const line = `${'x'.repeat(99)}\n`;
+    const started = performance.now();
+    // 50 MB in 500,000 writes: joining the text at every chunk took minutes
+    for (let i = 0; i < 500_000; i++) r.handle(a, stream(line));
+    const text = (a.outputs[0] as { text: string }).text;
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(text).toContain('49,000,000 characters of stdout dropped here');
+    expect(text.length).toBeLessThan(1_000_200);
+  });
 });

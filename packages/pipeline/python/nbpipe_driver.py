@@ -26,6 +26,9 @@ import traceback
 REQUESTS_FD = 3
 MESSAGES_FD = 4
 DRIVER_PID = os.getpid()
+# Stream text goes out in messages of at most this many characters: nbpipe reads one message per line,
+# and a single huge write (print of a 500 MB string) must not become a line too long for it to hold.
+STREAM_CHUNK = 1 << 20
 
 
 class FdCapture:
@@ -56,9 +59,8 @@ class FdCapture:
                 self.drain()
 
     def drain(self):
-        """Send what waits on the pipes; the caller holds the messages lock."""
+        """Send what waits on the pipes, one message per read; the caller holds the messages lock."""
         for read_end, name, decoder in self._pipes:
-            chunks = []
             while True:
                 try:
                     chunk = os.read(read_end, 65536)
@@ -66,10 +68,9 @@ class FdCapture:
                     break
                 if not chunk:
                     break
-                chunks.append(chunk)
-            text = decoder.decode(b"".join(chunks))
-            if text:
-                self._write_message("stream", {"name": name, "text": text})
+                text = decoder.decode(chunk)
+                if text:
+                    self._write_message("stream", {"name": name, "text": text})
 
 
 def main():
@@ -113,8 +114,9 @@ def serve(requests, send):
             if text and os.getpid() != DRIVER_PID:
                 # A forked child (multiprocessing) writes to the captured fd, never to the messages.
                 os.write(self._fd, text.encode("utf-8", "replace"))
-            elif text:
-                send("stream", {"name": self.name, "text": text})
+            else:
+                for start in range(0, len(text), STREAM_CHUNK):
+                    send("stream", {"name": self.name, "text": text[start : start + STREAM_CHUNK]})
             return len(text)
 
         def fileno(self):

@@ -86,9 +86,10 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.only && !argv.tasks?.length) throw new CliError('--only needs task names');
     const changedMode = Boolean(argv.changed || argv.since !== undefined);
     const readOnly = Boolean(argv['dry-run'] || argv.check);
-    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, formatDuration, setDefaultExecutor } = await import('@nbpipe/pipeline');
-    const notebookExecutor = ((await ctx.config()).config.pipeline as { executor?: string } | undefined)?.executor;
-    if (notebookExecutor) setDefaultExecutor('notebook', notebookExecutor);
+    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, formatDuration, setDefaultExecutor, setMaxOutputChars } = await import('@nbpipe/pipeline');
+    const pipelineConfig = (await ctx.config()).config.pipeline as { executor?: string; maxOutputChars?: number } | undefined;
+    if (pipelineConfig?.executor) setDefaultExecutor('notebook', pipelineConfig.executor);
+    setMaxOutputChars(pipelineConfig?.maxOutputChars);
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly, pairing: await pipelinePairing(ctx) });
     try {
       for (const w of p.warnings) ctx.out.warn(w);

@@ -4,7 +4,7 @@ import { executeNotebook, isKernelError, markExecutionError, type JupyterKernelS
 import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
 import { pythonExecutor } from './python.js';
-import { taskEnvironment } from './process.js';
+import { maxOutputChars, taskEnvironment } from './process.js';
 import { kernelFor } from './interpreter.js';
 
 /** The values of the injected-parameters cell: `upstream` (when the task has any), `product`, then the params. */
@@ -22,16 +22,9 @@ async function readSource(job: TaskJob): Promise<Notebook> {
 async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec): Promise<void> {
   const log = (text: string) => appendFileSync(job.log, text);
   log(`kernel: ${spec.name} (${spec.displayName})\n`);
-  // Streams reach the log as they arrive; a stream output grows by merging, so only its new text is written.
-  let stream: { cellIndex: number; name: string; text: string } | undefined;
-  const onOutput = (cellIndex: number, output: Output) => {
-    if (output.output_type !== 'stream') {
-      stream = undefined;
-      return;
-    }
-    const previous = stream?.cellIndex === cellIndex && stream.name === output.name ? stream.text : '';
-    log(output.text.startsWith(previous) ? output.text.slice(previous.length) : output.text);
-    stream = { cellIndex, name: output.name, text: output.text };
+  // streams reach the log whole and as they arrive: the notebook keeps at most maxOutputChars of each
+  const onOutput = (_cellIndex: number, output: Output) => {
+    if (output.output_type === 'stream') log(output.text);
   };
   let run;
   try {
@@ -42,6 +35,7 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
       env: taskEnvironment(job),
       signal: job.signal,
       onOutput,
+      maxStreamChars: maxOutputChars(),
     });
   } catch (e) {
     if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`, e.stderr);
@@ -54,7 +48,7 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
   if (failure) {
     const traceback = failure.traceback.join('\n');
     if (traceback) log(traceback + '\n');
-    const cause = failure.kind === 'died' ? 'the kernel died: ' : failure.kind === 'timeout' ? 'timed out: ' : '';
+    const cause = { died: 'the kernel died: ', timeout: 'timed out: ', lost: 'outputs lost: ', error: '', aborted: '' }[failure.kind];
     throw new TaskFailure(`${job.label(job.source)}: ${cause}${failure.message}`, traceback || undefined);
   }
 }

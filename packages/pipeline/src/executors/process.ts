@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import type { Value } from '../env.js';
+import { TaskFailure } from './registry.js';
 
 /** How a value appears inside a script or an environment variable: strings as is, the rest as Python prints them. */
 export function scalarText(value: unknown): string {
@@ -35,6 +36,26 @@ export function taskEnvironment(job: {
   for (const [name, product] of Object.entries(job.upstream)) addProduct(['UPSTREAM', name], product);
   for (const [name, value] of Object.entries(job.params)) env[envName('PARAM', name)] = scalarText(value);
   return env;
+}
+
+let configuredMaxOutputChars: number | undefined;
+
+/** The cap the project's configuration sets (`pipeline.maxOutputChars`); $NBPIPE_MAX_OUTPUT_CHARS still wins. */
+export function setMaxOutputChars(chars: number | undefined): void {
+  configuredMaxOutputChars = chars;
+}
+
+/**
+ * The cap of each stream output in an executed notebook (README "`nbpipe run`"): $NBPIPE_MAX_OUTPUT_CHARS, else
+ * the configuration's, else undefined for the kernel package's default. The task's log keeps the whole output.
+ */
+export function maxOutputChars(): number | undefined {
+  const fromEnv = process.env.NBPIPE_MAX_OUTPUT_CHARS;
+  const value = fromEnv || configuredMaxOutputChars;
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(String(value)))
+    throw new TaskFailure(`${fromEnv ? 'NBPIPE_MAX_OUTPUT_CHARS' : 'pipeline.maxOutputChars'} must be a positive whole number, not ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 /** The last `lines` lines of a log file (for failure messages), read from its end. */

@@ -16,7 +16,7 @@ import {
   type KernelMessage,
 } from '@nbpipe/kernel';
 import { readNotebookSource, sourceLanguage } from '../sources.js';
-import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
+import { maxOutputChars, spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
 import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
 
 /** The driver that runs cells in one `python3` process (shipped next to dist/, standard library only). */
@@ -63,6 +63,7 @@ interface DriverMessage {
 export const pythonExecutor: Executor = {
   async run(job) {
     const nb = await prepareNotebook(job);
+    const maxStreamChars = maxOutputChars();
     nb.metadata.kernelspec ??= { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
     const log = createWriteStream(job.log);
     const child = spawnTaskProcess(
@@ -75,7 +76,7 @@ export const pythonExecutor: Executor = {
     const requests = child.stdio[3] as Writable;
     requests.on('error', () => {}); // the driver died: reported by its exit
     const messages = createInterface({ input: child.stdio[4] as Readable, crlfDelay: Infinity })[Symbol.asyncIterator]();
-    const recorder = new OutputRecorder({ recordTiming: false });
+    const recorder = new OutputRecorder({ recordTiming: false, maxStreamChars });
     let current: CodeCell | undefined;
     const record = (msg: DriverMessage) => {
       if (!current) return;

@@ -94,12 +94,19 @@ export async function loadExecutor(name: string): Promise<Executor> {
 /** Writes an executed notebook in one format (by extension of the `nb` product); `options` are the task's `nbconvert_export_kwargs`. */
 export type NotebookWriter = (nb: Notebook, path: string, options?: Record<string, Value>) => Promise<void>;
 
-/** nbconvert_export_kwargs our HTML report honours, and the option each maps to. */
-export const HTML_EXPORT_OPTIONS: Record<string, 'excludeInput' | 'excludePrompts'> = {
-  exclude_input: 'excludeInput',
-  exclude_input_prompt: 'excludePrompts',
-  exclude_output_prompt: 'excludePrompts',
+/**
+ * nbconvert_export_kwargs our HTML report honours: each turns an option on when its value is `when`.
+ * `sanitize_html: false` is nbconvert's way to keep a notebook's HTML as it is: our trusted report (README "Security").
+ */
+export const HTML_EXPORT_OPTIONS: Record<string, { option: 'excludeInput' | 'excludePrompts' | 'trusted'; when: boolean }> = {
+  exclude_input: { option: 'excludeInput', when: true },
+  exclude_input_prompt: { option: 'excludePrompts', when: true },
+  exclude_output_prompt: { option: 'excludePrompts', when: true },
+  sanitize_html: { option: 'trusted', when: false },
 };
+
+/** A CI build of a pull request (GitHub Actions), whose author controls the notebook: never a trusted report. */
+const isPullRequestBuild = () => (process.env.GITHUB_EVENT_NAME ?? '').startsWith('pull_request');
 
 const NOTEBOOK_FORMATS = new Map<string, NotebookWriter>([
   [
@@ -113,8 +120,12 @@ const NOTEBOOK_FORMATS = new Map<string, NotebookWriter>([
     '.html',
     async (nb, path, options = {}) => {
       const [{ renderNotebookHtml }, { writeFileAtomic }] = await Promise.all([import('../report/html.js'), import('@nbpipe/git')]);
-      const report: Record<string, boolean> = {};
-      for (const [key, value] of Object.entries(options)) if (HTML_EXPORT_OPTIONS[key] && value === true) report[HTML_EXPORT_OPTIONS[key]] = true;
+      const report: Record<string, boolean | string> = {};
+      for (const [key, value] of Object.entries(options)) if (HTML_EXPORT_OPTIONS[key]?.when === value) report[HTML_EXPORT_OPTIONS[key].option] = true;
+      if (report.trusted && isPullRequestBuild()) {
+        delete report.trusted;
+        report.notice = 'sanitize_html: false is ignored in a pull request build: this report runs no script.';
+      }
       await writeFileAtomic(path, renderNotebookHtml(nb, { title: basename(path, extname(path)), ...report }));
     },
   ],
