@@ -384,6 +384,16 @@ class CellMerger {
   }
 }
 
+/**
+ * Notebook metadata that the kernel or front end writes on every save, carrying no user intent
+ * (README: "Cell identity and volatile metadata"): all of `language_info` (the running kernel's
+ * reply: its version, lexer, CodeMirror mode) and `kernelspec.display_name` (the label of whichever
+ * environment saved last; `kernelspec.name` is the choice of kernel). Changed differently on both
+ * sides, local's value stands without a conflict.
+ */
+const isVolatileNotebookMetadata = (path: readonly string[]) =>
+  path[0] === 'language_info' || (path[0] === 'kernelspec' && path[1] === 'display_name');
+
 /** A cell id derived from the cell's content and position, so merges are reproducible. */
 function stableId(cell: Cell, index: number, taken: ReadonlySet<string>): string {
   for (let attempt = 0; ; attempt++) {
@@ -447,7 +457,7 @@ export function mergeNotebooks(base: Notebook, local: Notebook, remote: Notebook
 
   const conflicts: ConflictRecord[] = [];
   const metadataResult = mergeJson(base.metadata, local.metadata, remote.metadata);
-  const notebookRecords = metadataResult.conflicts.map((conflict) => {
+  const notebookRecords = metadataResult.conflicts.filter((conflict) => !isVolatileNotebookMetadata(conflict.path)).map((conflict) => {
     const message = metadataConflictMessage(conflict, settings, 'notebook metadata');
     conflicts.push({ cellIndex: null, kind: 'metadata', message });
     return storedJsonConflict('metadata', message, conflict);
