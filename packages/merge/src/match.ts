@@ -1,6 +1,6 @@
 import type { Cell } from '@nbpipe/nbformat';
 import { align, gaps, type Level, type Pair } from './align.js';
-import { isSimilarText, similarityRatio, type SimilarityOptions } from './similarity.js';
+import { isSimilarText, overlapRatio, similarityRatio, type SimilarityOptions } from './similarity.js';
 
 /**
  * How a cell of the first notebook corresponds to one of the second. `a` is null for an added
@@ -100,13 +100,28 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     const key = contentKey(cell);
     return contentCounts.get(key)! > 2 ? `${key}\u0000${cachedOutputsKey(cell)}` : key;
   };
-  const levels: Level[] = [
-    { key: trustedId },
+  const exactLevels: Level[] = [
+    ...(trusted.size ? [{ key: trustedId }] : []),
     { key: (side, k) => withOutputs(cells(side)[k]!) },
     { key: (side, k) => contentKey(cells(side)[k]!) },
-    { match: (i, j) => similar(a[i]!, b[j]!) },
   ];
-  const aligned = align(a.length, b.length, trusted.size ? levels : levels.slice(1));
+  // A cell whose exact copy on the other side is out of order moved there: it must not pair with a
+  // look-alike in its old place first (the move search would never see it).
+  const exact = align(a.length, b.length, exactLevels);
+  const unpairedContent = (side: 'a' | 'b', paired: Set<number>) =>
+    new Set(cells(side).flatMap((cell, k) => (paired.has(k) || source(cell).trim() === '' ? [] : [contentKey(cell)])));
+  const movedAway = unpairedContent('b', new Set(exact.map((p) => p[1])));
+  const movedHere = unpairedContent('a', new Set(exact.map((p) => p[0])));
+  const levels: Level[] = [
+    ...exactLevels,
+    // Of the alignments pairing the most cells, the one whose pairs keep the most of each other: a cell with
+    // lines added stays with its original rather than with a new cell that happens to look like it.
+    {
+      match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && similar(a[i]!, b[j]!),
+      weight: (i, j) => overlapRatio(source(a[i]!), source(b[j]!)),
+    },
+  ];
+  const aligned = align(a.length, b.length, levels);
   const { pairs, moves } = settleMoves(a.length, b.length, aligned, findMoves(a, b, aligned, trustedId, differentIds));
 
   // What stays unpaired between two matches: a lone cell replaced by a lone cell of the same type

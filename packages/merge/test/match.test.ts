@@ -48,6 +48,19 @@ describe('matchCells', () => {
     expect(compact(matchCells(before, after, { ids: false }))).toEqual(['0-0', '1-', '2-', '-1', '-2', '3-3']);
   });
 
+  it('pairs an edited cell with its original rather than with a new look-alike', () => {
+    const original = code('total = load("sales.csv")\ntotal.head()');
+    const edited = code('total = load("sales.csv")\ntotal.head()\ntotal.plot()');
+    const lookAlike = code('total = load("costs.csv")\ntotal.tail()');
+    expect(compact(matchCells([original], [edited, lookAlike]))).toEqual(['0-0', '-1']);
+  });
+
+  it('takes a cell found unchanged elsewhere for a move, not for an edit of a look-alike in its old place', () => {
+    const [p, q, r] = [code('import pandas as pd'), md('## Loading the data'), code('frame = pd.read_csv("a.csv")\nframe.head()')];
+    const lookAlike = code('frame = pd.read_csv("b.csv")\nframe.tail()');
+    expect(compact(matchCells([p, q, r], [p, r, q, lookAlike]))).toEqual(['0-0', '2>1', '1-2', '-3']);
+  });
+
   it('ignores ids that cannot identify a cell: positional, duplicated, missing, or none shared', () => {
     const sources = ['import numpy as np', 'data = np.load("x.npy")', 'mean = data.mean()', 'print(mean)'];
     const renumbered = (list: string[]) => list.map((s, k) => code(s, String(k)));
