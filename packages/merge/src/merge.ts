@@ -104,7 +104,11 @@ function sideView(base: readonly Cell[], cells: readonly Cell[], pairs: readonly
 // ---------------------------------------------------------------------------------------------
 // Cells
 
-const TRANSIENT_METADATA = new Set(['collapsed', 'scrolled', 'autoscroll']);
+/**
+ * Cell metadata written by whichever front end showed or ran the cell last: view state, and run timing
+ * (JupyterLab's `execution`, the ExecuteTime extension's `ExecuteTime`). README: "Cell identity and volatile metadata".
+ */
+const TRANSIENT_METADATA = new Set(['collapsed', 'scrolled', 'autoscroll', 'execution', 'ExecuteTime']);
 
 const sourceOf = (cell: Cell | undefined) => (cell === undefined ? '' : String(cell.source ?? ''));
 const outputsOf = (cell: Cell | undefined): Output[] => (cell?.cell_type === 'code' ? (cell.outputs ?? []) : []);
@@ -171,7 +175,7 @@ function metadataConflictMessage(conflict: JsonConflict, settings: Settings, whe
 function mergeCellMetadata(base: Cell | undefined, local: Cell, remote: Cell, settings: Settings, conflicts: CellConflict[]): JsonObject {
   const merged = mergeJson(base?.metadata ?? {}, local.metadata ?? {}, remote.metadata ?? {});
   for (const conflict of merged.conflicts) {
-    // View state (collapsed, scrolled) is not worth a conflict: local's wins.
+    // View state and run timing are not worth a conflict: local's wins.
     if (TRANSIENT_METADATA.has(conflict.path[0]!)) continue;
     const message = metadataConflictMessage(conflict, settings, 'metadata');
     conflicts.push({ kind: 'metadata', message, stored: storedJsonConflict('metadata', message, conflict) });

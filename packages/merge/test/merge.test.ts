@@ -231,6 +231,16 @@ describe('mergeNotebooks: metadata', () => {
     expect(conflicts.map((c) => [c.cellIndex, c.kind])).toEqual([[1, 'metadata']]);
   });
 
+  it('takes local\'s run timing (execution, ExecuteTime) without a conflict when both sides re-ran a cell', () => {
+    const timing = (at: string) => ({ execution: { 'iopub.status.busy': at, 'iopub.status.idle': at }, ExecuteTime: { end_time: at } });
+    const b = edit(base, 1, { metadata: timing('2024-01-01T10:00:00Z') });
+    const l = edit(base, 1, { metadata: timing('2024-02-01T10:00:00Z') });
+    const r = edit(base, 1, { metadata: timing('2024-03-01T10:00:00Z') });
+    const { notebook, conflicts } = merge(b, l, r);
+    expect(conflicts).toEqual([]);
+    expect(notebook.cells[1]!.metadata).toEqual(timing('2024-02-01T10:00:00Z'));
+  });
+
   it('keeps both versions of an attachment changed on both sides', () => {
     const att = (data: string) => ({ 'pic.png': { 'image/png': data } });
     const b = nb([markdownCell('![](attachment:pic.png)', { attachments: att('AAAA') })]);
