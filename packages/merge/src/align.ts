@@ -141,25 +141,30 @@ function predicatePairs({ match, weight }: { match: Match; weight?: Weight }, aL
 /**
  * Monotone alignment of two sequences by a cascade of levels, strictest first: each level aligns
  * what lies between the anchors found by the stricter ones, so an exact match always wins over a
- * looser one (nbdime's multilevel "snakes", spec §2.4).
+ * looser one (nbdime's multilevel "snakes", spec §2.4). `anchors`, an alignment found before (increasing in
+ * both), is kept, and the levels align what lies between its pairs.
  */
-export function align(n: number, m: number, levels: readonly Level[]): Pair[] {
-  const run = (level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
-    if (level >= levels.length || aLo >= aHi || bLo >= bHi) return [];
-    const spec = levels[level]!;
-    const found = 'key' in spec ? keyedPairs(spec, aLo, aHi, bLo, bHi) : predicatePairs(spec, aLo, aHi, bLo, bHi);
+export function align(n: number, m: number, levels: readonly Level[], anchors: readonly Pair[] = []): Pair[] {
+  // Pairs `found` at `level` between (aLo, bLo) and (aHi, bHi), with what the next levels find around them.
+  const around = (found: readonly Pair[], level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
     const out: Pair[] = [];
     let i = aLo;
     let j = bLo;
     for (const pair of [...found, [aHi, bHi] as const]) {
-      out.push(...run(level + 1, i, pair[0], j, pair[1]));
+      out.push(...run(level, i, pair[0], j, pair[1]));
       if (pair[0] < aHi) out.push(pair);
       i = pair[0] + 1;
       j = pair[1] + 1;
     }
     return out;
   };
-  return run(0, 0, n, 0, m);
+  const run = (level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
+    if (level >= levels.length || aLo >= aHi || bLo >= bHi) return [];
+    const spec = levels[level]!;
+    const found = 'key' in spec ? keyedPairs(spec, aLo, aHi, bLo, bHi) : predicatePairs(spec, aLo, aHi, bLo, bHi);
+    return around(found, level + 1, aLo, aHi, bLo, bHi);
+  };
+  return around(anchors, 0, 0, n, 0, m);
 }
 
 /** The stretches between consecutive aligned pairs: [aFrom, aTo) against [bFrom, bTo). */

@@ -112,16 +112,13 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     new Set(cells(side).flatMap((cell, k) => (paired.has(k) || source(cell).trim() === '' ? [] : [contentKey(cell)])));
   const movedAway = unpairedContent('b', new Set(exact.map((p) => p[1])));
   const movedHere = unpairedContent('a', new Set(exact.map((p) => p[0])));
-  const levels: Level[] = [
-    ...exactLevels,
-    // Of the alignments pairing the most cells, the one whose pairs keep the most of each other: a cell with
-    // lines added stays with its original rather than with a new cell that happens to look like it.
-    {
-      match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && similar(a[i]!, b[j]!),
-      weight: (i, j) => overlapRatio(source(a[i]!), source(b[j]!)),
-    },
-  ];
-  const aligned = align(a.length, b.length, levels);
+  // Of the alignments pairing the most cells, the one whose pairs keep the most of each other: a cell with
+  // lines added stays with its original rather than with a new cell that happens to look like it.
+  const alike: Level = {
+    match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && similar(a[i]!, b[j]!),
+    weight: (i, j) => overlapRatio(source(a[i]!), source(b[j]!)),
+  };
+  const aligned = align(a.length, b.length, [alike], exact);
   const { pairs, moves } = settleMoves(a.length, b.length, aligned, findMoves(a, b, aligned, trustedId, differentIds));
 
   // What stays unpaired between two matches: a lone cell replaced by a lone cell of the same type
