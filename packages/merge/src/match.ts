@@ -47,7 +47,7 @@ interface Aligned {
 const POSITIONAL_ID = /^\d{1,4}$/;
 
 /**
- * Each cell's id where it can identify the cell (README "Cell identity"): not missing, not positional,
+ * Each cell's id where it can identify the cell (README: "Cell identity and volatile metadata"): not missing, not positional,
  * not shared with another cell of its notebook. When the two notebooks have no such id in common the ids
  * were regenerated, and say nothing either.
  */
