@@ -18,7 +18,7 @@ import {
   scanOutputs,
 } from '@nbpipe/nbformat';
 
-/** What to strip; the defaults are nbstripout's, except that cell ids are kept (README: "Cell identity"). */
+/** What to strip; the defaults are nbstripout's, except that cell ids are kept (README: "Cell identity and volatile metadata"). */
 export interface StripOptions {
   /** Keep outputs in every cell. Unset: the notebook's `metadata.keep_output` decides; false overrides it. */
   keepOutput?: boolean;
