@@ -71,6 +71,16 @@ describe('nbpipe strip', () => {
     expect(bad.stderr).toMatch(/\.nbpiperc\.json: unknown key "strip\.keepCounts"/);
   });
 
+  it('keeps cell ids by default; --no-keep-id or strip.keepId: false renumbers them as nbstripout does, --keep-id overrides', () => {
+    const dir = workspace('test_nbformat45.ipynb');
+    const strip = (...flags: string[]) => nbpipe(['strip', '-t', ...flags, 'test_nbformat45.ipynb'], { cwd: dir }).stdout;
+    expect(strip()).toBe(corpus('test_nbformat45.ipynb.expected'));
+    expect(strip('--no-keep-id')).toBe(corpus('test_nbformat45.ipynb.expected_sequential_id'));
+    writeFileSync(join(dir, '.nbpiperc.json'), JSON.stringify({ strip: { keepId: false } }));
+    expect(strip()).toBe(corpus('test_nbformat45.ipynb.expected_sequential_id'));
+    expect(strip('--keep-id')).toBe(corpus('test_nbformat45.ipynb.expected'));
+  });
+
   it('bad input: one line naming the file and where, exit 2, nothing written', () => {
     const dir = workspace('test_metadata.ipynb', 'test_invalid_json.ipynb');
     const r = nbpipe(['strip', 'test_metadata.ipynb', 'test_invalid_json.ipynb'], { cwd: dir });

@@ -10,7 +10,7 @@ import { CORPORA } from './helpers.js';
 const DIR = join(CORPORA, 'nbstripout');
 const read = (name: string) => readFileSync(join(DIR, name), 'utf8');
 
-// input, expected file, the options its nbstripout test passes (spec §2.3).
+// input, expected file, the options its nbstripout test passes (spec §2.3), on top of nbstripout's defaults.
 const CASES: [string, string, StripOptions][] = [
   ['test_drop_empty_cells.ipynb', 'test_drop_empty_cells_dontdrop.ipynb.expected', {}],
   ['test_drop_empty_cells.ipynb', 'test_drop_empty_cells.ipynb.expected', { dropEmptyCells: true }],
@@ -47,13 +47,16 @@ const CASES: [string, string, StripOptions][] = [
   ['test_zeppelin.zpln', 'test_zeppelin.zpln.expected', {}],
 ];
 
+/** nbstripout renumbers cell ids unless --keep-id; nbpipe keeps them unless told otherwise (README: "Cell identity"). */
+const nbstripout = (options: StripOptions): StripOptions => ({ keepId: false, ...options });
+
 describe('nbstripout golden cases', () => {
   it.each(CASES)('%s → %s %j', (input, expectedFile, options) => {
     const text = read(input);
     const expected = read(expectedFile);
     // As text, and as bytes (where outputs that are dropped are never parsed).
     for (const given of [text, readFileSync(join(DIR, input))]) {
-      const result = stripNotebookText(given, options, input);
+      const result = stripNotebookText(given, nbstripout(options), input);
       expect(result.text).toBe(expected);
       // nbstripout --verify: a change is reported exactly when the golden text differs from the input.
       expect(result.changed).toBe(text !== expected);
@@ -62,14 +65,14 @@ describe('nbstripout golden cases', () => {
 
   it.each(CASES)('stripping %s → %s again is a fixed point', (input, expectedFile, options) => {
     const expected = read(expectedFile);
-    const again = stripNotebookText(expected, options, input);
+    const again = stripNotebookText(expected, nbstripout(options), input);
     expect(again.text).toBe(expected);
     expect(again.changed).toBe(false);
   });
 
   it('test_nochange.ipynb: no change, no execution_count added', () => {
     const text = read('test_nochange.ipynb');
-    const result = stripNotebookText(text, {}, 'test_nochange.ipynb');
+    const result = stripNotebookText(text, nbstripout({}), 'test_nochange.ipynb');
     expect(result.changed).toBe(false);
     expect(result.text).toBe(text);
   });
@@ -124,10 +127,10 @@ describe('deliberate differences from nbstripout 0.9.1 (specs/README.md: bugs ar
     expect(result.worksheets[0]!.cells).toHaveLength(3);
   });
 
-  it('nbformat 4.5 cells without ids get deterministic ids with --keep-id (nbformat picks random ones)', () => {
+  it('nbformat 4.5 cells without ids get deterministic ids when ids are kept (nbformat picks random ones)', () => {
     const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'markdown', metadata: {}, source: 'x' }] };
-    const a = stripNotebookText(JSON.stringify(nb), { keepId: true });
-    const b = stripNotebookText(JSON.stringify(nb), { keepId: true });
+    const a = stripNotebookText(JSON.stringify(nb), {});
+    const b = stripNotebookText(JSON.stringify(nb), {});
     expect(a.text).toBe(b.text);
     expect(JSON.parse(a.text).cells[0].id).toMatch(/^[0-9a-f]{8}$/);
   });

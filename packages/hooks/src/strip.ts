@@ -21,13 +21,16 @@ import {
   serializeV3,
 } from '@nbpipe/nbformat';
 
-/** What to strip; the defaults are nbstripout's. */
+/** What to strip; the defaults are nbstripout's, except that cell ids are kept (README: "Cell identity and volatile metadata"). */
 export interface StripOptions {
   /** Keep outputs in every cell. Unset: the notebook's `metadata.keep_output` decides; false overrides it. */
   keepOutput?: boolean;
   /** Keep `execution_count` / `prompt_number` in cells and outputs. */
   keepCount?: boolean;
-  /** Keep cell ids instead of renumbering them "0", "1", … */
+  /**
+   * Keep cell ids (default). `false` renumbers them "0", "1", … as nbstripout does by default: ids that say
+   * nothing about which cell is which, so diff and merge then pair cells by content alone.
+   */
   keepId?: boolean;
   /** More keys to remove: `metadata.<path>` (notebook) or `cell.<path>` (every cell). */
   extraKeys?: readonly string[];
@@ -251,7 +254,7 @@ export function createStripper(options: StripOptions = {}): Stripper {
   const plan: Plan = {
     keepOutput: options.keepOutput,
     keepCount: Boolean(options.keepCount),
-    keepId: Boolean(options.keepId),
+    keepId: options.keepId !== false,
     notebookKeys: [],
     cellKeys: [],
     dropEmptyCells: Boolean(options.dropEmptyCells),

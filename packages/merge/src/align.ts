@@ -4,13 +4,19 @@ import { diffArrays } from 'diff/lib/diff/array.js';
 /** A pair of aligned positions: item `a` of the first sequence and item `b` of the second. */
 export type Pair = readonly [a: number, b: number];
 
+/** Whether item `a` of the first sequence may pair with item `b` of the second. */
+type Match = (a: number, b: number) => boolean;
+/** How alike two matching items are: of the alignments with the most pairs, the one with the largest total wins. */
+type Weight = (a: number, b: number) => number;
+
 /**
  * One precedence level of an alignment: either a key (items with equal keys match; `undefined`
- * never matches) or a pairwise predicate (costly; evaluated on the gap's full grid).
+ * never matches) or a pairwise predicate (costly; evaluated on the gap's full grid), optionally
+ * weighted so that an item pairs with its closest match rather than with any match.
  */
 export type Level =
   | { key: (side: 'a' | 'b', index: number) => string | undefined }
-  | { match: (a: number, b: number) => boolean };
+  | { match: Match; weight?: Weight };
 
 /** Gaps larger than this many item pairs are not searched with a pairwise predicate. */
 const PREDICATE_GRID_LIMIT = 40_000;
@@ -21,29 +27,46 @@ const KEYED_GRID_LIMIT = 4_000_000;
  * Longest common subsequence by dynamic programming, walked back from the end the way nbdime
  * does (spec §2.4): take the corner pair when it matches, else drop an item of `a` if that keeps
  * the length, else one of `b`. Which of several equally long alignments comes out matters: it
- * decides, for example, which of two identical cells a lone copy is paired with.
+ * decides, for example, which of two identical cells a lone copy is paired with. With `weight`,
+ * the corner pair is taken only when it belongs to the heaviest of the longest alignments.
  */
-function lcsPairs(match: (a: number, b: number) => boolean, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+function lcsPairs(match: Match, aLo: number, aHi: number, bLo: number, bHi: number, weight?: Weight): Pair[] {
   const n = aHi - aLo;
   const m = bHi - bLo;
   const hit = new Uint8Array(n * m);
+  const hitWeight = new Float64Array(weight ? n * m : 0);
   const length = new Int32Array((n + 1) * (m + 1));
+  const total = new Float64Array(weight ? (n + 1) * (m + 1) : 0);
   const at = (x: number, y: number) => x * (m + 1) + y;
+  // Whether the best alignment up to (x, y) extends the one up to `from` by `pairs` pairs weighing `gain`.
+  const extends_ = (x: number, y: number, from: number, pairs: number, gain: number) =>
+    length[from]! + pairs === length[at(x, y)]! && (!weight || total[from]! + gain === total[at(x, y)]!);
   for (let x = 1; x <= n; x++) {
     for (let y = 1; y <= m; y++) {
-      if (match(aLo + x - 1, bLo + y - 1)) {
-        hit[(x - 1) * m + y - 1] = 1;
-        length[at(x, y)] = length[at(x - 1, y - 1)]! + 1;
-      } else length[at(x, y)] = Math.max(length[at(x - 1, y)]!, length[at(x, y - 1)]!);
+      const here = at(x, y);
+      const [up, left] = [at(x - 1, y), at(x, y - 1)];
+      const better = length[up]! > length[left]! || (length[up] === length[left] && (!weight || total[up]! >= total[left]!)) ? up : left;
+      length[here] = length[better]!;
+      if (weight) total[here] = total[better]!;
+      if (!match(aLo + x - 1, bLo + y - 1)) continue;
+      const w = weight ? weight(aLo + x - 1, bLo + y - 1) : 0;
+      hit[(x - 1) * m + y - 1] = 1;
+      if (weight) hitWeight[(x - 1) * m + y - 1] = w;
+      const diagonal = at(x - 1, y - 1);
+      if (length[diagonal]! + 1 > length[here]! || (length[diagonal]! + 1 === length[here] && weight && total[diagonal]! + w > total[here]!)) {
+        length[here] = length[diagonal]! + 1;
+        if (weight) total[here] = total[diagonal]! + w;
+      }
     }
   }
   const pairs: Pair[] = [];
   for (let x = n, y = m; x > 0 && y > 0; ) {
-    if (hit[(x - 1) * m + y - 1]) {
+    const corner = (x - 1) * m + y - 1;
+    if (hit[corner] && extends_(x, y, at(x - 1, y - 1), 1, weight ? hitWeight[corner]! : 0)) {
       pairs.push([aLo + x - 1, bLo + y - 1]);
       x--;
       y--;
-    } else if (length[at(x - 1, y)] === length[at(x, y)]) x--;
+    } else if (extends_(x, y, at(x - 1, y), 0, 0)) x--;
     else y--;
   }
   return pairs.reverse();
@@ -98,7 +121,7 @@ function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | u
 /** Half-width of the diagonal band searched in gaps too large for a full pairwise search. */
 const BAND = 12;
 
-function predicatePairs(match: (a: number, b: number) => boolean, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+function predicatePairs({ match, weight }: { match: Match; weight?: Weight }, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
   const n = aHi - aLo;
   const m = bHi - bLo;
   // Items edited in place (the usual case): if every item pairs with the one at the same
@@ -108,35 +131,40 @@ function predicatePairs(match: (a: number, b: number) => boolean, aLo: number, a
     while (k < n && match(aLo + k, bLo + k)) k++;
     if (k === n) return Array.from({ length: n }, (_, d) => [aLo + d, bLo + d] as const);
   }
-  if (n * m <= PREDICATE_GRID_LIMIT) return lcsPairs(match, aLo, aHi, bLo, bHi);
+  if (n * m <= PREDICATE_GRID_LIMIT) return lcsPairs(match, aLo, aHi, bLo, bHi, weight);
   if (n * m > KEYED_GRID_LIMIT) return [];
   // A large gap (say every cell reformatted): only compare items near the same relative position.
   const width = BAND + Math.abs(n - m);
-  return lcsPairs((i, j) => Math.abs((i - aLo) * m - (j - bLo) * n) <= width * Math.max(n, m) && match(i, j), aLo, aHi, bLo, bHi);
+  return lcsPairs((i, j) => Math.abs((i - aLo) * m - (j - bLo) * n) <= width * Math.max(n, m) && match(i, j), aLo, aHi, bLo, bHi, weight);
 }
 
 /**
  * Monotone alignment of two sequences by a cascade of levels, strictest first: each level aligns
  * what lies between the anchors found by the stricter ones, so an exact match always wins over a
- * looser one (nbdime's multilevel "snakes", spec §2.4).
+ * looser one (nbdime's multilevel "snakes", spec §2.4). `anchors`, an alignment found before (increasing in
+ * both), is kept, and the levels align what lies between its pairs.
  */
-export function align(n: number, m: number, levels: readonly Level[]): Pair[] {
-  const run = (level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
-    if (level >= levels.length || aLo >= aHi || bLo >= bHi) return [];
-    const spec = levels[level]!;
-    const found = 'key' in spec ? keyedPairs(spec, aLo, aHi, bLo, bHi) : predicatePairs(spec.match, aLo, aHi, bLo, bHi);
+export function align(n: number, m: number, levels: readonly Level[], anchors: readonly Pair[] = []): Pair[] {
+  // Pairs `found` at `level` between (aLo, bLo) and (aHi, bHi), with what the next levels find around them.
+  const around = (found: readonly Pair[], level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
     const out: Pair[] = [];
     let i = aLo;
     let j = bLo;
     for (const pair of [...found, [aHi, bHi] as const]) {
-      out.push(...run(level + 1, i, pair[0], j, pair[1]));
+      out.push(...run(level, i, pair[0], j, pair[1]));
       if (pair[0] < aHi) out.push(pair);
       i = pair[0] + 1;
       j = pair[1] + 1;
     }
     return out;
   };
-  return run(0, 0, n, 0, m);
+  const run = (level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
+    if (level >= levels.length || aLo >= aHi || bLo >= bHi) return [];
+    const spec = levels[level]!;
+    const found = 'key' in spec ? keyedPairs(spec, aLo, aHi, bLo, bHi) : predicatePairs(spec, aLo, aHi, bLo, bHi);
+    return around(found, level + 1, aLo, aHi, bLo, bHi);
+  };
+  return around(anchors, 0, 0, n, 0, m);
 }
 
 /** The stretches between consecutive aligned pairs: [aFrom, aTo) against [bFrom, bTo). */

@@ -1,6 +1,6 @@
 import type { Cell } from '@nbpipe/nbformat';
 import { align, gaps, type Level, type Pair } from './align.js';
-import { isSimilarText, similarityRatio, type SimilarityOptions } from './similarity.js';
+import { isSimilarText, overlapRatio, similarityRatio, type SimilarityOptions } from './similarity.js';
 
 /**
  * How a cell of the first notebook corresponds to one of the second. `a` is null for an added
@@ -40,13 +40,51 @@ interface Aligned {
   moves: Pair[];
 }
 
-/** The pairing of cells between two notebooks (in order and moved). */
+/**
+ * An id of at most four decimal digits is a position ("0", "1", … as nbstripout and many tools write
+ * them), not an identity: after an insertion "3" names another cell. Jupyter's own ids are 8 characters.
+ */
+const POSITIONAL_ID = /^\d{1,4}$/;
+
+/**
+ * Each cell's id where it can identify the cell (README: "Cell identity and volatile metadata"): not missing, not positional,
+ * not shared with another cell of its notebook. When the two notebooks have no such id in common the ids
+ * were regenerated, and say nothing either.
+ */
+function identifyingIds(a: readonly Cell[], b: readonly Cell[]): [(string | undefined)[], (string | undefined)[]] {
+  const ownIds = (cells: readonly Cell[]) => {
+    const ids = cells.map((cell) => (typeof cell.id === 'string' && cell.id !== '' && !POSITIONAL_ID.test(cell.id) ? cell.id : undefined));
+    const counts = new Map<string | undefined, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    return ids.map((id) => (counts.get(id) === 1 ? id : undefined));
+  };
+  const idsA = ownIds(a);
+  const idsB = ownIds(b);
+  const inB = new Set(idsB);
+  if (!idsA.some((id) => id !== undefined && inB.has(id))) return [a.map(() => undefined), b.map(() => undefined)];
+  return [idsA, idsB];
+}
+
+/**
+ * The pairing of cells between two notebooks (in order and moved). Ids are evidence, content is the
+ * ground truth: a shared id pairs two cells at once when their sources are alike; otherwise only when
+ * the pair sits between the same neighbouring matches (a cell rewritten in place), never as a move.
+ */
 export function alignCells(a: readonly Cell[], b: readonly Cell[], options: MatchOptions = {}): Aligned {
-  const useIds = options.ids !== false;
   const cells = (side: 'a' | 'b') => (side === 'a' ? a : b);
-  const idOf = (cell: Cell) => (useIds && typeof cell.id === 'string' && cell.id !== '' ? cell.id : undefined);
-  const differentIds = (x: Cell, y: Cell) => idOf(x) !== undefined && idOf(y) !== undefined && idOf(x) !== idOf(y);
+  const [idsA, idsB] = options.ids === false ? [[], []] : identifyingIds(a, b);
+  const differentIds = (i: number, j: number) => idsA[i] !== undefined && idsB[j] !== undefined && idsA[i] !== idsB[j];
   const similar = (x: Cell, y: Cell) => x.cell_type === y.cell_type && isSimilarText(source(x), source(y), options.similarity);
+
+  const indexInB = new Map(idsB.flatMap((id, j) => (id === undefined ? [] : [[id, j] as const])));
+  // The cell type may change under a kept id (Jupyter's cell type menu): only the sources must agree.
+  const trusted = new Set(
+    idsA.filter((id, i) => id !== undefined && indexInB.has(id) && isSimilarText(source(a[i]!), source(b[indexInB.get(id)!]!), options.similarity)),
+  );
+  const trustedId = (side: 'a' | 'b', k: number) => {
+    const id = (side === 'a' ? idsA : idsB)[k];
+    return id !== undefined && trusted.has(id) ? id : undefined;
+  };
 
   const outputKeys = new Map<Cell, string>();
   const cachedOutputsKey = (cell: Cell) => {
@@ -62,17 +100,30 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     const key = contentKey(cell);
     return contentCounts.get(key)! > 2 ? `${key}\u0000${cachedOutputsKey(cell)}` : key;
   };
-  const levels: Level[] = [
-    { key: (side, k) => idOf(cells(side)[k]!) },
+  const exactLevels: Level[] = [
+    ...(trusted.size ? [{ key: trustedId }] : []),
     { key: (side, k) => withOutputs(cells(side)[k]!) },
     { key: (side, k) => contentKey(cells(side)[k]!) },
-    { match: (i, j) => similar(a[i]!, b[j]!) },
   ];
-  const aligned = align(a.length, b.length, useIds ? levels : levels.slice(1));
-  const { pairs, moves } = settleMoves(a.length, b.length, aligned, findMoves(a, b, aligned, idOf, differentIds));
+  // A cell whose exact copy on the other side is out of order moved there: it must not pair with a
+  // look-alike in its old place first (the move search would never see it).
+  const exact = align(a.length, b.length, exactLevels);
+  const unpairedContent = (side: 'a' | 'b', paired: Set<number>) =>
+    new Set(cells(side).flatMap((cell, k) => (paired.has(k) || source(cell).trim() === '' ? [] : [contentKey(cell)])));
+  const movedAway = unpairedContent('b', new Set(exact.map((p) => p[1])));
+  const movedHere = unpairedContent('a', new Set(exact.map((p) => p[0])));
+  // Of the alignments pairing the most cells, the one whose pairs keep the most of each other: a cell with
+  // lines added stays with its original rather than with a new cell that happens to look like it.
+  const alike: Level = {
+    match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && similar(a[i]!, b[j]!),
+    weight: (i, j) => overlapRatio(source(a[i]!), source(b[j]!)),
+  };
+  const aligned = align(a.length, b.length, [alike], exact);
+  const { pairs, moves } = settleMoves(a.length, b.length, aligned, findMoves(a, b, aligned, trustedId, differentIds));
 
-  // A lone cell replaced by a lone cell of the same type is an edit, however large, unless
-  // their ids say they are different cells (nbdime would call it a delete plus an insert).
+  // What stays unpaired between two matches: a lone cell replaced by a lone cell of the same type
+  // is an edit, however large, unless their ids say they are different cells (nbdime would call it
+  // a delete plus an insert); so are cells rewritten in place under their ids, in order.
   const movedA = new Set(moves.map((p) => p[0]));
   const movedB = new Set(moves.map((p) => p[1]));
   const withEdits: Pair[] = [];
@@ -80,8 +131,14 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     const restA = range(a0, a1).filter((i) => !movedA.has(i));
     const restB = range(b0, b1).filter((j) => !movedB.has(j));
     if (restA.length === 1 && restB.length === 1) {
-      const [x, y] = [a[restA[0]!]!, b[restB[0]!]!];
-      if (x.cell_type === y.cell_type && !differentIds(x, y)) withEdits.push([restA[0]!, restB[0]!]);
+      const [i, j] = [restA[0]!, restB[0]!];
+      if (a[i]!.cell_type === b[j]!.cell_type && !differentIds(i, j)) withEdits.push([i, j]);
+    } else {
+      const sameId = restB.flatMap((j) => {
+        const i = restA.find((i) => idsA[i] !== undefined && idsA[i] === idsB[j]);
+        return i === undefined ? [] : [[i, j] as const];
+      });
+      withEdits.push(...longestIncreasing(sameId));
     }
     if (k < pairs.length) withEdits.push(pairs[k]!);
   });
@@ -131,8 +188,8 @@ function findMoves(
   a: readonly Cell[],
   b: readonly Cell[],
   pairs: readonly Pair[],
-  idOf: (cell: Cell) => string | undefined,
-  differentIds: (x: Cell, y: Cell) => boolean,
+  trustedId: (side: 'a' | 'b', index: number) => string | undefined,
+  differentIds: (i: number, j: number) => boolean,
 ): Pair[] {
   const usedA = new Set(pairs.map((p) => p[0]));
   const usedB = new Set(pairs.map((p) => p[1]));
@@ -148,11 +205,11 @@ function findMoves(
 
   const byId = new Map<string, number>();
   for (const j of leftB) {
-    const id = idOf(b[j]!);
+    const id = trustedId('b', j);
     if (id !== undefined) byId.set(id, j);
   }
   for (const i of leftA) {
-    const id = idOf(a[i]!);
+    const id = trustedId('a', i);
     const j = id === undefined ? undefined : byId.get(id);
     if (j !== undefined && !usedB.has(j)) take(i, j);
   }
@@ -167,7 +224,7 @@ function findMoves(
     if (usedA.has(i)) continue;
     // Cells whose ids differ are different cells, however alike (Jupyter keeps a cell's id).
     const candidates = byContent.get(contentKey(a[i]!)) ?? [];
-    const k = candidates.findIndex((j) => !differentIds(a[i]!, b[j]!));
+    const k = candidates.findIndex((j) => !differentIds(i, j));
     if (k >= 0) take(i, candidates.splice(k, 1)[0]!);
   }
 
@@ -177,7 +234,7 @@ function findMoves(
     const scored: [number, number, number][] = [];
     for (const i of restA)
       for (const j of restB) {
-        if (a[i]!.cell_type !== b[j]!.cell_type || differentIds(a[i]!, b[j]!)) continue;
+        if (a[i]!.cell_type !== b[j]!.cell_type || differentIds(i, j)) continue;
         const ratio = similarityRatio(source(a[i]!), source(b[j]!));
         if (ratio >= MOVE_RATIO) scored.push([ratio, i, j]);
       }
@@ -188,9 +245,9 @@ function findMoves(
 }
 
 /**
- * Pair the cells of two notebooks: by id where both cells have one, then by identical content,
- * then by similar source (nbdime's threshold-0.3 rule); a lone replaced cell counts as edited,
- * and cells found out of order are reported as moved.
+ * Pair the cells of two notebooks: by id where the ids identify cells and the sources agree, then by
+ * identical content, then by similar source (nbdime's threshold-0.3 rule); a lone replaced cell, or
+ * cells rewritten in place under their ids, count as edited, and cells found out of order as moved.
  */
 export function matchCells(a: readonly Cell[], b: readonly Cell[], options: MatchOptions = {}): CellMatch[] {
   const { pairs, moves } = alignCells(a, b, options);

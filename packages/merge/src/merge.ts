@@ -104,7 +104,11 @@ function sideView(base: readonly Cell[], cells: readonly Cell[], pairs: readonly
 // ---------------------------------------------------------------------------------------------
 // Cells
 
-const TRANSIENT_METADATA = new Set(['collapsed', 'scrolled', 'autoscroll']);
+/**
+ * Cell metadata written by whichever front end showed or ran the cell last: view state, and run timing
+ * (JupyterLab's `execution`, the ExecuteTime extension's `ExecuteTime`). README: "Cell identity and volatile metadata".
+ */
+const TRANSIENT_METADATA = new Set(['collapsed', 'scrolled', 'autoscroll', 'execution', 'ExecuteTime']);
 
 const sourceOf = (cell: Cell | undefined) => (cell === undefined ? '' : String(cell.source ?? ''));
 const outputsOf = (cell: Cell | undefined): Output[] => (cell?.cell_type === 'code' ? (cell.outputs ?? []) : []);
@@ -171,7 +175,7 @@ function metadataConflictMessage(conflict: JsonConflict, settings: Settings, whe
 function mergeCellMetadata(base: Cell | undefined, local: Cell, remote: Cell, settings: Settings, conflicts: CellConflict[]): JsonObject {
   const merged = mergeJson(base?.metadata ?? {}, local.metadata ?? {}, remote.metadata ?? {});
   for (const conflict of merged.conflicts) {
-    // View state (collapsed, scrolled) is not worth a conflict: local's wins.
+    // View state and run timing are not worth a conflict: local's wins.
     if (TRANSIENT_METADATA.has(conflict.path[0]!)) continue;
     const message = metadataConflictMessage(conflict, settings, 'metadata');
     conflicts.push({ kind: 'metadata', message, stored: storedJsonConflict('metadata', message, conflict) });
@@ -384,6 +388,16 @@ class CellMerger {
   }
 }
 
+/**
+ * Notebook metadata that the kernel or front end writes on every save, carrying no user intent
+ * (README: "Cell identity and volatile metadata"): all of `language_info` (the running kernel's
+ * reply: its version, lexer, CodeMirror mode) and `kernelspec.display_name` (the label of whichever
+ * environment saved last; `kernelspec.name` is the choice of kernel). Changed differently on both
+ * sides, local's value stands without a conflict.
+ */
+const isVolatileNotebookMetadata = (path: readonly string[]) =>
+  path[0] === 'language_info' || (path[0] === 'kernelspec' && path[1] === 'display_name');
+
 /** A cell id derived from the cell's content and position, so merges are reproducible. */
 function stableId(cell: Cell, index: number, taken: ReadonlySet<string>): string {
   for (let attempt = 0; ; attempt++) {
@@ -447,7 +461,7 @@ export function mergeNotebooks(base: Notebook, local: Notebook, remote: Notebook
 
   const conflicts: ConflictRecord[] = [];
   const metadataResult = mergeJson(base.metadata, local.metadata, remote.metadata);
-  const notebookRecords = metadataResult.conflicts.map((conflict) => {
+  const notebookRecords = metadataResult.conflicts.filter((conflict) => !isVolatileNotebookMetadata(conflict.path)).map((conflict) => {
     const message = metadataConflictMessage(conflict, settings, 'notebook metadata');
     conflicts.push({ cellIndex: null, kind: 'metadata', message });
     return storedJsonConflict('metadata', message, conflict);

@@ -190,6 +190,16 @@ export function similarityRatio(a: string, b: string): number {
   return (2 * m.matches) / m.total;
 }
 
+/**
+ * How much of the shorter text the longer one keeps, in [0, 1] (matching blocks as for the ratio): 1 when
+ * one contains the other, as a cell does after lines were added to it.
+ */
+export function overlapRatio(a: string, b: string): number {
+  if (a === b) return 1;
+  const shorter = Math.min(a.length, b.length);
+  return shorter === 0 ? 0 : matching(a, b).matches / shorter;
+}
+
 /** Length of the text without its whitespace-only lines. */
 function significantLength(s: string): number {
   let length = 0;

@@ -137,15 +137,14 @@ describe('outcomes nbdime decides (spec §5.4)', () => {
     }
   });
 
-  it('mixed-conflicts: source conflicts in cells 0, 1 and 3, tags in cell 3 and the notebook’s language version recorded', () => {
+  it('mixed-conflicts: source conflicts in cells 0, 1 and 3, tags in cell 3; the language version is volatile, local\'s kept (nbdime records it)', () => {
     const { notebook, conflicts } = merge('mixed-conflicts--1', 'mixed-conflicts--2', 'mixed-conflicts--3');
-    expect(kinds(conflicts)).toEqual(['0:source', '1:source', '3:metadata', '3:source', 'null:metadata']);
+    expect(kinds(conflicts)).toEqual(['0:source', '1:source', '3:metadata', '3:source']);
     expect((notebook.cells[3]!.metadata.nbpipe as JsonObject).conflicts).toEqual([
       expect.objectContaining({ path: 'tags', local: ['foo'], remote: ['bar'] }),
     ]);
-    expect((notebook.metadata.nbpipe as JsonObject).conflicts).toEqual([
-      expect.objectContaining({ path: 'language_info.version', local: '2.7.12' }),
-    ]);
+    expect(notebook.metadata.nbpipe).toBeUndefined();
+    expect((notebook.metadata.language_info as JsonObject).version).toBe('2.7.12');
     expect(notebook.cells[3]!.metadata.tags).toEqual(['foo']);
     // nbdime's cell 0 execution count: a one-sided remote change, taken.
     expect(merge('mixed-conflicts--1', 'mixed-conflicts--2', 'mixed-conflicts--3', { outputs: 'remote' }).notebook.cells[0]!.execution_count).toBe(

@@ -172,3 +172,13 @@ describe('textView', () => {
     expect(textView(emptyNotebook())).toBe('');
   });
 });
+
+describe('diffNotebooks: cell identity', () => {
+  it('pairs cells by content when an insertion renumbered positional ids: one added cell, the others renumbered only', () => {
+    const sources = ['# Analysis', 'import math', 'radius = 2.5\narea = math.pi * radius ** 2', 'print(area)'];
+    const numbered = (list: string[]) => ({ ...notebook(list.map((s, k) => codeCell(s, { id: String(k) }))), nbformat_minor: 5 });
+    const diff = diffNotebooks(numbered(sources), numbered(['%load_ext autoreload', ...sources]));
+    expect(diff.cells.map((c) => (c.op === 'modified' ? Object.keys(c.changes) : c.op))).toEqual(['added', ['id'], ['id'], ['id'], ['id']]);
+    expect(diffNotebooks(numbered(sources), numbered(['%load_ext autoreload', ...sources]), { ids: false }).cells.map((c) => c.op)).toEqual(['added']);
+  });
+});

@@ -158,31 +158,66 @@ describe('mergeNotebooks: outputs and execution counts', () => {
   });
 });
 
+describe('mergeNotebooks: cell identity', () => {
+  const lines = ['# Analysis', 'import pandas as pd', 'df = pd.read_csv("sales.csv")', 'df.groupby("region").sum()', 'df.plot()'];
+  const withIds = (list: string[], id: (k: number) => string) => nb(list.map((s, k) => codeCell(s, { id: id(k) })), { nbformat_minor: 5 });
+
+  it('merges an insertion at the top with an edit of the last cell when ids are positions ("0", "1", … rewritten after the insert)', () => {
+    const b = withIds(lines, String);
+    const local = withIds(['# Setup notes', ...lines], String);
+    const remote = withIds([...lines.slice(0, -1), 'df.plot(kind="bar")'], String);
+    const { notebook, conflicts } = merge(b, local, remote);
+    expect(conflicts).toEqual([]);
+    expect(sources(notebook)).toEqual(['# Setup notes', ...lines.slice(0, -1), 'df.plot(kind="bar")']);
+  });
+
+  it('merges the same with positional ids kept by both sides and Jupyter\'s random id on the new cell', () => {
+    const b = withIds(lines, String);
+    const local = nb([codeCell('# Setup notes', { id: '9f3c2a1b' }), ...b.cells], { nbformat_minor: 5 });
+    const remote = edit(b, 4, { source: 'df.plot(kind="bar")' });
+    const { notebook, conflicts } = merge(b, local, remote);
+    expect(conflicts).toEqual([]);
+    expect(sources(notebook)).toEqual(['# Setup notes', ...lines.slice(0, -1), 'df.plot(kind="bar")']);
+    expect(notebook.cells.map((c) => c.id)).toEqual(['9f3c2a1b', '0', '1', '2', '3', '4']);
+  });
+});
+
 describe('mergeNotebooks: metadata', () => {
   it('merges notebook metadata as JSON and records conflicts in metadata.nbpipe', () => {
-    const b = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, language_info: { name: 'python', version: '3.10' } } });
-    const l = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)' }, language_info: { name: 'python', version: '3.11' } } });
-    const r = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, language_info: { name: 'python', version: '3.12' }, authors: ['Ada'] } });
+    const b = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, title: 'Draft' } });
+    const l = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, title: 'Q1 report' } });
+    const r = nb([], { metadata: { kernelspec: { name: 'ir', display_name: 'Python 3' }, title: 'Q2 report', authors: ['Ada'] } });
     const { notebook, conflicts } = merge(b, l, r);
     expect(notebook.metadata).toEqual({
-      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)' },
-      language_info: { name: 'python', version: '3.11' },
+      kernelspec: { name: 'ir', display_name: 'Python 3' },
+      title: 'Q1 report',
       authors: ['Ada'],
       nbpipe: {
         conflicts: [
           {
             kind: 'metadata',
-            message: 'notebook metadata "language_info.version" changed differently in local and remote: kept local\'s value "3.11"',
-            path: 'language_info.version',
-            base: '3.10',
-            local: '3.11',
-            remote: '3.12',
+            message: 'notebook metadata "title" changed differently in local and remote: kept local\'s value "Q1 report"',
+            path: 'title',
+            base: 'Draft',
+            local: 'Q1 report',
+            remote: 'Q2 report',
           },
         ],
       },
     });
-    expect(conflicts).toEqual([{ cellIndex: null, kind: 'metadata', message: expect.stringContaining('language_info.version') }]);
+    expect(conflicts).toEqual([{ cellIndex: null, kind: 'metadata', message: expect.stringContaining('"title"') }]);
     expect(findConflicts(notebook)).toEqual(conflicts);
+  });
+
+  it('takes local\'s volatile metadata (language_info, kernelspec.display_name) without a conflict when both sides changed it', () => {
+    const info = (version: string, mode: JsonObject | string) => ({ name: 'python', version, codemirror_mode: mode, pygments_lexer: 'ipython3' });
+    const b = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, language_info: info('3.10.4', 'python') } });
+    const l = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)' }, language_info: info('3.11.2', { name: 'ipython', version: 3 }) } });
+    const r = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'py311' }, language_info: info('3.12.1', { name: 'ipython', version: 2 }), authors: ['Ada'] } });
+    const { notebook, conflicts } = merge(b, l, r);
+    expect(conflicts).toEqual([]);
+    expect(notebook.metadata).toEqual({ ...l.metadata, authors: ['Ada'] });
+    expect(findConflicts(notebook)).toEqual([]);
   });
 
   it('records cell metadata conflicts on the cell; view state conflicts are not worth one', () => {
@@ -194,6 +229,16 @@ describe('mergeNotebooks: metadata', () => {
       expect.objectContaining({ kind: 'metadata', path: 'tags', local: ['setup'], remote: ['imports'] }),
     ]);
     expect(conflicts.map((c) => [c.cellIndex, c.kind])).toEqual([[1, 'metadata']]);
+  });
+
+  it('takes local\'s run timing (execution, ExecuteTime) without a conflict when both sides re-ran a cell', () => {
+    const timing = (at: string) => ({ execution: { 'iopub.status.busy': at, 'iopub.status.idle': at }, ExecuteTime: { end_time: at } });
+    const b = edit(base, 1, { metadata: timing('2024-01-01T10:00:00Z') });
+    const l = edit(base, 1, { metadata: timing('2024-02-01T10:00:00Z') });
+    const r = edit(base, 1, { metadata: timing('2024-03-01T10:00:00Z') });
+    const { notebook, conflicts } = merge(b, l, r);
+    expect(conflicts).toEqual([]);
+    expect(notebook.cells[1]!.metadata).toEqual(timing('2024-02-01T10:00:00Z'));
   });
 
   it('keeps both versions of an attachment changed on both sides', () => {

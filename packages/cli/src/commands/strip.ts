@@ -38,7 +38,7 @@ export const stripCommand: CommandModule<GlobalArgs, Args> = {
       .option('textconv', { alias: 't', type: 'boolean', describe: 'print the stripped notebooks to stdout, leave the files alone (git textconv)' })
       .option('keep-output', { type: 'boolean', describe: 'keep outputs (per-cell keep_output/init_cell metadata still applies)' })
       .option('keep-count', { type: 'boolean', describe: 'keep execution counts' })
-      .option('keep-id', { type: 'boolean', describe: 'keep cell ids instead of renumbering them 0, 1, …' })
+      .option('keep-id', { type: 'boolean', describe: 'keep cell ids (default); --no-keep-id renumbers them 0, 1, … as nbstripout does' })
       .option('extra-keys', { type: 'string', describe: 'more keys to remove, space-separated: metadata.<key> or cell.<key>' })
       .option('keep-metadata-keys', { type: 'string', describe: 'keys to take off the removal list, space-separated' })
       .option('drop-empty-cells', { type: 'boolean', describe: 'remove cells whose source is only whitespace' })
