@@ -186,7 +186,25 @@ try {
   check(read(PY).includes("'north': 1250"), `${PY} misses the edit made in the notebook`);
   check(outputCounts(read(NB)).some((n) => n > 0), 'the commit dropped the working copy outputs');
 
-  step('merge conflict: two branches change the same line');
+  step('merge: changes to different cells merge cleanly, and the working copy keeps its outputs');
+  git(['switch', '-q', '-c', 'title']);
+  edit(NB, '# Sales by region', '# Sales by region, 2026');
+  git(['commit', '-q', '-am', 'Title: the year']);
+  git(['switch', '-q', 'main']);
+  note('meanwhile on main: a wider plot, edited in the notebook (Jupyter keeps the old plot until the cell runs again)');
+  edit(NB, 'figsize=(1.6, 0.8)', 'figsize=(2.0, 0.8)');
+  nbpipe(['sync', '--prefer', 'notebook', NB]);
+  git(['commit', '-q', '-am', 'Plot: wider']);
+  const outputsBeforeMerge = outputCounts(read(NB));
+  git(['merge', '--no-edit', 'title']);
+  check(read(NB).includes('Sales by region, 2026') && read(NB).includes('figsize=(2.0, 0.8)'), 'the merge did not combine both edits');
+  const afterMerge = showOutputCounts(NB);
+  check(JSON.stringify(afterMerge) === JSON.stringify(outputsBeforeMerge), `after the merge the outputs per cell are ${afterMerge}, expected ${outputsBeforeMerge}`);
+  check(outputCounts(gitQuiet('show', `HEAD:${NB}`)).every((n) => n === 0), 'the merge commit holds outputs');
+  check(read(PY).includes('Sales by region, 2026') && read(PY).includes('figsize=(2.0, 0.8)'), `${PY} did not merge both edits`);
+  check(gitQuiet('status', '--porcelain') === '', 'the work tree is not clean after the merge');
+
+  step('merge conflict in a pair: two branches change the same line; the hook finishes it');
   git(['switch', '-q', '-c', 'forecast']);
   edit(NB, "'east': 1430", "'east': 1500");
   git(['commit', '-q', '-am', 'East: forecast figure']);
@@ -196,13 +214,18 @@ try {
   // both members of the pair changed, so say which one holds the edit.
   nbpipe(['sync', '--prefer', 'notebook', NB]);
   git(['commit', '-q', '-am', 'East: audited figure']);
+  const beforeConflict = outputCounts(read(NB));
   const merge = git(['merge', 'forecast'], { expect: 1 });
   check(/CONFLICT \(content\): Merge conflict in notebooks\/analysis\.ipynb/.test(merge.output), 'git merge did not report the notebook conflict');
-  const conflicts = nbpipe(['conflicts', NB], { expect: 1 });
-  check(/cell 1 \(source\): conflict markers/.test(conflicts.output), 'nbpipe conflicts does not list the conflict in cell 1');
+  const conflicts = nbpipe(['conflicts'], { expect: 1 });
+  check(conflicts.output.includes(NB) && conflicts.output.includes(PY), 'nbpipe conflicts does not list both members of the pair');
   nbpipe(['validate', NB]);
   sh(`grep -A6 '<<<<<<<' ${NB}`, 'grep', ['-A6', '<<<<<<<', NB]);
-  note('resolve: take the forecast side (delete our lines and the markers), make the script agree, commit');
+  note('committing before resolving is refused, with the commands that finish the merge');
+  git(['add', NB, PY]);
+  const refused = git(['commit', '-q', '--no-edit'], { expect: 1 });
+  check(/nbpipe sync --prefer/.test(refused.output), 'the hook did not say how to finish the merge');
+  note('resolve in the notebook: take the forecast side (delete our lines and the markers); the script follows on commit');
   const resolved = read(NB).split('\n');
   const start = resolved.findIndex((line) => line.includes('"<<<<<<< '));
   const middle = resolved.findIndex((line) => line.includes('"=======\\n"'));
@@ -213,13 +236,16 @@ try {
   write(NB, resolved.join('\n'));
   nbpipe(['conflicts', NB]);
   nbpipe(['fmt', '--check', NB]);
-  nbpipe(['sync', '--prefer', 'notebook', NB]);
-  check(read(PY).includes("'east': 1500") && !read(PY).includes('<<<<<<<'), `${PY} was not resolved from the notebook`);
   git(['add', NB, PY]);
-  git(['commit', '-q', '--no-edit']);
+  const finished = git(['commit', '-q', '--no-edit']);
+  check(/synced from notebooks\/analysis\.ipynb, staged notebooks\/analysis\.py/.test(finished.output), 'the hook did not regenerate the script from the resolved notebook');
+  check(read(PY).includes("'east': 1500") && !read(PY).includes('<<<<<<<'), `${PY} was not resolved from the notebook`);
   git(['log', '--oneline', '--graph', '-5']);
-  check(gitQuiet('show', `HEAD:${NB}`).includes("'east': 1500"), 'the merge commit does not hold the resolution');
+  check(gitQuiet('show', `HEAD:${NB}`).includes("'east': 1500") && gitQuiet('show', `HEAD:${PY}`).includes("'east': 1500"), 'the merge commit does not hold the resolution');
+  const afterConflict = showOutputCounts(NB);
+  check(afterConflict.every((n, i) => i === 1 || n === beforeConflict[i]), `the cells neither branch touched lost their outputs: ${afterConflict}, before ${beforeConflict}`);
   check(gitQuiet('status', '--porcelain') === '', 'the work tree is not clean after the merge');
+  nbpipe(['conflicts']);
 
   step('pipeline: incremental runs decided by git blob hashes');
   const pipeline = { cwd: 'pipeline' };
