@@ -84,6 +84,22 @@ function expectOutputsAloneNothingToCommit(person: Teammate): void {
 const EXPLORE_NB = 'notebooks/explore.ipynb';
 const EXPLORE_PY = 'notebooks/explore.py';
 
+type Change = [path: string, from: string, to: string];
+
+/** Bob pushes his change first; Alice, her notebook executed, commits hers and pulls (`--rebase` or `--no-rebase`). */
+function bothChange(bobs: Change, alices: Change, pullMode: '--rebase' | '--no-rebase') {
+  const team = startProject();
+  const alice = team.join('alice');
+  const bob = team.join('bob');
+  bob.edit(...bobs);
+  bob.git('commit', '-q', '-am', `bob: ${bobs[2]}`);
+  bob.git('push', '-q');
+  alice.execute(EXPLORE_NB);
+  alice.edit(...alices);
+  alice.git('commit', '-q', '-am', `alice: ${alices[2]}`);
+  return { alice, pull: alice.tryGit('pull', '-q', pullMode) };
+}
+
 describe('a week of two people on one repository', () => {
   it('Monday: a fresh clone runs what is outdated with `run --changed`, and the committed notebooks are stripped', () => {
     const team = startProject();
@@ -146,18 +162,7 @@ describe('a week of two people on one repository', () => {
   });
 
   it('Wednesday: with `pull --rebase`, the cell the other side changed loses its outputs and the others keep theirs', () => {
-    const team = startProject();
-    const alice = team.join('alice');
-    const bob = team.join('bob');
-
-    bob.edit(EXPLORE_NB, 'rows = [1, 2, 3]', 'rows = [1, 2, 3, 4]');
-    bob.git('commit', '-q', '-am', 'explore: one more row');
-    bob.git('push', '-q');
-
-    alice.execute(EXPLORE_NB);
-    alice.edit(EXPLORE_PY, 'x = 1', 'x = 2');
-    alice.git('commit', '-q', '-am', 'explore: scale by two');
-    const pull = alice.tryGit('pull', '--rebase', '-q');
+    const { alice, pull } = bothChange([EXPLORE_NB, 'rows = [1, 2, 3]', 'rows = [1, 2, 3, 4]'], [EXPLORE_PY, 'x = 1', 'x = 2'], '--rebase');
     expect(pull.code, pull.stdout + pull.stderr).toBe(0);
 
     const nb = alice.notebook(EXPLORE_NB);
@@ -168,16 +173,7 @@ describe('a week of two people on one repository', () => {
 
   describe('Thursday: both change `x = 1` through the script, and the merge conflicts in both members of the pair', () => {
     function conflicted() {
-      const team = startProject();
-      const alice = team.join('alice');
-      const bob = team.join('bob');
-      bob.edit(EXPLORE_PY, 'x = 1', 'x = 3');
-      bob.git('commit', '-q', '-am', 'explore: x = 3');
-      bob.git('push', '-q');
-      alice.execute(EXPLORE_NB);
-      alice.edit(EXPLORE_PY, 'x = 1', 'x = 2');
-      alice.git('commit', '-q', '-am', 'explore: x = 2');
-      const pull = alice.tryGit('pull', '--no-rebase', '-q');
+      const { alice, pull } = bothChange([EXPLORE_PY, 'x = 1', 'x = 3'], [EXPLORE_PY, 'x = 1', 'x = 2'], '--no-rebase');
       expect(pull.code).not.toBe(0);
       expect(alice.git('diff', '--name-only', '--diff-filter=U').stdout.split('\n').filter(Boolean).sort()).toEqual([EXPLORE_NB, EXPLORE_PY]);
       const listed = alice.nbpipe('conflicts');

@@ -21,6 +21,8 @@ export interface MatchOptions {
 
 /** A moved cell must be at least this close to its origin (stricter than in-place edits). */
 const MOVE_RATIO = 0.7;
+/** The length up to which a text found whole in another counts as that text edited (see `contained`). */
+const SHORT_TEXT = 40;
 /** Beyond this many candidate pairs, only exact moves (same id or same content) are looked for. */
 const MOVE_SEARCH_LIMIT = 2_500;
 
@@ -75,6 +77,12 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
   const [idsA, idsB] = options.ids === false ? [[], []] : identifyingIds(a, b);
   const differentIds = (i: number, j: number) => idsA[i] !== undefined && idsB[j] !== undefined && idsA[i] !== idsB[j];
   const similar = (x: Cell, y: Cell) => x.cell_type === y.cell_type && isSimilarText(source(x), source(y), options.similarity);
+  // nbdime's ratio rule is strict for short texts (`print(x)` → `print(x * 2)` is below it) while any two texts of
+  // ten characters or less pass it: a short cell found whole in another is that cell edited.
+  const contained = (x: Cell, y: Cell) => {
+    const [sx, sy] = [source(x), source(y)];
+    return x.cell_type === y.cell_type && sx.trim() !== '' && sy.trim() !== '' && Math.min(sx.length, sy.length) <= SHORT_TEXT && overlapRatio(sx, sy) === 1;
+  };
 
   const indexInB = new Map(idsB.flatMap((id, j) => (id === undefined ? [] : [[id, j] as const])));
   // The cell type may change under a kept id (Jupyter's cell type menu): only the sources must agree.
@@ -113,9 +121,14 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
   const movedAway = unpairedContent('b', new Set(exact.map((p) => p[1])));
   const movedHere = unpairedContent('a', new Set(exact.map((p) => p[0])));
   // Of the alignments pairing the most cells, the one whose pairs keep the most of each other: a cell with
-  // lines added stays with its original rather than with a new cell that happens to look like it.
+  // lines added stays with its original rather than with a new cell that happens to look like it. A cell whose id
+  // names another cell on the other side is that cell's, however alike this one looks (short texts always do).
+  const indexInA = new Map(idsA.flatMap((id, i) => (id === undefined ? [] : [[id, i] as const])));
+  const twinElsewhere = (i: number, j: number) =>
+    (idsA[i] !== undefined && indexInB.has(idsA[i]) && indexInB.get(idsA[i]) !== j) ||
+    (idsB[j] !== undefined && indexInA.has(idsB[j]) && indexInA.get(idsB[j]) !== i);
   const alike: Level = {
-    match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && similar(a[i]!, b[j]!),
+    match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && !twinElsewhere(i, j) && (similar(a[i]!, b[j]!) || contained(a[i]!, b[j]!)),
     weight: (i, j) => overlapRatio(source(a[i]!), source(b[j]!)),
   };
   const aligned = align(a.length, b.length, [alike], exact);

@@ -61,6 +61,20 @@ describe('matchCells', () => {
     expect(compact(matchCells([p, q, r], [p, r, q, lookAlike]))).toEqual(['0-0', '2>1', '1-2', '-3']);
   });
 
+  it('does not pair a cell with a look-alike when its id names another cell there: a short cell edited under its id stays with it', () => {
+    // Texts of at most ten characters always look alike (nbdime's rule); the ids tell the edit from a new cell.
+    const before = [code('x = 41\nx + 1', 'aaa1'), code('print(x)', 'bbb2')];
+    const after = [code('x = 41\nx + 1', 'aaa1'), code('print(x * 2)', 'bbb2'), code('theirs()', 'ddd4')];
+    expect(compact(matchCells(before, after))).toEqual(['0-0', '1-1', '-2']);
+  });
+
+  it('takes a short cell found whole in another for that cell edited, rather than a tiny look-alike', () => {
+    // Without ids: nbdime's ratio rule rejects `print(x)` → `print(x * 2)` and accepts `print(x)` → `theirs()`.
+    const before = [code('x = 41\nx + 1'), code('print(x)')];
+    const after = [code('x = 41\nx + 1'), code('print(x * 2)'), code('theirs()')];
+    expect(compact(matchCells(before, after))).toEqual(['0-0', '1-1', '-2']);
+  });
+
   it('ignores ids that cannot identify a cell: positional, duplicated, missing, or none shared', () => {
     const sources = ['import numpy as np', 'data = np.load("x.npy")', 'mean = data.mean()', 'print(mean)'];
     const renumbered = (list: string[]) => list.map((s, k) => code(s, String(k)));
