@@ -45,8 +45,40 @@ export interface StateData {
   files: Record<string, [string, string]>;
   /** Source analyses by `kind:blob id:extension`, so unchanged sources are never parsed again. */
   sources: Record<string, SourceAnalysis>;
+  /** Tasks running now, or whose run died with them: each one's latest process, so a later run never starts a second copy. */
+  running?: Record<string, TaskProcess>;
   /** The commit of the last run of the whole pipeline that ended with nothing failed: `run --changed`'s default base. */
   lastSuccess?: { head?: string; at: string };
+}
+
+/** A task's process: its pid, and (on Linux) its start time, which tells it from a later process given the same pid. */
+export interface TaskProcess {
+  pid: number;
+  start?: string;
+}
+
+/** Identify a process that runs now (a zombie is not running: it ended and waits to be reaped). */
+export function taskProcess(pid: number): TaskProcess {
+  const start = procStat(pid)?.[19];
+  return start === undefined ? { pid } : { pid, start };
+}
+
+/** Whether the process recorded is still running (the same process: a reused pid does not count). */
+export function isRunning(recorded: TaskProcess): boolean {
+  if (!isAlive(recorded.pid)) return false;
+  const stat = procStat(recorded.pid);
+  if (stat === undefined) return true;
+  return stat[0] !== 'Z' && (recorded.start === undefined || stat[19] === recorded.start);
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state first, start time 20th); undefined off Linux. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
 }
 
 function emptyState(): StateData {

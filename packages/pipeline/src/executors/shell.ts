@@ -47,7 +47,7 @@ export const shellExecutor: Executor = {
         'bash',
         [scriptFile],
         { cwd: job.root, env: { ...process.env, ...taskEnvironment(job) }, stdio: ['ignore', out, out] },
-        job.signal,
+        job,
       );
       result = await waitForExit(child);
     } catch (e) {
