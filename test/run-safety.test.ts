@@ -72,3 +72,40 @@ describe.skipIf(process.platform !== 'linux')('a task does not outlive its run',
     expect(repo.read('out/slow.txt')).toBe('ok\n');
   });
 });
+
+describe('placeholders reach shell tasks as data', () => {
+  it('a hostile branch name, env.yaml value, environment variable and --env value run nothing and arrive exactly', () => {
+    const repo = tempRepo();
+    removeAfterTest(repo.cleanup);
+    const branch = 'feat$(touch${IFS}pwned)`touch${IFS}pwned2`';
+    const fromYaml = `it's "a" $(touch pwned3)\n-n \`touch pwned4\``;
+    const fromEnv = "'; touch pwned5; ' \"$(touch pwned6)\"";
+    const fromOverride = '-x $(touch pwned7)';
+    repo.write(
+      'pipeline.yaml',
+      `tasks:
+  - source: show.sh
+    product: {branch: out/branch.txt, yaml: out/yaml.txt, env: out/env.txt, override: out/override.txt}
+    params: {branch: '{{git}}', yaml: '{{hostile}}', env: '{{env.HOSTILE}}', override: '{{other}}'}
+    on_finish: printf '%s' {{git}} > out/on-finish.txt
+`,
+    );
+    repo.write('env.yaml', `hostile: ${JSON.stringify(fromYaml)}\nother: plain\n`);
+    repo.write(
+      'show.sh',
+      `printf '%s' {{branch}} > {{product.branch}}\nprintf '%s' "{{yaml}}" > "{{product.yaml}}"\nprintf '%s' '{{env}}' > '{{product.env}}'\ncat > {{product.override}} <<EOF\n{{override}}\nEOF\n`,
+    );
+    repo.write('.gitignore', 'out/\n');
+    repo.git('checkout', '-q', '-b', branch);
+    repo.git('add', '.');
+    repo.git('commit', '-q', '-m', 'hostile');
+    const r = nbpipe(['run', '--env', `other=${fromOverride}`], { cwd: repo.dir, env: { HOSTILE: fromEnv } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(repo.dir).filter((f) => f.startsWith('pwned'))).toEqual([]);
+    expect(repo.read('out/branch.txt')).toBe(branch);
+    expect(repo.read('out/yaml.txt')).toBe(fromYaml);
+    expect(repo.read('out/env.txt')).toBe(fromEnv);
+    expect(repo.read('out/override.txt')).toBe(`${fromOverride}\n`);
+    expect(repo.read('out/on-finish.txt')).toBe(branch);
+  });
+});
