@@ -109,3 +109,28 @@ describe('placeholders reach shell tasks as data', () => {
     expect(repo.read('out/on-finish.txt')).toBe(branch);
   });
 });
+
+describe('a structurally wrong .nbpipe/state.json', () => {
+  const broken = {
+    'a task record of null': { tasks: { slow: null } },
+    'parts without inputs': { tasks: { slow: { status: 'ok', fingerprint: 'x', parts: { source: 'a', params: 'b', definition: 'c', upstream: {} }, products: {}, startedAt: 'now', durationMs: 1 } } },
+    'products of null': { tasks: { slow: { status: 'ok', fingerprint: 'x', products: null, startedAt: 'now', durationMs: 1 } } },
+    'a file entry that is not a pair': { files: { 'slow.sh': 'abc' } },
+    'a source analysis of null': { sources: { 'shell:abc:.sh': null } },
+    'a running entry without pid': { running: { slow: {} } },
+  };
+  for (const [what, content] of Object.entries(broken))
+    it(`(${what}) is set aside with a warning naming it: status and run work`, () => {
+      const repo = project();
+      repo.write('first', '');
+      repo.write('.nbpipe/state.json', JSON.stringify({ version: 1, tasks: {}, files: {}, sources: {}, ...content }));
+      for (const command of ['status', 'run']) {
+        const r = nbpipe([command], { cwd: repo.dir });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(/\.nbpipe\/state\.json: "\w+" is not what nbpipe writes there; starting afresh/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+      expect(repo.read('out/slow.txt')).toBe('ok\n');
+      expect(nbpipe(['status'], { cwd: repo.dir }).stderr).not.toMatch(/state\.json/);
+    });
+});

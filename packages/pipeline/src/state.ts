@@ -98,9 +98,11 @@ export class StateStore {
     this.dir = join(root, STATE_DIR);
     let data = emptyState();
     try {
-      const parsed = JSON.parse(readFileSync(join(this.dir, STATE_FILE), 'utf8')) as StateData;
-      if (parsed && parsed.version === STATE_VERSION && parsed.tasks && parsed.files && parsed.sources) data = parsed;
-      else this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
+      const parsed = JSON.parse(readFileSync(join(this.dir, STATE_FILE), 'utf8')) as unknown;
+      const wrong = isObject(parsed) && parsed.version === STATE_VERSION ? stateProblem(parsed) : 'version';
+      if (wrong === undefined) data = parsed as unknown as StateData;
+      else if (wrong === 'version') this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
+      else this.problem = `${join(STATE_DIR, STATE_FILE)}: "${wrong}" is not what nbpipe writes there; starting afresh`;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problem = `${join(STATE_DIR, STATE_FILE)}: unreadable (${(e as Error).message}); starting afresh`;
     }
@@ -130,6 +132,41 @@ export class StateStore {
     })();
     return this.saving;
   }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isOptional = (check: (v: unknown) => boolean) => (v: unknown) => v === undefined || check(v);
+const isRecordOf = (check: (v: unknown) => boolean) => (v: unknown) => isObject(v) && Object.values(v).every(check);
+
+/** For each key of an object, what its value must satisfy. */
+type Shape = Record<string, (v: unknown) => boolean>;
+const hasShape = (shape: Shape) => (v: unknown) => isObject(v) && Object.entries(shape).every(([key, check]) => check(v[key]));
+
+const TASK_RECORD: Shape = {
+  status: (v) => v === 'ok' || v === 'failed',
+  fingerprint: isOptional(isString),
+  parts: isOptional(hasShape({ source: isString, params: isString, definition: isString, inputs: isRecordOf(isString), upstream: isRecordOf(isString) })),
+  products: isOptional(isRecordOf(isString)),
+  startedAt: isString,
+  durationMs: (v) => typeof v === 'number',
+  head: isOptional(isString),
+  error: isOptional(isString),
+  digest: isOptional(isString),
+};
+
+const STATE: Shape = {
+  tasks: isRecordOf(hasShape(TASK_RECORD)),
+  files: isRecordOf((v) => Array.isArray(v) && v.length === 2 && v.every(isString)),
+  sources: isRecordOf(hasShape({ contentHash: isString, upstream: isOptional((v) => Array.isArray(v) && v.every(isString)), upstreamProblem: isOptional(isString), line: isOptional((v) => typeof v === 'number') })),
+  running: isOptional(isRecordOf(hasShape({ pid: (v) => Number.isInteger(v) && (v as number) > 0, start: isOptional(isString) }))),
+  lastSuccess: isOptional(hasShape({ head: isOptional(isString), at: isString })),
+};
+
+/** The first top-level key of a parsed state file whose value is not what nbpipe writes, if any. */
+function stateProblem(parsed: Json): string | undefined {
+  return Object.entries(STATE).find(([key, check]) => !check(parsed[key]))?.[0];
 }
 
 /** Create `.nbpipe/` with a `.gitignore` of `*`, so git never sees it, without touching the project's own .gitignore. */
