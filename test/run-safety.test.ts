@@ -134,3 +134,31 @@ describe('a structurally wrong .nbpipe/state.json', () => {
       expect(nbpipe(['status'], { cwd: repo.dir }).stderr).not.toMatch(/state\.json/);
     });
 });
+
+describe('products outside the project', () => {
+  it('are allowed, named in run -n, status and run, and nothing else outside is touched', () => {
+    const repo = tempRepo();
+    removeAfterTest(repo.cleanup);
+    const elsewhere = join(repo.dir, 'elsewhere');
+    repo.write('elsewhere/keep.txt', 'keep\n');
+    repo.write(
+      'proj/pipeline.yaml',
+      `tasks:\n  - {source: up.sh, product: ../shared/up.txt}\n  - {source: abs.sh, product: ${join(elsewhere, 'abs.txt')}}\n  - {source: in.sh, product: out/in.txt}\n`,
+    );
+    repo.write('proj/up.sh', 'echo up > {{product}}\n');
+    repo.write('proj/abs.sh', 'echo abs > {{product}}\n');
+    repo.write('proj/in.sh', 'echo in > {{product}}\n');
+    const cwd = join(repo.dir, 'proj');
+    const notice = (task: string, path: string) => new RegExp(`pipeline\\.yaml:\\d+: task ${task}: product ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is outside the project; run writes it there`);
+    for (const args of [['run', '-n'], ['status'], ['run']]) {
+      const r = nbpipe(args, { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(notice('up', '../shared/up.txt'));
+      expect(r.stderr).toMatch(notice('abs', '../elsewhere/abs.txt'));
+      expect(r.stderr).not.toMatch(/task in: product/);
+    }
+    expect(repo.read('shared/up.txt')).toBe('up\n');
+    expect(readdirSync(elsewhere).sort()).toEqual(['abs.txt', 'keep.txt']);
+    expect(repo.read('elsewhere/keep.txt')).toBe('keep\n');
+  });
+});
