@@ -149,7 +149,8 @@ class ShellScanner {
   }
 }
 
-const singleQuoted = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+// As Python's shlex.quote: text the shell reads as is stays bare, so that rendered scripts read as written.
+const singleQuoted = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
 
 /** The text that makes the shell read `value` exactly, at a spot in the given context. */
 function quoteFor(context: Context, value: string): string {
