@@ -23,6 +23,16 @@ function groupMembers(pgid: number): number[] {
   return members;
 }
 
+/** Whether a process runs (a zombie does not: it ended and waits to be reaped). */
+function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 function project() {
   const repo = tempRepo();
   removeAfterTest(repo.cleanup);
@@ -52,6 +62,25 @@ describe.skipIf(process.platform !== 'linux')('a task does not outlive its run',
     expect(repo.read('starts.txt').trim().split('\n')).toHaveLength(2);
     expect(repo.read('out/slow.txt')).toBe('ok\n');
     expect(JSON.parse(repo.read('.nbpipe/state.json')).running).toEqual({});
+  });
+
+  it('kill -9 of `nbpipe run` takes a notebook task\'s Jupyter kernel and what its cells started with it', async () => {
+    const repo = tempRepo();
+    removeAfterTest(repo.cleanup);
+    repo.write('pipeline.yaml', 'tasks:\n  - {source: cells.py, product: out/cells.ipynb, executor: jupyter}\n');
+    repo.write(
+      'cells.py',
+      `# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nimport os, subprocess, time\nchild = subprocess.Popen(["sleep", "60"])\nopen("pids.txt", "w").write(f"{os.getpid()} {child.pid}\\n")\ntime.sleep(60)\n`,
+    );
+    const child = spawn(process.execPath, [CLI, 'run'], { cwd: repo.dir, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    removeAfterTest(() => child.kill('SIGKILL'));
+    for (let i = 0; i < 600 && !existsSync(join(repo.dir, 'pids.txt')); i++) await sleep(50);
+    const pids = repo.read('pids.txt').trim().split(' ').map(Number);
+    const alive = () => pids.filter((pid) => isLive(pid));
+    expect(alive()).toEqual(pids);
+    child.kill('SIGKILL');
+    for (let i = 0; i < 100 && alive().length > 0; i++) await sleep(50);
+    expect(alive()).toEqual([]);
   });
 
   it('refuses to start a task whose process from an earlier run is still alive', async () => {

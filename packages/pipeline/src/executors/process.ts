@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { spawnProcessGroup } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
 import type { TaskJob } from './registry.js';
 
@@ -60,26 +60,13 @@ export function tailOfFile(path: string, lines = 20): string {
 }
 
 /**
- * The descriptor, in a task's process, of a pipe from the run. The run never writes to it, so its
- * reader sees end of file exactly when the run closes it or dies, however it dies (`kill -9` too).
- */
-const RUN_PIPE_FD = 9;
-/**
- * Starts the task in place (`exec` keeps its pid, exit status and signals) beside a watcher, in the
- * task's process group, that kills the whole group at end of file on the run's pipe. Node has no
- * `prctl(PR_SET_PDEATHSIG)`, and this also covers tasks that are not Python and their children.
- */
-const WATCHDOG = `(read _ <&${RUN_PIPE_FD}; kill -KILL 0) & exec "$@" ${RUN_PIPE_FD}<&-`;
-
-/**
  * Spawn a task's process in its own process group, so that stopping it stops whatever it started.
  * Aborting `signal` sends SIGTERM to the group, then SIGKILL after a grace period. The group does
- * not outlive the task's process nor the run: a watcher kills it once the run has seen the process
- * exit, or when the run dies. `started` is told the pid.
+ * not outlive the task's process nor the run (spawnProcessGroup). `started` is told the pid.
  */
 export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, job: Pick<TaskJob, 'signal' | 'started'>): ChildProcess {
   const { signal } = job;
-  const child = process.platform === 'win32' ? spawn(command, args, options) : spawn('/bin/sh', ['-c', WATCHDOG, 'nbpipe-task', command, ...args], { ...options, stdio: withRunPipe(options.stdio), detached: true });
+  const child = spawnProcessGroup(command, args, options);
   const kill = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     try {
@@ -95,11 +82,7 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
-  child.once('exit', () => {
-    signal.removeEventListener('abort', onAbort);
-    // What the task left running in its group goes now (and its pipes close, so 'close' comes).
-    (child.stdio as unknown as (Socket | undefined)[])[RUN_PIPE_FD]?.destroy();
-  });
+  child.once('exit', () => signal.removeEventListener('abort', onAbort));
   if (child.pid !== undefined) job.started?.(child.pid);
   live.set(child, kill);
   child.once('exit', () => live.delete(child));
@@ -112,15 +95,6 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
   }
   return child;
 }
-
-function withRunPipe(stdio: SpawnOptions['stdio']): StdioPipe[] {
-  const given: StdioPipe[] = Array.isArray(stdio) ? [...(stdio as StdioPipe[])] : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
-  while (given.length < RUN_PIPE_FD) given.push('ignore');
-  given[RUN_PIPE_FD] = 'pipe';
-  return given;
-}
-
-type StdioPipe = Exclude<SpawnOptions['stdio'], string | undefined>[number];
 
 const live = new Map<ChildProcess, (sig: NodeJS.Signals) => void>();
 let exitHookInstalled = false;
