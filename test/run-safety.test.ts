@@ -6,31 +6,28 @@ import { CLI, nbpipe, removeAfterTest, tempRepo } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Pids of the live (not zombie) processes of a process group, from /proc. */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, …), if the process exists. */
+function procStat(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
   }
-  return members;
 }
 
 /** Whether a process runs (a zombie does not: it ended and waits to be reaped). */
 function isLive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const stat = procStat(pid);
+  return stat !== undefined && stat[0] !== 'Z';
+}
+
+/** Pids of the live processes of a process group. */
+function groupMembers(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(procStat(entry)?.[2]) === pgid)
+    .map(Number)
+    .filter(isLive);
 }
 
 function project() {

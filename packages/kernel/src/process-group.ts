@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { delimiter, resolve } from 'node:path';
 
 /**
  * The descriptor, in the spawned process, of a pipe from us. We never write to it, so its reader sees
@@ -21,10 +23,25 @@ const WATCHDOG = `(trap '' HUP INT TERM; read _ <&${RUN_PIPE_FD}; kill -KILL 0) 
  */
 export function spawnProcessGroup(command: string, args: string[], options: SpawnOptions): ChildProcess {
   if (process.platform === 'win32') return spawn(command, args, options);
+  // A command that cannot run is spawned as is, so the caller gets Node's 'error' (ENOENT, EACCES), not the shell's 127.
+  if (!isExecutable(command, String(options.cwd ?? '.'), options.env?.PATH ?? process.env.PATH ?? '')) return spawn(command, args, { ...options, detached: true });
   const child = spawn('/bin/sh', ['-c', WATCHDOG, 'nbpipe-task', command, ...args], { ...options, stdio: withRunPipe(options.stdio), detached: true });
   // What the process left running in its group goes now (and its pipes close, so 'close' comes).
   child.once('exit', () => (child.stdio as unknown as (Socket | undefined)[])[RUN_PIPE_FD]?.destroy());
   return child;
+}
+
+/** Whether `command` names an executable file, directly (with a `/`, from `cwd`) or through the folders of `path`. */
+function isExecutable(command: string, cwd: string, path: string): boolean {
+  const candidates = command.includes('/') ? [resolve(cwd, command)] : path.split(delimiter).filter(Boolean).map((dir) => resolve(cwd, dir, command));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 function withRunPipe(stdio: SpawnOptions['stdio']): StdioPipe[] {
