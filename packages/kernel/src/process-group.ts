@@ -10,11 +10,13 @@ import { delimiter, resolve } from 'node:path';
 const RUN_PIPE_FD = 9;
 /**
  * Starts the command in place (`exec` keeps its pid, exit status and signals) beside a watcher, in
- * the same process group, that kills the whole group at end of file on our pipe; the watcher ignores
- * the signals sent to the group to stop it, so it is still there for a command that survives them.
- * Node has no `prctl(PR_SET_PDEATHSIG)`, and this also covers commands that are not Python, and their children.
+ * the same process group, that kills the whole group at end of file on our pipe. The watcher is
+ * forked twice so that it is not the command's child: a script's `wait`, or ipykernel terminating
+ * its children at shutdown, would wait for it. It ignores hangups and interrupts (Jupyter interrupts a
+ * kernel's whole group). Node has no `prctl(PR_SET_PDEATHSIG)`, and this also covers commands that are
+ * not Python, and their children.
  */
-const WATCHDOG = `(trap '' HUP INT TERM; read _ <&${RUN_PIPE_FD}; kill -KILL 0) & exec "$@" ${RUN_PIPE_FD}<&-`;
+const WATCHDOG = `( (trap '' HUP INT; read _ <&${RUN_PIPE_FD}; kill -KILL 0) & ); exec "$@" ${RUN_PIPE_FD}<&-`;
 
 /**
  * Spawn a process in a process group of its own (on Windows, plainly) that goes away with it and with
