@@ -33,6 +33,14 @@ export async function getEffectiveGitConfig(cwd: string, key: string): Promise<s
   return r.code === 0 ? r.stdout.toString('utf8').replace(/\n$/, '') : undefined;
 }
 
+/** Where git reads a key from, when set: its scope (`system`, `global`, `local`, `worktree`, `command`), file and value. */
+export async function gitConfigOrigin(cwd: string, key: string): Promise<{ scope: string; file: string; value: string } | undefined> {
+  const r = await runGit(['config', '--show-scope', '--show-origin', '--get', key], { cwd });
+  if (r.code !== 0) return undefined;
+  const [scope = '', origin = '', ...value] = r.stdout.toString('utf8').replace(/\n$/, '').split('\t');
+  return { scope, file: origin.replace(/^file:/, ''), value: value.join('\t') };
+}
+
 export async function setGitConfig(target: ConfigTarget, key: string, value: string): Promise<void> {
   const { args, cwd } = configArgs(target);
   const r = await runGit([...args, key, value], { cwd });

@@ -1,7 +1,7 @@
 // One export line per module; each module is one concept.
 export { writeFileAtomic } from './atomic.js';
 export { GitError, runGit, gitOutput, findRepository, repositoryAt, requireRepository, changedFiles, hasCommit, readFilesAtRevision, type GitResult, type RunGitOptions, type Repository, type ChangedFile, type ChangeStatus } from './repo.js';
-export { getGitConfig, getEffectiveGitConfig, setGitConfig, unsetGitConfig, attributesFileFor, type ConfigScope, type ConfigTarget } from './config.js';
+export { getGitConfig, getEffectiveGitConfig, gitConfigOrigin, setGitConfig, unsetGitConfig, attributesFileFor, type ConfigScope, type ConfigTarget } from './config.js';
 export { ATTRIBUTES_BLOCK_BEGIN, ATTRIBUTES_BLOCK_END, managedAttributeLines, addAttributeLines, removeAttributeLines, editAttributesFile, readAttributesFile } from './attributes.js';
 export { DRIVER_NAME, DRIVER_CANNOT_START, shellQuote, nodeCommand, diffCommand, textconvCommand, mergeDriverCommand, type DriverLauncher } from './drivers.js';
 export { gitConfigStep, attributesStep, diffMergeSteps, installSteps, uninstallSteps, CELL_HEADER_PATTERN, type InstallTarget, type InstallStep, type StepCheck } from './install.js';

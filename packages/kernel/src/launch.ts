@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JupyterKernelSpec } from './kernelspec.js';
+import { spawnProcessGroup } from './process-group.js';
 
 /** The connection file's contents (jupyter_client's format). */
 export interface ConnectionInfo {
@@ -103,12 +104,7 @@ export class KernelProcess {
     Object.assign(env, options.env, { JPY_PARENT_PID: String(process.pid) });
     for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
 
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: options.cwd,
-      env,
-      detached: process.platform !== 'win32',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnProcessGroup(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const kernel = new KernelProcess(child, connection, runtimeDir);
     running.add(kernel);
     installExitHook();

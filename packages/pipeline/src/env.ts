@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PipelineError } from './errors.js';
 import { parsePythonLiteral } from './python-literal.js';
+import { substituteInShell, UnsafeSubstitution } from './shell-quote.js';
 import type { YamlFile } from './yaml-file.js';
 
 /** A value of pipeline.yaml/env.yaml after loading: plain JSON. */
@@ -81,28 +82,51 @@ export class PlaceholderContext {
    * Render the placeholders of one string. A string that held a placeholder is cast back to a type
    * as Ploomber does (`true`, `none`, numbers, lists…); `where` names the file, line and key for errors.
    */
-  render(text: string, where: () => { file: string; line?: number; key: string }): Value {
+  render(text: string, where: () => Where): Value {
     if (!text.includes('{{')) return text;
     let whole: Value | undefined;
     const rendered = text.replace(PLACEHOLDER, (match, name: string) => {
-      let value: Value | undefined;
-      try {
-        value = this.lookup(name);
-      } catch (e) {
-        const w = where();
-        throw new PipelineError((e as Error).message, w.file, w.line, w.key);
-      }
-      if (value === undefined) {
-        const w = where();
-        const known = [...this.envKeys, ...BUILTIN_PLACEHOLDERS];
-        throw new PipelineError(`unknown placeholder ${match} (known: ${known.join(', ')}, env.NAME)`, w.file, w.line, w.key);
-      }
+      const value = this.resolve(match, name, where);
       if (match === text) whole = value;
       return pythonStr(value);
     });
     if (whole !== undefined) return whole;
     return castRendered(rendered);
   }
+
+  /** Render the placeholders of a shell command: each value quoted for where it lands, so it stays data (README: nbpipe run). */
+  renderShell(text: string, where: () => Where): string {
+    try {
+      return substituteInShell(text, PLACEHOLDER, ([match, name]) => pythonStr(this.resolve(match, name!, where)));
+    } catch (e) {
+      if (!(e instanceof UnsafeSubstitution)) throw e;
+      const w = where();
+      throw new PipelineError(e.message, w.file, w.line, w.key);
+    }
+  }
+
+  private resolve(match: string, name: string, where: () => Where): Value {
+    let value: Value | undefined;
+    try {
+      value = this.lookup(name);
+    } catch (e) {
+      const w = where();
+      throw new PipelineError((e as Error).message, w.file, w.line, w.key);
+    }
+    if (value === undefined) {
+      const w = where();
+      const known = [...this.envKeys, ...BUILTIN_PLACEHOLDERS];
+      throw new PipelineError(`unknown placeholder ${match} (known: ${known.join(', ')}, env.NAME)`, w.file, w.line, w.key);
+    }
+    return value;
+  }
+}
+
+/** Where a rendered string comes from, for errors. */
+interface Where {
+  file: string;
+  line?: number;
+  key: string;
 }
 
 /** How Python's str() prints a value, which is what a Jinja placeholder inside a longer string gives. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { findRepository, gitOutput, readHead, WorktreeHasher, type Repository } from '@nbpipe/git';
 import { writeFileAtomic } from '@nbpipe/git';
@@ -169,6 +169,10 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
       checkExecutor(task, specLabel);
       checked.add(shape);
     }
+    // Allowed, as in Ploomber, but worth a word: such a run writes beyond the project.
+    const outside = productPaths(task.product).filter((path) => path === '..' || path.startsWith('../') || isAbsolute(path));
+    if (outside.length)
+      warnings.push(`${specLabel}:${task.line}: task ${task.name}: product ${outside.map((path) => label(resolve(root, path))).join(', ')} is outside the project; run writes it there`);
     if (task.staticAnalysis === 'regular' && !warnedRegular) {
       warnedRegular = true;
       warnings.push(`${specLabel}:${task.line}: task ${task.name}: static_analysis: regular is not run (nbpipe has no pyflakes pass; \`strict\` checks params against the parameters cell)`);

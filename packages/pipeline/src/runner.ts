@@ -7,7 +7,7 @@ import { executorName, loadExecutor, TaskFailure, type ResolvedProduct, type Tas
 import { productPaths, type Pipeline, type Task } from './project.js';
 import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskStatus } from './status.js';
 import type { ProductSpec } from './spec.js';
-import type { TaskRecord } from './state.js';
+import { isRunning, taskProcess, type TaskRecord } from './state.js';
 import { syncSourcePair, type SourcePair } from './pairs.js';
 
 export interface RunOptions {
@@ -173,6 +173,22 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     const t0 = performance.now();
     emit({ type: 'start', name: task.name, at: begin });
     const products = productPaths(task.spec.product);
+    const running = (p.state.data.running ??= {});
+    const previous = running[task.name];
+    if (previous && isRunning(previous)) {
+      // Its run died and this process escaped it: a second copy would write the same products.
+      const message = `its process from an earlier run (pid ${previous.pid}) is still running: wait for it to end or stop it (kill -- -${previous.pid}), then run again`;
+      finished.set(task.name, 'failed');
+      summary.failed.push({ name: task.name, message, log });
+      if (!options.keepGoing) stop = true;
+      emit({ type: 'fail', name: task.name, durationMs: 0, message, log });
+      return;
+    }
+    const recordProcess = (pid: number) => {
+      running[task.name] = taskProcess(pid);
+      // A state that cannot be written fails the task when it is saved at the end.
+      p.state.save().catch(() => {});
+    };
     try {
       for (const path of products) mkdirSync(dirname(resolve(p.root, path)), { recursive: true });
       const executor = await loadExecutor(executorName(task.spec));
@@ -186,6 +202,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         params: task.spec.params,
         log,
         signal: abort.signal,
+        started: recordProcess,
         label: p.label,
         notice: (message) => {
           if (noticed.has(message)) return;
@@ -215,6 +232,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         ...(head ? { head } : {}),
       };
       upstreamDigest(record);
+      delete running[task.name];
       p.state.data.tasks[task.name] = record;
       finished.set(task.name, 'ok');
       summary.ran.push({ name: task.name, durationMs });
@@ -224,9 +242,11 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       const durationMs = Math.round(performance.now() - t0);
       p.files.forget(products);
       finished.set(task.name, 'failed');
+      delete running[task.name];
       if (abort.signal.aborted) {
         // Interrupted, not failed: the previous record stays; partial products no longer match it.
         summary.blocked.push(task.name);
+        await p.state.save();
         emit({ type: 'skip', name: task.name, why: 'interrupted' });
         return;
       }

@@ -93,6 +93,7 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
     (text, key, line) =>
       ctx.render(text, () => ({ file: label, line, key }));
   const render = renderWith(context);
+  const renderShell: RenderString = (text, key, line) => context.renderShell(text, () => ({ file: label, line, key }));
 
   if (yaml.root === null) yaml.fail('the file is empty: expected a `tasks:` list', 1);
   const top = yaml.mapping(yaml.root, '');
@@ -127,7 +128,7 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
     ),
   });
   yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
-    for (const parsed of parseTask(yaml, node, `tasks[${i}]`, render, stableContext && renderWith(stableContext), root, productRelativeToSource)) {
+    for (const parsed of parseTask(yaml, node, `tasks[${i}]`, { render, renderShell, renderStable: stableContext && renderWith(stableContext) }, root, productRelativeToSource)) {
       const task = parsed.kind === 'notebook' && !parsed.executor && spec.notebookExecutor ? { ...parsed, executor: spec.notebookExecutor } : parsed;
       const previous = names.get(task.name);
       if (previous !== undefined) yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
@@ -167,8 +168,7 @@ function parseTask(
   yaml: YamlFile,
   node: Node | null,
   key: string,
-  render: RenderString,
-  renderStable: RenderString | undefined,
+  { render, renderShell, renderStable }: { render: RenderString; renderShell: RenderString; renderStable: RenderString | undefined },
   root: string,
   productRelativeToSource: boolean,
 ): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
@@ -240,7 +240,7 @@ function parseTask(
   const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
 
   const onFinishEntry = get('on_finish');
-  const onFinish = onFinishEntry ? yaml.string(onFinishEntry.node, `${key}.on_finish`, render) : undefined;
+  const onFinish = onFinishEntry ? yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell) : undefined;
 
   const exportEntry = get('nbconvert_export_kwargs');
   let exportOptions: Record<string, Value> | undefined;

@@ -45,8 +45,40 @@ export interface StateData {
   files: Record<string, [string, string]>;
   /** Source analyses by `kind:blob id:extension`, so unchanged sources are never parsed again. */
   sources: Record<string, SourceAnalysis>;
+  /** Tasks running now, or whose run died with them: each one's latest process, so a later run never starts a second copy. */
+  running?: Record<string, TaskProcess>;
   /** The commit of the last run of the whole pipeline that ended with nothing failed: `run --changed`'s default base. */
   lastSuccess?: { head?: string; at: string };
+}
+
+/** A task's process: its pid, and (on Linux) its start time, which tells it from a later process given the same pid. */
+export interface TaskProcess {
+  pid: number;
+  start?: string;
+}
+
+/** Identify a process that runs now (a zombie is not running: it ended and waits to be reaped). */
+export function taskProcess(pid: number): TaskProcess {
+  const start = procStat(pid)?.[19];
+  return start === undefined ? { pid } : { pid, start };
+}
+
+/** Whether the process recorded is still running (the same process: a reused pid does not count). */
+export function isRunning(recorded: TaskProcess): boolean {
+  if (!isAlive(recorded.pid)) return false;
+  const stat = procStat(recorded.pid);
+  if (stat === undefined) return true;
+  return stat[0] !== 'Z' && (recorded.start === undefined || stat[19] === recorded.start);
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state first, start time 20th); undefined off Linux. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
 }
 
 function emptyState(): StateData {
@@ -66,9 +98,11 @@ export class StateStore {
     this.dir = join(root, STATE_DIR);
     let data = emptyState();
     try {
-      const parsed = JSON.parse(readFileSync(join(this.dir, STATE_FILE), 'utf8')) as StateData;
-      if (parsed && parsed.version === STATE_VERSION && parsed.tasks && parsed.files && parsed.sources) data = parsed;
-      else this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
+      const parsed = JSON.parse(readFileSync(join(this.dir, STATE_FILE), 'utf8')) as unknown;
+      const wrong = isObject(parsed) && parsed.version === STATE_VERSION ? stateProblem(parsed) : 'version';
+      if (wrong === undefined) data = parsed as unknown as StateData;
+      else if (wrong === 'version') this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
+      else this.problem = `${join(STATE_DIR, STATE_FILE)}: "${wrong}" is not what nbpipe writes there; starting afresh`;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problem = `${join(STATE_DIR, STATE_FILE)}: unreadable (${(e as Error).message}); starting afresh`;
     }
@@ -98,6 +132,41 @@ export class StateStore {
     })();
     return this.saving;
   }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isOptional = (check: (v: unknown) => boolean) => (v: unknown) => v === undefined || check(v);
+const isRecordOf = (check: (v: unknown) => boolean) => (v: unknown) => isObject(v) && Object.values(v).every(check);
+
+/** For each key of an object, what its value must satisfy. */
+type Shape = Record<string, (v: unknown) => boolean>;
+const hasShape = (shape: Shape) => (v: unknown) => isObject(v) && Object.entries(shape).every(([key, check]) => check(v[key]));
+
+const TASK_RECORD: Shape = {
+  status: (v) => v === 'ok' || v === 'failed',
+  fingerprint: isOptional(isString),
+  parts: isOptional(hasShape({ source: isString, params: isString, definition: isString, inputs: isRecordOf(isString), upstream: isRecordOf(isString) })),
+  products: isOptional(isRecordOf(isString)),
+  startedAt: isString,
+  durationMs: (v) => typeof v === 'number',
+  head: isOptional(isString),
+  error: isOptional(isString),
+  digest: isOptional(isString),
+};
+
+const STATE: Shape = {
+  tasks: isRecordOf(hasShape(TASK_RECORD)),
+  files: isRecordOf((v) => Array.isArray(v) && v.length === 2 && v.every(isString)),
+  sources: isRecordOf(hasShape({ contentHash: isString, upstream: isOptional((v) => Array.isArray(v) && v.every(isString)), upstreamProblem: isOptional(isString), line: isOptional((v) => typeof v === 'number') })),
+  running: isOptional(isRecordOf(hasShape({ pid: (v) => Number.isInteger(v) && (v as number) > 0, start: isOptional(isString) }))),
+  lastSuccess: isOptional(hasShape({ head: isOptional(isString), at: isString })),
+};
+
+/** The first top-level key of a parsed state file whose value is not what nbpipe writes, if any. */
+function stateProblem(parsed: Json): string | undefined {
+  return Object.entries(STATE).find(([key, check]) => !check(parsed[key]))?.[0];
 }
 
 /** Create `.nbpipe/` with a `.gitignore` of `*`, so git never sees it, without touching the project's own .gitignore. */

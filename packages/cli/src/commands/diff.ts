@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, describeError } from '../errors.js';
@@ -25,6 +25,21 @@ async function isFilePair(paths: readonly string[]): Promise<boolean> {
     if (!info?.isFile()) return false;
   }
   return true;
+}
+
+/**
+ * The first argument that names nothing — no file or folder here, no path git knows (in the index or HEAD,
+ * globs included), no ref — which as a pathspec would silently match nothing.
+ */
+async function unknownArgument(cwd: string, paths: readonly string[]): Promise<string | undefined> {
+  const { runGit } = await import('@nbpipe/git');
+  for (const p of paths) {
+    if (p === '-' || (await stat(resolve(cwd, p)).then(() => true, () => false))) continue;
+    if ((await runGit(['ls-files', '--error-unmatch', '--with-tree=HEAD', '--', p], { cwd })).code === 0) continue;
+    if ((await runGit(['rev-parse', '--verify', '--quiet', `${p}^{commit}`], { cwd })).code === 0) continue;
+    return p;
+  }
+  return undefined;
 }
 
 function selectionFrom(argv: Args): DiffSelection {
@@ -68,6 +83,8 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
       if (argv.exitCode && !result.empty) process.exitCode = 1;
       return;
     }
+    const unknown = await unknownArgument(ctx.cwd, argv.paths);
+    if (unknown !== undefined) throw new CliError(`${unknown}: no such file, nor a path or ref known to git`);
     const changed = (await changedFiles(repo, { cwd: ctx.cwd, pathspecs: argv.paths })).filter((f) => f.path.endsWith('.ipynb'));
     const committed = await readFilesAtRevision(
       repo,

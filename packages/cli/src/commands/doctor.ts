@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { describeError } from '../errors.js';
-import { hookStepsFor, installOptions, resolveTarget, selectSteps, type InstallArgs } from './install.js';
+import { hookStepsFor, installOptions, resolveTarget, selectSteps, sharedHooksProblem, type InstallArgs } from './install.js';
 
 export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
   command: 'doctor',
@@ -34,6 +34,8 @@ export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
       const manager = await installedHookManager(target.repo);
       if (manager === 'none') ctx.out.print(`${c.dim('--')}  hooks: none (optional: nbpipe install --hooks git|husky)`);
       else steps.push(...(await hookStepsFor({ ...argv, hooks: manager }, target)));
+      const shared = manager === 'git' ? await sharedHooksProblem(target.repo) : undefined;
+      if (shared) report(false, 'hooks folder', [shared, 'run `nbpipe uninstall`, then see `nbpipe install` in the README']);
     }
     const checks = await Promise.all(steps.map((step) => step.check(target)));
     // A part install may leave out (--no-filter) is "none" when wholly absent; partly there, it is broken.

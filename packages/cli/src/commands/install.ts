@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
-import type { InstallStep, InstallTarget } from '@nbpipe/git';
+import { isAbsolute } from 'node:path';
+import type { InstallStep, InstallTarget, Repository } from '@nbpipe/git';
 import type { HookManager } from '@nbpipe/hooks';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { serverKey } from '../driver-server.js';
+import { CliError } from '../errors.js';
 
 export interface InstallArgs extends GlobalArgs {
   global?: boolean;
@@ -43,10 +45,28 @@ const CLI_SCRIPT = fileURLToPath(new URL('../../bin/nbpipe.js', import.meta.url)
  */
 export async function hookStepsFor(argv: InstallArgs, target: InstallTarget, forUninstall = false): Promise<InstallStep[]> {
   if (target.scope === 'global' || !target.repo) return [];
-  const { hookSteps, projectUsesHusky } = await import('@nbpipe/hooks');
+  const { hookSteps } = await import('@nbpipe/hooks');
   const launcher = { node: process.execPath, cli: CLI_SCRIPT };
   if (forUninstall) return [...hookSteps('git', launcher), ...hookSteps('husky', launcher)];
-  return hookSteps(argv.hooks ?? ((await projectUsesHusky(target.repo)) ? 'husky' : 'git'), launcher);
+  return hookSteps(await hookManagerFor(argv, target.repo), launcher);
+}
+
+/** --hooks, else husky's when the project uses husky, else git's. */
+async function hookManagerFor(argv: InstallArgs, repo: Repository): Promise<HookManager> {
+  const { projectUsesHusky } = await import('@nbpipe/hooks');
+  return argv.hooks ?? ((await projectUsesHusky(repo)) ? 'husky' : 'git');
+}
+
+/**
+ * Why git hooks must not be installed here, if they must not: `core.hooksPath` names one folder for
+ * every repository (an absolute path from the user's or the system's config), so hooks written there
+ * would run — and strip outputs — in repositories that never installed nbpipe.
+ */
+export async function sharedHooksProblem(repo: Repository): Promise<string | undefined> {
+  const { gitConfigOrigin } = await import('@nbpipe/git');
+  const origin = await gitConfigOrigin(repo.root, 'core.hooksPath');
+  if (!origin || !['global', 'system'].includes(origin.scope) || !(isAbsolute(origin.value) || origin.value.startsWith('~'))) return undefined;
+  return `core.hooksPath in ${origin.file} makes ${origin.value} the hooks folder of every repository: nbpipe's hooks there would strip outputs in repositories that never installed nbpipe`;
 }
 
 /** Resolve the scope, repository and attributes file; a local install outside a repository is a usage error. */
@@ -88,6 +108,13 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const ctx = createContext(argv);
     const { installSteps, uninstallSteps } = await import('@nbpipe/git');
     const target = await resolveTarget(ctx, argv);
+    if (target.scope === 'local' && target.repo && (await hookManagerFor(argv, target.repo)) === 'git') {
+      const shared = await sharedHooksProblem(target.repo);
+      if (shared)
+        throw new CliError(
+          `${shared}. Install without hooks (--hooks none: the filter still strips outputs on commit), or give this repository its own hooks folder (git config core.hooksPath .git/hooks) and run nbpipe install again`,
+        );
+    }
     const changes = await installSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target))], target);
     if (argv.filter === false) changes.push(...(await uninstallSteps((await import('@nbpipe/hooks')).filterSteps(), target)));
     printChanges(ctx, changes);

@@ -14,7 +14,7 @@ export async function runOnFinish(job: TaskJob, check: string): Promise<void> {
     await callPython(job, { function: check, kwargs: { product: job.product, upstream: job.upstream, params: job.params }, select: true }, `on_finish ${check}`);
     return;
   }
-  const child = spawnTaskProcess('/bin/sh', ['-c', check], { cwd: job.root, env: { ...process.env, ...taskEnvironment(job) }, stdio: ['ignore', 'pipe', 'pipe'] }, job.signal);
+  const child = spawnTaskProcess('/bin/sh', ['-c', check], { cwd: job.root, env: { ...process.env, ...taskEnvironment(job) }, stdio: ['ignore', 'pipe', 'pipe'] }, job);
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString('utf8');

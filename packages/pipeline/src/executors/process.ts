@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { spawnProcessGroup } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
-import { TaskFailure } from './registry.js';
+import { TaskFailure, type TaskJob } from './registry.js';
 
 /** How a value appears inside a script or an environment variable: strings as is, the rest as Python prints them. */
 export function scalarText(value: unknown): string {
@@ -80,10 +81,12 @@ export function tailOfFile(path: string, lines = 20): string {
 
 /**
  * Spawn a task's process in its own process group, so that stopping it stops whatever it started.
- * Aborting `signal` sends SIGTERM to the group, then SIGKILL after a grace period.
+ * Aborting `signal` sends SIGTERM to the group, then SIGKILL after a grace period. The group does
+ * not outlive the task's process nor the run (spawnProcessGroup). `started` is told the pid.
  */
-export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, signal: AbortSignal): ChildProcess {
-  const child = spawn(command, args, { ...options, detached: process.platform !== 'win32' });
+export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, job: Pick<TaskJob, 'signal' | 'started'>): ChildProcess {
+  const { signal } = job;
+  const child = spawnProcessGroup(command, args, options);
   const kill = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     try {
@@ -100,6 +103,7 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   child.once('exit', () => signal.removeEventListener('abort', onAbort));
+  if (child.pid !== undefined) job.started?.(child.pid);
   live.set(child, kill);
   child.once('exit', () => live.delete(child));
   if (!exitHookInstalled) {

@@ -52,7 +52,7 @@ export async function callPython(job: TaskJob, call: PythonCall, what: string): 
     python,
     ['-c', CALLER],
     { cwd: job.root, env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    job.signal,
+    job,
   );
   let output = '';
   const collect = (chunk: Buffer) => {

@@ -70,7 +70,7 @@ export const pythonExecutor: Executor = {
       pythonCommand(),
       ['-u', DRIVER],
       { cwd: job.root, env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] },
-      job.signal,
+      job,
     );
     const exited = waitForExit(child).catch((e: Error) => ({ code: null, signal: null, error: e }));
     const requests = child.stdio[3] as Writable;

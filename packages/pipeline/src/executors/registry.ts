@@ -24,6 +24,8 @@ export interface TaskJob {
   log: string;
   /** Aborted when the run is interrupted: the executor stops its processes and rejects. */
   signal: AbortSignal;
+  /** Told the pid of each process the task starts (the run records it in the state while the task runs). */
+  started?(pid: number): void;
   /** A path as messages should show it. */
   label(path: string): string;
   /** Tell the user something about how the task runs (shown once per message and run). */
