@@ -169,4 +169,14 @@ describe('fmt on bad input: exit 2, one line naming the file, nothing written', 
       expect(readdirSync(work.dir).filter((f) => f.includes('.tmp') || f.startsWith('.'))).toEqual([]);
     });
   }
+
+  it('a directory, for fmt and validate', () => {
+    const folder = join(work.dir, 'folder.ipynb');
+    mkdirSync(folder);
+    for (const command of ['fmt', 'validate']) {
+      const r = nbpipe([command, folder]);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toBe(`nbpipe: ${folder}: is a directory\n`);
+    }
+  });
 });
