@@ -192,7 +192,11 @@ describe('a week of two people on one repository', () => {
       alice.write(EXPLORE_NB, JSON.stringify(nb, null, 1) + '\n');
     }
 
-    function expectFinished(alice: Teammate, value: string) {
+    /** Commit both members as the user would after resolving one, and check the merge is finished with `value`. */
+    function commitAndExpectFinished(alice: Teammate, value: string) {
+      alice.git('add', EXPLORE_NB, EXPLORE_PY);
+      const commit = alice.tryGit('commit', '-q', '--no-edit');
+      expect(commit.code, commit.stdout + commit.stderr).toBe(0);
       expect(alice.tryGit('rev-parse', '-q', '--verify', 'MERGE_HEAD').code).not.toBe(0);
       for (const text of [alice.read(EXPLORE_PY), alice.git('show', `HEAD:${EXPLORE_PY}`).stdout]) expect(text).toContain(`x = ${value}\n`);
       const committed = alice.committed(EXPLORE_NB);
@@ -206,29 +210,20 @@ describe('a week of two people on one repository', () => {
     it('resolved in the notebook with our value: the commit takes it into the script', () => {
       const alice = conflicted();
       resolveNotebook(alice, '2');
-      alice.git('add', EXPLORE_NB, EXPLORE_PY);
-      const commit = alice.tryGit('commit', '-q', '--no-edit');
-      expect(commit.code, commit.stdout + commit.stderr).toBe(0);
-      expectFinished(alice, '2');
+      commitAndExpectFinished(alice, '2');
     });
 
     it('resolved in the script with their value: the commit takes it into the notebook', () => {
       const alice = conflicted();
       const py = alice.read(EXPLORE_PY);
       alice.write(EXPLORE_PY, py.replace(/<<<<<<< [^\n]*\n[\s\S]*?=======\n([\s\S]*?)>>>>>>> [^\n]*\n/, '$1'));
-      alice.git('add', EXPLORE_NB, EXPLORE_PY);
-      const commit = alice.tryGit('commit', '-q', '--no-edit');
-      expect(commit.code, commit.stdout + commit.stderr).toBe(0);
-      expectFinished(alice, '3');
+      commitAndExpectFinished(alice, '3');
     });
 
     it('resolved in the notebook with a new value: the commit takes it into the script', () => {
       const alice = conflicted();
       resolveNotebook(alice, '5');
-      alice.git('add', EXPLORE_NB, EXPLORE_PY);
-      const commit = alice.tryGit('commit', '-q', '--no-edit');
-      expect(commit.code, commit.stdout + commit.stderr).toBe(0);
-      expectFinished(alice, '5');
+      commitAndExpectFinished(alice, '5');
     });
 
     it('left conflicted: the commit is refused with the commands that finish it, and nothing is committed', () => {
