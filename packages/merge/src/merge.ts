@@ -1,6 +1,6 @@
 // The submodule, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
 import { diffArrays } from 'diff/lib/diff/array.js';
-import type { Cell, CellType, JsonObject, MimeBundle, Notebook, Output } from '@nbpipe/nbformat';
+import { derivedCellId, type Cell, type CellType, type JsonObject, type MimeBundle, type Notebook, type Output } from '@nbpipe/nbformat';
 import type { Pair } from './align.js';
 import {
   deletedCellMarker,
@@ -398,17 +398,6 @@ class CellMerger {
 const isVolatileNotebookMetadata = (path: readonly string[]) =>
   path[0] === 'language_info' || (path[0] === 'kernelspec' && path[1] === 'display_name');
 
-/** A cell id derived from the cell's content and position, so merges are reproducible. */
-function stableId(cell: Cell, index: number, taken: ReadonlySet<string>): string {
-  for (let attempt = 0; ; attempt++) {
-    let hash = 0x811c9dc5;
-    const text = `${index}\u0000${attempt}\u0000${cell.cell_type}\u0000${sourceOf(cell)}`;
-    for (let k = 0; k < text.length; k++) hash = Math.imul(hash ^ text.charCodeAt(k), 0x01000193) >>> 0;
-    const id = hash.toString(16).padStart(8, '0');
-    if (!taken.has(id)) return id;
-  }
-}
-
 const VALID_ID = /^[a-zA-Z0-9-_]{1,64}$/;
 
 /** nbformat 4.5 needs a unique id on every cell; earlier minors allow none. */
@@ -420,7 +409,8 @@ function fixIds(cells: Cell[], minor: number): Cell[] {
       taken.add(cell.id);
       return cell;
     }
-    const id = stableId(cell, index, taken);
+    // Derived from content and position, as on read, so merges are reproducible.
+    const id = derivedCellId(cell as unknown as JsonObject, index, taken);
     taken.add(id);
     return { ...cell, id };
   });

@@ -6,5 +6,5 @@ export { splitLines, splitAtNewlines, joinLines } from './lines.js';
 export { findProblem } from './validate.js';
 export { newCellId, sourceText, codeCell, markdownCell, rawCell, emptyNotebook, cloneJson } from './helpers.js';
 export { scanOutputs, parseWithOutputsEmptied, type OutputsScan, type OutputsRange } from './outputs-scan.js';
-export { repairNotebook, repairCellIds, type Repair } from './repair.js';
+export { repairNotebook, repairCellIds, derivedCellId, type Repair } from './repair.js';
 export { legacyCells, mapLegacyLines, joinV3Lines, downgradeToV3, serializeV3 } from './legacy.js';
