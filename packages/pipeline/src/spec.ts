@@ -4,6 +4,7 @@ import { loadEnvFile, mentionsPlaceholder, PlaceholderContext, type EnvOptions, 
 import { sourceKindOf, type SourceKind } from './sources.js';
 import { YamlFile, type RenderString } from './yaml-file.js';
 import { canonicalJson, sha1, SPEC_VERSION } from './hashing.js';
+import { gridCombinations, gridProductPath, gridTaskName } from './grid.js';
 
 /** A product: one path, or named paths (`nb` is the executed notebook). Paths relative to the project root. */
 export type ProductSpec = string | Record<string, string>;
@@ -286,10 +287,11 @@ function parseTask(
 
   const gridEntry = get('grid');
   if (!gridEntry) return [base];
+  if (!nameEntry) yaml.fail('a task with a grid needs a `name` (`[[param]]` placeholders, or a prefix for the index)', gridEntry.line ?? line, `${key}.grid`);
   return expandGrid(yaml, gridEntry.node, `${key}.grid`, render, base);
 }
 
-/** One task per combination of grid values; `[[param]]` in the name and products, else `-i` suffixes (Ploomber's rule). */
+/** One task per combination of grid values, named and with products as Ploomber names them (grid.ts). */
 function expandGrid(
   yaml: YamlFile,
   node: Node | null,
@@ -299,39 +301,19 @@ function expandGrid(
 ): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
   const value = yaml.value(node, key, render);
   const grids = Array.isArray(value) ? value : [value];
-  const combos: Record<string, Value>[] = [];
-  for (const grid of grids) {
+  for (const grid of grids)
     if (!grid || typeof grid !== 'object' || Array.isArray(grid) || Object.keys(grid).length === 0)
       yaml.fail('expected a mapping of parameter names to lists of values (or a list of such mappings)', node, key);
-    let partial: Record<string, Value>[] = [{}];
-    for (const [param, values] of Object.entries(grid)) {
-      const list = Array.isArray(values) ? values : [values];
-      if (list.length === 0) yaml.fail('expected at least one value', node, `${key}.${param}`);
-      partial = partial.flatMap((combo) => list.map((v) => ({ ...combo, [param]: v })));
-    }
-    combos.push(...partial);
-  }
-  const fill = (template: string, combo: Record<string, Value>, at: string): string =>
-    template.replace(/\[\[\s*([^\]]*?)\s*\]\]/g, (match, param: string) => {
-      if (!(param in combo)) yaml.fail(`${match} names no grid parameter (grid: ${Object.keys(combo).join(', ')})`, node, at);
-      const v = combo[param]!;
-      return typeof v === 'string' ? v : v === true ? 'True' : v === false ? 'False' : v === null ? 'None' : JSON.stringify(v);
-    });
-  const hasPlaceholder = (s: string) => /\[\[[^\]]*\]\]/.test(s);
-  const withIndex = (path: string, i: number) => {
-    const dir = dirname(path);
-    const file = basename(path);
-    const dot = file.indexOf('.', 1);
-    const indexed = dot < 0 ? `${file}-${i}` : `${file.slice(0, dot)}-${i}${file.slice(dot)}`;
-    return dir === '.' ? indexed : `${dir}/${indexed}`;
-  };
+  const combos = gridCombinations(grids as Record<string, Value>[]);
+  if (!Array.isArray(combos)) yaml.fail('expected at least one value', node, `${key}.${combos.empty}`);
+  const overlap = Object.keys(base.params).filter((k) => combos.some((combo) => k in combo));
+  if (overlap.length) yaml.fail(`${overlap.join(', ')} in both params and grid`, node, key);
   return combos.map((combo, i) => {
-    const name = hasPlaceholder(base.name) ? fill(base.name, combo, `${key}`) : `${base.name}-${i}`;
-    const productPath = (p: string) => (hasPlaceholder(p) ? fill(p, combo, key) : withIndex(p, i));
+    const productPath = (p: string) => gridProductPath(p, combo, i);
     const product: ProductSpec =
       typeof base.product === 'string' ? productPath(base.product) : Object.fromEntries(Object.entries(base.product).map(([k, p]) => [k, productPath(p)]));
-    const fingerprintParams = base.fingerprintParams ? { ...base.fingerprintParams, ...combo } : undefined;
-    return { ...base, name, product, params: { ...base.params, ...combo }, ...(fingerprintParams ? { fingerprintParams } : {}) };
+    const fingerprintParams = base.fingerprintParams ? { ...combo, ...base.fingerprintParams } : undefined;
+    return { ...base, name: gridTaskName(base.name, combo, i), product, params: { ...combo, ...base.params }, ...(fingerprintParams ? { fingerprintParams } : {}) };
   });
 }
 

@@ -111,14 +111,44 @@ tasks:
       - {k: 3}
 `);
     expect(spec.tasks.map((t) => [t.name, t.product, t.params])).toEqual([
-      ['fit-rf-0.1', 'out/rf/0.1.ipynb', { seed: 1, model: 'rf', alpha: 0.1 }],
-      ['fit-rf-1', 'out/rf/1.ipynb', { seed: 1, model: 'rf', alpha: 1 }],
-      ['fit-lr-0.1', 'out/lr/0.1.ipynb', { seed: 1, model: 'lr', alpha: 0.1 }],
-      ['fit-lr-1', 'out/lr/1.ipynb', { seed: 1, model: 'lr', alpha: 1 }],
-      ['eval-0', 'out/eval-0.tar.gz', { k: 1 }],
-      ['eval-1', 'out/eval-1.tar.gz', { k: 2 }],
-      ['eval-2', 'out/eval-2.tar.gz', { k: 3 }],
+      ['fit-rf-0.1', 'out/rf/0.1-0.ipynb', { model: 'rf', alpha: 0.1, seed: 1 }],
+      ['fit-rf-1', 'out/rf/1-1.ipynb', { model: 'rf', alpha: 1, seed: 1 }],
+      ['fit-lr-0.1', 'out/lr/0.1-2.ipynb', { model: 'lr', alpha: 0.1, seed: 1 }],
+      ['fit-lr-1', 'out/lr/1-3.ipynb', { model: 'lr', alpha: 1, seed: 1 }],
+      ['eval0', 'out/eval-0.tar.gz', { k: 1 }],
+      ['eval1', 'out/eval-1.tar.gz', { k: 2 }],
+      ['eval2', 'out/eval-2.tar.gz', { k: 3 }],
     ]);
+  });
+
+  it("names grid tasks and products as Ploomber 0.23 does: -index before the extension, placeholders or not, '' for a parameter a mapping lacks", () => {
+    const spec = parse(`tasks:
+  - source: fns.fit
+    name: fit-
+    product: out/m.pkl
+    grid: {a: [1, 2], b: [x, y]}
+    params: {k: c}
+  - source: fns.fit
+    name: 't-[[a]]-[[c]]'
+    product: 'o/[[a]]/m-[[c]].tar.gz'
+    grid: [{a: [10], c: [u, v]}, {a: 20}]
+  - source: fns.fit
+    name: model-[[model]]
+    product: {model: 'out/model-[[model]].pkl', '.hidden': out/.hidden, folder: out/rep}
+    grid: {model: [sklearn.svm.SVC]}
+`);
+    expect(spec.tasks.map((t) => [t.name, t.product, t.params])).toEqual([
+      ['fit-0', 'out/m-0.pkl', { a: 1, b: 'x', k: 'c' }],
+      ['fit-1', 'out/m-1.pkl', { a: 1, b: 'y', k: 'c' }],
+      ['fit-2', 'out/m-2.pkl', { a: 2, b: 'x', k: 'c' }],
+      ['fit-3', 'out/m-3.pkl', { a: 2, b: 'y', k: 'c' }],
+      ['t-10-u', 'o/10/m-u-0.tar.gz', { a: 10, c: 'u' }],
+      ['t-10-v', 'o/10/m-v-1.tar.gz', { a: 10, c: 'v' }],
+      ['t-20-', 'o/20/m--2.tar.gz', { a: 20 }],
+      ['model-sklearn.svm.SVC', { model: 'out/model-sklearn.svm.SVC-0.pkl', '.hidden': 'out/.hidden-0', folder: 'out/rep-0' }, { model: 'sklearn.svm.SVC' }],
+    ]);
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, grid: {k: [1]}}\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.grid: a task with a grid needs a `name`/);
+    expect(problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, params: {k: 0}, grid: {k: [1]}}\n')).toBe('pipeline.yaml:2: tasks[0].grid: k in both params and grid');
   });
 
   it('hashes params as mappings: key order does not matter, values do', () => {
@@ -140,7 +170,7 @@ tasks:
     expect(problem('meta:\n  import_tasks_from: more.yaml\ntasks: []\n')).toBe('pipeline.yaml:2: meta.import_tasks_from: unsupported key');
     expect(problem('clients: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: clients: unsupported key/);
     expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)');
-    expect(problem('tasks:\n  - source: a.sh\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:4: tasks[0].grid.k: expected at least one value');
+    expect(problem('tasks:\n  - source: a.sh\n    name: a\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:5: tasks[0].grid.k: expected at least one value');
     expect(problem('tasks: [\n')).toMatch(/^pipeline\.yaml:\d: invalid YAML/);
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {x: "{{ nope }}"}}\n', 'a: 1\n')).toMatch(
       /^pipeline\.yaml:2: tasks\[0\]\.params\.x: unknown placeholder \{\{ nope \}\} \(known: a, root, here/,
