@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { changedFiles, gitOutput, readFilesAtRevision } from '@nbpipe/git';
 import { parse } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
-import { envFileFor, type Pipeline, type Task } from './project.js';
+import type { Pipeline, Task } from './project.js';
 import { notebookInputsHash } from './sources.js';
 import type { PipelineSpec, TaskSpec } from './spec.js';
 import { canonicalJson } from './hashing.js';
@@ -89,7 +89,7 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
   }
 
   // The pipeline as it was defined at the base commit, rendered with today's placeholder values.
-  const specFiles = [p.file, envFileFor(p.file)].map((f) => relative(p.root, f).split(sep).join('/'));
+  const specFiles = [p.file, ...(p.envFile ? [p.envFile] : [])].map((f) => relative(p.root, f).split(sep).join('/'));
   const before = await readFilesAtRevision(repo, base, specFiles.map(toRepo));
   let baseSpec: PipelineSpec | undefined;
   const baseText = before.get(toRepo(specFiles[0]!));
@@ -97,7 +97,7 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
     const { parsePipelineSpec } = await import('./spec.js');
     try {
       baseSpec = parsePipelineSpec(
-        { file: p.file, text: baseText.toString('utf8'), envFile: envFileFor(p.file), envText: before.get(toRepo(specFiles[1]!))?.toString('utf8') },
+        { file: p.file, text: baseText.toString('utf8'), envFile: p.envFile, envText: specFiles[1] === undefined ? undefined : before.get(toRepo(specFiles[1]))?.toString('utf8') },
         p.specOptions,
       );
     } catch {

@@ -58,6 +58,8 @@ export interface Pipeline {
   pairing: ProjectPairing;
   /** The placeholder values the spec was rendered with (to render it again at another commit). */
   specOptions: { cwd: string; git: GitPlaceholders; overrides: Record<string, string> };
+  /** The env file the placeholders came from (findEnvFile), if any. */
+  envFile?: string;
   /** Problems worth a warning that do not stop anything. */
   warnings: string[];
   /** How to name a file in messages: relative to the cwd. */
@@ -82,10 +84,31 @@ export function findPipelineFile(cwd: string, entryPoint?: string): string {
   }
 }
 
-/** env.yaml for pipeline.yaml, env.NAME.yaml for pipeline.NAME.yaml (Ploomber's pairing). */
-export function envFileFor(file: string): string {
-  const m = /^pipeline\.(.+)\.yaml$/.exec(basename(file));
-  return join(dirname(file), m ? `env.${m[1]}.yaml` : 'env.yaml');
+/**
+ * The env file of a pipeline, as Ploomber picks it: the file named by `PLOOMBER_ENV_FILENAME` (which
+ * must exist), else `env.NAME.yaml` for `pipeline.NAME.yaml`, else `env.yaml`; each looked for in the
+ * current folder, then beside pipeline.yaml. The first found is used whole. Undefined: no env file.
+ */
+export function findEnvFile(file: string, cwd: string): string | undefined {
+  const folders = [...new Set([resolve(cwd), dirname(file)])];
+  const find = (name: string) => folders.map((dir) => join(dir, name)).find((path) => existsSync(path));
+  const label = (path: string) => relative(cwd, path) || basename(path);
+  const chosen = process.env.PLOOMBER_ENV_FILENAME;
+  if (chosen !== undefined) {
+    if (chosen === '' || basename(chosen) !== chosen) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: expected a file name (looked for in the current folder, then beside pipeline.yaml), not a path`);
+    const found = find(chosen);
+    if (!found) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: no such file in ${folders.map((f) => label(f) || '.').join(' or ')}`);
+    return found;
+  }
+  const parts = basename(file).split('.');
+  const names = parts.length >= 3 ? [`env.${parts[1]}.yaml`, 'env.yaml'] : ['env.yaml'];
+  for (const name of names) {
+    const found = find(name);
+    if (found) return found;
+    const yml = find(name.replace(/\.yaml$/, '.yml'));
+    if (yml) throw new PipelineError('env files must end in .yaml (rename it)', label(yml));
+  }
+  return undefined;
 }
 
 function readOptional(path: string): string | undefined {
@@ -117,10 +140,8 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   const root = dirname(file);
   const label = (path: string) => relative(options.cwd, path) || basename(path);
   const text = readFileSync(file, 'utf8');
-  const envFile = envFileFor(file);
-  const envText = readOptional(envFile);
-  if (envText === undefined && existsSync(envFile.replace(/\.yaml$/, '.yml')))
-    throw new PipelineError('env files must end in .yaml (rename it)', label(envFile.replace(/\.yaml$/, '.yml')));
+  const envFile = findEnvFile(file, options.cwd);
+  const envText = envFile === undefined ? undefined : readFileSync(envFile, 'utf8');
   let repo: Repository | undefined;
   try {
     repo = await findRepository(root);
@@ -195,11 +216,11 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
       }
     return pruned || files.cacheChanged;
   };
-  return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, pairing, specOptions, warnings, label, pruneSourceCache, release };
+  return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, pairing, specOptions, envFile, warnings, label, pruneSourceCache, release };
 }
 
 async function loadSpec(
-  texts: { file: string; text: string; envFile: string; envText?: string },
+  texts: { file: string; text: string; envFile?: string; envText?: string },
   options: LoadOptions,
   repo: Repository | undefined,
   state: StateStore,
@@ -224,6 +245,7 @@ async function loadSpec(
         SPEC_VERSION,
         texts.file,
         texts.text,
+        texts.envFile ?? null,
         texts.envText ?? null,
         Object.entries(overrides).sort(),
         options.cwd,

@@ -35,6 +35,8 @@ export interface TaskSpec {
   kernelName?: string;
   /** `on_finish`: a shell command or a python `module.function` run after the task. */
   onFinish?: string;
+  /** `executor_params` (or its older name `papermill_params`) `log_output: true`: cell output is also printed as it arrives. */
+  logOutput?: boolean;
   /** `nbconvert_export_kwargs`, for the `.html` report of the executed notebook. */
   exportOptions?: Record<string, Value>;
   /** Ploomber's `static_analysis` (`regular`, `strict` or `disable`): checks params against the parameters cell. */
@@ -61,7 +63,12 @@ export interface PipelineSpec {
 
 const TOP_KEYS = new Set(['tasks', 'meta', 'executor']);
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
-const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'on_finish', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name']);
+const TASK_KEYS = new Set([
+  'source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'executor_params', 'papermill_params',
+  'on_finish', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name',
+]);
+/** The papermill / ploomber-engine options our notebook executors honour. */
+const EXECUTOR_OPTIONS = ['log_output'];
 
 export interface SpecTexts {
   /** Absolute path and text of pipeline.yaml. */
@@ -240,6 +247,21 @@ function parseTask(
   const executorEntry = get('executor');
   const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
 
+  // Ploomber takes `executor_params` whole when both are given; one of them is clearer, and nothing is dropped silently.
+  const executorParamsEntries = ['executor_params', 'papermill_params'].map(get).filter((e) => e !== undefined);
+  if (executorParamsEntries.length > 1) yaml.fail('executor_params and papermill_params (its older name) both given: keep one', executorParamsEntries[1]!.line ?? line, `${key}.papermill_params`);
+  let logOutput: boolean | undefined;
+  for (const entry of executorParamsEntries) {
+    const at = `${key}.${entry.key}`;
+    if (kind !== 'notebook') yaml.fail('only notebook tasks have an executor to pass options to', entry.node, at);
+    for (const option of yaml.mapping(entry.node, at)) {
+      if (!EXECUTOR_OPTIONS.includes(option.key)) yaml.fail(`not supported (nbpipe's notebook executors honour: ${EXECUTOR_OPTIONS.join(', ')})`, option.line ?? line, `${at}.${option.key}`);
+      const v = yaml.value(option.node, `${at}.${option.key}`, render);
+      if (typeof v !== 'boolean') yaml.fail('expected true or false', option.node, `${at}.${option.key}`);
+      logOutput = v;
+    }
+  }
+
   const onFinishEntry = get('on_finish');
   const onFinish = onFinishEntry ? yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell) : undefined;
 
@@ -279,6 +301,7 @@ function parseTask(
     ...(callable ? { callable } : {}),
     ...(onFinish ? { onFinish } : {}),
     ...(kernelName ? { kernelName } : {}),
+    ...(logOutput ? { logOutput } : {}),
     ...(exportOptions ? { exportOptions } : {}),
     ...(staticAnalysis ? { staticAnalysis } : {}),
     line,

@@ -151,6 +151,16 @@ tasks:
     expect(problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, params: {k: 0}, grid: {k: [1]}}\n')).toBe('pipeline.yaml:2: tasks[0].grid: k in both params and grid');
   });
 
+  it("takes papermill_params (Ploomber's older name) like executor_params: log_output honoured, other options refused by name", () => {
+    const spec = parse('tasks:\n  - {source: a.py, product: a.ipynb, papermill_params: {log_output: true}}\n  - {source: b.py, product: b.ipynb, executor_params: {log_output: false}}\n');
+    expect(spec.tasks.map((t) => t.logOutput)).toEqual([true, undefined]);
+    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    papermill_params: {log_output: true, progress_bar: false}\n')).toBe(
+      "pipeline.yaml:4: tasks[0].papermill_params.progress_bar: not supported (nbpipe's notebook executors honour: log_output)",
+    );
+    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    executor_params: {}\n    papermill_params: {}\n')).toMatch(/^pipeline\.yaml:5: tasks\[0\]\.papermill_params: executor_params and papermill_params/);
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, papermill_params: {log_output: true}}\n')).toBe('pipeline.yaml:2: tasks[0].papermill_params: only notebook tasks have an executor to pass options to');
+  });
+
   it('hashes params as mappings: key order does not matter, values do', () => {
     const a = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {x: 1, y: 2}}\n').tasks[0]!;
     const b = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {y: 2, x: 1}}\n').tasks[0]!;

@@ -93,6 +93,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly, pairing: await pipelinePairing(ctx) });
     try {
       for (const w of p.warnings) ctx.out.warn(w);
+      if (p.envFile) ctx.out.info(`env: ${p.label(p.envFile)}`);
       let changed: { tasks: Set<string>; since: string } | undefined;
       if (changedMode) {
         const set = await changedTasks(p, argv.since);

@@ -30,6 +30,7 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     const { loadPipeline, evaluatePipeline, formatDuration } = await import('@nbpipe/pipeline');
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
+    if (p.envFile) ctx.out.info(`env: ${p.label(p.envFile)}`);
     const statuses = evaluatePipeline(p);
     if (argv.json) {
       const rows = statuses.map((s) => {

@@ -24,7 +24,9 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
   log(`kernel: ${spec.name} (${spec.displayName})\n`);
   // streams reach the log whole and as they arrive: the notebook keeps at most maxOutputChars of each
   const onOutput = (_cellIndex: number, output: Output) => {
-    if (output.output_type === 'stream') log(output.text);
+    if (output.output_type !== 'stream') return;
+    log(output.text);
+    if (job.spec.logOutput) process.stderr.write(output.text);
   };
   let run;
   try {

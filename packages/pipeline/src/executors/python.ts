@@ -81,7 +81,10 @@ export const pythonExecutor: Executor = {
     const record = (msg: DriverMessage) => {
       if (!current) return;
       recorder.handle(current, { header: { msg_type: msg.msg_type }, content: msg.content } as unknown as KernelMessage);
-      if (msg.msg_type === 'stream') log.write(String(msg.content.text));
+      if (msg.msg_type === 'stream') {
+        log.write(String(msg.content.text));
+        if (job.spec.logOutput) process.stderr.write(String(msg.content.text));
+      }
       if (msg.msg_type === 'error') log.write((msg.content.traceback as string[]).join('\n') + '\n');
     };
     // The driver captures fds 1 and 2 for the cells; what still reaches these pipes is the
