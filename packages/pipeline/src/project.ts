@@ -97,7 +97,7 @@ export function findEnvFile(file: string, cwd: string): string | undefined {
   if (chosen !== undefined) {
     if (chosen === '' || basename(chosen) !== chosen) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: expected a file name (looked for in the current folder, then beside pipeline.yaml), not a path`);
     const found = find(chosen);
-    if (!found) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: no such file in ${folders.map((f) => label(f) || '.').join(' or ')}`);
+    if (!found) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: no such file in the current folder or beside pipeline.yaml`);
     return found;
   }
   const parts = basename(file).split('.');

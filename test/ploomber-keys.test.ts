@@ -1,0 +1,120 @@
+// Ploomber projects as Ploomber's examples write them: each key or convention in a small project of
+// its own, run with the built CLI. Products land where Ploomber puts them; a second run is a no-op.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SYSTEM_PYTHON, nbpipe, removeAfterTest, tempDir, tempRepo } from './helpers.js';
+
+function project(files: Record<string, string>) {
+  const repo = tempRepo();
+  removeAfterTest(repo.cleanup);
+  for (const [path, text] of Object.entries(files)) repo.write(path, text);
+  repo.git('add', '-A');
+  repo.git('commit', '-qm', 'project');
+  return repo;
+}
+
+/** Names of the tasks a run finished, from its plain (non-TTY) progress lines. */
+const ran = (r: { stderr: string }) => [...r.stderr.matchAll(/^✓ (\S+) /gm)].map((m) => m[1]!).sort();
+
+describe('Ploomber pipeline.yaml keys', () => {
+  it('papermill_params: log_output prints the cells’ output as the notebook runs', () => {
+    const repo = project({
+      'pipeline.yaml': 'tasks:\n  - source: nb.py\n    product: out/nb.ipynb\n    papermill_params:\n      log_output: true\n',
+      'nb.py': '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nprint("hello from the cell")\n',
+    });
+    const first = nbpipe(['run'], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('hello from the cell');
+    expect(existsSync(join(repo.dir, 'out/nb.ipynb'))).toBe(true);
+    const second = nbpipe(['run'], { cwd: repo.dir });
+    expect(second.stdout).toMatch(/^ran 0, skipped 1 /m);
+  }, 60_000);
+
+  it('grid: a list of mappings, a [[placeholder]] one mapping lacks renders empty, products get -index before the extension', () => {
+    const repo = project({
+      'pipeline.yaml': `meta:
+  extract_upstream: false
+tasks:
+  - source: fit.sh
+    name: fit-[[model]]-[[learning_rate]]
+    product: out/model-[[model]].pickle
+    grid:
+      - model: [sklearn.svm.SVC]
+        learning_rate: [0.1]
+      - model: ada-boost
+  - source: pick.sh
+    product: out/best.txt
+    upstream: ['fit-*']
+`,
+      'fit.sh': 'echo "{{model}}" > {{product}}\n',
+      'pick.sh': `cat {{upstream['fit-*']['fit-sklearn.svm.SVC-0.1']}} {{upstream['fit-*']['fit-ada-boost-']}} > {{product}}\n`,
+    });
+    const first = nbpipe(['run'], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(ran(first)).toEqual(['fit-ada-boost-', 'fit-sklearn.svm.SVC-0.1', 'pick']);
+    expect(repo.read('out/model-sklearn.svm.SVC-0.pickle')).toBe('sklearn.svm.SVC\n');
+    expect(repo.read('out/model-ada-boost-1.pickle')).toBe('ada-boost\n');
+    expect(repo.read('out/best.txt')).toBe('sklearn.svm.SVC\nada-boost\n');
+    expect(nbpipe(['run'], { cwd: repo.dir }).stdout).toMatch(/^ran 0, skipped 3 /m);
+  });
+
+  it('PLOOMBER_ENV_FILENAME picks the env file (named in the output); pipeline.NAME.yaml falls back to env.yaml', () => {
+    const repo = project({
+      'pipeline.yaml': 'tasks:\n  - {source: t.sh, product: out/n.txt, params: {n: "{{n}}"}}\n',
+      'pipeline.serve.yaml': 'tasks:\n  - {source: t.sh, product: out/serve.txt, params: {n: "{{n}}"}}\n',
+      't.sh': 'echo {{n}} > {{product}}\n',
+      'env.yaml': 'n: 1\n',
+      'env.cron.yaml': 'n: 2\n',
+    });
+    const cron = { env: { ...process.env, PLOOMBER_ENV_FILENAME: 'env.cron.yaml' } };
+    const first = nbpipe(['run'], { cwd: repo.dir, ...cron });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('env: env.cron.yaml');
+    expect(repo.read('out/n.txt')).toBe('2\n');
+    expect(nbpipe(['run'], { cwd: repo.dir, ...cron }).stdout).toMatch(/^ran 0, skipped 1 /m);
+    const status = nbpipe(['status'], { cwd: repo.dir, ...cron });
+    expect(status.stderr).toContain('env: env.cron.yaml');
+    expect(status.stdout).toMatch(/^t +up to date/m);
+    // Without it, env.yaml: n changed, so the task runs again.
+    const plain = nbpipe(['run'], { cwd: repo.dir });
+    expect(plain.stderr).toContain('env: env.yaml');
+    expect(repo.read('out/n.txt')).toBe('1\n');
+    const missing = nbpipe(['run'], { cwd: repo.dir, env: { ...process.env, PLOOMBER_ENV_FILENAME: 'env.nightly.yaml' } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe('nbpipe: PLOOMBER_ENV_FILENAME=env.nightly.yaml: no such file in the current folder or beside pipeline.yaml');
+    const serve = nbpipe(['run', '-e', 'pipeline.serve.yaml'], { cwd: repo.dir });
+    expect(serve.code, serve.stderr).toBe(0);
+    expect(repo.read('out/serve.txt')).toBe('1\n');
+  });
+});
+
+describe.skipIf(!existsSync(SYSTEM_PYTHON))('function tasks run on the Python kernel’s interpreter', () => {
+  it('finds the packages only that interpreter has, whatever python3 is first on PATH, and names it in errors', () => {
+    // A python3 first on PATH that is not the kernel's: nothing may run on it.
+    const bin = tempDir();
+    removeAfterTest(bin.cleanup);
+    const fake = join(bin.dir, 'python3');
+    writeFileSync(fake, '#!/bin/sh\necho "the python3 on PATH ran" >&2\nexit 7\n');
+    chmodSync(fake, 0o755);
+    const kernels = tempDir();
+    removeAfterTest(kernels.cleanup);
+    mkdirSync(join(kernels.dir, 'kernels/python3'), { recursive: true });
+    writeFileSync(
+      join(kernels.dir, 'kernels/python3/kernel.json'),
+      JSON.stringify({ argv: [SYSTEM_PYTHON, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3', language: 'python' }),
+    );
+    const env = { ...process.env, PATH: `${bin.dir}:${process.env.PATH}`, JUPYTER_PATH: kernels.dir, NBPIPE_PYTHON: '' };
+    const repo = project({
+      'pipeline.yaml': 'tasks:\n  - {source: tasks.fns.version, product: out/version.txt}\n  - {source: tasks.fns.broken, product: out/never.txt}\n',
+      'tasks/__init__.py': '',
+      'tasks/fns.py': 'import nbformat\n\ndef version(product):\n    open(product, "w").write(str(nbformat.current_nbformat))\n\ndef broken(product):\n    raise ValueError("no data today")\n',
+    });
+    const first = nbpipe(['run', '--keep-going'], { cwd: repo.dir, env });
+    expect(first.code).toBe(1);
+    expect(first.stderr).not.toContain('the python3 on PATH ran');
+    expect(repo.read('out/version.txt')).toBe('4');
+    expect(first.stderr).toContain(`task broken failed: tasks.fns.broken failed: ValueError: no data today (python: ${SYSTEM_PYTHON})`);
+    expect(nbpipe(["run", "version"], { cwd: repo.dir, env }).stdout).toMatch(/^ran 0, skipped 2 /m);
+  });
+});
