@@ -89,6 +89,80 @@ tasks:
   });
 });
 
+const HOOKS_PROJECT = {
+  'pipeline.yaml': `meta:
+  extract_upstream: false
+serializer: tasks.io.write
+unserializer: tasks.io.read
+on_finish: tasks.hooks.pipeline_finished
+on_failure:
+  dotted_path: tasks.hooks.pipeline_failed
+  where: log/failed.txt
+tasks:
+  - source: tasks.fns.numbers
+    product: out/numbers.json
+    on_render: tasks.hooks.rendering
+    on_finish:
+      dotted_path: tasks.hooks.check_numbers
+      minimum: 3
+  - source: tasks.fns.total
+    product: out/total.json
+    upstream: [numbers]
+    on_failure: tasks.hooks.task_failed
+`,
+  'tasks/__init__.py': '',
+  'tasks/io.py': 'import json\n\ndef write(obj, product):\n    open(product, "w").write(json.dumps(obj))\n\ndef read(product):\n    return json.load(open(product))\n',
+  'tasks/fns.py': 'def numbers():\n    return [1, 2, 3]\n\ndef total(upstream):\n    return sum(upstream["numbers"])\n',
+  'tasks/hooks.py': `import json
+
+def rendering(task):
+    open("log/render.txt", "a").write(task.name + "\\n")
+
+def check_numbers(product, minimum, params=None):
+    assert params is None, "a parameter with a default is never injected"
+    assert len(json.load(open(product))) >= minimum
+
+def task_failed(task):
+    open("log/task-failed.txt", "w").write(task.name)
+
+def pipeline_finished(dag, report):
+    rows = ",".join(f"{r['name']}:{r['ran']}" for r in report)
+    open("log/finished.txt", "w").write(rows + " " + dag["total"].product)
+
+def pipeline_failed(traceback, where):
+    open(where, "w").write(traceback["build"])
+`,
+  'log/.keep': '',
+};
+
+describe.skipIf(!existsSync(SYSTEM_PYTHON))('hooks and serializers', () => {
+  it('pipeline and task hooks with their arguments; a serializer writes returned values, the unserializer reads them back', () => {
+    const repo = project(HOOKS_PROJECT);
+    const first = nbpipe(['run'], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(repo.read('out/numbers.json')).toBe('[1, 2, 3]');
+    expect(repo.read('out/total.json')).toBe('6');
+    expect(repo.read('log/render.txt')).toBe('numbers\n');
+    expect(repo.read('log/finished.txt')).toBe(`numbers:True,total:True ${join(repo.dir, 'out/total.json')}`);
+    const second = nbpipe(['run'], { cwd: repo.dir });
+    expect(second.stdout).toMatch(/^ran 0, skipped 2 /m);
+    expect(repo.read('log/finished.txt')).toMatch(/^numbers:False,total:False /);
+
+    repo.write('tasks/fns.py', 'def numbers():\n    return [1, 2, 3]\n\ndef total(upstream):\n    raise ValueError("no total today")\n');
+    const failed = nbpipe(['run'], { cwd: repo.dir });
+    expect(failed.code).toBe(1);
+    expect(repo.read('log/task-failed.txt')).toBe('total');
+    expect(repo.read('log/failed.txt')).toMatch(/^task total failed: tasks\.fns\.total failed: ValueError: no total today \(python: /);
+  }, 60_000);
+
+  it('a failing pipeline hook fails the run, naming the hook and the interpreter', () => {
+    const repo = project({ ...HOOKS_PROJECT, 'tasks/hooks.py': HOOKS_PROJECT['tasks/hooks.py'].replace('rows = ', 'raise RuntimeError("disk full")\n    rows = ') });
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nbpipe: pipeline on_finish tasks\.hooks\.pipeline_finished failed: RuntimeError: disk full \(python: \S+\)$/m);
+  }, 60_000);
+});
+
 describe.skipIf(!existsSync(SYSTEM_PYTHON))('function tasks run on the Python kernel’s interpreter', () => {
   it('finds the packages only that interpreter has, whatever python3 is first on PATH, and names it in errors', () => {
     // A python3 first on PATH that is not the kernel's: nothing may run on it.

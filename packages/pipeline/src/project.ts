@@ -283,6 +283,11 @@ async function loadSpec(
 
 const WILDCARD = /[*?[]/;
 
+/** An upstream name that is a pattern (`fit-*`): injected as a mapping of the task names it matched to their products. */
+export function isWildcard(name: string): boolean {
+  return WILDCARD.test(name);
+}
+
 function wildcardRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {

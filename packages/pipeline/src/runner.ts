@@ -9,6 +9,7 @@ import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskS
 import type { ProductSpec } from './spec.js';
 import { isRunning, taskProcess, type TaskRecord } from './state.js';
 import { syncSourcePair, type SourcePair } from './pairs.js';
+import { runPipelineHook, runTaskWithHooks } from './hooks.js';
 
 export interface RunOptions {
   /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
@@ -53,6 +54,8 @@ export interface RunSummary {
   blocked: string[];
   durationMs: number;
   interrupted: boolean;
+  /** A pipeline-level hook (on_render, on_finish, on_failure) that failed, and why: the run fails. */
+  hookFailure?: string;
 }
 
 /** Which tasks a run would start, with reasons, computed from the state (nothing is written). */
@@ -212,11 +215,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       };
       writeFileSync(log, '');
       if (task.pair) await syncPair(task, task.pair);
-      if (task.spec.staticAnalysis === 'strict') await (await import('./executors/static-analysis.js')).checkSignature(job);
-      await executor.run(job);
-      if (abort.signal.aborted) throw new TaskFailure('interrupted');
-      // A failing check fails the task: its products are not recorded, so it runs again next time.
-      if (task.spec.onFinish) await (await import('./executors/on-finish.js')).runOnFinish(job, task.spec.onFinish);
+      await runTaskWithHooks(job, executor);
       p.files.forget(products);
       const digests = productDigests(p, task);
       const missing = digests.filter(([, digest]) => digest === undefined).map(([path]) => path);
@@ -265,6 +264,11 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     }
   };
 
+  const renderFailure = await runPipelineHook(p, 'on_render', {}, abort.signal);
+  if (renderFailure) {
+    summary.hookFailure = renderFailure;
+    stop = true;
+  }
   const jobs = Math.max(1, Math.floor(options.jobs));
   while (pending.length > 0 || running.size > 0) {
     for (let i = 0; i < pending.length && running.size < jobs; ) {
@@ -290,6 +294,11 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       i++;
     }
     if (running.size > 0) await Promise.race(running.values());
+  }
+  if (!summary.interrupted && !renderFailure) {
+    const build = summary.failed.map((f) => `task ${f.name} failed: ${f.message}`).join('\n');
+    const report = steps.map((s) => ({ name: s.task.name, ran: finished.get(s.task.name) === 'ok', elapsed: (summary.ran.find((r) => r.name === s.task.name)?.durationMs ?? 0) / 1000 }));
+    summary.hookFailure = build ? await runPipelineHook(p, 'on_failure', { traceback: { build } }, abort.signal) : await runPipelineHook(p, 'on_finish', { report }, abort.signal);
   }
   options.signal?.removeEventListener('abort', onAbort);
 

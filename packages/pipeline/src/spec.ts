@@ -1,5 +1,5 @@
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
-import type { Node } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import { loadEnvFile, mentionsPlaceholder, PlaceholderContext, type EnvOptions, type Value } from './env.js';
 import { sourceKindOf, type SourceKind } from './sources.js';
 import { YamlFile, type RenderString } from './yaml-file.js';
@@ -33,8 +33,14 @@ export interface TaskSpec {
   callable?: string;
   /** Ploomber's `kernelspec_name`: the Jupyter kernel a notebook task runs on, whatever the notebook says. */
   kernelName?: string;
-  /** `on_finish`: a shell command or a python `module.function` run after the task. */
-  onFinish?: string;
+  /** `on_finish`: a shell command or a python `module.function` run after the task, or `{dotted_path, ...kwargs}`. */
+  onFinish?: string | PythonHook;
+  /** Ploomber's task hooks: `on_render` just before the task runs, `on_failure` after it failed. */
+  onRender?: PythonHook;
+  onFailure?: PythonHook;
+  /** Function tasks: writes the function's return value to the product / reads upstream products back (task key, else the top-level one). */
+  serializer?: PythonHook;
+  unserializer?: PythonHook;
   /** `executor_params` (or its older name `papermill_params`) `log_output: true`: cell output is also printed as it arrives. */
   logOutput?: boolean;
   /** `nbconvert_export_kwargs`, for the `.html` report of the executed notebook. */
@@ -45,6 +51,15 @@ export interface TaskSpec {
   line: number;
   upstreamLine?: number;
 }
+
+/** A python function pipeline.yaml names, `mod.fn` or `{dotted_path: mod.fn, k: v}` (its extra keyword arguments). */
+export interface PythonHook {
+  function: string;
+  kwargs: Record<string, Value>;
+}
+
+/** Hooks of the whole pipeline (Ploomber's DAG-level `on_render`, `on_finish`, `on_failure`). */
+export type PipelineHooks = Partial<Record<'on_render' | 'on_finish' | 'on_failure', PythonHook>>;
 
 export interface PipelineSpec {
   /** Absolute path of pipeline.yaml; its folder is the project root. */
@@ -58,14 +73,18 @@ export interface PipelineSpec {
   notebookExecutor?: 'jupyter' | 'python';
   /** meta.extract_upstream (default true): read upstream from sources when pipeline.yaml does not declare it. */
   extractUpstream: boolean;
+  hooks: PipelineHooks;
+  /** `clients: {File: mod.fn}`: the factory of the client products are uploaded with (clients.ts). */
+  fileClient?: PythonHook;
   tasks: TaskSpec[];
 }
 
-const TOP_KEYS = new Set(['tasks', 'meta', 'executor']);
+const TOP_KEYS = new Set(['tasks', 'meta', 'executor', 'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'clients']);
+const HOOK_KEYS = ['on_render', 'on_finish', 'on_failure'] as const;
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
 const TASK_KEYS = new Set([
   'source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'executor_params', 'papermill_params',
-  'on_finish', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name',
+  'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name',
 ]);
 /** The papermill / ploomber-engine options our notebook executors honour. */
 const EXECUTOR_OPTIONS = ['log_output'];
@@ -105,7 +124,8 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
 
   if (yaml.root === null) yaml.fail('the file is empty: expected a `tasks:` list', 1);
   const top = yaml.mapping(yaml.root, '');
-  const spec: PipelineSpec = { file: texts.file, root, extractUpstream: true, tasks: [] };
+  const spec: PipelineSpec = { file: texts.file, root, extractUpstream: true, hooks: {}, tasks: [] };
+  const serializers: Serializers = {};
   let productRelativeToSource = false;
   let tasksNode: Node | null | undefined;
   for (const entry of top) {
@@ -122,6 +142,9 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
         else if (m.key === 'extract_product' && v) yaml.fail('reading products from sources is not supported: declare `product:` in pipeline.yaml', m.node, key);
       }
     } else if (entry.key === 'executor') parseExecutor(yaml, entry.node, spec, render);
+    else if (entry.key === 'serializer' || entry.key === 'unserializer') serializers[entry.key] = parseHook(yaml, entry.node, entry.key, render);
+    else if (entry.key === 'clients') spec.fileClient = parseClients(yaml, entry.node, render);
+    else spec.hooks[entry.key as (typeof HOOK_KEYS)[number]] = parseHook(yaml, entry.node, entry.key, render);
   }
   if (tasksNode === undefined) yaml.fail('missing key `tasks`', 1, 'tasks');
   const tasksList: Node | null = tasksNode;
@@ -132,11 +155,15 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
     paramsHash: sha1(canonicalJson(t.fingerprintParams ?? t.params)),
     // Later additions enter only when set, so that existing fingerprints stay valid.
     definitionHash: sha1(
-      JSON.stringify([SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs, ...(t.callable || t.onFinish || t.exportOptions || t.kernelName ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null, t.kernelName ?? null] : [])]),
+      JSON.stringify([
+        SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs,
+        ...(t.callable || t.onFinish || t.exportOptions || t.kernelName ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null, t.kernelName ?? null] : []),
+        ...(t.serializer || t.unserializer ? [t.serializer ?? null, t.unserializer ?? null] : []),
+      ]),
     ),
   });
   yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
-    for (const parsed of parseTask(yaml, node, `tasks[${i}]`, { render, renderShell, renderStable: stableContext && renderWith(stableContext) }, root, productRelativeToSource)) {
+    for (const parsed of parseTask(yaml, node, `tasks[${i}]`, { render, renderShell, renderStable: stableContext && renderWith(stableContext) }, root, productRelativeToSource, serializers)) {
       const task = parsed.kind === 'notebook' && !parsed.executor && spec.notebookExecutor ? { ...parsed, executor: spec.notebookExecutor } : parsed;
       const previous = names.get(task.name);
       if (previous !== undefined) yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
@@ -179,6 +206,7 @@ function parseTask(
   { render, renderShell, renderStable }: { render: RenderString; renderShell: RenderString; renderStable: RenderString | undefined },
   root: string,
   productRelativeToSource: boolean,
+  pipelineSerializers: Serializers,
 ): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
   const line = yaml.line(node) ?? 1;
   const entries = yaml.mapping(node, key);
@@ -263,7 +291,21 @@ function parseTask(
   }
 
   const onFinishEntry = get('on_finish');
-  const onFinish = onFinishEntry ? yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell) : undefined;
+  const onFinish = !onFinishEntry ? undefined : isMap(onFinishEntry.node) ? parseHook(yaml, onFinishEntry.node, `${key}.on_finish`, render) : yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell);
+  const hook = (name: 'on_render' | 'on_failure') => {
+    const entry = get(name);
+    return entry ? parseHook(yaml, entry.node, `${key}.${name}`, render) : undefined;
+  };
+  const onRender = hook('on_render');
+  const onFailure = hook('on_failure');
+  // A task's own (un)serializer wins over the pipeline's; `null` opts out. Only function tasks return values.
+  const serializers: Serializers = {};
+  for (const name of ['serializer', 'unserializer'] as const) {
+    const entry = get(name);
+    if (entry && kind !== 'callable') yaml.fail('only function tasks (source: module.function) return values to serialize', entry.node, `${key}.${name}`);
+    const value = entry ? (entry.node === null || (isScalar(entry.node) && entry.node.value === null) ? undefined : parseHook(yaml, entry.node, `${key}.${name}`, render)) : kind === 'callable' ? pipelineSerializers[name] : undefined;
+    if (value) serializers[name] = value;
+  }
 
   const exportEntry = get('nbconvert_export_kwargs');
   let exportOptions: Record<string, Value> | undefined;
@@ -300,6 +342,9 @@ function parseTask(
     ...(executor ? { executor } : {}),
     ...(callable ? { callable } : {}),
     ...(onFinish ? { onFinish } : {}),
+    ...(onRender ? { onRender } : {}),
+    ...(onFailure ? { onFailure } : {}),
+    ...serializers,
     ...(kernelName ? { kernelName } : {}),
     ...(logOutput ? { logOutput } : {}),
     ...(exportOptions ? { exportOptions } : {}),
@@ -312,6 +357,31 @@ function parseTask(
   if (!gridEntry) return [base];
   if (!nameEntry) yaml.fail('a task with a grid needs a `name` (`[[param]]` placeholders, or a prefix for the index)', gridEntry.line ?? line, `${key}.grid`);
   return expandGrid(yaml, gridEntry.node, `${key}.grid`, render, base);
+}
+
+type Serializers = Partial<Record<'serializer' | 'unserializer', PythonHook>>;
+
+/** `mod.fn`, or `{dotted_path: mod.fn, k: v}` whose other keys are keyword arguments (Ploomber's hooks, serializers, clients). */
+function parseHook(yaml: YamlFile, node: Node | null, key: string, render: RenderString): PythonHook {
+  const value = yaml.value(node, key, render);
+  const isDotted = (v: Value | undefined): v is string => typeof v === 'string' && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(v);
+  if (isDotted(value)) return { function: value, kwargs: {} };
+  if (value && typeof value === 'object' && !Array.isArray(value) && isDotted(value.dotted_path)) {
+    const { dotted_path: dotted, ...kwargs } = value;
+    return { function: dotted, kwargs };
+  }
+  yaml.fail('expected a python function as module.function, or {dotted_path: module.function, keyword: value, ...}', node, key);
+}
+
+/** The product clients nbpipe knows: Ploomber's `File` (clients.ts); database clients have no task here to use them. */
+function parseClients(yaml: YamlFile, node: Node | null, render: RenderString): PythonHook | undefined {
+  let file: PythonHook | undefined;
+  for (const entry of yaml.mapping(node, 'clients')) {
+    if (entry.node === null || (isScalar(entry.node) && entry.node.value === null)) continue;
+    if (entry.key !== 'File') yaml.fail('not supported: nbpipe runs no SQL tasks; only a File client (products uploaded to storage) is', entry.line ?? 1, `clients.${entry.key}`);
+    file = parseHook(yaml, entry.node, 'clients.File', render);
+  }
+  return file;
 }
 
 /** One task per combination of grid values, named and with products as Ploomber names them (grid.ts). */

@@ -150,6 +150,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         if (tail) process.stderr.write(c.dim(tail.replace(/^/gm, '  │ ')) + '\n');
         ctx.out.info(c.dim(`  full output: ${p.label(f.log)}`));
       }
+      if (summary.hookFailure) ctx.out.error(summary.hookFailure);
       // The tasks that ran, slowest first (the ten slowest of a big run), with their share of the time.
       const total = summary.ran.reduce((sum, r) => sum + r.durationMs, 0);
       const slowest = [...summary.ran].sort((a, b) => b.durationMs - a.durationMs);
@@ -167,7 +168,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       ];
       ctx.out.print(`${parts.join(', ')} in ${formatDuration(summary.durationMs)}`);
       if (summary.interrupted) process.exitCode = 130;
-      else if (summary.failed.length || summary.blocked.length) process.exitCode = 1;
+      else if (summary.failed.length || summary.blocked.length || summary.hookFailure) process.exitCode = 1;
     } finally {
       p.release();
     }

@@ -2,18 +2,27 @@ import { appendFileSync } from 'node:fs';
 import { callPython, isDottedFunction } from './python-call.js';
 import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
 import { TaskFailure, type TaskJob } from './registry.js';
+import type { PythonHook } from '../spec.js';
 
 /**
- * Run a task's `on_finish` check after it ran: a python `module.function` (called with the
- * `product`, `upstream` and `params` its signature accepts), or a shell command (with the task's
- * PRODUCT, UPSTREAM_… and PARAM_… variables). A failing check rejects with a TaskFailure saying why.
+ * Call one of a task's python hooks (`on_render`, `on_finish`, `on_failure`) as Ploomber does: it gets
+ * the `product`, `params`, `task` (and nbpipe's `upstream`) it declares without a default, and the
+ * keyword arguments pipeline.yaml gives it. A raising hook rejects with a TaskFailure saying why.
  */
-export async function runOnFinish(job: TaskJob, check: string): Promise<void> {
+export async function callTaskHook(job: TaskJob, hook: PythonHook, name: string): Promise<void> {
+  appendFileSync(job.log, `${name}: ${hook.function}\n`);
+  const task = { name: job.name, source: job.source, product: job.product, upstream: job.upstream, params: job.params };
+  await callPython(job, { function: hook.function, kwargs: { product: job.product, upstream: job.upstream, params: job.params, task }, select: true, extra: hook.kwargs }, `${name} ${hook.function}`);
+}
+
+/**
+ * Run a task's `on_finish` check after it ran: a python hook (callTaskHook), or a shell command (with
+ * the task's PRODUCT, UPSTREAM_… and PARAM_… variables). A failing check rejects with a TaskFailure saying why.
+ */
+export async function runOnFinish(job: TaskJob, check: string | PythonHook): Promise<void> {
+  if (typeof check !== 'string') return callTaskHook(job, check, 'on_finish');
+  if (isDottedFunction(check)) return callTaskHook(job, { function: check, kwargs: {} }, 'on_finish');
   appendFileSync(job.log, `on_finish: ${check}\n`);
-  if (isDottedFunction(check)) {
-    await callPython(job, { function: check, kwargs: { product: job.product, upstream: job.upstream, params: job.params }, select: true }, `on_finish ${check}`);
-    return;
-  }
   const child = spawnTaskProcess('/bin/sh', ['-c', check], { cwd: job.root, env: { ...process.env, ...taskEnvironment(job) }, stdio: ['ignore', 'pipe', 'pipe'] }, job);
   let output = '';
   const collect = (chunk: Buffer) => {

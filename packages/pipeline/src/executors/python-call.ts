@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
 import { taskPython } from './interpreter.js';
+import type { PythonHook } from '../spec.js';
 import { TaskFailure, type TaskJob } from './registry.js';
 
 /** A dotted path to a python function (`pkg.module.function`): at least one dot, identifiers only. */
@@ -9,24 +10,43 @@ export function isDottedFunction(text: string): boolean {
 }
 
 // Imports the function with the project folder first on sys.path and calls it with keyword
-// arguments; `select` passes only the ones its signature accepts (on_finish hooks take a subset).
+// arguments. Hooks (`select`) get the injectable arguments they declare without a default, as
+// Ploomber injects them, plus their `extra` keyword arguments; `task` and `dag` become objects with
+// attributes (`task.product`, `dag['fit'].params`). With an unserializer, each upstream product is
+// read back first; with a serializer, the function's return value is written to the product.
 const CALLER = `
-import importlib, inspect, json, sys, traceback
+import importlib, inspect, json, sys, traceback, types
 request = json.loads(sys.stdin.read())
 sys.path.insert(0, request["root"])
-module_name, _, function_name = request["function"].rpartition(".")
-try:
-    function = getattr(importlib.import_module(module_name), function_name)
-except (ImportError, AttributeError) as e:
-    print(f"cannot import {request['function']}: {type(e).__name__}: {e}", file=sys.stderr)
-    sys.exit(3)
+def load(dotted):
+    module_name, _, function_name = dotted.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as e:
+        print(f"cannot import {dotted}: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(3)
+function = load(request["function"])
+serializer = request.get("serializer") and load(request["serializer"]["function"])
+unserializer = request.get("unserializer") and load(request["unserializer"]["function"])
 kwargs = request["kwargs"]
 if request["select"]:
     parameters = inspect.signature(function).parameters
-    if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in parameters}
+    kwargs = {k: v for k, v in kwargs.items() if k in parameters and parameters[k].default is inspect.Parameter.empty}
+    if "task" in kwargs:
+        kwargs["task"] = types.SimpleNamespace(**kwargs["task"])
+    if "dag" in kwargs:
+        kwargs["dag"] = {name: types.SimpleNamespace(**task) for name, task in kwargs["dag"].items()}
+    kwargs.update(request.get("extra", {}))
 try:
-    function(**kwargs)
+    if unserializer:
+        read = lambda product: unserializer(product, **request["unserializer"]["kwargs"])
+        groups = request["unserializer"]["groups"]
+        kwargs["upstream"] = {k: {t: read(p) for t, p in v.items()} if k in groups else read(v) for k, v in kwargs["upstream"].items()}
+    result = function(**kwargs)
+    if serializer:
+        if result is None:
+            raise ValueError(f"{request['function']} returned None: with a serializer, a task returns what to write to its product")
+        serializer(result, request["serializer"]["product"], **request["serializer"]["kwargs"])
 except BaseException:
     traceback.print_exc()
     sys.exit(1)
@@ -36,8 +56,13 @@ export interface PythonCall {
   /** `module.function`, imported with the project root on sys.path. */
   function: string;
   kwargs: Record<string, unknown>;
-  /** Pass only the keyword arguments the function declares (or all of them with `**kwargs`). */
+  /** A hook: pass only the arguments of `kwargs` the function declares without a default, then all of `extra`. */
   select: boolean;
+  extra?: Record<string, unknown>;
+  /** Write the function's return value to `product` with `serializer(value, product, **kwargs)`. */
+  serializer?: PythonHook & { product: unknown };
+  /** Read each upstream product with `unserializer(product, **kwargs)`; `groups` are wildcard keys, mappings of task names to products. */
+  unserializer?: PythonHook & { groups: string[] };
 }
 
 /**
@@ -63,7 +88,7 @@ export async function callPython(job: TaskJob, call: PythonCall, what: string): 
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   child.stdin!.on('error', () => {}); // an interpreter that died at once: reported by its exit
-  child.stdin!.end(JSON.stringify({ root: job.root, function: call.function, kwargs: call.kwargs, select: call.select }));
+  child.stdin!.end(JSON.stringify({ root: job.root, ...call }));
   let exit;
   try {
     exit = await waitForExit(child);
