@@ -1,6 +1,6 @@
 // Ploomber projects as Ploomber's examples write them: each key or convention in a small project of
 // its own, run with the built CLI. Products land where Ploomber puts them; a second run is a no-op.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PYTHON, nbpipe, removeAfterTest, tempDir, tempRepo } from './helpers.js';
@@ -161,6 +161,86 @@ describe.skipIf(!existsSync(SYSTEM_PYTHON))('hooks and serializers', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^nbpipe: pipeline on_finish tasks\.hooks\.pipeline_finished failed: RuntimeError: disk full \(python: \S+\)$/m);
   }, 60_000);
+});
+
+// Ploomber's LocalStorageClient, as its interface is documented (upload(local), download(local, destination)): a
+// folder mirroring the project. Ploomber itself is not installed here.
+const LOCAL_STORAGE_CLIENT = `import shutil
+from pathlib import Path
+
+class LocalStorageClient:
+    def __init__(self, path_to_backup_dir):
+        self.backup = Path(path_to_backup_dir).resolve()
+
+    def _remote(self, local):
+        return self.backup / Path(local).resolve().relative_to(Path.cwd())
+
+    def upload(self, local):
+        remote = self._remote(local)
+        remote.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(local, remote)
+
+    def download(self, local, destination=None):
+        remote = self._remote(local)
+        if not remote.exists():
+            raise FileNotFoundError(remote)
+        shutil.copy(remote, destination or local)
+
+def get(folder):
+    return LocalStorageClient(folder)
+`;
+
+describe.skipIf(!existsSync(SYSTEM_PYTHON))('clients: File', () => {
+  it('uploads products after each task; a copy made from what the task is now is downloaded instead of running it', () => {
+    const repo = project({
+      'pipeline.yaml': `clients:
+  File:
+    dotted_path: clients.get
+    folder: backup
+  SQLScript: null
+tasks:
+  - {source: fns.numbers, product: out/numbers.txt, params: {n: 3}}
+  - {source: fns.total, product: out/total.txt}
+`,
+      'clients.py': LOCAL_STORAGE_CLIENT,
+      'fns.py': `def numbers(product, n):
+    open("calls.txt", "a").write("numbers\\n")
+    open(product, "w").write(" ".join(str(i) for i in range(n)))
+
+def total(product, upstream):
+    open("calls.txt", "a").write("total\\n")
+    open(product, "w").write(str(sum(int(x) for x in open(upstream["numbers"]).read().split())))
+`,
+      '.gitignore': 'calls.txt\nout/\nbackup/\n',
+    });
+    const first = nbpipe(['run'], { cwd: repo.dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(repo.read('backup/out/numbers.txt')).toBe('0 1 2');
+    expect(repo.read('backup/out/total.txt')).toBe('3');
+
+    // A fresh clone with the backup: nothing runs, everything is downloaded and recorded.
+    rmSync(join(repo.dir, 'out'), { recursive: true });
+    rmSync(join(repo.dir, '.nbpipe'), { recursive: true });
+    const restored = nbpipe(['run'], { cwd: repo.dir });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stderr).toContain('products downloaded with clients.File');
+    expect(repo.read('out/total.txt')).toBe('3');
+    expect(repo.read('calls.txt')).toBe('numbers\ntotal\n');
+    expect(nbpipe(['run'], { cwd: repo.dir }).stdout).toMatch(/^ran 0, skipped 2 /m);
+
+    // The backup was made from other params: the tasks run, and upload anew.
+    repo.write('pipeline.yaml', repo.read('pipeline.yaml').replace('n: 3', 'n: 4'));
+    expect(nbpipe(['run'], { cwd: repo.dir }).code).toBe(0);
+    expect(repo.read('calls.txt')).toBe('numbers\ntotal\nnumbers\ntotal\n');
+    expect(repo.read('backup/out/total.txt')).toBe('6');
+  }, 60_000);
+
+  it('refuses clients nbpipe has no use for, by name', () => {
+    const repo = project({ 'pipeline.yaml': 'clients:\n  SQLScript: db.get\ntasks: []\n' });
+    const r = nbpipe(['run'], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('nbpipe: pipeline.yaml:2: clients.SQLScript: not supported: nbpipe runs no SQL tasks; only a File client (products uploaded to storage) is');
+  });
 });
 
 describe.skipIf(!existsSync(SYSTEM_PYTHON))('function tasks run on the Python kernel’s interpreter', () => {

@@ -215,7 +215,11 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       };
       writeFileSync(log, '');
       if (task.pair) await syncPair(task, task.pair);
-      await runTaskWithHooks(job, executor);
+      // A File client may hold the products this task would make now (clients.ts): then it does not run.
+      const clients = p.spec.fileClient && (await import('./clients.js'));
+      const downloaded = clients && !step.forced ? await clients.downloadProducts(p, task, job, fingerprintOf(status.parts)) : undefined;
+      if (downloaded) emit({ type: 'notice', name: task.name, message: `${task.name}: products downloaded with clients.File (made from what the task is now)` });
+      else await runTaskWithHooks(job, executor);
       p.files.forget(products);
       const digests = productDigests(p, task);
       const missing = digests.filter(([, digest]) => digest === undefined).map(([path]) => path);
@@ -226,11 +230,12 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         fingerprint: fingerprintOf(status.parts),
         parts: status.parts,
         products: Object.fromEntries(digests) as Record<string, string>,
-        startedAt: new Date(begin).toISOString(),
+        startedAt: downloaded ?? new Date(begin).toISOString(),
         durationMs,
         ...(head ? { head } : {}),
       };
       upstreamDigest(record);
+      if (clients && !downloaded) await clients.uploadProducts(p, task, job, record);
       delete running[task.name];
       p.state.data.tasks[task.name] = record;
       finished.set(task.name, 'ok');

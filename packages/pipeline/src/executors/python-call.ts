@@ -13,7 +13,8 @@ export function isDottedFunction(text: string): boolean {
 // arguments. Hooks (`select`) get the injectable arguments they declare without a default, as
 // Ploomber injects them, plus their `extra` keyword arguments; `task` and `dag` become objects with
 // attributes (`task.product`, `dag['fit'].params`). With an unserializer, each upstream product is
-// read back first; with a serializer, the function's return value is written to the product.
+// read back first; with a serializer, the function's return value is written to the product; with
+// `methods`, those of the returned object are called (a storage client's upload and download).
 const CALLER = `
 import importlib, inspect, json, sys, traceback, types
 request = json.loads(sys.stdin.read())
@@ -43,6 +44,8 @@ try:
         groups = request["unserializer"]["groups"]
         kwargs["upstream"] = {k: {t: read(p) for t, p in v.items()} if k in groups else read(v) for k, v in kwargs["upstream"].items()}
     result = function(**kwargs)
+    for name, *args in request.get("methods", []):
+        getattr(result, name)(*args)
     if serializer:
         if result is None:
             raise ValueError(f"{request['function']} returned None: with a serializer, a task returns what to write to its product")
@@ -61,6 +64,8 @@ export interface PythonCall {
   extra?: Record<string, unknown>;
   /** Write the function's return value to `product` with `serializer(value, product, **kwargs)`. */
   serializer?: PythonHook & { product: unknown };
+  /** Then call methods of what the function returned, in order: `[name, ...args]` (a client's `upload(path)`). */
+  methods?: [string, ...unknown[]][];
   /** Read each upstream product with `unserializer(product, **kwargs)`; `groups` are wildcard keys, mappings of task names to products. */
   unserializer?: PythonHook & { groups: string[] };
 }
