@@ -264,16 +264,18 @@ describe('examples/ploomber', () => {
   it('runs unchanged, with --env sample=true and without', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    cpSync(join(ROOT, 'examples/ploomber'), dir, { recursive: true, filter: (src) => !src.includes('/products') });
+    cpSync(join(ROOT, 'examples/ploomber'), dir, { recursive: true, filter: (src) => !src.includes('/products') && !src.includes('/backup') });
     const sample = nbpipe(['run', '--env', 'sample=true'], { cwd: dir });
     expect(sample.code, sample.stderr).toBe(0);
     expect(readFileSync(join(dir, 'products/raw.csv'), 'utf8').trim().split('\n')).toHaveLength(21);
     const full = nbpipe(['run'], { cwd: dir });
     expect(full.code, full.stderr).toBe(0);
-    expect(full.stdout).toMatch(/ran 5, skipped 0/);
+    expect(full.stdout).toMatch(/ran 6, skipped 0/);
     expect(readFileSync(join(dir, 'products/raw.csv'), 'utf8').trim().split('\n')).toHaveLength(201);
     const summary = JSON.parse(readFileSync(join(dir, 'products/summary.json'), 'utf8')) as { min_amount: number }[];
-    expect(summary.map((s) => s.min_amount)).toEqual([0, 10]);
+    expect(summary.map((s) => s.min_amount)).toEqual([0, 10, 50]);
+    expect(readFileSync(join(dir, 'products/last-build.txt'), 'utf8')).toContain('fit-50: ran\n');
+    expect(readFileSync(join(dir, 'backup/products/fit-50-2.json'), 'utf8')).toContain('"min_amount": 50');
     const report = readFileSync(join(dir, 'products/clean.html'), 'utf8');
     expect(report).not.toContain('DictWriter'); // exclude_input: the code is hidden
     expect(nbpipe(['run', '--check'], { cwd: dir }).code).toBe(0);

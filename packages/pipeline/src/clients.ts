@@ -50,7 +50,8 @@ export async function uploadProducts(p: Pipeline, task: Task, job: TaskJob, { fi
  * of them hash as recorded, so a stale or partial remote copy changes nothing.
  */
 export async function downloadProducts(p: Pipeline, task: Task, job: TaskJob, fingerprint: string): Promise<string | undefined> {
-  const scratch = join(p.state.dir, 'clients', 'download');
+  // One folder per task: tasks download at the same time.
+  const scratch = join(p.state.dir, 'clients', `download-${sha1(task.name).slice(0, 16)}`);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   try {

@@ -80,7 +80,6 @@ export interface PipelineSpec {
 }
 
 const TOP_KEYS = new Set(['tasks', 'meta', 'executor', 'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'clients']);
-const HOOK_KEYS = ['on_render', 'on_finish', 'on_failure'] as const;
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
 const TASK_KEYS = new Set([
   'source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'executor_params', 'papermill_params',
@@ -144,7 +143,7 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
     } else if (entry.key === 'executor') parseExecutor(yaml, entry.node, spec, render);
     else if (entry.key === 'serializer' || entry.key === 'unserializer') serializers[entry.key] = parseHook(yaml, entry.node, entry.key, render);
     else if (entry.key === 'clients') spec.fileClient = parseClients(yaml, entry.node, render);
-    else spec.hooks[entry.key as (typeof HOOK_KEYS)[number]] = parseHook(yaml, entry.node, entry.key, render);
+    else spec.hooks[entry.key as keyof PipelineHooks] = parseHook(yaml, entry.node, entry.key, render);
   }
   if (tasksNode === undefined) yaml.fail('missing key `tasks`', 1, 'tasks');
   const tasksList: Node | null = tasksNode;
