@@ -59,7 +59,7 @@ tasks:
     expect(nbpipe(['run'], { cwd: repo.dir }).stdout).toMatch(/^ran 0, skipped 3 /m);
   });
 
-  it('PLOOMBER_ENV_FILENAME picks the env file (named in the output); pipeline.NAME.yaml falls back to env.yaml', () => {
+  it('PLOOMBER_ENV_FILENAME picks the env file (named in the output); ENTRY_POINT picks pipeline.NAME.yaml, which falls back to env.yaml', () => {
     const repo = project({
       'pipeline.yaml': 'tasks:\n  - {source: t.sh, product: out/n.txt, params: {n: "{{n}}"}}\n',
       'pipeline.serve.yaml': 'tasks:\n  - {source: t.sh, product: out/serve.txt, params: {n: "{{n}}"}}\n',
@@ -83,7 +83,8 @@ tasks:
     const missing = nbpipe(['run'], { cwd: repo.dir, env: { ...process.env, PLOOMBER_ENV_FILENAME: 'env.nightly.yaml' } });
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe('nbpipe: PLOOMBER_ENV_FILENAME=env.nightly.yaml: no such file in the current folder or beside pipeline.yaml');
-    const serve = nbpipe(['run', '-e', 'pipeline.serve.yaml'], { cwd: repo.dir });
+    // Ploomber's ENTRY_POINT names the pipeline like -e does.
+    const serve = nbpipe(['run'], { cwd: repo.dir, env: { ...process.env, ENTRY_POINT: 'pipeline.serve.yaml' } });
     expect(serve.code, serve.stderr).toBe(0);
     expect(repo.read('out/serve.txt')).toBe('1\n');
   });

@@ -70,11 +70,12 @@ export interface Pipeline {
   release(): void;
 }
 
-/** pipeline.yaml in `cwd` or the nearest parent folder, or the explicit entry point. */
+/** The explicit entry point, else the one Ploomber's `ENTRY_POINT` variable names, else pipeline.yaml in `cwd` or the nearest parent folder. */
 export function findPipelineFile(cwd: string, entryPoint?: string): string {
-  if (entryPoint) {
-    const file = resolve(cwd, entryPoint);
-    if (!existsSync(file)) throw new PipelineError('no such file', entryPoint);
+  const chosen = entryPoint || process.env.ENTRY_POINT;
+  if (chosen) {
+    const file = resolve(cwd, chosen);
+    if (!existsSync(file)) throw new PipelineError('no such file', entryPoint ? chosen : `ENTRY_POINT=${chosen}`);
     return file;
   }
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
@@ -219,6 +220,9 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, pairing, specOptions, envFile, warnings, label, pruneSourceCache, release };
 }
 
+/** Bumped when the same files parse into other specs (grid names, new keys): cached specs of older versions are then parsed again. */
+const SPEC_CACHE_FORMAT = 2;
+
 async function loadSpec(
   texts: { file: string; text: string; envFile?: string; envText?: string },
   options: LoadOptions,
@@ -243,6 +247,7 @@ async function loadSpec(
     .update(
       JSON.stringify([
         SPEC_VERSION,
+        SPEC_CACHE_FORMAT,
         texts.file,
         texts.text,
         texts.envFile ?? null,

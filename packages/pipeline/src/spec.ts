@@ -270,6 +270,18 @@ function parseTask(
       return rel;
     });
   }
+  // Ploomber's `params.resources_`: files whose content (not path) the task depends on, as `inputs` are.
+  const resources = params.resources_;
+  if (resources !== undefined) {
+    if (!resources || typeof resources !== 'object' || Array.isArray(resources) || !Object.values(resources).every((v) => typeof v === 'string' && v !== ''))
+      yaml.fail('expected a mapping of names to file paths', paramsEntry?.node, `${key}.params.resources_`);
+    for (const path of Object.values(resources) as string[]) {
+      const rel = toRootRelative(root, path);
+      if (rel === undefined) yaml.fail('expected files, got the project folder', paramsEntry?.node, `${key}.params.resources_`);
+      inputs.push(rel);
+    }
+  }
+  refuseComputedValues(yaml, params, paramsEntry?.node ?? null, `${key}.params`);
 
   const executorEntry = get('executor');
   const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
@@ -358,6 +370,19 @@ function parseTask(
   return expandGrid(yaml, gridEntry.node, `${key}.grid`, render, base);
 }
 
+/**
+ * Ploomber computes a param or grid value written `module::function` (or `{dotted_path: module::function}`)
+ * by calling it when the pipeline loads; nbpipe does not, and says so rather than pass the text on.
+ */
+function refuseComputedValues(yaml: YamlFile, values: Record<string, Value>, node: Node | null, key: string): void {
+  const computed = (v: Value): v is string => typeof v === 'string' && /^[A-Za-z_][\w.]*::[A-Za-z_]\w*$/.test(v);
+  for (const [name, value] of Object.entries(values))
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const dotted = v && typeof v === 'object' && !Array.isArray(v) ? v.dotted_path : v;
+      if (dotted !== undefined && computed(dotted)) yaml.fail(`${dotted}: values computed by a python function (module::function) are not supported: write the value`, node, `${key}.${name}`);
+    }
+}
+
 type Serializers = Partial<Record<'serializer' | 'unserializer', PythonHook>>;
 
 /** `mod.fn`, or `{dotted_path: mod.fn, k: v}` whose other keys are keyword arguments (Ploomber's hooks, serializers, clients). */
@@ -396,6 +421,8 @@ function expandGrid(
   for (const grid of grids)
     if (!grid || typeof grid !== 'object' || Array.isArray(grid) || Object.keys(grid).length === 0)
       yaml.fail('expected a mapping of parameter names to lists of values (or a list of such mappings)', node, key);
+  for (const grid of grids as Record<string, Value>[])
+    for (const [param, values] of Object.entries(grid)) refuseComputedValues(yaml, { [param]: Array.isArray(values) ? values : [values] }, node, key);
   const combos = gridCombinations(grids as Record<string, Value>[]);
   if (!Array.isArray(combos)) yaml.fail('expected at least one value', node, `${key}.${combos.empty}`);
   const overlap = Object.keys(base.params).filter((k) => combos.some((combo) => k in combo));

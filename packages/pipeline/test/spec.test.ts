@@ -161,6 +161,17 @@ tasks:
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt, papermill_params: {log_output: true}}\n')).toBe('pipeline.yaml:2: tasks[0].papermill_params: only notebook tasks have an executor to pass options to');
   });
 
+  it('params.resources_ are inputs (their content counts); module::function values are refused, not passed on as text', () => {
+    const spec = parse('tasks:\n  - {source: a.sh, product: a.txt, inputs: [x.csv], params: {resources_: {query: sql/q.sql}}}\n');
+    expect(spec.tasks[0]!.inputs).toEqual(['x.csv', 'sql/q.sql']);
+    expect(spec.tasks[0]!.params).toEqual({ resources_: { query: 'sql/q.sql' } });
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {resources_: [q.sql]}}\n')).toBe('pipeline.yaml:2: tasks[0].params.resources_: expected a mapping of names to file paths');
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {n: "grids::get_n"}}\n')).toBe(
+      'pipeline.yaml:2: tasks[0].params.n: grids::get_n: values computed by a python function (module::function) are not supported: write the value',
+    );
+    expect(problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, grid: {n: {dotted_path: "grids::get_n", k: 1}}}\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.grid\.n: grids::get_n: values computed/);
+  });
+
   it('hashes params as mappings: key order does not matter, values do', () => {
     const a = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {x: 1, y: 2}}\n').tasks[0]!;
     const b = parse('tasks:\n  - {source: a.sh, product: a.txt, params: {y: 2, x: 1}}\n').tasks[0]!;
@@ -178,7 +189,7 @@ tasks:
       'pipeline.yaml:3: tasks[1].name: duplicate task name "a" (also on line 2)',
     );
     expect(problem('meta:\n  import_tasks_from: more.yaml\ntasks: []\n')).toBe('pipeline.yaml:2: meta.import_tasks_from: unsupported key');
-    expect(problem('clients: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: clients: unsupported key/);
+    expect(problem('config: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: config: unsupported key/);
     expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)');
     expect(problem('tasks:\n  - source: a.sh\n    name: a\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:5: tasks[0].grid.k: expected at least one value');
     expect(problem('tasks: [\n')).toMatch(/^pipeline\.yaml:\d: invalid YAML/);
