@@ -1,9 +1,9 @@
 // Ploomber projects as Ploomber's examples write them: each key or convention in a small project of
 // its own, run with the built CLI. Products land where Ploomber puts them; a second run is a no-op.
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_PYTHON, nbpipe, removeAfterTest, tempDir, tempRepo } from './helpers.js';
+import { ROOT, SYSTEM_PYTHON, nbpipe, removeAfterTest, tempDir, tempRepo } from './helpers.js';
 
 function project(files: Record<string, string>) {
   const repo = tempRepo();
@@ -164,32 +164,9 @@ describe.skipIf(!existsSync(SYSTEM_PYTHON))('hooks and serializers', () => {
   }, 60_000);
 });
 
-// Ploomber's LocalStorageClient, as its interface is documented (upload(local), download(local, destination)): a
-// folder mirroring the project. Ploomber itself is not installed here.
-const LOCAL_STORAGE_CLIENT = `import shutil
-from pathlib import Path
-
-class LocalStorageClient:
-    def __init__(self, path_to_backup_dir):
-        self.backup = Path(path_to_backup_dir).resolve()
-
-    def _remote(self, local):
-        return self.backup / Path(local).resolve().relative_to(Path.cwd())
-
-    def upload(self, local):
-        remote = self._remote(local)
-        remote.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(local, remote)
-
-    def download(self, local, destination=None):
-        remote = self._remote(local)
-        if not remote.exists():
-            raise FileNotFoundError(remote)
-        shutil.copy(remote, destination or local)
-
-def get(folder):
-    return LocalStorageClient(folder)
-`;
+// Ploomber's LocalStorageClient (a folder mirroring the project), or the example's stand-in with its interface
+// (upload(local), download(local, destination)) where Ploomber is not installed, as here.
+const LOCAL_STORAGE_CLIENT = readFileSync(join(ROOT, 'examples/ploomber/tasks/clients.py'), 'utf8');
 
 describe.skipIf(!existsSync(SYSTEM_PYTHON))('clients: File', () => {
   it('uploads products after each task; a copy made from what the task is now is downloaded instead of running it', () => {

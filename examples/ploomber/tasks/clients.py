@@ -24,5 +24,5 @@ except ImportError:
             shutil.copy(remote, destination or local)
 
 
-def get():
-    return LocalStorageClient("backup")
+def get(folder="backup"):
+    return LocalStorageClient(folder)
