@@ -11,7 +11,7 @@ export function isDottedFunction(text: string): boolean {
 
 // Imports the function with the project folder first on sys.path and calls it with keyword
 // arguments. Hooks (`select`) get the injectable arguments they declare without a default, as
-// Ploomber injects them, plus their `extra` keyword arguments; `task` and `dag` become objects with
+// Ploomber injects them (all of them with `**kwargs`), plus their `extra` keyword arguments; `task` and `dag` become objects with
 // attributes (`task.product`, `dag['fit'].params`). With an unserializer, each upstream product is
 // read back first; with a serializer, the function's return value is written to the product; with
 // `methods`, those of the returned object are called (a storage client's upload and download).
@@ -32,7 +32,8 @@ unserializer = request.get("unserializer") and load(request["unserializer"]["fun
 kwargs = request["kwargs"]
 if request["select"]:
     parameters = inspect.signature(function).parameters
-    kwargs = {k: v for k, v in kwargs.items() if k in parameters and parameters[k].default is inspect.Parameter.empty}
+    if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in parameters and parameters[k].default is inspect.Parameter.empty}
     if "task" in kwargs:
         kwargs["task"] = types.SimpleNamespace(**kwargs["task"])
     if "dag" in kwargs:
