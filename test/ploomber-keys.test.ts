@@ -95,6 +95,7 @@ const HOOKS_PROJECT = {
   extract_upstream: false
 serializer: tasks.io.write
 unserializer: tasks.io.read
+on_render: tasks.hooks.pipeline_rendering
 on_finish: tasks.hooks.pipeline_finished
 on_failure:
   dotted_path: tasks.hooks.pipeline_failed
@@ -126,6 +127,9 @@ def check_numbers(product, minimum, params=None):
 def task_failed(task):
     open("log/task-failed.txt", "w").write(task.name)
 
+def pipeline_rendering(dag):
+    open("log/dag.txt", "w").write(" ".join(f"{name}<{','.join(task.upstream)}" for name, task in dag.items()))
+
 def pipeline_finished(dag, report):
     rows = ",".join(f"{r['name']}:{r['ran']}" for r in report)
     open("log/finished.txt", "w").write(rows + " " + dag["total"].product)
@@ -144,6 +148,7 @@ describe.skipIf(!existsSync(SYSTEM_PYTHON))('hooks and serializers', () => {
     expect(repo.read('out/numbers.json')).toBe('[1, 2, 3]');
     expect(repo.read('out/total.json')).toBe('6');
     expect(repo.read('log/render.txt')).toBe('numbers\n');
+    expect(repo.read('log/dag.txt')).toBe('numbers< total<numbers');
     expect(repo.read('log/finished.txt')).toBe(`numbers:True,total:True ${join(repo.dir, 'out/total.json')}`);
     const second = nbpipe(['run'], { cwd: repo.dir });
     expect(second.stdout).toMatch(/^ran 0, skipped 2 /m);
