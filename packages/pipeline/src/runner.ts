@@ -101,7 +101,7 @@ function plan(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signa
 }
 
 /** A file name for a task's log that any task name maps to without collisions. */
-function logName(name: string): string {
+export function logName(name: string): string {
   const safe = name.replace(/[^\w.-]+/g, '_').slice(0, 80);
   return safe === name ? `${name}.log` : `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}.log`;
 }

@@ -4,6 +4,7 @@ import { loadEnvFile, mentionsPlaceholder, PlaceholderContext, type EnvOptions, 
 import { sourceKindOf, type SourceKind } from './sources.js';
 import { YamlFile, type RenderString } from './yaml-file.js';
 import { canonicalJson, sha1, SPEC_VERSION } from './hashing.js';
+import { slurmSettingsProblem, toSlurmSettings, type SlurmSettings } from './slurm/settings.js';
 
 /** A product: one path, or named paths (`nb` is the executed notebook). Paths relative to the project root. */
 export type ProductSpec = string | Record<string, string>;
@@ -38,6 +39,8 @@ export interface TaskSpec {
   exportOptions?: Record<string, Value>;
   /** Ploomber's `static_analysis` (`regular`, `strict` or `disable`): checks params against the parameters cell. */
   staticAnalysis?: 'regular' | 'strict' | 'disable';
+  /** `slurm:` resources of the task's job under `run --slurm` (not part of the fingerprint: they do not change products). */
+  slurm?: SlurmSettings;
   /** 1-based line of the task in pipeline.yaml, and of its `upstream` key. */
   line: number;
   upstreamLine?: number;
@@ -55,12 +58,14 @@ export interface PipelineSpec {
   notebookExecutor?: 'jupyter' | 'python';
   /** meta.extract_upstream (default true): read upstream from sources when pipeline.yaml does not declare it. */
   extractUpstream: boolean;
+  /** Top-level `cluster: slurm`: `nbpipe run` submits tasks as Slurm jobs, as with `--slurm`. */
+  cluster?: 'local' | 'slurm';
   tasks: TaskSpec[];
 }
 
-const TOP_KEYS = new Set(['tasks', 'meta', 'executor']);
+const TOP_KEYS = new Set(['tasks', 'meta', 'executor', 'cluster']);
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
-const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'on_finish', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name']);
+const TASK_KEYS = new Set(['source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'on_finish', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name', 'slurm']);
 
 export interface SpecTexts {
   /** Absolute path and text of pipeline.yaml. */
@@ -114,6 +119,11 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
         else if (m.key === 'extract_product' && v) yaml.fail('reading products from sources is not supported: declare `product:` in pipeline.yaml', m.node, key);
       }
     } else if (entry.key === 'executor') parseExecutor(yaml, entry.node, spec, render);
+    else if (entry.key === 'cluster') {
+      const v = yaml.value(entry.node, 'cluster', render);
+      if (v !== 'local' && v !== 'slurm') yaml.fail('expected local or slurm', entry.node, 'cluster');
+      spec.cluster = v;
+    }
   }
   if (tasksNode === undefined) yaml.fail('missing key `tasks`', 1, 'tasks');
   const tasksList: Node | null = tasksNode;
@@ -265,6 +275,15 @@ function parseTask(
     staticAnalysis = mode;
   }
 
+  const slurmEntry = get('slurm');
+  let slurm: SlurmSettings | undefined;
+  if (slurmEntry) {
+    const v = yaml.value(slurmEntry.node, `${key}.slurm`, render);
+    const wrong = slurmSettingsProblem(v);
+    if (wrong) yaml.fail(wrong.problem, slurmEntry.node, `${key}.slurm${wrong.key ? `.${wrong.key}` : ''}`);
+    slurm = toSlurmSettings(v as Record<string, unknown>);
+  }
+
   const base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'> = {
     name,
     source,
@@ -280,6 +299,7 @@ function parseTask(
     ...(kernelName ? { kernelName } : {}),
     ...(exportOptions ? { exportOptions } : {}),
     ...(staticAnalysis ? { staticAnalysis } : {}),
+    ...(slurm ? { slurm } : {}),
     line,
     ...(upstreamEntry?.line ? { upstreamLine: upstreamEntry.line } : {}),
   };
