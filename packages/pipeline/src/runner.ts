@@ -295,7 +295,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
   const wholePipeline = !options.targets?.length;
-  let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged;
+  let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged || p.state.hasCollected;
   if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {
     // The base of the next `run --changed`: this commit (the time only moves when something ran).
     if (changed || p.state.data.lastSuccess?.head !== head) {

@@ -153,6 +153,11 @@ export class StateStore {
     return updated;
   }
 
+  /** Whether records from `results/` were merged that state.json does not hold yet. */
+  get hasCollected(): boolean {
+    return this.collected.size > 0;
+  }
+
   /** Write only `task`'s record, to `file`, once it differs from the record loaded (for a run without the lock). */
   recordTo(file: string, task: string): void {
     this.recording = { file, task, loaded: this.data.tasks[task] };

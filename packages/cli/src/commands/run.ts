@@ -108,6 +108,17 @@ export async function reportRun(ctx: Context, p: Pipeline, summary: RunSummary):
   else if (summary.failed.length || summary.blocked.length) process.exitCode = 1;
 }
 
+/** A local run must not start tasks that jobs of `run --slurm --detach` are about to run, or running. */
+async function refuseWhileOnSlurm(p: Pipeline): Promise<void> {
+  const { activeSlurmJobs } = await import('@nbpipe/pipeline');
+  const active = await activeSlurmJobs(p);
+  if (active.length)
+    throw new CliError(
+      `task(s) ${active.map((j) => j.task).join(', ')} have Slurm jobs pending or running (${active.map((j) => j.id).join(', ')}): wait for them (nbpipe status) or cancel them (scancel ${active.map((j) => j.id).join(' ')})`,
+      1,
+    );
+}
+
 /** Ctrl-C (or SIGTERM) aborts `controller` once; a second one exits at once. Returns the function that stops listening. */
 export function onInterrupt(ctx: Context, controller: AbortController, what: string): () => void {
   let interrupts = 0;
@@ -196,6 +207,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         return;
       }
       if (argv.detach) throw new CliError('--detach needs --slurm (or cluster: slurm)');
+      if (recordTo === undefined) await refuseWhileOnSlurm(p);
       const jobs = argv.jobs ?? (p.spec.executor === 'serial' ? 1 : (p.spec.processes ?? availableParallelism()));
       const progress = ctx.out.quiet ? undefined : createProgress(process.stderr, ctx.out.color);
       const controller = new AbortController();

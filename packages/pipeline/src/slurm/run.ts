@@ -209,6 +209,8 @@ export async function followSlurmJobs(
     }
     if (waiting.size) await sleep(delay, options.signal);
   }
+  // Records that jobs of an earlier submission left.
+  if (p.state.hasCollected) await p.state.save();
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
 }
