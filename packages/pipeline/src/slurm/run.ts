@@ -158,16 +158,16 @@ export async function followSlurmJobs(
       continue;
     }
     for (const task of p.state.collectResults()) recorded.add(task);
+    // Started jobs first: a failure below then stops only the jobs that have not started.
+    for (const job of waiting.values())
+      if (states.get(job.id)?.state === 'RUNNING' && !running.has(job.id)) {
+        running.add(job.id);
+        emit({ type: 'start', name: job.task, at: Date.now() });
+      }
     let changed = false;
     for (const job of [...waiting.values()]) {
       const state = states.get(job.id);
-      if (state && !isTerminal(state.state)) {
-        if (state.state === 'RUNNING' && !running.has(job.id)) {
-          running.add(job.id);
-          emit({ type: 'start', name: job.task, at: Date.now() });
-        }
-        continue;
-      }
+      if (state && !isTerminal(state.state)) continue;
       waiting.delete(job.id);
       changed = true;
       const record = recorded.has(job.task) ? p.state.data.tasks[job.task] : undefined;
@@ -177,15 +177,10 @@ export async function followSlurmJobs(
         continue;
       }
       const why = cancelled.get(job.id) ?? (state?.state === 'CANCELLED' && DEPENDENCY_FAILED.has(state.reason) ? 'upstream did not complete' : undefined);
-      if (why !== undefined && !running.has(job.id)) {
+      if (why !== undefined && state?.state === 'CANCELLED') {
         const failedUp = job.after.find((u) => failedTasks.has(u));
         summary.blocked.push(job.task);
         emit({ type: 'skip', name: job.task, why: failedUp ? `upstream ${failedUp} did not complete` : why });
-        continue;
-      }
-      if (summary.interrupted && why === 'interrupted') {
-        summary.blocked.push(job.task);
-        emit({ type: 'skip', name: job.task, why: 'interrupted' });
         continue;
       }
       const ended = state ? `${state.state}${state.reason && state.reason !== 'None' ? `, ${state.reason}` : ''}` : 'no longer known to Slurm';
