@@ -240,6 +240,29 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(side2).toMatch(/ TimeLimit=01:00:00 /);
     expect(side2).toMatch(new RegExp(` Dependency=afterok:${ids.get('side')}`));
   }, 60_000);
+
+  it('export slurm writes a script that submits the outdated tasks by hand, with their dependencies and resources', async () => {
+    const p = project({
+      'pipeline.yaml': 'tasks:\n  - {source: tasks/load.sh, product: out/raw.txt}\n  - {source: tasks/side.sh, product: out/side.txt, slurm: {time: 7}}\n  - {source: tasks/side2.sh, product: out/side2.txt}\n',
+    });
+    expect(p.cli('run').code).toBe(0);
+    p.write('tasks/side.sh', 'echo side again > {{product}}\n');
+    const r = p.cli('export', 'slurm', '--outdated', '-o', 'submit.sh');
+    expect(r.code, r.stderr).toBe(0);
+    const script = p.read('submit.sh');
+    expect(script).toMatch(/nbpipe run side --only --force/);
+    expect(script).toMatch(/--time=7/);
+    expect(script).not.toMatch(/nbpipe run load /);
+    // The nodes find nbpipe on the PATH the script is submitted with (--export=ALL).
+    p.write('bin/nbpipe', `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+    run('chmod', ['+x', join(p.dir, 'bin/nbpipe')]);
+    const submit = run('sh', ['submit.sh'], { cwd: p.dir, env: { ...process.env, ...env, PATH: `${join(p.dir, 'bin')}:${process.env.PATH}` } });
+    const ids = new Map(submit.stdout.trim().split('\n').map((line) => line.split(' ') as [string, string]));
+    expect(scontrol(ids.get('side2')!)).toMatch(new RegExp(` Dependency=afterok:${ids.get('side')}`));
+    for (let i = 0; i < 600 && squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(p.read('out/side2.txt')).toBe('side again\ntwo\n');
+    expect(p.cli('status').stdout).toMatch(/side2 +up to date/);
+  }, 90_000);
 });
 
 describe('slurm settings', () => {

@@ -22,3 +22,4 @@ export { slurmSettingsProblem, toSlurmSettings, resourceOptions, SLURM_KEYS, typ
 export { slurmJobs, dependencyOption, SLURM_DIR, type SlurmJob, type SlurmJobOptions } from './slurm/jobs.js';
 export { submitToSlurm, followSlurmJobs, activeSlurmJobs, type SubmittedJob, type SlurmSubmission } from './slurm/run.js';
 export type { JobState } from './slurm/scheduler.js';
+export { slurmSubmitScript } from './export/slurm.js';
