@@ -239,6 +239,17 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     const side2 = scontrol(ids.get('side2')!);
     expect(side2).toMatch(/ TimeLimit=01:00:00 /);
     expect(side2).toMatch(new RegExp(` Dependency=afterok:${ids.get('side')}`));
+    run('scancel', [...ids.values()], { env: { ...process.env, ...env } });
+  }, 60_000);
+
+  it('a submit Slurm refuses names the task (exit 2); the jobs submitted before it are cancelled, none ran', () => {
+    const p = project({ 'pipeline.yaml': PIPELINE.replace('    product: out/side2.txt\n', '    product: out/side2.txt\n    slurm: {partition: no-such-partition}\n') });
+    const r = p.cli('run', '--slurm', 'side2');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^nbpipe: task side2: sbatch: .*partition/m);
+    expect(squeue('-t', ACTIVE, '-n', 'nbp-side')).toBe('');
+    expect(existsSync(join(p.dir, 'out/side.txt'))).toBe(false);
+    expect(p.read('.nbpipe/slurm/jobs.json')).toBe('[]');
   }, 60_000);
 
   it('export slurm writes a script that submits the outdated tasks by hand, with their dependencies and resources', async () => {

@@ -25,8 +25,27 @@ export async function runOnSlurm(
   options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>,
   { env, keepGoing, detach }: { env: Record<string, string>; keepGoing?: boolean; detach?: boolean },
 ): Promise<void> {
+  const controller = new AbortController();
+  const stopListening = onInterrupt(ctx, controller, 'cancelling the submitted jobs');
+  try {
+    await submitAndFollow(ctx, p, options, { env, keepGoing, detach, signal: controller.signal });
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+    ctx.out.error((e as Error).message);
+    process.exitCode = 130;
+  } finally {
+    stopListening();
+  }
+}
+
+async function submitAndFollow(
+  ctx: Context,
+  p: Pipeline,
+  options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>,
+  { env, keepGoing, detach, signal }: { env: Record<string, string>; keepGoing?: boolean; detach?: boolean; signal: AbortSignal },
+): Promise<void> {
   const { submitToSlurm, followSlurmJobs, createProgress } = await import('@nbpipe/pipeline');
-  const submission = await submitToSlurm(p, options, {
+  const submission = await submitToSlurm(p, { ...options, signal }, {
     command: nodeCommand(process.execPath, CLI_SCRIPT),
     pipelineArgs: pipelineArgs(p, env),
     defaults: await slurmDefaults(ctx),
@@ -42,14 +61,11 @@ export async function runOnSlurm(
     return;
   }
   const progress = ctx.out.quiet ? undefined : createProgress(process.stderr, c);
-  const controller = new AbortController();
-  const stopListening = onInterrupt(ctx, controller, 'cancelling the submitted jobs');
   let summary;
   try {
-    summary = await followSlurmJobs(p, submission, { keepGoing, signal: controller.signal, onEvent: (e) => progress?.onEvent(e) });
+    summary = await followSlurmJobs(p, submission, { keepGoing, signal, onEvent: (e) => progress?.onEvent(e) });
   } finally {
     progress?.stop();
-    stopListening();
   }
   await reportRun(ctx, p, summary);
 }

@@ -109,9 +109,13 @@ export async function reportRun(ctx: Context, p: Pipeline, summary: RunSummary):
 }
 
 /** A local run must not start tasks that jobs of `run --slurm --detach` are about to run, or running. */
-async function refuseWhileOnSlurm(p: Pipeline): Promise<void> {
+async function refuseWhileOnSlurm(ctx: Context, p: Pipeline): Promise<void> {
   const { activeSlurmJobs } = await import('@nbpipe/pipeline');
-  const active = await activeSlurmJobs(p);
+  const active = await activeSlurmJobs(p, true).catch((e: Error) => {
+    // Slurm is gone (or down): the jobs cannot run either.
+    ctx.out.warn(`cannot tell whether jobs of nbpipe run --slurm are still running: ${e.message}`);
+    return [];
+  });
   if (active.length)
     throw new CliError(
       `task(s) ${active.map((j) => j.task).join(', ')} have Slurm jobs pending or running (${active.map((j) => j.id).join(', ')}): wait for them (nbpipe status) or cancel them (scancel ${active.map((j) => j.id).join(' ')})`,
@@ -207,7 +211,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         return;
       }
       if (argv.detach) throw new CliError('--detach needs --slurm (or cluster: slurm)');
-      if (recordTo === undefined) await refuseWhileOnSlurm(p);
+      if (recordTo === undefined) await refuseWhileOnSlurm(ctx, p);
       const jobs = argv.jobs ?? (p.spec.executor === 'serial' ? 1 : (p.spec.processes ?? availableParallelism()));
       const progress = ctx.out.quiet ? undefined : createProgress(process.stderr, ctx.out.color);
       const controller = new AbortController();

@@ -36,9 +36,10 @@ export interface SlurmJobOptions {
  * One job per task, in the order given (topological): each runs `nbpipe run TASK --only --force` in the project
  * folder — the submitting side decided what runs — so executors, products, reports and `on_finish` behave as in a
  * local run; the task's record goes to `.nbpipe/results/<job id>.json`, where every later nbpipe command finds it.
+ * `alreadySubmitted`: tasks with a job pending or running from an earlier submission, which their downstream waits for.
  */
-export function slurmJobs(tasks: { name: string; upstream: string[]; slurm?: SlurmSettings }[], options: SlurmJobOptions): SlurmJob[] {
-  const names = new Set(tasks.map((t) => t.name));
+export function slurmJobs(tasks: { name: string; upstream: string[]; slurm?: SlurmSettings }[], options: SlurmJobOptions, alreadySubmitted: string[] = []): SlurmJob[] {
+  const names = new Set([...tasks.map((t) => t.name), ...alreadySubmitted]);
   const stateDir = join(options.root, STATE_DIR);
   return tasks.map((task) => {
     // The task's log name without `.log`: safe characters only, one per task.

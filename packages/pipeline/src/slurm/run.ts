@@ -37,16 +37,23 @@ function writeRegistry(p: Pipeline, jobs: SubmittedJob[]): Promise<void> {
   return writeFileAtomic(registryPath(p), JSON.stringify(jobs));
 }
 
-/** The jobs nbpipe submitted for this project that are still pending or running, with their state. */
-export async function activeSlurmJobs(p: Pipeline): Promise<(SubmittedJob & JobState)[]> {
+/**
+ * The jobs nbpipe submitted for this project that are still pending or running, with their state. With `forget`
+ * (under the run lock), the others are dropped from `.nbpipe/slurm/jobs.json`: their records are in `.nbpipe/results/`.
+ */
+export async function activeSlurmJobs(p: Pipeline, forget = false): Promise<(SubmittedJob & JobState)[]> {
   const jobs = readRegistry(p);
   if (!jobs.length) return [];
   const states = await jobStates(jobs.map((j) => j.id));
-  return jobs.flatMap((job) => {
+  const active = jobs.flatMap((job) => {
     const state = states.get(job.id);
     return state && !isTerminal(state.state) ? [{ ...job, ...state }] : [];
   });
+  if (forget && active.length < jobs.length) await writeRegistry(p, active.map(registryEntry));
+  return active;
 }
+
+const registryEntry = ({ task, id, log, after }: SubmittedJob): SubmittedJob => ({ task, id, log, after });
 
 export interface SlurmSubmission {
   plan: PlannedTask[];
@@ -63,14 +70,21 @@ export interface SlurmSubmission {
  * is refused, the jobs already submitted are cancelled (none has started) and the error names the task.
  * The pipeline must have been loaded with `lock: true`.
  */
-export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>, jobOptions: Omit<SlurmJobOptions, 'root' | 'file'>): Promise<SlurmSubmission> {
-  const active = await activeSlurmJobs(p);
+export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent'>, jobOptions: Omit<SlurmJobOptions, 'root' | 'file'>): Promise<SlurmSubmission> {
+  let active = await activeSlurmJobs(p, true);
+  // Still held: a submission that died before its release. Its jobs would never start: submit them again.
+  const held = active.filter((j) => j.reason === 'JobHeldUser');
+  if (held.length) {
+    await cancelJobs(held.map((j) => j.id));
+    active = active.filter((j) => !held.includes(j));
+  }
   const activeByTask = new Map(active.map((j) => [j.task, j]));
   const plan = planRun(p, options);
   const toSubmit = plan.filter((t) => t.run && !activeByTask.has(t.name)).map((t) => p.byName.get(t.name)!);
   const jobs = slurmJobs(
     toSubmit.map((t) => ({ name: t.name, upstream: t.upstream, ...(t.spec.slurm ? { slurm: t.spec.slurm } : {}) })),
     { ...jobOptions, root: p.root, file: p.file },
+    [...activeByTask.keys()],
   );
   // Slurm cannot open a log in a missing folder: the job would fail without running.
   mkdirSync(join(p.state.dir, SLURM_DIR), { recursive: true });
@@ -78,23 +92,22 @@ export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs
   const submitted: SubmittedJob[] = [];
   try {
     for (const job of jobs) {
-      const task = p.byName.get(job.task)!;
-      const after = task.upstream.filter((u) => ids.has(u));
       let id: string;
       try {
-        id = await sbatch(['--hold', ...job.options, ...dependencyOption(after.map((u) => ids.get(u)!))], job.script);
+        id = await sbatch(['--hold', ...job.options, ...dependencyOption(job.after.map((u) => ids.get(u)!))], job.script);
       } catch (e) {
         throw new PipelineError(`task ${job.task}: ${(e as Error).message}`);
       }
       ids.set(job.task, id);
-      submitted.push({ task: job.task, id, log: job.log.replace('%j', id), after });
+      submitted.push({ task: job.task, id, log: job.log.replace('%j', id), after: job.after });
+      if (options.signal?.aborted) throw new PipelineError('interrupted while submitting: nothing was submitted');
     }
     // Recorded before the release, so that no job can start without a later run knowing it.
-    await writeRegistry(p, [...active.map(({ task, id, log, after }) => ({ task, id, log, after })), ...submitted]);
+    await writeRegistry(p, [...active.map(registryEntry), ...submitted]);
     await releaseJobs(submitted.map((j) => j.id));
   } catch (e) {
     await cancelJobs(submitted.map((j) => j.id)).catch(() => {});
-    await writeRegistry(p, active.map(({ task, id, log, after }) => ({ task, id, log, after })));
+    await writeRegistry(p, active.map(registryEntry));
     throw e;
   }
   return { plan, submitted, active: plan.flatMap((t) => (t.run && activeByTask.has(t.name) ? [activeByTask.get(t.name)!] : [])) };
@@ -105,6 +118,8 @@ const MAX_POLL_MS = 30_000;
 
 /** Slurm's reasons for cancelling a job whose upstream job failed. */
 const DEPENDENCY_FAILED = new Set(['DependencyNeverSatisfied']);
+/** Reasons a pending job gives when no node of its partition can ever run it (it stays pending: Slurm does not fail it). */
+const NEVER_STARTS = new Set(['PartitionConfig', 'PartitionNodeLimit', 'PartitionTimeLimit', 'BadConstraints', 'InvalidQOS', 'InvalidAccount']);
 
 /**
  * Follow jobs until each has ended, reporting as a local run does (events, summary). A job's task record comes from
@@ -123,6 +138,8 @@ export async function followSlurmJobs(
   const ours = new Set(submission.submitted.map((j) => j.id));
   const waiting = new Map(jobs.map((j) => [j.id, j]));
   const running = new Set<string>();
+  /** Pending jobs that no node can run, reported once. */
+  const stuck = new Set<string>();
   const recorded = new Set<string>();
   /** Jobs nbpipe cancelled, and why (shown as the reason they did not run). */
   const cancelled = new Map<string, string>();
@@ -159,11 +176,16 @@ export async function followSlurmJobs(
     }
     for (const task of p.state.collectResults()) recorded.add(task);
     // Started jobs first: a failure below then stops only the jobs that have not started.
-    for (const job of waiting.values())
-      if (states.get(job.id)?.state === 'RUNNING' && !running.has(job.id)) {
+    for (const job of waiting.values()) {
+      const state = states.get(job.id);
+      if (state?.state === 'RUNNING' && !running.has(job.id)) {
         running.add(job.id);
         emit({ type: 'start', name: job.task, at: Date.now() });
+      } else if (state?.state === 'PENDING' && NEVER_STARTS.has(state.reason) && !stuck.has(job.id)) {
+        stuck.add(job.id);
+        emit({ type: 'notice', name: job.task, message: `job ${job.id} of task ${job.task} cannot start (${state.reason}: it asks for more than the partition has?): cancel it with Ctrl-C or scancel ${job.id}` });
       }
+    }
     let changed = false;
     for (const job of [...waiting.values()]) {
       const state = states.get(job.id);
@@ -197,10 +219,7 @@ export async function followSlurmJobs(
     }
     if (changed) {
       await p.state.save();
-      await writeRegistry(
-        p,
-        readRegistry(p).filter((j) => !jobs.some((f) => f.id === j.id) || waiting.has(j.id)),
-      );
+      await writeRegistry(p, readRegistry(p).filter((j) => !jobs.some((f) => f.id === j.id) || waiting.has(j.id)));
     }
     if (waiting.size) await sleep(delay, options.signal);
   }
