@@ -79,7 +79,8 @@ describe('export slurm', () => {
           expect(job.stdout).toBe(['run', n, '--only', '--force', '--record-to', join(root, '.nbpipe/results/7.json'), '--env=x=a b', ''].join('\n'));
         });
       }),
-      { numRuns: 25 },
+      // Backslashes (echo would read \0 as an escape), quotes, expansions, globs, spaces.
+      { numRuns: 25, examples: [[['\\0 x', "it's $HOME", '`a` *', 'b\\nc']]] },
     );
   });
 });

@@ -22,7 +22,7 @@ export function slurmSubmitScript(jobs: SlurmJob[], root: string, file: string):
     'ids=',
     'fail() {',
     '  [ -z "$ids" ] || scancel $ids',
-    `  echo "sbatch refused task $1: nothing was submitted" >&2`,
+    `  printf 'sbatch refused task %s: nothing was submitted\\n' "$1" >&2`,
     '  exit 1',
     '}',
   ];
@@ -41,6 +41,6 @@ export function slurmSubmitScript(jobs: SlurmJob[], root: string, file: string):
       `ids="$ids $${v}"`,
     );
   }
-  lines.push('', 'scontrol release $ids', ...jobs.map((job) => `echo ${shellQuote(job.task)} "$${variable.get(job.task)!}"`), '');
+  lines.push('', 'scontrol release $ids', ...jobs.map((job) => `printf '%s %s\\n' ${shellQuote(job.task)} "$${variable.get(job.task)!}"`), '');
   return lines.join('\n');
 }
