@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeCell, markdownCell, parse, serialize } from '@nbpipe/nbformat';
+import { codeCell, emptyNotebook, parse, serialize } from '@nbpipe/nbformat';
 import { CLI, nbpipe, removeAfterTest, ROOT, run, tempRepo } from './helpers.js';
 
 // `nbpipe run --slurm` against a real one-node Slurm, started by scripts/slurm-local.sh (root, slurm-wlm, munge).
@@ -45,27 +45,16 @@ const ACTIVE = 'PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED,REQUEUED';
  *   side → side2;  report + side2 → bundle;  clean → summarize (function)
  */
 const PIPELINE = `tasks:
-  - source: tasks/load.sh
-    product: out/raw.txt
-  - source: tasks/clean.py
-    product: {nb: out/clean.ipynb, data: out/clean.txt}
-  - source: tasks/explore.ipynb
-    product: {nb: out/explore.html, data: out/explore.txt}
-  - source: tasks/features.sh
-    product: out/features.txt
-  - source: tasks/train.sh
-    product: out/model.txt
-  - source: tasks/report.sh
-    product: out/report.txt
-  - source: tasks/side.sh
-    product: out/side.txt
-  - source: tasks/side2.sh
-    product: out/side2.txt
-  - source: tasks/bundle.sh
-    product: out/bundle.txt
-  - source: tasks.funcs.summarize
-    product: out/summary.json
-    upstream: [clean]
+  - {source: tasks/load.sh, product: out/raw.txt}
+  - {source: tasks/clean.py, product: {nb: out/clean.ipynb, data: out/clean.txt}}
+  - {source: tasks/explore.ipynb, product: {nb: out/explore.html, data: out/explore.txt}}
+  - {source: tasks/features.sh, product: out/features.txt}
+  - {source: tasks/train.sh, product: out/model.txt}
+  - {source: tasks/report.sh, product: out/report.txt}
+  - {source: tasks/side.sh, product: out/side.txt}
+  - {source: tasks/side2.sh, product: out/side2.txt}
+  - {source: tasks/bundle.sh, product: out/bundle.txt}
+  - {source: tasks.funcs.summarize, product: out/summary.json, upstream: [clean]}
 `;
 
 const CLEAN = `# %% tags=["parameters"]
@@ -81,18 +70,16 @@ open(product['data'], 'w').write(text.upper())
 len(text)
 `;
 
-function explore(): string {
-  return serialize({
-    nbformat: 4,
-    nbformat_minor: 5,
+/** A notebook with a parameters cell, on the python3 kernel. */
+const explore = () =>
+  serialize({
+    ...emptyNotebook(),
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     cells: [
-      markdownCell('# Explore', { id: 'm1' }),
       codeCell('upstream = ["clean"]\nproduct = None', { id: 'p1', metadata: { tags: ['parameters'] } }),
       codeCell('data = open(upstream["clean"]["data"]).read()\nopen(product["data"], "w").write(data[::-1])\nprint("explored", len(data))', { id: 'c1' }),
     ],
   });
-}
 
 const FUNCS = `import json
 
@@ -124,7 +111,11 @@ function project(files: Record<string, string> = {}) {
   for (const [path, text] of Object.entries(all)) repo.write(path, text);
   repo.git('add', '.');
   repo.git('commit', '-q', '-m', 'pipeline');
-  const cli = (...args: string[]) => nbpipe(args, { cwd: repo.dir, env });
+  // Async, with a turn of the event loop first: vitest must hear back from its worker within 60 s, and a run waits on Slurm.
+  const cli = async (...args: string[]) => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return nbpipe(args, { cwd: repo.dir, env });
+  };
   return { ...repo, cli };
 }
 
@@ -139,11 +130,11 @@ function executedCells(path: string, dir: string) {
 }
 
 describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
-  it('runs a 10-task DAG through Slurm with the products and reports of a local run; a second run submits nothing; an edit resubmits the task and its downstream', () => {
+  it('runs a 10-task DAG through Slurm with the products and reports of a local run; a second run submits nothing; an edit resubmits the task and its downstream', async () => {
     const local = project();
-    expect(local.cli('run').code).toBe(0);
+    expect((await local.cli('run')).code).toBe(0);
     const p = project();
-    const r = p.cli('run', '--slurm');
+    const r = await p.cli('run', '--slurm');
     expect(r.code, r.stderr).toBe(0);
     expect(submitted(r.stderr).size).toBe(10);
     expect(r.stdout).toMatch(/ran 10, skipped 0/);
@@ -157,25 +148,25 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(readFileSync(join(p.dir, `.nbpipe/slurm/clean-${id}.log`), 'utf8')).toMatch(/✓ clean/);
 
     // The state is as true as after a local run.
-    const status = p.cli('status', '--json');
+    const status = await p.cli('status', '--json');
     expect((JSON.parse(status.stdout) as { name: string; status: string }[]).filter((t) => t.status !== 'up to date')).toEqual([]);
-    expect(p.cli('run', '--check').code).toBe(0);
+    expect((await p.cli('run', '--check')).code).toBe(0);
 
-    const again = p.cli('run', '--slurm');
+    const again = await p.cli('run', '--slurm');
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/submitted 0 job\(s\)/);
     expect(again.stdout).toMatch(/ran 0, skipped 10/);
 
     p.write('tasks/train.sh', `cat {{upstream['clean']['data']}} {{upstream['features']}} | sort > {{product}}\n`);
-    const edited = p.cli('run', '--slurm');
+    const edited = await p.cli('run', '--slurm');
     expect(edited.code, edited.stderr).toBe(0);
     expect([...submitted(edited.stderr).keys()].sort()).toEqual(['bundle', 'report', 'train']);
     expect(p.read('out/bundle.txt')).toContain('A B');
   }, 150_000);
 
-  it('a failing task fails the run (exit 1) with its job id and traceback, and no downstream job runs', () => {
+  it('a failing task fails the run (exit 1) with its job id and traceback, and no downstream job runs', async () => {
     const p = project({ 'tasks/clean.py': CLEAN.replace("print('rows:'", "raise ValueError('bad rows')\nprint('rows:'") });
-    const r = p.cli('run', '--slurm', 'bundle', 'summarize');
+    const r = await p.cli('run', '--slurm', 'bundle', 'summarize');
     expect(r.code).toBe(1);
     const ids = submitted(r.stderr);
     expect(r.stderr).toContain(`task clean failed: `);
@@ -186,7 +177,7 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
       expect(scontrol(ids.get(task)!)).toMatch(/JobState=CANCELLED/);
     }
     expect(existsSync(join(p.dir, 'out/model.txt'))).toBe(false);
-    expect(p.cli('status').stdout).toMatch(/clean +outdated +last run failed/);
+    expect((await p.cli('status')).stdout).toMatch(/clean +outdated +last run failed/);
   }, 60_000);
 
   it('Ctrl-C cancels the jobs it submitted: none is left in squeue', async () => {
@@ -207,27 +198,27 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
   it('--detach submits and returns the job ids; status shows the pending and running tasks with their jobs, then their results', async () => {
     const p = project({ 'tasks/side.sh': 'sleep 3; echo side > {{product}}\n' });
-    const r = p.cli('run', '--slurm', '--detach', 'side2');
+    const r = await p.cli('run', '--slurm', '--detach', 'side2');
     expect(r.code, r.stderr).toBe(0);
     const ids = submitted(r.stderr);
     expect(r.stdout.trim().split('\n')).toEqual([ids.get('side'), ids.get('side2')]);
-    const status = p.cli('status');
+    const status = await p.cli('status');
     expect(status.stdout).toMatch(new RegExp(`side +(pending|running) +slurm job ${ids.get('side')}`));
     expect(status.stdout).toMatch(new RegExp(`side2 +pending +slurm job ${ids.get('side2')}`));
     // Nothing submitted twice, and no local run beside the jobs.
-    expect(p.cli('run', '--slurm', '--detach', 'side2').stdout).toBe('');
-    expect(p.cli('run', 'side2').stderr).toMatch(/have Slurm jobs pending or running/);
+    expect((await p.cli('run', '--slurm', '--detach', 'side2')).stdout).toBe('');
+    expect((await p.cli('run', 'side2')).stderr).toMatch(/have Slurm jobs pending or running/);
     for (let i = 0; i < 600 && squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) !== ''; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(p.cli('status').stdout).toMatch(/side2 +up to date/);
-    expect(p.cli('run', 'side2').stdout).toMatch(/ran 0/);
+    expect((await p.cli('status')).stdout).toMatch(/side2 +up to date/);
+    expect((await p.cli('run', 'side2')).stdout).toMatch(/ran 0/);
   }, 90_000);
 
-  it('resources from pipeline.yaml and the configuration reach sbatch', () => {
+  it('resources from pipeline.yaml and the configuration reach sbatch', async () => {
     const p = project({
-      'pipeline.yaml': PIPELINE.replace('    product: out/side.txt\n', "    product: out/side.txt\n    slurm: {cpus: 2, time: 10, memory: 200M, extra: ['--comment=from-pipeline']}\n"),
+      'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', "product: out/side.txt, slurm: {cpus: 2, time: 10, memory: 200M, extra: ['--comment=from-pipeline']}}"),
       '.nbpiperc.yaml': "slurm:\n  partition: debug\n  time: '1:00:00'\n",
     });
-    const r = p.cli('run', '--slurm', '--detach', 'side2');
+    const r = await p.cli('run', '--slurm', '--detach', 'side2');
     expect(r.code, r.stderr).toBe(0);
     const ids = submitted(r.stderr);
     const side = scontrol(ids.get('side')!);
@@ -242,9 +233,9 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     run('scancel', [...ids.values()], { env: { ...process.env, ...env } });
   }, 60_000);
 
-  it('a submit Slurm refuses names the task (exit 2); the jobs submitted before it are cancelled, none ran', () => {
-    const p = project({ 'pipeline.yaml': PIPELINE.replace('    product: out/side2.txt\n', '    product: out/side2.txt\n    slurm: {partition: no-such-partition}\n') });
-    const r = p.cli('run', '--slurm', 'side2');
+  it('a submit Slurm refuses names the task (exit 2); the jobs submitted before it are cancelled, none ran', async () => {
+    const p = project({ 'pipeline.yaml': PIPELINE.replace('product: out/side2.txt}', 'product: out/side2.txt, slurm: {partition: no-such-partition}}') });
+    const r = await p.cli('run', '--slurm', 'side2');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^nbpipe: task side2: sbatch: .*partition/m);
     expect(squeue('-t', ACTIVE, '-n', 'nbp-side')).toBe('');
@@ -256,9 +247,9 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     const p = project({
       'pipeline.yaml': 'tasks:\n  - {source: tasks/load.sh, product: out/raw.txt}\n  - {source: tasks/side.sh, product: out/side.txt, slurm: {time: 7}}\n  - {source: tasks/side2.sh, product: out/side2.txt}\n',
     });
-    expect(p.cli('run').code).toBe(0);
+    expect((await p.cli('run')).code).toBe(0);
     p.write('tasks/side.sh', 'echo side again > {{product}}\n');
-    const r = p.cli('export', 'slurm', '--outdated', '-o', 'submit.sh');
+    const r = await p.cli('export', 'slurm', '--outdated', '-o', 'submit.sh');
     expect(r.code, r.stderr).toBe(0);
     const script = p.read('submit.sh');
     expect(script).toMatch(/nbpipe run side --only --force/);
@@ -272,19 +263,19 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(scontrol(ids.get('side2')!)).toMatch(new RegExp(` Dependency=afterok:${ids.get('side')}`));
     for (let i = 0; i < 600 && squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) !== ''; i++) await new Promise((r) => setTimeout(r, 100));
     expect(p.read('out/side2.txt')).toBe('side again\ntwo\n');
-    expect(p.cli('status').stdout).toMatch(/side2 +up to date/);
+    expect((await p.cli('status')).stdout).toMatch(/side2 +up to date/);
   }, 90_000);
 });
 
 describe('slurm settings', () => {
-  it('a wrong value is named with its key, in pipeline.yaml and in the configuration (exit 2)', () => {
-    const p = project({ 'pipeline.yaml': PIPELINE.replace('    product: out/side.txt\n', '    product: out/side.txt\n    slurm: {cpus: 0}\n') });
-    const r = p.cli('run', '--slurm');
+  it('a wrong value is named with its key, in pipeline.yaml and in the configuration (exit 2)', async () => {
+    const p = project({ 'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', 'product: out/side.txt, slurm: {cpus: 0}}') });
+    const r = await p.cli('run', '--slurm');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/pipeline\.yaml:\d+: tasks\[6\]\.slurm\.cpus: expected a positive integer/);
     p.write('pipeline.yaml', PIPELINE);
     p.write('.nbpiperc.yaml', 'slurm:\n  extra: [constraint=avx2]\n');
-    const c = p.cli('run', '--slurm');
+    const c = await p.cli('run', '--slurm');
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/\.nbpiperc\.yaml: "slurm\.extra": expected sbatch options/);
   });
