@@ -151,6 +151,8 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     const status = await p.cli('status', '--json');
     expect((JSON.parse(status.stdout) as { name: string; status: string }[]).filter((t) => t.status !== 'up to date')).toEqual([]);
     expect((await p.cli('run', '--check')).code).toBe(0);
+    // The base of the next `run --changed` is this commit, as after a local run of the whole pipeline.
+    expect((await p.cli('run', '--changed', '-n')).stderr).toMatch(/comparing with the last successful run \(\w{7}\): 0 task\(s\) changed/);
 
     const again = await p.cli('run', '--slurm');
     expect(again.code).toBe(0);

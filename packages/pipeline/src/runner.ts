@@ -294,6 +294,16 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   options.signal?.removeEventListener('abort', onAbort);
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
+  await saveRunEnd(p, options, summary, head);
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}
+
+/**
+ * The state at the end of a run (here or on Slurm): after a whole-pipeline run with nothing failed, the commit that
+ * `run --changed` starts from next time, and the records and caches of what the pipeline no longer has are dropped.
+ */
+export async function saveRunEnd(p: Pipeline, options: Pick<RunOptions, 'targets'>, summary: RunSummary, head: string | undefined): Promise<void> {
   const wholePipeline = !options.targets?.length;
   let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged || p.state.hasCollected;
   if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {
@@ -314,6 +324,4 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   }
   // A no-op run writes nothing.
   if (changed) await p.state.save();
-  summary.durationMs = Math.round(performance.now() - started);
-  return summary;
 }

@@ -63,7 +63,7 @@ async function submitAndFollow(
   const progress = ctx.out.quiet ? undefined : createProgress(process.stderr, c);
   let summary;
   try {
-    summary = await followSlurmJobs(p, submission, { keepGoing, signal, onEvent: (e) => progress?.onEvent(e) });
+    summary = await followSlurmJobs(p, submission, { targets: options.targets, keepGoing, signal, onEvent: (e) => progress?.onEvent(e) });
   } finally {
     progress?.stop();
   }

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@nbpipe/git';
+import { readHead, writeFileAtomic } from '@nbpipe/git';
 import { PipelineError } from '../errors.js';
 import type { Pipeline } from '../project.js';
-import { planRun, type PlannedTask, type RunEvent, type RunOptions, type RunSummary } from '../runner.js';
+import { planRun, saveRunEnd, type PlannedTask, type RunEvent, type RunOptions, type RunSummary } from '../runner.js';
 import { dependencyOption, slurmJobs, SLURM_DIR, type SlurmJobOptions } from './jobs.js';
 import { cancelJobs, isTerminal, jobExit, jobStates, releaseJobs, sbatch, type JobState } from './scheduler.js';
 
@@ -129,9 +129,10 @@ const NEVER_STARTS = new Set(['PartitionConfig', 'PartitionNodeLimit', 'Partitio
 export async function followSlurmJobs(
   p: Pipeline,
   submission: SlurmSubmission,
-  options: Pick<RunOptions, 'keepGoing' | 'onEvent' | 'signal'>,
+  options: Pick<RunOptions, 'targets' | 'keepGoing' | 'onEvent' | 'signal'>,
 ): Promise<RunSummary> {
   const started = performance.now();
+  const head = p.repo ? readHead(p.repo).commit : undefined;
   const emit = options.onEvent ?? ((_: RunEvent) => {});
   const summary: RunSummary = { ran: [], skipped: submission.plan.filter((t) => !t.run).map((t) => t.name), failed: [], blocked: [], durationMs: 0, interrupted: false };
   const jobs = [...submission.active, ...submission.submitted];
@@ -223,8 +224,7 @@ export async function followSlurmJobs(
     }
     if (waiting.size) await sleep(delay, options.signal);
   }
-  // Records that jobs of an earlier submission left.
-  if (p.state.hasCollected) await p.state.save();
+  await saveRunEnd(p, options, summary, head);
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
 }
