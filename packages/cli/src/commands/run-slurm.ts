@@ -1,5 +1,4 @@
 import type { Pipeline, RunOptions, SlurmSettings } from '@nbpipe/pipeline';
-import { nodeCommand } from '@nbpipe/git';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { CLI_SCRIPT } from './install.js';
@@ -45,6 +44,7 @@ async function submitAndFollow(
   { env, keepGoing, detach, signal }: { env: Record<string, string>; keepGoing?: boolean; detach?: boolean; signal: AbortSignal },
 ): Promise<void> {
   const { submitToSlurm, followSlurmJobs, createProgress } = await import('@nbpipe/pipeline');
+  const { nodeCommand } = await import('@nbpipe/git');
   const submission = await submitToSlurm(p, { ...options, signal }, {
     command: nodeCommand(process.execPath, CLI_SCRIPT),
     pipelineArgs: pipelineArgs(p, env),
