@@ -215,12 +215,13 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect((await p.cli('run', 'side2')).stdout).toMatch(/ran 0/);
   }, 90_000);
 
-  it('resources from pipeline.yaml and the configuration reach sbatch', async () => {
+  it('resources from pipeline.yaml and the configuration reach sbatch; cluster: slurm in the configuration submits', async () => {
     const p = project({
       'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', "product: out/side.txt, slurm: {cpus: 2, time: 10, memory: 200M, extra: ['--comment=from-pipeline']}}"),
-      '.nbpiperc.yaml': "slurm:\n  partition: debug\n  time: '1:00:00'\n",
+      '.nbpiperc.yaml': "cluster: slurm\nslurm:\n  partition: debug\n  time: '1:00:00'\n",
     });
-    const r = await p.cli('run', '--slurm', '--detach', 'side2');
+    // `cluster: slurm` in the configuration: no --slurm needed.
+    const r = await p.cli('run', '--detach', 'side2');
     expect(r.code, r.stderr).toBe(0);
     const ids = submitted(r.stderr);
     const side = scontrol(ids.get('side')!);
