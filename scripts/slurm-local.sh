@@ -67,8 +67,7 @@ EOF
     mkdir -p /run/munge
     chown munge: /run/munge /etc/munge/munge.key
     # --force: start even though Debian's /var/log/munge belongs to another user (it warns; the check below tells).
-    /usr/sbin/munged --force 2>/dev/null
-    pgrep -n -x munged >"$DIR/munged.pid"
+    /usr/sbin/munged --force --pid-file="$DIR/munged.pid" 2>/dev/null
     munge -n 2>/dev/null | unmunge >/dev/null 2>&1 || fail "munged does not answer (see /var/log/munge/munged.log)"
   fi
   /usr/sbin/slurmctld -f "$CONF"
