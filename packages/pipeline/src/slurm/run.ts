@@ -115,6 +115,8 @@ export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs
 
 const POLL_MS = 1000;
 const MAX_POLL_MS = 30_000;
+/** How long a job that ended may take to show its record here: a shared filesystem may show a new file late (NFS caches). */
+const RECORD_GRACE_MS = 10_000;
 
 /** Slurm's reasons for cancelling a job whose upstream job failed. */
 const DEPENDENCY_FAILED = new Set(['DependencyNeverSatisfied']);
@@ -142,6 +144,8 @@ export async function followSlurmJobs(
   /** Pending jobs that no node can run, reported once. */
   const stuck = new Set<string>();
   const recorded = new Set<string>();
+  /** Jobs that ended without a record yet, and when that was first seen. */
+  const unrecorded = new Map<string, number>();
   /** Jobs nbpipe cancelled, and why (shown as the reason they did not run). */
   const cancelled = new Map<string, string>();
   const failedTasks = new Set<string>();
@@ -162,6 +166,8 @@ export async function followSlurmJobs(
     if (options.signal?.aborted && !summary.interrupted) {
       summary.interrupted = true;
       await cancel([...waiting.values()].filter((j) => ours.has(j.id)), 'interrupted');
+      // Jobs of an earlier submission are not ours to cancel: they go on, unwatched.
+      for (const id of [...waiting.keys()]) if (!ours.has(id)) waiting.delete(id);
     }
     let states: Map<string, JobState>;
     try {
@@ -191,9 +197,14 @@ export async function followSlurmJobs(
     for (const job of [...waiting.values()]) {
       const state = states.get(job.id);
       if (state && !isTerminal(state.state)) continue;
+      const record = recorded.has(job.task) ? p.state.data.tasks[job.task] : undefined;
+      if (!record && state?.state !== 'CANCELLED') {
+        const since = unrecorded.get(job.id) ?? Date.now();
+        unrecorded.set(job.id, since);
+        if (Date.now() - since < RECORD_GRACE_MS) continue;
+      }
       waiting.delete(job.id);
       changed = true;
-      const record = recorded.has(job.task) ? p.state.data.tasks[job.task] : undefined;
       if (state?.state === 'COMPLETED' && record?.status === 'ok') {
         summary.ran.push({ name: job.task, durationMs: record.durationMs });
         emit({ type: 'finish', name: job.task, durationMs: record.durationMs });
