@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeCell, emptyNotebook, parse, serialize } from '@nbpipe/nbformat';
@@ -196,6 +196,22 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(ids).toHaveLength(2);
     expect(squeue('-t', ACTIVE, '-j', ids.join(','))).toBe('');
     expect(existsSync(join(p.dir, 'out/side.txt'))).toBe(false);
+  }, 60_000);
+
+  it('a job that finds no project on its node says the folder must be on a shared filesystem, and fails the run', async () => {
+    const p = project({ 'tasks/side.sh': 'sleep 3; echo side > {{product}}\n' });
+    const child = spawn(process.execPath, [CLI, 'run', '--slurm', 'side2'], { cwd: p.dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Until side's job has loaded the pipeline and started the task.
+    const log = () => join(p.dir, `.nbpipe/slurm/side-${submitted(stderr).get('side')}.log`);
+    for (let i = 0; i < 300 && !(existsSync(log()) && readFileSync(log(), 'utf8').includes('start side')); i++) await new Promise((r) => setTimeout(r, 100));
+    // As on a node without the shared folder: side2's job starts after side and finds no pipeline.yaml.
+    rmSync(join(p.dir, 'pipeline.yaml'));
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/task side2 failed: slurm job \d+ ended without recording the task \(FAILED.*exit 2\)/);
+    expect(stderr).toMatch(/pipeline\.yaml is not on node \S+: the project folder must be on a filesystem shared by the nodes/);
   }, 60_000);
 
   it('--detach submits and returns the job ids; status shows the pending and running tasks with their jobs, then their results', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readHead, writeFileAtomic } from '@nbpipe/git';
 import { PipelineError } from '../errors.js';
@@ -197,6 +197,8 @@ export async function followSlurmJobs(
     for (const job of [...waiting.values()]) {
       const state = states.get(job.id);
       if (state && !isTerminal(state.state)) continue;
+      // Reported after the upstream job that made Slurm cancel it, so that the reason names that task.
+      if (state?.state === 'CANCELLED' && job.after.some((u) => [...waiting.values()].some((j) => j.task === u))) continue;
       const record = recorded.has(job.task) ? p.state.data.tasks[job.task] : undefined;
       if (!record && state?.state !== 'CANCELLED') {
         const since = unrecorded.get(job.id) ?? Date.now();
@@ -219,10 +221,14 @@ export async function followSlurmJobs(
       }
       const ended = state ? `${state.state}${state.reason && state.reason !== 'None' ? `, ${state.reason}` : ''}` : 'no longer known to Slurm';
       const exit = state ? await jobExit(job.id) : undefined;
+      const how = [ended, exit].filter(Boolean).join(', ');
       const message =
         record?.status === 'failed' && record.error
           ? `${record.error} (slurm job ${job.id})`
-          : `slurm job ${job.id} ended without recording the task (${[ended, exit].filter(Boolean).join(', ')}); see its log`;
+          : existsSync(job.log)
+            ? `slurm job ${job.id} ended without recording the task (${how}); see its log`
+            : // Slurm could not even open the log: the node has no such folder.
+              `slurm job ${job.id} failed before it started (${how}), leaving no log: is the project folder on a filesystem the nodes share?`;
       failedTasks.add(job.task);
       summary.failed.push({ name: job.task, message, log: job.log });
       emit({ type: 'fail', name: job.task, durationMs: record?.durationMs ?? 0, message, log: job.log });
