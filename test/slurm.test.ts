@@ -35,6 +35,20 @@ function submitted(stderr: string): Map<string, string> {
   return new Map([...stderr.matchAll(/^ {2}(\S+) +job (\d+) {2}/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
+/** `nbpipe run --slurm TASK...` in the background, its stderr as it comes. */
+function followed(cwd: string, ...tasks: string[]) {
+  const child = spawn(process.execPath, [CLI, 'run', '--slurm', ...tasks], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { child, stderr: () => stderr, exited: new Promise<number | null>((resolve) => child.on('close', resolve)) };
+}
+
+/** Wait until `done()` (at most 60 s), polling every 100 ms. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(done()).toBe(true);
+}
+
 const squeue = (...args: string[]) => run('squeue', ['-h', ...args], { env: { ...process.env, ...env } }).stdout.trim();
 const scontrol = (id: string) => run('scontrol', ['show', 'job', '-o', id], { env: { ...process.env, ...env } }).stdout;
 const ACTIVE = 'PENDING,CONFIGURING,RUNNING,COMPLETING,SUSPENDED,REQUEUED';
@@ -184,15 +198,11 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
   it('Ctrl-C cancels the jobs it submitted: none is left in squeue', async () => {
     const p = project({ 'tasks/side.sh': 'sleep 60; echo side > {{product}}\n' });
-    const child = spawn(process.execPath, [CLI, 'run', '--slurm', 'side2'], { cwd: p.dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    for (let i = 0; i < 300 && !/start side\n/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toMatch(/start side\n/);
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    const ids = [...submitted(stderr).values()];
+    const following = followed(p.dir, 'side2');
+    await until(() => /start side\n/.test(following.stderr()));
+    following.child.kill('SIGINT');
+    expect(await following.exited).toBe(130);
+    const ids = [...submitted(following.stderr()).values()];
     expect(ids).toHaveLength(2);
     expect(squeue('-t', ACTIVE, '-j', ids.join(','))).toBe('');
     expect(existsSync(join(p.dir, 'out/side.txt'))).toBe(false);
@@ -200,16 +210,14 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
   it('a job that finds no project on its node says the folder must be on a shared filesystem, and fails the run', async () => {
     const p = project({ 'tasks/side.sh': 'sleep 3; echo side > {{product}}\n' });
-    const child = spawn(process.execPath, [CLI, 'run', '--slurm', 'side2'], { cwd: p.dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const following = followed(p.dir, 'side2');
     // Until side's job has loaded the pipeline and started the task.
-    const log = () => join(p.dir, `.nbpipe/slurm/side-${submitted(stderr).get('side')}.log`);
-    for (let i = 0; i < 300 && !(existsSync(log()) && readFileSync(log(), 'utf8').includes('start side')); i++) await new Promise((r) => setTimeout(r, 100));
+    const log = () => join(p.dir, `.nbpipe/slurm/side-${submitted(following.stderr()).get('side')}.log`);
+    await until(() => existsSync(log()) && readFileSync(log(), 'utf8').includes('start side'));
     // As on a node without the shared folder: side2's job starts after side and finds no pipeline.yaml.
     rmSync(join(p.dir, 'pipeline.yaml'));
-    expect(await exited).toBe(1);
+    expect(await following.exited).toBe(1);
+    const stderr = following.stderr();
     expect(stderr).toMatch(/task side2 failed: slurm job \d+ ended without recording the task \(FAILED.*exit 2\)/);
     expect(stderr).toMatch(/pipeline\.yaml is not on node \S+: the project folder must be on a filesystem shared by the nodes/);
   }, 60_000);
@@ -226,7 +234,7 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     // Nothing submitted twice, and no local run beside the jobs.
     expect((await p.cli('run', '--slurm', '--detach', 'side2')).stdout).toBe('');
     expect((await p.cli('run', 'side2')).stderr).toMatch(/have Slurm jobs pending or running/);
-    for (let i = 0; i < 600 && squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+    await until(() => squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) === '');
     expect((await p.cli('status')).stdout).toMatch(/side2 +up to date/);
     expect((await p.cli('run', 'side2')).stdout).toMatch(/ran 0/);
   }, 90_000);
@@ -280,7 +288,7 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     const submit = run('sh', ['submit.sh'], { cwd: p.dir, env: { ...process.env, ...env, PATH: `${join(p.dir, 'bin')}:${process.env.PATH}` } });
     const ids = new Map(submit.stdout.trim().split('\n').map((line) => line.split(' ') as [string, string]));
     expect(scontrol(ids.get('side2')!)).toMatch(new RegExp(` Dependency=afterok:${ids.get('side')}`));
-    for (let i = 0; i < 600 && squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+    await until(() => squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) === '');
     expect(p.read('out/side2.txt')).toBe('side again\ntwo\n');
     expect((await p.cli('status')).stdout).toMatch(/side2 +up to date/);
   }, 90_000);
