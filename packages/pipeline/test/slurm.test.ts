@@ -8,6 +8,7 @@ import { parsePipelineSpec } from '../src/spec.js';
 import { resourceOptions, slurmSettingsProblem } from '../src/slurm/settings.js';
 import { slurmJobs } from '../src/slurm/jobs.js';
 import { slurmSubmitScript } from '../src/export/slurm.js';
+import { StateStore, type TaskRecord } from '../src/state.js';
 
 const parse = (text: string) => parsePipelineSpec({ file: '/project/pipeline.yaml', text }, { cwd: '/project', git: { git: 'main', git_hash: 'abc1234' }, overrides: {} });
 
@@ -82,5 +83,40 @@ describe('export slurm', () => {
       // Backslashes (echo would read \0 as an escape), quotes, expansions, globs, spaces.
       { numRuns: 25, examples: [[['\\0 x', "it's $HOME", '`a` *', 'b\\nc']]] },
     );
+  });
+});
+
+describe('records of tasks run by Slurm jobs', () => {
+  const record = (startedAt: string, status: TaskRecord['status'] = 'ok'): TaskRecord => ({ status, startedAt, durationMs: 5 });
+
+  it('a job writes only its task\'s new record; the next store reads it, keeps the later of two, and clears it once saved', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nbpipe-slurm-state-'));
+    try {
+      const main = new StateStore(root);
+      main.data.tasks = { a: record('2026-01-01T00:00:00Z'), b: record('2026-01-03T00:00:00Z') };
+      await main.save();
+
+      const job = new StateStore(root);
+      const file = join(root, '.nbpipe/results/12.json');
+      job.recordTo(file, 'a');
+      await job.save(); // the task has not ended: nothing to record
+      expect(() => readFileSync(file)).toThrow();
+      job.data.tasks.a = record('2026-01-02T00:00:00Z');
+      job.data.tasks.b = record('2026-01-04T00:00:00Z'); // not its task
+      await job.save();
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ task: 'a', record: record('2026-01-02T00:00:00Z') });
+      // An older record of b, left by an earlier job, loses to the state's.
+      writeFileSync(join(root, '.nbpipe/results/9.json'), JSON.stringify({ task: 'b', record: record('2026-01-02T00:00:00Z', 'failed') }));
+
+      const next = new StateStore(root);
+      expect(next.data.tasks.a).toEqual(record('2026-01-02T00:00:00Z'));
+      expect(next.data.tasks.b).toEqual(record('2026-01-03T00:00:00Z'));
+      expect(next.hasCollected).toBe(true);
+      await next.save();
+      expect(readdirSync(join(root, '.nbpipe/results'))).toEqual([]);
+      expect(new StateStore(root).data.tasks.a).toEqual(record('2026-01-02T00:00:00Z'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
