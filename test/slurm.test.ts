@@ -239,6 +239,17 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect((await p.cli('run', 'side2')).stdout).toMatch(/ran 0/);
   }, 90_000);
 
+  it('jobs left held by a submission that died before releasing them are cancelled and submitted again', async () => {
+    const p = project();
+    const held = run('sbatch', ['--parsable', '--hold', '--wrap', 'true'], { env: { ...process.env, ...env } }).stdout.trim();
+    p.write('.nbpipe/slurm/jobs.json', JSON.stringify([{ task: 'side', id: held, log: join(p.dir, `.nbpipe/slurm/side-${held}.log`), after: [] }]));
+    const r = await p.cli('run', '--slurm', 'side');
+    expect(r.code, r.stderr).toBe(0);
+    expect(submitted(r.stderr).get('side')).not.toBe(held);
+    expect(r.stdout).toMatch(/ran 1/);
+    expect(scontrol(held)).toMatch(/JobState=CANCELLED/);
+  }, 60_000);
+
   it('resources from pipeline.yaml and the configuration reach sbatch; cluster: slurm in the configuration submits', async () => {
     const p = project({
       'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', "product: out/side.txt, slurm: {cpus: 2, time: 10, memory: 200M, extra: ['--comment=from-pipeline']}}"),
