@@ -153,7 +153,7 @@ export class StateStore {
     return updated;
   }
 
-  /** Whether records from `results/` were merged that state.json does not hold yet. */
+  /** Whether files of `results/` were read (merged, or older than the state's record) that the next save clears. */
   get hasCollected(): boolean {
     return this.collected.size > 0;
   }
