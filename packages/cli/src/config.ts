@@ -48,6 +48,10 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
     storage: { enum: ['volume', 'artifacts'] },
     volume: { claimName: 'string', size: 'string', storageClassName: 'string', accessModes: 'string[]' },
   },
+  /** `nbpipe run`: `slurm` submits the tasks as Slurm jobs (as `--slurm` does). */
+  cluster: { enum: ['local', 'slurm'] },
+  /** `run --slurm`, `export slurm`: the default resources of each job (see SlurmSettings in @nbpipe/pipeline). */
+  slurm: { partition: 'string', time: 'string', cpus: 'number', memory: 'string', gres: 'string', account: 'string', qos: 'string', extra: 'string[]' },
 };
 
 export interface NbpipeConfig {

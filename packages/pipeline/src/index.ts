@@ -18,3 +18,8 @@ export { createProgress, formatDuration, type Progress, type ProgressStyle } fro
 export { dagToMermaid, dagToDot, dagToHtml, type PlotTask } from './report/plot.js';
 export { argoWorkflow, dnsLabel, DEFAULT_ARGO_COMMAND, type ArgoOptions, type ArgoResources, type ExportTask } from './export/argo.js';
 export { renderNotebookHtml, type HtmlReportOptions } from './report/html.js';
+export { slurmSettingsProblem, toSlurmSettings, resourceOptions, SLURM_KEYS, type SlurmSettings } from './slurm/settings.js';
+export { slurmJobs, dependencyOption, SLURM_DIR, type SlurmJob, type SlurmJobOptions } from './slurm/jobs.js';
+export { submitToSlurm, followSlurmJobs, activeSlurmJobs, type SubmittedJob, type SlurmSubmission } from './slurm/run.js';
+export type { JobState } from './slurm/scheduler.js';
+export { slurmSubmitScript } from './export/slurm.js';

@@ -104,7 +104,7 @@ function plan(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signa
 }
 
 /** A file name for a task's log that any task name maps to without collisions. */
-function logName(name: string): string {
+export function logName(name: string): string {
   const safe = name.replace(/[^\w.-]+/g, '_').slice(0, 80);
   return safe === name ? `${name}.log` : `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}.log`;
 }
@@ -308,8 +308,18 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   options.signal?.removeEventListener('abort', onAbort);
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
+  await saveRunEnd(p, options, summary, head);
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}
+
+/**
+ * The state at the end of a run (here or on Slurm): after a whole-pipeline run with nothing failed, the commit that
+ * `run --changed` starts from next time, and the records and caches of what the pipeline no longer has are dropped.
+ */
+export async function saveRunEnd(p: Pipeline, options: Pick<RunOptions, 'targets'>, summary: RunSummary, head: string | undefined): Promise<void> {
   const wholePipeline = !options.targets?.length;
-  let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged;
+  let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged || p.state.hasCollected;
   if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {
     // The base of the next `run --changed`: this commit (the time only moves when something ran).
     if (changed || p.state.data.lastSuccess?.head !== head) {
@@ -328,6 +338,4 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   }
   // A no-op run writes nothing.
   if (changed) await p.state.save();
-  summary.durationMs = Math.round(performance.now() - started);
-  return summary;
 }

@@ -5,6 +5,7 @@ import { sourceKindOf, type SourceKind } from './sources.js';
 import { YamlFile, type RenderString } from './yaml-file.js';
 import { canonicalJson, sha1, SPEC_VERSION } from './hashing.js';
 import { gridCombinations, gridProductPath, gridTaskName } from './grid.js';
+import { slurmSettingsProblem, toSlurmSettings, type SlurmSettings } from './slurm/settings.js';
 
 /** A product: one path, or named paths (`nb` is the executed notebook). Paths relative to the project root. */
 export type ProductSpec = string | Record<string, string>;
@@ -47,6 +48,8 @@ export interface TaskSpec {
   exportOptions?: Record<string, Value>;
   /** Ploomber's `static_analysis` (`regular`, `strict` or `disable`): checks params against the parameters cell. */
   staticAnalysis?: 'regular' | 'strict' | 'disable';
+  /** `slurm:` resources of the task's job under `run --slurm` (not part of the fingerprint: they do not change products). */
+  slurm?: SlurmSettings;
   /** 1-based line of the task in pipeline.yaml, and of its `upstream` key. */
   line: number;
   upstreamLine?: number;
@@ -76,14 +79,16 @@ export interface PipelineSpec {
   hooks: PipelineHooks;
   /** `clients: {File: mod.fn}`: the factory of the client products are uploaded with (clients.ts). */
   fileClient?: PythonHook;
+  /** Top-level `cluster: slurm`: `nbpipe run` submits tasks as Slurm jobs, as with `--slurm`. */
+  cluster?: 'local' | 'slurm';
   tasks: TaskSpec[];
 }
 
-const TOP_KEYS = new Set(['tasks', 'meta', 'executor', 'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'clients']);
+const TOP_KEYS = new Set(['tasks', 'meta', 'executor', 'cluster', 'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'clients']);
 const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
 const TASK_KEYS = new Set([
   'source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'executor_params', 'papermill_params',
-  'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name',
+  'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name', 'slurm',
 ]);
 /** The papermill / ploomber-engine options our notebook executors honour. */
 const EXECUTOR_OPTIONS = ['log_output'];
@@ -141,6 +146,11 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
         else if (m.key === 'extract_product' && v) yaml.fail('reading products from sources is not supported: declare `product:` in pipeline.yaml', m.node, key);
       }
     } else if (entry.key === 'executor') parseExecutor(yaml, entry.node, spec, render);
+    else if (entry.key === 'cluster') {
+      const v = yaml.value(entry.node, 'cluster', render);
+      if (v !== 'local' && v !== 'slurm') yaml.fail('expected local or slurm', entry.node, 'cluster');
+      spec.cluster = v;
+    }
     else if (entry.key === 'serializer' || entry.key === 'unserializer') serializers[entry.key] = parseHook(yaml, entry.node, entry.key, render);
     else if (entry.key === 'clients') spec.fileClient = parseClients(yaml, entry.node, render);
     else spec.hooks[entry.key as keyof PipelineHooks] = parseHook(yaml, entry.node, entry.key, render);
@@ -341,6 +351,15 @@ function parseTask(
     staticAnalysis = mode;
   }
 
+  const slurmEntry = get('slurm');
+  let slurm: SlurmSettings | undefined;
+  if (slurmEntry) {
+    const v = yaml.value(slurmEntry.node, `${key}.slurm`, render);
+    const wrong = slurmSettingsProblem(v);
+    if (wrong) yaml.fail(wrong.problem, slurmEntry.node, `${key}.slurm${wrong.key ? `.${wrong.key}` : ''}`);
+    slurm = toSlurmSettings(v as Record<string, unknown>);
+  }
+
   const base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'> = {
     name,
     source,
@@ -360,6 +379,7 @@ function parseTask(
     ...(logOutput ? { logOutput } : {}),
     ...(exportOptions ? { exportOptions } : {}),
     ...(staticAnalysis ? { staticAnalysis } : {}),
+    ...(slurm ? { slurm } : {}),
     line,
     ...(upstreamEntry?.line ? { upstreamLine: upstreamEntry.line } : {}),
   };

@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync, existsSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync, existsSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@nbpipe/git';
 import type { SourceAnalysis } from './sources.js';
 
@@ -7,6 +7,11 @@ import type { SourceAnalysis } from './sources.js';
 export const STATE_DIR = '.nbpipe';
 const STATE_FILE = 'state.json';
 const STATE_VERSION = 1;
+/**
+ * Where a task run by another process without the run lock (a Slurm job, README: "Running on a cluster") leaves its
+ * record, one `<job>.json` each (`{"task": name, "record": …}`), for whoever reads the state next.
+ */
+export const RESULTS_DIR = 'results';
 
 /** What a fingerprint is made of, kept so that `status` can say which part changed. */
 export interface FingerprintParts {
@@ -93,6 +98,10 @@ export class StateStore {
   readonly problem?: string;
   private saving: Promise<void> | undefined;
   private again = false;
+  /** Result files merged into `data`: removed once state.json holds them. */
+  private collected = new Set<string>();
+  /** Set by recordTo: this store writes one task's record there instead of state.json. */
+  private recording: { file: string; task: string; loaded: TaskRecord | undefined } | undefined;
 
   constructor(root: string) {
     this.dir = join(root, STATE_DIR);
@@ -107,6 +116,51 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problem = `${join(STATE_DIR, STATE_FILE)}: unreadable (${(e as Error).message}); starting afresh`;
     }
     this.data = data;
+    this.collectResults();
+  }
+
+  /**
+   * Merge the records other processes left in `results/` (a record replaces the state's when it started later), so the
+   * state is true even before a process holding the run lock writes them into state.json. Returns the tasks updated.
+   */
+  collectResults(): string[] {
+    const dir = join(this.dir, RESULTS_DIR);
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    const updated: string[] = [];
+    for (const file of files) {
+      const path = join(dir, file);
+      if (this.collected.has(path)) continue;
+      let result: unknown;
+      try {
+        result = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        continue; // removed meanwhile: its record is in state.json
+      }
+      if (!isObject(result) || !isString(result.task) || !hasShape(TASK_RECORD)(result.record)) continue;
+      const record = result.record as unknown as TaskRecord;
+      const current = this.data.tasks[result.task];
+      if (!current || Date.parse(record.startedAt) > Date.parse(current.startedAt)) {
+        this.data.tasks[result.task] = record;
+        updated.push(result.task);
+      }
+      this.collected.add(path);
+    }
+    return updated;
+  }
+
+  /** Whether files of `results/` were read (merged, or older than the state's record) that the next save clears. */
+  get hasCollected(): boolean {
+    return this.collected.size > 0;
+  }
+
+  /** Write only `task`'s record, to `file`, once it differs from the record loaded (for a run without the lock). */
+  recordTo(file: string, task: string): void {
+    this.recording = { file, task, loaded: this.data.tasks[task] };
   }
 
   ensureDir(): void {
@@ -115,6 +169,13 @@ export class StateStore {
 
   /** Write the state atomically; calls made while a write is in flight are folded into one more write. */
   save(): Promise<void> {
+    if (this.recording) {
+      const { file, task, loaded } = this.recording;
+      const record = this.data.tasks[task];
+      if (!record || record === loaded) return Promise.resolve();
+      mkdirSync(dirname(file), { recursive: true });
+      return writeFileAtomic(file, JSON.stringify({ task, record }));
+    }
     if (this.saving) {
       this.again = true;
       return this.saving;
@@ -124,7 +185,12 @@ export class StateStore {
         do {
           this.again = false;
           this.ensureDir();
+          const written = [...this.collected];
           await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify(this.data));
+          for (const path of written) {
+            rmSync(path, { force: true });
+            this.collected.delete(path);
+          }
         } while (this.again);
       } finally {
         this.saving = undefined;

@@ -1,9 +1,8 @@
-import { basename, relative, sep } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
+import { envOverrides, pipelineArgs, pipelineOptions, pipelinePairing } from './run.js';
 
 interface Args extends GlobalArgs {
   target: string;
@@ -20,11 +19,11 @@ const KNOWN = ['target', 'output', 'o', 'image', 'outdated', 'changed', 'since',
 
 export const exportCommand: CommandModule<GlobalArgs, Args> = {
   command: 'export <target>',
-  describe: 'Export the pipeline to a cluster engine: an Argo Workflows Workflow (one step per task)',
+  describe: 'Export the pipeline to a cluster engine: an Argo Workflows Workflow or a Slurm submit script (one step or job per task)',
   builder: (y) =>
     pipelineOptions(
       y
-        .positional('target', { choices: ['argo'], describe: 'the engine', demandOption: true })
+        .positional('target', { choices: ['argo', 'slurm'], describe: 'the engine', demandOption: true })
         .option('output', { alias: 'o', type: 'string', describe: 'file to write (default: stdout)' })
         .option('image', { type: 'string', describe: 'container image with the project and nbpipe (default: argo.image in the config)' })
         .option('outdated', { type: 'boolean', describe: 'only the tasks that are outdated here, and their downstream' })
@@ -33,14 +32,16 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
         .conflicts('outdated', ['changed', 'since']),
     )
       .example('$0 export argo -o workflow.yaml --image registry.example.com/team/project:1.0', 'the whole pipeline')
-      .example('$0 export argo --changed --since origin/main | argo submit - --watch', 'what this branch changed'),
+      .example('$0 export argo --changed --since origin/main | argo submit - --watch', 'what this branch changed')
+      .example('$0 export slurm --outdated -o submit.sh && sh submit.sh', 'submit the outdated tasks to Slurm by hand'),
   handler: async (argv) => {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, KNOWN);
     const settings = ((await ctx.config()).config.argo ?? {}) as Omit<import('@nbpipe/pipeline').ArgoOptions, 'image'> & { image?: string };
     const image = argv.image ?? settings.image;
-    if (!image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
-    const { loadPipeline, planRun, changedTasks, describeChangedSet, argoWorkflow, projectName, DEFAULT_ARGO_COMMAND } = await import('@nbpipe/pipeline');
+    if (argv.target === 'argo' && !image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
+    if (argv.target === 'slurm' && argv.image !== undefined) throw new CliError('export slurm: --image is for argo (Slurm jobs run in the project folder)');
+    const { loadPipeline, planRun, changedTasks, describeChangedSet, argoWorkflow, projectName, DEFAULT_ARGO_COMMAND, slurmJobs, slurmSubmitScript } = await import('@nbpipe/pipeline');
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
 
@@ -61,6 +62,16 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       ctx.out.info('nothing to export: no task selected');
       return;
     }
+    if (argv.target === 'slurm') {
+      const { slurmDefaults } = await import('./run-slurm.js');
+      const jobs = slurmJobs(
+        tasks.map((t) => ({ ...t, slurm: p.byName.get(t.name)!.spec.slurm })),
+        { root: p.root, file: p.file, command: 'nbpipe', pipelineArgs: pipelineArgs(p, env), defaults: await slurmDefaults(ctx) },
+      );
+      await writeText(argv.output ?? '-', slurmSubmitScript(jobs, p.root, p.file));
+      if (argv.output && argv.output !== '-') ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
+      return;
+    }
     if (selected && settings.storage === 'artifacts')
       ctx.out.warn('an incremental export with artifacts reads the products of the tasks it leaves out from the image: build it with them');
     else if (selected && !settings.volume?.claimName)
@@ -69,15 +80,11 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       );
 
     // The step command runs the same pipeline with the same env overrides as this export.
-    const pipelineArgs = [
-      ...(basename(p.file) === 'pipeline.yaml' ? [] : ['--entry-point', relative(p.root, p.file).split(sep).join('/')]),
-      ...Object.entries(env).map(([key, value]) => `--env=${key}=${value}`),
-    ];
     const workflow = argoWorkflow(tasks, {
       ...settings,
-      image,
+      image: image!,
       name: settings.name ?? (await projectName(p)),
-      command: settings.command ?? [...DEFAULT_ARGO_COMMAND, ...pipelineArgs],
+      command: settings.command ?? [...DEFAULT_ARGO_COMMAND, ...pipelineArgs(p, env)],
     });
     const { stringify } = await import('../yaml.js');
     await writeText(argv.output ?? '-', stringify(workflow, { lineWidth: 0 }));

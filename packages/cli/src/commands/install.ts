@@ -37,7 +37,7 @@ export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
 }
 
 /** The CLI script hooks run (once per commit or checkout, so through the full CLI). */
-const CLI_SCRIPT = fileURLToPath(new URL('../../bin/nbpipe.js', import.meta.url));
+export const CLI_SCRIPT = fileURLToPath(new URL('../../bin/nbpipe.js', import.meta.url));
 
 /**
  * A repository's hooks: --hooks, else husky's when the project uses husky, else git's. Uninstall removes

@@ -27,18 +27,28 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, ['json', 'env', 'entry-point', 'e']);
-    const { loadPipeline, evaluatePipeline, formatDuration } = await import('@nbpipe/pipeline');
+    const { loadPipeline, evaluatePipeline, formatDuration, activeSlurmJobs } = await import('@nbpipe/pipeline');
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
     for (const w of p.warnings) ctx.out.warn(w);
     if (p.envFile) ctx.out.info(`env: ${p.label(p.envFile)}`);
     const statuses = evaluatePipeline(p);
+    // Jobs of `run --slurm` still pending or running (Slurm is asked only when some were submitted).
+    const jobs = new Map(
+      (
+        await activeSlurmJobs(p).catch((e: Error) => {
+          ctx.out.warn(`cannot tell which Slurm jobs are still running: ${e.message}`);
+          return [];
+        })
+      ).map((j) => [j.task, j]),
+    );
     if (argv.json) {
       const rows = statuses.map((s) => {
         const task = p.byName.get(s.name)!;
         return {
           name: s.name,
-          status: s.outdated ? 'outdated' : 'up to date',
+          status: jobs.get(s.name)?.state.toLowerCase() ?? (s.outdated ? 'outdated' : 'up to date'),
           reasons: s.reasons,
+          ...(jobs.has(s.name) ? { slurmJob: jobs.get(s.name)!.id } : {}),
           source: task.spec.source,
           product: task.spec.product,
           upstream: task.upstream,
@@ -51,14 +61,14 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     const c = ctx.out.color;
     const rows = statuses.map((s) => [
       s.name,
-      s.outdated ? 'outdated' : 'up to date',
-      s.outdated ? s.reasons.join(', ') : '',
+      jobs.get(s.name)?.state.toLowerCase() ?? (s.outdated ? 'outdated' : 'up to date'),
+      jobs.has(s.name) ? `slurm job ${jobs.get(s.name)!.id}` : s.outdated ? s.reasons.join(', ') : '',
       s.record ? `${age(s.record.startedAt)}${s.record.status === 'failed' ? ' (failed)' : ''}` : 'never',
       s.record ? formatDuration(s.record.durationMs) : '',
     ]);
     const header = ['TASK', 'STATUS', 'WHY', 'LAST RUN', 'TOOK'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const paint = (cell: string, i: number) => (i !== 1 ? cell : cell.startsWith('outdated') ? c.yellow(cell) : c.green(cell));
+    const paint = (cell: string, i: number) => (i !== 1 ? cell : cell.startsWith('outdated') ? c.yellow(cell) : cell === 'up to date' ? c.green(cell) : cell);
     const line = (cells: string[], color: boolean) =>
       cells
         .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
@@ -68,6 +78,6 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     const out = [c.bold(line(header, false)), ...rows.map((r) => line(r, true))];
     const outdated = statuses.filter((s) => s.outdated).length;
     ctx.out.print(out.join('\n'));
-    ctx.out.info(`${statuses.length} task(s), ${outdated} outdated`);
+    ctx.out.info(`${statuses.length} task(s), ${outdated} outdated${jobs.size ? `, ${jobs.size} pending or running on Slurm` : ''}`);
   },
 };
