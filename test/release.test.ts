@@ -102,7 +102,7 @@ function userRepository(dir: string, nbpipeCommand: string[], env: NodeJS.Proces
     writeFileSync(join(dir, path), text);
   };
   const read = (path: string) => readFileSync(join(dir, path), 'utf8');
-  git('init', '-q', '-b', 'main');
+  if (!existsSync(join(dir, '.git'))) git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'test@example.com');
   git('config', 'user.name', 'Test');
   git('config', 'commit.gpgsign', 'false');
@@ -226,5 +226,71 @@ describe('the release tarball', () => {
 
     npmInstall(['-D', upgrade], repoDir, env);
     stillWorks(repo, versionOf(upgrade));
+
+    // A teammate's clone: `npm install` alone sets it up, through the project's prepare script (README, "Set up your
+    // repository").
+    const manifestPath = join(repoDir, 'package.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, scripts: { prepare: 'nbpipe install --quiet' } }, null, 2) + '\n');
+    repo.git('add', 'package.json', 'package-lock.json');
+    repo.git('commit', '-q', '-m', 'nbpipe as a devDependency');
+    await yieldToVitest();
+    const cloneDir = join(work.dir, 'dev-teammate');
+    run('git', ['clone', '-q', repoDir, cloneDir], { env });
+    npmInstall([], cloneDir, env);
+    const teammate = userRepository(cloneDir, ['npx', 'nbpipe'], env);
+    expect(teammate.git('config', 'diff.nbpipe.command').stdout).toContain(join(cloneDir, 'node_modules/nbpipe/bin/git-drivers.cjs'));
+    const doctor = teammate.nbpipe('doctor');
+    expect(doctor.code, doctor.stdout).toBe(0);
+  }, SLOW);
+
+  it("from npx's cache: install warns and doctor reports it, naming how to install nbpipe for good", () => {
+    const home = join(work.dir, 'npx-home');
+    mkdirSync(home);
+    const env = userEnv(home);
+    // Where `npx nbpipe` installs a package the project lacks: <npm cache>/_npx/<hash>/node_modules.
+    const npxDir = join(work.dir, 'npm-cache/_npx/0123456789abcdef');
+    mkdirSync(npxDir, { recursive: true });
+    npmInstall(['--prefix', npxDir, tarball], npxDir, env);
+    const repoDir = join(work.dir, 'npx-repo');
+    mkdirSync(repoDir);
+    const repo = userRepository(repoDir, [join(npxDir, 'node_modules/.bin/nbpipe')], env);
+    const installed = repo.nbpipe('install');
+    expect(installed.code).toBe(0);
+    expect(installed.stderr).toContain("nbpipe: warning: nbpipe runs from npx's cache");
+    expect(installed.stderr).toContain('npm install -D nbpipe');
+    const doctor = repo.nbpipe('doctor');
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/^broken {2}nbpipe .*_npx/m);
+  }, SLOW);
+});
+
+describe('Dockerfile', () => {
+  /** The Dockerfile's instructions (one line each in this file): the instruction and its arguments. */
+  const instructions = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => ({ op: line.slice(0, line.indexOf(' ')), args: line.slice(line.indexOf(' ') + 1) }));
+  const runLines = instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+
+  it('starts from Node 20 on Debian and installs Debian packages that exist', () => {
+    expect(instructions[0]).toEqual({ op: 'FROM', args: expect.stringMatching(/^node:20-bookworm/) });
+    const packages = /--no-install-recommends ([^&]+)&&/.exec(runLines[0]!)![1]!.trim().split(/\s+/);
+    expect(packages).toContain('python3-ipykernel');
+    // apt-get cannot run here; Debian's own packages of those names are installed by .ci/run.
+    for (const name of packages) expect(run('dpkg', ['-s', name], { allowFailure: true }).code, name).toBe(0);
+  });
+
+  it('installs the release tarball it copies in with the command it runs, which prints the version', () => {
+    const [, copiedTo] = instructions.find((i) => i.op === 'COPY')!.args.split(' ');
+    const dir = join(work.dir, 'docker');
+    mkdirSync(join(dir, 'home'), { recursive: true });
+    const copied = join(dir, 'nbpipe.tgz');
+    writeFileSync(copied, readFileSync(tarball));
+    const prefix = join(dir, 'prefix');
+    const env = { ...userEnv(join(dir, 'home'), join(prefix, 'bin')), npm_config_prefix: prefix, npm_config_prefer_offline: 'true' };
+    const installed = run('sh', ['-c', runLines[1]!.replaceAll(copiedTo!, copied)], { env });
+    expect(installed.stdout.trim().split('\n').pop()).toBe(versionOf(tarball));
+    expect(existsSync(copied)).toBe(false);
   }, SLOW);
 });
