@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { ROOT, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
+import { ROOT, removeAfterTest, runAsync, tempDir, tempRepo } from './helpers.js';
 
 const SLOW = 1_200_000;
 
@@ -43,9 +43,9 @@ it('pre-commit try-repo with nbpipe-strip, nbpipe-strip-check and nbpipe-sync: f
   sample.write('.nbpiperc.json', JSON.stringify({ pairing: 'ipynb,py:percent' }));
   sample.git('add', '.');
   sample.git('commit', '-q', '-m', 'sample');
-  const tryRepo = () => run('pre-commit', ['try-repo', ROOT, '--all-files'], { cwd: sample.dir, env, allowFailure: true });
+  const tryRepo = () => runAsync('pre-commit', ['try-repo', ROOT, '--all-files'], { cwd: sample.dir, env, allowFailure: true });
 
-  const first = tryRepo();
+  const first = await tryRepo();
   expect(first.code, first.stdout + first.stderr).toBe(1);
   expect(first.stdout).toMatch(/^strip notebook outputs \(nbpipe\)\.+Failed\n- hook id: nbpipe-strip\n- files were modified by this hook/m);
   expect(first.stdout).toMatch(/^check notebooks carry no outputs \(nbpipe\)\.+Passed$/m); // run after nbpipe-strip
@@ -55,10 +55,9 @@ it('pre-commit try-repo with nbpipe-strip, nbpipe-strip-check and nbpipe-sync: f
   expect(stripped.cells[0].execution_count).toBeNull();
   expect(readFileSync(join(sample.dir, 'a.py'), 'utf8')).toContain('x = 1');
 
-  await new Promise<void>((resolve) => setImmediate(resolve)); // let vitest's worker answer its runner (test/helpers.ts)
   sample.git('add', '.');
   sample.git('commit', '-q', '-m', 'stripped and paired');
-  const second = tryRepo();
+  const second = await tryRepo();
   expect(second.code, second.stdout + second.stderr).toBe(0);
   expect(second.stdout.match(/\.+Passed$/gm)).toHaveLength(3);
 }, SLOW);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeCell, emptyNotebook, serialize } from '@nbpipe/nbformat';
-import { ROOT, run, tempDir, type RunResult } from './helpers.js';
+import { ROOT, run, runAsync, tempDir, type RunResult } from './helpers.js';
 
 const SLOW = 300_000;
 const work = tempDir('nbpipe-release-');
@@ -34,7 +34,7 @@ function userEnv(home: string, ...path: string[]): NodeJS.ProcessEnv {
 }
 
 const npmInstall = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], { cwd, env });
+  runAsync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], { cwd, env });
 
 let tarball: string;
 let upgrade: string;
@@ -197,7 +197,7 @@ describe('the release tarball', () => {
     const prefix = join(work.dir, 'global-prefix');
     mkdirSync(home);
     const env = userEnv(home, join(prefix, 'bin'));
-    npmInstall(['-g', '--prefix', prefix, tarball], work.dir, env);
+    await npmInstall(['-g', '--prefix', prefix, tarball], work.dir, env);
     const repoDir = join(work.dir, 'global-repo');
     mkdirSync(repoDir);
     const repo = userRepository(repoDir, ['nbpipe'], env);
@@ -206,7 +206,7 @@ describe('the release tarball', () => {
     await yieldToVitest();
     expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(join(prefix, 'lib/node_modules/nbpipe/bin/git-drivers.cjs'));
 
-    npmInstall(['-g', '--prefix', prefix, upgrade], work.dir, env);
+    await npmInstall(['-g', '--prefix', prefix, upgrade], work.dir, env);
     stillWorks(repo, versionOf(upgrade));
   }, SLOW);
 
@@ -217,14 +217,14 @@ describe('the release tarball', () => {
     const repoDir = join(work.dir, 'dev-project');
     mkdirSync(repoDir);
     run('npm', ['init', '-y'], { cwd: repoDir, env });
-    npmInstall(['-D', tarball], repoDir, env);
+    await npmInstall(['-D', tarball], repoDir, env);
     const repo = userRepository(repoDir, ['npx', 'nbpipe'], env);
     await yieldToVitest();
     await exercise(repo);
     await yieldToVitest();
     expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(join(repoDir, 'node_modules/nbpipe/bin/git-drivers.cjs'));
 
-    npmInstall(['-D', upgrade], repoDir, env);
+    await npmInstall(['-D', upgrade], repoDir, env);
     stillWorks(repo, versionOf(upgrade));
 
     // A teammate's clone: `npm install` alone sets it up, through the project's prepare script (README, "Set up your
@@ -237,21 +237,21 @@ describe('the release tarball', () => {
     await yieldToVitest();
     const cloneDir = join(work.dir, 'dev-teammate');
     run('git', ['clone', '-q', repoDir, cloneDir], { env });
-    npmInstall([], cloneDir, env);
+    await npmInstall([], cloneDir, env);
     const teammate = userRepository(cloneDir, ['npx', 'nbpipe'], env);
     expect(teammate.git('config', 'diff.nbpipe.command').stdout).toContain(join(cloneDir, 'node_modules/nbpipe/bin/git-drivers.cjs'));
     const doctor = teammate.nbpipe('doctor');
     expect(doctor.code, doctor.stdout).toBe(0);
   }, SLOW);
 
-  it("from npx's cache: install warns and doctor reports it, naming how to install nbpipe for good", () => {
+  it("from npx's cache: install warns and doctor reports it, naming how to install nbpipe for good", async () => {
     const home = join(work.dir, 'npx-home');
     mkdirSync(home);
     const env = userEnv(home);
     // Where `npx nbpipe` installs a package the project lacks: <npm cache>/_npx/<hash>/node_modules.
     const npxDir = join(work.dir, 'npm-cache/_npx/0123456789abcdef');
     mkdirSync(npxDir, { recursive: true });
-    npmInstall(['--prefix', npxDir, tarball], npxDir, env);
+    await npmInstall(['--prefix', npxDir, tarball], npxDir, env);
     const repoDir = join(work.dir, 'npx-repo');
     mkdirSync(repoDir);
     const repo = userRepository(repoDir, [join(npxDir, 'node_modules/.bin/nbpipe')], env);
