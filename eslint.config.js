@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const LAZY_ONLY = ['@nbpipe/codec', '@nbpipe/merge', '@nbpipe/git', '@nbpipe/hooks', '@nbpipe/kernel', '@nbpipe/pipeline', 'yaml', 'cosmiconfig', 'isomorphic-git', 'zeromq', 'diff', 'marked', 'highlight.js', 'picomatch', 'smol-toml', 'ajv', 'playwright-core'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'bench-out/**', '.turbo/**', '**/.turbo/**'] },
+  { ignores: ['**/dist/**', 'release/**', '**/node_modules/**', '**/coverage/**', 'bench-out/**', '.turbo/**', '**/.turbo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

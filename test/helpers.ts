@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -48,6 +48,26 @@ export function run(cmd: string, args: string[], options: SpawnSyncOptions & { a
   if (result.code !== 0 && !options.allowFailure)
     throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
   return result;
+}
+
+/**
+ * run() for commands that take minutes (npm install, pre-commit's environment): it does not block, so vitest's worker
+ * keeps answering its runner meanwhile (see the afterEach below).
+ */
+export function runAsync(cmd: string, args: string[], options: SpawnOptions & { allowFailure?: boolean } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const result = { code: code ?? -1, stdout, stderr };
+      if (result.code !== 0 && !options.allowFailure) reject(new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${stdout}\n${stderr}`));
+      else resolve(result);
+    });
+  });
 }
 
 const afterTest: (() => void)[] = [];

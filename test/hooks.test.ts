@@ -1,8 +1,8 @@
 // Hooks end to end with real git: `nbpipe pre-commit` (pairs synced and staged, partial staging respected,
 // disagreeing pairs refused, notebooks stripped when the filter is off), git hooks chained and restored,
-// core.hooksPath, post-checkout reports, husky, and the pre-commit framework with our .pre-commit-hooks.yaml.
+// core.hooksPath, post-checkout reports and husky (the pre-commit framework: test/pre-commit-framework.test.ts).
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, CORPORA, ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
@@ -225,46 +225,5 @@ describe('husky', () => {
 
     expect(nbpipe(['uninstall', '--quiet'], { cwd: r.dir }).code).toBe(0);
     expect(r.read('.husky/pre-commit')).toBe('echo "project hook ran" >&2\n');
-  });
-});
-
-describe('pre-commit framework, with this repository as the hook repository', () => {
-  it('nbpipe-strip and nbpipe-sync run from .pre-commit-hooks.yaml', () => {
-    // A hook repository holding our manifest, committed (pre-commit clones it at `rev`; no network).
-    const hooks = repo();
-    hooks.write('.pre-commit-hooks.yaml', readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8'));
-    hooks.git('add', '.');
-    hooks.git('commit', '-q', '-m', 'hooks');
-    const rev = hooks.git('rev-parse', 'HEAD').stdout.trim();
-
-    const r = repo();
-    const home = tempDir('nbpipe-pre-commit-home-');
-    removeAfterTest(home.cleanup);
-    const env = { ...process.env, PATH: `${nbpipeOnPath()}${delimiter}${process.env.PATH}`, PRE_COMMIT_HOME: home.dir, GIT_CONFIG_NOSYSTEM: '1' };
-    r.write(
-      '.pre-commit-config.yaml',
-      `repos:\n  - repo: ${hooks.dir}\n    rev: ${rev}\n    hooks:\n      - id: nbpipe-strip\n      - id: nbpipe-sync\n`,
-    );
-    r.write('.nbpiperc.json', JSON.stringify({ pairing: 'ipynb,py:percent' }));
-    run('pre-commit', ['install'], { cwd: r.dir, env });
-    const git = (...args: string[]) => run('git', args, { cwd: r.dir, env, allowFailure: true });
-
-    r.write('a.ipynb', notebook([{ source: 'x = 1', output: 'one\n' }]));
-    git('add', '.');
-    const first = git('commit', '-q', '-m', 'one');
-    expect(first.code).not.toBe(0);
-    expect(first.stdout + first.stderr).toMatch(/files were modified by this hook/);
-    expect(JSON.parse(r.read('a.ipynb')).cells[0].outputs).toEqual([]); // stripped in place
-    expect(existsSync(join(r.dir, 'a.py'))).toBe(true); // and paired
-    git('add', '.');
-    const second = git('commit', '-q', '-m', 'one');
-    expect(second.code, second.stdout + second.stderr).toBe(0);
-
-    r.write('a.py', r.read('a.py').replace('x = 1', 'x = 2'));
-    git('add', 'a.py');
-    expect(git('commit', '-q', '-m', 'two').code).not.toBe(0);
-    expect(r.read('a.ipynb')).toContain('x = 2');
-    git('add', '.');
-    expect(git('commit', '-q', '-m', 'two').code).toBe(0);
   });
 });

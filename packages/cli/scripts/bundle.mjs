@@ -7,16 +7,17 @@
  *
  * Run by the package's `build` script after `tsc -b`. The launchers in bin/ fall back to the unbundled dist/ build when a
  * package was rebuilt after the bundle (bin/bundle.cjs), so plain `tsc -b` never leaves the CLI running stale code.
+ * scripts/release.mjs imports `bundleCli` to bundle the same code into the release package (README, "Contributing").
  */
 import { readFile } from 'node:fs/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT_DIR = resolve(PACKAGE_DIR, 'dist/bundle');
+const WORKSPACE_PACKAGES = resolve(PACKAGE_DIR, '..');
 
 /**
  * Left to Node at run time: native addons (zeromq) and packages that load files or other packages by
@@ -26,10 +27,10 @@ const EXTERNAL = ['zeromq', 'cosmiconfig', 'playwright-core', 'typescript'];
 
 /**
  * Code that finds files next to itself (`new URL('../x', import.meta.url)`) must keep finding them once
- * bundled: every output file is in OUT_DIR, so `import.meta.url` is rewritten to the original file's URL,
- * expressed relative to the bundle.
+ * bundled: every output file is in outDir, so `import.meta.url` is rewritten to the URL the original file has
+ * where the bundle runs (`runtimePath`), expressed relative to the bundle.
  */
-const keepImportMetaUrl = {
+const keepImportMetaUrl = (outDir, runtimePath) => ({
   name: 'keep-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.m?js$/ }, async (args) => {
@@ -37,14 +38,14 @@ const keepImportMetaUrl = {
       if (!source.includes('import.meta')) return undefined;
       if (/import\.meta\.(dirname|filename)/.test(source) && !args.path.includes(`${sep}node_modules${sep}`))
         throw new Error(`${args.path}: use new URL(..., import.meta.url) instead of import.meta.dirname/filename (they cannot be bundled)`);
-      const fromBundle = relative(OUT_DIR, args.path).split(sep).join('/');
+      const fromBundle = relative(outDir, runtimePath(args.path)).split(sep).join('/');
       return {
         contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`),
         loader: 'js',
       };
     });
   },
-};
+});
 
 /**
  * string-width (yargs' help layout) does two costly things when imported, on every start although only
@@ -94,54 +95,69 @@ const dedupeStringWidth = {
   },
 };
 
-rmSync(OUT_DIR, { recursive: true, force: true });
-const cli = await build({
-  metafile: true,
-  absWorkingDir: PACKAGE_DIR,
-  entryPoints: { nbpipe: resolve(PACKAGE_DIR, 'dist/bin.js') },
-  outdir: OUT_DIR,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: EXTERNAL,
-  plugins: [dedupeStringWidth, lazyStringWidth, keepImportMetaUrl],
-  chunkNames: '[name]-[hash]',
-  // Bundled CommonJS dependencies (yaml, picomatch…) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __nbpipeCreateRequire } from 'node:module';\nconst require = __nbpipeCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
-
 /**
- * What git runs once per notebook (bin/git-drivers.cjs): one self-contained CommonJS file, without yargs and the command
- * table. CommonJS because a process that loads no ES module never starts Node's ES module loader, and one file because
- * each chunk is one more module to resolve and load: ~30 ms less per notebook than the ES module bundle. Lazy imports are
- * inlined but still evaluated only when reached.
+ * Bundles the built CLI into `outDir`; `runtimePath` maps each bundled file to where it is when the bundle runs (itself
+ * in this checkout; its place in the release package for scripts/release.mjs). Returns esbuild's metafiles.
  */
-const drivers = await build({
-  metafile: true,
-  absWorkingDir: PACKAGE_DIR,
-  entryPoints: { 'git-drivers': resolve(PACKAGE_DIR, 'dist/git-drivers.js') },
-  outdir: OUT_DIR,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: EXTERNAL,
-  plugins: [keepImportMetaUrl],
-  // keepImportMetaUrl's `import.meta.url` is this file's URL, which CommonJS spells through __filename.
-  define: { 'import.meta.url': '__nbpipeImportMetaUrl' },
-  banner: { js: "const __nbpipeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-});
+export async function bundleCli(outDir, runtimePath = (file) => file) {
+  rmSync(outDir, { recursive: true, force: true });
+  const cli = await build({
+    metafile: true,
+    absWorkingDir: PACKAGE_DIR,
+    entryPoints: { nbpipe: resolve(PACKAGE_DIR, 'dist/bin.js') },
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [dedupeStringWidth, lazyStringWidth, keepImportMetaUrl(outDir, runtimePath)],
+    chunkNames: '[name]-[hash]',
+    // Bundled CommonJS dependencies (yaml, picomatch…) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __nbpipeCreateRequire } from 'node:module';\nconst require = __nbpipeCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
 
-// The workspace packages bundled, for bin/nbpipe.js to notice one rebuilt since (their tsconfig.tsbuildinfo).
-const WORKSPACE_PACKAGES = resolve(PACKAGE_DIR, '..');
-const packages = new Set();
-for (const input of [...Object.keys(cli.metafile.inputs), ...Object.keys(drivers.metafile.inputs)]) {
-  const [name, folder] = relative(WORKSPACE_PACKAGES, resolve(PACKAGE_DIR, input)).split(sep);
-  if (name !== '..' && folder === 'dist') packages.add(relative(PACKAGE_DIR, resolve(WORKSPACE_PACKAGES, name)).split(sep).join('/') || '.');
+  /**
+   * What git runs once per notebook (bin/git-drivers.cjs): one self-contained CommonJS file, without yargs and the command
+   * table. CommonJS because a process that loads no ES module never starts Node's ES module loader, and one file because
+   * each chunk is one more module to resolve and load: ~30 ms less per notebook than the ES module bundle. Lazy imports are
+   * inlined but still evaluated only when reached.
+   */
+  const drivers = await build({
+    metafile: true,
+    absWorkingDir: PACKAGE_DIR,
+    entryPoints: { 'git-drivers': resolve(PACKAGE_DIR, 'dist/git-drivers.js') },
+    outdir: outDir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [keepImportMetaUrl(outDir, runtimePath)],
+    // keepImportMetaUrl's `import.meta.url` is this file's URL, which CommonJS spells through __filename.
+    define: { 'import.meta.url': '__nbpipeImportMetaUrl' },
+    banner: { js: "const __nbpipeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+
+  return [cli.metafile, drivers.metafile];
 }
-writeFileSync(resolve(OUT_DIR, 'packages.json'), JSON.stringify([...packages].sort()) + '\n');
+
+/** The workspace packages bundled, for bin/bundle.cjs to notice one rebuilt since (their tsconfig.tsbuildinfo). */
+export function bundledWorkspacePackages(metafiles) {
+  const packages = new Set();
+  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
+    const [name, folder] = relative(WORKSPACE_PACKAGES, resolve(PACKAGE_DIR, input)).split(sep);
+    if (name !== '..' && folder === 'dist') packages.add(relative(PACKAGE_DIR, resolve(WORKSPACE_PACKAGES, name)).split(sep).join('/') || '.');
+}
+return [...packages].sort();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const outDir = resolve(PACKAGE_DIR, 'dist/bundle');
+  const packages = bundledWorkspacePackages(await bundleCli(outDir));
+  writeFileSync(resolve(outDir, 'packages.json'), JSON.stringify(packages) + '\n');
+}

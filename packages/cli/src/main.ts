@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
 import { describeError } from './errors.js';
+import { NBPIPE_VERSION } from './installed.js';
 import { Output } from './output.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const STDIO_PLACEHOLDER = '\0-';
 
@@ -34,7 +32,7 @@ export async function main(args: string[]): Promise<number> {
     .strict()
     .help()
     .alias('help', 'h')
-    .version(VERSION)
+    .version(NBPIPE_VERSION)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       if (error) throw error;

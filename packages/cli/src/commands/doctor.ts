@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { describeError } from '../errors.js';
+import { INSTALL_DIR, NBPIPE_VERSION, transientInstallProblem } from '../installed.js';
 import { hookStepsFor, installOptions, resolveTarget, selectSteps, sharedHooksProblem, type InstallArgs } from './install.js';
 
 export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
@@ -19,6 +20,10 @@ export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
       ctx.out.print(`${ok ? c.green('ok') : c.red('broken')}  ${what}`);
       for (const problem of problems) ctx.out.print(`      ${problem}`);
     };
+
+    // What `install` writes into git config and hooks names this copy (and the node running it).
+    const transient = transientInstallProblem();
+    report(!transient, `nbpipe ${NBPIPE_VERSION}: ${INSTALL_DIR} (node ${process.execPath})`, transient ? [transient] : []);
 
     try {
       const { filepath } = await ctx.config();

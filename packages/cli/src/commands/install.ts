@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { InstallStep, InstallTarget, Repository } from '@nbpipe/git';
 import type { HookManager } from '@nbpipe/hooks';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { serverKey } from '../driver-server.js';
 import { CliError } from '../errors.js';
+import { INSTALL_DIR, transientInstallProblem } from '../installed.js';
 
 export interface InstallArgs extends GlobalArgs {
   global?: boolean;
@@ -26,8 +26,8 @@ export function installOptions<T extends GlobalArgs>(y: Argv<T>): Argv<T & Insta
  * The script git runs for the drivers and the filter: it skips yargs and runs the bundled git-drivers entry, since
  * git starts one process per file.
  */
-const GIT_DRIVERS_SCRIPT = fileURLToPath(new URL('../../bin/git-drivers.cjs', import.meta.url));
-const DRIVER_CLIENT = fileURLToPath(new URL('../../bin/driver-client.pl', import.meta.url));
+const GIT_DRIVERS_SCRIPT = join(INSTALL_DIR, 'bin/git-drivers.cjs');
+const DRIVER_CLIENT = join(INSTALL_DIR, 'bin/driver-client.pl');
 
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
 export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
@@ -37,7 +37,7 @@ export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
 }
 
 /** The CLI script hooks run (once per commit or checkout, so through the full CLI). */
-export const CLI_SCRIPT = fileURLToPath(new URL('../../bin/nbpipe.js', import.meta.url));
+export const CLI_SCRIPT = join(INSTALL_DIR, 'bin/nbpipe.js');
 
 /**
  * A repository's hooks: --hooks, else husky's when the project uses husky, else git's. Uninstall removes
@@ -115,6 +115,9 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
           `${shared}. Install without hooks (--hooks none: the filter still strips outputs on commit), or give this repository its own hooks folder (git config core.hooksPath .git/hooks) and run nbpipe install again`,
         );
     }
+    // Installed all the same: until npm cleans its cache it works, and then git does what it does without nbpipe.
+    const transient = transientInstallProblem();
+    if (transient) ctx.out.warn(transient);
     const changes = await installSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target))], target);
     if (argv.filter === false) changes.push(...(await uninstallSteps((await import('@nbpipe/hooks')).filterSteps(), target)));
     printChanges(ctx, changes);
