@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readHead } from '@nbpipe/git';
+import type { KernelFactoryOptions } from '@nbpipe/kernel';
 import { PipelineError } from './errors.js';
 import { executorName, loadExecutor, TaskFailure, type ResolvedProduct, type TaskJob } from './executors/registry.js';
 import { productPaths, type Pipeline, type Task } from './project.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Aborting stops running tasks (their processes are killed) and starts no new ones. */
   signal?: AbortSignal;
+  /** How the run's kernels start: forked from a warm parent (default) or launched, and what the warm parent preloads (README "Fresh kernels"). */
+  kernels?: KernelFactoryOptions;
 }
 
 export interface PlannedTask {
@@ -134,6 +137,8 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   const summary: RunSummary = { ran: [], skipped: [], failed: [], blocked: [], durationMs: 0, interrupted: false };
   const pending = steps.filter((s) => s.run);
   const planned = new Set(pending.map((s) => s.task.name));
+  // The warm parent imports while the first tasks get ready; it belongs to this run and ends with it.
+  const kernels = pending.length ? (await import('./executors/kernels.js')).startKernels(pending.map((s) => s.task.spec), p.root, options.kernels) : undefined;
   const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
   const running = new Map<string, Promise<void>>();
   let stop = false;
@@ -203,6 +208,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         log,
         signal: abort.signal,
         started: recordProcess,
+        kernels,
         label: p.label,
         notice: (message) => {
           if (noticed.has(message)) return;
@@ -292,6 +298,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     if (running.size > 0) await Promise.race(running.values());
   }
   options.signal?.removeEventListener('abort', onAbort);
+  await kernels?.close();
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
   const wholePipeline = !options.targets?.length;

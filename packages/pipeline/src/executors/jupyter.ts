@@ -36,6 +36,7 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
       signal: job.signal,
       onOutput,
       maxStreamChars: maxOutputChars(),
+      launcher: job.kernels?.launch,
     });
   } catch (e) {
     if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`, e.stderr);

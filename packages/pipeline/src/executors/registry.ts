@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Notebook } from '@nbpipe/nbformat';
+import type { KernelFactory } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
 import { PipelineError } from '../errors.js';
 import type { SourceKind } from '../sources.js';
@@ -26,6 +27,8 @@ export interface TaskJob {
   signal: AbortSignal;
   /** Told the pid of each process the task starts (the run records it in the state while the task runs). */
   started?(pid: number): void;
+  /** Where the run's kernels and python calls come from (forked from a warm parent); without it, each is launched. */
+  kernels?: KernelFactory;
   /** A path as messages should show it. */
   label(path: string): string;
   /** Tell the user something about how the task runs (shown once per message and run). */

@@ -1,0 +1,26 @@
+import { chooseKernelSpec, KernelFactory, type KernelFactoryOptions } from '@nbpipe/kernel';
+import type { TaskSpec } from '../spec.js';
+import { isDottedFunction } from './python-call.js';
+import { executorName } from './registry.js';
+
+/** Whether a task starts a kernel or calls python: a notebook on a Jupyter kernel, a function task, a python `on_finish`. */
+function usesKernel(spec: TaskSpec): boolean {
+  if (spec.kind === 'callable' || (spec.onFinish !== undefined && isDottedFunction(spec.onFinish))) return true;
+  return spec.kind === 'notebook' && executorName(spec) !== 'python';
+}
+
+/**
+ * The KernelFactory of a run of `tasks` (README "Fresh kernels"), with the warm parent of the Python kernel
+ * started in the background: most tasks use that kernelspec, and the others start theirs on first use.
+ * Undefined when no task needs a kernel.
+ */
+export function startKernels(tasks: TaskSpec[], root: string, options: KernelFactoryOptions = {}): KernelFactory | undefined {
+  if (!tasks.some(usesKernel)) return undefined;
+  const kernels = new KernelFactory({ ...options, cwd: root });
+  try {
+    kernels.prepare(chooseKernelSpec(undefined, { language: 'python' }));
+  } catch {
+    // no Python kernel installed: tasks say so when they need one
+  }
+  return kernels;
+}
