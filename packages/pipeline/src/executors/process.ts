@@ -85,24 +85,13 @@ export function tailOfFile(path: string, lines = 20): string {
  * not outlive the task's process nor the run (spawnProcessGroup). `started` is told the pid.
  */
 export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, job: Pick<TaskJob, 'signal' | 'started'>): ChildProcess {
-  const { signal } = job;
   const child = spawnProcessGroup(command, args, options);
   const kill = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    try {
-      if (process.platform === 'win32') child.kill(sig);
-      else process.kill(-child.pid, sig);
-    } catch {
-      // already gone
-    }
+    if (process.platform === 'win32') child.kill(sig);
+    else killGroup(child.pid, sig);
   };
-  const onAbort = () => {
-    kill('SIGTERM');
-    setTimeout(() => kill('SIGKILL'), 2000).unref();
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  child.once('exit', () => signal.removeEventListener('abort', onAbort));
+  void stopOnAbort(job.signal, kill, new Promise((resolve) => child.once('exit', resolve)));
   if (child.pid !== undefined) job.started?.(child.pid);
   live.set(child, kill);
   child.once('exit', () => live.delete(child));
@@ -114,6 +103,33 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
     });
   }
   return child;
+}
+
+/**
+ * Until `exited` settles, aborting `signal` sends SIGTERM to the process group (`pid`, or a function that
+ * signals it), then SIGKILL after a grace period. Returns `exited`.
+ */
+export function stopOnAbort<T>(signal: AbortSignal, group: number | ((sig: NodeJS.Signals) => void), exited: Promise<T>): Promise<T> {
+  let done = false;
+  const kill = typeof group === 'number' ? (sig: NodeJS.Signals) => !done && killGroup(group, sig) : (sig: NodeJS.Signals) => !done && group(sig);
+  const onAbort = () => {
+    kill('SIGTERM');
+    setTimeout(() => kill('SIGKILL'), 2000).unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return exited.finally(() => {
+    done = true;
+    signal.removeEventListener('abort', onAbort);
+  });
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
 }
 
 const live = new Map<ChildProcess, (sig: NodeJS.Signals) => void>();
