@@ -17,4 +17,3 @@ export { changedTasks, describeChangedSet, type ChangedSet } from './changed.js'
 export { createProgress, formatDuration, type Progress, type ProgressStyle } from './progress.js';
 export { dagToMermaid, dagToDot, dagToHtml, type PlotTask } from './report/plot.js';
 export { argoWorkflow, dnsLabel, DEFAULT_ARGO_COMMAND, type ArgoOptions, type ArgoResources, type ExportTask } from './export/argo.js';
-export { renderNotebookHtml, type HtmlReportOptions } from './report/html.js';
