@@ -2,7 +2,7 @@ export { KernelError, isKernelError, type KernelErrorCode } from './errors.js';
 export { jupyterDataDirs, listKernelSpecs, findKernelSpec, chooseKernelSpec, kernelInterpreter, type JupyterKernelSpec, type KernelSpecSearch, type KernelChoice } from './kernelspec.js';
 export { Session, PROTOCOL_VERSION, type KernelMessage, type MessageHeader } from './wire.js';
 export { spawnProcessGroup } from './process-group.js';
-export { KernelProcess, type ConnectionInfo, type LaunchOptions, type ExitStatus, type RunningKernel, type KernelLauncher } from './launch.js';
+export { KernelProcess, readFileTail, signalGroup, type ConnectionInfo, type LaunchOptions, type ExitStatus, type RunningKernel, type KernelLauncher } from './launch.js';
 export { OutputRecorder, outputFromMessage, overwriteLines, messageTimestamp, type OutputArea, type TimingKey } from './outputs.js';
 export { KernelClient, type KernelStartOptions, type ExecuteOptions, type ExecuteResult } from './client.js';
 export { parametersCell, injectParameters, removeInjectedParameters, findTaggedCell, hasTag, pythonStringRepr, PARAMETERS_TAG, INJECTED_PARAMETERS_TAG, type ParameterLanguage, type InjectOptions, type Injection } from './parameters.js';

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,16 +179,7 @@ export class KernelProcess implements RunningKernel {
 
   /** Send a signal to the kernel's process group (falls back to the process itself). */
   signal(signal: NodeJS.Signals): void {
-    if (!this.alive || this.pid < 0) return;
-    try {
-      process.kill(process.platform === 'win32' ? this.pid : -this.pid, signal);
-    } catch {
-      try {
-        process.kill(this.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
+    if (this.alive && this.pid >= 0) signalGroup(this.pid, signal);
   }
 
   /** Remove the connection file and its directory. */
@@ -200,6 +191,38 @@ export class KernelProcess implements RunningKernel {
     const text = chunk.toString('utf8');
     this.outputLength += text.length;
     this.output = (this.output + text).slice(-STDERR_TAIL_BYTES);
+  }
+}
+
+/** Send a signal to the process group led by `pid` (on Windows, or when there is no such group, to the process). */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The text of the last `bytes` bytes of a file, starting no earlier than byte `from` (empty if it does not exist). */
+export function readFileTail(path: string, bytes: number, from = 0): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.min(size, Math.max(from, size - bytes));
+    const buffer = Buffer.alloc(size - start);
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { JupyterKernelSpec } from './kernelspec.js';
-import { kernelEnvironment, KernelProcess, prepareLaunch, trackKernel, type ConnectionInfo, type ExitStatus, type LaunchOptions, type RunningKernel } from './launch.js';
+import { kernelEnvironment, KernelProcess, prepareLaunch, readFileTail, signalGroup, trackKernel, type ConnectionInfo, type ExitStatus, type LaunchOptions, type RunningKernel } from './launch.js';
 import { spawnProcessGroup } from './process-group.js';
 
 /** The warm parent's script (shipped next to dist/, README "Fresh kernels"). */
@@ -223,33 +223,6 @@ function signalName(signal: number | null): NodeJS.Signals | null {
   return (entry?.[0] as NodeJS.Signals | undefined) ?? null;
 }
 
-/** The size of a file, 0 if it does not exist (yet). */
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** A file's text from byte `start` on (empty if it does not exist). */
-function readFrom(path: string, start: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const length = Math.max(0, fstatSync(fd).size - start);
-    const buffer = Buffer.alloc(length);
-    const read = readSync(fd, buffer, 0, length, start);
-    return buffer.subarray(0, read).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A kernel forked by a warm parent; its output goes to a file in its runtime directory. */
 class ForkedKernel implements RunningKernel {
   readonly pid: number;
@@ -272,28 +245,19 @@ class ForkedKernel implements RunningKernel {
   }
 
   get outputTail(): string {
-    return readFrom(this.output, Math.max(0, this.outputMark - OUTPUT_TAIL_BYTES));
+    return readFileTail(this.output, OUTPUT_TAIL_BYTES);
   }
 
   get outputMark(): number {
-    return sizeOf(this.output);
+    return statSync(this.output, { throwIfNoEntry: false })?.size ?? 0;
   }
 
   outputSince(mark: number): string {
-    return readFrom(this.output, Math.max(mark, this.outputMark - OUTPUT_TAIL_BYTES));
+    return readFileTail(this.output, OUTPUT_TAIL_BYTES, mark);
   }
 
   signal(signal: NodeJS.Signals): void {
-    if (!this.alive) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      try {
-        process.kill(this.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
+    if (this.alive) signalGroup(this.pid, signal);
   }
 
   removeConnectionFile(): void {

@@ -1,6 +1,5 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { spawnProcessGroup } from '@nbpipe/kernel';
+import { readFileTail, signalGroup, spawnProcessGroup } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
 import { TaskFailure, type TaskJob } from './registry.js';
 
@@ -61,22 +60,7 @@ export function maxOutputChars(): number | undefined {
 
 /** The last `lines` lines of a log file (for failure messages), read from its end. */
 export function tailOfFile(path: string, lines = 20): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, 16 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const text = buffer.toString('utf8').replace(/\s+$/, '');
-    return text.split('\n').slice(-lines).join('\n');
-  } finally {
-    closeSync(fd);
-  }
+  return readFileTail(path, 16 * 1024).replace(/\s+$/, '').split('\n').slice(-lines).join('\n');
 }
 
 /**
@@ -88,8 +72,7 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
   const child = spawnProcessGroup(command, args, options);
   const kill = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    if (process.platform === 'win32') child.kill(sig);
-    else killGroup(child.pid, sig);
+    signalGroup(child.pid, sig);
   };
   void stopOnAbort(job.signal, kill, new Promise((resolve) => child.once('exit', resolve)));
   if (child.pid !== undefined) job.started?.(child.pid);
@@ -111,7 +94,7 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
  */
 export function stopOnAbort<T>(signal: AbortSignal, group: number | ((sig: NodeJS.Signals) => void), exited: Promise<T>): Promise<T> {
   let done = false;
-  const kill = typeof group === 'number' ? (sig: NodeJS.Signals) => !done && killGroup(group, sig) : (sig: NodeJS.Signals) => !done && group(sig);
+  const kill = typeof group === 'number' ? (sig: NodeJS.Signals) => !done && signalGroup(group, sig) : (sig: NodeJS.Signals) => !done && group(sig);
   const onAbort = () => {
     kill('SIGTERM');
     setTimeout(() => kill('SIGKILL'), 2000).unref();
@@ -122,14 +105,6 @@ export function stopOnAbort<T>(signal: AbortSignal, group: number | ((sig: NodeJ
     done = true;
     signal.removeEventListener('abort', onAbort);
   });
-}
-
-function killGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // already gone
-  }
 }
 
 const live = new Map<ChildProcess, (sig: NodeJS.Signals) => void>();

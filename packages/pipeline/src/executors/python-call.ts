@@ -56,7 +56,7 @@ export async function callPython(job: TaskJob, call: PythonCall, what: string): 
   const python = (kernel && kernelInterpreter(kernel)) ?? pythonCommand();
   const request = JSON.stringify({ root: job.root, function: call.function, kwargs: call.kwargs, select: call.select });
   const env = { ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' };
-  const logStart = sizeOf(job.log);
+  const logStart = statSync(job.log, { throwIfNoEntry: false })?.size ?? 0;
   let exit = kernel && job.kernels?.forks(kernel) ? await callForked(job, kernel, request, env) : undefined;
   exit ??= await callSpawned(job, python, request, env, what);
   if (job.signal.aborted) throw new TaskFailure('interrupted');
@@ -95,13 +95,5 @@ async function callSpawned(job: TaskJob, python: string, request: string, env: R
     return await waitForExit(child);
   } catch (e) {
     throw new TaskFailure(`${what}: cannot run ${python}: ${(e as Error).message} (the Python kernel's interpreter, else NBPIPE_PYTHON)`);
-  }
-}
-
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
