@@ -77,7 +77,7 @@ describe('kernels forked from a warm parent', () => {
 
   it('fall back on launching the kernel when the warm parent cannot start, and say why', async () => {
     const kernels = factory({ preload: ['no_such_module_here'] });
-    const pid = await withKernel(kernels, { cwd: temp.dir }, async (kernel) => printed(await kernel.execute(`import os\nprint(\"true\" if os.getppid() == ${process.pid} else \"false\")`)));
+    const pid = await withKernel(kernels, { cwd: temp.dir }, async (kernel) => printed(await kernel.execute(`import os\nprint("true" if os.getppid() == ${process.pid} else "false")`)));
     expect(pid).toBe(true);
     expect(await kernels.problem(spec)).toMatch(/ModuleNotFoundError: No module named 'no_such_module_here'/);
   });
