@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findKernelSpec, KernelClient, KernelFactory, type ExecuteResult, type JupyterKernelSpec } from '@nbpipe/kernel';
-import { CLI, SYSTEM_PYTHON, tempDir, tempRepo } from './helpers.js';
+import { CLI, nbpipe, SYSTEM_PYTHON, tempDir, tempRepo } from './helpers.js';
 
 const temp = tempDir('nbpipe-fresh-');
 const dataDirs = [join(temp.dir, 'jupyter')];
@@ -103,6 +103,20 @@ describe('kernels forked from a warm parent', () => {
 });
 
 describe('nbpipe run with fresh kernels', () => {
+  it('says so when its warm parent cannot start (a preload that fails), and runs the tasks on launched kernels', () => {
+    const repo = tempRepo();
+    try {
+      repo.write('.nbpiperc.json', JSON.stringify({ pipeline: { preload: ['no_such_module_xyz'] } }));
+      repo.write('pipeline.yaml', 'tasks:\n  - {source: t.py, product: {nb: out/t.ipynb}}\n');
+      repo.write('t.py', '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\n1 + 1\n');
+      const r = nbpipe(['run'], { cwd: repo.dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/kernel "python3" is started for each task, not forked from a warm parent: .*No module named 'no_such_module_xyz'/);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it('leaves no warm parent and no kernel behind when the run is killed with SIGKILL', async () => {
     const repo = tempRepo();
     try {

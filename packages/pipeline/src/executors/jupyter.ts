@@ -43,6 +43,8 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
     throw e;
   }
   if (job.signal.aborted) throw new TaskFailure('interrupted');
+  const slow = await job.kernels?.problem(spec);
+  if (slow) job.notice?.(`kernel "${spec.name}" is started for each task, not forked from a warm parent: ${slow}`);
   const failure = run.error;
   const nbPath = notebookProduct(job.product);
   if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(run.notebook, failure) : run.notebook, nbPath, job.spec.exportOptions);
