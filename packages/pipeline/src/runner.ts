@@ -27,6 +27,8 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Aborting stops running tasks (their processes are killed) and starts no new ones. */
   signal?: AbortSignal;
+  /** Cap of each stream output in an executed notebook (`pipeline.maxOutputChars`; $NBPIPE_MAX_OUTPUT_CHARS wins). */
+  maxOutputChars?: number;
   /** How the run's kernels start: forked from a warm parent (default) or launched, and what the warm parent preloads (README "Fresh kernels"). */
   kernels?: KernelFactoryOptions;
 }
@@ -209,6 +211,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         signal: abort.signal,
         started: recordProcess,
         kernels,
+        maxOutputChars: options.maxOutputChars,
         label: p.label,
         notice: (message) => {
           if (noticed.has(message)) return;

@@ -35,7 +35,7 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
       env: taskEnvironment(job),
       signal: job.signal,
       onOutput,
-      maxStreamChars: maxOutputChars(),
+      maxStreamChars: maxOutputChars(job),
       launcher: job.kernels?.launch,
     });
   } catch (e) {

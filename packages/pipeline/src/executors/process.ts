@@ -38,20 +38,13 @@ export function taskEnvironment(job: {
   return env;
 }
 
-let configuredMaxOutputChars: number | undefined;
-
-/** The cap the project's configuration sets (`pipeline.maxOutputChars`); $NBPIPE_MAX_OUTPUT_CHARS still wins. */
-export function setMaxOutputChars(chars: number | undefined): void {
-  configuredMaxOutputChars = chars;
-}
-
 /**
  * The cap of each stream output in an executed notebook (README "`nbpipe run`"): $NBPIPE_MAX_OUTPUT_CHARS, else
- * the configuration's, else undefined for the kernel package's default. The task's log keeps the whole output.
+ * the run's (`pipeline.maxOutputChars`), else undefined for the kernel package's default. The task's log keeps the whole output.
  */
-export function maxOutputChars(): number | undefined {
+export function maxOutputChars(job: Pick<TaskJob, 'maxOutputChars'>): number | undefined {
   const fromEnv = process.env.NBPIPE_MAX_OUTPUT_CHARS;
-  const value = fromEnv || configuredMaxOutputChars;
+  const value = fromEnv || job.maxOutputChars;
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(String(value)))
     throw new TaskFailure(`${fromEnv ? 'NBPIPE_MAX_OUTPUT_CHARS' : 'pipeline.maxOutputChars'} must be a positive whole number, not ${JSON.stringify(value)}`);

@@ -27,6 +27,8 @@ export interface TaskJob {
   signal: AbortSignal;
   /** Told the pid of each process the task starts (the run records it in the state while the task runs). */
   started?(pid: number): void;
+  /** The run's cap of each stream output in an executed notebook (`pipeline.maxOutputChars`; see maxOutputChars). */
+  maxOutputChars?: number;
   /** Where the run's kernels and python calls come from (forked from a warm parent); without it, each is launched. */
   kernels?: KernelFactory;
   /** A path as messages should show it. */
