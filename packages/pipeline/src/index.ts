@@ -11,7 +11,7 @@ export { projectName, repositoryNameOfUrl } from './project-name.js';
 export { evaluatePipeline, evaluateTask, fingerprintOf, fingerprintParts, type TaskStatus } from './status.js';
 export { canonicalJson, SPEC_VERSION } from './hashing.js';
 export { runPipeline, planRun, resolveProduct, upstreamMapping, type RunOptions, type RunEvent, type RunSummary, type PlannedTask } from './runner.js';
-export { registerExecutor, setDefaultExecutor, executorName, loadExecutor, registerNotebookFormat, notebookWriter, notebookProduct, TaskFailure, type Executor, type TaskJob, type ResolvedProduct, type NotebookWriter } from './executors/registry.js';
+export { registerExecutor, executorName, loadExecutor, registerNotebookFormat, notebookWriter, notebookProduct, TaskFailure, type Executor, type TaskJob, type ResolvedProduct, type NotebookWriter } from './executors/registry.js';
 export { changedTasks, describeChangedSet, type ChangedSet } from './changed.js';
 export { createProgress, formatDuration, type Progress, type ProgressStyle } from './progress.js';
 export { dagToMermaid, dagToDot, dagToHtml, type PlotTask } from './report/plot.js';

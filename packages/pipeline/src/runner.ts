@@ -27,6 +27,8 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Aborting stops running tasks (their processes are killed) and starts no new ones. */
   signal?: AbortSignal;
+  /** Executor of the notebook tasks that name none (`pipeline.executor` in the configuration; default: auto). */
+  notebookExecutor?: string;
   /** Cap of each stream output in an executed notebook (`pipeline.maxOutputChars`; $NBPIPE_MAX_OUTPUT_CHARS wins). */
   maxOutputChars?: number;
   /** How the run's kernels start: forked from a warm parent (default) or launched, and what the warm parent preloads (README "Fresh kernels"). */
@@ -140,7 +142,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   const pending = steps.filter((s) => s.run);
   const planned = new Set(pending.map((s) => s.task.name));
   // The warm parent imports while the first tasks get ready; it belongs to this run and ends with it.
-  const kernels = pending.length ? (await import('./executors/kernels.js')).startKernels(pending.map((s) => s.task.spec), p.root, options.kernels) : undefined;
+  const kernels = pending.length ? (await import('./executors/kernels.js')).startKernels(pending.map((s) => s.task.spec), p.root, options.kernels, options.notebookExecutor) : undefined;
   const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
   const running = new Map<string, Promise<void>>();
   let stop = false;
@@ -198,7 +200,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     };
     try {
       for (const path of products) mkdirSync(dirname(resolve(p.root, path)), { recursive: true });
-      const executor = await loadExecutor(executorName(task.spec));
+      const executor = await loadExecutor(executorName(task.spec, options.notebookExecutor));
       const job: TaskJob = {
         name: task.name,
         spec: task.spec,
@@ -212,6 +214,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         started: recordProcess,
         kernels,
         maxOutputChars: options.maxOutputChars,
+        notebookExecutor: options.notebookExecutor,
         label: p.label,
         notice: (message) => {
           if (noticed.has(message)) return;

@@ -86,9 +86,8 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.only && !argv.tasks?.length) throw new CliError('--only needs task names');
     const changedMode = Boolean(argv.changed || argv.since !== undefined);
     const readOnly = Boolean(argv['dry-run'] || argv.check);
-    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, formatDuration, setDefaultExecutor } = await import('@nbpipe/pipeline');
+    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, formatDuration } = await import('@nbpipe/pipeline');
     const pipelineConfig = (await ctx.config()).config.pipeline as { executor?: string; maxOutputChars?: number; forkKernels?: boolean; preload?: string[] } | undefined;
-    if (pipelineConfig?.executor) setDefaultExecutor('notebook', pipelineConfig.executor);
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly, pairing: await pipelinePairing(ctx) });
     try {
       for (const w of p.warnings) ctx.out.warn(w);
@@ -130,7 +129,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       try {
         // NBPIPE_FORK_KERNELS=0 launches every kernel as the opt-out in the configuration does (README "Fresh kernels")
         const kernels = { fork: process.env.NBPIPE_FORK_KERNELS === '0' ? false : pipelineConfig?.forkKernels, preload: pipelineConfig?.preload };
-        summary = await runPipeline(p, { ...options, jobs, keepGoing: argv['keep-going'], signal: controller.signal, kernels, maxOutputChars: pipelineConfig?.maxOutputChars, onEvent: (e) => progress?.onEvent(e) });
+        summary = await runPipeline(p, { ...options, jobs, keepGoing: argv['keep-going'], signal: controller.signal, kernels, maxOutputChars: pipelineConfig?.maxOutputChars, notebookExecutor: pipelineConfig?.executor, onEvent: (e) => progress?.onEvent(e) });
       } finally {
         progress?.stop();
         process.off('SIGINT', onSignal);

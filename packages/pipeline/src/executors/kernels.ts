@@ -4,9 +4,9 @@ import { isDottedFunction } from './python-call.js';
 import { executorName } from './registry.js';
 
 /** Whether a task starts a kernel or calls python: a notebook on a Jupyter kernel, a function task, a python `on_finish`. */
-function usesKernel(spec: TaskSpec): boolean {
+function usesKernel(spec: TaskSpec, notebookExecutor: string | undefined): boolean {
   if (spec.kind === 'callable' || (spec.onFinish !== undefined && isDottedFunction(spec.onFinish))) return true;
-  return spec.kind === 'notebook' && executorName(spec) !== 'python';
+  return spec.kind === 'notebook' && executorName(spec, notebookExecutor) !== 'python';
 }
 
 /**
@@ -14,8 +14,8 @@ function usesKernel(spec: TaskSpec): boolean {
  * started in the background: most tasks use that kernelspec, and the others start theirs on first use.
  * Undefined when no task needs a kernel.
  */
-export function startKernels(tasks: TaskSpec[], root: string, options: KernelFactoryOptions = {}): KernelFactory | undefined {
-  if (!tasks.some(usesKernel)) return undefined;
+export function startKernels(tasks: TaskSpec[], root: string, options: KernelFactoryOptions = {}, notebookExecutor?: string): KernelFactory | undefined {
+  if (!tasks.some((spec) => usesKernel(spec, notebookExecutor))) return undefined;
   const kernels = new KernelFactory({ ...options, cwd: root });
   try {
     kernels.prepare(chooseKernelSpec(undefined, { language: 'python' }));
