@@ -4,12 +4,12 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { JupyterKernelSpec } from './kernelspec.js';
+import { kernelInterpreter, type JupyterKernelSpec } from './kernelspec.js';
 import { kernelEnvironment, KernelProcess, prepareLaunch, readFileTail, signalGroup, trackKernel, type ConnectionInfo, type ExitStatus, type LaunchOptions, type RunningKernel } from './launch.js';
 import { spawnProcessGroup } from './process-group.js';
 
 /** The warm parent's script (shipped next to dist/, README "Fresh kernels"). */
-export const ZYGOTE = fileURLToPath(new URL('../python/nbpipe_zygote.py', import.meta.url));
+const ZYGOTE = fileURLToPath(new URL('../python/nbpipe_zygote.py', import.meta.url));
 
 const OUTPUT_TAIL_BYTES = 8192;
 const ZYGOTE_STDERR_BYTES = 4096;
@@ -74,11 +74,6 @@ export class KernelFactory {
     if (this.forks(spec)) void this.parentFor(spec);
   }
 
-  /** The interpreter `fork` runs on for `spec`'s kernels, when they fork. */
-  interpreter(spec: JupyterKernelSpec): string | undefined {
-    return this.forks(spec) ? interpreterOf(spec) : undefined;
-  }
-
   /** A KernelLauncher: a forked kernel when `spec` allows it and its warm parent started, else a launched one. */
   readonly launch = async (spec: JupyterKernelSpec, options: LaunchOptions): Promise<RunningKernel> => {
     const parent = this.forks(spec) ? await this.parentFor(spec) : undefined;
@@ -123,13 +118,10 @@ export class KernelFactory {
     let parent = this.parents.get(spec.name);
     if (!parent) {
       const env = kernelEnvironment(spec);
-      parent = WarmParent.start(interpreterOf(spec), this.options.preload ?? [], { cwd: this.options.cwd, env }).then(
-        (started) => started,
-        (e: Error) => {
-          this.failures.set(spec.name, e.message);
-          return undefined;
-        },
-      );
+      parent = WarmParent.start(kernelInterpreter(spec, env)!, this.options.preload ?? [], { cwd: this.options.cwd, env }).catch((e: Error) => {
+        this.failures.set(spec.name, e.message);
+        return undefined;
+      });
       this.parents.set(spec.name, parent);
     }
     return parent;
@@ -141,10 +133,6 @@ function ipykernelArguments(spec: Pick<JupyterKernelSpec, 'argv' | 'language'>):
   const [, flag, module, ...rest] = spec.argv;
   if (spec.language.toLowerCase() !== 'python' || flag !== '-m' || !IPYKERNEL_MODULES.has(module ?? '')) return undefined;
   return rest;
-}
-
-function interpreterOf(spec: JupyterKernelSpec): string {
-  return spec.argv[0]!.replace(/\{resource_dir\}/g, spec.resourceDir);
 }
 
 /** One warm parent process (nbpipe_zygote.py) and the children it forked. */
