@@ -102,6 +102,9 @@ describe('kernels forked from a warm parent', () => {
   });
 });
 
+/** Whether a process runs (a zombie waiting for its reaper counts as gone). */
+const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
 describe('nbpipe run with fresh kernels', () => {
   it('says so when its warm parent cannot start (a preload that fails), and runs the tasks on launched kernels', () => {
     const repo = tempRepo();
@@ -117,6 +120,26 @@ describe('nbpipe run with fresh kernels', () => {
     }
   });
 
+  it('Ctrl-C stops a function task forked from the warm parent: exit 130, its process gone, the task not recorded', async () => {
+    const repo = tempRepo();
+    try {
+      repo.write('pipeline.yaml', 'tasks:\n  - {source: slow.wait, product: out/done.txt}\n');
+      repo.write('slow.py', 'import os, time\n\ndef wait(product):\n    open("pid", "w").write(f"{os.getpid()} {os.getppid()}")\n    time.sleep(60)\n    open(product, "w").write("done")\n');
+      const child = spawn(process.execPath, [CLI, 'run'], { cwd: repo.dir, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+      const exited = new Promise<number | null>((resolveExit) => child.on('close', (code) => resolveExit(code)));
+      const pidFile = join(repo.dir, 'pid');
+      for (let i = 0; i < 400 && !(existsSync(pidFile) && readFileSync(pidFile, 'utf8')); i++) await new Promise((r) => setTimeout(r, 50));
+      const [pid, parent] = readFileSync(pidFile, 'utf8').split(' ').map(Number);
+      expect(parent).not.toBe(child.pid); // forked from the warm parent, not started by nbpipe
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(alive(pid!)).toBe(false);
+      expect(nbpipe(['run', '--check'], { cwd: repo.dir }).code).toBe(1);
+    } finally {
+      repo.cleanup();
+    }
+  }, 40000);
+
   it('leaves no warm parent and no kernel behind when the run is killed with SIGKILL', async () => {
     const repo = tempRepo();
     try {
@@ -129,8 +152,6 @@ describe('nbpipe run with fresh kernels', () => {
       expect(parent).not.toBe(child.pid); // forked from the warm parent, not launched by nbpipe
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      // a zombie waiting for its reaper counts as gone
-      const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
       for (let i = 0; i < 100 && (alive(kernel!) || alive(parent!)); i++) await new Promise((r) => setTimeout(r, 50));
       expect({ kernel: alive(kernel!), parent: alive(parent!) }).toEqual({ kernel: false, parent: false });
     } finally {
