@@ -9,6 +9,7 @@ import {
   findKernelSpec,
   KernelClient,
   KernelError,
+  KernelFactory,
   markExecutionError,
   type JupyterKernelSpec,
 } from '@nbpipe/kernel';
@@ -52,7 +53,15 @@ const timer = () => {
   return () => Date.now() - start;
 };
 
-afterAll(() => temp.cleanup());
+// Every test runs on kernels forked from a warm parent where the kernelspec allows it (README "Fresh kernels");
+// NBPIPE_FORK_KERNELS=0 runs them all on launched kernels, as `nbpipe run` does then.
+const kernels = new KernelFactory({ fork: process.env.NBPIPE_FORK_KERNELS !== '0' });
+const launcher = kernels.launch;
+
+afterAll(async () => {
+  await kernels.close();
+  temp.cleanup();
+});
 
 describe('executeNotebook on python3-ipykernel', () => {
   const cells = [
@@ -73,7 +82,7 @@ describe('executeNotebook on python3-ipykernel', () => {
   ];
 
   it('records outputs as Jupyter does and stops at the first error', async () => {
-    const run = await executeNotebook(notebook(cells), { dataDirs });
+    const run = await executeNotebook(notebook(cells), { dataDirs, launcher });
     const nb = run.notebook;
     const at = (i: number) => nb.cells[i] as CodeCell;
     // streams: consecutive chunks merged even when flushed apart; stderr separate
@@ -149,7 +158,7 @@ nbformat.write(nb, sys.argv[2])`,
     );
     expect(oracle.status, oracle.stderr).toBe(0);
     const withoutTimes = (text: string) => text.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"');
-    const ours = await executeNotebook(nb, { dataDirs });
+    const ours = await executeNotebook(nb, { dataDirs, launcher });
     expect(withoutTimes(serialize(ours.notebook))).toBe(withoutTimes(readFileSync(output, 'utf8')));
   });
 
@@ -160,7 +169,7 @@ nbformat.write(nb, sys.argv[2])`,
     );
     const cwd = join(temp.dir, 'work dir');
     mkdirSync(cwd);
-    const run = await executeNotebook(nb, { dataDirs, cwd, parameters: { product: "it's/out.ipynb", scale: 21 }, recordTiming: false });
+    const run = await executeNotebook(nb, { dataDirs, launcher, cwd, parameters: { product: "it's/out.ipynb", scale: 21 }, recordTiming: false });
     expect(run.error).toBeUndefined();
     expect(run.injection).toEqual({ index: 1, placement: 'after-parameters' });
     expect(run.notebook.cells[1]).toMatchObject({ source: "# Parameters\nproduct = \"it's/out.ipynb\"\nscale = 21\n", metadata: { tags: ['injected-parameters'] }, execution_count: 2 });
@@ -175,6 +184,7 @@ nbformat.write(nb, sys.argv[2])`,
   it('lets a cell tagged raises-exception fail and goes on; marks a real failure for readers', async () => {
     const run = await executeNotebook(notebook([code('raise ValueError("expected")', ['raises-exception']), code('x = 1'), code('x +')]), {
       dataDirs,
+      launcher,
     });
     expect(texts(run.notebook.cells[0] as CodeCell)).toEqual(['ValueError']);
     expect(run.error).toMatchObject({ kind: 'error', cellIndex: 2, ename: 'SyntaxError' });
@@ -182,7 +192,7 @@ nbformat.write(nb, sys.argv[2])`,
     expect(marked.cells.map((c) => c.cell_type)).toEqual(['markdown', 'code', 'code', 'markdown', 'code']);
     expect(marked.cells[0]!.source).toContain('Execution failed at <a href="#nbpipe-error-cell">cell 3 (In [3])</a>: SyntaxError');
     // re-running a marked notebook drops the old marks
-    const again = await executeNotebook(marked, { dataDirs, allowErrors: true });
+    const again = await executeNotebook(marked, { dataDirs, launcher, allowErrors: true });
     expect(again.notebook.cells).toHaveLength(3);
     expect(again.error).toBeUndefined();
   });
@@ -216,7 +226,7 @@ nbformat.write(nb, sys.argv[2])`,
   });
 
   it('reports a kernel killed mid-cell as a dead kernel, without hanging', async () => {
-    const kernel = await KernelClient.start(python);
+    const kernel = await KernelClient.start(python, { launcher });
     try {
       const elapsed = timer();
       const run = await executeNotebook(notebook([code("print('started', flush=True)\nimport time\ntime.sleep(60)")]), {
@@ -236,7 +246,7 @@ nbformat.write(nb, sys.argv[2])`,
   it('reports a kernel process that exits by itself', async () => {
     // without PYDEVD_DISABLE_FILE_VALIDATION the kernel prints debugger warnings at start-up: not the cause of death
     installSpec('py-noisy', ipykernel({ env: {} }));
-    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs, kernelName: 'py-noisy' });
+    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs, launcher, kernelName: 'py-noisy' });
     expect(run.error).toMatchObject({ kind: 'died', cellIndex: 0 });
     // os._exit can beat ipykernel's iopub thread, so the execute_input carrying "In [1]" may never arrive
     expect(run.error!.message).toMatch(/^cell 1( \(In \[1\]\))?: kernel "py-noisy" \(pid \d+\) exited with code 3$/);
@@ -282,7 +292,7 @@ IPKernelApp.launch_instance(kernel_class=EchoKernel)
     writeFileSync(script, echoKernel);
     installSpec('echo', { argv: [SYSTEM_PYTHON, script, '-f', '{connection_file}'], display_name: 'Echo', language: 'echo' });
     const nb = notebook([code('hello'), code('fail'), code('never')], { language_info: { name: 'echo' } });
-    const run = await executeNotebook(nb, { dataDirs });
+    const run = await executeNotebook(nb, { dataDirs, launcher });
     expect(run.kernelSpec.name).toBe('echo');
     expect(run.notebook.metadata).toMatchObject({ kernelspec: { name: 'echo', language: 'echo' }, language_info: { name: 'echo', file_extension: '.echo' } });
     expect((run.notebook.cells[0] as CodeCell).outputs).toEqual([
@@ -290,14 +300,14 @@ IPKernelApp.launch_instance(kernel_class=EchoKernel)
       { output_type: 'execute_result', execution_count: 1, data: { 'text/plain': '5' }, metadata: {} },
     ]);
     expect(run.error).toMatchObject({ kind: 'error', cellIndex: 1, ename: 'EchoError', traceback: ['EchoError: asked to fail'] });
-    await expect(executeNotebook(nb, { dataDirs, parameters: { a: 1 } })).rejects.toThrow('cannot write parameters in "echo"');
+    await expect(executeNotebook(nb, { dataDirs, launcher, parameters: { a: 1 } })).rejects.toThrow('cannot write parameters in "echo"');
   });
 });
 
 describe('KernelClient', () => {
   let kernel: KernelClient;
   beforeAll(async () => {
-    kernel = await KernelClient.start(python);
+    kernel = await KernelClient.start(python, { launcher });
   });
   afterAll(() => kernel?.shutdown());
 
@@ -345,7 +355,7 @@ describe('KernelClient', () => {
 describe('kernel lifecycle', () => {
   it('interrupts through the control channel for interrupt_mode "message"', async () => {
     const spec = installSpec('py-message', ipykernel({ interrupt_mode: 'message' }));
-    const kernel = await KernelClient.start(spec);
+    const kernel = await KernelClient.start(spec, { launcher });
     try {
       const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { onOutput: once(() => void kernel.interrupt()) });
       expect(r).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
@@ -355,7 +365,7 @@ describe('kernel lifecycle', () => {
   });
 
   it('declares a kernel that stops answering heartbeats dead', async () => {
-    const kernel = await KernelClient.start(python, { heartbeatIntervalMs: 200, heartbeatMisses: 3 });
+    const kernel = await KernelClient.start(python, { launcher, heartbeatIntervalMs: 200, heartbeatMisses: 3 });
     try {
       const running = kernel.execute('import time\ntime.sleep(30)');
       process.kill(kernel.pid, 'SIGSTOP');
@@ -369,7 +379,7 @@ describe('kernel lifecycle', () => {
   });
 
   it('shuts down cleanly: the process and its connection file are gone', async () => {
-    const kernel = await KernelClient.start(python);
+    const kernel = await KernelClient.start(python, { launcher });
     const file = (await kernel.execute('from ipykernel.connect import get_connection_file\nget_connection_file()')).outputs[0];
     const connectionFile = JSON.parse((file as { data: { 'text/plain': string } }).data['text/plain'].replace(/^'|'$/g, '"'));
     expect(JSON.parse(readFileSync(connectionFile, 'utf8'))).toMatchObject({ ip: '127.0.0.1', signature_scheme: 'hmac-sha256', transport: 'tcp' });
@@ -383,17 +393,17 @@ describe('kernel lifecycle', () => {
 
   it('explains a kernel that cannot start', async () => {
     const failing = installSpec('py-fails', { argv: [SYSTEM_PYTHON, '-c', 'import sys; sys.stderr.write("boom\\n"); sys.exit(3)', '{connection_file}'], display_name: 'F', language: 'python' });
-    await expect(KernelClient.start(failing)).rejects.toMatchObject({ code: 'START_FAILED', message: 'cannot start kernel "py-fails": the kernel process exited with code 3 (boom)' });
+    await expect(KernelClient.start(failing, { launcher })).rejects.toMatchObject({ code: 'START_FAILED', message: 'cannot start kernel "py-fails": the kernel process exited with code 3 (boom)' });
     const missing = installSpec('py-missing', { argv: ['/nonexistent/python', '{connection_file}'], display_name: 'M', language: 'python' });
-    await expect(KernelClient.start(missing)).rejects.toThrow('cannot start kernel "py-missing": cannot run /nonexistent/python (ENOENT)');
+    await expect(KernelClient.start(missing, { launcher })).rejects.toThrow('cannot start kernel "py-missing": cannot run /nonexistent/python (ENOENT)');
     const silent = installSpec('py-silent', { argv: [SYSTEM_PYTHON, '-c', 'import time; time.sleep(30)', '{connection_file}'], display_name: 'S', language: 'python' });
     const elapsed = timer();
-    await expect(KernelClient.start(silent, { startupTimeoutMs: 1500 })).rejects.toThrow(/cannot start kernel "py-silent": no answer to kernel_info within 1.5 s/);
+    await expect(KernelClient.start(silent, { launcher, startupTimeoutMs: 1500 })).rejects.toThrow(/cannot start kernel "py-silent": no answer to kernel_info within 1.5 s/);
     expect(elapsed()).toBeLessThan(10_000);
   });
 
   it('fails with the installed kernels listed when none matches', async () => {
-    await expect(executeNotebook(notebook([code('1')], { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } }), { dataDirs })).rejects.toThrow(
+    await expect(executeNotebook(notebook([code('1')], { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } }), { dataDirs, launcher })).rejects.toThrow(
       KernelError,
     );
   });

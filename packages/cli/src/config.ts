@@ -30,9 +30,10 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
   },
   /**
    * `nbpipe run`: how notebook tasks run unless pipeline.yaml says (default: a Jupyter kernel when one matches, else the
-   * embedded python executor), and the characters each stream output keeps in an executed notebook.
+   * embedded python executor), the characters each stream output keeps in an executed notebook, whether Python kernels
+   * are forked from a warm parent (default true) and the modules it preloads (README "Fresh kernels").
    */
-  pipeline: { executor: { enum: ['jupyter', 'python'] }, maxOutputChars: 'number' },
+  pipeline: { executor: { enum: ['jupyter', 'python'] }, maxOutputChars: 'number', forkKernels: 'boolean', preload: 'string[]' },
   /** `nbpipe export argo`: the Argo Workflows settings (see ArgoOptions in @nbpipe/pipeline). */
   argo: {
     image: 'string',

@@ -2,7 +2,7 @@ import type { JsonObject, Output } from '@nbpipe/nbformat';
 import type { Dealer, Request, Subscriber, Socket } from 'zeromq';
 import { KernelError } from './errors.js';
 import type { JupyterKernelSpec } from './kernelspec.js';
-import { describeExit, KernelProcess, type LaunchOptions } from './launch.js';
+import { describeExit, KernelProcess, type KernelLauncher, type LaunchOptions, type RunningKernel } from './launch.js';
 import { OutputRecorder, type OutputArea } from './outputs.js';
 import { Session, type KernelMessage } from './wire.js';
 
@@ -12,6 +12,8 @@ export interface KernelStartOptions extends LaunchOptions {
   /** Heartbeat period; the kernel is declared dead after `heartbeatMisses` unanswered pings in a row (default 1 s × 5). */
   heartbeatIntervalMs?: number;
   heartbeatMisses?: number;
+  /** How the kernel process starts (default: KernelProcess.launch; a KernelFactory forks fresh Python kernels from a warm parent). */
+  launcher?: KernelLauncher;
 }
 
 export interface ExecuteOptions {
@@ -84,7 +86,7 @@ export class KernelClient {
 
   private constructor(
     readonly spec: JupyterKernelSpec,
-    private readonly process: KernelProcess,
+    private readonly process: RunningKernel,
     private readonly options: KernelStartOptions,
     private readonly zmq: ZeroMQ,
   ) {
@@ -123,7 +125,7 @@ export class KernelClient {
     // loaded on first use: importing this package for its pure functions (parameters, outputs) stays cheap
     const zmq = await import('zeromq');
     for (let attempt = 1; ; attempt++) {
-      const client = new KernelClient(spec, await KernelProcess.launch(spec, options), options, zmq);
+      const client = new KernelClient(spec, await (options.launcher ?? KernelProcess.launch)(spec, options), options, zmq);
       try {
         await client.waitForReady(options.startupTimeoutMs ?? 60_000);
         client.outputMarkAtReady = client.process.outputMark;

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +32,84 @@ export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
 
 const STDERR_TAIL_BYTES = 8192;
 /** Kernels still running, killed if this process exits without shutting them down. */
-const running = new Set<KernelProcess>();
+const running = new Set<RunningKernel>();
 let exitHookInstalled = false;
 
+/** A running kernel process as a client sees it: how to reach it, signal it, and learn why it ended. */
+export interface RunningKernel {
+  readonly pid: number;
+  readonly connection: ConnectionInfo;
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<ExitStatus>;
+  readonly exitStatus: ExitStatus | undefined;
+  /** Set when the process could not be spawned at all (e.g. argv[0] not found). */
+  readonly spawnError: Error | undefined;
+  readonly alive: boolean;
+  /** What the process wrote on stdout/stderr lately (the end of it). */
+  readonly outputTail: string;
+  /** A mark for `outputSince`: how much was written so far. */
+  readonly outputMark: number;
+  /** The (kept) output written after `mark`. */
+  outputSince(mark: number): string;
+  /** Send a signal to the kernel's process group. */
+  signal(signal: NodeJS.Signals): void;
+  /** Remove the connection file and its directory. */
+  removeConnectionFile(): void;
+}
+
+/** How a client gets a kernel process for a kernelspec (KernelProcess.launch, or a KernelFactory's). */
+export type KernelLauncher = (spec: JupyterKernelSpec, options: LaunchOptions) => Promise<RunningKernel>;
+
+/** A kernel's connection file written, and the argv and environment to start it with. */
+export interface PreparedLaunch {
+  connection: ConnectionInfo;
+  /** Private directory holding the connection file (and whatever else belongs to this kernel). */
+  runtimeDir: string;
+  /** `spec.argv` with `{connection_file}` and `{resource_dir}` filled in. */
+  argv: string[];
+  /** This process's environment, then the kernelspec's `env`, then the options' (unset values removed). */
+  env: Record<string, string>;
+}
+
+/**
+ * A fresh connection file (127.0.0.1, free ports, random HMAC-SHA256 key) in a private temporary
+ * directory, and the argv and environment of the kernel, as jupyter_client prepares them.
+ */
+export async function prepareLaunch(spec: JupyterKernelSpec, options: LaunchOptions): Promise<PreparedLaunch> {
+  const [shell, iopub, stdin, control, hb] = await freePorts(5);
+  const connection: ConnectionInfo = {
+    transport: 'tcp',
+    ip: '127.0.0.1',
+    shell_port: shell!,
+    iopub_port: iopub!,
+    stdin_port: stdin!,
+    control_port: control!,
+    hb_port: hb!,
+    signature_scheme: 'hmac-sha256',
+    key: randomUUID(),
+    kernel_name: spec.name,
+  };
+  // A new private directory: nobody else can see the file before it is complete, so writing it in place is safe.
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'nbpipe-kernel-'));
+  const connectionFile = join(runtimeDir, `kernel-${randomUUID()}.json`);
+  writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600, flag: 'wx' });
+
+  const substitutions: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resourceDir };
+  const argv = spec.argv.map((arg) => arg.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => substitutions[name] ?? whole));
+  return { connection, runtimeDir, argv, env: kernelEnvironment(spec, options.env) };
+}
+
+/** This process's environment, then the kernelspec's `env` (`${VAR}` expanded), then `extra`; unset values removed. */
+export function kernelEnvironment(spec: JupyterKernelSpec, extra: LaunchOptions['env'] = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [name, value] of Object.entries(spec.env)) env[name] = expandEnv(value, env);
+  Object.assign(env, extra);
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  return env as Record<string, string>;
+}
+
 /** A kernel process started from a kernelspec, in its own process group, with its connection file. */
-export class KernelProcess {
+export class KernelProcess implements RunningKernel {
   readonly pid: number;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ExitStatus>;
@@ -70,44 +143,18 @@ export class KernelProcess {
         });
       });
     });
-    void this.exited.then(() => running.delete(this));
   }
 
   /**
-   * Spawn `spec.argv` with a fresh connection file (127.0.0.1, free ports, random HMAC-SHA256 key)
-   * in a private temporary directory. The kernel gets its own process group so a terminal's Ctrl-C
-   * does not reach it behind our back, and `JPY_PARENT_PID` so ipykernel exits if we die.
+   * Spawn `spec.argv` with a fresh connection file (prepareLaunch). The kernel gets its own process group
+   * so a terminal's Ctrl-C does not reach it behind our back, and `JPY_PARENT_PID` so ipykernel exits if we die.
    */
   static async launch(spec: JupyterKernelSpec, options: LaunchOptions = {}): Promise<KernelProcess> {
-    const [shell, iopub, stdin, control, hb] = await freePorts(5);
-    const connection: ConnectionInfo = {
-      transport: 'tcp',
-      ip: '127.0.0.1',
-      shell_port: shell!,
-      iopub_port: iopub!,
-      stdin_port: stdin!,
-      control_port: control!,
-      hb_port: hb!,
-      signature_scheme: 'hmac-sha256',
-      key: randomUUID(),
-      kernel_name: spec.name,
-    };
-    // A new private directory: nobody else can see the file before it is complete, so writing it in place is safe.
-    const runtimeDir = mkdtempSync(join(tmpdir(), 'nbpipe-kernel-'));
-    const connectionFile = join(runtimeDir, `kernel-${randomUUID()}.json`);
-    writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600, flag: 'wx' });
-
-    const substitutions: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resourceDir };
-    const argv = spec.argv.map((arg) => arg.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => substitutions[name] ?? whole));
-    const env: Record<string, string | undefined> = { ...process.env };
-    for (const [name, value] of Object.entries(spec.env)) env[name] = expandEnv(value, env);
-    Object.assign(env, options.env, { JPY_PARENT_PID: String(process.pid) });
-    for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-
+    const { connection, runtimeDir, argv, env } = await prepareLaunch(spec, options);
+    env.JPY_PARENT_PID = String(process.pid);
     const child = spawnProcessGroup(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const kernel = new KernelProcess(child, connection, runtimeDir);
-    running.add(kernel);
-    installExitHook();
+    trackKernel(kernel);
     return kernel;
   }
 
@@ -132,16 +179,7 @@ export class KernelProcess {
 
   /** Send a signal to the kernel's process group (falls back to the process itself). */
   signal(signal: NodeJS.Signals): void {
-    if (!this.alive || this.pid < 0) return;
-    try {
-      process.kill(process.platform === 'win32' ? this.pid : -this.pid, signal);
-    } catch {
-      try {
-        process.kill(this.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
+    if (this.alive && this.pid >= 0) signalGroup(this.pid, signal);
   }
 
   /** Remove the connection file and its directory. */
@@ -153,6 +191,38 @@ export class KernelProcess {
     const text = chunk.toString('utf8');
     this.outputLength += text.length;
     this.output = (this.output + text).slice(-STDERR_TAIL_BYTES);
+  }
+}
+
+/** Send a signal to the process group led by `pid` (on Windows, or when there is no such group, to the process). */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The text of the last `bytes` bytes of a file, starting no earlier than byte `from` (empty if it does not exist). */
+export function readFileTail(path: string, bytes: number, from = 0): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.min(size, Math.max(from, size - bytes));
+    const buffer = Buffer.alloc(size - start);
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -191,7 +261,10 @@ async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-function installExitHook(): void {
+/** Kill `kernel` and remove its connection file if this process exits while it still runs. */
+export function trackKernel(kernel: RunningKernel): void {
+  running.add(kernel);
+  void kernel.exited.then(() => running.delete(kernel));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readHead } from '@nbpipe/git';
+import type { KernelFactoryOptions } from '@nbpipe/kernel';
 import { PipelineError } from './errors.js';
 import { executorName, loadExecutor, TaskFailure, type ResolvedProduct, type TaskJob } from './executors/registry.js';
 import { productPaths, type Pipeline, type Task } from './project.js';
@@ -27,6 +28,12 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Aborting stops running tasks (their processes are killed) and starts no new ones. */
   signal?: AbortSignal;
+  /** Executor of the notebook tasks that name none (`pipeline.executor` in the configuration; default: auto). */
+  notebookExecutor?: string;
+  /** Cap of each stream output in an executed notebook (`pipeline.maxOutputChars`; $NBPIPE_MAX_OUTPUT_CHARS wins). */
+  maxOutputChars?: number;
+  /** How the run's kernels start: forked from a warm parent (default) or launched, and what the warm parent preloads (README "Fresh kernels"). */
+  kernels?: KernelFactoryOptions;
 }
 
 export interface PlannedTask {
@@ -137,6 +144,8 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   const summary: RunSummary = { ran: [], skipped: [], failed: [], blocked: [], durationMs: 0, interrupted: false };
   const pending = steps.filter((s) => s.run);
   const planned = new Set(pending.map((s) => s.task.name));
+  // The warm parent imports while the first tasks get ready; it belongs to this run and ends with it.
+  const kernels = pending.length ? (await import('./executors/kernels.js')).startKernels(pending.map((s) => s.task.spec), p.root, options.kernels, options.notebookExecutor) : undefined;
   const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
   const running = new Map<string, Promise<void>>();
   let stop = false;
@@ -194,7 +203,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     };
     try {
       for (const path of products) mkdirSync(dirname(resolve(p.root, path)), { recursive: true });
-      const executor = await loadExecutor(executorName(task.spec));
+      const executor = await loadExecutor(executorName(task.spec, options.notebookExecutor));
       const job: TaskJob = {
         name: task.name,
         spec: task.spec,
@@ -206,6 +215,9 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         log,
         signal: abort.signal,
         started: recordProcess,
+        kernels,
+        maxOutputChars: options.maxOutputChars,
+        notebookExecutor: options.notebookExecutor,
         label: p.label,
         notice: (message) => {
           if (noticed.has(message)) return;
@@ -306,6 +318,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     summary.hookFailure = build ? await runPipelineHook(p, 'on_failure', { traceback: { build } }, abort.signal) : await runPipelineHook(p, 'on_finish', { report }, abort.signal);
   }
   options.signal?.removeEventListener('abort', onAbort);
+  await kernels?.close();
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
   await saveRunEnd(p, options, summary, head);

@@ -176,10 +176,8 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     const readOnly = Boolean(argv['dry-run'] || argv.check);
     const recordTo = argv['record-to'];
     if (recordTo !== undefined && (argv.tasks?.length !== 1 || !argv.only)) throw new CliError('--record-to runs one task: TASK --only');
-    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress, setDefaultExecutor, setMaxOutputChars } = await import('@nbpipe/pipeline');
-    const pipelineConfig = (await ctx.config()).config.pipeline as { executor?: string; maxOutputChars?: number } | undefined;
-    if (pipelineConfig?.executor) setDefaultExecutor('notebook', pipelineConfig.executor);
-    setMaxOutputChars(pipelineConfig?.maxOutputChars);
+    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress } = await import('@nbpipe/pipeline');
+    const pipelineConfig = (await ctx.config()).config.pipeline as { executor?: string; maxOutputChars?: number; forkKernels?: boolean; preload?: string[] } | undefined;
     // A Slurm job runs beside others of its submission and records only its task, so it takes no run lock.
     const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly && recordTo === undefined, pairing: await pipelinePairing(ctx) });
     if (recordTo !== undefined) p.state.recordTo(resolve(ctx.cwd, recordTo), argv.tasks![0]!);
@@ -221,7 +219,9 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       const stopListening = onInterrupt(ctx, controller, 'stopping running tasks');
       let summary;
       try {
-        summary = await runPipeline(p, { ...options, jobs, keepGoing: argv['keep-going'], signal: controller.signal, onEvent: (e) => progress?.onEvent(e) });
+        // NBPIPE_FORK_KERNELS=0 launches every kernel as the opt-out in the configuration does (README "Fresh kernels")
+        const kernels = { fork: process.env.NBPIPE_FORK_KERNELS === '0' ? false : pipelineConfig?.forkKernels, preload: pipelineConfig?.preload };
+        summary = await runPipeline(p, { ...options, jobs, keepGoing: argv['keep-going'], signal: controller.signal, kernels, maxOutputChars: pipelineConfig?.maxOutputChars, notebookExecutor: pipelineConfig?.executor, onEvent: (e) => progress?.onEvent(e) });
       } finally {
         progress?.stop();
         stopListening();

@@ -37,13 +37,16 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
       env: taskEnvironment(job),
       signal: job.signal,
       onOutput,
-      maxStreamChars: maxOutputChars(),
+      maxStreamChars: maxOutputChars(job),
+      launcher: job.kernels?.launch,
     });
   } catch (e) {
     if (isKernelError(e)) throw new TaskFailure(`${job.label(job.source)}: ${e.message}`, e.stderr);
     throw e;
   }
   if (job.signal.aborted) throw new TaskFailure('interrupted');
+  const slow = await job.kernels?.problem(spec);
+  if (slow) job.notice?.(`kernel "${spec.name}" is started for each task, not forked from a warm parent: ${slow}`);
   const failure = run.error;
   const nbPath = notebookProduct(job.product);
   if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(run.notebook, failure) : run.notebook, nbPath, job.spec.exportOptions);

@@ -1,6 +1,5 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { spawnProcessGroup } from '@nbpipe/kernel';
+import { readFileTail, signalGroup, spawnProcessGroup } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
 import { TaskFailure, type TaskJob } from './registry.js';
 
@@ -39,20 +38,13 @@ export function taskEnvironment(job: {
   return env;
 }
 
-let configuredMaxOutputChars: number | undefined;
-
-/** The cap the project's configuration sets (`pipeline.maxOutputChars`); $NBPIPE_MAX_OUTPUT_CHARS still wins. */
-export function setMaxOutputChars(chars: number | undefined): void {
-  configuredMaxOutputChars = chars;
-}
-
 /**
  * The cap of each stream output in an executed notebook (README "`nbpipe run`"): $NBPIPE_MAX_OUTPUT_CHARS, else
- * the configuration's, else undefined for the kernel package's default. The task's log keeps the whole output.
+ * the run's (`pipeline.maxOutputChars`), else undefined for the kernel package's default. The task's log keeps the whole output.
  */
-export function maxOutputChars(): number | undefined {
+export function maxOutputChars(job: Pick<TaskJob, 'maxOutputChars'>): number | undefined {
   const fromEnv = process.env.NBPIPE_MAX_OUTPUT_CHARS;
-  const value = fromEnv || configuredMaxOutputChars;
+  const value = fromEnv || job.maxOutputChars;
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(String(value)))
     throw new TaskFailure(`${fromEnv ? 'NBPIPE_MAX_OUTPUT_CHARS' : 'pipeline.maxOutputChars'} must be a positive whole number, not ${JSON.stringify(value)}`);
@@ -61,22 +53,7 @@ export function maxOutputChars(): number | undefined {
 
 /** The last `lines` lines of a log file (for failure messages), read from its end. */
 export function tailOfFile(path: string, lines = 20): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, 16 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const text = buffer.toString('utf8').replace(/\s+$/, '');
-    return text.split('\n').slice(-lines).join('\n');
-  } finally {
-    closeSync(fd);
-  }
+  return readFileTail(path, 16 * 1024).replace(/\s+$/, '').split('\n').slice(-lines).join('\n');
 }
 
 /**
@@ -85,24 +62,12 @@ export function tailOfFile(path: string, lines = 20): string {
  * not outlive the task's process nor the run (spawnProcessGroup). `started` is told the pid.
  */
 export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, job: Pick<TaskJob, 'signal' | 'started'>): ChildProcess {
-  const { signal } = job;
   const child = spawnProcessGroup(command, args, options);
   const kill = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    try {
-      if (process.platform === 'win32') child.kill(sig);
-      else process.kill(-child.pid, sig);
-    } catch {
-      // already gone
-    }
+    signalGroup(child.pid, sig);
   };
-  const onAbort = () => {
-    kill('SIGTERM');
-    setTimeout(() => kill('SIGKILL'), 2000).unref();
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  child.once('exit', () => signal.removeEventListener('abort', onAbort));
+  void stopOnAbort(job.signal, kill, new Promise((resolve) => child.once('exit', resolve)));
   if (child.pid !== undefined) job.started?.(child.pid);
   live.set(child, kill);
   child.once('exit', () => live.delete(child));
@@ -114,6 +79,25 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
     });
   }
   return child;
+}
+
+/**
+ * Until `exited` settles, aborting `signal` sends SIGTERM to the process group (`pid`, or a function that
+ * signals it), then SIGKILL after a grace period. Returns `exited`.
+ */
+export function stopOnAbort<T>(signal: AbortSignal, group: number | ((sig: NodeJS.Signals) => void), exited: Promise<T>): Promise<T> {
+  let done = false;
+  const kill = typeof group === 'number' ? (sig: NodeJS.Signals) => !done && signalGroup(group, sig) : (sig: NodeJS.Signals) => !done && group(sig);
+  const onAbort = () => {
+    kill('SIGTERM');
+    setTimeout(() => kill('SIGKILL'), 2000).unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return exited.finally(() => {
+    done = true;
+    signal.removeEventListener('abort', onAbort);
+  });
 }
 
 const live = new Map<ChildProcess, (sig: NodeJS.Signals) => void>();

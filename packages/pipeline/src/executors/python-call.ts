@@ -1,6 +1,10 @@
-import { appendFileSync } from 'node:fs';
-import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
-import { taskPython } from './interpreter.js';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kernelInterpreter, type JupyterKernelSpec } from '@nbpipe/kernel';
+import { spawnTaskProcess, stopOnAbort, taskEnvironment, waitForExit } from './process.js';
+import { taskKernel } from './interpreter.js';
+import { pythonCommand } from './python.js';
 import type { PythonHook } from '../spec.js';
 import { TaskFailure, type TaskJob } from './registry.js';
 
@@ -72,39 +76,55 @@ export interface PythonCall {
 }
 
 /**
- * Call a python function in a subprocess of the task's interpreter (taskPython: its kernel's), in
- * the project root with the task's environment; its output goes to the task's log. Rejects with a
- * TaskFailure whose message gives the exception's last line (e.g. `AssertionError: 3 NULLs in price`)
- * and the interpreter.
+ * Call a python function in a fresh process of the task's interpreter (taskPython: its kernel's), in
+ * the project root with the task's environment; its output goes to the task's log. With the run's
+ * warm parent for that kernel (README "Fresh kernels") the process is forked from it, else started.
+ * Rejects with a TaskFailure whose message gives the exception's last line (e.g. `AssertionError: 3
+ * NULLs in price`) and the interpreter.
  */
 export async function callPython(job: TaskJob, call: PythonCall, what: string): Promise<void> {
-  const python = await taskPython(job);
-  const child = spawnTaskProcess(
-    python,
-    ['-c', CALLER],
-    { cwd: job.root, env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' }, stdio: ['pipe', 'pipe', 'pipe'] },
-    job,
-  );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    output += text;
-    appendFileSync(job.log, text);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  child.stdin!.on('error', () => {}); // an interpreter that died at once: reported by its exit
-  child.stdin!.end(JSON.stringify({ root: job.root, ...call }));
-  let exit;
-  try {
-    exit = await waitForExit(child);
-  } catch (e) {
-    throw new TaskFailure(`${what}: cannot run ${python}: ${(e as Error).message} (the Python kernel's interpreter, else NBPIPE_PYTHON)`);
-  }
+  const kernel = await taskKernel(job);
+  const python = (kernel && kernelInterpreter(kernel)) ?? pythonCommand();
+  const request = JSON.stringify({ root: job.root, ...call });
+  const env = { ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' };
+  const logStart = statSync(job.log, { throwIfNoEntry: false })?.size ?? 0;
+  let exit = kernel && job.kernels?.forks(kernel) ? await callForked(job, kernel, request, env) : undefined;
+  exit ??= await callSpawned(job, python, request, env, what);
   if (job.signal.aborted) throw new TaskFailure('interrupted');
   if (exit.code === 0) return;
-  const lines = output.trimEnd().split('\n');
+  const lines = readFileSync(job.log, 'utf8').slice(logStart).trimEnd().split('\n');
   const last = lines[lines.length - 1] ?? '';
   const why = exit.code === 3 ? last : exit.signal ? `killed by ${exit.signal}` : last || `exited with code ${exit.code}`;
   throw new TaskFailure(`${what} failed: ${why} (python: ${python})`, lines.slice(-30).join('\n'));
+}
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** The call in a child of the kernel's warm parent, writing straight to the log; undefined if the warm parent is gone. */
+async function callForked(job: TaskJob, kernel: JupyterKernelSpec, request: string, env: Record<string, string>): Promise<Exit | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'nbpipe-call-'));
+  try {
+    const stdin = join(dir, 'request.json');
+    writeFileSync(stdin, request, { mode: 0o600 });
+    const child = await job.kernels!.runPython(kernel, { code: CALLER, stdin, cwd: job.root, env, output: job.log });
+    if (!child) return undefined;
+    job.started?.(child.pid);
+    return await stopOnAbort(job.signal, child.pid, child.exited);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function callSpawned(job: TaskJob, python: string, request: string, env: Record<string, string>, what: string): Promise<Exit> {
+  const child = spawnTaskProcess(python, ['-c', CALLER], { cwd: job.root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }, job);
+  const collect = (chunk: Buffer) => appendFileSync(job.log, chunk);
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  child.stdin!.on('error', () => {}); // an interpreter that died at once: reported by its exit
+  child.stdin!.end(request);
+  try {
+    return await waitForExit(child);
+  } catch (e) {
+    throw new TaskFailure(`${what}: cannot run ${python}: ${(e as Error).message} (the Python kernel's interpreter, else NBPIPE_PYTHON)`);
+  }
 }

@@ -63,7 +63,7 @@ interface DriverMessage {
 export const pythonExecutor: Executor = {
   async run(job) {
     const nb = await prepareNotebook(job);
-    const maxStreamChars = maxOutputChars();
+    const maxStreamChars = maxOutputChars(job);
     nb.metadata.kernelspec ??= { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
     const log = createWriteStream(job.log);
     const child = spawnTaskProcess(

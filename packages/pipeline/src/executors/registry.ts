@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Notebook } from '@nbpipe/nbformat';
+import type { KernelFactory } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
 import { PipelineError } from '../errors.js';
 import type { SourceKind } from '../sources.js';
@@ -26,6 +27,12 @@ export interface TaskJob {
   signal: AbortSignal;
   /** Told the pid of each process the task starts (the run records it in the state while the task runs). */
   started?(pid: number): void;
+  /** The run's executor for notebook tasks that name none (`pipeline.executor`; see executorName). */
+  notebookExecutor?: string;
+  /** The run's cap of each stream output in an executed notebook (`pipeline.maxOutputChars`; see maxOutputChars). */
+  maxOutputChars?: number;
+  /** Where the run's kernels and python calls come from (forked from a warm parent); without it, each is launched. */
+  kernels?: KernelFactory;
   /** A path as messages should show it. */
   label(path: string): string;
   /** Tell the user something about how the task runs (shown once per message and run). */
@@ -76,15 +83,10 @@ export function registerExecutor(name: string, kinds: readonly SourceKind[], loa
   EXECUTORS.set(name, { kinds, load });
 }
 
-/** The executor used for a kind of source when the task names none. */
-export function setDefaultExecutor(kind: SourceKind, name: string): void {
-  DEFAULTS.set(kind, name);
-}
-
-/** The executor name a task runs with. */
-export function executorName(spec: TaskSpec): string {
+/** The executor name a task runs with: its own `executor:`, else for a notebook the run's default (`pipeline.executor`), else the built-in one. */
+export function executorName(spec: TaskSpec, notebookExecutor?: string): string {
   if (spec.executor) return ALIASES.get(spec.executor) ?? spec.executor;
-  return DEFAULTS.get(spec.kind)!;
+  return (spec.kind === 'notebook' && notebookExecutor) || DEFAULTS.get(spec.kind)!;
 }
 
 export async function loadExecutor(name: string): Promise<Executor> {
