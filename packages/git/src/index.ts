@@ -9,3 +9,4 @@ export { gitBlobHash, hashFileAsBlob, EMPTY_BLOB_OID } from './blob-hash.js';
 export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedIndexError, type IndexEntry, type ParsedIndex, type KnownHash, type HashResult } from './git-index.js';
 export { serveFilterProcess, probeFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions, type ProbeResult } from './filter-protocol.js';
 export { refreshFilteredFiles } from './refresh.js';
+export { readFileNamed, readFileNamedSync } from './read-file.js';

@@ -94,6 +94,10 @@ export class YamlFile {
 function describe(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return JSON.stringify(node.value);
+  if (isScalar(node)) {
+    // Bounded: the value may be a whole file (a binary or a wrong file given as the pipeline).
+    const text = JSON.stringify(node.value) ?? String(node.value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  }
   return 'something else';
 }
