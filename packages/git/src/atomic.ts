@@ -66,16 +66,16 @@ async function removeLeftovers(dir: string): Promise<void> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(TEMPORARY_NAME.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !isRunning(pid)) await fs.rm(join(dir, name), { force: true });
+    if (pid && pid !== process.pid && !isProcessAlive(pid)) await fs.rm(join(dir, name), { force: true });
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this id exists (signal 0 checks without sending anything; EPERM: it runs as another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    // EPERM: it runs, as another user.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

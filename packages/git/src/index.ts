@@ -1,5 +1,5 @@
 // One export line per module; each module is one concept.
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, isProcessAlive } from './atomic.js';
 export { GitError, runGit, gitOutput, findRepository, repositoryAt, requireRepository, changedFiles, hasCommit, readFilesAtRevision, type GitResult, type RunGitOptions, type Repository, type ChangedFile, type ChangeStatus } from './repo.js';
 export { getGitConfig, getEffectiveGitConfig, gitConfigOrigin, setGitConfig, unsetGitConfig, attributesFileFor, type ConfigScope, type ConfigTarget } from './config.js';
 export { ATTRIBUTES_BLOCK_BEGIN, ATTRIBUTES_BLOCK_END, managedAttributeLines, addAttributeLines, removeAttributeLines, editAttributesFile, readAttributesFile } from './attributes.js';
