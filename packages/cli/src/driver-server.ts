@@ -167,7 +167,6 @@ export async function serveDrivers(script: string): Promise<void> {
   const fingerprint = codeFingerprint(script);
   const idleMs = idleExitMs();
   let idleTimer: NodeJS.Timeout | undefined;
-  let watch: NodeJS.Timeout | undefined;
   let ours: number | undefined;
   const socketIsOurs = () => ours !== undefined && statSync(socket, { throwIfNoEntry: false })?.ino === ours;
   const shutDown = () => {
@@ -195,6 +194,9 @@ export async function serveDrivers(script: string): Promise<void> {
       })
       .catch(() => connection.destroy());
   });
+  const watch = setInterval(() => {
+    if (ours !== undefined && (!socketIsOurs() || codeFingerprint(script) !== fingerprint)) shutDown();
+  }, CHECK_EVERY_MS);
   const temporary = `${socket}.${process.pid}`;
   // Armed before binding: a server that cannot take its socket still exits rather than listening where no client looks.
   resetIdle();
@@ -212,8 +214,5 @@ export async function serveDrivers(script: string): Promise<void> {
     return;
   }
   rmSync(`${socket}.starting`, { force: true });
-  watch = setInterval(() => {
-    if (!socketIsOurs() || codeFingerprint(script) !== fingerprint) shutDown();
-  }, CHECK_EVERY_MS);
   await new Promise<void>((resolveClosed) => server.once('close', resolveClosed));
 }
