@@ -191,6 +191,33 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
     expect(r.git('show').code).toBe(0);
   });
 
+  it('when node is gone: one line says so, and diff, merge and commit go on without nbpipe', () => {
+    const r = tempRepo();
+    removeAfterTest(r.cleanup);
+    expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
+    const gone = '/nonexistent/bin/node';
+    for (const file of ['.git/config', '.git/hooks/pre-commit']) writeFileSync(join(r.dir, file), r.read(file).split(process.execPath).join(gone));
+    const nbpipeLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('nbpipe') && !line.includes('pass through git unstripped'));
+    r.write('nb.ipynb', nb(base));
+    r.git('add', '.');
+    const commit = run('git', ['commit', '-q', '-m', 'base'], { cwd: r.dir });
+    expect(nbpipeLines(commit.stderr)).toEqual([`nbpipe: cannot start (node ${gone} is missing); notebooks are not checked`]);
+    r.write('nb.ipynb', nb(edited('b', 'x = 5\ny = 2')));
+    const diff = r.git('diff');
+    expect(nbpipeLines(diff.stderr)).toEqual([`nbpipe: cannot start (node ${gone} is missing): showing a plain diff`]);
+    expect(diff.stdout).toMatch(/^diff --git a\/nb\.ipynb b\/nb\.ipynb\n(.*\n)?--- a\/nb\.ipynb\n\+\+\+ b\/nb\.ipynb\n/m);
+    expect(diff.stdout).toContain('+    "x = 5\\n",');
+    r.git('commit', '-q', '-am', 'edit');
+    r.git('checkout', '-q', '-b', 'topic', 'HEAD~1');
+    r.write('nb.ipynb', nb(edited('c', 'print("topic")')));
+    r.git('commit', '-q', '-am', 'topic');
+    r.git('checkout', '-q', 'main');
+    const merge = run('git', ['merge', '--no-edit', 'topic'], { cwd: r.dir, allowFailure: true });
+    expect(merge.code, merge.stdout + merge.stderr).toBe(0);
+    expect(nbpipeLines(merge.stderr)).toEqual([`nbpipe: cannot start (node ${gone} is missing): merging as text`]);
+    expect(parse(r.read('nb.ipynb')).cells.map((c) => c.source)).toEqual(['# Title', 'x = 5\ny = 2', 'print("topic")']);
+  });
+
   it("when the script is gone: git's own text merge", () => {
     const r = brokenInstall('/nonexistent/nbpipe/git-drivers.cjs');
     r.git('checkout', '-q', '-b', 'topic');

@@ -4,7 +4,7 @@
  * own TMPDIR, so it talks to a server of its own, which exits once that folder is gone.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, serialize, type Cell } from '@nbpipe/nbformat';
@@ -28,11 +28,13 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
 }
 
 /** A repository with nbpipe installed and two changed notebooks; git, the client and the socket all use `tmp`. */
-function setup() {
+function setup({ tmpdirLength = 0, idleSeconds = 0 } = {}) {
   const r = tempRepo();
   removeAfterTest(r.cleanup);
   const tmp = tempDir('nbpipe-server-');
   removeAfterTest(tmp.cleanup);
+  const tmpdir = tmp.dir.length < tmpdirLength ? join(tmp.dir, 't'.repeat(tmpdirLength - tmp.dir.length - 1)) : tmp.dir;
+  mkdirSync(tmpdir, { recursive: true });
   expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
   r.write('one.ipynb', nb(base));
   r.write('two.ipynb', nb(base));
@@ -40,19 +42,35 @@ function setup() {
   r.git('commit', '-q', '-m', 'base');
   r.write('one.ipynb', nb(edited('b', 'x = 5\ny = 2')));
   r.write('two.ipynb', nb(edited('c', 'print(x, y)')));
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '', TMPDIR: tmp.dir, ...extra });
+  const idle = idleSeconds ? { NBPIPE_DRIVER_SERVER_IDLE_SECONDS: String(idleSeconds) } : {};
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '', TMPDIR: tmpdir, ...idle, ...extra });
   const git = (args: string[], extra?: NodeJS.ProcessEnv) => run('git', args, { cwd: r.dir, env: env(extra) });
   /** The client run by hand, as git's diff command runs it. */
   const client = (args: string[], extra?: NodeJS.ProcessEnv) => {
     const c = spawnSync('perl', [CLIENT, process.execPath, DRIVERS, serverKey(DRIVERS), ...args], { cwd: r.dir, env: env(extra), encoding: 'utf8' });
     return { code: c.status, stdout: c.stdout };
   };
-  const { dir, socket } = serverSocketPath(DRIVERS, { TMPDIR: tmp.dir });
+  const { dir, socket } = serverSocketPath(DRIVERS, { TMPDIR: tmpdir });
   const serverUp = () => until(() => client(['textconv', 'one.ipynb']).code === 0, 'the server answers');
-  return { r, tmp, git, client, dir, socket, serverUp };
+  return { r, tmp, tmpdir, git, client, dir, socket, serverUp };
 }
 
 const withoutServer = { NBPIPE_DRIVER_SERVER: '0' };
+
+/** The ids of the driver servers running with `tmpdir` as their TMPDIR (Linux's /proc). */
+function serversWithTmpdir(tmpdir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return command.includes('serve-drivers') && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TMPDIR=${tmpdir}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describe("the drivers' resident server", () => {
   it('answers git diff, log -p and show exactly as the driver in its own process does, colour included', async () => {
@@ -100,15 +118,39 @@ describe("the drivers' resident server", () => {
     expect(served.stdout).toContain('+{"cells": [');
   });
 
-  it('exits when its code changes on disk (an upgrade, a rebuild), and git goes on with the driver', async () => {
+  it('exits when its code changes on disk, even with its old modification time, and git goes on with the new code', async () => {
     const s = setup();
+    const direct = s.git(['diff'], withoutServer).stdout;
     s.git(['diff']);
     await s.serverUp();
-    const built = statSync(BUNDLE);
-    utimesSync(BUNDLE, built.atime, new Date(built.mtimeMs + 1000));
+    // The built bundle kept aside with its times to the nanosecond (cp -p), and put back after the test.
+    const saved = join(s.tmp.dir, 'git-drivers.cjs');
+    run('cp', ['-p', BUNDLE, saved]);
+    removeAfterTest(() => run('cp', ['-p', saved, BUNDLE]));
+    // Other code put in place with the old modification time (cp -p, an unpacked archive): the server declines at once.
+    const replacement = `${BUNDLE}.new`;
+    writeFileSync(replacement, Buffer.concat([readFileSync(saved), Buffer.from('\n// rebuilt\n')]));
+    run('touch', ['-r', saved, replacement]);
+    renameSync(replacement, BUNDLE);
     expect(s.client(['textconv', 'one.ipynb']).code).toBe(76);
     await until(() => !existsSync(s.socket), 'the stale server removed its socket');
-    expect(s.git(['diff']).stdout).toBe(s.git(['diff'], withoutServer).stdout);
+    expect(s.git(['diff']).stdout).toBe(direct);
+    await s.serverUp();
+  });
+
+  it('with a TMPDIR too long for a socket address, serves from a short path and still exits when idle', async () => {
+    const s = setup({ tmpdirLength: 150, idleSeconds: 2 });
+    expect(s.tmpdir.length).toBeGreaterThanOrEqual(150);
+    expect(s.socket.startsWith('/tmp/')).toBe(true);
+    const direct = s.git(['diff'], withoutServer).stdout;
+    expect(direct).toMatch(/^\+x = 5$/m);
+    expect(s.git(['diff']).stdout).toBe(direct);
+    await s.serverUp();
+    expect(s.git(['diff']).stdout).toBe(direct);
+    const servers = serversWithTmpdir(s.tmpdir);
+    expect(servers.length).toBeGreaterThan(0);
+    await until(() => serversWithTmpdir(s.tmpdir).length === 0, 'the idle server exited');
+    expect(existsSync(s.socket)).toBe(false);
   });
 
   it('is neither started nor used when its socket folder is open to others', async () => {

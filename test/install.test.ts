@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
@@ -98,6 +98,12 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(r.read('.gitattributes')).toBe(userAttributes);
     expect(r.read('.git/config')).toBe(configBefore);
     expect(r.git('config', 'diff.nbpipe.wordRegex').stdout.trim()).toBe('[^[:space:]]+');
+    // A last line without its newline stays so.
+    r.write('.gitattributes', '*.png binary');
+    expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
+    expect(r.git('check-attr', 'diff', '--', 'x.ipynb').stdout).toBe('x.ipynb: diff: nbpipe\n');
+    expect(nbpipe(['uninstall'], { cwd: r.dir }).code).toBe(0);
+    expect(r.read('.gitattributes')).toBe('*.png binary');
   });
 
   it('refuses a repository install outside a repository with one line and exit 2', () => {
@@ -151,6 +157,8 @@ describe('nbpipe install --global', () => {
     expect(nbpipe(['uninstall', '--global'], opts).code).toBe(0);
     expect(readFileSync(join(home, '.gitconfig'), 'utf8')).toBe('[user]\n\tname = Someone\n');
     expect(existsSync(attributesFile)).toBe(false);
+    // The folders install made for it go too; the home is as it was.
+    expect(readdirSync(home)).toEqual(['.gitconfig']);
   });
 
   it('uses core.attributesFile when the user has one', () => {

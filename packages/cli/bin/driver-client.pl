@@ -16,6 +16,13 @@ my $base = defined $ENV{TMPDIR} && $ENV{TMPDIR} ne '' ? $ENV{TMPDIR} : '/tmp';
 $base =~ s{/+$}{};
 my $dir = "$base/nbpipe-$<";
 my $socket_path = "$dir/drivers-$key.sock";
+# Too long for a socket's address (MAX_SOCKET_PATH_BYTES there): a short path in /tmp, one per TMPDIR still.
+if (length $socket_path > 90) {
+    require Digest::SHA;
+    my $tmpdir_key = substr(Digest::SHA::sha256_hex($dir), 0, 8);
+    $dir = "/tmp/nbpipe-$<";
+    $socket_path = "$dir/drivers-$key-$tmpdir_key.sock";
+}
 
 # Only a folder that is ours alone: anyone who can replace the socket could forge what git shows.
 sub private_dir {

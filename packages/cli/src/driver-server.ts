@@ -33,13 +33,25 @@ export function serverKey(script: string): string {
 }
 
 /**
- * The socket a server for `script` listens on: `$TMPDIR/nbpipe-<uid>/drivers-<key>.sock`. The client computes the
- * same path from the key it is given (bin/driver-client.pl): keep the two in step.
+ * The longest socket path used, in bytes: a Unix socket's path must fit in 108 bytes on Linux and 104 on macOS, and the
+ * server first binds `<socket>.<pid>` (see serveDrivers). A longer path would be truncated by the kernel.
+ */
+const MAX_SOCKET_PATH_BYTES = 90;
+
+/**
+ * The socket a server for `script` listens on: `$TMPDIR/nbpipe-<uid>/drivers-<key>.sock`, or, when that path is too long
+ * for a socket, `/tmp/nbpipe-<uid>/drivers-<key>-<hash of the first folder>.sock` (one server per TMPDIR still). The
+ * client computes the same path from the key it is given (bin/driver-client.pl): keep the two in step.
  */
 export function serverSocketPath(script: string, env: NodeJS.ProcessEnv = process.env): { dir: string; socket: string } {
+  const uid = process.getuid?.() ?? 0;
   const base = (env.TMPDIR || '/tmp').replace(/\/+$/, '');
-  const dir = `${base}/nbpipe-${process.getuid?.() ?? 0}`;
-  return { dir, socket: `${dir}/drivers-${serverKey(script)}.sock` };
+  const dir = `${base}/nbpipe-${uid}`;
+  const socket = `${dir}/drivers-${serverKey(script)}.sock`;
+  if (Buffer.byteLength(socket) <= MAX_SOCKET_PATH_BYTES) return { dir, socket };
+  const shortDir = `/tmp/nbpipe-${uid}`;
+  const tmpdirKey = createHash('sha256').update(dir).digest('hex').slice(0, 8);
+  return { dir: shortDir, socket: `${shortDir}/drivers-${serverKey(script)}-${tmpdirKey}.sock` };
 }
 
 /** The folder must be ours alone: a socket someone else can replace could feed git a forged diff. */
@@ -54,20 +66,31 @@ function privateDirectory(dir: string): boolean {
 }
 
 /**
- * Modification times of the code a server for `script` (bin/git-drivers.cjs) runs: the script, the bundle it loads and
- * the build stamps of the workspace packages (a `tsc -b` rebuild makes the launcher load dist/ instead of the bundle).
+ * A hash of the code a server for `script` (bin/git-drivers.cjs) runs: the script, the bundle it loads and the build
+ * stamps of the workspace packages (a `tsc -b` rebuild makes the launcher load dist/ instead of the bundle, and changes
+ * its package's stamp). By content, not modification time: a copy or an unpacked archive may keep the old times.
  */
 function codeFingerprint(script: string): string {
   const cliDir = resolve(dirname(script), '..');
   const bundle = join(cliDir, 'dist/bundle/git-drivers.cjs');
-  const stamps = [script, bundle];
+  const files = [script, bundle];
   try {
     const packages = JSON.parse(readFileSync(join(cliDir, 'dist/bundle/packages.json'), 'utf8')) as string[];
-    for (const dir of packages) stamps.push(join(cliDir, dir, 'tsconfig.tsbuildinfo'));
+    for (const dir of packages) files.push(join(cliDir, dir, 'tsconfig.tsbuildinfo'));
   } catch {
-    // no bundle: the stamps above say so
+    // no bundle: its hash below says so
   }
-  return stamps.map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 'missing').join(',');
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(`${file}\0`);
+    try {
+      hash.update(readFileSync(file));
+    } catch {
+      hash.update('missing');
+    }
+    hash.update('\0');
+  }
+  return hash.digest('hex');
 }
 
 interface Request {
@@ -144,6 +167,18 @@ export async function serveDrivers(script: string): Promise<void> {
   const fingerprint = codeFingerprint(script);
   const idleMs = idleExitMs();
   let idleTimer: NodeJS.Timeout | undefined;
+  let ours: number | undefined;
+  const socketIsOurs = () => ours !== undefined && statSync(socket, { throwIfNoEntry: false })?.ino === ours;
+  const shutDown = () => {
+    clearInterval(watch);
+    clearTimeout(idleTimer);
+    if (socketIsOurs()) rmSync(socket, { force: true });
+    server.close();
+  };
+  const resetIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(shutDown, idleMs);
+  };
   const server = createServer({ allowHalfOpen: true }, (connection) => {
     resetIdle();
     connection.on('error', () => {});
@@ -159,30 +194,25 @@ export async function serveDrivers(script: string): Promise<void> {
       })
       .catch(() => connection.destroy());
   });
-  const temporary = `${socket}.${process.pid}`;
-  rmSync(temporary, { force: true });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(temporary, resolveListen);
-  });
-  renameSync(temporary, socket);
-  rmSync(`${socket}.starting`, { force: true });
-  const ours = statSync(socket).ino;
-  const socketIsOurs = () => statSync(socket, { throwIfNoEntry: false })?.ino === ours;
-
-  function shutDown() {
-    clearInterval(watch);
-    clearTimeout(idleTimer);
-    if (socketIsOurs()) rmSync(socket, { force: true });
-    server.close();
-  }
-  function resetIdle() {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(shutDown, idleMs);
-  }
   const watch = setInterval(() => {
-    if (!socketIsOurs() || codeFingerprint(script) !== fingerprint) shutDown();
+    if (ours !== undefined && (!socketIsOurs() || codeFingerprint(script) !== fingerprint)) shutDown();
   }, CHECK_EVERY_MS);
+  const temporary = `${socket}.${process.pid}`;
+  // Armed before binding: a server that cannot take its socket still exits rather than listening where no client looks.
   resetIdle();
+  try {
+    rmSync(temporary, { force: true });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(temporary, resolveListen);
+    });
+    renameSync(temporary, socket);
+    ours = statSync(socket).ino;
+  } catch {
+    rmSync(temporary, { force: true });
+    shutDown();
+    return;
+  }
+  rmSync(`${socket}.starting`, { force: true });
   await new Promise<void>((resolveClosed) => server.once('close', resolveClosed));
 }

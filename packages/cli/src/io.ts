@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileNamed } from '@nbpipe/git/read-file';
 import { decodeNotebookBytes, parseNotebook, type Notebook, type ParseOptions, type Repair } from '@nbpipe/nbformat';
 
 /** Read all of standard input. */
@@ -10,15 +10,7 @@ export async function readStdin(): Promise<Uint8Array> {
 
 /** Read a file's bytes, or standard input's for `-`. */
 export async function readBytes(path: string): Promise<Uint8Array> {
-  if (path === '-') return readStdin();
-  try {
-    return await readFile(path);
-  } catch (e) {
-    // A directory opens and then fails on the read, with an error that names no file (`EISDIR: illegal operation`).
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err === 'object' && err.code && err.path === undefined) err.path = path;
-    throw e;
-  }
+  return path === '-' ? readStdin() : readFileNamed(path);
 }
 
 /** Read a file (or `-` for stdin) as UTF-8 text; binary and bad encodings are NotebookErrors naming the file. */

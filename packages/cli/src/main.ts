@@ -4,22 +4,31 @@ import { describeError } from './errors.js';
 import { NBPIPE_VERSION } from './installed.js';
 import { Output } from './output.js';
 
-const STDIO_PLACEHOLDER = '\0-';
+/**
+ * Arguments yargs must take as they are, marked with a leading NUL (which no argument can hold): a positional `-`
+ * (stdin/stdout), which yargs drops or turns into `true`, and everything after `--`, which yargs would otherwise leave
+ * out of the command's positionals (`nbpipe sync -- -notes.ipynb`: a file whose name starts with `-`).
+ */
+const VERBATIM = '\0';
 
-function restoreDashes(argv: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(argv)) {
-    if (value === STDIO_PLACEHOLDER) argv[key] = '-';
-    else if (Array.isArray(value)) argv[key] = value.map((v) => (v === STDIO_PLACEHOLDER ? '-' : v));
-  }
+function protect(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  const options = end < 0 ? args : args.slice(0, end);
+  const operands = end < 0 ? [] : args.slice(end + 1).map((a) => VERBATIM + a);
+  return [...options.map((a) => (a === '-' ? VERBATIM + a : a)), ...operands];
+}
+
+function restoreVerbatim(argv: Record<string, unknown>): void {
+  const restore = (v: unknown) => (typeof v === 'string' && v.startsWith(VERBATIM) ? v.slice(1) : v);
+  for (const [key, value] of Object.entries(argv)) argv[key] = Array.isArray(value) ? value.map(restore) : restore(value);
 }
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   const verbose = args.includes('--verbose') || args.includes('-v');
   let usageError: string | undefined;
-  // yargs drops a positional `-` (stdin/stdout) or turns it into `true`: carry it through as a placeholder.
-  const parser = yargs(args.map((a) => (a === '-' ? STDIO_PLACEHOLDER : a)))
-    .middleware(restoreDashes)
+  const parser = yargs(protect(args))
+    .middleware(restoreVerbatim)
     .scriptName('nbpipe')
     .usage('$0 <command> [options]\n\nJupyter notebooks as first-class citizens of git: text pairing, diff and merge, output stripping, and incremental pipelines.')
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only results and errors', global: true })

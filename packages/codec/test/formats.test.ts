@@ -314,6 +314,11 @@ describe('header', () => {
     }
   });
 
+  it('reports a YAML header nested too deeply to read as such, with its line number', () => {
+    const text = `# ---\n# jupyter:\n#   x: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n# ---\n\n# %%\n1\n`;
+    expect(() => textToNotebook(text, 'py')).toThrow('line 2: invalid YAML header: nesting too deep to read');
+  });
+
   it('keeps a root-level YAML raw cell in the header', () => {
     const cells = [rawCell('---\ntitle: A title\n---'), codeCell('1')];
     const text = write(nb(cells, PY), 'py:percent');

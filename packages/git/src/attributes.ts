@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -22,6 +23,15 @@ function splitText(text: string): string[] {
   return lines;
 }
 
+/**
+ * `lines` as text, ending as `original` does: with a newline, or (a file whose last line had none) without, so that
+ * removing nbpipe's block gives the file back byte for byte.
+ */
+function joinLikeOriginal(lines: readonly string[], original: string): string {
+  if (lines.length === 0) return '';
+  return lines.join('\n') + (original === '' || original.endsWith('\n') ? '\n' : '');
+}
+
 function findBlock(lines: readonly string[]): Block | undefined {
   const begin = lines.findIndex((l) => l.trimEnd() === ATTRIBUTES_BLOCK_BEGIN);
   if (begin < 0) return undefined;
@@ -43,16 +53,13 @@ export function managedAttributeLines(text: string): string[] {
 export function addAttributeLines(text: string, wanted: readonly string[]): string {
   const lines = splitText(text);
   const block = findBlock(lines);
-  if (!block) {
-    const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-    return text + separator + [ATTRIBUTES_BLOCK_BEGIN, ...wanted, ATTRIBUTES_BLOCK_END].join('\n') + '\n';
-  }
+  if (!block) return joinLikeOriginal([...lines, ATTRIBUTES_BLOCK_BEGIN, ...wanted, ATTRIBUTES_BLOCK_END], text);
   const present = new Set(lines.slice(block.begin + 1, block.end));
   const missing = wanted.filter((l) => !present.has(l));
   if (missing.length === 0) return text;
   const endMarker = block.end === lines.length ? [ATTRIBUTES_BLOCK_END] : [];
   lines.splice(block.end, 0, ...missing, ...endMarker);
-  return lines.join('\n') + '\n';
+  return joinLikeOriginal(lines, text);
 }
 
 /**
@@ -70,7 +77,7 @@ export function removeAttributeLines(text: string, unwanted: readonly string[]):
   const endMarker = block.end < lines.length ? 1 : 0;
   const replacement = kept.length === 0 ? [] : [ATTRIBUTES_BLOCK_BEGIN, ...kept, ...(endMarker ? [ATTRIBUTES_BLOCK_END] : [])];
   lines.splice(block.begin, block.end - block.begin + endMarker, ...replacement);
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+  return joinLikeOriginal(lines, text);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -92,11 +99,22 @@ export async function editAttributesFile(path: string, edit: (text: string) => s
   if (after === (before ?? '')) return false;
   if (after === '') {
     await rm(path, { force: true });
+    await removeEmptyFolders(dirname(path));
     return true;
   }
   await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, after);
   return true;
+}
+
+/**
+ * `dir` and the folders above it, as long as each is empty: the folders install made for an attributes file
+ * (`~/.config/git`, and `~/.config` in a new home, for --global). Never the home folder itself.
+ */
+async function removeEmptyFolders(dir: string): Promise<void> {
+  for (let folder = dir; folder !== homedir() && folder !== dirname(folder); folder = dirname(folder)) {
+    if (!(await rmdir(folder).then(() => true, () => false))) return;
+  }
 }
 
 /** The text of an attributes file, empty when it does not exist. */

@@ -56,19 +56,41 @@ function driverCommand({ node, script, client }: DriverLauncher, command: string
   return `{ perl ${shellQuote(client.script)} ${shellQuote(node)} ${shellQuote(script)} ${client.key} ${command} ${args} 2>/dev/null || ${run}; }`;
 }
 
-/** `git diff`: the external diff command; git appends the 7 (or 9) external-diff arguments. */
+/**
+ * Shell words that print, on stderr, which of node and nbpipe's script is missing and what git does instead, as one
+ * line; nothing when both are there. (Without the check, sh reports the failed command prefixed with the whole
+ * function, since git passes the command as sh's $0.)
+ */
+function reportMissing({ node, script }: DriverLauncher, instead: string): string {
+  const shown = (path: string) => path.replace(/["$`\\]/g, '');
+  const line = (what: string) => `echo "nbpipe: cannot start (${what} is missing): ${instead}" >&2`;
+  return `if [ ! -x ${shellQuote(node)} ]; then ${line(`node ${shown(node)}`)}; elif [ ! -f ${shellQuote(script)} ]; then ${line(shown(script))}; fi`;
+}
+
+/** Both node and nbpipe's script are there. */
+function canStart({ node, script }: DriverLauncher): string {
+  return `[ -f ${shellQuote(script)} ] && [ -x ${shellQuote(node)} ]`;
+}
+
+/**
+ * `git diff`: the external diff command; git appends the 7 (or 9) external-diff arguments. Without nbpipe, git's plain
+ * diff, its header naming the repository's path rather than the temporary files git wrote the blobs to (as the
+ * driver's own plain diff does: diff-driver.ts), rewritten by perl, which git depends on.
+ */
 export function diffCommand(launcher: DriverLauncher): string {
-  const s = shellQuote(launcher.script);
+  const renameHeader =
+    String.raw`perl -pe 'BEGIN { ($p, @t) = splice @ARGV, 0, 3; s{^/+}{} for @t } $body ||= /^(\e\[[\d;]*m)*@@/; ` +
+    String.raw`unless ($body) { for $t (@t) { s{([ab])/\Q$t\E}{$1/$p}g } }' "$1" "$2" "$5"`;
   return (
-    `nbpipe_diff() { { [ -f ${s} ] && ${driverCommand(launcher, 'diff-driver', '"$@"')}; } || ` +
-    `{ git diff --no-index --no-ext-diff --no-textconv -- "$2" "$5"; :; }; }; nbpipe_diff`
+    `nbpipe_diff() { { ${canStart(launcher)} && ${driverCommand(launcher, 'diff-driver', '"$@"')}; } || ` +
+    `{ ${reportMissing(launcher, 'showing a plain diff')}; ` +
+    `git diff --no-index --no-ext-diff --no-textconv -- "$2" "$5" | ${renameHeader}; :; }; }; nbpipe_diff`
   );
 }
 
 /** `git log -p`, `git show`, GUIs: the textconv command; git appends the file to convert. */
 export function textconvCommand(launcher: DriverLauncher): string {
-  const s = shellQuote(launcher.script);
-  return `nbpipe_textconv() { { [ -f ${s} ] && ${driverCommand(launcher, 'textconv', '"$1"')}; } || cat "$1"; }; nbpipe_textconv`;
+  return `nbpipe_textconv() { { ${canStart(launcher)} && ${driverCommand(launcher, 'textconv', '"$1"')}; } || cat "$1"; }; nbpipe_textconv`;
 }
 
 /**
@@ -76,11 +98,10 @@ export function textconvCommand(launcher: DriverLauncher): string {
  * anything else means it could not merge (unreadable input, nbpipe unavailable) and left %A untouched, so git's own
  * three-way text merge runs instead, exactly as without a driver.
  */
-export function mergeDriverCommand({ node, script }: DriverLauncher): string {
-  const s = shellQuote(script);
+export function mergeDriverCommand(launcher: DriverLauncher): string {
   return (
-    `nbpipe_merge() { if [ -f ${s} ]; then ${nodeCommand(node, script)} merge-driver -- "$@"; status=$?; ` +
-    `[ $status -le 1 ] && return $status; fi; ` +
+    `nbpipe_merge() { if ${canStart(launcher)}; then ${nodeCommand(launcher.node, launcher.script)} merge-driver -- "$@"; status=$?; ` +
+    `[ $status -le 1 ] && return $status; else ${reportMissing(launcher, 'merging as text')}; fi; ` +
     `git merge-file --marker-size="$4" -L local -L base -L remote "$2" "$1" "$3"; }; nbpipe_merge %O %A %B %L %P`
   );
 }

@@ -1,5 +1,5 @@
 // One export line per module; each module is one concept.
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, isProcessAlive } from './atomic.js';
 export { GitError, runGit, gitOutput, findRepository, repositoryAt, requireRepository, changedFiles, hasCommit, readFilesAtRevision, type GitResult, type RunGitOptions, type Repository, type ChangedFile, type ChangeStatus } from './repo.js';
 export { getGitConfig, getEffectiveGitConfig, gitConfigOrigin, setGitConfig, unsetGitConfig, attributesFileFor, type ConfigScope, type ConfigTarget } from './config.js';
 export { ATTRIBUTES_BLOCK_BEGIN, ATTRIBUTES_BLOCK_END, managedAttributeLines, addAttributeLines, removeAttributeLines, editAttributesFile, readAttributesFile } from './attributes.js';
@@ -9,3 +9,4 @@ export { gitBlobHash, hashFileAsBlob, EMPTY_BLOB_OID } from './blob-hash.js';
 export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedIndexError, type IndexEntry, type ParsedIndex, type KnownHash, type HashResult } from './git-index.js';
 export { serveFilterProcess, probeFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions, type ProbeResult } from './filter-protocol.js';
 export { refreshFilteredFiles } from './refresh.js';
+export { readFileNamed, readFileNamedSync } from './read-file.js';

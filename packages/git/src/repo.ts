@@ -145,11 +145,19 @@ export async function hasCommit(repo: Repository, revision: string): Promise<boo
 export async function readFilesAtRevision(repo: Repository, revision: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   if (paths.length === 0 || !(await hasCommit(repo, revision))) return files;
-  const r = await runGit(['cat-file', '--batch'], { cwd: repo.root, input: paths.map((p) => `${revision}:${p}\n`).join('') });
+  // cat-file --batch reads one name per line: a path holding a newline would be two requests, and every answer after
+  // it would go to the wrong path. Those few are read one by one.
+  const batched = paths.filter((p) => !p.includes('\n'));
+  for (const path of paths.filter((p) => p.includes('\n'))) {
+    const blob = await runGit(['cat-file', 'blob', `${revision}:${path}`], { cwd: repo.root });
+    if (blob.code === 0) files.set(path, blob.stdout);
+  }
+  if (batched.length === 0) return files;
+  const r = await runGit(['cat-file', '--batch'], { cwd: repo.root, input: batched.map((p) => `${revision}:${p}\n`).join('') });
   if (r.code !== 0) throw new GitError(r.stderr || 'git cat-file failed');
   const out = r.stdout;
   let at = 0;
-  for (const path of paths) {
+  for (const path of batched) {
     const newline = out.indexOf(0x0a, at);
     if (newline < 0) break;
     const header = out.subarray(at, newline).toString('utf8');

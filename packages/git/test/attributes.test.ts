@@ -43,15 +43,17 @@ describe('attributes block', () => {
     expect(removeAttributeLines(text, [OURS])).toBe(`${OURS}\n${ATTRIBUTES_BLOCK_BEGIN}\ndocs/** diff=\n${ATTRIBUTES_BLOCK_END}\n`);
   });
 
-  it('terminates a last line that lacks its newline before appending', () => {
-    expect(addAttributeLines('*.png binary', [OURS])).toBe(`*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}\n`);
+  it('terminates a last line that lacks its newline before appending, and leaves the file ending as it did', () => {
+    expect(addAttributeLines('*.png binary', [OURS])).toBe(`*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}`);
+    expect(addAttributeLines('*.png binary\n', [OURS])).toBe(`*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}\n`);
   });
 
-  it('install then uninstall restores any newline-terminated file', () => {
+  it('install then uninstall restores any file byte for byte, with or without its last newline', () => {
     const line = fc.stringMatching(/^[^\n]*$/);
     fc.assert(
-      fc.property(fc.array(line), (lines) => {
-        const user = lines.map((l) => l + '\n').join('');
+      fc.property(fc.array(line), fc.boolean(), (lines, lastNewline) => {
+        const joined = lines.join('\n');
+        const user = lastNewline && lines.length > 0 ? joined + '\n' : joined;
         fc.pre(!lines.some((l) => l.trimEnd() === ATTRIBUTES_BLOCK_BEGIN));
         expect(removeAttributeLines(addAttributeLines(user, [OURS, FILTER]), [OURS, FILTER])).toBe(user);
       }),

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findRepository, repositoryAt } from '../src/repo.js';
+import { findRepository, readFilesAtRevision, repositoryAt } from '../src/repo.js';
 import { tempDir } from '../../../test/helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -22,5 +22,22 @@ describe('repositoryAt', () => {
     for (const cwd of [main, join(main, 'sub'), join(dir, 'linked')]) expect(repositoryAt(cwd), cwd).toEqual(await findRepository(cwd));
     expect(repositoryAt(join(dir, 'linked'))?.gitDir).toBe(join(main, '.git/worktrees/linked'));
     expect(repositoryAt(dir)).toBeUndefined();
+  });
+});
+
+describe('readFilesAtRevision', () => {
+  it('gives each path its own content, a path holding a newline included', async () => {
+    const { dir, cleanup } = tempDir('nbpipe-read-at-');
+    cleanups.push(cleanup);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+    git('init', '-q', '-b', 'main');
+    const paths = ['a.txt', 'new\nline.txt', 'b c.txt', 'z.txt'];
+    for (const path of paths) writeFileSync(join(dir, path), `content of ${path}`);
+    git('add', '-A');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'files');
+    const files = await readFilesAtRevision((await findRepository(dir))!, 'HEAD', [...paths, 'absent.txt']);
+    expect(Object.fromEntries([...files].map(([path, content]) => [path, content.toString()]))).toEqual(
+      Object.fromEntries(paths.map((path) => [path, `content of ${path}`])),
+    );
   });
 });

@@ -173,12 +173,12 @@ function hookBody(name: HookName, nbpipe: string): string[] {
 /** A complete git hook: nbpipe's step, then the hook it replaced, if any. */
 export function gitHookScript(name: HookName, { node, cli }: CliLauncher): string {
   const [n, c] = [shellQuote(node), shellQuote(cli)];
-  const unavailable =
-    name === 'pre-commit' ? `echo "nbpipe: cannot start (${cli.replace(/["$`\\]/g, '')} is missing); notebooks are not checked" >&2` : ':';
+  const missing = (what: string) =>
+    name === 'pre-commit' ? `echo "nbpipe: cannot start (${what.replace(/["$`\\]/g, '')} is missing); notebooks are not checked" >&2` : ':';
   return [
     '#!/bin/sh',
     HOOK_MARK,
-    `run_nbpipe() { if [ -f ${c} ] && [ -x ${n} ]; then ${nodeCommand(node, cli)} "$@"; else ${unavailable}; fi; }`,
+    `run_nbpipe() { if [ ! -x ${n} ]; then ${missing(`node ${node}`)}; elif [ ! -f ${c} ]; then ${missing(cli)}; else ${nodeCommand(node, cli)} "$@"; fi; }`,
     ...hookBody(name, 'run_nbpipe'),
     `chained="$(dirname "$0")/${name}${CHAINED_SUFFIX}"`,
     'if [ -x "$chained" ]; then exec "$chained" "$@"; fi',

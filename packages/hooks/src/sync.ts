@@ -22,7 +22,7 @@ import {
   type SyncPlan,
   type TextFormatOptions,
 } from '@nbpipe/codec';
-import { findRepository, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
+import { findRepository, readFileNamed, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
 import { describeConflict, findFileConflicts, type FileConflict } from '@nbpipe/merge';
 import { decodeNotebookBytes, type Notebook } from '@nbpipe/nbformat';
 import { operationInProgress, resolvedConflictPaths, trackedPaths, unmergedPaths } from './staging.js';
@@ -475,7 +475,7 @@ function diskReader(seen: Map<string, number | undefined>): MemberReader {
       return undefined;
     }
     seen.set(path, stat.mtimeMs);
-    return { content: decodeNotebookBytes(await fs.readFile(path), path), mtime: stat.mtimeMs };
+    return { content: decodeNotebookBytes(await readFileNamed(path), path), mtime: stat.mtimeMs };
   };
 }
 

@@ -11,6 +11,19 @@ export class JsonSyntaxError extends Error {
 }
 
 /**
+ * The deepest nesting of arrays and objects read. Python's `json.loads`, and so Jupyter, gives up at about this depth
+ * (its recursion limit); deeper input would overflow the stack of every recursive reader and writer after the parse.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** JSON nested deeper than MAX_JSON_DEPTH, at the 0-based offset of the bracket too many. */
+export class JsonNestingError extends JsonSyntaxError {
+  constructor(offset: number) {
+    super(`nesting deeper than ${MAX_JSON_DEPTH} levels`, offset);
+  }
+}
+
+/**
  * Parse JSON the way Python's `json.loads` does, keeping what JavaScript numbers cannot:
  * floats such as `1.0` or `1e-05` and integers beyond 2^53 come back as `JsonFloat` so that
  * `dumpPython` writes them as Jupyter would. `NaN`/`Infinity` are accepted, as Python accepts them.
@@ -68,12 +81,19 @@ const isNumberStart = (c: number) => c === 45 || (c >= 48 && c <= 57);
 const isNumberChar = (c: number) =>
   (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 
-/** Whether any number token in `text` would be written differently by JavaScript than by Python. */
+/**
+ * Whether any number token in `text` would be written differently by JavaScript than by Python. Throws
+ * JsonNestingError on nesting deeper than MAX_JSON_DEPTH met before the answer is known (the exact parser checks the rest).
+ */
 function needsExactNumbers(text: string): boolean {
   const n = text.length;
   let i = 0;
+  let depth = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) {
+      if (++depth > MAX_JSON_DEPTH) throw new JsonNestingError(i);
+    } else if (c === 93 || c === 125) depth--;
     if (c === 34) {
       i = endOfString(text, i);
       if (i < 0) return false;
@@ -108,6 +128,7 @@ function endOfString(text: string, start: number): number {
 
 class ExactParser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   parseDocument(): JsonValue {
@@ -135,8 +156,12 @@ class ExactParser {
     const t = this.text;
     const c = t[this.i];
     if (c === undefined) this.fail('unexpected end of JSON input');
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
+    if (c === '{' || c === '[') {
+      if (++this.depth > MAX_JSON_DEPTH) throw new JsonNestingError(this.i);
+      const value = c === '{' ? this.object() : this.array();
+      this.depth--;
+      return value;
+    }
     if (c === '"') return this.string();
     if (c === 't' && t.startsWith('true', this.i)) return (this.i += 4), true;
     if (c === 'f' && t.startsWith('false', this.i)) return (this.i += 5), false;

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { NotebookError } from './errors.js';
-import { dumpPython, JsonSyntaxError, lineColumn, parseJson } from './json.js';
+import { dumpPython, JsonNestingError, JsonSyntaxError, lineColumn, parseJson } from './json.js';
 import { joinLines, splitLines } from './lines.js';
 import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from './types.js';
 import { upgradeV3 } from './upgrade.js';
@@ -36,6 +36,7 @@ export function parseNotebookJson(text: string, path?: string): JsonValue {
     return parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     if (!(e instanceof JsonSyntaxError)) throw e;
+    if (e instanceof JsonNestingError) throw new NotebookError('JSON', e.message, path);
     // Checked only on failure (valid JSON is never blank and never holds a NUL), sparing two scans of every file.
     if (text.trim() === '') throw new NotebookError('EMPTY', 'file is empty', path);
     if (text.includes('\0')) throw new NotebookError('BINARY', 'binary file, not a notebook', path);

@@ -8,7 +8,7 @@
  * strings (escapes, raw control characters): those are parsed, and so checked, only where they are kept.
  */
 
-import { parseJson } from './json.js';
+import { MAX_JSON_DEPTH, parseJson } from './json.js';
 import type { JsonValue } from './types.js';
 
 /** The `outputs` array of one cell: bytes [start, end), and whether it holds anything. */
@@ -40,6 +40,11 @@ class Malformed extends Error {}
 class Scanner {
   exactNumbers = false;
   inOutputs = false;
+  /**
+   * Containers open around the current value. Starts as deep as a cell's members (the notebook, `cells`, the cell),
+   * which scanOutputs opens without value(): never less than the true depth, so nothing parseJson rejects gets through.
+   */
+  depth = 3;
   constructor(
     readonly buf: Buffer,
     public pos: number,
@@ -128,9 +133,13 @@ class Scanner {
   value(): void {
     const c = this.ws();
     if (c === QUOTE) this.string();
-    else if (c === 0x7b) this.object();
-    else if (c === 0x5b) this.array();
-    else if (c < 0) throw new Malformed();
+    else if (c === 0x7b || c === 0x5b) {
+      // Deeper than parseJson reads: the full parser reports it.
+      if (++this.depth > MAX_JSON_DEPTH) throw new Malformed();
+      if (c === 0x7b) this.object();
+      else this.array();
+      this.depth--;
+    } else if (c < 0) throw new Malformed();
     else this.scalar();
   }
 

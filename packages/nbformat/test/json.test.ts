@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonFloat, dumpPython, parseJson, type JsonValue } from '@nbpipe/nbformat';
+import { JsonFloat, JsonNestingError, MAX_JSON_DEPTH, NotebookError, dumpPython, parse, parseJson, parseWithoutOutputs, type JsonValue } from '@nbpipe/nbformat';
 import { SYSTEM_PYTHON } from '../../../test/helpers.js';
 
 // Python's own json.dumps is the oracle: whatever path dumpPython takes (native JSON.stringify or the
@@ -52,5 +52,41 @@ describe('dumpPython matches Python json.dumps', () => {
 
   it('keeps JsonFloat lexemes and skips undefined members', () => {
     expect(dumpPython({ x: new JsonFloat(1, '1.0'), y: undefined, z: [undefined] } as unknown as JsonValue)).toBe('{\n "x": 1.0,\n "z": [\n  null\n ]\n}');
+  });
+});
+
+describe('nesting depth', () => {
+  const notebookWith = (metadataValue: string, output = '') =>
+    `{"cells": [{"cell_type": "code", "execution_count": null, "id": "a", "metadata": {}, "outputs": [${output}], "source": "1"}],` +
+    ` "metadata": {"x": ${metadataValue}}, "nbformat": 4, "nbformat_minor": 5}`;
+  const arrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  const objects = (n: number, leaf = '1') => '{"a": '.repeat(n) + leaf + '}'.repeat(n);
+  const jsonOutput = (value: string) => `{"output_type": "display_data", "metadata": {}, "data": {"application/json": ${value}}}`;
+
+  it('rejects nesting deeper than MAX_JSON_DEPTH with one NotebookError naming the file, on every parse path', () => {
+    const deep = [
+      notebookWith(arrays(100_000)),
+      notebookWith(objects(100_000)),
+      // `1.0` takes the exact-number parser instead of JSON.parse
+      notebookWith(objects(100_000, '1.0')),
+      notebookWith('{}', jsonOutput(arrays(100_000))),
+      notebookWith('1.0', jsonOutput(objects(MAX_JSON_DEPTH))),
+    ];
+    for (const text of deep) {
+      for (const read of [() => parse(text, { path: 'deep.ipynb' }), () => parseWithoutOutputs(Buffer.from(text), { path: 'deep.ipynb' })]) {
+        expect(read).toThrow(NotebookError);
+        expect(read).toThrow(`deep.ipynb: nesting deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+    }
+    expect(() => parseJson(arrays(MAX_JSON_DEPTH + 1))).toThrow(JsonNestingError);
+    expect(() => parseJson(`[1.0, ${arrays(MAX_JSON_DEPTH)}]`)).toThrow(JsonNestingError);
+  });
+
+  it('reads what Python reads: nesting up to the limit parses', () => {
+    expect(parseJson(arrays(MAX_JSON_DEPTH))).toBeInstanceOf(Array);
+    expect(parseJson(`[1.0, ${arrays(MAX_JSON_DEPTH - 1)}]`)).toBeInstanceOf(Array);
+    const text = notebookWith(arrays(990), jsonOutput(objects(990)));
+    expect(parse(text).metadata.x).toBeInstanceOf(Array);
+    expect(parseWithoutOutputs(Buffer.from(text)).metadata.x).toBeInstanceOf(Array);
   });
 });

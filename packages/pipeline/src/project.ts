@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { findRepository, gitOutput, readHead, WorktreeHasher, type Repository } from '@nbpipe/git';
-import { writeFileAtomic } from '@nbpipe/git';
+import { readFileNamedSync, writeFileAtomic } from '@nbpipe/git';
 import { mentionsPlaceholder, type GitPlaceholders } from './env.js';
 import { PipelineError } from './errors.js';
 import { ProjectFiles } from './files.js';
@@ -121,6 +121,17 @@ function readOptional(path: string): string | undefined {
   }
 }
 
+/** A pipeline or env file's text: a binary file is one short error, not its bytes quoted back in the first problem found. */
+function readYamlText(path: string, label: string): string {
+  const bytes = readFileNamedSync(path);
+  try {
+    if (!bytes.includes(0)) return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // not UTF-8: reported below
+  }
+  throw new PipelineError('not a text file (binary, or not UTF-8)', label);
+}
+
 /**
  * Load pipeline.yaml, its env.yaml and every task source into a DAG. The parsed spec is cached in
  * `.nbpipe/` under a hash of everything it depends on, and source analyses under the sources' blob
@@ -128,11 +139,15 @@ function readOptional(path: string): string | undefined {
  */
 export async function loadPipeline(options: LoadOptions): Promise<Pipeline> {
   const file = findPipelineFile(options.cwd, options.entryPoint);
-  const release = options.lock ? acquireLock(join(dirname(file), STATE_DIR)) : () => {};
+  const stateDir = join(dirname(file), STATE_DIR);
+  const hadStateDir = existsSync(stateDir);
+  const release = options.lock ? acquireLock(stateDir) : () => {};
   try {
     return await loadProject(file, options, new StateStore(dirname(file)), release);
   } catch (e) {
     release();
+    // A pipeline that does not load leaves the project as it was: no state folder made just for the lock.
+    if (!hadStateDir) rmSync(stateDir, { recursive: true, force: true });
     throw e;
   }
 }
@@ -140,9 +155,9 @@ export async function loadPipeline(options: LoadOptions): Promise<Pipeline> {
 async function loadProject(file: string, options: LoadOptions, state: StateStore, release: () => void): Promise<Pipeline> {
   const root = dirname(file);
   const label = (path: string) => relative(options.cwd, path) || basename(path);
-  const text = readFileSync(file, 'utf8');
+  const text = readYamlText(file, label(file));
   const envFile = findEnvFile(file, options.cwd);
-  const envText = envFile === undefined ? undefined : readFileSync(envFile, 'utf8');
+  const envText = envFile === undefined ? undefined : readYamlText(envFile, label(envFile));
   let repo: Repository | undefined;
   try {
     repo = await findRepository(root);

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync, existsSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@nbpipe/git';
+import { isProcessAlive, writeFileAtomic } from '@nbpipe/git';
 import type { SourceAnalysis } from './sources.js';
 
 /** The folder, next to pipeline.yaml, where nbpipe keeps what it knows about past runs. Git-ignored. */
@@ -70,7 +70,7 @@ export function taskProcess(pid: number): TaskProcess {
 
 /** Whether the process recorded is still running (the same process: a reused pid does not count). */
 export function isRunning(recorded: TaskProcess): boolean {
-  if (!isAlive(recorded.pid)) return false;
+  if (!isProcessAlive(recorded.pid)) return false;
   const stat = procStat(recorded.pid);
   if (stat === undefined) return true;
   return stat[0] !== 'Z' && (recorded.start === undefined || stat[19] === recorded.start);
@@ -263,7 +263,7 @@ export function acquireLock(stateDir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number.parseInt(readText(path), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new PipelineLockedError(pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new PipelineLockedError(pid);
       try {
         unlinkSync(path);
       } catch {
@@ -295,14 +295,5 @@ function readText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch {
     return '';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

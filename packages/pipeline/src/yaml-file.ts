@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { yamlNestingProblem } from '@nbpipe/codec';
 import type { Value } from './env.js';
 import { PipelineError } from './errors.js';
 
@@ -24,6 +25,8 @@ export class YamlFile {
     text: string,
   ) {
     const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    const nesting = yamlNestingProblem(doc);
+    if (nesting) throw new PipelineError(`invalid YAML: ${nesting}`, file);
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line ?? this.lines.linePos(error.pos[0]).line;
@@ -91,6 +94,10 @@ export class YamlFile {
 function describe(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return JSON.stringify(node.value);
+  if (isScalar(node)) {
+    // Bounded: the value may be a whole file (a binary or a wrong file given as the pipeline).
+    const text = JSON.stringify(node.value) ?? String(node.value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  }
   return 'something else';
 }

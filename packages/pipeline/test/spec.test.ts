@@ -193,6 +193,8 @@ tasks:
     expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)');
     expect(problem('tasks:\n  - source: a.sh\n    name: a\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:5: tasks[0].grid.k: expected at least one value');
     expect(problem('tasks: [\n')).toMatch(/^pipeline\.yaml:\d: invalid YAML/);
+    expect(problem(`tasks:\n  - source: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)).toBe('pipeline.yaml: invalid YAML: nesting too deep to read');
+    expect(problem('tasks: []\n', `a:\n${Array.from({ length: 3000 }, (_, i) => `${'  '.repeat(i + 1)}- \n`).join('')}`)).toBe('env.yaml: invalid YAML: nesting too deep to read');
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {x: "{{ nope }}"}}\n', 'a: 1\n')).toMatch(
       /^pipeline\.yaml:2: tasks\[0\]\.params\.x: unknown placeholder \{\{ nope \}\} \(known: a, root, here/,
     );

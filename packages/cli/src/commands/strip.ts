@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileNamedSync } from '@nbpipe/git/read-file';
 import type { CommandModule } from 'yargs';
 import type { StripOptions } from '@nbpipe/hooks/strip';
 import { createContext, type GlobalArgs } from '../context.js';
@@ -87,7 +87,7 @@ export const stripCommand: CommandModule<GlobalArgs, Args> = {
     const results = [];
     for (const path of argv.notebooks) {
       // Synchronous reads: for hundreds of files a thread-pool round trip each costs more than the read.
-      const bytes = path === '-' ? await readStdin() : readFileSync(path);
+      const bytes = path === '-' ? await readStdin() : readFileNamedSync(path);
       const name = path === '-' ? '<stdin>' : path;
       try {
         const result = stripper.strip(bytes, name);

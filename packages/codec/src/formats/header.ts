@@ -3,7 +3,7 @@ import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Nod
 import { FormatError } from './errors.js';
 import { pep8LinesBetweenCells } from './pep8.js';
 import { commentLines, escapeRegExp, isBlank, pyStrip, toLines, uncommentLine } from './text.js';
-import { pyyamlDump } from './yaml.js';
+import { pyyamlDump, yamlNestingProblem } from './yaml.js';
 import { rawCell } from '@nbpipe/nbformat';
 
 const HEADER_RE = /^---\s*$/;
@@ -195,6 +195,8 @@ const isPlainObject = (v: unknown): v is JsonObject => typeof v === 'object' && 
 /** Parse YAML 1.1 (PyYAML's `safe_load`) into JSON values; `lineNumbers[k]` is the file line of YAML line k. */
 export function loadYaml(text: string, lineNumbers: readonly number[]): JsonValue {
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, prettyErrors: false });
+  const nesting = yamlNestingProblem(doc);
+  if (nesting) throw new FormatError(`invalid YAML header: ${nesting}`, lineNumbers[0]);
   const error = doc.errors[0];
   if (error) {
     const yamlLine = text.slice(0, error.pos[0]).split('\n').length;

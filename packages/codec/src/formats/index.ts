@@ -22,3 +22,4 @@ export {
   type ScriptLanguage,
 } from './languages.js';
 export { filterCellMetadata, filterNotebookMetadata, parseMetadataFilter, metadataFilterToString, type MetadataFilter } from './filters.js';
+export { yamlNestingProblem } from './yaml.js';

@@ -1,3 +1,4 @@
+import type { Document } from 'yaml';
 import { JsonFloat, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
 
 /**
@@ -323,4 +324,13 @@ class Emitter {
     }
     this.indicator('"', false);
   }
+}
+
+/**
+ * Why a parsed YAML document is nested too deeply to be read, or undefined. The `yaml` parser is recursive: it reports
+ * its own stack overflow (a few hundred levels of `[[[…]]]` or of indentation) as a parse error, whose message would
+ * send the user looking for a bug rather than at the file.
+ */
+export function yamlNestingProblem(doc: Document): string | undefined {
+  return doc.errors.some((error) => error.message.includes('Maximum call stack size exceeded')) ? 'nesting too deep to read' : undefined;
 }
