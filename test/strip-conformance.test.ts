@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotebookError } from '@nbpipe/nbformat';
-import { StripError, createStripper, stripNotebookText, type StripOptions } from '@nbpipe/hooks';
+import { StripError, createStripper, stripNotebookText, type StripOptions } from '@nbpipe/strip';
 import { CORPORA } from './helpers.js';
 
 const DIR = join(CORPORA, 'nbstripout');

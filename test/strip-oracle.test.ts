@@ -4,7 +4,7 @@
 // floats, JSON mime types). Needs Debian's python3-nbformat (SYSTEM_PYTHON).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { stripNotebookText } from '@nbpipe/hooks';
+import { stripNotebookText } from '@nbpipe/strip';
 import { SYSTEM_PYTHON, run } from './helpers.js';
 
 const ROUND_TRIP = `

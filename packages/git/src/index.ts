@@ -9,3 +9,6 @@ export { gitBlobHash, hashFileAsBlob, EMPTY_BLOB_OID } from './blob-hash.js';
 export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedIndexError, type IndexEntry, type ParsedIndex, type KnownHash, type HashResult } from './git-index.js';
 export { serveFilterProcess, probeFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions, type ProbeResult } from './filter-protocol.js';
 export { refreshFilteredFiles } from './refresh.js';
+export { stagedChanges, indexEntries, readBlobs, stageContent, worktreeBlobId, attributeOf, unmergedPaths, trackedPaths, resolvedConflictPaths, operationInProgress, type StagedEntry } from './staging.js';
+export { filterSteps, hookSteps, filterProcessCommand, cleanFilterCommand, gitHookScript, huskyHookLines, gitHooksDir, huskyActive, projectUsesHusky, installedHookManager, FILTER_NAME, HOOK_NAMES, type HookManager, type CliLauncher } from './filter-hook-steps.js';
+export { OutputCache, DEFAULT_OUTPUT_CACHE_BOUNDS, type OutputCacheBounds } from './output-cache.js';

@@ -9,7 +9,7 @@ import { PipelineError } from './errors.js';
 import { ProjectFiles } from './files.js';
 import { analyzeSource, type SourceAnalysis } from './sources.js';
 import { findSourcePairs, type SourcePair } from './pairs.js';
-import type { ProjectPairing } from '@nbpipe/hooks';
+import type { ProjectPairing } from '@nbpipe/sync';
 import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
 import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';

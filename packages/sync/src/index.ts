@@ -1,0 +1,2 @@
+// One export line per module; each module is one concept.
+export { syncPaths, pairPath, planPair, lookUpPair, planLookedUp, findJupytextConfig, conflictedFiles, conflictsIn, gitConflicts, settleConflicts, withoutUnreadableNotebooks, SettingsCache, SyncRecord, type ConflictedFile, type MemberConflicts, type SyncOutcome, type SyncOptions, type PairOptions, type PairPlan, type PlanPairOptions, type LookedUp, type MemberReader, type ProjectPairing, type FolderSettings, type JupytextConfigFile } from './sync.js';
