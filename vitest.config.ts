@@ -17,6 +17,7 @@ export default defineConfig({
       '@nbpipe/precommit': pkg('precommit'),
       '@nbpipe/kernel': pkg('kernel'),
       '@nbpipe/pipeline': pkg('pipeline'),
+      '@nbpipe/test-support': pkg('test-support'),
     },
   },
   test: {

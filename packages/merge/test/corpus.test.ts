@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findProblem, parse, serialize, type JsonObject, type Notebook } from '@nbpipe/nbformat';
 import { diffNotebooks, diffToJson, findConflicts, mergeNotebooks, renderDiff, type MergeOptions } from '@nbpipe/merge';
-import { CORPORA, SYSTEM_PYTHON } from '../../../test/helpers.js';
+import { CORPORA, SYSTEM_PYTHON } from '@nbpipe/test-support';
 
 const DIR = join(CORPORA, 'nbdime');
 const text = (name: string) => readFileSync(join(DIR, `${name}.ipynb`), 'utf8');

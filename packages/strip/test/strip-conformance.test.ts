@@ -1,16 +1,16 @@
 // nbstripout 0.9.1 conformance: every golden case of its end-to-end suite, byte for byte, plus the
-// library-level cases (keep_output tags, output types). Reads ../shared/corpora/nbstripout.
+// library-level cases (keep_output tags, output types). Reads the nbstripout corpus (README "Test").
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotebookError } from '@nbpipe/nbformat';
 import { StripError, createStripper, stripNotebookText, type StripOptions } from '@nbpipe/strip';
-import { CORPORA } from './helpers.js';
+import { CORPORA } from '@nbpipe/test-support';
 
 const DIR = join(CORPORA, 'nbstripout');
 const read = (name: string) => readFileSync(join(DIR, name), 'utf8');
 
-// input, expected file, the options its nbstripout test passes (spec §2.3), on top of nbstripout's defaults.
+// input, expected file, the options its nbstripout test passes, on top of nbstripout's defaults.
 const CASES: [string, string, StripOptions][] = [
   ['test_drop_empty_cells.ipynb', 'test_drop_empty_cells_dontdrop.ipynb.expected', {}],
   ['test_drop_empty_cells.ipynb', 'test_drop_empty_cells.ipynb.expected', { dropEmptyCells: true }],

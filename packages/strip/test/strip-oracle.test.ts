@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { stripNotebookText } from '@nbpipe/strip';
-import { SYSTEM_PYTHON, run } from './helpers.js';
+import { SYSTEM_PYTHON, run } from '@nbpipe/test-support';
 
 const ROUND_TRIP = `
 import json, sys, nbformat
