@@ -16,7 +16,7 @@ type Target = 'percent' | 'light' | 'md';
  * fails the test, so that the list stays honest.
  */
 const EXCEPTIONS: Record<string, string> = {
-  // The spin format (knitr's `#'` comments) is not among issue 3's formats (percent, light, markdown).
+  // The spin format (knitr's `#'` comments) is not among the formats nbpipe supports (README, `nbpipe pair`).
   'script_to_ipynb/knitr-spin.ipynb': 'spin format not supported',
 };
 

@@ -6,7 +6,7 @@ import { metadataToText, textToMetadata } from '../src/formats/cellMetadata.js';
 import { commentMagics, uncommentMagics } from '../src/formats/magics.js';
 import { pep8LinesBetweenCells } from '../src/formats/pep8.js';
 
-// Behaviours from codec.md, checked on small examples (the corpus covers the rest).
+// Behaviours of jupytext's formats (README, `nbpipe pair`), checked on small examples (the corpus covers the rest).
 
 const PY = { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } };
 const noHeader = { jupytext: { notebook_metadata_filter: '-all', cell_metadata_filter: '-all' } };
@@ -57,7 +57,7 @@ describe('parseFormat', () => {
 });
 
 describe('percent', () => {
-  it('writes and reads the worked example of codec.md §2.3', () => {
+  it('writes and reads a worked example of the percent format', () => {
     const cells = [
       codeCell('a = 1\n\n\nb=2'),
       codeCell(''),
@@ -129,7 +129,7 @@ describe('percent', () => {
     expect(write(nb([codeCell('π = 3')], julia), 'jl:percent').split('\n').slice(0, 2)).toEqual(['# -*- coding: utf-8 -*-', '# ---']);
   });
 
-  it('reads and writes raw, active and frozen cells (codec.md §1.9)', () => {
+  it('reads and writes raw, active and frozen cells', () => {
     const text = '# %% tags=["active-ipynb"]\n# a\n\n# %% tags=["active-py"]\nb = 1\n\n# %% active="ipynb"\n# c\n\n# %% active="py"\nd\n';
     const read = textToNotebook(text, 'py:percent');
     expect(read.cells.map((c) => [c.cell_type, c.source])).toEqual([
@@ -170,7 +170,7 @@ describe('percent', () => {
 });
 
 describe('light', () => {
-  it('writes the example of codec.md §3', () => {
+  it('writes a worked example of the light format', () => {
     const cells = [
       markdownCell('md1'),
       markdownCell('md2'),
@@ -257,7 +257,7 @@ describe('light', () => {
 });
 
 describe('markdown', () => {
-  it('writes the example of codec.md §4', () => {
+  it('writes a worked example of the markdown format', () => {
     const cells = [
       markdownCell('first'),
       markdownCell('second'),

@@ -108,7 +108,7 @@ describe('nbstripout golden cases', () => {
   });
 });
 
-describe('deliberate differences from nbstripout 0.9.1 (specs/README.md: bugs are not copied)', () => {
+describe('deliberate differences from nbstripout 0.9.1 (its bugs are not copied)', () => {
   it('--drop-tagged-cells "test test2" drops cells with ANY listed tag (0.9.1 keeps only the last tag, dropping just the test2 cells)', () => {
     const text = read('test_drop_tagged_cells.ipynb');
     const nb = JSON.parse(stripNotebookText(text, { dropTaggedCells: ['test', 'test2'] }).text) as {
