@@ -13,7 +13,8 @@ describe('indexEntries and stageContent', () => {
   it('give a staged file new content with the mode it had (an executable stays executable)', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'nbpipe-staging-')));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).toString();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).toString();
     git('init', '-q');
     writeFileSync(join(dir, 'run.py'), 'print(1)\n', { mode: 0o755 });
     writeFileSync(join(dir, 'plain.py'), 'print(2)\n');

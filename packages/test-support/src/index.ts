@@ -19,7 +19,8 @@ export const CORPORA = join(SHARED, 'corpora');
 function findShared(): string {
   const beside = resolve(ROOT, '../shared');
   if (existsSync(beside)) return beside;
-  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const origin =
+    spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const originPath = origin.startsWith('file://') ? fileURLToPath(origin) : origin;
   const besideOrigin = isAbsolute(originPath) ? resolve(originPath, '../shared') : undefined;
   return besideOrigin && existsSync(besideOrigin) ? besideOrigin : beside;
@@ -41,7 +42,11 @@ export interface RunResult {
 }
 
 /** Run a command; throws with its output if it fails (unless allowFailure). */
-export function run(cmd: string, args: string[], options: SpawnSyncOptions & { allowFailure?: boolean; input?: string } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: string[],
+  options: SpawnSyncOptions & { allowFailure?: boolean; input?: string } = {},
+): RunResult {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
   const result = { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   if (result.code !== 0 && !options.allowFailure)
