@@ -27,8 +27,6 @@ const problems = [];
 const KNOWN_CYCLES = {
   'packages/pipeline/src/executors/callable.ts, packages/pipeline/src/executors/interpreter.ts, packages/pipeline/src/executors/jupyter.ts, packages/pipeline/src/executors/process.ts, packages/pipeline/src/executors/python-call.ts, packages/pipeline/src/executors/python.ts, packages/pipeline/src/executors/registry.ts, packages/pipeline/src/executors/shell.ts':
     'the executors and the registry import each other: TaskJob, Executor and the registries move out (pipeline internals, issue #17 item 3)',
-  'packages/pipeline/src/env.ts, packages/pipeline/src/yaml-file.ts':
-    "type-only: yaml-file.ts uses env.ts's Value, one of the three names of a JSON value (Python values, issue #17 item 2)",
 };
 
 /** Workspace packages by folder name: package name, workspace dependencies (runtime only), folder. */

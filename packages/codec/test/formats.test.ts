@@ -382,6 +382,10 @@ describe('cell metadata on marker lines', () => {
     expect(textToMetadata('a=b', true).metadata).toEqual({ incorrectly_encoded_metadata: 'a=b' });
   });
 
+  it('reads the escapes of Python strings as Python does, octal included', () => {
+    expect(textToMetadata(String.raw`k='\101\a\12' t=('\x41', '\q')`, true).metadata).toEqual({ k: 'A\x07\n', t: ['A', '\\q'] });
+  });
+
   it('writes values as Python json.dumps does', () => {
     expect(metadataToText('', { tags: ['é'], a: true, n: null, '.class': null, s: 'x"y' })).toBe('tags=["\\u00e9"] a=true n=null .class s="x\\"y"');
     expect(metadataToText('t', { k: 1 }, true)).toBe('t {"k": 1}');

@@ -1,9 +1,9 @@
+import { readPythonEscape, type PlainValue } from '@nbpipe/nbformat';
+
 /**
  * Python literals read without running Python: the `upstream = [...]` assignment of a parameters
  * cell (Ploomber evaluates it; we only parse it), and rendered env.yaml values (`ast.literal_eval`).
  */
-
-export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
 
 /** A literal that is not one; `offset` is where reading stopped, relative to the text given. */
 export class PythonLiteralError extends Error {
@@ -17,7 +17,7 @@ export class PythonLiteralError extends Error {
 
 /** A top-level `name = <literal>` found in a cell: its value and the 0-based line of the assignment. */
 export interface Assignment {
-  value: PyValue;
+  value: PlainValue;
   line: number;
 }
 
@@ -41,7 +41,7 @@ export function findLiteralAssignment(source: string, name: string): Assignment 
 }
 
 /** Parse a whole string as one Python literal (used to cast rendered placeholders, like `ast.literal_eval`). */
-export function parsePythonLiteral(text: string): PyValue {
+export function parsePythonLiteral(text: string): PlainValue {
   const reader = new LiteralReader(text, 0);
   const value = reader.readExpression();
   reader.skipSpace(true);
@@ -91,7 +91,7 @@ class LiteralReader {
   }
 
   /** An expression statement's value: a literal, or a bare tuple `'a', 'b'`. */
-  readExpression(): PyValue {
+  readExpression(): PlainValue {
     this.skipSpace(false);
     const first = this.readValue(false);
     this.skipSpace(false);
@@ -108,7 +108,7 @@ class LiteralReader {
     return items;
   }
 
-  readValue(inBrackets: boolean): PyValue {
+  readValue(inBrackets: boolean): PlainValue {
     this.skipSpace(inBrackets);
     const t = this.text;
     const c = t[this.pos];
@@ -137,11 +137,11 @@ class LiteralReader {
     this.fail('expected a literal value');
   }
 
-  private readCollection(open: string): PyValue {
+  private readCollection(open: string): PlainValue {
     const close = CLOSERS[open]!;
     this.pos++;
-    const items: PyValue[] = [];
-    const dict: Record<string, PyValue> = {};
+    const items: PlainValue[] = [];
+    const dict: Record<string, PlainValue> = {};
     let kind: 'list' | 'dict' | 'set' | undefined = open === '{' ? undefined : 'list';
     let sawComma = false;
     for (;;) {
@@ -241,40 +241,10 @@ class LiteralReader {
         this.pos += 2;
         continue;
       }
-      this.pos += 2;
-      switch (e) {
-        case '\n':
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case '0':
-          out += '\0';
-          break;
-        case '\\':
-        case "'":
-        case '"':
-          out += e;
-          break;
-        case 'x':
-        case 'u':
-        case 'U': {
-          const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-          const hex = t.slice(this.pos, this.pos + len);
-          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail('bad escape in string');
-          out += String.fromCodePoint(parseInt(hex, 16));
-          this.pos += len;
-          break;
-        }
-        default:
-          out += '\\' + (e ?? '');
-      }
+      const escape = readPythonEscape(t, this.pos + 1);
+      if (!escape) this.fail('bad escape in string');
+      out += escape.value;
+      this.pos = escape.end;
     }
   }
 }

@@ -32,6 +32,11 @@ y''' u'\u00e9' '\x41'`)).toBe("it's" + 'a\tb' + '\\d' + 'x\ny' + 'é' + 'A');
     expect(parsePythonLiteral('[1, -2.5, 0x1F, 1_000, True, False, None]')).toEqual([1, -2.5, 31, 1000, true, false, null]);
     expect(() => parsePythonLiteral("f'{x}'")).toThrow(/f-strings/);
   });
+
+  it('reads every escape as ast.literal_eval does: \\a \\b \\f \\v and octal too', () => {
+    expect(parsePythonLiteral(String.raw`'\a\b\f\v\101\0\12\q'`)).toBe('\x07\b\f\vA\0\n\\q');
+    expect(() => parsePythonLiteral(String.raw`'\N{BULLET}'`)).toThrow(/bad escape/);
+  });
 });
 
 // Python literals written in many styles, checked against Python's own ast.literal_eval.

@@ -1,4 +1,4 @@
-import { JsonFloat, parseJson, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
+import { JsonFloat, parseJson, pythonFloatRepr, readPythonEscape, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
 
 /**
  * `json.dumps(value)` with Python's defaults, byte for byte: `", "` and `": "` separators, keys in
@@ -161,17 +161,10 @@ class PythonLiteralParser {
         this.i++;
         continue;
       }
-      const e = t[this.i + 1];
-      this.i += 2;
-      const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', a: '\x07', '0': '\0', '\\': '\\', "'": "'", '"': '"', '\n': '' };
-      if (e !== undefined && e in simple) out += simple[e];
-      else if (e === 'x' || e === 'u' || e === 'U') {
-        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        const hex = t.slice(this.i, this.i + len);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new LiteralSyntaxError('bad escape');
-        out += String.fromCodePoint(parseInt(hex, 16));
-        this.i += len;
-      } else out += '\\' + (e ?? '');
+      const escape = readPythonEscape(t, this.i + 1);
+      if (!escape) throw new LiteralSyntaxError('bad escape');
+      out += escape.value;
+      this.i = escape.end;
     }
   }
 }
