@@ -382,6 +382,11 @@ describe('cell metadata on marker lines', () => {
     expect(textToMetadata('a=b', true).metadata).toEqual({ incorrectly_encoded_metadata: 'a=b' });
   });
 
+  it('reads Python literals as ast.literal_eval does, and writes floats back with their spelling', () => {
+    const { metadata } = textToMetadata('k=1.0 big=12345678901234567890 p=(1) t=(1,) n=-2.50', true);
+    expect(metadataToText('', metadata)).toBe('k=1.0 big=12345678901234567890 p=1 t=[1] n=-2.5');
+  });
+
   it('reads the escapes of Python strings as Python does, octal included', () => {
     expect(textToMetadata(String.raw`k='\101\a\12' t=('\x41', '\q')`, true).metadata).toEqual({ k: 'A\x07\n', t: ['A', '\\q'] });
   });

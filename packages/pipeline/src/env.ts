@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { PlainValue } from '@nbpipe/nbformat';
+import { parsePythonLiteral, type PlainValue } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
-import { parsePythonLiteral } from './python-literal.js';
 import { substituteInShell, UnsafeSubstitution } from './shell-quote.js';
 import type { YamlFile } from './yaml-file.js';
 

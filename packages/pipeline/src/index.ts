@@ -1,5 +1,4 @@
 export { PipelineError, isPipelineError } from './errors.js';
-export { findLiteralAssignment, parsePythonLiteral, PythonLiteralError, type Assignment } from './python-literal.js';
 export { PlaceholderContext, castOverride, BUILTIN_PLACEHOLDERS, type Value, type EnvOptions } from './env.js';
 // spec.js loads the YAML parser: only its types are exported here; loadPipeline parses (and caches) specs.
 export type { PipelineSpec, TaskSpec, ProductSpec, SpecTexts } from './spec.js';

@@ -1,8 +1,7 @@
 import { extname } from 'node:path';
 import { gitBlobHash } from '@nbpipe/git';
-import { parse, sourceText, type Cell, type Notebook, type PlainValue } from '@nbpipe/nbformat';
+import { findLiteralAssignment, parse, PythonLiteralError, sourceText, type Cell, type Notebook, type PlainValue } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
-import { findLiteralAssignment, PythonLiteralError } from './python-literal.js';
 
 /** What a task's source is, which decides how it is read and which executors can run it. */
 /** `callable`: a python function (`source: pkg.module.function`), whose source file is the module. */

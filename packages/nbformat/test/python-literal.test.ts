@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findLiteralAssignment, parsePythonLiteral, PythonLiteralError } from '../src/python-literal.js';
+import { findLiteralAssignment, parsePythonLiteral, PythonLiteralError } from '@nbpipe/nbformat';
 
 describe('findLiteralAssignment', () => {
   it('reads the upstream declarations Ploomber accepts', () => {
