@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Packages a CLI module may only load inside a handler (`await import(...)`), so start-up stays fast. */
-const LAZY_ONLY = ['@nbpipe/codec', '@nbpipe/merge', '@nbpipe/git', '@nbpipe/hooks', '@nbpipe/kernel', '@nbpipe/pipeline', 'yaml', 'cosmiconfig', 'isomorphic-git', 'zeromq', 'diff', 'marked', 'highlight.js', 'picomatch', 'smol-toml', 'ajv', 'playwright-core'];
+const LAZY_ONLY = ['@nbpipe/codec', '@nbpipe/merge', '@nbpipe/git', '@nbpipe/strip', '@nbpipe/sync', '@nbpipe/precommit', '@nbpipe/kernel', '@nbpipe/pipeline', 'yaml', 'cosmiconfig', 'zeromq', 'diff', 'marked', 'highlight.js', 'picomatch', 'smol-toml', 'ajv', 'playwright-core'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', 'release/**', '**/node_modules/**', '**/coverage/**', 'bench-out/**', '.turbo/**', '**/.turbo/**'] },
@@ -49,8 +49,6 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      // Test files are outside the tsconfig projects, so tsc's noUnusedLocals does not see them.
-      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
 );

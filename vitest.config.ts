@@ -12,9 +12,12 @@ export default defineConfig({
       '@nbpipe/codec': pkg('codec'),
       '@nbpipe/merge': pkg('merge'),
       '@nbpipe/git': pkg('git'),
-      '@nbpipe/hooks': pkg('hooks'),
+      '@nbpipe/strip': pkg('strip'),
+      '@nbpipe/sync': pkg('sync'),
+      '@nbpipe/precommit': pkg('precommit'),
       '@nbpipe/kernel': pkg('kernel'),
       '@nbpipe/pipeline': pkg('pipeline'),
+      '@nbpipe/test-support': pkg('test-support'),
     },
   },
   test: {

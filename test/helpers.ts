@@ -1,35 +1,11 @@
 import { spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
+import { ROOT, run, tempDir, type RunResult } from '@nbpipe/test-support';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT, SHARED, CORPORA, SYSTEM_PYTHON, run, tempDir, type RunResult } from '@nbpipe/test-support';
 export const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
-/**
- * The reference data (corpora, schemas): ../shared beside the repository, as CI lays it out. A clone made elsewhere
- * (a clean-clone check in /tmp) finds it beside the repository it was cloned from, when that is a local folder.
- */
-export const SHARED = findShared();
-export const CORPORA = join(SHARED, 'corpora');
-
-function findShared(): string {
-  const beside = resolve(ROOT, '../shared');
-  if (existsSync(beside)) return beside;
-  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const originPath = origin.startsWith('file://') ? fileURLToPath(origin) : origin;
-  const besideOrigin = isAbsolute(originPath) ? resolve(originPath, '../shared') : undefined;
-  return besideOrigin && existsSync(besideOrigin) ? besideOrigin : beside;
-}
-/** Debian's python, which has python3-nbformat and python3-ipykernel (installed by .ci/run). */
-export const SYSTEM_PYTHON = '/usr/bin/python3';
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Run the built `nbpipe` CLI. */
 export function nbpipe(args: string[], options: SpawnSyncOptions & { input?: string | Buffer } = {}): RunResult {
@@ -39,15 +15,6 @@ export function nbpipe(args: string[], options: SpawnSyncOptions & { input?: str
     env: { ...process.env, NO_COLOR: '1', ...options.env },
   });
   return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
-
-/** Run a command; throws with its output if it fails (unless allowFailure). */
-export function run(cmd: string, args: string[], options: SpawnSyncOptions & { allowFailure?: boolean; input?: string } = {}): RunResult {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
-  const result = { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-  if (result.code !== 0 && !options.allowFailure)
-    throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
-  return result;
 }
 
 /**
@@ -82,12 +49,6 @@ afterEach(async () => {
 /** Run `cleanup` (e.g. of a tempRepo or tempDir) after the current test, pass or fail. */
 export function removeAfterTest(cleanup: () => void): void {
   afterTest.push(cleanup);
-}
-
-/** A temporary directory removed by the returned cleanup function. */
-export function tempDir(prefix = 'nbpipe-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A fresh git repository with a committer identity, in a temp dir. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse, parseWithoutOutputs, serialize, sourceText, type Notebook } from '@nbpipe/nbformat';
-import { stripNotebookText } from '@nbpipe/hooks';
+import { stripNotebookText } from '@nbpipe/strip';
 import { notebookToText, readMember, fileFormat } from '@nbpipe/codec';
 import { diffNotebooks, isEmptyDiff, mergeNotebooks } from '@nbpipe/merge';
 import { SYSTEM_PYTHON, run } from './helpers.js';

@@ -8,7 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Stripper } from '@nbpipe/hooks/strip';
+import type { Stripper } from '@nbpipe/strip/strip';
 import { loadConfig } from './config.js';
 
 /**
@@ -44,7 +44,7 @@ async function projectStripper(cwd: string): Promise<Stripper | undefined> {
   let found: string | undefined;
   let stripper: Stripper | undefined;
   try {
-    const [{ createStripper }, loaded] = await Promise.all([import('@nbpipe/hooks/strip'), loadConfig(cwd)]);
+    const [{ createStripper }, loaded] = await Promise.all([import('@nbpipe/strip/strip'), loadConfig(cwd)]);
     found = loaded.filepath;
     stripper = createStripper(loaded.config.strip as Parameters<typeof createStripper>[0]);
   } catch {
@@ -114,6 +114,6 @@ export async function textconvContent(bytes: Buffer, file: string, cwd: string):
   }
   const stripped = await cleaned(bytes, file, cwd);
   if (!stripped || stripped.equals(bytes)) return bytes;
-  const { OutputCache } = await import('@nbpipe/hooks/output-cache');
+  const { OutputCache } = await import('@nbpipe/git/output-cache');
   return OutputCache.forGitDir(repo.commonDir).keeps(stripped, bytes) ? stripped : bytes;
 }

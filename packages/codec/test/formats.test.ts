@@ -6,7 +6,7 @@ import { metadataToText, textToMetadata } from '../src/formats/cellMetadata.js';
 import { commentMagics, uncommentMagics } from '../src/formats/magics.js';
 import { pep8LinesBetweenCells } from '../src/formats/pep8.js';
 
-// Behaviours from codec.md, checked on small examples (the corpus covers the rest).
+// Behaviours of jupytext's formats (README, `nbpipe pair`), checked on small examples (the corpus covers the rest).
 
 const PY = { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } };
 const noHeader = { jupytext: { notebook_metadata_filter: '-all', cell_metadata_filter: '-all' } };
@@ -57,7 +57,7 @@ describe('parseFormat', () => {
 });
 
 describe('percent', () => {
-  it('writes and reads the worked example of codec.md §2.3', () => {
+  it('writes and reads a worked example of the percent format', () => {
     const cells = [
       codeCell('a = 1\n\n\nb=2'),
       codeCell(''),
@@ -129,7 +129,7 @@ describe('percent', () => {
     expect(write(nb([codeCell('π = 3')], julia), 'jl:percent').split('\n').slice(0, 2)).toEqual(['# -*- coding: utf-8 -*-', '# ---']);
   });
 
-  it('reads and writes raw, active and frozen cells (codec.md §1.9)', () => {
+  it('reads and writes raw, active and frozen cells', () => {
     const text = '# %% tags=["active-ipynb"]\n# a\n\n# %% tags=["active-py"]\nb = 1\n\n# %% active="ipynb"\n# c\n\n# %% active="py"\nd\n';
     const read = textToNotebook(text, 'py:percent');
     expect(read.cells.map((c) => [c.cell_type, c.source])).toEqual([
@@ -170,7 +170,7 @@ describe('percent', () => {
 });
 
 describe('light', () => {
-  it('writes the example of codec.md §3', () => {
+  it('writes a worked example of the light format', () => {
     const cells = [
       markdownCell('md1'),
       markdownCell('md2'),
@@ -257,7 +257,7 @@ describe('light', () => {
 });
 
 describe('markdown', () => {
-  it('writes the example of codec.md §4', () => {
+  it('writes a worked example of the markdown format', () => {
     const cells = [
       markdownCell('first'),
       markdownCell('second'),
@@ -385,6 +385,15 @@ describe('cell metadata on marker lines', () => {
     expect(textToMetadata('key=True other=None t=(1,2)', true).metadata).toEqual({ key: true, other: null, t: [1, 2] });
     expect(textToMetadata('title {"tags": ["a"], "k": 1}', true)).toEqual({ title: 'title', metadata: { tags: ['a'], k: 1 } });
     expect(textToMetadata('a=b', true).metadata).toEqual({ incorrectly_encoded_metadata: 'a=b' });
+  });
+
+  it('reads Python literals as ast.literal_eval does, and writes floats back with their spelling', () => {
+    const { metadata } = textToMetadata('k=1.0 big=12345678901234567890 p=(1) t=(1,) n=-2.50', true);
+    expect(metadataToText('', metadata)).toBe('k=1.0 big=12345678901234567890 p=1 t=[1] n=-2.5');
+  });
+
+  it('reads the escapes of Python strings as Python does, octal included', () => {
+    expect(textToMetadata(String.raw`k='\101\a\12' t=('\x41', '\q')`, true).metadata).toEqual({ k: 'A\x07\n', t: ['A', '\\q'] });
   });
 
   it('writes values as Python json.dumps does', () => {

@@ -10,3 +10,6 @@ export { parseIndex, statMatchesEntry, readHead, WorktreeHasher, UnsupportedInde
 export { serveFilterProcess, probeFilterProcess, PacketReader, encodePacket, encodeContent, encodeTextList, FilterProtocolError, MAX_PACKET_DATA, type FilterRequest, type FilterHandler, type FilterProcessOptions, type ProbeResult } from './filter-protocol.js';
 export { refreshFilteredFiles } from './refresh.js';
 export { readFileNamed, readFileNamedSync } from './read-file.js';
+export { stagedChanges, indexEntries, readBlobs, stageContent, worktreeBlobId, attributeOf, unmergedPaths, trackedPaths, resolvedConflictPaths, operationInProgress, type StagedEntry } from './staging.js';
+export { filterSteps, hookSteps, filterProcessCommand, cleanFilterCommand, gitHookScript, huskyHookLines, gitHooksDir, huskyActive, projectUsesHusky, installedHookManager, FILTER_NAME, HOOK_NAMES, type HookManager, type CliLauncher } from './filter-hook-steps.js';
+export { OutputCache, DEFAULT_OUTPUT_CACHE_BOUNDS, type OutputCacheBounds } from './output-cache.js';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_BLOB_OID, gitBlobHash, hashFileAsBlob } from '../src/blob-hash.js';
 import { parseIndex, readHead, WorktreeHasher } from '../src/git-index.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir } from '@nbpipe/test-support';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));

@@ -3,7 +3,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findRepository, readFilesAtRevision, repositoryAt } from '../src/repo.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir } from '@nbpipe/test-support';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));

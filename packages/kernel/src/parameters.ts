@@ -1,4 +1,4 @@
-import { JsonFloat, newCellId, codeCell, pythonFloatRepr, type Cell, type Notebook } from '@nbpipe/nbformat';
+import { JsonFloat, newCellId, codeCell, pythonFloatRepr, pythonStringRepr, type Cell, type Notebook } from '@nbpipe/nbformat';
 import { KernelError } from './errors.js';
 
 /** Tag of the cell holding a notebook's default parameters (papermill's convention). */
@@ -31,8 +31,6 @@ const PYTHON_IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*
 const R_SYNTACTIC_NAME = /^(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$|^\.$/;
 const R_RESERVED = new Set('if else repeat while function for next break TRUE FALSE NULL Inf NaN NA NA_integer_ NA_real_ NA_character_ in'.split(' '));
 const JULIA_IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_!]*$/u;
-/** Python's str.isprintable() is false for these categories (space excepted). */
-const PYTHON_NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 
 const python: Translator = {
   name: 'Python',
@@ -190,25 +188,6 @@ function literal(t: Translator, value: unknown, path: string): string {
 
 function badName(name: string, language: string): KernelError {
   return new KernelError('PARAMETERS', `parameter name ${JSON.stringify(name)} is not a valid ${language} variable name`);
-}
-
-/** Python's repr() of a str: quotes chosen as Python does, escapes for non-printable characters. */
-export function pythonStringRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const code = ch.codePointAt(0)!;
-    if (ch === quote || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${hex(code, 2)}`;
-    else if (code < 0x7f || !PYTHON_NON_PRINTABLE.test(ch)) out += ch;
-    else if (code <= 0xff) out += `\\x${hex(code, 2)}`;
-    else if (code <= 0xffff) out += `\\u${hex(code, 4)}`;
-    else out += `\\U${hex(code, 8)}`;
-  }
-  return out + quote;
 }
 
 /** Escape line breaks and other control characters inside an R or Julia string literal. */

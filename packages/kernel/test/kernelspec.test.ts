@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Notebook } from '@nbpipe/nbformat';
 import { chooseKernelSpec, findKernelSpec, jupyterDataDirs, kernelInterpreter, KernelError, listKernelSpecs } from '@nbpipe/kernel';
 
 let root: string;
@@ -81,7 +82,7 @@ describe('kernelspec discovery', () => {
     spec('d', 'ir', kernel('R'));
     spec('d', 'julia-1.10', kernel('julia'));
     const dataDirs = [join(root, 'd')];
-    const nb = (metadata: object) => ({ metadata });
+    const nb = (metadata: Notebook['metadata']) => ({ metadata });
     expect(chooseKernelSpec(nb({ kernelspec: { name: 'ir', display_name: 'R' } }), { dataDirs, kernelName: 'python3' }).name).toBe('python3');
     expect(chooseKernelSpec(nb({ kernelspec: { name: 'IR', display_name: 'R' } }), { dataDirs }).name).toBe('ir');
     // a kernel not installed here falls back on the notebook's language

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeCell, emptyNotebook, JsonFloat, markdownCell, type Notebook } from '@nbpipe/nbformat';
-import { injectParameters, parametersCell, pythonStringRepr, removeInjectedParameters } from '@nbpipe/kernel';
+import { injectParameters, parametersCell, removeInjectedParameters } from '@nbpipe/kernel';
+import { pythonStringRepr } from '@nbpipe/nbformat';
 
 /** Run Python code and return its stdout (Debian's python: any Python 3 will do, and it starts fast). */
 function python(code: string, input: string): string {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonFloat, serialize, type JsonObject } from '@nbpipe/nbformat';
+import { JsonFloat, serialize, type JsonObject, type MimeBundle } from '@nbpipe/nbformat';
 import { Session } from '@nbpipe/kernel';
 
 const key = 'secret-key';
@@ -70,7 +70,7 @@ describe('Session wire format', () => {
       nbformat: 4 as const,
       nbformat_minor: 5,
       metadata: {},
-      cells: [{ cell_type: 'code' as const, id: 'a', source: '', metadata: {}, execution_count: 1, outputs: [{ output_type: 'execute_result' as const, execution_count: 1, data: msg.content.data as JsonObject, metadata: {} }] }],
+      cells: [{ cell_type: 'code' as const, id: 'a', source: '', metadata: {}, execution_count: 1, outputs: [{ output_type: 'execute_result' as const, execution_count: 1, data: msg.content.data as MimeBundle, metadata: {} }] }],
     };
     expect(serialize(nb)).toContain('"x": 1.0');
     expect(serialize(nb)).toContain('"y": 1e-05');

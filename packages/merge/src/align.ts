@@ -25,7 +25,7 @@ const KEYED_GRID_LIMIT = 4_000_000;
 
 /**
  * Longest common subsequence by dynamic programming, walked back from the end the way nbdime
- * does (spec §2.4): take the corner pair when it matches, else drop an item of `a` if that keeps
+ * does (README, "Cell matching"): take the corner pair when it matches, else drop an item of `a` if that keeps
  * the length, else one of `b`. Which of several equally long alignments comes out matters: it
  * decides, for example, which of two identical cells a lone copy is paired with. With `weight`,
  * the corner pair is taken only when it belongs to the heaviest of the longest alignments.
@@ -141,7 +141,7 @@ function predicatePairs({ match, weight }: { match: Match; weight?: Weight }, aL
 /**
  * Monotone alignment of two sequences by a cascade of levels, strictest first: each level aligns
  * what lies between the anchors found by the stricter ones, so an exact match always wins over a
- * looser one (nbdime's multilevel "snakes", spec §2.4). `anchors`, an alignment found before (increasing in
+ * looser one (nbdime's multilevel "snakes"; README, "Cell matching"). `anchors`, an alignment found before (increasing in
  * both), is kept, and the levels align what lies between its pairs.
  */
 export function align(n: number, m: number, levels: readonly Level[], anchors: readonly Pair[] = []): Pair[] {

@@ -2,8 +2,8 @@
  * Text similarity used to align cells, lines and outputs. The measure is difflib's
  * SequenceMatcher ratio (2·matches / total length, where matches come from repeatedly taking the
  * longest common block), which penalises scattered character coincidences far more than an LCS
- * would; nbdime's thresholds were tuned for it. The rule for cells is nbdime's newer one (spec
- * diff-merge.md §2.5.3: threshold 0.3, whitespace-only lines ignored for the minimum block).
+ * would; nbdime's thresholds were tuned for it. The rule for cells is nbdime's newer one (this
+ * package's README, "Cell matching": threshold 0.3, whitespace-only lines ignored for the minimum block).
  */
 
 /** Strings longer than this (together) are compared line by line instead of character by character. */

@@ -1,7 +1,7 @@
 /**
- * nbdime's own test notebooks (../shared/corpora/nbdime): every diff and merge completes and gives
- * a valid notebook (ours and Jupyter's validator), and the outcomes the spec records for nbdime
- * (diff-merge.md §5.3, §5.4) are matched — or, where we decided otherwise, the difference is
+ * nbdime's own test notebooks (the nbdime corpus of the reference data, root README "Test"): every
+ * diff and merge completes and gives a valid notebook (ours and Jupyter's validator), and the outcomes
+ * nbdime decides for its test notebooks are matched — or, where we decided otherwise, the difference is
  * asserted here and explained:
  *
  * 1. Both sides inserting different cells at the same place keep both, local first (the task's
@@ -10,7 +10,7 @@
  *    nbdime's output marker blocks (single_cell_nb json_output cases, mixed-conflicts, output-conflict).
  * 3. A lone cell replaced by a lone cell of the same type counts as edited, so output-conflict's
  *    remote edit `end = 10*pi` is a source conflict with markers, not "REMOTE CELL DELETED".
- * 4. No silent conflicts (spec §4.8 lists them as nbdime bugs): an attachment conflict is recorded
+ * 4. No silent conflicts (nbdime has them as bugs; README, "Merge"): an attachment conflict is recorded
  *    in the cell's metadata; both sides removing an attachment (one leaving an empty dict) is no conflict.
  * 5. Moved cells are reported as moves (src-and-output), not as an insertion plus a deletion.
  */
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findProblem, parse, serialize, type JsonObject, type Notebook } from '@nbpipe/nbformat';
 import { diffNotebooks, diffToJson, findConflicts, mergeNotebooks, renderDiff, type MergeOptions } from '@nbpipe/merge';
-import { CORPORA, SYSTEM_PYTHON } from '../../../test/helpers.js';
+import { CORPORA, SYSTEM_PYTHON } from '@nbpipe/test-support';
 
 const DIR = join(CORPORA, 'nbdime');
 const text = (name: string) => readFileSync(join(DIR, `${name}.ipynb`), 'utf8');
@@ -75,7 +75,7 @@ describe('every corpus merge completes with a valid notebook', () => {
   });
 });
 
-describe('outcomes nbdime decides (spec §5.4)', () => {
+describe('outcomes nbdime decides for merges', () => {
   it('multilevel-test: a clean merge, byte for byte nbdime’s multilevel-test-merged', () => {
     const { notebook, conflicts } = merge('multilevel-test-base', 'multilevel-test-local', 'multilevel-test-remote');
     expect(conflicts).toEqual([]);
@@ -214,7 +214,7 @@ describe('outcomes nbdime decides (spec §5.4)', () => {
   });
 });
 
-describe('diffs nbdime decides (spec §5.3)', () => {
+describe('diffs nbdime decides', () => {
   it('foo--1 → foo--2: the same source and output changes as nbdime’s diff driver', () => {
     const rendered = renderDiff(diffNotebooks(load('foo--1'), load('foo--2')), { color: false });
     expect(rendered).toContain('## cell 0 (code) modified\n source:\n-def foe(x, y):\n+def foo(x, y):\n     return x + y\n-foe(3, 2)\n+foo(1, 2)\n');

@@ -34,7 +34,7 @@ describe('mergeText', () => {
   });
 
   it('writes git-style markers around overlapping edits, without a final newline when the source had none', () => {
-    // nbdime's expected result for inline-conflict--1/2/3 (spec §4.6.1).
+    // nbdime's expected result for inline-conflict--1/2/3.
     const result = mergeText('x = 1\ny = 3\nprint(x * y)', 'x = 1\ny = 3\nz = 4\nprint(x * y / z)', 'x = 1\nq = 3.1\nprint(x + q)');
     expect(result).toEqual({
       text: 'x = 1\n<<<<<<< local\ny = 3\nz = 4\nprint(x * y / z)\n=======\nq = 3.1\nprint(x + q)\n>>>>>>> remote',

@@ -1,4 +1,5 @@
 import { JsonFloat, type JsonObject, type JsonValue } from './types.js';
+import { compareCodePoints, pythonFloatRepr } from './python.js';
 
 /** A JSON syntax error at a 0-based offset into the text. */
 export class JsonSyntaxError extends Error {
@@ -38,31 +39,6 @@ export function parseJson(text: string): JsonValue {
     }
   }
   return new ExactParser(text).parseDocument();
-}
-
-/** Python's `repr` of a float, from its JavaScript value. */
-export function pythonFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return 'Infinity';
-  if (value === -Infinity) return '-Infinity';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const [mantissa, expText] = value.toExponential().split('e') as [string, string];
-  const exponent = Number(expText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  let out: string;
-  if (exponent < -4 || exponent >= 16) {
-    const frac = digits.slice(1);
-    const exp = Math.abs(exponent).toString().padStart(2, '0');
-    out = `${digits[0]}${frac ? '.' + frac : ''}e${exponent < 0 ? '-' : '+'}${exp}`;
-  } else if (exponent < 0) {
-    out = `0.${'0'.repeat(-exponent - 1)}${digits}`;
-  } else if (digits.length <= exponent + 1) {
-    out = `${digits}${'0'.repeat(exponent + 1 - digits.length)}.0`;
-  } else {
-    out = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
-  }
-  return negative ? `-${out}` : out;
 }
 
 /** How Python would write the number that `token` denotes after a load/dump round trip. */
@@ -242,18 +218,6 @@ class ExactParser {
       else this.fail(c === undefined ? 'unexpected end of JSON input' : "expected ',' or '}'");
     }
   }
-}
-
-/** Python's `sort_keys` order: by code point (JavaScript's default sort is by UTF-16 unit). */
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let k = 0; k < n; k++) {
-    const x = a.codePointAt(k)!;
-    const y = b.codePointAt(k)!;
-    if (x !== y) return x - y;
-  }
-  return a.length - b.length;
 }
 
 function sortedKeys(obj: object): string[] {

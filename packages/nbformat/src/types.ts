@@ -2,6 +2,11 @@
 
 export type JsonPrimitive = string | number | boolean | null | JsonFloat;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+/**
+ * A JSON value as plain JavaScript, floats as bare numbers (without the spelling JsonFloat keeps): what a Python
+ * literal, a YAML document or `JSON.parse` gives.
+ */
+export type PlainValue = string | number | boolean | null | PlainValue[] | { [key: string]: PlainValue };
 export interface JsonObject {
   [key: string]: JsonValue | undefined;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonFloat, JsonNestingError, MAX_JSON_DEPTH, NotebookError, dumpPython, parse, parseJson, parseWithoutOutputs, type JsonValue } from '@nbpipe/nbformat';
-import { SYSTEM_PYTHON } from '../../../test/helpers.js';
+import { SYSTEM_PYTHON } from '@nbpipe/test-support';
 
 // Python's own json.dumps is the oracle: whatever path dumpPython takes (native JSON.stringify or the
 // JavaScript writer), the bytes must be Python's.

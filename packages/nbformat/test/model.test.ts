@@ -235,7 +235,7 @@ describe('realistic generated notebooks', () => {
     expect(generateNotebookText(9, { targetBytes: 80_000 })).toBe(generateNotebookText(9, { targetBytes: 80_000 }));
     const types = new Set<string>();
     for (let seed = 0; seed < 20; seed++)
-      for (const cell of generateNotebook(seed, { targetBytes: 40_000 }).cells)
+      for (const cell of (generateNotebook(seed, { targetBytes: 40_000 }) as Notebook).cells)
         if (cell.cell_type === 'code') for (const o of cell.outputs) types.add(o.output_type);
     expect([...types].sort()).toEqual(['display_data', 'error', 'execute_result', 'stream']);
   });

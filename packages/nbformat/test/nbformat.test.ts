@@ -13,7 +13,7 @@ import {
   splitLines,
   type Notebook,
 } from '@nbpipe/nbformat';
-import { CORPORA } from '../../../test/helpers.js';
+import { CORPORA } from '@nbpipe/test-support';
 
 function corpusNotebooks(dir = CORPORA): string[] {
   const out: string[] = [];

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@nbpipe/git';
 import { sha1 } from './hashing.js';
 import { callPython } from './executors/python-call.js';
-import { TaskFailure, type TaskJob } from './executors/registry.js';
+import { TaskFailure, type TaskJob } from './executors/job.js';
 import { productPaths, type Pipeline, type Task } from './project.js';
 import type { TaskRecord } from './state.js';
 

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parsePythonLiteral, type PlainValue } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
-import { parsePythonLiteral } from './python-literal.js';
 import { substituteInShell, UnsafeSubstitution } from './shell-quote.js';
 import type { YamlFile } from './yaml-file.js';
 
-/** A value of pipeline.yaml/env.yaml after loading: plain JSON. */
-export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
+/** A value of pipeline.yaml/env.yaml after loading: plain JSON (nbformat's PlainValue, under the name the pipeline uses). */
+export type Value = PlainValue;
 
 /** Placeholders every pipeline may use without an env.yaml. */
 export const BUILTIN_PLACEHOLDERS = ['root', 'here', 'cwd', 'user', 'now', 'git', 'git_hash'] as const;

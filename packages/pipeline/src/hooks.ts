@@ -2,8 +2,8 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callPython } from './executors/python-call.js';
 import { callTaskHook, runOnFinish } from './executors/on-finish.js';
-import { TaskFailure, type Executor, type TaskJob } from './executors/registry.js';
-import type { Pipeline } from './project.js';
+import { TaskFailure, type Executor, type TaskJob } from './executors/job.js';
+import { resolveProduct, upstreamMapping, type Pipeline } from './project.js';
 import type { PipelineHooks } from './spec.js';
 
 /**
@@ -43,7 +43,6 @@ export interface PipelineHookArguments {
 export async function runPipelineHook(p: Pipeline, name: keyof PipelineHooks, args: PipelineHookArguments, signal: AbortSignal): Promise<string | undefined> {
   const hook = p.spec.hooks[name];
   if (!hook) return undefined;
-  const { resolveProduct, upstreamMapping } = await import('./runner.js');
   const dag = Object.fromEntries(
     p.tasks.map((t) => [t.name, { name: t.name, source: join(p.root, t.spec.source), product: resolveProduct(p.root, t.spec.product), params: t.spec.params, upstream: upstreamMapping(p, t) }]),
   );

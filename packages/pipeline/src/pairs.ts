@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { ProjectPairing } from '@nbpipe/hooks';
-import { TaskFailure } from './executors/registry.js';
+import type { ProjectPairing } from '@nbpipe/sync';
+import { TaskFailure } from './executors/job.js';
 
 /**
  * A notebook source paired with other files (`nbpipe pair`): the members are one source for the
@@ -39,7 +39,7 @@ function mayBePaired(path: string, folderPairings: number): boolean {
 export async function findSourcePairs(root: string, sources: string[], pairing: ProjectPairing): Promise<Map<string, SourcePair>> {
   const found = new Map<string, SourcePair>();
   if (sources.length === 0) return found;
-  const { SettingsCache, syncPaths } = await import('@nbpipe/hooks');
+  const { SettingsCache, syncPaths } = await import('@nbpipe/sync');
   const settings = new SettingsCache(pairing);
   const candidates: string[] = [];
   for (const source of new Set(sources)) {
@@ -68,7 +68,7 @@ export async function findSourcePairs(root: string, sources: string[], pairing: 
  */
 export async function syncSourcePair(root: string, source: string, pair: SourcePair, pairing: ProjectPairing): Promise<boolean> {
   if (pair.status === 'in-sync' || (pair.status === 'out-of-sync' && pair.from === source)) return false;
-  const { syncPaths } = await import('@nbpipe/hooks');
+  const { syncPaths } = await import('@nbpipe/sync');
   const [outcome] = await syncPaths([source], { ...pairing, cwd: root });
   if (outcome?.status === 'conflict') throw new TaskFailure(outcome.message ?? `${pair.members.join(' and ')} changed differently`);
   return outcome?.status === 'updated';

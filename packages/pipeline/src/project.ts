@@ -9,11 +9,13 @@ import { PipelineError } from './errors.js';
 import { ProjectFiles } from './files.js';
 import { analyzeSource, type SourceAnalysis } from './sources.js';
 import { findSourcePairs, type SourcePair } from './pairs.js';
-import type { ProjectPairing } from '@nbpipe/hooks';
-import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
+import type { ProjectPairing } from '@nbpipe/sync';
+import { isWildcard, type PipelineSpec, type ProductSpec, type TaskSpec } from './spec.js';
+import type { ResolvedProduct, TaskJob } from './executors/job.js';
 import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';
-import { checkExecutor, HTML_EXPORT_OPTIONS } from './executors/registry.js';
+import { checkExecutor } from './executors/registry.js';
+import { HTML_EXPORT_OPTIONS } from './executors/notebook-writers.js';
 
 
 export interface LoadOptions {
@@ -301,13 +303,6 @@ async function loadSpec(
   return { spec, specOptions };
 }
 
-const WILDCARD = /[*?[]/;
-
-/** An upstream name that is a pattern (`fit-*`): injected as a mapping of the task names it matched to their products. */
-export function isWildcard(name: string): boolean {
-  return WILDCARD.test(name);
-}
-
 function wildcardRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
@@ -348,7 +343,7 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, pai
     const upstream: string[] = [];
     const groups: Record<string, string[]> = {};
     for (const name of declared) {
-      if (WILDCARD.test(name)) {
+      if (isWildcard(name)) {
         const re = wildcardRegExp(name);
         const matched = names.filter((n) => n !== t.name && re.test(n));
         if (matched.length === 0) fail(`"${name}" matches no task`);
@@ -419,3 +414,18 @@ export function productPaths(product: ProductSpec): string[] {
 }
 
 export { STATE_DIR };
+
+/** A task's product with absolute paths. */
+export function resolveProduct(root: string, product: ProductSpec): ResolvedProduct {
+  return typeof product === 'string' ? resolve(root, product) : Object.fromEntries(Object.entries(product).map(([k, v]) => [k, resolve(root, v)]));
+}
+
+/** The `upstream` mapping injected into a task: names to products, wildcard groups nested (Ploomber's shape). */
+export function upstreamMapping(p: Pipeline, task: Task): TaskJob['upstream'] {
+  const out: TaskJob['upstream'] = {};
+  const grouped = new Set(Object.values(task.upstreamGroups).flat());
+  for (const name of task.upstream) if (!grouped.has(name)) out[name] = resolveProduct(p.root, p.byName.get(name)!.spec.product);
+  for (const [pattern, names] of Object.entries(task.upstreamGroups))
+    out[pattern] = Object.fromEntries(names.map((n) => [n, resolveProduct(p.root, p.byName.get(n)!.spec.product)]));
+  return out;
+}

@@ -4,10 +4,11 @@ import { dirname, join, resolve } from 'node:path';
 import { readHead } from '@nbpipe/git';
 import type { KernelFactoryOptions } from '@nbpipe/kernel';
 import { PipelineError } from './errors.js';
-import { executorName, loadExecutor, TaskFailure, type ResolvedProduct, type TaskJob } from './executors/registry.js';
-import { productPaths, type Pipeline, type Task } from './project.js';
+import { loadExecutor } from './executors/registry.js';
+import { executorName } from './executors/executor-name.js';
+import { TaskFailure, type TaskJob } from './executors/job.js';
+import { productPaths, resolveProduct, upstreamMapping, type Pipeline, type Task } from './project.js';
 import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskStatus } from './status.js';
-import type { ProductSpec } from './spec.js';
 import { isRunning, taskProcess, type TaskRecord } from './state.js';
 import { syncSourcePair, type SourcePair } from './pairs.js';
 import { runPipelineHook, runTaskWithHooks } from './hooks.js';
@@ -114,20 +115,6 @@ function plan(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signa
 export function logName(name: string): string {
   const safe = name.replace(/[^\w.-]+/g, '_').slice(0, 80);
   return safe === name ? `${name}.log` : `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}.log`;
-}
-
-export function resolveProduct(root: string, product: ProductSpec): ResolvedProduct {
-  return typeof product === 'string' ? resolve(root, product) : Object.fromEntries(Object.entries(product).map(([k, v]) => [k, resolve(root, v)]));
-}
-
-/** The `upstream` mapping injected into a task: names to products, wildcard groups nested (Ploomber's shape). */
-export function upstreamMapping(p: Pipeline, task: Task): TaskJob['upstream'] {
-  const out: TaskJob['upstream'] = {};
-  const grouped = new Set(Object.values(task.upstreamGroups).flat());
-  for (const name of task.upstream) if (!grouped.has(name)) out[name] = resolveProduct(p.root, p.byName.get(name)!.spec.product);
-  for (const [pattern, names] of Object.entries(task.upstreamGroups))
-    out[pattern] = Object.fromEntries(names.map((n) => [n, resolveProduct(p.root, p.byName.get(n)!.spec.product)]));
-  return out;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { extname } from 'node:path';
 import { gitBlobHash } from '@nbpipe/git';
-import { parse, sourceText, type Cell, type Notebook } from '@nbpipe/nbformat';
+import { findLiteralAssignment, parse, PythonLiteralError, sourceText, type Cell, type Notebook, type PlainValue } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
-import { findLiteralAssignment, PythonLiteralError, type PyValue } from './python-literal.js';
 
 /** What a task's source is, which decides how it is read and which executors can run it. */
 /** `callable`: a python function (`source: pkg.module.function`), whose source file is the module. */
@@ -113,7 +112,7 @@ export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffe
   return { contentHash, upstream: names, line };
 }
 
-function upstreamNames(value: PyValue): string[] | string {
+function upstreamNames(value: PlainValue): string[] | string {
   if (value === null) return [];
   if (typeof value === 'string') return [value];
   const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.keys(value) : undefined;

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { yamlNestingProblem } from '@nbpipe/codec';
-import type { Value } from './env.js';
+import type { PlainValue as Value } from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
 
 /** Renders a string scalar (placeholders); `key` and `line` say where it is, for errors. */

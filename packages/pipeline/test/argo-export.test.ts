@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { argoWorkflow, dnsLabel, type ExportTask } from '../src/export/argo.js';
-import { SHARED } from '../../../test/helpers.js';
+import { SHARED } from '@nbpipe/test-support';
 
 const schema = JSON.parse(readFileSync(join(SHARED, 'schemas/argo-workflows.schema.json'), 'utf8'));
 const ajv = new Ajv2020.default({ strict: false, allErrors: true, validateFormats: false });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from '@nbpipe/nbformat';
 import { loadPipeline } from '../src/project.js';
 import { runPipeline, type RunEvent } from '../src/runner.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir } from '@nbpipe/test-support';
 
 // A machine without any Jupyter kernel: kernelspec discovery finds nothing.
 vi.mock('@nbpipe/kernel', async (importOriginal) => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { codeCell, emptyNotebook, markdownCell, type Notebook } from '@nbpipe/nbformat';
 import { renderNotebookHtml } from '../src/report/html.js';
 import { scopedCss } from '../src/report/safe-markup.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir } from '@nbpipe/test-support';
 
 // A 2×2 red PNG.
 const PNG =

@@ -8,7 +8,7 @@ import { runPipeline, type RunEvent } from '../src/runner.js';
 import { acquireLock, PipelineLockedError, StateStore } from '../src/state.js';
 import { renderShellScript } from '../src/executors/shell.js';
 import { taskEnvironment } from '../src/executors/process.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir } from '@nbpipe/test-support';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));

@@ -38,7 +38,7 @@ export const conflictsCommand: CommandModule<GlobalArgs, Args> = {
     } else {
       const { config, filepath } = await ctx.config();
       const { requireRepository } = await import('@nbpipe/git');
-      const { conflictedFiles } = await import('@nbpipe/hooks');
+      const { conflictedFiles } = await import('@nbpipe/sync');
       const repo = await requireRepository(ctx.cwd);
       for (const file of await conflictedFiles(repo, { pairing: config.pairing, configPath: filepath })) {
         const path = show(file.path);

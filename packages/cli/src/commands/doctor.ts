@@ -35,7 +35,7 @@ export const doctorCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const target = await resolveTarget(ctx, argv);
     const steps = await selectSteps(argv);
     if (target.scope === 'local' && target.repo) {
-      const { installedHookManager } = await import('@nbpipe/hooks');
+      const { installedHookManager } = await import('@nbpipe/git');
       const manager = await installedHookManager(target.repo);
       if (manager === 'none') ctx.out.print(`${c.dim('--')}  hooks: none (optional: nbpipe install --hooks git|husky)`);
       else steps.push(...(await hookStepsFor({ ...argv, hooks: manager }, target)));

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineArgs, pipelineOptions, pipelinePairing } from './run.js';
+import { envOverrides, pipelineArgs, pipelineOptions, pipelinePairing } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   target: string;

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import type { OutputCache, OutputCacheBounds } from '@nbpipe/hooks/output-cache';
-import { restoreCellOutputs } from '@nbpipe/hooks/restore-outputs';
-import type { Stripper } from '@nbpipe/hooks/strip';
+import type { OutputCache, OutputCacheBounds } from '@nbpipe/git/output-cache';
+import { restoreCellOutputs } from '@nbpipe/strip/restore-outputs';
+import type { Stripper } from '@nbpipe/strip/strip';
 import { decodeNotebookBytes, isNotebookError, parse as parseNotebook, serialize, type Notebook } from '@nbpipe/nbformat';
 import { loadConfig } from '../config.js';
 import type { GlobalArgs } from '../context.js';
@@ -15,7 +15,7 @@ import { Output } from '../output.js';
  * keeps on purpose.
  */
 async function projectStripper(out: Output, configPath?: string): Promise<Stripper | undefined> {
-  const { createStripper } = await import('@nbpipe/hooks/strip');
+  const { createStripper } = await import('@nbpipe/strip/strip');
   try {
     const { config } = await loadConfig(process.cwd(), configPath);
     const stripper = createStripper(config.strip as Parameters<typeof createStripper>[0]);
@@ -97,8 +97,8 @@ function smudgeContent(stripper: Stripper | undefined, content: Buffer, path: st
 /** The output cache's bounds, with the size from git config `nbpipe.outputCacheSize` (e.g. `512M`) when set. */
 async function cacheBounds(root: string, out: Output): Promise<OutputCacheBounds> {
   const { getEffectiveGitConfig } = await import('@nbpipe/git');
-  const { DEFAULT_OUTPUT_CACHE_BOUNDS } = await import('@nbpipe/hooks/output-cache');
-  const { parseSize } = await import('@nbpipe/hooks/strip');
+  const { DEFAULT_OUTPUT_CACHE_BOUNDS } = await import('@nbpipe/git/output-cache');
+  const { parseSize } = await import('@nbpipe/strip/strip');
   const size = await getEffectiveGitConfig(root, 'nbpipe.outputCacheSize');
   if (size === undefined) return DEFAULT_OUTPUT_CACHE_BOUNDS;
   try {
@@ -112,7 +112,7 @@ async function cacheBounds(root: string, out: Output): Promise<OutputCacheBounds
 /** Serve git's long-running filter protocol on stdin/stdout: clean strips, smudge restores this clone's outputs. */
 export async function runFilterProcess(configPath?: string): Promise<number> {
   const { serveFilterProcess, findRepository } = await import('@nbpipe/git');
-  const { OutputCache } = await import('@nbpipe/hooks/output-cache');
+  const { OutputCache } = await import('@nbpipe/git/output-cache');
   const out = new Output(false, false, false);
   const stripper = await projectStripper(out, configPath);
   const repo = await findRepository(process.cwd());

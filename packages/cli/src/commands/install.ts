@@ -1,7 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { isAbsolute, join } from 'node:path';
-import type { InstallStep, InstallTarget, Repository } from '@nbpipe/git';
-import type { HookManager } from '@nbpipe/hooks';
+import type { HookManager, InstallStep, InstallTarget, Repository } from '@nbpipe/git';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { serverKey } from '../driver-server.js';
 import { CliError } from '../errors.js';
@@ -31,8 +30,7 @@ const DRIVER_CLIENT = join(INSTALL_DIR, 'bin/driver-client.pl');
 
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
 export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {
-  const { diffMergeSteps } = await import('@nbpipe/git');
-  const { filterSteps } = await import('@nbpipe/hooks');
+  const { diffMergeSteps, filterSteps } = await import('@nbpipe/git');
   return [...diffMergeSteps(), ...(argv.filter === false ? [] : filterSteps())];
 }
 
@@ -45,7 +43,7 @@ export const CLI_SCRIPT = join(INSTALL_DIR, 'bin/nbpipe.js');
  */
 export async function hookStepsFor(argv: InstallArgs, target: InstallTarget, forUninstall = false): Promise<InstallStep[]> {
   if (target.scope === 'global' || !target.repo) return [];
-  const { hookSteps } = await import('@nbpipe/hooks');
+  const { hookSteps } = await import('@nbpipe/git');
   const launcher = { node: process.execPath, cli: CLI_SCRIPT };
   if (forUninstall) return [...hookSteps('git', launcher), ...hookSteps('husky', launcher)];
   return hookSteps(await hookManagerFor(argv, target.repo), launcher);
@@ -53,7 +51,7 @@ export async function hookStepsFor(argv: InstallArgs, target: InstallTarget, for
 
 /** --hooks, else husky's when the project uses husky, else git's. */
 async function hookManagerFor(argv: InstallArgs, repo: Repository): Promise<HookManager> {
-  const { projectUsesHusky } = await import('@nbpipe/hooks');
+  const { projectUsesHusky } = await import('@nbpipe/git');
   return argv.hooks ?? ((await projectUsesHusky(repo)) ? 'husky' : 'git');
 }
 
@@ -106,7 +104,7 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
       .example('$0 install --no-filter --hooks none', 'notebook-aware diff and merge; notebooks are committed with their outputs'),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const { installSteps, uninstallSteps } = await import('@nbpipe/git');
+    const { filterSteps, installSteps, uninstallSteps } = await import('@nbpipe/git');
     const target = await resolveTarget(ctx, argv);
     if (target.scope === 'local' && target.repo && (await hookManagerFor(argv, target.repo)) === 'git') {
       const shared = await sharedHooksProblem(target.repo);
@@ -119,7 +117,7 @@ export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const transient = transientInstallProblem();
     if (transient) ctx.out.warn(transient);
     const changes = await installSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target))], target);
-    if (argv.filter === false) changes.push(...(await uninstallSteps((await import('@nbpipe/hooks')).filterSteps(), target)));
+    if (argv.filter === false) changes.push(...(await uninstallSteps(filterSteps(), target)));
     printChanges(ctx, changes);
     const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
     ctx.out.info(changes.length === 0 ? `nbpipe is already installed ${where}` : `nbpipe installed ${where}`);

@@ -6,7 +6,7 @@ import { parse, serialize, type Notebook } from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs, type Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { readText, writeText } from '../io.js';
-import { envOverrides, pipelineOptions } from './run.js';
+import { envOverrides, pipelineOptions } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   tasks?: string[];

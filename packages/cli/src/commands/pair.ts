@@ -28,7 +28,7 @@ export const pairCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { config, filepath } = await ctx.config();
-    const { pairPath } = await import('@nbpipe/hooks');
+    const { pairPath } = await import('@nbpipe/sync');
     const options = {
       cwd: ctx.cwd,
       formats: argv.formats,

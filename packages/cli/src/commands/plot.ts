@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
+import { envOverrides, pipelineOptions, pipelinePairing } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   format?: string;

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { StripOptions } from '@nbpipe/hooks/strip';
+import type { StripOptions } from '@nbpipe/strip/strip';
 import { createContext, type GlobalArgs } from '../context.js';
 
 interface Args extends GlobalArgs {
@@ -30,7 +30,7 @@ export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = createContext(argv);
     const { config, filepath } = await ctx.config();
     const { requireRepository } = await import('@nbpipe/git');
-    const { runPreCommit, restageAfterPartialCommit } = await import('@nbpipe/hooks');
+    const { runPreCommit, restageAfterPartialCommit } = await import('@nbpipe/precommit');
     const repo = await requireRepository(ctx.cwd);
     if (argv.afterCommit) {
       for (const path of await restageAfterPartialCommit(repo)) ctx.out.info(`nbpipe: staged ${path} as committed`);

@@ -10,7 +10,7 @@ export const refreshCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .epilogue('Nothing is staged: git compares each changed notebook through the clean filter and forgets those that match.'),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const [{ refreshFilteredFiles, requireRepository }, { FILTER_NAME }] = await Promise.all([import('@nbpipe/git'), import('@nbpipe/hooks')]);
+    const { FILTER_NAME, refreshFilteredFiles, requireRepository } = await import('@nbpipe/git');
     const refreshed = await refreshFilteredFiles(await requireRepository(ctx.cwd), FILTER_NAME);
     for (const path of refreshed) ctx.out.print(`${path}: only stripped content (outputs) changed; no longer shown as modified`);
     if (refreshed.length === 0) ctx.out.info('no notebook was shown as modified for its outputs alone');

@@ -2,7 +2,7 @@ import type { Pipeline, RunOptions, SlurmSettings } from '@nbpipe/pipeline';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { CLI_SCRIPT } from './install.js';
-import { onInterrupt, pipelineArgs, reportRun } from './run.js';
+import { onInterrupt, pipelineArgs, reportRun } from '../pipeline-commands.js';
 
 /** The configuration's `slurm` section: the default resources of every job (types are checked with the configuration). */
 export async function slurmDefaults(ctx: Context): Promise<SlurmSettings> {

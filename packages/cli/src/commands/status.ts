@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
-import { envOverrides, pipelineOptions, pipelinePairing } from './run.js';
+import { envOverrides, pipelineOptions, pipelinePairing } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   json?: boolean;

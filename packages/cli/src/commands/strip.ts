@@ -1,6 +1,6 @@
 import { readFileNamedSync } from '@nbpipe/git/read-file';
 import type { CommandModule } from 'yargs';
-import type { StripOptions } from '@nbpipe/hooks/strip';
+import type { StripOptions } from '@nbpipe/strip/strip';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { readStdin, writeText } from '../io.js';
@@ -54,7 +54,7 @@ export const stripCommand: CommandModule<GlobalArgs, Args> = {
       .example('cat a.ipynb | $0 strip -', 'strip a stream (the per-file git clean filter)'),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const { createStripper, parseSize } = await import('@nbpipe/hooks/strip');
+    const { createStripper, parseSize } = await import('@nbpipe/strip/strip');
     const { config } = await ctx.config();
     let maxSize: number | undefined;
     if (argv.maxSize !== undefined) {

@@ -30,7 +30,7 @@ export const syncCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { config, filepath } = await ctx.config();
-    const { syncPaths } = await import('@nbpipe/hooks');
+    const { syncPaths } = await import('@nbpipe/sync');
     const outcomes = await syncPaths(argv.paths, {
       cwd: ctx.cwd,
       check: argv.check,

@@ -1,4 +1,4 @@
-import { JsonFloat, parseJson, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
+import { JsonFloat, parseJson, parsePythonLiteral, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
 
 /**
  * `json.dumps(value)` with Python's defaults, byte for byte: `", "` and `": "` separators, keys in
@@ -33,9 +33,6 @@ function asciiJsonString(s: string): string {
   return out + '"';
 }
 
-/** Thrown when a text is neither JSON nor a Python literal. */
-class LiteralSyntaxError extends Error {}
-
 /**
  * Parse a value the way jupytext reads marker options: JSON first, then a Python literal
  * (`True`, `None`, `'single quotes'`, tuples, dicts). Throws on anything else.
@@ -45,7 +42,7 @@ export function parseRelaxedValue(text: string): JsonValue {
   try {
     return parseJson(trimmed);
   } catch {
-    return new PythonLiteralParser(trimmed).parseAll();
+    return parsePythonLiteral(trimmed, { exactNumbers: true });
   }
 }
 
@@ -55,123 +52,5 @@ export function tryParseRelaxedValue(text: string): JsonValue | undefined {
     return parseRelaxedValue(text);
   } catch {
     return undefined;
-  }
-}
-
-class PythonLiteralParser {
-  private i = 0;
-  constructor(private readonly text: string) {}
-
-  parseAll(): JsonValue {
-    this.ws();
-    const v = this.value();
-    this.ws();
-    if (this.i !== this.text.length) throw new LiteralSyntaxError('trailing text');
-    return v;
-  }
-
-  private ws(): void {
-    while (this.i < this.text.length && /\s/.test(this.text[this.i]!)) this.i++;
-  }
-
-  private value(): JsonValue {
-    const t = this.text;
-    const c = t[this.i];
-    if (c === undefined) throw new LiteralSyntaxError('unexpected end');
-    if (c === '[') return this.sequence(']');
-    if (c === '(') return this.sequence(')');
-    if (c === '{') return this.dict();
-    if (c === '"' || c === "'") return this.string();
-    for (const [word, v] of [['True', true], ['False', false], ['None', null]] as const) {
-      if (t.startsWith(word, this.i) && !/[\w]/.test(t[this.i + word.length] ?? '')) {
-        this.i += word.length;
-        return v;
-      }
-    }
-    const m = /[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?/y;
-    m.lastIndex = this.i;
-    const match = m.exec(t);
-    if (match) {
-      this.i += match[0].length;
-      const token = match[0].replace(/_/g, '').replace(/^\+/, '');
-      const isFloat = /[.eE]/.test(token);
-      const n = Number(token);
-      if (!isFloat) return Number.isSafeInteger(n) ? n : new JsonFloat(n, BigInt(token).toString());
-      const repr = pythonFloatRepr(n);
-      return String(n) === repr ? n : new JsonFloat(n, repr);
-    }
-    throw new LiteralSyntaxError(`unexpected ${c}`);
-  }
-
-  private sequence(close: string): JsonValue[] {
-    this.i++;
-    const out: JsonValue[] = [];
-    for (;;) {
-      this.ws();
-      if (this.text[this.i] === close) {
-        this.i++;
-        return out;
-      }
-      out.push(this.value());
-      this.ws();
-      if (this.text[this.i] === ',') this.i++;
-      else if (this.text[this.i] !== close) throw new LiteralSyntaxError('expected , or ' + close);
-    }
-  }
-
-  private dict(): JsonObject {
-    this.i++;
-    const out: JsonObject = {};
-    for (;;) {
-      this.ws();
-      if (this.text[this.i] === '}') {
-        this.i++;
-        return out;
-      }
-      const key = this.value();
-      if (typeof key !== 'string') throw new LiteralSyntaxError('only string keys are supported');
-      this.ws();
-      if (this.text[this.i] !== ':') throw new LiteralSyntaxError('expected :');
-      this.i++;
-      this.ws();
-      out[key] = this.value();
-      this.ws();
-      if (this.text[this.i] === ',') this.i++;
-      else if (this.text[this.i] !== '}') throw new LiteralSyntaxError('expected , or }');
-    }
-  }
-
-  private string(): string {
-    const t = this.text;
-    const quote = t[this.i]!;
-    const triple = t.startsWith(quote.repeat(3), this.i);
-    const q = triple ? quote.repeat(3) : quote;
-    this.i += q.length;
-    let out = '';
-    for (;;) {
-      if (this.i >= t.length) throw new LiteralSyntaxError('unterminated string');
-      if (t.startsWith(q, this.i)) {
-        this.i += q.length;
-        return out;
-      }
-      const c = t[this.i]!;
-      if (c === '\n' && !triple) throw new LiteralSyntaxError('newline in string');
-      if (c !== '\\') {
-        out += c;
-        this.i++;
-        continue;
-      }
-      const e = t[this.i + 1];
-      this.i += 2;
-      const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', a: '\x07', '0': '\0', '\\': '\\', "'": "'", '"': '"', '\n': '' };
-      if (e !== undefined && e in simple) out += simple[e];
-      else if (e === 'x' || e === 'u' || e === 'U') {
-        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        const hex = t.slice(this.i, this.i + len);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new LiteralSyntaxError('bad escape');
-        out += String.fromCodePoint(parseInt(hex, 16));
-        this.i += len;
-      } else out += '\\' + (e ?? '');
-    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Document } from 'yaml';
-import { JsonFloat, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
+import { JsonFloat, compareCodePoints, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
 
 /**
  * YAML as jupytext writes its headers: PyYAML's `safe_dump(data, default_flow_style=False)`, byte for
@@ -102,16 +102,6 @@ const ESCAPES: Record<string, string> = {
   '\0': '0', '\x07': 'a', '\x08': 'b', '\x09': 't', '\x0A': 'n', '\x0B': 'v', '\x0C': 'f', '\x0D': 'r', '\x1B': 'e',
   '"': '"', '\\': '\\', '\x85': 'N', '\xA0': '_', '\u2028': 'L', '\u2029': 'P',
 };
-
-function compareCodePoints(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  for (let k = 0; k < Math.min(x.length, y.length); k++) {
-    const d = x[k]!.codePointAt(0)! - y[k]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
 
 /** PyYAML's representation of a number. */
 function numberText(value: number | JsonFloat): string {

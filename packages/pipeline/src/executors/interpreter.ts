@@ -3,7 +3,8 @@ import type { Notebook } from '@nbpipe/nbformat';
 import { chooseKernelSpec, isKernelError, kernelInterpreter, type JupyterKernelSpec } from '@nbpipe/kernel';
 import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { pythonCommand } from './python.js';
-import { executorName, type TaskJob } from './registry.js';
+import { executorName } from './executor-name.js';
+import type { TaskJob } from './job.js';
 
 /**
  * The kernel a task runs on: `kernelspec_name` wins, then the notebook's kernelspec, then a kernel for

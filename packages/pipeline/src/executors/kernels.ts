@@ -1,7 +1,7 @@
 import { chooseKernelSpec, KernelFactory, type KernelFactoryOptions } from '@nbpipe/kernel';
 import type { PythonHook, TaskSpec } from '../spec.js';
 import { isDottedFunction } from './python-call.js';
-import { executorName } from './registry.js';
+import { executorName } from './executor-name.js';
 
 /** Whether a task starts a kernel or calls python: a notebook on a Jupyter kernel, a function task, a python hook. */
 function usesKernel(spec: TaskSpec, notebookExecutor: string | undefined): boolean {

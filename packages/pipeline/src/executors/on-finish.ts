@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { callPython, isDottedFunction } from './python-call.js';
 import { spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
-import { TaskFailure, type TaskJob } from './registry.js';
+import { TaskFailure, type TaskJob } from './job.js';
 import type { PythonHook } from '../spec.js';
 
 /**

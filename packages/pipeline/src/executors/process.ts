@@ -1,7 +1,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { readFileTail, signalGroup, spawnProcessGroup } from '@nbpipe/kernel';
 import type { Value } from '../env.js';
-import { TaskFailure, type TaskJob } from './registry.js';
+import { TaskFailure, type TaskJob } from './job.js';
 
 /** How a value appears inside a script or an environment variable: strings as is, the rest as Python prints them. */
 export function scalarText(value: unknown): string {

@@ -6,7 +6,7 @@ import { spawnTaskProcess, stopOnAbort, taskEnvironment, waitForExit } from './p
 import { taskKernel } from './interpreter.js';
 import { pythonCommand } from './python.js';
 import type { PythonHook } from '../spec.js';
-import { TaskFailure, type TaskJob } from './registry.js';
+import { TaskFailure, type TaskJob } from './job.js';
 
 /** A dotted path to a python function (`pkg.module.function`): at least one dot, identifiers only. */
 export function isDottedFunction(text: string): boolean {

@@ -17,7 +17,8 @@ import {
 } from '@nbpipe/kernel';
 import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { maxOutputChars, spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
-import { notebookProduct, notebookWriter, TaskFailure, type Executor, type TaskJob } from './registry.js';
+import { TaskFailure, type Executor, type TaskJob } from './job.js';
+import { notebookProduct, notebookWriter } from './notebook-writers.js';
 
 /** The driver that runs cells in one `python3` process (shipped next to dist/, standard library only). */
 export const DRIVER = fileURLToPath(new URL('../../python/nbpipe_driver.py', import.meta.url));

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { PipelineError } from '../errors.js';
 import { substituteInShell, UnsafeSubstitution } from '../shell-quote.js';
 import { scalarText, spawnTaskProcess, tailOfFile, taskEnvironment, waitForExit } from './process.js';
-import { TaskFailure, type Executor, type TaskJob } from './registry.js';
+import { TaskFailure, type Executor, type TaskJob } from './job.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]\w*)((?:\s*(?:\.[A-Za-z_][\w-]*|\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\]))*)\s*\}\}/g;
 const ACCESSOR = /\.([A-Za-z_][\w-]*)|\[\s*(?:'([^']*)'|"([^"]*)"|(\d+))\s*\]/g;

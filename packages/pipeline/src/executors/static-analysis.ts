@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sourceText } from '@nbpipe/nbformat';
 import { parametersCellIndex, readNotebookSource } from '../sources.js';
-import { TaskFailure, type TaskJob } from './registry.js';
+import { TaskFailure, type TaskJob } from './job.js';
 
 /** Names a parameters cell assigns at top level (`x = 1`, `x: int = 1`). */
 function assignedNames(code: string): Set<string> {

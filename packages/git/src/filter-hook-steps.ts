@@ -12,28 +12,13 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import {
-  attributesStep,
-  DRIVER_CANNOT_START,
-  nodeCommand,
-  editAttributesFile,
-  getEffectiveGitConfig,
-  getGitConfig,
-  gitConfigStep,
-  gitOutput,
-  managedAttributeLines,
-  addAttributeLines,
-  readAttributesFile,
-  removeAttributeLines,
-  probeFilterProcess,
-  shellQuote,
-  type DriverLauncher,
-  type InstallStep,
-  type InstallTarget,
-  type Repository,
-  type StepCheck,
-  writeFileAtomic,
-} from '@nbpipe/git';
+import { writeFileAtomic } from './atomic.js';
+import { addAttributeLines, editAttributesFile, managedAttributeLines, readAttributesFile, removeAttributeLines } from './attributes.js';
+import { getEffectiveGitConfig, getGitConfig } from './config.js';
+import { DRIVER_CANNOT_START, nodeCommand, shellQuote, type DriverLauncher } from './drivers.js';
+import { probeFilterProcess } from './filter-protocol.js';
+import { attributesStep, gitConfigStep, type InstallStep, type InstallTarget, type StepCheck } from './install.js';
+import { gitOutput, type Repository } from './repo.js';
 
 export const FILTER_NAME = 'nbpipe';
 

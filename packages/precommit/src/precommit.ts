@@ -11,9 +11,19 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { getEffectiveGitConfig, runGit, writeFileAtomic, type Repository } from '@nbpipe/git';
-import { createStripper, type StripOptions } from './strip.js';
-import { attributeOf, indexEntries, readBlobs, stageContent, stagedChanges, worktreeBlobId } from './staging.js';
+import {
+  attributeOf,
+  getEffectiveGitConfig,
+  indexEntries,
+  readBlobs,
+  runGit,
+  stageContent,
+  stagedChanges,
+  worktreeBlobId,
+  writeFileAtomic,
+  type Repository,
+} from '@nbpipe/git';
+import { createStripper, type StripOptions } from '@nbpipe/strip';
 import {
   SettingsCache,
   SyncRecord,
@@ -27,7 +37,7 @@ import {
   type MemberConflicts,
   type MemberReader,
   type ProjectPairing,
-} from './sync.js';
+} from '@nbpipe/sync';
 
 export interface PreCommitOptions extends ProjectPairing {
   /** Strip staged notebooks the git filter does not clean (default true). */
@@ -68,7 +78,7 @@ export async function runPreCommit(repo: Repository, options: PreCommitOptions =
   const staged = await stagedChanges(repo);
   if (staged.length === 0) return report;
   const stagedHere = new Map<string, string>();
-  const stage = async (path: string, content: string | Uint8Array, mode?: string) => stagedHere.set(path, await stageContent(repo, path, content, mode));
+  const stage = async (path: string, content: string | Uint8Array, mode?: number) => stagedHere.set(path, await stageContent(repo, path, content, mode));
   await stripAndSync(repo, staged, options, report, stage);
   if (stagedHere.size > 0 && report.conflicts.length === 0 && usesTemporaryIndex(repo)) {
     await fs.mkdir(dirname(restageListPath(repo)), { recursive: true });
@@ -124,7 +134,7 @@ async function stripAndSync(
   staged: readonly string[],
   options: PreCommitOptions,
   report: PreCommitReport,
-  stage: (path: string, content: string | Uint8Array, mode?: string) => Promise<unknown>,
+  stage: (path: string, content: string | Uint8Array, mode?: number) => Promise<unknown>,
 ): Promise<void> {
   const filtered = await filteredByNbpipe(repo, staged.filter(isNotebookPath));
   const stripper = options.strip === false ? undefined : createStripper(options.stripOptions);
@@ -168,7 +178,7 @@ async function syncStagedPairs(
   filtered: Set<string>,
   forIndex: (path: string, content: string) => string,
   report: PreCommitReport,
-  stage: (path: string, content: string | Uint8Array, mode?: string) => Promise<unknown>,
+  stage: (path: string, content: string | Uint8Array, mode?: number) => Promise<unknown>,
 ): Promise<Set<string>> {
   const { fileFormat } = await import('@nbpipe/codec');
   const { decodeNotebookBytes, isNotebookError } = await import('@nbpipe/nbformat');
@@ -186,7 +196,7 @@ async function syncStagedPairs(
       return false;
     }
   });
-  const entryCache = new Map<string, { content: string; mode: string } | undefined>();
+  const entryCache = new Map<string, { content: string; mode: number } | undefined>();
   const load = async (paths: readonly string[]) => {
     const entries = await indexEntries(repo, paths);
     const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));

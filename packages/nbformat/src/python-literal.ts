@@ -1,9 +1,11 @@
-/**
- * Python literals read without running Python: the `upstream = [...]` assignment of a parameters
- * cell (Ploomber evaluates it; we only parse it), and rendered env.yaml values (`ast.literal_eval`).
- */
+import { pythonFloatRepr, readPythonEscape } from './python.js';
+import { JsonFloat, type JsonValue, type PlainValue } from './types.js';
 
-export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+/**
+ * Python literals read without running Python, as `ast.literal_eval` reads them: the `upstream = [...]` assignment
+ * of a pipeline task's parameters cell (Ploomber evaluates it; we only parse it), rendered env.yaml values, and the
+ * values of jupytext's cell metadata on marker lines.
+ */
 
 /** A literal that is not one; `offset` is where reading stopped, relative to the text given. */
 export class PythonLiteralError extends Error {
@@ -17,7 +19,7 @@ export class PythonLiteralError extends Error {
 
 /** A top-level `name = <literal>` found in a cell: its value and the 0-based line of the assignment. */
 export interface Assignment {
-  value: PyValue;
+  value: PlainValue;
   line: number;
 }
 
@@ -33,16 +35,22 @@ export function findLiteralAssignment(source: string, name: string): Assignment 
   for (let m = pattern.exec(source); m; m = pattern.exec(source)) {
     const start = m.index + m[0].length;
     const reader = new LiteralReader(source, start);
-    const value = reader.readExpression();
+    const value = reader.readExpression() as PlainValue; // without exactNumbers, every number is a plain one
     reader.expectEndOfStatement();
     found = { value, line: lineOf(source, m.index) };
   }
   return found;
 }
 
-/** Parse a whole string as one Python literal (used to cast rendered placeholders, like `ast.literal_eval`). */
-export function parsePythonLiteral(text: string): PyValue {
-  const reader = new LiteralReader(text, 0);
+/**
+ * Parse a whole string as one Python literal, like `ast.literal_eval`. With `exactNumbers`, a float whose JavaScript
+ * spelling is not Python's (`1.0`) and an integer beyond 2^53 come as a JsonFloat that keeps Python's spelling, so that
+ * writing the value back gives the same text.
+ */
+export function parsePythonLiteral(text: string): PlainValue;
+export function parsePythonLiteral(text: string, options: { exactNumbers: true }): JsonValue;
+export function parsePythonLiteral(text: string, options: { exactNumbers?: boolean } = {}): JsonValue {
+  const reader = new LiteralReader(text, 0, options.exactNumbers ?? false);
   const value = reader.readExpression();
   reader.skipSpace(true);
   if (reader.pos < text.length) throw new PythonLiteralError('unexpected text after the value', reader.pos);
@@ -61,6 +69,7 @@ class LiteralReader {
   constructor(
     readonly text: string,
     public pos: number,
+    private readonly exactNumbers = false,
   ) {}
 
   private fail(what: string): never {
@@ -91,7 +100,7 @@ class LiteralReader {
   }
 
   /** An expression statement's value: a literal, or a bare tuple `'a', 'b'`. */
-  readExpression(): PyValue {
+  readExpression(): JsonValue {
     this.skipSpace(false);
     const first = this.readValue(false);
     this.skipSpace(false);
@@ -108,7 +117,7 @@ class LiteralReader {
     return items;
   }
 
-  readValue(inBrackets: boolean): PyValue {
+  readValue(inBrackets: boolean): JsonValue {
     this.skipSpace(inBrackets);
     const t = this.text;
     const c = t[this.pos];
@@ -118,6 +127,7 @@ class LiteralReader {
       this.pos++;
       this.skipSpace(inBrackets);
       const n = this.readValue(inBrackets);
+      if (n instanceof JsonFloat) return c === '-' ? new JsonFloat(-n.value, n.raw.startsWith('-') ? n.raw.slice(1) : `-${n.raw}`) : n;
       if (typeof n !== 'number') this.fail('expected a number after the sign');
       return c === '-' ? -n : n;
     }
@@ -137,11 +147,11 @@ class LiteralReader {
     this.fail('expected a literal value');
   }
 
-  private readCollection(open: string): PyValue {
+  private readCollection(open: string): JsonValue {
     const close = CLOSERS[open]!;
     this.pos++;
-    const items: PyValue[] = [];
-    const dict: Record<string, PyValue> = {};
+    const items: JsonValue[] = [];
+    const dict: Record<string, JsonValue> = {};
     let kind: 'list' | 'dict' | 'set' | undefined = open === '{' ? undefined : 'list';
     let sawComma = false;
     for (;;) {
@@ -158,7 +168,7 @@ class LiteralReader {
           kind = 'dict';
           this.pos++;
           const item = this.readValue(true);
-          if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null)
+          if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null && !(value instanceof JsonFloat))
             this.fail('dict keys must be strings or numbers');
           dict[String(value)] = item;
           this.skipSpace(true);
@@ -185,14 +195,18 @@ class LiteralReader {
     return kind === 'dict' || (open === '{' && kind === undefined) ? dict : items;
   }
 
-  private readNumber(): number {
+  private readNumber(): number | JsonFloat {
     const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJ]?/.exec(this.text.slice(this.pos, this.pos + 100));
     const raw = m?.[0] ?? '';
     if (raw === '' || raw === '.' || /[jJ]$/.test(raw)) this.fail('expected a number');
     this.pos += raw.length;
     const digits = raw.replace(/_/g, '');
     const radix = /^0[xX]/.test(digits) ? 16 : /^0[oO]/.test(digits) ? 8 : /^0[bB]/.test(digits) ? 2 : 10;
-    return radix === 10 ? Number(digits) : parseInt(digits.slice(2), radix);
+    const n = radix === 10 ? Number(digits) : parseInt(digits.slice(2), radix);
+    if (!this.exactNumbers) return n;
+    if (radix !== 10 || !/[.eE]/.test(digits)) return Number.isSafeInteger(n) ? n : new JsonFloat(n, BigInt(radix === 10 ? digits : raw.replace(/_/g, '')).toString());
+    const repr = pythonFloatRepr(n);
+    return String(n) === repr ? n : new JsonFloat(n, repr);
   }
 
   /** One string literal or several adjacent ones (Python concatenates them). */
@@ -241,40 +255,10 @@ class LiteralReader {
         this.pos += 2;
         continue;
       }
-      this.pos += 2;
-      switch (e) {
-        case '\n':
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case '0':
-          out += '\0';
-          break;
-        case '\\':
-        case "'":
-        case '"':
-          out += e;
-          break;
-        case 'x':
-        case 'u':
-        case 'U': {
-          const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-          const hex = t.slice(this.pos, this.pos + len);
-          if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail('bad escape in string');
-          out += String.fromCodePoint(parseInt(hex, 16));
-          this.pos += len;
-          break;
-        }
-        default:
-          out += '\\' + (e ?? '');
-      }
+      const escape = readPythonEscape(t, this.pos + 1);
+      if (!escape) this.fail('bad escape in string');
+      out += escape.value;
+      this.pos = escape.end;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findLiteralAssignment, parsePythonLiteral, PythonLiteralError } from '../src/python-literal.js';
+import { findLiteralAssignment, parsePythonLiteral, PythonLiteralError } from '@nbpipe/nbformat';
 
 describe('findLiteralAssignment', () => {
   it('reads the upstream declarations Ploomber accepts', () => {
@@ -31,6 +31,11 @@ describe('findLiteralAssignment', () => {
 y''' u'\u00e9' '\x41'`)).toBe("it's" + 'a\tb' + '\\d' + 'x\ny' + 'é' + 'A');
     expect(parsePythonLiteral('[1, -2.5, 0x1F, 1_000, True, False, None]')).toEqual([1, -2.5, 31, 1000, true, false, null]);
     expect(() => parsePythonLiteral("f'{x}'")).toThrow(/f-strings/);
+  });
+
+  it('reads every escape as ast.literal_eval does: \\a \\b \\f \\v and octal too', () => {
+    expect(parsePythonLiteral(String.raw`'\a\b\f\v\101\0\12\q'`)).toBe('\x07\b\f\vA\0\n\\q');
+    expect(() => parsePythonLiteral(String.raw`'\N{BULLET}'`)).toThrow(/bad escape/);
   });
 });
 

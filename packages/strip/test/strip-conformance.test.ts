@@ -1,16 +1,16 @@
 // nbstripout 0.9.1 conformance: every golden case of its end-to-end suite, byte for byte, plus the
-// library-level cases (keep_output tags, output types). Reads ../shared/corpora/nbstripout.
+// library-level cases (keep_output tags, output types). Reads the nbstripout corpus (README "Test").
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotebookError } from '@nbpipe/nbformat';
-import { StripError, createStripper, stripNotebookText, type StripOptions } from '@nbpipe/hooks';
-import { CORPORA } from './helpers.js';
+import { StripError, createStripper, stripNotebookText, type StripOptions } from '@nbpipe/strip';
+import { CORPORA } from '@nbpipe/test-support';
 
 const DIR = join(CORPORA, 'nbstripout');
 const read = (name: string) => readFileSync(join(DIR, name), 'utf8');
 
-// input, expected file, the options its nbstripout test passes (spec §2.3), on top of nbstripout's defaults.
+// input, expected file, the options its nbstripout test passes, on top of nbstripout's defaults.
 const CASES: [string, string, StripOptions][] = [
   ['test_drop_empty_cells.ipynb', 'test_drop_empty_cells_dontdrop.ipynb.expected', {}],
   ['test_drop_empty_cells.ipynb', 'test_drop_empty_cells.ipynb.expected', { dropEmptyCells: true }],
@@ -108,7 +108,7 @@ describe('nbstripout golden cases', () => {
   });
 });
 
-describe('deliberate differences from nbstripout 0.9.1 (specs/README.md: bugs are not copied)', () => {
+describe('deliberate differences from nbstripout 0.9.1 (its bugs are not copied)', () => {
   it('--drop-tagged-cells "test test2" drops cells with ANY listed tag (0.9.1 keeps only the last tag, dropping just the test2 cells)', () => {
     const text = read('test_drop_tagged_cells.ipynb');
     const nb = JSON.parse(stripNotebookText(text, { dropTaggedCells: ['test', 'test2'] }).text) as {

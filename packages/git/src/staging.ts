@@ -4,13 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { GitError, runGit, type Repository } from '@nbpipe/git';
+import type { IndexEntry } from './git-index.js';
+import { GitError, runGit, type Repository } from './repo.js';
 
-/** One index entry (stage 0). */
-export interface IndexEntry {
-  mode: string;
-  oid: string;
-}
+/** What a hook needs of a stage-0 index entry: its blob and its file mode. */
+export type StagedEntry = Pick<IndexEntry, 'mode' | 'oid'>;
 
 async function git(repo: Repository, args: string[], input?: string | Uint8Array): Promise<Buffer> {
   const r = await runGit(args, { cwd: repo.root, input });
@@ -26,13 +24,13 @@ export async function stagedChanges(repo: Repository): Promise<string[]> {
 }
 
 /** Index entries of these paths (unmerged paths are left out). */
-export async function indexEntries(repo: Repository, paths: readonly string[]): Promise<Map<string, IndexEntry>> {
-  const entries = new Map<string, IndexEntry>();
+export async function indexEntries(repo: Repository, paths: readonly string[]): Promise<Map<string, StagedEntry>> {
+  const entries = new Map<string, StagedEntry>();
   if (paths.length === 0) return entries;
   for (const line of nulList(await git(repo, ['ls-files', '-s', '-z', '--', ...paths.map((p) => `:(literal)${p}`)]))) {
     const tab = line.indexOf('\t');
     const [mode, oid, stage] = line.slice(0, tab).split(' ');
-    if (stage === '0') entries.set(line.slice(tab + 1), { mode: mode!, oid: oid! });
+    if (stage === '0') entries.set(line.slice(tab + 1), { mode: parseInt(mode!, 8), oid: oid! });
   }
   return entries;
 }
@@ -60,9 +58,9 @@ export async function readBlobs(repo: Repository, oids: readonly string[]): Prom
  * Write `content` as a blob and point the index entry of `path` at it; the working tree is not touched. The content
  * goes through the path's git attributes (clean filter, eol) first, as with `git add`.
  */
-export async function stageContent(repo: Repository, path: string, content: string | Uint8Array, mode = '100644'): Promise<string> {
+export async function stageContent(repo: Repository, path: string, content: string | Uint8Array, mode = 0o100644): Promise<string> {
   const oid = (await git(repo, ['hash-object', '-w', '--stdin', `--path=${path}`], content)).toString('utf8').trim();
-  await git(repo, ['update-index', '--add', '--cacheinfo', `${mode},${oid},${path}`]);
+  await git(repo, ['update-index', '--add', '--cacheinfo', `${mode.toString(8)},${oid},${path}`]);
   return oid;
 }
 

@@ -4,8 +4,8 @@
 // floats, JSON mime types). Needs Debian's python3-nbformat (SYSTEM_PYTHON).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { stripNotebookText } from '@nbpipe/hooks';
-import { SYSTEM_PYTHON, run } from './helpers.js';
+import { stripNotebookText } from '@nbpipe/strip';
+import { SYSTEM_PYTHON, run } from '@nbpipe/test-support';
 
 const ROUND_TRIP = `
 import json, sys, nbformat

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, markdownCell, parse, serialize, type CodeCell, type Notebook } from '@nbpipe/nbformat';
+import { codeCell, emptyNotebook, markdownCell, parse, serialize, type CodeCell, type ExecuteResultOutput, type Notebook } from '@nbpipe/nbformat';
 import {
   executeNotebook,
   findKernelSpec,
@@ -13,7 +13,7 @@ import {
   markExecutionError,
   type JupyterKernelSpec,
 } from '@nbpipe/kernel';
-import { SYSTEM_PYTHON, tempDir } from './helpers.js';
+import { SYSTEM_PYTHON, tempDir } from '@nbpipe/test-support';
 
 const temp = tempDir('nbpipe-kernel-e2e-');
 const dataDirs = [join(temp.dir, 'jupyter')];
@@ -381,7 +381,7 @@ describe('kernel lifecycle', () => {
   it('shuts down cleanly: the process and its connection file are gone', async () => {
     const kernel = await KernelClient.start(python, { launcher });
     const file = (await kernel.execute('from ipykernel.connect import get_connection_file\nget_connection_file()')).outputs[0];
-    const connectionFile = JSON.parse((file as { data: { 'text/plain': string } }).data['text/plain'].replace(/^'|'$/g, '"'));
+    const connectionFile = JSON.parse(String((file as ExecuteResultOutput).data['text/plain']).replace(/^'|'$/g, '"'));
     expect(JSON.parse(readFileSync(connectionFile, 'utf8'))).toMatchObject({ ip: '127.0.0.1', signature_scheme: 'hmac-sha256', transport: 'tcp' });
     const elapsed = timer();
     await kernel.shutdown();

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { serialize, type Cell, type Notebook } from '@nbpipe/nbformat';
 import { mergeNotebooks } from '@nbpipe/merge';
-import { SYSTEM_PYTHON, run } from './helpers.js';
+import { SYSTEM_PYTHON, run } from '@nbpipe/test-support';
 
 type IdMode = 'random' | 'renumbered' | 'positional' | 'missing';
 type Side = 'local' | 'remote';

@@ -22,10 +22,19 @@ import {
   type SyncPlan,
   type TextFormatOptions,
 } from '@nbpipe/codec';
-import { findRepository, readFileNamed, readFilesAtRevision, writeFileAtomic, type Repository } from '@nbpipe/git';
+import {
+  findRepository,
+  operationInProgress,
+  readFileNamed,
+  readFilesAtRevision,
+  resolvedConflictPaths,
+  trackedPaths,
+  unmergedPaths,
+  writeFileAtomic,
+  type Repository,
+} from '@nbpipe/git';
 import { describeConflict, findFileConflicts, type FileConflict } from '@nbpipe/merge';
 import { decodeNotebookBytes, type Notebook } from '@nbpipe/nbformat';
-import { operationInProgress, resolvedConflictPaths, trackedPaths, unmergedPaths } from './staging.js';
 
 // ---- configuration --------------------------------------------------------------------------------
 
