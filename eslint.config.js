@@ -4,10 +4,39 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Packages a CLI module may only load inside a handler (`await import(...)`), so start-up stays fast. */
-const LAZY_ONLY = ['@nbpipe/codec', '@nbpipe/merge', '@nbpipe/git', '@nbpipe/strip', '@nbpipe/sync', '@nbpipe/precommit', '@nbpipe/kernel', '@nbpipe/pipeline', 'yaml', 'cosmiconfig', 'zeromq', 'diff', 'marked', 'highlight.js', 'picomatch', 'smol-toml', 'ajv', 'playwright-core'];
+const LAZY_ONLY = [
+  '@nbpipe/codec',
+  '@nbpipe/merge',
+  '@nbpipe/git',
+  '@nbpipe/strip',
+  '@nbpipe/sync',
+  '@nbpipe/precommit',
+  '@nbpipe/kernel',
+  '@nbpipe/pipeline',
+  'yaml',
+  'cosmiconfig',
+  'zeromq',
+  'diff',
+  'marked',
+  'highlight.js',
+  'picomatch',
+  'smol-toml',
+  'ajv',
+  'playwright-core',
+];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'release/**', '**/node_modules/**', '**/coverage/**', 'bench-out/**', '.turbo/**', '**/.turbo/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'release/**',
+      '**/node_modules/**',
+      '**/coverage/**',
+      'bench-out/**',
+      '.turbo/**',
+      '**/.turbo/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +44,10 @@ export default tseslint.config(
     rules: {
       // Parsers and writers of Jupyter's formats match control characters on purpose.
       'no-control-regex': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Deliberate infinite loops (`for (;;)`) are fine; constant conditions elsewhere are not.
       'no-constant-condition': ['error', { checkLoops: false }],
       // Style, not correctness: reported without failing the lint.
@@ -32,7 +64,8 @@ export default tseslint.config(
         {
           paths: LAZY_ONLY.map((name) => ({
             name,
-            message: 'import it inside the handler with `await import(...)`: every nbpipe command pays for top-level imports at start-up',
+            message:
+              'import it inside the handler with `await import(...)`: every nbpipe command pays for top-level imports at start-up',
             allowTypeImports: true,
           })),
         },

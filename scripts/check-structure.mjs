@@ -105,7 +105,8 @@ function cycles(edges) {
   for (const node of edges.keys()) if (!state.has(node)) visit(node);
   return found;
 }
-for (const cycle of cycles(moduleEdges)) problems.push(`import cycle: ${cycle.map((f) => relative(ROOT, f)).join(', ')}`);
+for (const cycle of cycles(moduleEdges))
+  problems.push(`import cycle: ${cycle.map((f) => relative(ROOT, f)).join(', ')}`);
 for (const cycle of cycles(packageEdges)) problems.push(`package cycle: ${cycle.join(', ')}`);
 for (const p of packages)
   for (const dep of p.deps)

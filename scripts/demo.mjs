@@ -107,7 +107,8 @@ function outputCounts(notebookText) {
   return JSON.parse(notebookText).cells.map((cell) => (cell.outputs ?? []).length);
 }
 function showOutputCounts(path) {
-  const script = `const nb = JSON.parse(require('fs').readFileSync('${path}', 'utf8'));\n` +
+  const script =
+    `const nb = JSON.parse(require('fs').readFileSync('${path}', 'utf8'));\n` +
     `for (const c of nb.cells) console.log(c.cell_type.padEnd(8), String((c.outputs ?? []).length).padStart(2), 'output(s) ', c.source.join('').split('\\n')[0]);`;
   sh(`node -e "<print each cell's output count> ${path}"`, process.execPath, ['-e', script]);
   return outputCounts(read(path));
@@ -142,8 +143,14 @@ try {
   git(['add', '.']);
   git(['commit', '-q', '-m', 'Sales analysis and pipeline']);
   const committed = git(['show', `HEAD:${NB}`], { lines: 26 }).output;
-  check(outputCounts(committed).every((n) => n === 0), 'the committed notebook still has outputs');
-  check(!committed.includes('image/png') && /"execution_count": null/.test(committed), 'the committed notebook keeps execution data');
+  check(
+    outputCounts(committed).every((n) => n === 0),
+    'the committed notebook still has outputs',
+  );
+  check(
+    !committed.includes('image/png') && /"execution_count": null/.test(committed),
+    'the committed notebook keeps execution data',
+  );
   showOutputCounts(NB);
   check(JSON.stringify(outputCounts(read(NB))) === JSON.stringify(before), 'the working copy lost outputs on commit');
   const status = git(['status', '--short']);
@@ -151,7 +158,10 @@ try {
   note('discard an edit: git checks out the stripped notebook, the filter puts its outputs back');
   edit(NB, "'north': 1200", "'north': 1250");
   git(['checkout', '--', NB]);
-  check(JSON.stringify(outputCounts(read(NB))) === JSON.stringify(before) && read(NB).includes("'north': 1200"), 'git checkout did not restore the notebook with its outputs');
+  check(
+    JSON.stringify(outputCounts(read(NB))) === JSON.stringify(before) && read(NB).includes("'north': 1200"),
+    'git checkout did not restore the notebook with its outputs',
+  );
 
   step('pair the notebook with a percent script, edit the script, sync');
   nbpipe(['pair', NB, '--formats', 'ipynb,py:percent']);
@@ -159,49 +169,88 @@ try {
   sh(`sed -n 15,30p ${PY}`, 'sed', ['-n', '15,30p', PY]);
   note(`edit ${PY}: a print in the "total" cell, and a new cell before the plot`);
   edit(PY, 'total = sum(sales.values())\ntotal', "total = sum(sales.values())\nprint(f'total: {total}')\ntotal");
-  edit(PY, '# %%\nimport matplotlib', '# %%\nshare = {region: amount / total for region, amount in sales.items()}\n\n# %%\nimport matplotlib');
+  edit(
+    PY,
+    '# %%\nimport matplotlib',
+    '# %%\nshare = {region: amount / total for region, amount in sales.items()}\n\n# %%\nimport matplotlib',
+  );
   const sync = nbpipe(['sync', PY]);
-  check(/3 cell\(s\) kept their outputs, 1 edited, 1 new/.test(sync.output), 'sync did not report 3 kept, 1 edited, 1 new');
+  check(
+    /3 cell\(s\) kept their outputs, 1 edited, 1 new/.test(sync.output),
+    'sync did not report 3 kept, 1 edited, 1 new',
+  );
   const synced = showOutputCounts(NB);
-  check(JSON.stringify(synced) === JSON.stringify([0, 1, 0, 0, 1]), `after sync the outputs per cell are ${synced}, expected 0,1,0,0,1 (unchanged cells keep theirs)`);
+  check(
+    JSON.stringify(synced) === JSON.stringify([0, 1, 0, 0, 1]),
+    `after sync the outputs per cell are ${synced}, expected 0,1,0,0,1 (unchanged cells keep theirs)`,
+  );
   git(['add', NB, PY]);
   git(['commit', '-q', '-m', 'Pair the analysis with a percent script']);
   note(`edit only ${PY} and stage only it: the pre-commit hook syncs and stages the notebook`);
   edit(PY, '# Totals per region', '# Totals and shares per region');
   git(['add', PY]);
   const hooked = git(['commit', '-q', '-m', 'Describe the shares']);
-  check(/synced from notebooks\/analysis\.py, staged notebooks\/analysis\.ipynb/.test(hooked.output), 'the pre-commit hook did not sync the notebook');
+  check(
+    /synced from notebooks\/analysis\.py, staged notebooks\/analysis\.ipynb/.test(hooked.output),
+    'the pre-commit hook did not sync the notebook',
+  );
   const files = git(['show', '--stat', '--format=%s', 'HEAD']).output;
   check(files.includes(NB) && files.includes(PY), 'the commit does not contain both members of the pair');
-  check(gitQuiet('show', `HEAD:${NB}`).includes('Totals and shares'), 'the committed notebook misses the edit made in the script');
+  check(
+    gitQuiet('show', `HEAD:${NB}`).includes('Totals and shares'),
+    'the committed notebook misses the edit made in the script',
+  );
 
   step('git diff of a notebook: cell by cell');
   edit(NB, "'north': 1200", "'north': 1250");
   const diff = git(['diff', NB]);
   check(/## cell 1 \(code\) modified/.test(diff.output), 'git diff does not name the modified cell');
-  check(/^-sales = \{'north': 1200/m.test(diff.output) && /^\+sales = \{'north': 1250/m.test(diff.output), 'git diff does not show the changed source line');
+  check(
+    /^-sales = \{'north': 1200/m.test(diff.output) && /^\+sales = \{'north': 1250/m.test(diff.output),
+    'git diff does not show the changed source line',
+  );
   check(!diff.output.includes('"source"'), 'git diff shows raw JSON instead of cells');
   const corrected = git(['commit', '-q', '-am', 'North: corrected figure']);
-  check(/synced from notebooks\/analysis\.ipynb, staged notebooks\/analysis\.py/.test(corrected.output), 'the pre-commit hook did not sync the script');
+  check(
+    /synced from notebooks\/analysis\.ipynb, staged notebooks\/analysis\.py/.test(corrected.output),
+    'the pre-commit hook did not sync the script',
+  );
   check(read(PY).includes("'north': 1250"), `${PY} misses the edit made in the notebook`);
-  check(outputCounts(read(NB)).some((n) => n > 0), 'the commit dropped the working copy outputs');
+  check(
+    outputCounts(read(NB)).some((n) => n > 0),
+    'the commit dropped the working copy outputs',
+  );
 
   step('merge: changes to different cells merge cleanly, and the working copy keeps its outputs');
   git(['switch', '-q', '-c', 'title']);
   edit(NB, '# Sales by region', '# Sales by region, 2026');
   git(['commit', '-q', '-am', 'Title: the year']);
   git(['switch', '-q', 'main']);
-  note('meanwhile on main: a wider plot, edited in the notebook (Jupyter keeps the old plot until the cell runs again)');
+  note(
+    'meanwhile on main: a wider plot, edited in the notebook (Jupyter keeps the old plot until the cell runs again)',
+  );
   edit(NB, 'figsize=(1.6, 0.8)', 'figsize=(2.0, 0.8)');
   nbpipe(['sync', '--prefer', 'notebook', NB]);
   git(['commit', '-q', '-am', 'Plot: wider']);
   const outputsBeforeMerge = outputCounts(read(NB));
   git(['merge', '--no-edit', 'title']);
-  check(read(NB).includes('Sales by region, 2026') && read(NB).includes('figsize=(2.0, 0.8)'), 'the merge did not combine both edits');
+  check(
+    read(NB).includes('Sales by region, 2026') && read(NB).includes('figsize=(2.0, 0.8)'),
+    'the merge did not combine both edits',
+  );
   const afterMerge = showOutputCounts(NB);
-  check(JSON.stringify(afterMerge) === JSON.stringify(outputsBeforeMerge), `after the merge the outputs per cell are ${afterMerge}, expected ${outputsBeforeMerge}`);
-  check(outputCounts(gitQuiet('show', `HEAD:${NB}`)).every((n) => n === 0), 'the merge commit holds outputs');
-  check(read(PY).includes('Sales by region, 2026') && read(PY).includes('figsize=(2.0, 0.8)'), `${PY} did not merge both edits`);
+  check(
+    JSON.stringify(afterMerge) === JSON.stringify(outputsBeforeMerge),
+    `after the merge the outputs per cell are ${afterMerge}, expected ${outputsBeforeMerge}`,
+  );
+  check(
+    outputCounts(gitQuiet('show', `HEAD:${NB}`)).every((n) => n === 0),
+    'the merge commit holds outputs',
+  );
+  check(
+    read(PY).includes('Sales by region, 2026') && read(PY).includes('figsize=(2.0, 0.8)'),
+    `${PY} did not merge both edits`,
+  );
   check(gitQuiet('status', '--porcelain') === '', 'the work tree is not clean after the merge');
 
   step('merge conflict in a pair: two branches change the same line; the hook finishes it');
@@ -216,16 +265,24 @@ try {
   git(['commit', '-q', '-am', 'East: audited figure']);
   const beforeConflict = outputCounts(read(NB));
   const merge = git(['merge', 'forecast'], { expect: 1 });
-  check(/CONFLICT \(content\): Merge conflict in notebooks\/analysis\.ipynb/.test(merge.output), 'git merge did not report the notebook conflict');
+  check(
+    /CONFLICT \(content\): Merge conflict in notebooks\/analysis\.ipynb/.test(merge.output),
+    'git merge did not report the notebook conflict',
+  );
   const conflicts = nbpipe(['conflicts'], { expect: 1 });
-  check(conflicts.output.includes(NB) && conflicts.output.includes(PY), 'nbpipe conflicts does not list both members of the pair');
+  check(
+    conflicts.output.includes(NB) && conflicts.output.includes(PY),
+    'nbpipe conflicts does not list both members of the pair',
+  );
   nbpipe(['validate', NB]);
   sh(`grep -A6 '<<<<<<<' ${NB}`, 'grep', ['-A6', '<<<<<<<', NB]);
   note('committing before resolving is refused, with the commands that finish the merge');
   git(['add', NB, PY]);
   const refused = git(['commit', '-q', '--no-edit'], { expect: 1 });
   check(/nbpipe sync --prefer/.test(refused.output), 'the hook did not say how to finish the merge');
-  note('resolve in the notebook: take the forecast side (delete our lines and the markers); the script follows on commit');
+  note(
+    'resolve in the notebook: take the forecast side (delete our lines and the markers); the script follows on commit',
+  );
   const resolved = read(NB).split('\n');
   const start = resolved.findIndex((line) => line.includes('"<<<<<<< '));
   const middle = resolved.findIndex((line) => line.includes('"=======\\n"'));
@@ -238,12 +295,21 @@ try {
   nbpipe(['fmt', '--check', NB]);
   git(['add', NB, PY]);
   const finished = git(['commit', '-q', '--no-edit']);
-  check(/synced from notebooks\/analysis\.ipynb, staged notebooks\/analysis\.py/.test(finished.output), 'the hook did not regenerate the script from the resolved notebook');
+  check(
+    /synced from notebooks\/analysis\.ipynb, staged notebooks\/analysis\.py/.test(finished.output),
+    'the hook did not regenerate the script from the resolved notebook',
+  );
   check(read(PY).includes("'east': 1500") && !read(PY).includes('<<<<<<<'), `${PY} was not resolved from the notebook`);
   git(['log', '--oneline', '--graph', '-5']);
-  check(gitQuiet('show', `HEAD:${NB}`).includes("'east': 1500") && gitQuiet('show', `HEAD:${PY}`).includes("'east': 1500"), 'the merge commit does not hold the resolution');
+  check(
+    gitQuiet('show', `HEAD:${NB}`).includes("'east': 1500") && gitQuiet('show', `HEAD:${PY}`).includes("'east': 1500"),
+    'the merge commit does not hold the resolution',
+  );
   const afterConflict = showOutputCounts(NB);
-  check(afterConflict.every((n, i) => i === 1 || n === beforeConflict[i]), `the cells neither branch touched lost their outputs: ${afterConflict}, before ${beforeConflict}`);
+  check(
+    afterConflict.every((n, i) => i === 1 || n === beforeConflict[i]),
+    `the cells neither branch touched lost their outputs: ${afterConflict}, before ${beforeConflict}`,
+  );
   check(gitQuiet('status', '--porcelain') === '', 'the work tree is not clean after the merge');
   nbpipe(['conflicts']);
 
@@ -259,15 +325,26 @@ try {
   nbpipe(['status'], pipeline);
   const changed = nbpipe(['run', '--changed', '--since', 'HEAD~1', '--jobs', '1'], pipeline);
   check(/ran 3, skipped 1/.test(changed.output), 'run --changed did not run exactly clean and its 2 downstream tasks');
-  check(!/^start get$/m.test(changed.output) && /^start clean$/m.test(changed.output) && /^start report$/m.test(changed.output), 'run --changed ran the wrong tasks');
+  check(
+    !/^start get$/m.test(changed.output) &&
+      /^start clean$/m.test(changed.output) &&
+      /^start report$/m.test(changed.output),
+    'run --changed ran the wrong tasks',
+  );
   const status2 = nbpipe(['status'], pipeline);
   check(/^4 task\(s\), 0 outdated$/m.test(status2.output), 'tasks are still outdated after the run');
 
   step('pipeline: the DAG as a Mermaid chart, and as an Argo workflow');
   const plot = nbpipe(['plot', '--format', 'mermaid'], pipeline);
-  check(/^flowchart /m.test(plot.output) && /clean/.test(plot.output), 'plot did not print a Mermaid chart of the tasks');
+  check(
+    /^flowchart /m.test(plot.output) && /clean/.test(plot.output),
+    'plot did not print a Mermaid chart of the tasks',
+  );
   const argo = nbpipe(['export', 'argo', '--image', 'example.org/sales-pipeline:latest'], { ...pipeline, lines: 30 });
-  check(/^kind: Workflow$/m.test(argo.output) && /name: clean/.test(argo.output), 'export argo did not print a Workflow with the tasks');
+  check(
+    /^kind: Workflow$/m.test(argo.output) && /name: clean/.test(argo.output),
+    'export argo did not print a Workflow with the tasks',
+  );
 
   console.log(`\n${bold('demo finished')} in ${((Date.now() - started) / 1000).toFixed(1)} s: every step checked.`);
 } catch (error) {

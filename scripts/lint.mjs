@@ -10,7 +10,10 @@ import { parseArgs } from 'node:util';
 import { ESLint } from 'eslint';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { fix: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { fix: { type: 'boolean', default: false } },
+});
 
 const eslint = new ESLint({ cwd: ROOT, fix: values.fix, errorOnUnmatchedPattern: false });
 const results = await eslint.lintFiles(positionals.length ? positionals : ['.']);

@@ -65,14 +65,22 @@ function releaseDependencies(externals) {
   const declared = readJson(join(ROOT, 'package.json')).dependencies ?? {};
   const missing = externals.filter((name) => !(name in declared));
   const unused = Object.keys(declared).filter((name) => !externals.includes(name));
-  if (missing.length) fail(`the bundle imports ${missing.join(', ')}: add ${missing.length > 1 ? 'them' : 'it'} to "dependencies" of the root package.json`);
-  if (unused.length) fail(`the bundle does not import ${unused.join(', ')}: remove ${unused.length > 1 ? 'them' : 'it'} from "dependencies" of the root package.json`);
+  if (missing.length)
+    fail(
+      `the bundle imports ${missing.join(', ')}: add ${missing.length > 1 ? 'them' : 'it'} to "dependencies" of the root package.json`,
+    );
+  if (unused.length)
+    fail(
+      `the bundle does not import ${unused.join(', ')}: remove ${unused.length > 1 ? 'them' : 'it'} from "dependencies" of the root package.json`,
+    );
   for (const dir of readdirSync(PACKAGES)) {
     const manifest = join(PACKAGES, dir, 'package.json');
     if (!existsSync(manifest)) continue;
     for (const [name, range] of Object.entries(readJson(manifest).dependencies ?? {}))
       if (name in declared && declared[name] !== range)
-        fail(`packages/${dir} depends on ${name}@${range} but the root package.json on ${name}@${declared[name]}: make them the same`);
+        fail(
+          `packages/${dir} depends on ${name}@${range} but the root package.json on ${name}@${declared[name]}: make them the same`,
+        );
   }
   return Object.fromEntries(externals.map((name) => [name, declared[name]]));
 }
@@ -91,7 +99,8 @@ export async function stageRelease(stageDir) {
     const manifest = join(PACKAGES, dir, 'package.json');
     if (dir === 'cli' || !existsSync(manifest)) continue;
     for (const entry of readJson(manifest).files ?? [])
-      if (entry !== 'dist' && existsSync(join(PACKAGES, dir, entry))) cpSync(join(PACKAGES, dir, entry), join(stageDir, 'lib', dir, entry), { recursive: true });
+      if (entry !== 'dist' && existsSync(join(PACKAGES, dir, entry)))
+        cpSync(join(PACKAGES, dir, entry), join(stageDir, 'lib', dir, entry), { recursive: true });
   }
   for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md'])
     for (const from of [join(CLI_DIR, file), join(ROOT, file)])
@@ -117,7 +126,9 @@ export async function packRelease(outDir) {
   try {
     await stageRelease(stageDir);
     mkdirSync(outDir, { recursive: true });
-    const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: stageDir, encoding: 'utf8' }));
+    const [{ filename }] = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: stageDir, encoding: 'utf8' }),
+    );
     return join(outDir, filename);
   } finally {
     rmSync(stageDir, { recursive: true, force: true });
@@ -125,7 +136,10 @@ export async function packRelease(outDir) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string', default: '.' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: 'string', default: '.' } },
+  });
   const [command, dir] = positionals;
   if (command === 'stage' && dir) await stageRelease(resolve(dir));
   else if (command === 'pack') process.stdout.write(`${await packRelease(resolve(values.out))}\n`);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, nbpipe, tempDir } from './helpers.js';
 
-const VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string })
+  .version;
 const ANSI = /\x1b\[[0-9;]*m/;
 
 /** Run the CLI under a pseudo-terminal (util-linux `script`), so stdout and stderr are TTYs. */
@@ -31,7 +32,17 @@ describe('help and version', () => {
   it('--help lists the commands and the global options', () => {
     const r = nbpipe(['--help']);
     expect(r.code).toBe(0);
-    for (const text of ['Commands:', 'nbpipe validate', 'nbpipe fmt', 'nbpipe config', '--quiet', '--verbose', '--color', '--config', '--version'])
+    for (const text of [
+      'Commands:',
+      'nbpipe validate',
+      'nbpipe fmt',
+      'nbpipe config',
+      '--quiet',
+      '--verbose',
+      '--color',
+      '--config',
+      '--version',
+    ])
       expect(r.stdout).toContain(text);
   });
 
@@ -54,7 +65,11 @@ describe('a reader that stops early', () => {
       const source = Array.from({ length: 20_000 }, (_, i) => `x${i} = ${i}\n`);
       const cells = [{ cell_type: 'code', execution_count: null, id: 'big', metadata: {}, outputs: [], source }];
       writeFileSync(join(dir, 'big.ipynb'), JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }));
-      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" fmt - < big.ipynb | head -c 10 >/dev/null`], { cwd: dir, encoding: 'utf8' });
+      const r = spawnSync(
+        'bash',
+        ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" fmt - < big.ipynb | head -c 10 >/dev/null`],
+        { cwd: dir, encoding: 'utf8' },
+      );
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     } finally {
@@ -172,8 +187,18 @@ describe('configuration', () => {
   });
 
   const invalid: [string, Record<string, string>, string, RegExp][] = [
-    ['an unknown key', { '.nbpiperc.json': '{"pairing": "ipynb,md", "frobnicate": true}' }, '.nbpiperc.json', /unknown key "frobnicate"/],
-    ['a wrong type', { 'nbpipe.config.yaml': 'pairing: 3\n' }, 'nbpipe.config.yaml', /"pairing".*expected a string, got number/],
+    [
+      'an unknown key',
+      { '.nbpiperc.json': '{"pairing": "ipynb,md", "frobnicate": true}' },
+      '.nbpiperc.json',
+      /unknown key "frobnicate"/,
+    ],
+    [
+      'a wrong type',
+      { 'nbpipe.config.yaml': 'pairing: 3\n' },
+      'nbpipe.config.yaml',
+      /"pairing".*expected a string, got number/,
+    ],
     ['not a mapping', { '.nbpiperc.json': '[1, 2]' }, '.nbpiperc.json', /expected a mapping/],
     ['a syntax error', { '.nbpiperc.json': '{"pairing": ' }, '.nbpiperc.json', /cannot read configuration/],
   ];

@@ -10,8 +10,18 @@ import { nbpipe, removeAfterTest, run, tempRepo } from './helpers.js';
 const notebook = (sources: string[]) =>
   JSON.stringify(
     {
-      cells: sources.map((source, i) => ({ cell_type: 'code', execution_count: null, id: `c${i}`, metadata: {}, outputs: [], source: [source] })),
-      metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+      cells: sources.map((source, i) => ({
+        cell_type: 'code',
+        execution_count: null,
+        id: `c${i}`,
+        metadata: {},
+        outputs: [],
+        source: [source],
+      })),
+      metadata: {
+        kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+        language_info: { name: 'python' },
+      },
       nbformat: 4,
       nbformat_minor: 5,
     },
@@ -20,7 +30,8 @@ const notebook = (sources: string[]) =>
   ) + '\n';
 
 /** The first cell's source as Jupyter would show it. */
-const firstCell = (text: string) => [(JSON.parse(text) as { cells: { source: string[] }[] }).cells[0]!.source].flat().join('');
+const firstCell = (text: string) =>
+  [(JSON.parse(text) as { cells: { source: string[] }[] }).cells[0]!.source].flat().join('');
 
 /** What Jupyter does when the user edits the first cell and saves. */
 const withFirstCell = (text: string, source: string) => {
@@ -57,7 +68,8 @@ function conflictedPair() {
 }
 
 /** git, allowed to fail (the hook may refuse a commit). */
-const gitMayFail = (cwd: string, ...args: string[]) => run('git', args, { cwd, allowFailure: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+const gitMayFail = (cwd: string, ...args: string[]) =>
+  run('git', args, { cwd, allowFailure: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
 
 /** What the README says to run once the pair is resolved. */
 function commit(r: ReturnType<typeof conflictedPair>) {
@@ -89,7 +101,10 @@ describe('a conflicted pair', () => {
     ['in the notebook to a value neither side had', 'a.ipynb', 'a.py', 'x = 5'],
   ])('resolved %s: the commit keeps %s and regenerates %s from it', (_how, member, other, value) => {
     const r = conflictedPair();
-    r.write(member, member === 'a.py' ? resolvedScript(r.read(member), `${value}\n`) : withFirstCell(r.read(member), value));
+    r.write(
+      member,
+      member === 'a.py' ? resolvedScript(r.read(member), `${value}\n`) : withFirstCell(r.read(member), value),
+    );
     const c = commit(r);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toContain(`synced from ${member}, staged ${other}`);
@@ -103,7 +118,9 @@ describe('a conflicted pair', () => {
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('a.py (line 15: conflict markers)');
     expect(c.stderr).toContain('a.ipynb (cell 0 (source): conflict markers in the source (line 1))');
-    expect(c.stderr).toContain('`nbpipe sync --prefer notebook a.ipynb && git add a.ipynb a.py && git commit --no-edit`');
+    expect(c.stderr).toContain(
+      '`nbpipe sync --prefer notebook a.ipynb && git add a.ipynb a.py && git commit --no-edit`',
+    );
     expect(r.git('log', '-1', '--format=%s').stdout.trim()).toBe('ours');
     expect(existsSync(join(r.dir, '.git', 'MERGE_HEAD'))).toBe(true);
     expect(r.read('a.py')).toBe(before.py);
@@ -146,7 +163,9 @@ describe('a pair conflicted by a rebase', () => {
     expect(nbpipe(['sync', '--prefer', 'notebook', 'a.ipynb'], { cwd: r.dir }).code).toBe(0);
     r.git('add', 'a.ipynb', 'a.py');
     r.git('commit', '-q', '--no-edit');
-    expect(run('git', ['rebase', '--continue'], { cwd: r.dir, env: { ...process.env, GIT_EDITOR: 'true' } }).code).toBe(0);
+    expect(run('git', ['rebase', '--continue'], { cwd: r.dir, env: { ...process.env, GIT_EDITOR: 'true' } }).code).toBe(
+      0,
+    );
     expect(r.git('log', '--format=%s', '-3').stdout).toBe('ours\ntheirs\npair\n');
     expect(r.git('show', 'HEAD:a.py').stdout).toContain('\nx = 2\n');
     expect(r.git('show', 'HEAD:a.py').stdout).not.toMatch(/^[<>]{7}/m);
@@ -172,7 +191,9 @@ describe('a conflicted notebook without a pair', () => {
     r.git('add', 'b.ipynb');
     const c = gitMayFail(r.dir, 'commit', '--no-edit');
     expect(c.code).not.toBe(0);
-    expect(c.stderr).toContain('b.ipynb still holds conflicts (cell 0 (source): conflict markers in the source (line 1)); resolve them, then `git add b.ipynb`');
+    expect(c.stderr).toContain(
+      'b.ipynb still holds conflicts (cell 0 (source): conflict markers in the source (line 1)); resolve them, then `git add b.ipynb`',
+    );
     expect(r.git('log', '-1', '--format=%s').stdout.trim()).toBe('ours');
   });
 });
@@ -198,7 +219,9 @@ describe('nbpipe conflicts', () => {
     const r = conflictedPair();
     const all = nbpipe(['conflicts'], { cwd: r.dir });
     expect(all.code).toBe(1);
-    expect(all.stdout).toBe('a.ipynb: cell 0 (source): conflict markers in the source (line 1)\na.py: line 15: conflict markers\n');
+    expect(all.stdout).toBe(
+      'a.ipynb: cell 0 (source): conflict markers in the source (line 1)\na.py: line 15: conflict markers\n',
+    );
     const script = nbpipe(['conflicts', 'a.py'], { cwd: r.dir });
     expect(script.code).toBe(1);
     expect(script.stdout).toBe('a.py: line 15: conflict markers\n');

@@ -25,10 +25,15 @@ describe('nbpipe convert', () => {
     const dir = workdir();
     copyFileSync(JUPYTER, join(dir, 'jupyter.ipynb'));
     copyFileSync(JULIA, join(dir, 'geometry.ipynb'));
-    const r = nbpipe(['convert', 'jupyter.ipynb', 'geometry.ipynb', '--to', 'auto:percent', '--no-text-representation'], { cwd: dir });
+    const r = nbpipe(
+      ['convert', 'jupyter.ipynb', 'geometry.ipynb', '--to', 'auto:percent', '--no-text-representation'],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(listing(dir)).toEqual(['geometry.ipynb', 'geometry.jl', 'jupyter.ipynb', 'jupyter.py']);
-    expect(readFileSync(join(dir, 'jupyter.py'), 'utf8')).toBe(readFileSync(join(CORPUS, 'outputs/ipynb_to_percent/jupyter.py'), 'utf8'));
+    expect(readFileSync(join(dir, 'jupyter.py'), 'utf8')).toBe(
+      readFileSync(join(CORPUS, 'outputs/ipynb_to_percent/jupyter.py'), 'utf8'),
+    );
     expect(readFileSync(join(dir, 'geometry.jl'), 'utf8')).toBe(
       readFileSync(join(CORPUS, 'outputs/ipynb_to_percent/julia_functional_geometry.jl'), 'utf8'),
     );
@@ -39,7 +44,9 @@ describe('nbpipe convert', () => {
     copyFileSync(JUPYTER, join(dir, 'nb.ipynb'));
     expect(nbpipe(['convert', 'nb.ipynb', '--to', 'py'], { cwd: dir }).code).toBe(0);
     const text = readFileSync(join(dir, 'nb.py'), 'utf8');
-    expect(text).toContain('#     text_representation:\n#       extension: .py\n#       format_name: percent\n#       format_version: \'1.3\'\n');
+    expect(text).toContain(
+      "#     text_representation:\n#       extension: .py\n#       format_name: percent\n#       format_version: '1.3'\n",
+    );
     expect(text).not.toContain('jupytext_version');
   });
 
@@ -67,7 +74,20 @@ describe('nbpipe convert', () => {
   it('passes format options with --opt', () => {
     const dir = workdir();
     copyFileSync(join(CORPUS, 'inputs/ipynb_py/sample_rise_notebook_66.ipynb'), join(dir, 'nb.ipynb'));
-    const r = nbpipe(['convert', 'nb.ipynb', '--to', 'py', '--no-text-representation', '--opt', 'cell_metadata_filter=-all', '-o', '-'], { cwd: dir });
+    const r = nbpipe(
+      [
+        'convert',
+        'nb.ipynb',
+        '--to',
+        'py',
+        '--no-text-representation',
+        '--opt',
+        'cell_metadata_filter=-all',
+        '-o',
+        '-',
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('#   jupytext:\n#     cell_metadata_filter: -all\n');
     expect(r.stdout).not.toContain('slideshow');
@@ -89,7 +109,11 @@ describe('nbpipe convert', () => {
       const dir = workdir();
       copyFileSync(JUPYTER, join(dir, 'good.ipynb'));
       writeFileSync(join(dir, 'broken.ipynb'), '{"cells": [');
-      expectRefused(dir, ['good.ipynb', 'broken.ipynb', '--to', 'py'], /^nbpipe: broken\.ipynb: invalid JSON at line 1, column \d+/);
+      expectRefused(
+        dir,
+        ['good.ipynb', 'broken.ipynb', '--to', 'py'],
+        /^nbpipe: broken\.ipynb: invalid JSON at line 1, column \d+/,
+      );
     });
 
     it('invalid YAML header, with its line number', () => {
@@ -108,14 +132,21 @@ describe('nbpipe convert', () => {
     it('unreadable or missing file', () => {
       const dir = workdir();
       copyFileSync(JUPYTER, join(dir, 'nb.ipynb'));
-      expectRefused(dir, ['nb.ipynb', 'missing.ipynb', '--to', 'py'], /^nbpipe: missing\.ipynb: no such file or directory/);
+      expectRefused(
+        dir,
+        ['nb.ipynb', 'missing.ipynb', '--to', 'py'],
+        /^nbpipe: missing\.ipynb: no such file or directory/,
+      );
       writeFileSync(join(dir, 'binary.py'), Buffer.from([0x23, 0x00, 0xff, 0xfe]));
       expectRefused(dir, ['binary.py', '--to', 'ipynb'], /^nbpipe: binary\.py: /);
     });
 
     it('a notebook whose language is unknown with auto', () => {
       const dir = workdir();
-      writeFileSync(join(dir, 'bare.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+      writeFileSync(
+        join(dir, 'bare.ipynb'),
+        JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+      );
       expectRefused(dir, ['bare.ipynb', '--to', 'auto:percent'], /^nbpipe: bare\.ipynb: cannot use 'auto'/);
     });
 

@@ -20,11 +20,7 @@ function repo() {
 describe('nbpipe diff arguments in a repository', () => {
   it('a missing file that git does not know is an error naming it, not an empty pathspec', () => {
     const r = repo();
-    for (const args of [
-      ['missing.ipynb', 'good.ipynb'],
-      ['good.ipynb', 'missing.ipynb'],
-      ['missing.ipynb'],
-    ]) {
+    for (const args of [['missing.ipynb', 'good.ipynb'], ['good.ipynb', 'missing.ipynb'], ['missing.ipynb']]) {
       const result = nbpipe(['diff', '--exit-code', ...args], { cwd: r.dir });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toBe('nbpipe: missing.ipynb: no such file, nor a path or ref known to git\n');

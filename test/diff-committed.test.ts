@@ -14,7 +14,16 @@ const CLIENT = join(ROOT, 'packages/cli/bin/driver-client.pl');
 const notebook = (source: string, output: string, metadata: object = {}) =>
   JSON.stringify(
     {
-      cells: [{ cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [{ name: 'stdout', output_type: 'stream', text: [output] }], source: [source] }],
+      cells: [
+        {
+          cell_type: 'code',
+          execution_count: 1,
+          id: 'c1',
+          metadata: {},
+          outputs: [{ name: 'stdout', output_type: 'stream', text: [output] }],
+          source: [source],
+        },
+      ],
       metadata,
       nbformat: 4,
       nbformat_minor: 5,
@@ -43,10 +52,20 @@ function setup(files: Record<string, [string, string]>) {
   for (const path of Object.keys(files)) utimesSync(join(r.dir, path), past, past);
   r.git('update-index', '--refresh');
   // Each test gets its own TMPDIR, so its own drivers server, which exits once that folder is gone.
-  const env = (server: boolean) => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1', TMPDIR: tmp.dir, NBPIPE_DRIVER_SERVER: server ? '1' : '0' });
+  const env = (server: boolean) => ({
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    NO_COLOR: '1',
+    TMPDIR: tmp.dir,
+    NBPIPE_DRIVER_SERVER: server ? '1' : '0',
+  });
   const git = (server: boolean, ...args: string[]) => run('git', args, { cwd: r.dir, env: env(server) }).stdout;
   const serverUp = async () => {
-    const client = () => spawnSync('perl', [CLIENT, process.execPath, DRIVERS, serverKey(DRIVERS), 'textconv', '.gitattributes'], { cwd: r.dir, env: env(true) });
+    const client = () =>
+      spawnSync('perl', [CLIENT, process.execPath, DRIVERS, serverKey(DRIVERS), 'textconv', '.gitattributes'], {
+        cwd: r.dir,
+        env: env(true),
+      });
     for (let tries = 0; client().status !== 0; tries++) {
       if (tries > 200) throw new Error('the drivers server did not start');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -67,10 +86,14 @@ const COMMANDS = [
 describe('git show, log -p, diff A B and diff --cached of notebooks with outputs in the work tree', () => {
   for (const server of [false, true])
     it(`show the committed content, without outputs (drivers server ${server ? 'on' : 'off'})`, async () => {
-      const s = setup({ 'nb.ipynb': [notebook("print('hello')", 'hello output\n'), notebook("print('bye')", 'bye output\n')] });
+      const s = setup({
+        'nb.ipynb': [notebook("print('hello')", 'hello output\n'), notebook("print('bye')", 'bye output\n')],
+      });
       expect(s.r.read('nb.ipynb')).toContain('bye output');
       // The stand-in is real: git hands its external diff the work-tree file for the new side.
-      const handed = run('git', ['-c', 'diff.nbpipe.command=echo', 'diff', '--cached', 'HEAD~1'], { cwd: s.r.dir }).stdout;
+      const handed = run('git', ['-c', 'diff.nbpipe.command=echo', 'diff', '--cached', 'HEAD~1'], {
+        cwd: s.r.dir,
+      }).stdout;
       expect(handed).toMatch(/^nb\.ipynb \S+ [0-9a-f]{40} 100644 nb\.ipynb [0-9a-f]{40} 100644$/m);
       if (server) {
         s.git(true, 'show', 'HEAD');
@@ -89,7 +112,9 @@ describe('git show, log -p, diff A B and diff --cached of notebooks with outputs
     });
 
   it('show the committed blob when the strip settings changed since the commit', () => {
-    const s = setup({ 'nb.ipynb': [notebook("print('hello')", 'hello output\n'), notebook("print('bye')", 'bye output\n')] });
+    const s = setup({
+      'nb.ipynb': [notebook("print('hello')", 'hello output\n'), notebook("print('bye')", 'bye output\n')],
+    });
     // Stripping the work-tree file no longer gives the committed blob, and git, trusting the stat data, does not know.
     s.r.write('.nbpiperc.yaml', 'strip:\n  keepCount: true\n');
     for (const command of COMMANDS) {
@@ -101,7 +126,12 @@ describe('git show, log -p, diff A B and diff --cached of notebooks with outputs
 
   it('still shows outputs that were committed', () => {
     const keep = { keep_output: true };
-    const s = setup({ 'kept.ipynb': [notebook("print('hello')", 'hello output\n', keep), notebook("print('bye')", 'bye output\n', keep)] });
+    const s = setup({
+      'kept.ipynb': [
+        notebook("print('hello')", 'hello output\n', keep),
+        notebook("print('bye')", 'bye output\n', keep),
+      ],
+    });
     for (const command of COMMANDS) expect(s.git(false, ...command), command.join(' ')).toMatch(/bye output/);
   });
 });

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, parse, serialize, type Cell } from '@nbpipe/nbformat';
 import { ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
-
 function dir() {
   const d = tempDir();
   removeAfterTest(d.cleanup);
@@ -16,7 +15,11 @@ function dir() {
 }
 
 const nb = (cells: Cell[]) => serialize({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
-const base = [markdownCell('# Title', { id: 'a' }), codeCell('x = 1\ny = 2', { id: 'b' }), codeCell('print(x)', { id: 'c' })];
+const base = [
+  markdownCell('# Title', { id: 'a' }),
+  codeCell('x = 1\ny = 2', { id: 'b' }),
+  codeCell('print(x)', { id: 'c' }),
+];
 const edited = (id: string, source: string) => base.map((c) => (c.id === id ? { ...c, source } : c));
 
 describe('nbpipe diff', () => {
@@ -37,7 +40,9 @@ describe('nbpipe diff', () => {
   it('--json prints the structured diff; --sources-only ignores outputs', () => {
     const d = dir();
     const a = d.write('a.ipynb', nb(base));
-    const withOutput = base.map((c) => (c.id === 'c' ? { ...c, outputs: [{ output_type: 'stream' as const, name: 'stdout' as const, text: '1\n' }] } : c));
+    const withOutput = base.map((c) =>
+      c.id === 'c' ? { ...c, outputs: [{ output_type: 'stream' as const, name: 'stdout' as const, text: '1\n' }] } : c,
+    );
     const b = d.write('b.ipynb', nb(withOutput));
     const json = nbpipe(['diff', '--json', a, b]);
     expect(json.code).toBe(0);
@@ -83,7 +88,11 @@ describe('nbpipe diff', () => {
     expect(limited.stdout).not.toContain('Other title');
 
     const json = nbpipe(['diff', '--json'], { cwd: r.dir });
-    expect(JSON.parse(json.stdout).map((f: { path: string }) => f.path).sort()).toEqual(['sub/one.ipynb', 'two.ipynb']);
+    expect(
+      JSON.parse(json.stdout)
+        .map((f: { path: string }) => f.path)
+        .sort(),
+    ).toEqual(['sub/one.ipynb', 'two.ipynb']);
   });
 });
 
@@ -118,7 +127,9 @@ describe('nbpipe merge', () => {
     const a = d.write('ours.ipynb', nb(edited('b', 'x = 100\ny = 2')));
     const theirs = d.write('theirs.ipynb', nb(edited('b', 'x = 200\ny = 2')));
     // git's labels, as in the paired script git merges as text: HEAD, and the branch git merge names in GITHEAD_<commit>.
-    const r = nbpipe(['merge-driver', b, a, theirs, '9', 'nb.ipynb'], { env: { [`GITHEAD_${'e'.repeat(40)}`]: 'topic' } });
+    const r = nbpipe(['merge-driver', b, a, theirs, '9', 'nb.ipynb'], {
+      env: { [`GITHEAD_${'e'.repeat(40)}`]: 'topic' },
+    });
     expect(r.code).toBe(1);
     expect(readFileSync(a, 'utf8')).toContain('"<<<<<<<<< HEAD\\n"');
     expect(readFileSync(a, 'utf8')).toContain('">>>>>>>>> topic\\n"');
@@ -148,7 +159,12 @@ describe('nbpipe textconv and conflicts', () => {
   it('conflicts exits 0 on a clean notebook and 1 while markers remain', () => {
     const d = dir();
     expect(nbpipe(['conflicts', d.write('a.ipynb', nb(base))]).code).toBe(0);
-    const merged = nbpipe(['merge', d.write('b.ipynb', nb(base)), d.write('l.ipynb', nb(edited('b', 'l = 1'))), d.write('r.ipynb', nb(edited('b', 'r = 1')))]);
+    const merged = nbpipe([
+      'merge',
+      d.write('b.ipynb', nb(base)),
+      d.write('l.ipynb', nb(edited('b', 'l = 1'))),
+      d.write('r.ipynb', nb(edited('b', 'r = 1'))),
+    ]);
     const listed = nbpipe(['conflicts', d.write('m.ipynb', merged.stdout)]);
     expect(listed.code).toBe(1);
     expect(listed.stdout).toMatch(/m\.ipynb: cell 1/);
@@ -196,16 +212,22 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
     removeAfterTest(r.cleanup);
     expect(nbpipe(['install'], { cwd: r.dir }).code).toBe(0);
     const gone = '/nonexistent/bin/node';
-    for (const file of ['.git/config', '.git/hooks/pre-commit']) writeFileSync(join(r.dir, file), r.read(file).split(process.execPath).join(gone));
-    const nbpipeLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('nbpipe') && !line.includes('pass through git unstripped'));
+    for (const file of ['.git/config', '.git/hooks/pre-commit'])
+      writeFileSync(join(r.dir, file), r.read(file).split(process.execPath).join(gone));
+    const nbpipeLines = (stderr: string) =>
+      stderr.split('\n').filter((line) => line.includes('nbpipe') && !line.includes('pass through git unstripped'));
     r.write('nb.ipynb', nb(base));
     r.git('add', '.');
     const commit = run('git', ['commit', '-q', '-m', 'base'], { cwd: r.dir });
-    expect(nbpipeLines(commit.stderr)).toEqual([`nbpipe: cannot start (node ${gone} is missing); notebooks are not checked`]);
+    expect(nbpipeLines(commit.stderr)).toEqual([
+      `nbpipe: cannot start (node ${gone} is missing); notebooks are not checked`,
+    ]);
     r.write('nb.ipynb', nb(edited('b', 'x = 5\ny = 2')));
     const diff = r.git('diff');
     expect(nbpipeLines(diff.stderr)).toEqual([`nbpipe: cannot start (node ${gone} is missing): showing a plain diff`]);
-    expect(diff.stdout).toMatch(/^diff --git a\/nb\.ipynb b\/nb\.ipynb\n(.*\n)?--- a\/nb\.ipynb\n\+\+\+ b\/nb\.ipynb\n/m);
+    expect(diff.stdout).toMatch(
+      /^diff --git a\/nb\.ipynb b\/nb\.ipynb\n(.*\n)?--- a\/nb\.ipynb\n\+\+\+ b\/nb\.ipynb\n/m,
+    );
     expect(diff.stdout).toContain('+    "x = 5\\n",');
     r.git('commit', '-q', '-am', 'edit');
     r.git('checkout', '-q', '-b', 'topic', 'HEAD~1');
@@ -228,7 +250,11 @@ describe('a repository whose nbpipe cannot start (e.g. node_modules removed) kee
     r.git('commit', '-q', '-am', 'main');
     const merge = run('git', ['merge', '--no-edit', 'topic'], { cwd: r.dir, allowFailure: true });
     expect(merge.code, merge.stdout + merge.stderr).toBe(0);
-    expect(parse(r.read('nb.ipynb')).cells.map((c) => c.source)).toEqual(['# Main title', 'x = 1\ny = 2', 'print("topic")']);
+    expect(parse(r.read('nb.ipynb')).cells.map((c) => c.source)).toEqual([
+      '# Main title',
+      'x = 1\ny = 2',
+      'print("topic")',
+    ]);
   });
 });
 

@@ -4,19 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, parse, serialize, type Cell, type Notebook } from '@nbpipe/nbformat';
 import { SYSTEM_PYTHON, nbpipe, removeAfterTest, run, tempRepo } from './helpers.js';
 
-
 function notebookText(cells: Cell[]): string {
   const nb: Notebook = {
     nbformat: 4,
     nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' },
+    },
     cells,
   };
   return serialize(nb);
 }
 
 const md = (id: string, source: string) => markdownCell(source, { id });
-const code = (id: string, source: string, extra: Partial<Parameters<typeof codeCell>[1]> = {}) => codeCell(source, { id, ...extra });
+const code = (id: string, source: string, extra: Partial<Parameters<typeof codeCell>[1]> = {}) =>
+  codeCell(source, { id, ...extra });
 const stream = (text: string, execution_count: number | null = 1) => ({
   execution_count,
   outputs: [{ output_type: 'stream' as const, name: 'stdout' as const, text }],
@@ -49,13 +52,18 @@ function installedRepo(options: string[] = []) {
     r.git('add', '-A');
     r.git('commit', '-q', '-m', message);
   };
-  const gitMayFail = (...args: string[]) => run('git', args, { cwd: r.dir, allowFailure: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+  const gitMayFail = (...args: string[]) =>
+    run('git', args, { cwd: r.dir, allowFailure: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
   return { ...r, commit, gitMayFail };
 }
 
 /** Jupyter's own validator: the oracle for "a valid notebook". */
 function expectJupyterValid(file: string): void {
-  const r = spawnSync(SYSTEM_PYTHON, ['-c', 'import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], 4))', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    SYSTEM_PYTHON,
+    ['-c', 'import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], 4))', file],
+    { encoding: 'utf8' },
+  );
   expect(r.status, `${file} fails nbformat.validate:\n${r.stderr}`).toBe(0);
 }
 
@@ -144,7 +152,10 @@ describe('git diff, show and log -p after nbpipe install', () => {
 
 describe.each(HOW)('git %s through the merge driver', (how) => {
   it('combines edits to different cells cleanly', () => {
-    const r = branches(editSource(BASE, 'load', 'import pandas as pd\ndf = pd.read_parquet("data.pq")'), editSource(BASE, 'plot', 'df.plot(title="x")'));
+    const r = branches(
+      editSource(BASE, 'load', 'import pandas as pd\ndf = pd.read_parquet("data.pq")'),
+      editSource(BASE, 'plot', 'df.plot(title="x")'),
+    );
     const result = integrate(r, how);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const merged = sources(r.read('nb.ipynb'));
@@ -154,7 +165,10 @@ describe.each(HOW)('git %s through the merge driver', (how) => {
   });
 
   it('reports a conflict on the same cell and leaves a valid notebook with both sides between markers', () => {
-    const r = branches(editSource(BASE, 'stats', 'total = df["x"].max()\nprint(total)'), editSource(BASE, 'stats', 'total = df["x"].min()\nprint(total)'));
+    const r = branches(
+      editSource(BASE, 'stats', 'total = df["x"].max()\nprint(total)'),
+      editSource(BASE, 'stats', 'total = df["x"].min()\nprint(total)'),
+    );
     const result = integrate(r, how);
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/CONFLICT \(content\).*nb\.ipynb/);

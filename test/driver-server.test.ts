@@ -4,7 +4,16 @@
  * own TMPDIR, so it talks to a server of its own, which exits once that folder is gone.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, serialize, type Cell } from '@nbpipe/nbformat';
@@ -16,7 +25,11 @@ const CLIENT = join(ROOT, 'packages/cli/bin/driver-client.pl');
 const BUNDLE = join(ROOT, 'packages/cli/dist/bundle/git-drivers.cjs');
 
 const nb = (cells: Cell[]) => serialize({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
-const base = [markdownCell('# Title', { id: 'a' }), codeCell('x = 1\ny = 2', { id: 'b' }), codeCell('print(x)', { id: 'c' })];
+const base = [
+  markdownCell('# Title', { id: 'a' }),
+  codeCell('x = 1\ny = 2', { id: 'b' }),
+  codeCell('print(x)', { id: 'c' }),
+];
 const edited = (id: string, source: string) => base.map((c) => (c.id === id ? { ...c, source } : c));
 
 async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -43,11 +56,22 @@ function setup({ tmpdirLength = 0, idleSeconds = 0 } = {}) {
   r.write('one.ipynb', nb(edited('b', 'x = 5\ny = 2')));
   r.write('two.ipynb', nb(edited('c', 'print(x, y)')));
   const idle = idleSeconds ? { NBPIPE_DRIVER_SERVER_IDLE_SECONDS: String(idleSeconds) } : {};
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '', TMPDIR: tmpdir, ...idle, ...extra });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    NO_COLOR: '',
+    TMPDIR: tmpdir,
+    ...idle,
+    ...extra,
+  });
   const git = (args: string[], extra?: NodeJS.ProcessEnv) => run('git', args, { cwd: r.dir, env: env(extra) });
   /** The client run by hand, as git's diff command runs it. */
   const client = (args: string[], extra?: NodeJS.ProcessEnv) => {
-    const c = spawnSync('perl', [CLIENT, process.execPath, DRIVERS, serverKey(DRIVERS), ...args], { cwd: r.dir, env: env(extra), encoding: 'utf8' });
+    const c = spawnSync('perl', [CLIENT, process.execPath, DRIVERS, serverKey(DRIVERS), ...args], {
+      cwd: r.dir,
+      env: env(extra),
+      encoding: 'utf8',
+    });
     return { code: c.status, stdout: c.stdout };
   };
   const { dir, socket } = serverSocketPath(DRIVERS, { TMPDIR: tmpdir });
@@ -64,7 +88,10 @@ function serversWithTmpdir(tmpdir: string): number[] {
     .filter((pid) => {
       try {
         const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return command.includes('serve-drivers') && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TMPDIR=${tmpdir}`);
+        return (
+          command.includes('serve-drivers') &&
+          readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TMPDIR=${tmpdir}`)
+        );
       } catch {
         return false;
       }
@@ -88,10 +115,14 @@ describe("the drivers' resident server", () => {
     expect(served.stdout).toBe(nbpipe(args, { cwd: s.r.dir }).stdout);
     expect(s.client(args, withoutServer).code).toBe(76);
     // A client standing for another script with this server's key (a config edited by hand) is turned away.
-    const other = spawnSync('perl', [CLIENT, process.execPath, join(s.tmp.dir, 'git-drivers.cjs'), serverKey(DRIVERS), ...args], {
-      cwd: s.r.dir,
-      env: { ...process.env, TMPDIR: s.tmp.dir },
-    });
+    const other = spawnSync(
+      'perl',
+      [CLIENT, process.execPath, join(s.tmp.dir, 'git-drivers.cjs'), serverKey(DRIVERS), ...args],
+      {
+        cwd: s.r.dir,
+        env: { ...process.env, TMPDIR: s.tmp.dir },
+      },
+    );
     expect(other.status).toBe(76);
     // Colour as git decides it for the client's environment (git -c reaches the driver as GIT_CONFIG_PARAMETERS).
     for (const setting of ['always', 'never']) {
@@ -101,7 +132,8 @@ describe("the drivers' resident server", () => {
       expect(coloured).toBe(s.git(colourArgs, { GIT_PAGER_IN_USE: 'true', ...withoutServer }).stdout);
     }
     s.git(['commit', '-q', '-am', 'edit']);
-    for (const command of [['log', '-p'], ['show']]) expect(s.git(command).stdout).toBe(s.git(command, withoutServer).stdout);
+    for (const command of [['log', '-p'], ['show']])
+      expect(s.git(command).stdout).toBe(s.git(command, withoutServer).stdout);
   });
 
   it('leaves what only the driver can do to the driver: an unreadable notebook still gets its warning and a plain diff', async () => {
@@ -114,7 +146,9 @@ describe("the drivers' resident server", () => {
     expect(served.stderr).toMatch(/one\.ipynb \(new\).*showing a plain diff/);
     expect(served.stdout).toBe(direct.stdout);
     // git's plain diff, with the repository's paths rather than the temporary file git wrote the old side to.
-    expect(served.stdout).toMatch(/^diff --git a\/one\.ipynb b\/one\.ipynb\n(.*\n)?--- a\/one\.ipynb\n\+\+\+ b\/one\.ipynb\n/m);
+    expect(served.stdout).toMatch(
+      /^diff --git a\/one\.ipynb b\/one\.ipynb\n(.*\n)?--- a\/one\.ipynb\n\+\+\+ b\/one\.ipynb\n/m,
+    );
     expect(served.stdout).toContain('+{"cells": [');
   });
 
@@ -183,7 +217,10 @@ describe("the drivers' resident server", () => {
     await until(() => existsSync(s.socket), 'the first server listens');
     const firstSocket = statSync(s.socket).ino;
     const b = start();
-    await until(() => statSync(s.socket, { throwIfNoEntry: false })?.ino !== firstSocket, 'the second server took the socket');
+    await until(
+      () => statSync(s.socket, { throwIfNoEntry: false })?.ino !== firstSocket,
+      'the second server took the socket',
+    );
     expect(await a.exited).toBe(0);
     expect(s.client(['textconv', 'one.ipynb']).code).toBe(0);
     expect(await b.exited).toBe(0);
@@ -193,7 +230,11 @@ describe("the drivers' resident server", () => {
   it('a server that does not answer in time is stopped and its socket freed, and git goes on with the driver', async () => {
     const s = setup();
     mkdirSync(s.dir, { mode: 0o700 });
-    const stuck = spawn(process.execPath, ['-e', `require('node:net').createServer(() => {}).listen(${JSON.stringify(s.socket)})`], { stdio: 'ignore' });
+    const stuck = spawn(
+      process.execPath,
+      ['-e', `require('node:net').createServer(() => {}).listen(${JSON.stringify(s.socket)})`],
+      { stdio: 'ignore' },
+    );
     removeAfterTest(() => stuck.kill());
     const killed = new Promise<NodeJS.Signals | null>((resolve) => stuck.on('exit', (_, signal) => resolve(signal)));
     await until(() => existsSync(s.socket), 'the stuck server listens');

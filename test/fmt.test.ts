@@ -1,7 +1,16 @@
 // `nbpipe fmt`, through the built CLI: byte-exact against Jupyter's own writer on the shared corpora,
 // --check, stdin/stdout, and bad input (exit 2, one line naming the file, nothing written).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPORA, SYSTEM_PYTHON, nbpipe, tempDir } from './helpers.js';
@@ -31,16 +40,29 @@ for path in sys.argv[1:]:
 function jupyterCanonical(text: string): string {
   const r = spawnSync(
     SYSTEM_PYTHON,
-    ['-c', 'import sys, nbformat; sys.stdout.write(nbformat.writes(nbformat.reads(sys.stdin.read(), as_version=nbformat.NO_CONVERT)) + "\\n")'],
+    [
+      '-c',
+      'import sys, nbformat; sys.stdout.write(nbformat.writes(nbformat.reads(sys.stdin.read(), as_version=nbformat.NO_CONVERT)) + "\\n")',
+    ],
     { input: text, encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout;
 }
 
-const CANONICAL = '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "id": "a1b2c3d4",\n   "metadata": {},\n   "source": [\n    "# Title\\n",\n    "é"\n   ]\n  }\n ],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n';
+const CANONICAL =
+  '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "id": "a1b2c3d4",\n   "metadata": {},\n   "source": [\n    "# Title\\n",\n    "é"\n   ]\n  }\n ],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n';
 /** The same notebook as another tool might write it: 2-space indent, unsorted keys, source as one string. */
-const NOT_CANONICAL = JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: 'a1b2c3d4', cell_type: 'markdown', metadata: {}, source: '# Title\né' }] }, null, 2);
+const NOT_CANONICAL = JSON.stringify(
+  {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [{ id: 'a1b2c3d4', cell_type: 'markdown', metadata: {}, source: '# Title\né' }],
+  },
+  null,
+  2,
+);
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {

@@ -21,7 +21,11 @@ export function nbpipe(args: string[], options: SpawnSyncOptions & { input?: str
  * run() for commands that take minutes (npm install, pre-commit's environment): it does not block, so vitest's worker
  * keeps answering its runner meanwhile (see the afterEach below).
  */
-export function runAsync(cmd: string, args: string[], options: SpawnOptions & { allowFailure?: boolean } = {}): Promise<RunResult> {
+export function runAsync(
+  cmd: string,
+  args: string[],
+  options: SpawnOptions & { allowFailure?: boolean } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -31,7 +35,8 @@ export function runAsync(cmd: string, args: string[], options: SpawnOptions & { 
     child.on('error', reject);
     child.on('close', (code) => {
       const result = { code: code ?? -1, stdout, stderr };
-      if (result.code !== 0 && !options.allowFailure) reject(new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${stdout}\n${stderr}`));
+      if (result.code !== 0 && !options.allowFailure)
+        reject(new Error(`${cmd} ${args.join(' ')} exited ${result.code}\n${stdout}\n${stderr}`));
       else resolve(result);
     });
   });
@@ -52,7 +57,13 @@ export function removeAfterTest(cleanup: () => void): void {
 }
 
 /** A fresh git repository with a committer identity, in a temp dir. */
-export function tempRepo(): { dir: string; git: (...args: string[]) => RunResult; cleanup: () => void; write: (path: string, text: string) => void; read: (path: string) => string } {
+export function tempRepo(): {
+  dir: string;
+  git: (...args: string[]) => RunResult;
+  cleanup: () => void;
+  write: (path: string, text: string) => void;
+  read: (path: string) => string;
+} {
   const { dir, cleanup } = tempDir('nbpipe-repo-');
   const git = (...args: string[]) => run('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
   git('init', '-q', '-b', 'main');

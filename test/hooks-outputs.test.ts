@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { nbpipe, removeAfterTest, tempRepo } from './helpers.js';
 
-
 const cell = (id: string, source: string, output?: string) => ({
   cell_type: 'code',
   execution_count: output ? 1 : null,
@@ -21,7 +20,10 @@ const EXECUTED =
         cell('b2e4d6f8', "sales = {'north': 1200}\nprint(len(sales))", '1\n'),
         cell('c3f5e7a9', 'total = sum(sales.values())\nprint(total)', '1200\n'),
       ],
-      metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+      metadata: {
+        kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+        language_info: { name: 'python' },
+      },
       nbformat: 4,
       nbformat_minor: 5,
     },
@@ -29,7 +31,8 @@ const EXECUTED =
     1,
   ) + '\n';
 
-const outputCounts = (text: string) => (JSON.parse(text).cells as { outputs?: unknown[] }[]).map((c) => (c.outputs ?? []).length);
+const outputCounts = (text: string) =>
+  (JSON.parse(text).cells as { outputs?: unknown[] }[]).map((c) => (c.outputs ?? []).length);
 
 describe('a notebook staged by the pre-commit hook', () => {
   it('keeps its outputs through checkout and stash, and its staged blob is the stripped working copy', () => {

@@ -10,7 +10,6 @@ const corpus = (name: string) => readFileSync(join(CORPORA, 'nbstripout', name),
 const WITH_OUTPUTS = corpus('test_metadata.ipynb');
 const STRIPPED = corpus('test_metadata.ipynb.expected');
 
-
 function repo() {
   const r = tempRepo();
   removeAfterTest(r.cleanup);
@@ -37,7 +36,10 @@ const notebook = (cells: { source: string; output?: string }[]) =>
         outputs: output ? [{ output_type: 'stream', name: 'stdout', text: [output] }] : [],
         source: [source],
       })),
-      metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+      metadata: {
+        kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+        language_info: { name: 'python' },
+      },
       nbformat: 4,
       nbformat_minor: 5,
     },
@@ -50,7 +52,13 @@ function pairedRepo() {
   const r = repo();
   expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0);
   r.write('.nbpiperc.json', JSON.stringify({ pairing: 'ipynb,py:percent' }));
-  r.write('a.ipynb', notebook([{ source: 'x = 1', output: 'one\n' }, { source: 'print(x)', output: '1\n' }]));
+  r.write(
+    'a.ipynb',
+    notebook([
+      { source: 'x = 1', output: 'one\n' },
+      { source: 'print(x)', output: '1\n' },
+    ]),
+  );
   expect(nbpipe(['sync', 'a.ipynb'], { cwd: r.dir }).code).toBe(0);
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'pair');
@@ -120,7 +128,9 @@ describe('nbpipe pre-commit', () => {
     const r = pairedRepo();
     r.git('switch', '-q', '-c', 'other');
     r.write('a.py', r.read('a.py').replace('print(x)', 'print(x * 10)'));
-    expect(run('git', ['commit', '-q', '-am', 'on other'], { cwd: r.dir }).stderr).toMatch(/synced from a\.py, staged a\.ipynb/);
+    expect(run('git', ['commit', '-q', '-am', 'on other'], { cwd: r.dir }).stderr).toMatch(
+      /synced from a\.py, staged a\.ipynb/,
+    );
     r.git('switch', '-q', 'main');
     const nb = JSON.parse(r.read('a.ipynb'));
     nb.cells[0].source = ['x = 5'];
@@ -209,7 +219,9 @@ describe('husky', () => {
     r.write('.husky/pre-commit', 'echo "project hook ran" >&2\n');
 
     expect(nbpipe(['install', '--quiet'], { cwd: r.dir }).code).toBe(0); // husky detected
-    expect(r.read('.husky/pre-commit')).toMatch(/^echo "project hook ran" >&2\n# >>> nbpipe[^\n]*\n.*nbpipe pre-commit/s);
+    expect(r.read('.husky/pre-commit')).toMatch(
+      /^echo "project hook ran" >&2\n# >>> nbpipe[^\n]*\n.*nbpipe pre-commit/s,
+    );
     expect(existsSync(join(r.dir, '.git/hooks/pre-commit'))).toBe(false);
     expect(nbpipe(['doctor'], { cwd: r.dir }).code).toBe(0);
 

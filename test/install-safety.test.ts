@@ -23,7 +23,9 @@ describe('nbpipe install under a global core.hooksPath', () => {
     const config = repo.read('.git/config');
     const r = nbpipe(['install'], { cwd: repo.dir, env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`core.hooksPath in ${join(shared, '..', 'gitconfig')} makes ${shared} the hooks folder of every repository`);
+    expect(r.stderr).toContain(
+      `core.hooksPath in ${join(shared, '..', 'gitconfig')} makes ${shared} the hooks folder of every repository`,
+    );
     expect(r.stderr).toContain('--hooks none');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(shared)).toEqual([]);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
-
 function repo() {
   const r = tempRepo();
   removeAfterTest(r.cleanup);
@@ -16,7 +15,12 @@ function fakeHome() {
   removeAfterTest(home.cleanup);
   return {
     home: home.dir,
-    env: { HOME: home.dir, XDG_CONFIG_HOME: join(home.dir, '.config'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: undefined },
+    env: {
+      HOME: home.dir,
+      XDG_CONFIG_HOME: join(home.dir, '.config'),
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: undefined,
+    },
   };
 }
 
@@ -33,7 +37,9 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(r.git('config', 'merge.nbpipe.driver').stdout).toContain('merge-driver');
     expect(r.git('config', 'diff.nbpipe.command').stdout).toContain('diff-driver');
     expect(r.git('config', 'diff.nbpipe.textconv').stdout).toContain('textconv');
-    expect(r.git('check-attr', 'diff', 'merge', '--', 'sub/x.ipynb').stdout).toBe('sub/x.ipynb: diff: nbpipe\nsub/x.ipynb: merge: nbpipe\n');
+    expect(r.git('check-attr', 'diff', 'merge', '--', 'sub/x.ipynb').stdout).toBe(
+      'sub/x.ipynb: diff: nbpipe\nsub/x.ipynb: merge: nbpipe\n',
+    );
 
     const config = r.read('.git/config');
     const attributes = r.read('.gitattributes');
@@ -55,10 +61,14 @@ describe('nbpipe install / uninstall (repository)', () => {
 
   it('--no-filter installs the drivers without the output-stripping filter, and removes one installed before', () => {
     const r = repo();
-    const hasFilter = () => r.git('config', '--get-regexp', '^filter\\.nbpipe\\.').stdout !== '' || r.read('.gitattributes').includes('filter=nbpipe');
+    const hasFilter = () =>
+      r.git('config', '--get-regexp', '^filter\\.nbpipe\\.').stdout !== '' ||
+      r.read('.gitattributes').includes('filter=nbpipe');
     expect(nbpipe(['install', '--no-filter', '--hooks', 'none'], { cwd: r.dir }).code).toBe(0);
     expect(r.git('config', 'diff.nbpipe.command').stdout).toContain('diff-driver');
-    expect(run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout).toBe('');
+    expect(
+      run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout,
+    ).toBe('');
     expect(r.read('.gitattributes')).not.toContain('filter=nbpipe');
     // Left out on purpose, the filter is not "broken"; half of it is.
     const doctor = nbpipe(['doctor'], { cwd: r.dir });
@@ -74,7 +84,9 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(hasFilter()).toBe(true);
     const withoutFilter = nbpipe(['install', '--no-filter', '--hooks', 'none'], { cwd: r.dir });
     expect(withoutFilter.code, withoutFilter.stderr).toBe(0);
-    expect(run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout).toBe('');
+    expect(
+      run('git', ['config', '--get-regexp', '^filter\\.nbpipe\\.'], { cwd: r.dir, allowFailure: true }).stdout,
+    ).toBe('');
     expect(r.read('.gitattributes')).not.toContain('filter=nbpipe');
     expect(r.git('config', 'merge.nbpipe.driver').stdout).toContain('merge-driver');
   });
@@ -122,7 +134,11 @@ describe('nbpipe install / uninstall (repository)', () => {
     expect(installed).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(r.git('config', 'diff.nbpipe.command').stdout).toContain('diff-driver');
     expect(r.read('.gitattributes')).toContain(ATTRIBUTE_LINE);
-    expect(nbpipe(['install', '-q', '--hooks', 'none'], { cwd: r.dir })).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(nbpipe(['install', '-q', '--hooks', 'none'], { cwd: r.dir })).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     expect(nbpipe(['uninstall', '-q'], { cwd: r.dir })).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(existsSync(join(r.dir, '.gitattributes'))).toBe(false);
     // Without -q the changes are listed.
@@ -148,7 +164,9 @@ describe('nbpipe install --global', () => {
     expect(readFileSync(attributesFile, 'utf8')).toContain(ATTRIBUTE_LINE);
     expect(readFileSync(join(home, '.gitconfig'), 'utf8')).toContain('[merge "nbpipe"]');
     expect(existsSync(join(r.dir, '.gitattributes'))).toBe(false);
-    expect(run('git', ['config', '--local', '--get', 'merge.nbpipe.driver'], { ...opts, allowFailure: true }).code).toBe(1);
+    expect(
+      run('git', ['config', '--local', '--get', 'merge.nbpipe.driver'], { ...opts, allowFailure: true }).code,
+    ).toBe(1);
     // git picks both up in any repository of this user
     const attr = run('git', ['check-attr', 'diff', '--', 'x.ipynb'], opts);
     expect(attr.stdout).toBe('x.ipynb: diff: nbpipe\n');

@@ -14,11 +14,17 @@ const notebookText = (cells: Cell[], version = '3.11.4'): string =>
   serialize({
     nbformat: 4,
     nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python', version } },
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python', version },
+    },
     cells,
   } satisfies Notebook);
 
-const ran = (text: string, count: number) => ({ execution_count: count, outputs: [{ output_type: 'stream' as const, name: 'stdout' as const, text }] });
+const ran = (text: string, count: number) => ({
+  execution_count: count,
+  outputs: [{ output_type: 'stream' as const, name: 'stdout' as const, text }],
+});
 
 const BASE = [
   markdownCell('# Sales\nQuarterly figures by region.', { id: '5f1c9a0e' }),
@@ -53,7 +59,13 @@ function divergingBranches(r: ReturnType<typeof repo>, branchConfig?: string) {
   if (branchConfig !== undefined) r.write('.nbpiperc.json', branchConfig);
   r.git('checkout', '-q', '-b', 'topic');
   const checkedOut = parse(r.read('nb.ipynb')).cells;
-  r.commit('edit the plot', notebookText(checkedOut.map((c, k) => (k === checkedOut.length - 1 ? { ...c, source: LAST } : c)), '3.12.1'));
+  r.commit(
+    'edit the plot',
+    notebookText(
+      checkedOut.map((c, k) => (k === checkedOut.length - 1 ? { ...c, source: LAST } : c)),
+      '3.12.1',
+    ),
+  );
   r.git('checkout', '-q', 'main');
   r.commit('set up inline plots', notebookText([TOP, ...parse(r.read('nb.ipynb')).cells], '3.11.9'));
   return run('git', ['merge', '--no-edit', 'topic'], { cwd: r.dir, allowFailure: true });
@@ -64,14 +76,18 @@ function expectBothEdits(r: ReturnType<typeof repo>): void {
   expect(merged.cells.map((c) => c.source)).toEqual([TOP.source, ...BASE.slice(0, -1).map((c) => c.source), LAST]);
   expect(merged.metadata.nbpipe).toBeUndefined();
   expect(nbpipe(['conflicts', 'nb.ipynb'], { cwd: r.dir }).code).toBe(0);
-  const valid = spawnSync(SYSTEM_PYTHON, ['-c', 'import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], 4))', join(r.dir, 'nb.ipynb')], {
-    encoding: 'utf8',
-  });
+  const valid = spawnSync(
+    SYSTEM_PYTHON,
+    ['-c', 'import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], 4))', join(r.dir, 'nb.ipynb')],
+    {
+      encoding: 'utf8',
+    },
+  );
   expect(valid.status, valid.stderr).toBe(0);
 }
 
 describe('cell identity through git', () => {
-  it('the filter nbpipe install sets up commits Jupyter\'s cell ids unchanged; strip.keepId: false renumbers them', () => {
+  it("the filter nbpipe install sets up commits Jupyter's cell ids unchanged; strip.keepId: false renumbers them", () => {
     const r = repo();
     r.commit('base', notebookText(BASE));
     expect(r.committedIds('HEAD')).toEqual(BASE.map((c) => c.id));
@@ -80,7 +96,7 @@ describe('cell identity through git', () => {
     expect(r.committedIds('HEAD')).toEqual(['0', '1', '2', '3', '4']);
   });
 
-  it('merges an insertion at the top with an edit of the last cell cleanly (Jupyter\'s ids)', () => {
+  it("merges an insertion at the top with an edit of the last cell cleanly (Jupyter's ids)", () => {
     const r = repo();
     const merge = divergingBranches(r);
     expect(merge.code, merge.stdout + merge.stderr).toBe(0);

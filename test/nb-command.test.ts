@@ -96,7 +96,9 @@ describe('nbpipe nb --inject / --remove', () => {
     );
     expect(clean).toContain('jupytext_version: 1.16.4'); // the rest of the file is left as it was
     const load = repo.read('tasks/load.py');
-    expect(load).toMatch(/^# %% tags=\["parameters"\]\nupstream = None\nproduct = None\n\n# %% tags=\["injected-parameters"\]\n# Parameters\nproduct = \{'nb'/);
+    expect(load).toMatch(
+      /^# %% tags=\["parameters"\]\nupstream = None\nproduct = None\n\n# %% tags=\["injected-parameters"\]\n# Parameters\nproduct = \{'nb'/,
+    );
     expect(load).not.toContain('upstream = {');
     const explore = parse(repo.read('tasks/explore.ipynb'));
     expect(explore.cells.map((c) => c.metadata.tags ?? [])).toEqual([[], ['parameters'], ['injected-parameters'], []]);
@@ -135,21 +137,31 @@ describe('nbpipe nb --inject / --remove', () => {
   it("writes the cell in the kernel's language (R)", () => {
     const repo = project();
     // the upstream of an R notebook is declared in pipeline.yaml (sources are read for it as Python)
-    repo.write('pipeline.yaml', PIPELINE.replace('    product: out/explore.ipynb\n', '    product: out/explore.ipynb\n    upstream: [clean]\n'));
+    repo.write(
+      'pipeline.yaml',
+      PIPELINE.replace('    product: out/explore.ipynb\n', '    product: out/explore.ipynb\n    upstream: [clean]\n'),
+    );
     repo.write(
       'tasks/explore.ipynb',
       serialize({
         nbformat: 4,
         nbformat_minor: 5,
         metadata: { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } },
-        cells: [{ ...codeCell("upstream <- list('clean')\nproduct <- NULL", { metadata: { tags: ['parameters'] } }), id: 'params' }],
+        cells: [
+          {
+            ...codeCell("upstream <- list('clean')\nproduct <- NULL", { metadata: { tags: ['parameters'] } }),
+            id: 'params',
+          },
+        ],
       }),
     );
     const r = nbpipe(['nb', '--inject', 'explore'], { cwd: repo.dir });
     expect(r.code, r.stderr).toBe(0);
     const cell = parse(repo.read('tasks/explore.ipynb')).cells[1]!;
     expect(cell.metadata.tags).toEqual(['injected-parameters']);
-    expect(cell.source).toMatch(/^# Parameters\nupstream = list\("clean" = list\("nb" = ".*\/out\/clean\.html", "data" = ".*\/out\/clean\.txt"\)\)\nproduct = ".*\/out\/explore\.ipynb"\n$/);
+    expect(cell.source).toMatch(
+      /^# Parameters\nupstream = list\("clean" = list\("nb" = ".*\/out\/clean\.html", "data" = ".*\/out\/clean\.txt"\)\)\nproduct = ".*\/out\/explore\.ipynb"\n$/,
+    );
   });
 
   it('reports bad input in one line with exit 2, and writes nothing', () => {
@@ -184,7 +196,9 @@ describe('nbpipe nb --format', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(repo.dir, 'tasks/load.py'))).toBe(false);
     expect(existsSync(join(repo.dir, 'tasks/clean.py'))).toBe(false);
-    expect(repo.read('pipeline.yaml')).toBe(PIPELINE.replace('tasks/load.py', 'tasks/load.ipynb').replace("'tasks/clean.py'", "'tasks/clean.ipynb'"));
+    expect(repo.read('pipeline.yaml')).toBe(
+      PIPELINE.replace('tasks/load.py', 'tasks/load.ipynb').replace("'tasks/clean.py'", "'tasks/clean.ipynb'"),
+    );
     const clean = parse(repo.read('tasks/clean.ipynb'));
     expect(clean.metadata.kernelspec?.name).toBe('python3');
     expect(clean.cells[0]!.metadata.tags).toEqual(['parameters']);
@@ -192,7 +206,12 @@ describe('nbpipe nb --format', () => {
     // the pipeline still loads, with the same tasks
     const status = nbpipe(['status', '--json'], { cwd: repo.dir });
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).map((t: { source: string }) => t.source)).toEqual(['tasks/load.ipynb', 'tasks/clean.ipynb', 'tasks/explore.ipynb', 'tasks/side.sh']);
+    expect(JSON.parse(status.stdout).map((t: { source: string }) => t.source)).toEqual([
+      'tasks/load.ipynb',
+      'tasks/clean.ipynb',
+      'tasks/explore.ipynb',
+      'tasks/side.sh',
+    ]);
 
     // and back to scripts
     const back = nbpipe(['nb', '--format', 'py:percent'], { cwd: repo.dir });
@@ -206,7 +225,9 @@ describe('nbpipe nb --format', () => {
     const repo = project();
     const r = nbpipe(['nb', '--format', 'py:light', 'load'], { cwd: repo.dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(repo.read('tasks/load.py')).toBe(`# + tags=["parameters"]\nupstream = None\nproduct = None\n# -\n\nopen(product['data'], 'w').write('raw')\n`);
+    expect(repo.read('tasks/load.py')).toBe(
+      `# + tags=["parameters"]\nupstream = None\nproduct = None\n# -\n\nopen(product['data'], 'w').write('raw')\n`,
+    );
     expect(repo.read('pipeline.yaml')).toBe(PIPELINE);
   });
 

@@ -42,7 +42,10 @@ function usesNotebook(): string {
   nb.cells.push(
     markdownCell('# Use', { id: 'm1' }),
     codeCell('upstream = ["load"]\nproduct = None', { id: 'p1', metadata: { tags: ['parameters'] } }),
-    codeCell('lines = open(upstream["load"]["data"]).read().split()\nopen(product["data"], "w").write(str(len(lines)))\nlen(lines)', { id: 'c1' }),
+    codeCell(
+      'lines = open(upstream["load"]["data"]).read().split()\nopen(product["data"], "w").write(str(len(lines)))\nlen(lines)',
+      { id: 'c1' },
+    ),
   );
   return serialize(nb);
 }
@@ -67,13 +70,24 @@ describe('notebook tasks on a Jupyter kernel', () => {
     expect(r.stderr).not.toMatch(/embedded python executor/);
     expect(r.code, r.stderr).toBe(0);
     const load = p.notebook('out/load.ipynb');
-    const injected = load.cells.find((c) => (c.metadata.tags as string[] | undefined)?.includes('injected-parameters'))!;
-    expect(injected.source).toContain(`product = {'nb': '${join(p.dir, 'out/load.ipynb')}', 'data': '${join(p.dir, 'out/load.txt')}'}`);
+    const injected = load.cells.find((c) =>
+      (c.metadata.tags as string[] | undefined)?.includes('injected-parameters'),
+    )!;
+    expect(injected.source).toContain(
+      `product = {'nb': '${join(p.dir, 'out/load.ipynb')}', 'data': '${join(p.dir, 'out/load.txt')}'}`,
+    );
     expect(injected.source).toContain('rows = 5');
     const outputs = load.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []));
     expect(outputs).toContainEqual({ output_type: 'stream', name: 'stdout', text: 'loading 5\n' });
-    expect(outputs).toContainEqual(expect.objectContaining({ output_type: 'display_data', data: expect.objectContaining({ 'text/html': '<b>loaded</b>' }) }));
-    expect(outputs).toContainEqual(expect.objectContaining({ output_type: 'execute_result', data: { 'text/plain': '10' } }));
+    expect(outputs).toContainEqual(
+      expect.objectContaining({
+        output_type: 'display_data',
+        data: expect.objectContaining({ 'text/html': '<b>loaded</b>' }),
+      }),
+    );
+    expect(outputs).toContainEqual(
+      expect.objectContaining({ output_type: 'execute_result', data: { 'text/plain': '10' } }),
+    );
     expect(load.metadata.language_info?.name).toBe('python');
     // Jupyter's (nbclient's) timing metadata: the cells ran on a kernel, not on the embedded executor.
     expect(load.cells.at(-1)!.metadata.execution).toBeDefined();
@@ -94,20 +108,28 @@ describe('notebook tasks on a Jupyter kernel', () => {
     });
     const r = p.run('run');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('task load failed: tasks/load.py: cell 4 (In [4]) raised ZeroDivisionError: division by zero');
+    expect(r.stderr).toContain(
+      'task load failed: tasks/load.py: cell 4 (In [4]) raised ZeroDivisionError: division by zero',
+    );
     expect(r.stderr).toMatch(/ZeroDivisionError/);
     // the traceback (with the kernel's colours) shows the failing line
     expect(r.stderr.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/----> 3 rows \/ 0/);
     expect(r.stderr).toMatch(/use \(upstream load did not complete\)/);
     const nb = p.notebook('out/load.ipynb');
     expect(nb.cells[0]!.metadata.tags).toEqual(['nbpipe-error']);
-    expect(nb.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))).toContainEqual(expect.objectContaining({ output_type: 'error', ename: 'ZeroDivisionError' }));
+    expect(nb.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))).toContainEqual(
+      expect.objectContaining({ output_type: 'error', ename: 'ZeroDivisionError' }),
+    );
     expect(existsSync(join(p.dir, 'out/use.txt'))).toBe(false);
     expect(p.run('run', '--check').code).toBe(1);
   });
 
   it('a kernel that dies fails the task with a clear error', () => {
-    const p = project({ 'pipeline.yaml': PIPELINE, 'tasks/load.py': LOAD.replace('rows * 2', 'import os\nos._exit(3)'), 'tasks/use.ipynb': usesNotebook() });
+    const p = project({
+      'pipeline.yaml': PIPELINE,
+      'tasks/load.py': LOAD.replace('rows * 2', 'import os\nos._exit(3)'),
+      'tasks/use.ipynb': usesNotebook(),
+    });
     const r = p.run('run');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/task load failed: tasks\/load\.py: the kernel died: cell 4/);
@@ -135,7 +157,12 @@ describe('notebook tasks on a Jupyter kernel', () => {
   }, 40000);
 
   it('executor: python (per task, for the whole pipeline, or in the config) runs on the embedded executor', () => {
-    const perTask = { 'pipeline.yaml': PIPELINE.replace('    params:\n      rows: 5', '    executor: python\n    params:\n      rows: 5') };
+    const perTask = {
+      'pipeline.yaml': PIPELINE.replace(
+        '    params:\n      rows: 5',
+        '    executor: python\n    params:\n      rows: 5',
+      ),
+    };
     const pipelineLevel = { 'pipeline.yaml': `executor: python\n${PIPELINE}` };
     const config = { 'pipeline.yaml': PIPELINE, '.nbpiperc.json': '{"pipeline": {"executor": "python"}}' };
     for (const files of [perTask, pipelineLevel, config]) {
@@ -173,10 +200,17 @@ describe('on_finish, python callables, Ploomber keys', () => {
 `;
 
   it('a failing on_finish check fails the task, says why, and leaves it outdated; a python callable gets product, upstream and params', () => {
-    const p = project({ 'pipeline.yaml': CALLABLE, 'tasks/load.py': LOAD, 'functions.py': FUNCTIONS, 'checks.py': CHECKS });
+    const p = project({
+      'pipeline.yaml': CALLABLE,
+      'tasks/load.py': LOAD,
+      'functions.py': FUNCTIONS,
+      'checks.py': CHECKS,
+    });
     const failed = p.run('run');
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain('task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows in');
+    expect(failed.stderr).toContain(
+      'task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows in',
+    );
     expect(failed.stderr).toContain('(rows=2)');
     expect(existsSync(join(p.dir, 'out/count.txt'))).toBe(false);
     expect(p.run('run', '--check').code).toBe(1);
@@ -198,18 +232,26 @@ describe('on_finish, python callables, Ploomber keys', () => {
     mkdirSync(join(jupyter, 'kernels/python3'), { recursive: true });
     writeFileSync(
       join(jupyter, 'kernels/python3/kernel.json'),
-      JSON.stringify({ argv: [wrapper, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (wrapped)', language: 'python' }),
+      JSON.stringify({
+        argv: [wrapper, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+        display_name: 'Python 3 (wrapped)',
+        language: 'python',
+      }),
     );
     const p = project({
       'pipeline.yaml': CALLABLE,
       'tasks/load.py': LOAD,
-      'checks.py': 'import extra_only\n\ndef at_least_rows(product):\n    n = len(open(product["data"]).read().split())\n    assert n >= extra_only.MIN_ROWS, f"only {n} rows"\n',
-      'functions.py': 'import extra_only\n\ndef count(product, upstream, label):\n    n = len(open(upstream["load"]["data"]).read().split())\n    open(product, "w").write(f"{n} {label}, at least {extra_only.MIN_ROWS}")\n',
+      'checks.py':
+        'import extra_only\n\ndef at_least_rows(product):\n    n = len(open(product["data"]).read().split())\n    assert n >= extra_only.MIN_ROWS, f"only {n} rows"\n',
+      'functions.py':
+        'import extra_only\n\ndef count(product, upstream, label):\n    n = len(open(upstream["load"]["data"]).read().split())\n    open(product, "w").write(f"{n} {label}, at least {extra_only.MIN_ROWS}")\n',
     });
     const env = { ...process.env, JUPYTER_PATH: jupyter };
     const failed = nbpipe(['run'], { cwd: p.dir, env });
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(`task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows (python: ${wrapper})`);
+    expect(failed.stderr).toContain(
+      `task load failed: on_finish checks.at_least_rows failed: AssertionError: only 2 rows (python: ${wrapper})`,
+    );
 
     p.write('pipeline.yaml', p.read('pipeline.yaml').replace('rows: 2', 'rows: 4'));
     const ok = nbpipe(['run'], { cwd: p.dir, env });
@@ -219,7 +261,10 @@ describe('on_finish, python callables, Ploomber keys', () => {
 
   it('a shell on_finish command: its exit code decides, its output says why', () => {
     const p = project({
-      'pipeline.yaml': CALLABLE.replace('checks.at_least_rows', 'test "$(wc -l < "$PRODUCT_DATA")" -ge 5 || { echo "too few rows in $PRODUCT_DATA"; exit 1; }'),
+      'pipeline.yaml': CALLABLE.replace(
+        'checks.at_least_rows',
+        'test "$(wc -l < "$PRODUCT_DATA")" -ge 5 || { echo "too few rows in $PRODUCT_DATA"; exit 1; }',
+      ),
       'tasks/load.py': LOAD,
       'functions.py': FUNCTIONS,
     });
@@ -230,7 +275,10 @@ describe('on_finish, python callables, Ploomber keys', () => {
 
   it('static_analysis: strict checks params against the parameters cell; unsupported nbconvert_export_kwargs are reported by name', () => {
     const p = project({
-      'pipeline.yaml': PIPELINE.replace('    params:\n      rows: 5', '    static_analysis: strict\n    params:\n      rowz: 5').replace(
+      'pipeline.yaml': PIPELINE.replace(
+        '    params:\n      rows: 5',
+        '    static_analysis: strict\n    params:\n      rowz: 5',
+      ).replace(
         '      data: out/use.txt\n',
         '      data: out/use.txt\n    nbconvert_export_kwargs:\n      exclude_input: true\n      template_name: lab\n',
       ),
@@ -240,21 +288,29 @@ describe('on_finish, python callables, Ploomber keys', () => {
     const r = p.run('run');
     expect(r.stderr).toContain('nbconvert_export_kwargs template_name not supported');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('static_analysis: strict: unexpected params rowz (not in the parameters cell); missing params rows (declared in the parameters cell)');
+    expect(r.stderr).toContain(
+      'static_analysis: strict: unexpected params rowz (not in the parameters cell); missing params rows (declared in the parameters cell)',
+    );
   });
 });
 
 describe('kernelspec_name', () => {
   it('names the kernel a notebook task runs on', () => {
     const p = project({
-      'pipeline.yaml': PIPELINE.replace('    params:\n      rows: 5', '    executor: jupyter\n    kernelspec_name: no-such-kernel\n    params:\n      rows: 5'),
+      'pipeline.yaml': PIPELINE.replace(
+        '    params:\n      rows: 5',
+        '    executor: jupyter\n    kernelspec_name: no-such-kernel\n    params:\n      rows: 5',
+      ),
       'tasks/load.py': LOAD,
       'tasks/use.ipynb': usesNotebook(),
     });
     const r = p.run('run');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/task load failed: tasks\/load\.py: no kernel named "no-such-kernel"; .*python3/);
-    p.write('pipeline.yaml', PIPELINE.replace('    params:\n      rows: 5', '    kernelspec_name: python3\n    params:\n      rows: 5'));
+    p.write(
+      'pipeline.yaml',
+      PIPELINE.replace('    params:\n      rows: 5', '    kernelspec_name: python3\n    params:\n      rows: 5'),
+    );
     expect(p.run('run').code).toBe(0);
     expect(p.notebook('out/load.ipynb').metadata.kernelspec?.name).toBe('python3');
   });
@@ -264,7 +320,10 @@ describe('examples/ploomber', () => {
   it('runs unchanged, with --env sample=true and without', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    cpSync(join(ROOT, 'examples/ploomber'), dir, { recursive: true, filter: (src) => !src.includes('/products') && !src.includes('/backup') });
+    cpSync(join(ROOT, 'examples/ploomber'), dir, {
+      recursive: true,
+      filter: (src) => !src.includes('/products') && !src.includes('/backup'),
+    });
     const sample = nbpipe(['run', '--env', 'sample=true'], { cwd: dir });
     expect(sample.code, sample.stderr).toBe(0);
     expect(readFileSync(join(dir, 'products/raw.csv'), 'utf8').trim().split('\n')).toHaveLength(21);

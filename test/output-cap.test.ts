@@ -24,7 +24,10 @@ function project(executor: string) {
   const repo = tempRepo();
   removeAfterTest(repo.cleanup);
   repo.write('task.py', SOURCE);
-  repo.write('pipeline.yaml', `executor: ${executor}\ntasks:\n  - source: task.py\n    product: {nb: out/task.ipynb}\n`);
+  repo.write(
+    'pipeline.yaml',
+    `executor: ${executor}\ntasks:\n  - source: task.py\n    product: {nb: out/task.ipynb}\n`,
+  );
   return repo;
 }
 
@@ -57,10 +60,15 @@ describe('a cell whose outputs do not all arrive', () => {
   it('fails the task instead of recording a notebook that misses them', () => {
     const repo = project('jupyter');
     // the kernel no longer says when the cell's output ends: what follows could be lost without anyone knowing
-    repo.write('task.py', SOURCE.replace('import sys', 'import sys\nget_ipython().kernel._publish_status = lambda *args, **kwargs: None'));
+    repo.write(
+      'task.py',
+      SOURCE.replace('import sys', 'import sys\nget_ipython().kernel._publish_status = lambda *args, **kwargs: None'),
+    );
     const ran = nbpipe(['run'], { cwd: repo.dir });
     expect(ran.code).toBe(1);
-    expect(ran.stderr + ran.stdout).toMatch(/outputs lost: cell 3 \(In \[3\]\): the kernel's outputs did not all arrive/);
+    expect(ran.stderr + ran.stdout).toMatch(
+      /outputs lost: cell 3 \(In \[3\]\): the kernel's outputs did not all arrive/,
+    );
     expect(nbpipe(['status'], { cwd: repo.dir }).stdout).not.toMatch(/up to date/);
   });
 });

@@ -7,7 +7,16 @@ import { nbpipe, removeAfterTest, run, tempRepo } from './helpers.js';
 const notebook = (source: string, output: string) =>
   JSON.stringify(
     {
-      cells: [{ cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [{ name: 'stdout', output_type: 'stream', text: [output] }], source: [source] }],
+      cells: [
+        {
+          cell_type: 'code',
+          execution_count: 1,
+          id: 'c1',
+          metadata: {},
+          outputs: [{ name: 'stdout', output_type: 'stream', text: [output] }],
+          source: [source],
+        },
+      ],
       metadata: {},
       nbformat: 4,
       nbformat_minor: 5,
@@ -37,7 +46,9 @@ describe('an output-only change', () => {
     r.write('edited.ipynb', notebook('print(median)', '3.5\n'));
     expect(r.git('status', '--porcelain').stdout).toBe(' M edited.ipynb\n M nb.ipynb\n');
     // git refuses to switch rather than lose the outputs.
-    expect(run('git', ['checkout', 'feature'], { cwd: r.dir, allowFailure: true }).stderr).toMatch(/would be overwritten by checkout:\n\s+nb\.ipynb/);
+    expect(run('git', ['checkout', 'feature'], { cwd: r.dir, allowFailure: true }).stderr).toMatch(
+      /would be overwritten by checkout:\n\s+nb\.ipynb/,
+    );
     expect(r.read('nb.ipynb')).toBe(rerun);
 
     const refreshed = nbpipe(['refresh'], { cwd: r.dir });

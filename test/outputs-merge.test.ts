@@ -32,11 +32,9 @@ function notebook(cells: [string, string?][]): string {
 
 /** Each cell's source and printed output ('' for none), and its execution count. */
 const cellsOf = (text: string) =>
-  (JSON.parse(text).cells as { source: string[]; outputs: { text: string[] }[]; execution_count: number | null }[]).map((c) => [
-    c.source.join(''),
-    c.outputs.map((o) => o.text.join('')).join(''),
-    c.execution_count,
-  ]);
+  (JSON.parse(text).cells as { source: string[]; outputs: { text: string[] }[]; execution_count: number | null }[]).map(
+    (c) => [c.source.join(''), c.outputs.map((o) => o.text.join('')).join(''), c.execution_count],
+  );
 
 type Repo = ReturnType<typeof tempRepo>;
 
@@ -66,7 +64,14 @@ function divergedRepo(otherCells: [string, string?][] = [['a = 10'], ['b = 2'], 
   r.write('nb.ipynb', notebook(otherCells));
   r.git('commit', '-q', '-a', '-m', 'other');
   r.git('checkout', '-q', 'main');
-  r.write('nb.ipynb', notebook([['a = 1', 'A'], ['b = 2', 'B'], ['c = 30', 'C']]));
+  r.write(
+    'nb.ipynb',
+    notebook([
+      ['a = 1', 'A'],
+      ['b = 2', 'B'],
+      ['c = 30', 'C'],
+    ]),
+  );
   r.git('commit', '-q', '-a', '-m', 'main: c = 30');
   return r;
 }
@@ -134,11 +139,25 @@ describe('outputs through a pull from a teammate', () => {
     teammate.git('remote', 'add', 'origin', `${dir}/remote.git`);
     teammate.git('pull', '-q', 'origin', 'main');
     expect(nbpipe(['install', '--quiet', '--hooks', 'none'], { cwd: teammate.dir }).code).toBe(0);
-    teammate.write('nb.ipynb', notebook([['a = 10', 'their output'], ['b = 2', 'theirs'], ['c = 3', 'theirs']]));
+    teammate.write(
+      'nb.ipynb',
+      notebook([
+        ['a = 10', 'their output'],
+        ['b = 2', 'theirs'],
+        ['c = 3', 'theirs'],
+      ]),
+    );
     teammate.git('commit', '-q', '-a', '-m', 'teammate: a = 10');
     teammate.git('push', '-q', 'origin', 'HEAD:main');
 
-    mine.write('nb.ipynb', notebook([['a = 1', 'A'], ['b = 2', 'B'], ['c = 30', 'C']]));
+    mine.write(
+      'nb.ipynb',
+      notebook([
+        ['a = 1', 'A'],
+        ['b = 2', 'B'],
+        ['c = 30', 'C'],
+      ]),
+    );
     mine.git('commit', '-q', '-a', '-m', 'main: c = 30');
     mine.git('pull', '-q', mode, '--no-edit');
     expect(cellsOf(mine.read('nb.ipynb'))).toEqual(MERGED);
@@ -152,7 +171,14 @@ describe('outputs through the stash', () => {
   it('stash pop onto other changes keeps the outputs of the cells the user had', () => {
     const r = divergedRepo();
     r.git('reset', '-q', '--hard', 'HEAD~1');
-    r.write('nb.ipynb', notebook([['a = 1', 'A'], ['b = 2', 'B'], ['c = 30', 'C']]));
+    r.write(
+      'nb.ipynb',
+      notebook([
+        ['a = 1', 'A'],
+        ['b = 2', 'B'],
+        ['c = 30', 'C'],
+      ]),
+    );
     r.git('stash', '-q');
     r.git('merge', '-q', 'other');
     r.git('stash', 'pop', '-q');
@@ -162,7 +188,10 @@ describe('outputs through the stash', () => {
 
   it('two notebooks with the same code keep their own outputs', () => {
     const r = installedRepo();
-    const code = (month: string, printed?: string): [string, string?][] => [['import pandas'], [`report(${month})`, printed]];
+    const code = (month: string, printed?: string): [string, string?][] => [
+      ['import pandas'],
+      [`report(${month})`, printed],
+    ];
     r.write('2026-01.ipynb', notebook(code('month')));
     r.write('2026-02.ipynb', notebook(code('month')));
     r.git('add', '.');

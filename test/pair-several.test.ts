@@ -7,7 +7,14 @@ import { nbpipe, removeAfterTest, tempRepo } from './helpers.js';
 const env = { JUPYTEXT_CEILING_DIRECTORIES: '/tmp' };
 
 function notebook(source: string): string {
-  const cell = { cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [{ name: 'stdout', output_type: 'stream', text: ['out\n'] }], source: [source] };
+  const cell = {
+    cell_type: 'code',
+    execution_count: 1,
+    id: 'c1',
+    metadata: {},
+    outputs: [{ name: 'stdout', output_type: 'stream', text: ['out\n'] }],
+    source: [source],
+  };
   const metadata = { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } };
   return JSON.stringify({ cells: [cell], metadata, nbformat: 4, nbformat_minor: 5 }, null, 1) + '\n';
 }

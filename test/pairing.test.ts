@@ -51,7 +51,11 @@ function notebookJson(cells: unknown[], metadata: Record<string, unknown> = {}):
     JSON.stringify(
       {
         cells,
-        metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' }, ...metadata },
+        metadata: {
+          kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+          language_info: { name: 'python' },
+          ...metadata,
+        },
         nbformat: 4,
         nbformat_minor: 5,
       },
@@ -109,7 +113,12 @@ describe('nbpipe pair and sync in a git repository', () => {
     expect(sources('nb.ipynb')).toEqual(['# Title', 'd = 4', 'a = 1', 'c = 30', 'The end', 'print(a)']);
     const after = readNb('nb.ipynb');
     const [, d, keptA, editedC, , movedPrint] = after.cells;
-    expect(keptA).toMatchObject({ id: 'cell-a', execution_count: 1, outputs: [{ text: ['a\n'] }], metadata: { ExecuteTime: { end_time: '2024-01-01T00:00:00' } } });
+    expect(keptA).toMatchObject({
+      id: 'cell-a',
+      execution_count: 1,
+      outputs: [{ text: ['a\n'] }],
+      metadata: { ExecuteTime: { end_time: '2024-01-01T00:00:00' } },
+    });
     expect(movedPrint).toMatchObject({ id: 'cell-print', execution_count: 2, outputs: [{ text: ['1\n'] }] });
     expect(editedC).toMatchObject({ id: 'cell-c', execution_count: null, outputs: [] });
     expect(d).toMatchObject({ execution_count: null, outputs: [] });
@@ -142,7 +151,10 @@ describe('nbpipe pair and sync in a git repository', () => {
     write('nb.py', repo.read('nb.py').replace('b = 2', 'b = 200'));
     const ipynbBefore = repo.read('nb.ipynb');
     const pyBefore = repo.read('nb.py');
-    for (const args of [['sync', 'nb.py'], ['sync', '--check', 'nb.ipynb']]) {
+    for (const args of [
+      ['sync', 'nb.py'],
+      ['sync', '--check', 'nb.ipynb'],
+    ]) {
       const r = run(args);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/conflict: nb\.py and nb\.ipynb both changed their cells since the last sync/);
@@ -236,7 +248,10 @@ describe('nbpipe pair and sync in a git repository', () => {
     expect(plain.stderr).toContain('util.py is not paired');
     expect(existsSync(join(repo.dir, 'util.ipynb'))).toBe(false);
 
-    write('sub/pyproject.toml', '[project]\nname = "x"\n\n[tool.jupytext.formats]\n"notebooks/" = "ipynb"\n"scripts/" = "py:percent"\n');
+    write(
+      'sub/pyproject.toml',
+      '[project]\nname = "x"\n\n[tool.jupytext.formats]\n"notebooks/" = "ipynb"\n"scripts/" = "py:percent"\n',
+    );
     write('sub/notebooks/deep/t.ipynb', RUN_NOTEBOOK);
     expect(run(['sync', 'sub/notebooks/deep/t.ipynb']).code).toBe(0);
     expect(repo.read('sub/scripts/deep/t.py')).toContain('print(a)');

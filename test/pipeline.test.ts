@@ -90,7 +90,10 @@ function generatedProject() {
   repo.write('tasks/clean.py', CLEAN);
   repo.write('tasks/explore.ipynb', exploreNotebook());
   repo.write('tasks/features.sh', shell(`{ cat {{upstream['load']}} 2>/dev/null; echo features; } > {{product}}`));
-  repo.write('tasks/train.sh', shell(`{ cat {{upstream['clean']['data']}} {{upstream['features']}} 2>/dev/null; echo model; } > "$PRODUCT"`));
+  repo.write(
+    'tasks/train.sh',
+    shell(`{ cat {{upstream['clean']['data']}} {{upstream['features']}} 2>/dev/null; echo model; } > "$PRODUCT"`),
+  );
   repo.write('tasks/report.sh', shell(`{ cat {{upstream['train']}} 2>/dev/null; cat templates/*.md; } > {{product}}`));
   repo.write('tasks/side.sh', shell('echo side > {{product}}'));
   repo.write('templates/report.md', '# Report\n');
@@ -113,7 +116,9 @@ function runIn(dir: string, args: string[] = []) {
 /** The task steps of an exported Argo workflow, sorted. */
 function exportedTasks(yaml: string): string[] {
   const workflow = parseYaml(yaml) as { spec: { templates: { dag?: { tasks: { name: string }[] } }[] } };
-  return workflow.spec.templates[0]!.dag!.tasks.map((t) => t.name).filter((n) => n !== 'prepare-workspace').sort();
+  return workflow.spec.templates[0]!.dag!.tasks.map((t) => t.name)
+    .filter((n) => n !== 'prepare-workspace')
+    .sort();
 }
 
 const ALL = ['clean', 'explore', 'features', 'load', 'report', 'side', 'train'];
@@ -132,8 +137,13 @@ describe('nbpipe run (end to end, real git)', () => {
     expect(injected.metadata.tags).toEqual(['injected-parameters']);
     expect(injected.source).toContain(`upstream = {'load': '${join(repo.dir, 'out/raw.txt')}'}`);
     expect(injected.source).toContain('sample = False');
-    expect(clean.cells[2]!.cell_type === 'code' && clean.cells[2]!.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'sample = False\n' }]);
-    expect(clean.cells[3]!.cell_type === 'code' && clean.cells[3]!.outputs[0]).toMatchObject({ output_type: 'execute_result', data: { 'text/plain': '9' } });
+    expect(clean.cells[2]!.cell_type === 'code' && clean.cells[2]!.outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'sample = False\n' },
+    ]);
+    expect(clean.cells[3]!.cell_type === 'code' && clean.cells[3]!.outputs[0]).toMatchObject({
+      output_type: 'execute_result',
+      data: { 'text/plain': '9' },
+    });
     // State is kept out of git.
     expect(repo.git('status', '--porcelain').stdout).toBe('');
 
@@ -141,14 +151,20 @@ describe('nbpipe run (end to end, real git)', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(ran(second)).toEqual([]);
     expect(second.stdout).toMatch(/^ran 0, skipped 7 in /m);
-    const status = JSON.parse(nbpipe(['status', '--json'], { cwd: repo.dir }).stdout) as { name: string; status: string }[];
+    const status = JSON.parse(nbpipe(['status', '--json'], { cwd: repo.dir }).stdout) as {
+      name: string;
+      status: string;
+    }[];
     expect(status.every((s) => s.status === 'up to date')).toBe(true);
   });
 
   it('reruns an edited task and exactly its downstream, and says why', () => {
     const repo = generatedProject();
     expect(runIn(repo.dir).code).toBe(0);
-    repo.write('tasks/features.sh', shell(`{ cat {{upstream['load']}} 2>/dev/null; echo better features; } > {{product}}`));
+    repo.write(
+      'tasks/features.sh',
+      shell(`{ cat {{upstream['load']}} 2>/dev/null; echo better features; } > {{product}}`),
+    );
     const plan = nbpipe(['run', '--dry-run'], { cwd: repo.dir });
     expect(plan.stdout).toMatch(/^run +features +\(source changed\)$/m);
     expect(plan.stdout).toMatch(/^run +train +\(upstream features outdated\)$/m);
@@ -226,11 +242,15 @@ describe('nbpipe run (end to end, real git)', () => {
     run('git', ['-C', clone, 'fetch', '-q', 'origin', 'main:main']);
     const plan = nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone });
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stderr).toMatch(/1 task\(s\) changed, 3 to run with their downstream, and 2 upstream task\(s\) whose products are missing here/);
+    expect(plan.stderr).toMatch(
+      /1 task\(s\) changed, 3 to run with their downstream, and 2 upstream task\(s\) whose products are missing here/,
+    );
     expect(plan.stdout).toMatch(/^run +load +\(never run\)$/m);
     expect(plan.stdout).toMatch(/^skip +explore +\(unchanged since [0-9a-f]{7}\)$/m);
     // The export selects the same tasks.
-    const exported = nbpipe(['export', 'argo', '--image', 'example/shop:1', '--changed', '--since', 'main'], { cwd: clone });
+    const exported = nbpipe(['export', 'argo', '--image', 'example/shop:1', '--changed', '--since', 'main'], {
+      cwd: clone,
+    });
     expect(exported.code, exported.stderr).toBe(0);
     expect(exportedTasks(exported.stdout)).toEqual(['clean', 'features', 'load', 'report', 'train']);
     const r = nbpipe(['run', '--changed', '--since', 'main'], { cwd: clone });
@@ -238,7 +258,9 @@ describe('nbpipe run (end to end, real git)', () => {
     // features changed (train and report follow); train needs clean's products, clean needs load's.
     expect(ran(r)).toEqual(['clean', 'features', 'load', 'report', 'train']);
     expect(existsSync(join(clone, 'out/explore.ipynb'))).toBe(false);
-    expect(nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone }).stdout).toMatch(/^run +features +\(changed since [0-9a-f]{7}\)$/m);
+    expect(nbpipe(['run', '--changed', '--since', 'main', '-n'], { cwd: clone }).stdout).toMatch(
+      /^run +features +\(changed since [0-9a-f]{7}\)$/m,
+    );
 
     // Without --since and without state or reflog history, what is outdated runs, and the line says why.
     const fresh = join(parent, 'fresh');
@@ -278,11 +300,17 @@ describe('nbpipe run (end to end, real git)', () => {
     repo.write('tasks/clean.py', CLEAN.replace("print('sample =', sample)", "print('before')\n1 / 0"));
     const r = runIn(repo.dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/task clean failed: tasks\/clean\.py: cell 3 \(In \[3\]\) raised ZeroDivisionError: division by zero/);
+    expect(r.stderr).toMatch(
+      /task clean failed: tasks\/clean\.py: cell 3 \(In \[3\]\) raised ZeroDivisionError: division by zero/,
+    );
     expect(r.stderr).toMatch(/ZeroDivisionError/);
     const nb = parse(repo.read('out/clean.ipynb'));
     const failing = nb.cells.find((c) => c.cell_type === 'code' && c.outputs.some((o) => o.output_type === 'error'));
-    expect(failing?.cell_type === 'code' && failing.outputs[0]).toEqual({ output_type: 'stream', name: 'stdout', text: 'before\n' });
+    expect(failing?.cell_type === 'code' && failing.outputs[0]).toEqual({
+      output_type: 'stream',
+      name: 'stdout',
+      text: 'before\n',
+    });
     expect(nbpipe(['status', '--json'], { cwd: repo.dir }).stdout).toContain('"last run failed"');
   });
 
@@ -299,11 +327,19 @@ describe('nbpipe run (end to end, real git)', () => {
     );
     repo.write('a.sh', 'echo a > {{product}}\n');
     // Writes part of its product, then waits for the kill; when not killed (the rerun), it finishes.
-    repo.write('slow.sh', 'echo partial > {{product}}\nif [ ! -e resumed ]; then touch started; sleep 30; fi\necho done >> {{product}}\n');
+    repo.write(
+      'slow.sh',
+      'echo partial > {{product}}\nif [ ! -e resumed ]; then touch started; sleep 30; fi\necho done >> {{product}}\n',
+    );
     repo.write('c.sh', 'cat {{upstream["slow"]}} > {{product}}\n');
     repo.git('add', '.');
     repo.git('commit', '-q', '-m', 'slow');
-    const child = spawn(process.execPath, [CLI, 'run', '--jobs', '1'], { cwd: repo.dir, detached: true, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, 'run', '--jobs', '1'], {
+      cwd: repo.dir,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     for (let i = 0; i < 200 && !existsSync(join(repo.dir, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(join(repo.dir, 'started'))).toBe(true);
     // A second run while the first holds the lock is refused.
@@ -331,14 +367,26 @@ describe('nbpipe run (end to end, real git)', () => {
       expect(r.stderr.trim()).toMatch(pattern);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     };
-    check('tasks:\n  - source: a.sh\n    product: a.txt\n    upstream: [ghost]\n', /^nbpipe: pipeline\.yaml:4: task a: upstream: "ghost" names no task \(tasks: a\)$/);
-    check('tasks:\n  - source: b.py\n    product: b.ipynb\n', /^nbpipe: b\.py:2: upstream: "nope" names no task \(tasks: b\)$/);
+    check(
+      'tasks:\n  - source: a.sh\n    product: a.txt\n    upstream: [ghost]\n',
+      /^nbpipe: pipeline\.yaml:4: task a: upstream: "ghost" names no task \(tasks: a\)$/,
+    );
+    check(
+      'tasks:\n  - source: b.py\n    product: b.ipynb\n',
+      /^nbpipe: b\.py:2: upstream: "nope" names no task \(tasks: b\)$/,
+    );
     check(
       'tasks:\n  - {source: a.sh, name: x, product: x.txt, upstream: [z]}\n  - {source: a.sh, name: y, product: y.txt, upstream: [x]}\n  - {source: a.sh, name: z, product: z.txt, upstream: [y]}\n',
       /^nbpipe: pipeline\.yaml: cycle: (x → y → z → x|y → z → x → y|z → x → y → z)$/,
     );
-    check('tasks:\n  - source: a.sh\n    product: a.txt\n    params:\n      n: "{{missing}}"\n', /^nbpipe: pipeline\.yaml:5: tasks\[0\]\.params\.n: unknown placeholder \{\{missing\}\}/);
-    check('tasks:\n  - source: a.sh\n    prodcut: a.txt\n', /^nbpipe: pipeline\.yaml:3: tasks\[0\]\.prodcut: unsupported task key/);
+    check(
+      'tasks:\n  - source: a.sh\n    product: a.txt\n    params:\n      n: "{{missing}}"\n',
+      /^nbpipe: pipeline\.yaml:5: tasks\[0\]\.params\.n: unknown placeholder \{\{missing\}\}/,
+    );
+    check(
+      'tasks:\n  - source: a.sh\n    prodcut: a.txt\n',
+      /^nbpipe: pipeline\.yaml:3: tasks\[0\]\.prodcut: unsupported task key/,
+    );
     check('tasks:\n  - source: a.sh\n    product: [a.txt\n', /^nbpipe: pipeline\.yaml:\d+: invalid YAML/);
   });
 
@@ -423,7 +471,9 @@ open(product['data'], 'w').write(text + ', report v1')
   it('an edit of the paired script of a .ipynb source makes the task outdated, and run syncs the pair and runs the edit', () => {
     const repo = pairedProject();
     repo.write('tasks/clean.py', repo.read('tasks/clean.py').replace('clean v1', 'clean v2'));
-    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^clean +outdated +source changed \(paired tasks\/clean\.py edited\)/m);
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(
+      /^clean +outdated +source changed \(paired tasks\/clean\.py edited\)/m,
+    );
     expect(plan(repo.dir)).toMatch(/^run +clean +\(source changed \(paired tasks\/clean\.py edited\)\)$/m);
     expect(plan(repo.dir)).toMatch(/^run +report +\(upstream clean outdated\)$/m);
     expect(plan(repo.dir, '--changed')).toMatch(/^run +clean +/m);
@@ -449,7 +499,9 @@ open(product['data'], 'w').write(text + ', report v1')
 
     code.source = String(code.source).replace('report v1', 'report v2');
     repo.write('tasks/report.ipynb', serialize(nb));
-    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^report +outdated +source changed \(paired tasks\/report\.ipynb edited\)/m);
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(
+      /^report +outdated +source changed \(paired tasks\/report\.ipynb edited\)/m,
+    );
     expect(plan(repo.dir, '--changed')).toMatch(/^run +report +/m);
     const r = nbpipe(['run'], { cwd: repo.dir });
     expect(r.code, r.stderr).toBe(0);
@@ -464,7 +516,9 @@ open(product['data'], 'w').write(text + ', report v1')
     repo.write('tasks/clean.py', repo.read('tasks/clean.py').replace('clean v1', 'clean from the script'));
     const notebook = repo.read('tasks/clean.ipynb').replace('clean v1', 'clean from the notebook');
     repo.write('tasks/clean.ipynb', notebook);
-    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(/^clean +outdated +paired tasks\/clean\.ipynb and tasks\/clean\.py changed differently/m);
+    expect(nbpipe(['status'], { cwd: repo.dir }).stdout).toMatch(
+      /^clean +outdated +paired tasks\/clean\.ipynb and tasks\/clean\.py changed differently/m,
+    );
     const r = nbpipe(['run'], { cwd: repo.dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/task clean failed: .*both changed their cells since the last sync/);

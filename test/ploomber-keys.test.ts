@@ -20,7 +20,8 @@ const ran = (r: { stderr: string }) => [...r.stderr.matchAll(/^✓ (\S+) /gm)].m
 describe('Ploomber pipeline.yaml keys', () => {
   it('papermill_params: log_output prints the cells’ output as the notebook runs', () => {
     const repo = project({
-      'pipeline.yaml': 'tasks:\n  - source: nb.py\n    product: out/nb.ipynb\n    papermill_params:\n      log_output: true\n',
+      'pipeline.yaml':
+        'tasks:\n  - source: nb.py\n    product: out/nb.ipynb\n    papermill_params:\n      log_output: true\n',
       'nb.py': '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nprint("hello from the cell")\n',
     });
     const first = nbpipe(['run'], { cwd: repo.dir });
@@ -80,9 +81,14 @@ tasks:
     const plain = nbpipe(['run'], { cwd: repo.dir });
     expect(plain.stderr).toContain('env: env.yaml');
     expect(repo.read('out/n.txt')).toBe('1\n');
-    const missing = nbpipe(['run'], { cwd: repo.dir, env: { ...process.env, PLOOMBER_ENV_FILENAME: 'env.nightly.yaml' } });
+    const missing = nbpipe(['run'], {
+      cwd: repo.dir,
+      env: { ...process.env, PLOOMBER_ENV_FILENAME: 'env.nightly.yaml' },
+    });
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe('nbpipe: PLOOMBER_ENV_FILENAME=env.nightly.yaml: no such file in the current folder or beside pipeline.yaml');
+    expect(missing.stderr.trim()).toBe(
+      'nbpipe: PLOOMBER_ENV_FILENAME=env.nightly.yaml: no such file in the current folder or beside pipeline.yaml',
+    );
     // Ploomber's ENTRY_POINT names the pipeline like -e does.
     const serve = nbpipe(['run'], { cwd: repo.dir, env: { ...process.env, ENTRY_POINT: 'pipeline.serve.yaml' } });
     expect(serve.code, serve.stderr).toBe(0);
@@ -113,7 +119,8 @@ tasks:
     on_failure: tasks.hooks.task_failed
 `,
   'tasks/__init__.py': '',
-  'tasks/io.py': 'import json\n\ndef write(obj, product):\n    open(product, "w").write(json.dumps(obj))\n\ndef read(product):\n    return json.load(open(product))\n',
+  'tasks/io.py':
+    'import json\n\ndef write(obj, product):\n    open(product, "w").write(json.dumps(obj))\n\ndef read(product):\n    return json.load(open(product))\n',
   'tasks/fns.py': 'def numbers():\n    return [1, 2, 3]\n\ndef total(upstream):\n    return sum(upstream["numbers"])\n',
   'tasks/hooks.py': `import json
 
@@ -154,18 +161,31 @@ describe.skipIf(!existsSync(SYSTEM_PYTHON))('hooks and serializers', () => {
     expect(second.stdout).toMatch(/^ran 0, skipped 2 /m);
     expect(repo.read('log/finished.txt')).toMatch(/^numbers:False,total:False /);
 
-    repo.write('tasks/fns.py', 'def numbers():\n    return [1, 2, 3]\n\ndef total(upstream):\n    raise ValueError("no total today")\n');
+    repo.write(
+      'tasks/fns.py',
+      'def numbers():\n    return [1, 2, 3]\n\ndef total(upstream):\n    raise ValueError("no total today")\n',
+    );
     const failed = nbpipe(['run'], { cwd: repo.dir });
     expect(failed.code).toBe(1);
     expect(repo.read('log/task-failed.txt')).toBe('total');
-    expect(repo.read('log/failed.txt')).toMatch(/^task total failed: tasks\.fns\.total failed: ValueError: no total today \(python: /);
+    expect(repo.read('log/failed.txt')).toMatch(
+      /^task total failed: tasks\.fns\.total failed: ValueError: no total today \(python: /,
+    );
   }, 60_000);
 
   it('a failing pipeline hook fails the run, naming the hook and the interpreter', () => {
-    const repo = project({ ...HOOKS_PROJECT, 'tasks/hooks.py': HOOKS_PROJECT['tasks/hooks.py'].replace('rows = ', 'raise RuntimeError("disk full")\n    rows = ') });
+    const repo = project({
+      ...HOOKS_PROJECT,
+      'tasks/hooks.py': HOOKS_PROJECT['tasks/hooks.py'].replace(
+        'rows = ',
+        'raise RuntimeError("disk full")\n    rows = ',
+      ),
+    });
     const r = nbpipe(['run'], { cwd: repo.dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^nbpipe: pipeline on_finish tasks\.hooks\.pipeline_finished failed: RuntimeError: disk full \(python: \S+\)$/m);
+    expect(r.stderr).toMatch(
+      /^nbpipe: pipeline on_finish tasks\.hooks\.pipeline_finished failed: RuntimeError: disk full \(python: \S+\)$/m,
+    );
   }, 60_000);
 });
 
@@ -222,7 +242,9 @@ def total(product, upstream):
     const repo = project({ 'pipeline.yaml': 'clients:\n  SQLScript: db.get\ntasks: []\n' });
     const r = nbpipe(['run'], { cwd: repo.dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('nbpipe: pipeline.yaml:2: clients.SQLScript: not supported: nbpipe runs no SQL tasks; only a File client (products uploaded to storage) is');
+    expect(r.stderr.trim()).toBe(
+      'nbpipe: pipeline.yaml:2: clients.SQLScript: not supported: nbpipe runs no SQL tasks; only a File client (products uploaded to storage) is',
+    );
   });
 });
 
@@ -239,19 +261,32 @@ describe.skipIf(!existsSync(SYSTEM_PYTHON))('function tasks run on the Python ke
     mkdirSync(join(kernels.dir, 'kernels/python3'), { recursive: true });
     writeFileSync(
       join(kernels.dir, 'kernels/python3/kernel.json'),
-      JSON.stringify({ argv: [SYSTEM_PYTHON, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3', language: 'python' }),
+      JSON.stringify({
+        argv: [SYSTEM_PYTHON, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+        display_name: 'Python 3',
+        language: 'python',
+      }),
     );
-    const env = { ...process.env, PATH: `${bin.dir}:${process.env.PATH}`, JUPYTER_PATH: kernels.dir, NBPIPE_PYTHON: '' };
+    const env = {
+      ...process.env,
+      PATH: `${bin.dir}:${process.env.PATH}`,
+      JUPYTER_PATH: kernels.dir,
+      NBPIPE_PYTHON: '',
+    };
     const repo = project({
-      'pipeline.yaml': 'tasks:\n  - {source: tasks.fns.version, product: out/version.txt}\n  - {source: tasks.fns.broken, product: out/never.txt}\n',
+      'pipeline.yaml':
+        'tasks:\n  - {source: tasks.fns.version, product: out/version.txt}\n  - {source: tasks.fns.broken, product: out/never.txt}\n',
       'tasks/__init__.py': '',
-      'tasks/fns.py': 'import nbformat\n\ndef version(product):\n    open(product, "w").write(str(nbformat.current_nbformat))\n\ndef broken(product):\n    raise ValueError("no data today")\n',
+      'tasks/fns.py':
+        'import nbformat\n\ndef version(product):\n    open(product, "w").write(str(nbformat.current_nbformat))\n\ndef broken(product):\n    raise ValueError("no data today")\n',
     });
     const first = nbpipe(['run', '--keep-going'], { cwd: repo.dir, env });
     expect(first.code).toBe(1);
     expect(first.stderr).not.toContain('the python3 on PATH ran');
     expect(repo.read('out/version.txt')).toBe('4');
-    expect(first.stderr).toContain(`task broken failed: tasks.fns.broken failed: ValueError: no data today (python: ${SYSTEM_PYTHON})`);
-    expect(nbpipe(["run", "version"], { cwd: repo.dir, env }).stdout).toMatch(/^ran 0, skipped 2 /m);
+    expect(first.stderr).toContain(
+      `task broken failed: tasks.fns.broken failed: ValueError: no data today (python: ${SYSTEM_PYTHON})`,
+    );
+    expect(nbpipe(['run', 'version'], { cwd: repo.dir, env }).stdout).toMatch(/^ran 0, skipped 2 /m);
   });
 });

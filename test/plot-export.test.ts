@@ -134,7 +134,9 @@ describe('nbpipe plot', () => {
 describe('nbpipe export argo', () => {
   it('writes a Workflow with one step per task and the DAG as dependencies, valid against the Argo schema', () => {
     const repo = project();
-    const r = nbpipe(['export', 'argo', '--image', 'registry.example.com/team/shop:1.0', '-o', 'workflow.yaml'], { cwd: repo.dir });
+    const r = nbpipe(['export', 'argo', '--image', 'registry.example.com/team/shop:1.0', '-o', 'workflow.yaml'], {
+      cwd: repo.dir,
+    });
     expect(r.code, r.stderr).toBe(0);
     const wf = expectValidWorkflow(repo.read('workflow.yaml'));
     expect(wf.kind).toBe('Workflow');
@@ -184,7 +186,11 @@ describe('nbpipe export argo', () => {
     let r = nbpipe(['export', 'argo', '--image', 'shop:1', '--outdated'], { cwd: repo.dir });
     expect(r.code, r.stderr).toBe(0);
     let wf = expectValidWorkflow(r.stdout);
-    expect(wf.spec.templates[0].dag.tasks.map((t: { name: string }) => t.name)).toEqual(['prepare-workspace', 'clean', 'report']);
+    expect(wf.spec.templates[0].dag.tasks.map((t: { name: string }) => t.name)).toEqual([
+      'prepare-workspace',
+      'clean',
+      'report',
+    ]);
     expect(r.stderr).toContain('incremental export');
 
     repo.git('commit', '-q', '-am', 'clean changed');
@@ -207,7 +213,8 @@ describe('nbpipe export argo', () => {
       expect(nbpipe(['plot'], { cwd: repo.dir }).code).toBe(0);
       return /<h1>([^<]*)<\/h1>/.exec(repo.read('.nbpipe/pipeline.html'))![1];
     };
-    const generateName = (cwd = repo.dir) => expectValidWorkflow(nbpipe(['export', 'argo', '--image', 'shop:1'], { cwd }).stdout).metadata.generateName;
+    const generateName = (cwd = repo.dir) =>
+      expectValidWorkflow(nbpipe(['export', 'argo', '--image', 'shop:1'], { cwd }).stdout).metadata.generateName;
     // Without a remote, the project folder's name is all there is.
     const folder = basename(repo.dir);
     expect(generateName()).toBe(`${folder.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-`);

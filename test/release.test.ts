@@ -20,7 +20,9 @@ const NPM_USERCONFIG = npmSetting('userconfig');
 
 /** The environment of a user who has only Node, git and Python: no npm_* variables of this test run, no NODE_PATH. */
 function userEnv(home: string, ...path: string[]): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([key]) => !/^(npm_|NODE_PATH$|NODE_OPTIONS$|INIT_CWD$|VITEST)/i.test(key));
+  const inherited = Object.entries(process.env).filter(
+    ([key]) => !/^(npm_|NODE_PATH$|NODE_OPTIONS$|INIT_CWD$|VITEST)/i.test(key),
+  );
   return {
     ...Object.fromEntries(inherited),
     HOME: home,
@@ -40,7 +42,12 @@ let tarball: string;
 let upgrade: string;
 
 beforeAll(() => {
-  tarball = run(process.execPath, [join(ROOT, 'scripts/release.mjs'), 'pack', '--out', join(work.dir, 'v1')]).stdout.trim();
+  tarball = run(process.execPath, [
+    join(ROOT, 'scripts/release.mjs'),
+    'pack',
+    '--out',
+    join(work.dir, 'v1'),
+  ]).stdout.trim();
   // The next release: the same package with a bumped version, as `changeset version` then release:pack would make it.
   const unpacked = join(work.dir, 'v2');
   mkdirSync(unpacked);
@@ -49,7 +56,9 @@ beforeAll(() => {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   manifest.version = `${manifest.version}-upgrade.1`;
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-  const packed = run('npm', ['pack', '--json', '--pack-destination', unpacked], { cwd: join(unpacked, 'package') }).stdout;
+  const packed = run('npm', ['pack', '--json', '--pack-destination', unpacked], {
+    cwd: join(unpacked, 'package'),
+  }).stdout;
   upgrade = join(unpacked, (JSON.parse(packed) as { filename: string }[])[0]!.filename);
 }, SLOW);
 
@@ -59,7 +68,9 @@ function notebook(source: string, withOutput: boolean): string {
   nb.cells.push(
     codeCell(source, {
       id: 'c1',
-      ...(withOutput ? { execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: 'an output\n' }] } : {}),
+      ...(withOutput
+        ? { execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: 'an output\n' }] }
+        : {}),
     }),
   );
   return serialize(nb);
@@ -88,7 +99,9 @@ function useNotebook(): string {
   nb.metadata.kernelspec = { name: 'python3', display_name: 'Python 3', language: 'python' };
   nb.cells.push(
     codeCell('upstream = ["load"]\nproduct = None', { id: 'p1', metadata: { tags: ['parameters'] } }),
-    codeCell('n = len(open(upstream["load"]["data"]).read().split())\nopen(product["data"], "w").write(str(n))\nn', { id: 'c1' }),
+    codeCell('n = len(open(upstream["load"]["data"]).read().split())\nopen(product["data"], "w").write(str(n))\nn', {
+      id: 'c1',
+    }),
   );
   return serialize(nb);
 }
@@ -96,7 +109,8 @@ function useNotebook(): string {
 /** A git repository (in `dir`, maybe already an npm project) where `nbpipe` runs as the user would run it. */
 function userRepository(dir: string, nbpipeCommand: string[], env: NodeJS.ProcessEnv) {
   const git = (...args: string[]) => run('git', args, { cwd: dir, env });
-  const nbpipe = (...args: string[]): RunResult => run(nbpipeCommand[0]!, [...nbpipeCommand.slice(1), ...args], { cwd: dir, env, allowFailure: true });
+  const nbpipe = (...args: string[]): RunResult =>
+    run(nbpipeCommand[0]!, [...nbpipeCommand.slice(1), ...args], { cwd: dir, env, allowFailure: true });
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -181,88 +195,116 @@ function stillWorks(repo: UserRepository, version: string): void {
   expect(repo.git('log', '-p', '-1').stdout).toMatch(/^\+x = 4$/m);
 }
 
-const versionOf = (file: string) => (JSON.parse(run('tar', ['xzOf', file, 'package/package.json']).stdout) as { version: string }).version;
+const versionOf = (file: string) =>
+  (JSON.parse(run('tar', ['xzOf', file, 'package/package.json']).stdout) as { version: string }).version;
 
 describe('the release tarball', () => {
   it('holds no workspace package: it depends only on what the bundle leaves to Node', () => {
-    const manifest = JSON.parse(run('tar', ['xzOf', tarball, 'package/package.json']).stdout) as { name: string; version: string; dependencies: Record<string, string> };
+    const manifest = JSON.parse(run('tar', ['xzOf', tarball, 'package/package.json']).stdout) as {
+      name: string;
+      version: string;
+      dependencies: Record<string, string>;
+    };
     expect(tarball.endsWith(`/nbpipe-${manifest.version}.tgz`)).toBe(true);
     expect(manifest.version).toBe(JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')).version);
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies).sort());
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(
+      Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies).sort(),
+    );
     expect(Object.keys(manifest.dependencies).some((name) => name.startsWith('@nbpipe/'))).toBe(false);
   });
 
-  it('installed globally: nbpipe install, filter, merge and run from a new repository; an upgrade keeps it working', async () => {
-    const home = join(work.dir, 'global-home');
-    const prefix = join(work.dir, 'global-prefix');
-    mkdirSync(home);
-    const env = userEnv(home, join(prefix, 'bin'));
-    await npmInstall(['-g', '--prefix', prefix, tarball], work.dir, env);
-    const repoDir = join(work.dir, 'global-repo');
-    mkdirSync(repoDir);
-    const repo = userRepository(repoDir, ['nbpipe'], env);
-    await yieldToVitest();
-    await exercise(repo);
-    await yieldToVitest();
-    expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(join(prefix, 'lib/node_modules/nbpipe/bin/git-drivers.cjs'));
+  it(
+    'installed globally: nbpipe install, filter, merge and run from a new repository; an upgrade keeps it working',
+    async () => {
+      const home = join(work.dir, 'global-home');
+      const prefix = join(work.dir, 'global-prefix');
+      mkdirSync(home);
+      const env = userEnv(home, join(prefix, 'bin'));
+      await npmInstall(['-g', '--prefix', prefix, tarball], work.dir, env);
+      const repoDir = join(work.dir, 'global-repo');
+      mkdirSync(repoDir);
+      const repo = userRepository(repoDir, ['nbpipe'], env);
+      await yieldToVitest();
+      await exercise(repo);
+      await yieldToVitest();
+      expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(
+        join(prefix, 'lib/node_modules/nbpipe/bin/git-drivers.cjs'),
+      );
 
-    await npmInstall(['-g', '--prefix', prefix, upgrade], work.dir, env);
-    stillWorks(repo, versionOf(upgrade));
-  }, SLOW);
+      await npmInstall(['-g', '--prefix', prefix, upgrade], work.dir, env);
+      stillWorks(repo, versionOf(upgrade));
+    },
+    SLOW,
+  );
 
-  it('as a devDependency: npx nbpipe install, filter, merge and run; npm install of a newer version keeps it working', async () => {
-    const home = join(work.dir, 'dev-home');
-    mkdirSync(home);
-    const env = userEnv(home);
-    const repoDir = join(work.dir, 'dev-project');
-    mkdirSync(repoDir);
-    run('npm', ['init', '-y'], { cwd: repoDir, env });
-    await npmInstall(['-D', tarball], repoDir, env);
-    const repo = userRepository(repoDir, ['npx', 'nbpipe'], env);
-    await yieldToVitest();
-    await exercise(repo);
-    await yieldToVitest();
-    expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(join(repoDir, 'node_modules/nbpipe/bin/git-drivers.cjs'));
+  it(
+    'as a devDependency: npx nbpipe install, filter, merge and run; npm install of a newer version keeps it working',
+    async () => {
+      const home = join(work.dir, 'dev-home');
+      mkdirSync(home);
+      const env = userEnv(home);
+      const repoDir = join(work.dir, 'dev-project');
+      mkdirSync(repoDir);
+      run('npm', ['init', '-y'], { cwd: repoDir, env });
+      await npmInstall(['-D', tarball], repoDir, env);
+      const repo = userRepository(repoDir, ['npx', 'nbpipe'], env);
+      await yieldToVitest();
+      await exercise(repo);
+      await yieldToVitest();
+      expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(
+        join(repoDir, 'node_modules/nbpipe/bin/git-drivers.cjs'),
+      );
 
-    await npmInstall(['-D', upgrade], repoDir, env);
-    stillWorks(repo, versionOf(upgrade));
+      await npmInstall(['-D', upgrade], repoDir, env);
+      stillWorks(repo, versionOf(upgrade));
 
-    // A teammate's clone: `npm install` alone sets it up, through the project's prepare script (README, "Set up your
-    // repository").
-    const manifestPath = join(repoDir, 'package.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, scripts: { prepare: 'nbpipe install --quiet' } }, null, 2) + '\n');
-    repo.git('add', 'package.json', 'package-lock.json');
-    repo.git('commit', '-q', '-m', 'nbpipe as a devDependency');
-    await yieldToVitest();
-    const cloneDir = join(work.dir, 'dev-teammate');
-    run('git', ['clone', '-q', repoDir, cloneDir], { env });
-    await npmInstall([], cloneDir, env);
-    const teammate = userRepository(cloneDir, ['npx', 'nbpipe'], env);
-    expect(teammate.git('config', 'diff.nbpipe.command').stdout).toContain(join(cloneDir, 'node_modules/nbpipe/bin/git-drivers.cjs'));
-    const doctor = teammate.nbpipe('doctor');
-    expect(doctor.code, doctor.stdout).toBe(0);
-  }, SLOW);
+      // A teammate's clone: `npm install` alone sets it up, through the project's prepare script (README, "Set up your
+      // repository").
+      const manifestPath = join(repoDir, 'package.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      writeFileSync(
+        manifestPath,
+        JSON.stringify({ ...manifest, scripts: { prepare: 'nbpipe install --quiet' } }, null, 2) + '\n',
+      );
+      repo.git('add', 'package.json', 'package-lock.json');
+      repo.git('commit', '-q', '-m', 'nbpipe as a devDependency');
+      await yieldToVitest();
+      const cloneDir = join(work.dir, 'dev-teammate');
+      run('git', ['clone', '-q', repoDir, cloneDir], { env });
+      await npmInstall([], cloneDir, env);
+      const teammate = userRepository(cloneDir, ['npx', 'nbpipe'], env);
+      expect(teammate.git('config', 'diff.nbpipe.command').stdout).toContain(
+        join(cloneDir, 'node_modules/nbpipe/bin/git-drivers.cjs'),
+      );
+      const doctor = teammate.nbpipe('doctor');
+      expect(doctor.code, doctor.stdout).toBe(0);
+    },
+    SLOW,
+  );
 
-  it("from npx's cache: install warns and doctor reports it, naming how to install nbpipe for good", async () => {
-    const home = join(work.dir, 'npx-home');
-    mkdirSync(home);
-    const env = userEnv(home);
-    // Where `npx nbpipe` installs a package the project lacks: <npm cache>/_npx/<hash>/node_modules.
-    const npxDir = join(work.dir, 'npm-cache/_npx/0123456789abcdef');
-    mkdirSync(npxDir, { recursive: true });
-    await npmInstall(['--prefix', npxDir, tarball], npxDir, env);
-    const repoDir = join(work.dir, 'npx-repo');
-    mkdirSync(repoDir);
-    const repo = userRepository(repoDir, [join(npxDir, 'node_modules/.bin/nbpipe')], env);
-    const installed = repo.nbpipe('install');
-    expect(installed.code).toBe(0);
-    expect(installed.stderr).toContain("nbpipe: warning: nbpipe runs from npx's cache");
-    expect(installed.stderr).toContain('npm install -D nbpipe');
-    const doctor = repo.nbpipe('doctor');
-    expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(/^broken {2}nbpipe .*_npx/m);
-  }, SLOW);
+  it(
+    "from npx's cache: install warns and doctor reports it, naming how to install nbpipe for good",
+    async () => {
+      const home = join(work.dir, 'npx-home');
+      mkdirSync(home);
+      const env = userEnv(home);
+      // Where `npx nbpipe` installs a package the project lacks: <npm cache>/_npx/<hash>/node_modules.
+      const npxDir = join(work.dir, 'npm-cache/_npx/0123456789abcdef');
+      mkdirSync(npxDir, { recursive: true });
+      await npmInstall(['--prefix', npxDir, tarball], npxDir, env);
+      const repoDir = join(work.dir, 'npx-repo');
+      mkdirSync(repoDir);
+      const repo = userRepository(repoDir, [join(npxDir, 'node_modules/.bin/nbpipe')], env);
+      const installed = repo.nbpipe('install');
+      expect(installed.code).toBe(0);
+      expect(installed.stderr).toContain("nbpipe: warning: nbpipe runs from npx's cache");
+      expect(installed.stderr).toContain('npm install -D nbpipe');
+      const doctor = repo.nbpipe('doctor');
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout).toMatch(/^broken {2}nbpipe .*_npx/m);
+    },
+    SLOW,
+  );
 });
 
 describe('Dockerfile', () => {
@@ -281,16 +323,24 @@ describe('Dockerfile', () => {
     for (const name of packages) expect(run('dpkg', ['-s', name], { allowFailure: true }).code, name).toBe(0);
   });
 
-  it('installs the release tarball it copies in with the command it runs, which prints the version', () => {
-    const [, copiedTo] = instructions.find((i) => i.op === 'COPY')!.args.split(' ');
-    const dir = join(work.dir, 'docker');
-    mkdirSync(join(dir, 'home'), { recursive: true });
-    const copied = join(dir, 'nbpipe.tgz');
-    writeFileSync(copied, readFileSync(tarball));
-    const prefix = join(dir, 'prefix');
-    const env = { ...userEnv(join(dir, 'home'), join(prefix, 'bin')), npm_config_prefix: prefix, npm_config_prefer_offline: 'true' };
-    const installed = run('sh', ['-c', runLines[1]!.replaceAll(copiedTo!, copied)], { env });
-    expect(installed.stdout.trim().split('\n').pop()).toBe(versionOf(tarball));
-    expect(existsSync(copied)).toBe(false);
-  }, SLOW);
+  it(
+    'installs the release tarball it copies in with the command it runs, which prints the version',
+    () => {
+      const [, copiedTo] = instructions.find((i) => i.op === 'COPY')!.args.split(' ');
+      const dir = join(work.dir, 'docker');
+      mkdirSync(join(dir, 'home'), { recursive: true });
+      const copied = join(dir, 'nbpipe.tgz');
+      writeFileSync(copied, readFileSync(tarball));
+      const prefix = join(dir, 'prefix');
+      const env = {
+        ...userEnv(join(dir, 'home'), join(prefix, 'bin')),
+        npm_config_prefix: prefix,
+        npm_config_prefer_offline: 'true',
+      };
+      const installed = run('sh', ['-c', runLines[1]!.replaceAll(copiedTo!, copied)], { env });
+      expect(installed.stdout.trim().split('\n').pop()).toBe(versionOf(tarball));
+      expect(existsSync(copied)).toBe(false);
+    },
+    SLOW,
+  );
 });

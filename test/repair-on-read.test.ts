@@ -25,8 +25,17 @@ function slipped(changes: { second?: string; third?: string; added?: string } = 
         ],
         source: [changes.second ?? 'x = 41\n', 'x + 1'],
       },
-      { cell_type: 'code', execution_count: '', id: 'dup', metadata: {}, outputs: [], source: [changes.third ?? 'print(x)'] },
-      ...(changes.added === undefined ? [] : [{ cell_type: 'code', execution_count: '3', metadata: {}, outputs: [], source: [changes.added] }]),
+      {
+        cell_type: 'code',
+        execution_count: '',
+        id: 'dup',
+        metadata: {},
+        outputs: [],
+        source: [changes.third ?? 'print(x)'],
+      },
+      ...(changes.added === undefined
+        ? []
+        : [{ cell_type: 'code', execution_count: '3', metadata: {}, outputs: [], source: [changes.added] }]),
     ],
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     nbformat: 4,
@@ -37,20 +46,32 @@ function slipped(changes: { second?: string; third?: string; added?: string } = 
 
 /** Jupyter's own validator: the oracle for "a valid notebook". */
 function expectJupyterValid(text: string): void {
-  const r = spawnSync(SYSTEM_PYTHON, ['-c', 'import nbformat,sys; nbformat.validate(nbformat.reads(sys.stdin.read(), 4))'], { input: text, encoding: 'utf8' });
+  const r = spawnSync(
+    SYSTEM_PYTHON,
+    ['-c', 'import nbformat,sys; nbformat.validate(nbformat.reads(sys.stdin.read(), 4))'],
+    { input: text, encoding: 'utf8' },
+  );
   expect(r.status, `fails nbformat.validate:\n${r.stderr}`).toBe(0);
 }
 
 function expectContent(text: string): void {
   const nb = parse(text);
-  expect(nb.cells.map((c) => c.source)).toEqual(['# Course\nweek 1', expect.stringContaining('x + 1'), expect.stringContaining('print(')]);
+  expect(nb.cells.map((c) => c.source)).toEqual([
+    '# Course\nweek 1',
+    expect.stringContaining('x + 1'),
+    expect.stringContaining('print('),
+  ]);
 }
 
 function folder(files: Record<string, string>) {
   const { dir, cleanup } = tempDir();
   removeAfterTest(cleanup);
   for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
-  return { dir, read: (path: string) => readFileSync(join(dir, path), 'utf8'), run: (...args: string[]) => nbpipe(args, { cwd: dir }) };
+  return {
+    dir,
+    read: (path: string) => readFileSync(join(dir, path), 'utf8'),
+    run: (...args: string[]) => nbpipe(args, { cwd: dir }),
+  };
 }
 
 describe('commands read notebooks with slips', () => {
@@ -58,7 +79,12 @@ describe('commands read notebooks with slips', () => {
     const f = folder({ 'nb.ipynb': slipped() });
     const v = f.run('validate', 'nb.ipynb');
     expect(v.code).toBe(1);
-    expect(v.stdout.trim().split('\n').map((l) => l.replace(/ \((repaired on read|read and kept).*$/, ''))).toEqual([
+    expect(
+      v.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/ \((repaired on read|read and kept).*$/, '')),
+    ).toEqual([
       'nb.ipynb: cells[0]: missing "id"',
       'nb.ipynb: cells[1].execution_count: expected null or a non-negative integer, got string "12"',
       'nb.ipynb: cells[1].outputs[0]: missing "execution_count"',
@@ -75,7 +101,10 @@ describe('commands read notebooks with slips', () => {
     expect(new Set(cells.map((c) => c.id)).size).toBe(3);
     // The result without a count stays as Jupyter keeps it, and is still reported.
     const again = f.run('validate', 'nb.ipynb');
-    expect([again.code, again.stdout]).toEqual([1, 'nb.ipynb: cells[1].outputs[0]: missing "execution_count" (read and kept as written, as Jupyter does)\n']);
+    expect([again.code, again.stdout]).toEqual([
+      1,
+      'nb.ipynb: cells[1].outputs[0]: missing "execution_count" (read and kept as written, as Jupyter does)\n',
+    ]);
     expect(f.run('fmt', '--check', 'nb.ipynb').code).toBe(0);
     // Everything else is valid for Jupyter.
     const withCount = JSON.parse(fixed) as { cells: { outputs?: JsonObject[] }[] };
@@ -85,7 +114,11 @@ describe('commands read notebooks with slips', () => {
 
   it('validate and fmt refuse only what is not a notebook: exit 2, one line', () => {
     const f = folder({ 'bad.ipynb': '{"cells": [', 'list.ipynb': '[1]' });
-    for (const args of [['validate', 'bad.ipynb'], ['validate', 'list.ipynb'], ['fmt', 'bad.ipynb']]) {
+    for (const args of [
+      ['validate', 'bad.ipynb'],
+      ['validate', 'list.ipynb'],
+      ['fmt', 'bad.ipynb'],
+    ]) {
       const r = f.run(...args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -94,7 +127,11 @@ describe('commands read notebooks with slips', () => {
   });
 
   it('convert, pair, sync, strip, diff and merge accept them and keep every cell and output', () => {
-    const f = folder({ 'nb.ipynb': slipped(), 'ours.ipynb': slipped({ second: 'x = 40\n' }), 'theirs.ipynb': slipped({ third: 'print(x * 2)' }) });
+    const f = folder({
+      'nb.ipynb': slipped(),
+      'ours.ipynb': slipped({ second: 'x = 40\n' }),
+      'theirs.ipynb': slipped({ third: 'print(x * 2)' }),
+    });
     const py = f.run('convert', 'nb.ipynb', '--to', 'py', '-o', '-');
     expect(py.code, py.stderr).toBe(0);
     expect(py.stdout).toContain('x = 41\nx + 1');
@@ -123,7 +160,9 @@ describe('commands read notebooks with slips', () => {
     const synced = parse(f.read('nb.ipynb'));
     expect(synced.cells[2]!.source).toBe('print(x + 0)');
     // The unedited cell keeps its outputs and its (repaired) count.
-    expect(synced.cells[1]!.cell_type === 'code' && [synced.cells[1]!.execution_count, synced.cells[1]!.outputs.length]).toEqual([12, 2]);
+    expect(
+      synced.cells[1]!.cell_type === 'code' && [synced.cells[1]!.execution_count, synced.cells[1]!.outputs.length],
+    ).toEqual([12, 2]);
   });
 
   it('strip writes them out stripped and valid', () => {
@@ -136,7 +175,13 @@ describe('commands read notebooks with slips', () => {
 
   it('the runner runs a notebook task with slips', () => {
     const nb = JSON.parse(slipped()) as { cells: JsonObject[] };
-    nb.cells.splice(1, 0, { cell_type: 'code', execution_count: '1', metadata: { tags: ['parameters'] }, outputs: [], source: 'upstream = None\nproduct = None' });
+    nb.cells.splice(1, 0, {
+      cell_type: 'code',
+      execution_count: '1',
+      metadata: { tags: ['parameters'] },
+      outputs: [],
+      source: 'upstream = None\nproduct = None',
+    });
     const f = folder({
       'pipeline.yaml': 'executor: python\ntasks:\n  - source: t.ipynb\n    product:\n      nb: out.ipynb\n',
       't.ipynb': JSON.stringify(nb),
@@ -144,7 +189,11 @@ describe('commands read notebooks with slips', () => {
     const r = f.run('run');
     expect(r.code, r.stderr).toBe(0);
     const out = parse(f.read('out.ipynb'));
-    expect(out.cells.some((c) => c.cell_type === 'code' && c.outputs.some((o) => o.output_type === 'stream' && o.text.includes('41')))).toBe(true);
+    expect(
+      out.cells.some(
+        (c) => c.cell_type === 'code' && c.outputs.some((o) => o.output_type === 'stream' && o.text.includes('41')),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -157,7 +206,8 @@ function installedRepo() {
   r.write('nb.ipynb', slipped());
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'base');
-  const gitMayFail = (...args: string[]) => run('git', args, { cwd: r.dir, allowFailure: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+  const gitMayFail = (...args: string[]) =>
+    run('git', args, { cwd: r.dir, allowFailure: true, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
   return { ...r, gitMayFail };
 }
 
@@ -191,11 +241,15 @@ describe('git after nbpipe install, with slips', () => {
     r.write('old.ipynb', slipped());
     const args = ['diff-driver', 'nb.ipynb', 'old.ipynb', '0', '100644', 'nb.ipynb', '0', '100644'];
     const client = () =>
-      spawnSync('perl', [join(ROOT, 'packages/cli/bin/driver-client.pl'), process.execPath, drivers, serverKey(drivers), ...args], {
-        cwd: r.dir,
-        env: { ...process.env, NO_COLOR: '', TMPDIR: tmp },
-        encoding: 'utf8',
-      });
+      spawnSync(
+        'perl',
+        [join(ROOT, 'packages/cli/bin/driver-client.pl'), process.execPath, drivers, serverKey(drivers), ...args],
+        {
+          cwd: r.dir,
+          env: { ...process.env, NO_COLOR: '', TMPDIR: tmp },
+          encoding: 'utf8',
+        },
+      );
     let served = client();
     for (let k = 0; k < 200 && served.status !== 0; k++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -218,7 +272,13 @@ describe('git after nbpipe install, with slips', () => {
     const m = r.gitMayFail('merge', '--no-edit', 'topic');
     expect(m.code, m.stdout + m.stderr).toBe(0);
     const merged = parse(r.read('nb.ipynb'));
-    expect(merged.cells.map((c) => c.source)).toEqual(['# Course\nweek 1', 'x = 40\nx + 1', 'print(x * 2)', 'ours()', 'theirs()']);
+    expect(merged.cells.map((c) => c.source)).toEqual([
+      '# Course\nweek 1',
+      'x = 40\nx + 1',
+      'print(x * 2)',
+      'ours()',
+      'theirs()',
+    ]);
     // The merge commit is valid; the working copy gets back the outputs the user had, slips included (README: outputs
     // through git operations), so it is checked for what it keeps, not against the validator.
     expectJupyterValid(r.git('show', 'HEAD:nb.ipynb').stdout);
@@ -228,14 +288,27 @@ describe('git after nbpipe install, with slips', () => {
 
 /** `cells` written by Jupyter as nbformat 3 (via Debian's nbformat). */
 function jupyterV3(cells: object[]): string {
-  const v4 = JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } }, nbformat: 4, nbformat_minor: 5 });
-  const script = 'import sys, logging, nbformat\nlogging.disable(logging.CRITICAL)\nprint(nbformat.writes(nbformat.reads(sys.stdin.read(), as_version=4), version=3))';
+  const v4 = JSON.stringify({
+    cells,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+  const script =
+    'import sys, logging, nbformat\nlogging.disable(logging.CRITICAL)\nprint(nbformat.writes(nbformat.reads(sys.stdin.read(), as_version=4), version=3))';
   return run(SYSTEM_PYTHON, ['-c', script], { input: v4 }).stdout;
 }
 
 const v3Cells = (second: string, third: string) => [
   { cell_type: 'markdown', id: 'a', metadata: {}, source: '# Title' },
-  { cell_type: 'code', execution_count: 1, id: 'b', metadata: {}, outputs: [{ output_type: 'stream', name: 'stdout', text: 'é\n' }], source: second },
+  {
+    cell_type: 'code',
+    execution_count: 1,
+    id: 'b',
+    metadata: {},
+    outputs: [{ output_type: 'stream', name: 'stdout', text: 'é\n' }],
+    source: second,
+  },
   { cell_type: 'code', execution_count: null, id: 'c', metadata: {}, outputs: [], source: third },
 ];
 
@@ -270,8 +343,22 @@ describe('merges keep the nbformat version of their inputs', () => {
 
   it('4.4 stays 4.4 without ids; a version changed on one side only is taken', () => {
     const v44 = (second: string) =>
-      JSON.stringify({ cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [second] }], metadata: {}, nbformat: 4, nbformat_minor: 4 }, null, 1) + '\n';
-    const f = folder({ 'base.ipynb': v44('a'), 'ours.ipynb': v44('b'), 'theirs.ipynb': v44('a'), 'upgraded.ipynb': v44('a').replace('"nbformat_minor": 4', '"nbformat_minor": 5') });
+      JSON.stringify(
+        {
+          cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [second] }],
+          metadata: {},
+          nbformat: 4,
+          nbformat_minor: 4,
+        },
+        null,
+        1,
+      ) + '\n';
+    const f = folder({
+      'base.ipynb': v44('a'),
+      'ours.ipynb': v44('b'),
+      'theirs.ipynb': v44('a'),
+      'upgraded.ipynb': v44('a').replace('"nbformat_minor": 4', '"nbformat_minor": 5'),
+    });
     const m = f.run('merge', 'base.ipynb', 'ours.ipynb', 'theirs.ipynb');
     expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toBe(v44('b'));

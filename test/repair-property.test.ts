@@ -30,7 +30,12 @@ function jupyter(texts: string[]): [reads: boolean, valid: boolean][] {
 }
 
 const line = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('é😀', 'a\r\nb', ''));
-const count = fc.oneof(fc.nat(99), fc.constant(null), fc.nat(99).map(String), fc.constantFrom('', 'x', '-1', '3.0', ' 5'));
+const count = fc.oneof(
+  fc.nat(99),
+  fc.constant(null),
+  fc.nat(99).map(String),
+  fc.constantFrom('', 'x', '-1', '3.0', ' 5'),
+);
 const idSlip = fc.constantFrom('ok', 'missing', 'duplicate');
 
 const slipped = fc
@@ -52,31 +57,58 @@ const slipped = fc
     const cellsJson = cells.map((c, i) => {
       const id = minor < 5 || c.id === 'missing' ? {} : { id: c.id === 'duplicate' && i > 0 ? 'cell-0' : `cell-${i}` };
       const outputs = [
-        { output_type: 'execute_result', data: { 'text/plain': c.source }, metadata: {}, ...(c.resultCount === 'absent' ? {} : { execution_count: c.resultCount }) },
+        {
+          output_type: 'execute_result',
+          data: { 'text/plain': c.source },
+          metadata: {},
+          ...(c.resultCount === 'absent' ? {} : { execution_count: c.resultCount }),
+        },
         ...(c.stream === undefined ? [] : [{ output_type: 'stream', name: 'stdout', text: [c.stream] }]),
       ];
       return c.kind === 'code'
         ? { cell_type: 'code', ...id, execution_count: c.count, metadata: {}, outputs, source: c.source }
         : { cell_type: c.kind, ...id, metadata: {}, source: c.source };
     });
-    return JSON.stringify({ cells: cellsJson, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: minor }, null, 1) + '\n';
+    return (
+      JSON.stringify(
+        {
+          cells: cellsJson,
+          metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+          nbformat: 4,
+          nbformat_minor: minor,
+        },
+        null,
+        1,
+      ) + '\n'
+    );
   });
 
 /** What must survive any read: each cell's type and source, and each code cell's outputs. */
 function content(nb: Notebook, withOutputs = true) {
-  return nb.cells.map((c) => [c.cell_type, sourceText(c), withOutputs && c.cell_type === 'code' ? c.outputs.map((o) => o.output_type) : []]);
+  return nb.cells.map((c) => [
+    c.cell_type,
+    sourceText(c),
+    withOutputs && c.cell_type === 'code' ? c.outputs.map((o) => o.output_type) : [],
+  ]);
 }
 
 function expected(text: string, withOutputs = true) {
-  const json = JSON.parse(text) as { cells: { cell_type: string; source: string[]; outputs?: { output_type: string }[] }[] };
-  return json.cells.map((c) => [c.cell_type, c.source.join(''), withOutputs && c.outputs ? c.outputs.map((o) => o.output_type) : []]);
+  const json = JSON.parse(text) as {
+    cells: { cell_type: string; source: string[]; outputs?: { output_type: string }[] }[];
+  };
+  return json.cells.map((c) => [
+    c.cell_type,
+    c.source.join(''),
+    withOutputs && c.outputs ? c.outputs.map((o) => o.output_type) : [],
+  ]);
 }
 
 describe('every reader accepts the slips Jupyter reads and loses nothing', () => {
   it('parse, parseWithoutOutputs, strip, the codec, diff and merge; the repaired form is valid for Jupyter', () => {
     const samples = fc.sample(slipped, { numRuns: 150, seed: 45 });
     // The generator does make every slip.
-    for (const slip of ['"execution_count": "', '"cell-0"', 'nbformat_minor": 5']) expect(samples.some((s) => s.includes(slip))).toBe(true);
+    for (const slip of ['"execution_count": "', '"cell-0"', 'nbformat_minor": 5'])
+      expect(samples.some((s) => s.includes(slip))).toBe(true);
     const verdicts = jupyter(samples);
     const readable = samples.filter((_, k) => verdicts[k]![0]);
     expect(readable.length).toBe(samples.length);
@@ -94,7 +126,9 @@ describe('every reader accepts the slips Jupyter reads and loses nothing', () =>
       }
 
       const script = notebookToText(nb, 'py:percent');
-      for (const c of nb.cells) for (const l of c.source.split('\n')) if (c.cell_type === 'code' && l.trim() && !l.includes('\r')) expect(script).toContain(l);
+      for (const c of nb.cells)
+        for (const l of c.source.split('\n'))
+          if (c.cell_type === 'code' && l.trim() && !l.includes('\r')) expect(script).toContain(l);
       expect(content(readMember('nb.ipynb', fileFormat('nb.ipynb'), text)), text).toEqual(expected(text));
 
       expect(isEmptyDiff(diffNotebooks(nb, parse(text)))).toBe(true);
@@ -103,7 +137,11 @@ describe('every reader accepts the slips Jupyter reads and loses nothing', () =>
     }
     // What `nbpipe fmt` writes is valid for Jupyter's validator, but for results without a count, kept as Jupyter keeps them.
     const keepsSlip = (text: string) =>
-      parse(text).cells.some((c) => c.cell_type === 'code' && c.outputs.some((o) => o.output_type === 'execute_result' && !('execution_count' in o)));
+      parse(text).cells.some(
+        (c) =>
+          c.cell_type === 'code' &&
+          c.outputs.some((o) => o.output_type === 'execute_result' && !('execution_count' in o)),
+      );
     expect(jupyter(repaired).map(([, valid]) => valid)).toEqual(repaired.map((text) => !keepsSlip(text)));
   });
 });

@@ -35,7 +35,10 @@ function project() {
   removeAfterTest(repo.cleanup);
   repo.write('pipeline.yaml', 'tasks:\n  - {source: slow.sh, product: out/slow.txt}\n');
   // Records each start; the first start waits to be killed, later ones finish at once.
-  repo.write('slow.sh', 'echo $$ >> starts.txt\nif [ ! -e first ]; then touch first; sleep 30; fi\necho ok > {{product}}\n');
+  repo.write(
+    'slow.sh',
+    'echo $$ >> starts.txt\nif [ ! -e first ]; then touch first; sleep 30; fi\necho ok > {{product}}\n',
+  );
   repo.write('.gitignore', 'out/\nstarts.txt\nfirst\n');
   repo.git('add', '.');
   repo.git('commit', '-q', '-m', 'slow');
@@ -45,7 +48,11 @@ function project() {
 describe.skipIf(process.platform !== 'linux')('a task does not outlive its run', () => {
   it('kill -9 of `nbpipe run` takes the running task with it; the next run runs it once', async () => {
     const repo = project();
-    const child = spawn(process.execPath, [CLI, 'run'], { cwd: repo.dir, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, 'run'], {
+      cwd: repo.dir,
+      stdio: 'ignore',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     for (let i = 0; i < 200 && !existsSync(join(repo.dir, 'first')); i++) await sleep(50);
     const task = Number(repo.read('starts.txt').trim());
     expect(groupMembers(task).length).toBeGreaterThan(0);
@@ -61,7 +68,7 @@ describe.skipIf(process.platform !== 'linux')('a task does not outlive its run',
     expect(JSON.parse(repo.read('.nbpipe/state.json')).running).toEqual({});
   });
 
-  it('kill -9 of `nbpipe run` takes a notebook task\'s Jupyter kernel and what its cells started with it', async () => {
+  it("kill -9 of `nbpipe run` takes a notebook task's Jupyter kernel and what its cells started with it", async () => {
     const repo = tempRepo();
     removeAfterTest(repo.cleanup);
     repo.write('pipeline.yaml', 'tasks:\n  - {source: cells.py, product: out/cells.ipynb, executor: jupyter}\n');
@@ -69,7 +76,11 @@ describe.skipIf(process.platform !== 'linux')('a task does not outlive its run',
       'cells.py',
       `# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nimport os, subprocess, time\nchild = subprocess.Popen(["sleep", "60"])\nopen("pids.txt", "w").write(f"{os.getpid()} {child.pid}\\n")\ntime.sleep(60)\n`,
     );
-    const child = spawn(process.execPath, [CLI, 'run'], { cwd: repo.dir, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, 'run'], {
+      cwd: repo.dir,
+      stdio: 'ignore',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     removeAfterTest(() => child.kill('SIGKILL'));
     for (let i = 0; i < 600 && !existsSync(join(repo.dir, 'pids.txt')); i++) await sleep(50);
     const pids = repo.read('pids.txt').trim().split(' ').map(Number);
@@ -85,10 +96,15 @@ describe.skipIf(process.platform !== 'linux')('a task does not outlive its run',
     const survivor = spawn('sleep', ['30'], { stdio: 'ignore' });
     removeAfterTest(() => survivor.kill('SIGKILL'));
     mkdirSync(join(repo.dir, '.nbpipe'), { recursive: true });
-    writeFileSync(join(repo.dir, '.nbpipe/state.json'), JSON.stringify({ version: 1, tasks: {}, files: {}, sources: {}, running: { slow: { pid: survivor.pid } } }));
+    writeFileSync(
+      join(repo.dir, '.nbpipe/state.json'),
+      JSON.stringify({ version: 1, tasks: {}, files: {}, sources: {}, running: { slow: { pid: survivor.pid } } }),
+    );
     const r = nbpipe(['run'], { cwd: repo.dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`task slow failed: its process from an earlier run (pid ${survivor.pid}) is still running`);
+    expect(r.stderr).toContain(
+      `task slow failed: its process from an earlier run (pid ${survivor.pid}) is still running`,
+    );
     expect(existsSync(join(repo.dir, 'starts.txt'))).toBe(false);
 
     survivor.kill('SIGKILL');
@@ -105,7 +121,7 @@ describe('placeholders reach shell tasks as data', () => {
     removeAfterTest(repo.cleanup);
     const branch = 'feat$(touch${IFS}pwned)`touch${IFS}pwned2`';
     const fromYaml = `it's "a" $(touch pwned3)\n-n \`touch pwned4\``;
-    const fromEnv = "'; touch pwned5; ' \"$(touch pwned6)\"";
+    const fromEnv = '\'; touch pwned5; \' "$(touch pwned6)"';
     const fromOverride = '-x $(touch pwned7)';
     repo.write(
       'pipeline.yaml',
@@ -139,8 +155,21 @@ describe('placeholders reach shell tasks as data', () => {
 describe('a structurally wrong .nbpipe/state.json', () => {
   const broken = {
     'a task record of null': { tasks: { slow: null } },
-    'parts without inputs': { tasks: { slow: { status: 'ok', fingerprint: 'x', parts: { source: 'a', params: 'b', definition: 'c', upstream: {} }, products: {}, startedAt: 'now', durationMs: 1 } } },
-    'products of null': { tasks: { slow: { status: 'ok', fingerprint: 'x', products: null, startedAt: 'now', durationMs: 1 } } },
+    'parts without inputs': {
+      tasks: {
+        slow: {
+          status: 'ok',
+          fingerprint: 'x',
+          parts: { source: 'a', params: 'b', definition: 'c', upstream: {} },
+          products: {},
+          startedAt: 'now',
+          durationMs: 1,
+        },
+      },
+    },
+    'products of null': {
+      tasks: { slow: { status: 'ok', fingerprint: 'x', products: null, startedAt: 'now', durationMs: 1 } },
+    },
     'a file entry that is not a pair': { files: { 'slow.sh': 'abc' } },
     'a source analysis of null': { sources: { 'shell:abc:.sh': null } },
     'a running entry without pid': { running: { slow: {} } },
@@ -175,7 +204,10 @@ describe('products outside the project', () => {
     repo.write('proj/abs.sh', 'echo abs > {{product}}\n');
     repo.write('proj/in.sh', 'echo in > {{product}}\n');
     const cwd = join(repo.dir, 'proj');
-    const notice = (task: string, path: string) => new RegExp(`pipeline\\.yaml:\\d+: task ${task}: product ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is outside the project; run writes it there`);
+    const notice = (task: string, path: string) =>
+      new RegExp(
+        `pipeline\\.yaml:\\d+: task ${task}: product ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is outside the project; run writes it there`,
+      );
     for (const args of [['run', '-n'], ['status'], ['run']]) {
       const r = nbpipe(args, { cwd });
       expect(r.code, r.stderr).toBe(0);

@@ -10,7 +10,11 @@ import { CLI, nbpipe, removeAfterTest, ROOT, run, tempRepo } from './helpers.js'
 const SCRIPT = join(ROOT, 'scripts/slurm-local.sh');
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 const missing =
-  process.getuid?.() !== 0 ? 'not root' : ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/sbin/munged'].find((f) => !existsSync(f))?.concat(' not found (apt-get install slurm-wlm munge)');
+  process.getuid?.() !== 0
+    ? 'not root'
+    : ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/sbin/munged']
+        .find((f) => !existsSync(f))
+        ?.concat(' not found (apt-get install slurm-wlm munge)');
 if (missing && !IN_CI) console.log(`skipping the Slurm tests: ${missing}`);
 
 const env: Record<string, string> = {};
@@ -37,7 +41,10 @@ function submitted(stderr: string): Map<string, string> {
 
 /** `nbpipe run --slurm TASK...` in the background, its stderr as it comes. */
 function followed(cwd: string, ...tasks: string[]) {
-  const child = spawn(process.execPath, [CLI, 'run', '--slurm', ...tasks], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [CLI, 'run', '--slurm', ...tasks], {
+    cwd,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, stderr: () => stderr, exited: new Promise<number | null>((resolve) => child.on('close', resolve)) };
@@ -91,7 +98,10 @@ const explore = () =>
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     cells: [
       codeCell('upstream = ["clean"]\nproduct = None', { id: 'p1', metadata: { tags: ['parameters'] } }),
-      codeCell('data = open(upstream["clean"]["data"]).read()\nopen(product["data"], "w").write(data[::-1])\nprint("explored", len(data))', { id: 'c1' }),
+      codeCell(
+        'data = open(upstream["clean"]["data"]).read()\nopen(product["data"], "w").write(data[::-1])\nprint("explored", len(data))',
+        { id: 'c1' },
+      ),
     ],
   });
 
@@ -133,7 +143,18 @@ function project(files: Record<string, string> = {}) {
   return { ...repo, cli };
 }
 
-const PRODUCTS = ['out/raw.txt', 'out/clean.txt', 'out/explore.txt', 'out/features.txt', 'out/model.txt', 'out/report.txt', 'out/side.txt', 'out/side2.txt', 'out/bundle.txt', 'out/summary.json'];
+const PRODUCTS = [
+  'out/raw.txt',
+  'out/clean.txt',
+  'out/explore.txt',
+  'out/features.txt',
+  'out/model.txt',
+  'out/report.txt',
+  'out/side.txt',
+  'out/side2.txt',
+  'out/bundle.txt',
+  'out/summary.json',
+];
 
 /** An executed notebook's cells as the run left them, without the run's times and the project's folder. */
 function executedCells(path: string, dir: string) {
@@ -153,9 +174,13 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(submitted(r.stderr).size).toBe(10);
     expect(r.stdout).toMatch(/ran 10, skipped 0/);
     for (const product of PRODUCTS) expect(p.read(product), product).toBe(local.read(product));
-    expect(executedCells(join(p.dir, 'out/clean.ipynb'), p.dir)).toEqual(executedCells(join(local.dir, 'out/clean.ipynb'), local.dir));
+    expect(executedCells(join(p.dir, 'out/clean.ipynb'), p.dir)).toEqual(
+      executedCells(join(local.dir, 'out/clean.ipynb'), local.dir),
+    );
     // The HTML report holds the same outputs (its only difference is the folder in the injected cell).
-    expect(p.read('out/explore.html').split(p.dir).join('<project>')).toBe(local.read('out/explore.html').split(local.dir).join('<project>'));
+    expect(p.read('out/explore.html').split(p.dir).join('<project>')).toBe(
+      local.read('out/explore.html').split(local.dir).join('<project>'),
+    );
     expect(p.read('out/explore.html')).toContain('explored');
     // Each job's log is where the run said.
     const [, id] = [...submitted(r.stderr)].find(([task]) => task === 'clean')!;
@@ -163,10 +188,14 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
     // The state is as true as after a local run.
     const status = await p.cli('status', '--json');
-    expect((JSON.parse(status.stdout) as { name: string; status: string }[]).filter((t) => t.status !== 'up to date')).toEqual([]);
+    expect(
+      (JSON.parse(status.stdout) as { name: string; status: string }[]).filter((t) => t.status !== 'up to date'),
+    ).toEqual([]);
     expect((await p.cli('run', '--check')).code).toBe(0);
     // The base of the next `run --changed` is this commit, as after a local run of the whole pipeline.
-    expect((await p.cli('run', '--changed', '-n')).stderr).toMatch(/comparing with the last successful run \(\w{7}\): 0 task\(s\) changed/);
+    expect((await p.cli('run', '--changed', '-n')).stderr).toMatch(
+      /comparing with the last successful run \(\w{7}\): 0 task\(s\) changed/,
+    );
 
     const again = await p.cli('run', '--slurm');
     expect(again.code).toBe(0);
@@ -181,7 +210,9 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
   }, 150_000);
 
   it('a failing task fails the run (exit 1) with its job id and traceback, and no downstream job runs', async () => {
-    const p = project({ 'tasks/clean.py': CLEAN.replace("print('rows:'", "raise ValueError('bad rows')\nprint('rows:'") });
+    const p = project({
+      'tasks/clean.py': CLEAN.replace("print('rows:'", "raise ValueError('bad rows')\nprint('rows:'"),
+    });
     const r = await p.cli('run', '--slurm', 'bundle', 'summarize');
     expect(r.code).toBe(1);
     const ids = submitted(r.stderr);
@@ -189,7 +220,9 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(r.stderr).toContain(`(slurm job ${ids.get('clean')})`);
     expect(r.stderr).toMatch(/ValueError: bad rows/);
     for (const task of ['train', 'report', 'bundle', 'summarize']) {
-      expect(r.stderr).toMatch(new RegExp(`- ${task} \\((upstream clean did not complete|run stopped after a failure)\\)`));
+      expect(r.stderr).toMatch(
+        new RegExp(`- ${task} \\((upstream clean did not complete|run stopped after a failure)\\)`),
+      );
       expect(scontrol(ids.get(task)!)).toMatch(/JobState=CANCELLED/);
     }
     expect(existsSync(join(p.dir, 'out/model.txt'))).toBe(false);
@@ -219,7 +252,9 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect(await following.exited).toBe(1);
     const stderr = following.stderr();
     expect(stderr).toMatch(/task side2 failed: slurm job \d+ ended without recording the task \(FAILED.*exit 2\)/);
-    expect(stderr).toMatch(/pipeline\.yaml is not on node \S+: the project folder must be on a filesystem shared by the nodes/);
+    expect(stderr).toMatch(
+      /pipeline\.yaml is not on node \S+: the project folder must be on a filesystem shared by the nodes/,
+    );
   }, 60_000);
 
   it('--detach submits and returns the job ids; status shows the pending and running tasks with their jobs, then their results', async () => {
@@ -241,8 +276,13 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
   it('jobs left held by a submission that died before releasing them are cancelled and submitted again', async () => {
     const p = project();
-    const held = run('sbatch', ['--parsable', '--hold', '--wrap', 'true'], { env: { ...process.env, ...env } }).stdout.trim();
-    p.write('.nbpipe/slurm/jobs.json', JSON.stringify([{ task: 'side', id: held, log: join(p.dir, `.nbpipe/slurm/side-${held}.log`), after: [] }]));
+    const held = run('sbatch', ['--parsable', '--hold', '--wrap', 'true'], {
+      env: { ...process.env, ...env },
+    }).stdout.trim();
+    p.write(
+      '.nbpipe/slurm/jobs.json',
+      JSON.stringify([{ task: 'side', id: held, log: join(p.dir, `.nbpipe/slurm/side-${held}.log`), after: [] }]),
+    );
     const r = await p.cli('run', '--slurm', 'side');
     expect(r.code, r.stderr).toBe(0);
     expect(submitted(r.stderr).get('side')).not.toBe(held);
@@ -252,7 +292,10 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
   it('resources from pipeline.yaml and the configuration reach sbatch; cluster: slurm in the configuration submits', async () => {
     const p = project({
-      'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', "product: out/side.txt, slurm: {cpus: 2, time: 10, memory: 200M, extra: ['--comment=from-pipeline']}}"),
+      'pipeline.yaml': PIPELINE.replace(
+        'product: out/side.txt}',
+        "product: out/side.txt, slurm: {cpus: 2, time: 10, memory: 200M, extra: ['--comment=from-pipeline']}}",
+      ),
       '.nbpiperc.yaml': "cluster: slurm\nslurm:\n  partition: debug\n  time: '1:00:00'\n",
     });
     // `cluster: slurm` in the configuration: no --slurm needed.
@@ -272,7 +315,12 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
   }, 60_000);
 
   it('a submit Slurm refuses names the task (exit 2); the jobs submitted before it are cancelled, none ran', async () => {
-    const p = project({ 'pipeline.yaml': PIPELINE.replace('product: out/side2.txt}', 'product: out/side2.txt, slurm: {partition: no-such-partition}}') });
+    const p = project({
+      'pipeline.yaml': PIPELINE.replace(
+        'product: out/side2.txt}',
+        'product: out/side2.txt, slurm: {partition: no-such-partition}}',
+      ),
+    });
     const r = await p.cli('run', '--slurm', 'side2');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^nbpipe: task side2: sbatch: .*partition/m);
@@ -283,7 +331,8 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
   it('export slurm writes a script that submits the outdated tasks by hand, with their dependencies and resources', async () => {
     const p = project({
-      'pipeline.yaml': 'tasks:\n  - {source: tasks/load.sh, product: out/raw.txt}\n  - {source: tasks/side.sh, product: out/side.txt, slurm: {time: 7}}\n  - {source: tasks/side2.sh, product: out/side2.txt}\n',
+      'pipeline.yaml':
+        'tasks:\n  - {source: tasks/load.sh, product: out/raw.txt}\n  - {source: tasks/side.sh, product: out/side.txt, slurm: {time: 7}}\n  - {source: tasks/side2.sh, product: out/side2.txt}\n',
     });
     expect((await p.cli('run')).code).toBe(0);
     p.write('tasks/side.sh', 'echo side again > {{product}}\n');
@@ -296,8 +345,16 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     // The nodes find nbpipe on the PATH the script is submitted with (--export=ALL).
     p.write('bin/nbpipe', `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
     run('chmod', ['+x', join(p.dir, 'bin/nbpipe')]);
-    const submit = run('sh', ['submit.sh'], { cwd: p.dir, env: { ...process.env, ...env, PATH: `${join(p.dir, 'bin')}:${process.env.PATH}` } });
-    const ids = new Map(submit.stdout.trim().split('\n').map((line) => line.split(' ') as [string, string]));
+    const submit = run('sh', ['submit.sh'], {
+      cwd: p.dir,
+      env: { ...process.env, ...env, PATH: `${join(p.dir, 'bin')}:${process.env.PATH}` },
+    });
+    const ids = new Map(
+      submit.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
+    );
     expect(scontrol(ids.get('side2')!)).toMatch(new RegExp(` Dependency=afterok:${ids.get('side')}`));
     await until(() => squeue('-t', ACTIVE, '-j', [...ids.values()].join(',')) === '');
     expect(p.read('out/side2.txt')).toBe('side again\ntwo\n');
@@ -307,7 +364,9 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
 
 describe('slurm settings', () => {
   it('a wrong value is named with its key, in pipeline.yaml and in the configuration (exit 2)', async () => {
-    const p = project({ 'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', 'product: out/side.txt, slurm: {cpus: 0}}') });
+    const p = project({
+      'pipeline.yaml': PIPELINE.replace('product: out/side.txt}', 'product: out/side.txt, slurm: {cpus: 0}}'),
+    });
     const r = await p.cli('run', '--slurm');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/pipeline\.yaml:\d+: tasks\[6\]\.slurm\.cpus: expected a positive integer/);

@@ -48,7 +48,9 @@ describe('nbpipe strip', () => {
   });
 
   it('- reads stdin and writes stdout, with the flags nbstripout takes', () => {
-    const r = nbpipe(['strip', '--extra-keys', 'metadata.kernelspec metadata.language_info', '-'], { input: corpus('test_metadata.ipynb') });
+    const r = nbpipe(['strip', '--extra-keys', 'metadata.kernelspec metadata.language_info', '-'], {
+      input: corpus('test_metadata.ipynb'),
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(corpus('test_metadata_extra_keys.ipynb.expected'));
   });
@@ -63,8 +65,12 @@ describe('nbpipe strip', () => {
   it('reads the strip: section of the configuration; flags override it', () => {
     const dir = workspace('test_metadata.ipynb');
     writeFileSync(join(dir, '.nbpiperc.json'), JSON.stringify({ strip: { keepCount: true } }));
-    expect(nbpipe(['strip', '-t', 'test_metadata.ipynb'], { cwd: dir }).stdout).toBe(corpus('test_metadata_keep_count.ipynb.expected'));
-    expect(nbpipe(['strip', '-t', '--no-keep-count', 'test_metadata.ipynb'], { cwd: dir }).stdout).toBe(corpus('test_metadata.ipynb.expected'));
+    expect(nbpipe(['strip', '-t', 'test_metadata.ipynb'], { cwd: dir }).stdout).toBe(
+      corpus('test_metadata_keep_count.ipynb.expected'),
+    );
+    expect(nbpipe(['strip', '-t', '--no-keep-count', 'test_metadata.ipynb'], { cwd: dir }).stdout).toBe(
+      corpus('test_metadata.ipynb.expected'),
+    );
     writeFileSync(join(dir, '.nbpiperc.json'), JSON.stringify({ strip: { keepCounts: true } }));
     const bad = nbpipe(['strip', '-t', 'test_metadata.ipynb'], { cwd: dir });
     expect(bad.code).toBe(2);
@@ -73,7 +79,8 @@ describe('nbpipe strip', () => {
 
   it('keeps cell ids by default; --no-keep-id or strip.keepId: false renumbers them as nbstripout does, --keep-id overrides', () => {
     const dir = workspace('test_nbformat45.ipynb');
-    const strip = (...flags: string[]) => nbpipe(['strip', '-t', ...flags, 'test_nbformat45.ipynb'], { cwd: dir }).stdout;
+    const strip = (...flags: string[]) =>
+      nbpipe(['strip', '-t', ...flags, 'test_nbformat45.ipynb'], { cwd: dir }).stdout;
     expect(strip()).toBe(corpus('test_nbformat45.ipynb.expected'));
     expect(strip('--no-keep-id')).toBe(corpus('test_nbformat45.ipynb.expected_sequential_id'));
     writeFileSync(join(dir, '.nbpiperc.json'), JSON.stringify({ strip: { keepId: false } }));
@@ -85,7 +92,9 @@ describe('nbpipe strip', () => {
     const dir = workspace('test_metadata.ipynb', 'test_invalid_json.ipynb');
     const r = nbpipe(['strip', 'test_metadata.ipynb', 'test_invalid_json.ipynb'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nbpipe: test_invalid_json\.ipynb: invalid JSON at line 33, column 1/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^nbpipe: test_invalid_json\.ipynb: invalid JSON at line 33, column 1/),
+    ]);
     expect(readFileSync(join(dir, 'test_metadata.ipynb'), 'utf8')).toBe(corpus('test_metadata.ipynb'));
     const missing = nbpipe(['strip', 'nope.ipynb'], { cwd: dir });
     expect(missing.code).toBe(2);

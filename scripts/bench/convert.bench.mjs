@@ -19,13 +19,19 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const BIN = join(ROOT, 'packages/cli/bin/nbpipe.js');
 
 const emit = (name, value, unit, target) =>
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(1)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(1)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Wall time of one CLI process, in ms. */
 function timeCli(args, cwd) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`nbpipe ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -44,20 +50,34 @@ try {
   const corpusTimes = [];
   for (let run = 0; run < 7; run++) corpusTimes.push(timeCli(['convert', ...names, '--to', 'py:percent'], dir));
   emit(`nbpipe convert, ${names.length} notebooks → py:percent, one call, median`, median(corpusTimes), 'ms', '< 135');
-  emit(`nbpipe convert, ${names.length} notebooks, speed-up over jupytext (2.7 s)`, 2700 / median(corpusTimes), 'x', '>= 20');
+  emit(
+    `nbpipe convert, ${names.length} notebooks, speed-up over jupytext (2.7 s)`,
+    2700 / median(corpusTimes),
+    'x',
+    '>= 20',
+  );
   // What no converter can beat here: start Node, read the notebooks, write the scripts (atomically, as nbpipe does).
   const jobs = names.map((name) => {
     const output = name.replace(/\.ipynb$/, '.py');
     return { input: name, output, bytes: statSync(join(dir, output)).size };
   });
-  emit(`floor: node start + read ${names.length} notebooks + ${names.length} atomic writes, nothing else`, ioFloorSeconds(jobs, { cwd: dir }) * 1000, 'ms');
+  emit(
+    `floor: node start + read ${names.length} notebooks + ${names.length} atomic writes, nothing else`,
+    ioFloorSeconds(jobs, { cwd: dir }) * 1000,
+    'ms',
+  );
 
   // One typical notebook, the way a user or a hook runs it.
   const single = join(dir, 'single.ipynb');
   writeFileSync(single, generateNotebookText(11, { targetBytes: 50_000 }));
   const singleTimes = [];
   for (let run = 0; run < 20; run++) singleTimes.push(timeCli(['convert', 'single.ipynb', '--to', 'py:percent'], dir));
-  emit('nbpipe convert, one 50 KB notebook → py:percent, wall incl. Node start-up, median', median(singleTimes), 'ms', '< 150');
+  emit(
+    'nbpipe convert, one 50 KB notebook → py:percent, wall incl. Node start-up, median',
+    median(singleTimes),
+    'ms',
+    '< 150',
+  );
 
   // The codec alone: notebook objects to text.
   const notebooks = corpus.files.map((file) => parse(readFileSync(file, 'utf8')));

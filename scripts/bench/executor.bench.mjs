@@ -44,7 +44,8 @@ function project(n, executor) {
   mkdirSync(join(dir, 'tasks'));
   writeFileSync(join(dir, 'tasks/t.py'), SCRIPT);
   let yaml = `executor: ${executor}\ntasks:\n`;
-  for (let i = 0; i < n; i++) yaml += `  - source: tasks/t.py\n    name: t${i}\n    product:\n      nb: out/t${i}.ipynb\n      data: out/t${i}.txt\n    params:\n      index: ${i}\n`;
+  for (let i = 0; i < n; i++)
+    yaml += `  - source: tasks/t.py\n    name: t${i}\n    product:\n      nb: out/t${i}.ipynb\n      data: out/t${i}.txt\n    params:\n      index: ${i}\n`;
   writeFileSync(join(dir, 'pipeline.yaml'), yaml);
   return dir;
 }
@@ -81,9 +82,18 @@ try {
   await perTask(embeddedDir); // warm caches (source analysis, interpreter files)
   const task = await perTask(embeddedDir);
   const bare = bareInterpreter(embeddedDir);
-  console.log(JSON.stringify({ name: `embedded python executor, trivial task (median of ${TASKS})`, value: task, unit: 'ms' }));
+  console.log(
+    JSON.stringify({ name: `embedded python executor, trivial task (median of ${TASKS})`, value: task, unit: 'ms' }),
+  );
   console.log(JSON.stringify({ name: 'bare python3 start-up + write', value: Math.round(bare * 10) / 10, unit: 'ms' }));
-  console.log(JSON.stringify({ name: 'embedded python executor overhead per task', value: Math.round((task - bare) * 10) / 10, unit: 'ms', target: '< 100' }));
+  console.log(
+    JSON.stringify({
+      name: 'embedded python executor overhead per task',
+      value: Math.round((task - bare) * 10) / 10,
+      unit: 'ms',
+      target: '< 100',
+    }),
+  );
 } finally {
   rmSync(embeddedDir, { recursive: true, force: true });
 }
@@ -92,7 +102,13 @@ if (KERNEL_TASKS > 0 && existsSync('/usr/share/jupyter/kernels/python3/kernel.js
   const kernelDir = project(KERNEL_TASKS, 'jupyter');
   try {
     const task = await perTask(kernelDir);
-    console.log(JSON.stringify({ name: `jupyter executor, trivial task incl. kernel start (median of ${KERNEL_TASKS})`, value: task, unit: 'ms' }));
+    console.log(
+      JSON.stringify({
+        name: `jupyter executor, trivial task incl. kernel start (median of ${KERNEL_TASKS})`,
+        value: task,
+        unit: 'ms',
+      }),
+    );
   } finally {
     rmSync(kernelDir, { recursive: true, force: true });
   }

@@ -22,11 +22,18 @@ const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
 const GIT_DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
 
 function emit(name, value, unit, target) {
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 }
 
 function sh(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1' },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r;
 }
@@ -40,7 +47,8 @@ function timed(fn) {
 /** Round `round` of re-executing notebook `i`: new execution counts and one new output. */
 function executed(i, round) {
   const nb = generateNotebook(i + 1, { targetBytes: NOTEBOOK_BYTES });
-  for (const cell of nb.cells) if (cell.cell_type === 'code' && cell.execution_count !== null) cell.execution_count += 100 * round;
+  for (const cell of nb.cells)
+    if (cell.cell_type === 'code' && cell.execution_count !== null) cell.execution_count += 100 * round;
   const code = nb.cells.filter((c) => c.cell_type === 'code');
   code[code.length - 1]?.outputs.push({ output_type: 'stream', name: 'stdout', text: `round ${round}\n` });
   return serialize(nb);
@@ -59,16 +67,26 @@ try {
   let add = Infinity;
   for (let round = 1; round <= ROUNDS; round++) {
     for (let i = 0; i < NOTEBOOKS; i++) writeFileSync(join(dir, `nb-${i}.ipynb`), executed(i, round));
-    add = Math.min(add, timed(() => sh('git', ['add', '.'], dir)));
+    add = Math.min(
+      add,
+      timed(() => sh('git', ['add', '.'], dir)),
+    );
   }
   const staged = sh('git', ['show', ':nb-0.ipynb'], dir).stdout;
-  if (staged.includes('"output_type"') || staged.includes('round ')) throw new Error('the staged notebook still has outputs');
-  emit(`git add, ${NOTEBOOKS} changed notebooks of ${NOTEBOOK_BYTES / 1000} KB (nbpipe filter-process)`, add, 's', '< 4.5');
+  if (staged.includes('"output_type"') || staged.includes('round '))
+    throw new Error('the staged notebook still has outputs');
+  emit(
+    `git add, ${NOTEBOOKS} changed notebooks of ${NOTEBOOK_BYTES / 1000} KB (nbpipe filter-process)`,
+    add,
+    's',
+    '< 4.5',
+  );
   emit('git add through the filter, per notebook', (add * 1000) / NOTEBOOKS, 'ms');
   emit('speed-up over nbstripout per-file clean filter (0.27 s a notebook)', (0.27 * NOTEBOOKS) / add, '×', '>= 30');
 
   // Touch every notebook: git status must clean each one again to know that nothing changed.
-  for (let i = 0; i < NOTEBOOKS; i++) writeFileSync(join(dir, `nb-${i}.ipynb`), readFileSync(join(dir, `nb-${i}.ipynb`)));
+  for (let i = 0; i < NOTEBOOKS; i++)
+    writeFileSync(join(dir, `nb-${i}.ipynb`), readFileSync(join(dir, `nb-${i}.ipynb`)));
   const status = timed(() => {
     const out = sh('git', ['status', '--porcelain'], dir).stdout;
     if (out.includes('nb-')) throw new Error(`git status shows notebooks as modified:\n${out.slice(0, 500)}`);

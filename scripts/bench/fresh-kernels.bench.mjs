@@ -19,7 +19,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PIPELINE = join(ROOT, 'packages/pipeline/dist/index.js');
 const KERNEL = join(ROOT, 'packages/kernel/dist/index.js');
 const SPEC = '/usr/share/jupyter/kernels/python3/kernel.json';
-const { values } = parseArgs({ options: { chains: { type: 'string', default: '12,50' }, calls: { type: 'string', default: '10' }, launched: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    chains: { type: 'string', default: '12,50' },
+    calls: { type: 'string', default: '10' },
+    launched: { type: 'boolean', default: false },
+  },
+});
 const CHAINS = values.chains.split(',').map(Number).filter(Boolean);
 const CALLS = Number(values.calls);
 
@@ -74,7 +80,9 @@ for (let i = 0; i < CALLS; i++) {
   spawnSync(python, ['-c', 'pass']);
   starts.push(performance.now() - t0);
 }
-console.log(JSON.stringify({ name: `floor: ${python} -c pass (median of ${CALLS})`, value: round(median(starts)), unit: 'ms' }));
+console.log(
+  JSON.stringify({ name: `floor: ${python} -c pass (median of ${CALLS})`, value: round(median(starts)), unit: 'ms' }),
+);
 const floorDir = mkdtempSync(join(tmpdir(), 'nbpipe-fresh-bench-'));
 const factory = new KernelFactory({ cwd: floorDir });
 const spec = findKernelSpec('python3');
@@ -82,11 +90,22 @@ try {
   const forks = [];
   for (let i = 0; i < CALLS + 1; i++) {
     const t0 = performance.now();
-    const child = await factory.runPython(spec, { code: 'pass', stdin: '/dev/null', cwd: floorDir, output: join(floorDir, 'out.log') });
+    const child = await factory.runPython(spec, {
+      code: 'pass',
+      stdin: '/dev/null',
+      cwd: floorDir,
+      output: join(floorDir, 'out.log'),
+    });
     await child.exited;
     if (i > 0) forks.push(performance.now() - t0); // the first waits for the warm parent's imports
   }
-  console.log(JSON.stringify({ name: `floor: fork of the warm parent running pass (median of ${CALLS})`, value: round(median(forks)), unit: 'ms' }));
+  console.log(
+    JSON.stringify({
+      name: `floor: fork of the warm parent running pass (median of ${CALLS})`,
+      value: round(median(forks)),
+      unit: 'ms',
+    }),
+  );
 } finally {
   await factory.close();
   rmSync(floorDir, { recursive: true, force: true });
@@ -94,15 +113,34 @@ try {
 
 for (const n of CHAINS) {
   let yaml = 'tasks:\n';
-  for (let i = 0; i < n; i++) yaml += `  - {source: t.py, name: t${i}, product: {nb: out/t${i}.ipynb, data: out/t${i}.txt}${i ? `, upstream: [t${i - 1}]` : ''}}\n`;
-  const variants = values.launched ? [['forked', {}], ['launched', { fork: false }]] : [['forked', {}]];
+  for (let i = 0; i < n; i++)
+    yaml += `  - {source: t.py, name: t${i}, product: {nb: out/t${i}.ipynb, data: out/t${i}.txt}${i ? `, upstream: [t${i - 1}]` : ''}}\n`;
+  const variants = values.launched
+    ? [
+        ['forked', {}],
+        ['launched', { fork: false }],
+      ]
+    : [['forked', {}]];
   for (const [how, kernels] of variants) {
     const dir = project(yaml, { 't.py': NOTEBOOK });
     try {
       const { wall, tasks } = await run(dir, kernels);
       const target = how === 'forked' && n === 12 ? { target: '<= 4000' } : {};
-      console.log(JSON.stringify({ name: `chain of ${n} trivial notebook tasks, ${how} kernels: whole run`, value: Math.round(wall), unit: 'ms', ...target }));
-      console.log(JSON.stringify({ name: `chain of ${n} trivial notebook tasks, ${how} kernels: per task (median)`, value: median(tasks), unit: 'ms' }));
+      console.log(
+        JSON.stringify({
+          name: `chain of ${n} trivial notebook tasks, ${how} kernels: whole run`,
+          value: Math.round(wall),
+          unit: 'ms',
+          ...target,
+        }),
+      );
+      console.log(
+        JSON.stringify({
+          name: `chain of ${n} trivial notebook tasks, ${how} kernels: per task (median)`,
+          value: median(tasks),
+          unit: 'ms',
+        }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -110,7 +148,8 @@ for (const n of CHAINS) {
 }
 
 // A function task and an on_finish check, each the difference with the same task without the python call.
-const FUNCTIONS = 'def write(product):\n    open(product, "w").write("done")\n\ndef check(product):\n    assert open(product).read()\n';
+const FUNCTIONS =
+  'def write(product):\n    open(product, "w").write("done")\n\ndef check(product):\n    assert open(product).read()\n';
 let calls = 'tasks:\n';
 for (let i = 0; i < CALLS; i++) calls += `  - {source: functions.write, name: f${i}, product: out/f${i}.txt}\n`;
 let checks = 'tasks:\n';
@@ -129,7 +168,15 @@ const timed = async (yaml) => {
   }
 };
 const call = await timed(calls);
-console.log(JSON.stringify({ name: `function task, trivial (median of ${CALLS})`, value: call, unit: 'ms', target: '< 50' }));
+console.log(
+  JSON.stringify({ name: `function task, trivial (median of ${CALLS})`, value: call, unit: 'ms', target: '< 50' }),
+);
 const withCheck = await timed(checks);
 const without = await timed(plain);
-console.log(JSON.stringify({ name: `on_finish python check, trivial: added to a shell task (median of ${CALLS})`, value: withCheck - without, unit: 'ms' }));
+console.log(
+  JSON.stringify({
+    name: `on_finish python check, trivial: added to a shell task (median of ${CALLS})`,
+    value: withCheck - without,
+    unit: 'ms',
+  }),
+);

@@ -52,7 +52,10 @@ function createRandom(seed) {
   let c = 0xb7e15162 ^ (seed << 7);
   let d = 1;
   const next = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -71,7 +74,10 @@ function createRandom(seed) {
     logUniform: (lo, hi) => Math.exp(Math.log(lo) + next() * (Math.log(hi) - Math.log(lo))),
     hex: (n) => {
       let s = '';
-      while (s.length < n) s += Math.floor(next() * 4294967296).toString(16).padStart(8, '0');
+      while (s.length < n)
+        s += Math.floor(next() * 4294967296)
+          .toString(16)
+          .padStart(8, '0');
       return s.slice(0, n);
     },
     float: (lo, hi, digits = 4) => (lo + next() * (hi - lo)).toFixed(digits),
@@ -87,7 +93,21 @@ const WORDS = (
   'analysis experiment baseline metric score validation test split random seed weight gradient layer ' +
   'distribution estimate error residual regression classifier cluster signal noise trend season'
 ).split(' ');
-const NAMES = ['df', 'data', 'model', 'X', 'y', 'result', 'scores', 'params', 'features', 'labels', 'history', 'ax', 'fig'];
+const NAMES = [
+  'df',
+  'data',
+  'model',
+  'X',
+  'y',
+  'result',
+  'scores',
+  'params',
+  'features',
+  'labels',
+  'history',
+  'ax',
+  'fig',
+];
 const INTERNATIONAL = ['café', 'naïve', 'Überblick', 'données', '数据分析', 'μ = 0', 'σ²', '📈', 'résumé', 'Ωmega'];
 
 function sentence(rng, words = rng.int(6, 18)) {
@@ -104,10 +124,17 @@ function markdownSource(rng) {
   for (let k = 0; k < blocks; k++) {
     const kind = rng.next();
     if (kind < 0.5) parts.push(Array.from({ length: rng.int(1, 4) }, () => sentence(rng)).join(' '));
-    else if (kind < 0.7) parts.push(Array.from({ length: rng.int(2, 5) }, () => `- ${sentence(rng, rng.int(3, 8))}`).join('\n'));
+    else if (kind < 0.7)
+      parts.push(Array.from({ length: rng.int(2, 5) }, () => `- ${sentence(rng, rng.int(3, 8))}`).join('\n'));
     else if (kind < 0.8) parts.push(`$$\n\\hat{y} = \\sum_{i=1}^{${rng.int(2, 99)}} w_i x_i + b\n$$`);
-    else if (kind < 0.9) parts.push(`See [the ${rng.pick(WORDS)} docs](https://example.org/${rng.pick(WORDS)}/${rng.hex(6)}) for *details* and **caveats**.`);
-    else parts.push(`| ${rng.pick(WORDS)} | ${rng.pick(WORDS)} |\n|---|---|\n| ${rng.float(0, 1)} | ${rng.float(0, 100, 2)} |`);
+    else if (kind < 0.9)
+      parts.push(
+        `See [the ${rng.pick(WORDS)} docs](https://example.org/${rng.pick(WORDS)}/${rng.hex(6)}) for *details* and **caveats**.`,
+      );
+    else
+      parts.push(
+        `| ${rng.pick(WORDS)} | ${rng.pick(WORDS)} |\n|---|---|\n| ${rng.float(0, 1)} | ${rng.float(0, 100, 2)} |`,
+      );
   }
   return parts.join('\n\n');
 }
@@ -115,14 +142,18 @@ function markdownSource(rng) {
 const CODE_BLOCKS = [
   (rng) => `import ${rng.pick(['numpy as np', 'pandas as pd', 'matplotlib.pyplot as plt', 'json', 'os', 're'])}`,
   (rng) => `${rng.pick(NAMES)} = pd.read_csv("${rng.pick(WORDS)}_${rng.int(1, 99)}.csv")`,
-  (rng) => `${rng.pick(NAMES)}.groupby("${rng.pick(WORDS)}")["${rng.pick(WORDS)}"].${rng.pick(['mean', 'sum', 'count', 'std'])}()`,
+  (rng) =>
+    `${rng.pick(NAMES)}.groupby("${rng.pick(WORDS)}")["${rng.pick(WORDS)}"].${rng.pick(['mean', 'sum', 'count', 'std'])}()`,
   (rng) =>
     `def ${rng.pick(WORDS)}_${rng.pick(WORDS)}(${rng.pick(NAMES)}, n=${rng.int(1, 100)}):\n` +
     `    """${sentence(rng, 6)}"""\n` +
     `    total = 0\n    for i in range(n):\n        total += ${rng.pick(NAMES)}[i] * ${rng.float(0, 2, 3)}\n    return total / n`,
-  (rng) => `for epoch in range(${rng.int(2, 50)}):\n    loss = train_one_epoch(model, loader, lr=${rng.float(0, 0.01, 5)})\n    print(f"epoch {epoch}: loss={loss:.4f}")`,
-  (rng) => `fig, ax = plt.subplots(figsize=(${rng.int(4, 12)}, ${rng.int(3, 8)}))\nax.plot(${rng.pick(NAMES)}["${rng.pick(WORDS)}"], label="${rng.pick(WORDS)}")\nax.legend()\nplt.show()`,
-  (rng) => `${rng.pick(NAMES)} = {${Array.from({ length: rng.int(1, 5) }, () => `"${rng.pick(WORDS)}": ${rng.float(0, 10, 3)}`).join(', ')}}`,
+  (rng) =>
+    `for epoch in range(${rng.int(2, 50)}):\n    loss = train_one_epoch(model, loader, lr=${rng.float(0, 0.01, 5)})\n    print(f"epoch {epoch}: loss={loss:.4f}")`,
+  (rng) =>
+    `fig, ax = plt.subplots(figsize=(${rng.int(4, 12)}, ${rng.int(3, 8)}))\nax.plot(${rng.pick(NAMES)}["${rng.pick(WORDS)}"], label="${rng.pick(WORDS)}")\nax.legend()\nplt.show()`,
+  (rng) =>
+    `${rng.pick(NAMES)} = {${Array.from({ length: rng.int(1, 5) }, () => `"${rng.pick(WORDS)}": ${rng.float(0, 10, 3)}`).join(', ')}}`,
   (rng) => `# ${sentence(rng, rng.int(4, 10))}\n${rng.pick(NAMES)}.describe()`,
   (rng) => `assert len(${rng.pick(NAMES)}) == ${rng.int(1, 10000)}, "unexpected ${rng.pick(WORDS)} count"`,
 ];
@@ -154,7 +185,8 @@ function htmlTable(rng, rows, cols) {
   const head = Array.from({ length: cols }, () => `      <th>${rng.pick(WORDS)}</th>\n`).join('');
   const body = Array.from(
     { length: rows },
-    (_, r) => `    <tr>\n      <th>${r}</th>\n${Array.from({ length: cols }, () => `      <td>${rng.float(-100, 100, 6)}</td>\n`).join('')}    </tr>\n`,
+    (_, r) =>
+      `    <tr>\n      <th>${r}</th>\n${Array.from({ length: cols }, () => `      <td>${rng.float(-100, 100, 6)}</td>\n`).join('')}    </tr>\n`,
   ).join('');
   return (
     '<div>\n<style scoped>\n    .dataframe tbody tr th:only-of-type {\n        vertical-align: middle;\n    }\n</style>\n' +
@@ -165,7 +197,10 @@ function htmlTable(rng, rows, cols) {
 function executeResult(rng, approxBytes, count) {
   const cols = rng.int(2, 8);
   const rows = Math.max(1, Math.round(approxBytes / (cols * 60 + 60)));
-  const plain = Array.from({ length: Math.min(rows, 10) }, (_, r) => `${r}  ${Array.from({ length: cols }, () => rng.float(-100, 100, 6)).join('  ')}`).join('\n');
+  const plain = Array.from(
+    { length: Math.min(rows, 10) },
+    (_, r) => `${r}  ${Array.from({ length: cols }, () => rng.float(-100, 100, 6)).join('  ')}`,
+  ).join('\n');
   return {
     output_type: 'execute_result',
     execution_count: count,
@@ -215,7 +250,9 @@ function pngImage(rng, approxBytes) {
     if (y < noiseRows) {
       let state = (rng.next() * 4294967296) >>> 0;
       for (let x = 1; x <= width * 3; x++) {
-        state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
         raw[row + x] = state & 0xff;
       }
     }
@@ -223,7 +260,9 @@ function pngImage(rng, approxBytes) {
   for (let x = 0; x < width; x++) {
     const y = noiseRows + 60 + Math.round(50 * Math.sin(phase + x / 25));
     const at = y * (width * 3 + 1) + 1 + x * 3;
-    raw[at] = 31; raw[at + 1] = 119; raw[at + 2] = 180;
+    raw[at] = 31;
+    raw[at + 1] = 119;
+    raw[at + 2] = 180;
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
@@ -427,7 +466,11 @@ export function benchNotebook(targetBytes = 20 * 2 ** 20, seed = 1) {
 function cli() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { count: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, size: { type: 'string' } },
+    options: {
+      count: { type: 'string', default: '200' },
+      seed: { type: 'string', default: '1' },
+      size: { type: 'string' },
+    },
   });
   const [out] = positionals;
   if (!out) {

@@ -24,7 +24,9 @@ const ROUNDS = 3;
 const CLI = resolve(fileURLToPath(import.meta.url), '../../../packages/cli/bin/nbpipe.js');
 
 function emit(name, value, unit, target) {
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'nbpipe-bench-git-diff-'));
@@ -88,10 +90,15 @@ try {
   sh('git', ['config', 'user.email', 'bench@example.com'], dir);
   sh('git', ['config', 'user.name', 'Bench'], dir);
   sh(process.execPath, [CLI, 'install', '--quiet'], dir);
-  for (let i = 0; i < NOTEBOOKS; i++) writeFileSync(join(dir, `nb-${i}.ipynb`), serialize(generateNotebook(i + 1, { targetBytes: NOTEBOOK_BYTES })));
+  for (let i = 0; i < NOTEBOOKS; i++)
+    writeFileSync(join(dir, `nb-${i}.ipynb`), serialize(generateNotebook(i + 1, { targetBytes: NOTEBOOK_BYTES })));
   sh('git', ['add', '.'], dir);
   sh('git', ['commit', '-q', '-m', 'base'], dir);
-  for (let i = 0; i < NOTEBOOKS; i++) writeFileSync(join(dir, `nb-${i}.ipynb`), serialize(edit(generateNotebook(i + 1, { targetBytes: NOTEBOOK_BYTES }))));
+  for (let i = 0; i < NOTEBOOKS; i++)
+    writeFileSync(
+      join(dir, `nb-${i}.ipynb`),
+      serialize(edit(generateNotebook(i + 1, { targetBytes: NOTEBOOK_BYTES }))),
+    );
 
   const shows = (output, what) => {
     const shown = (output.match(/^\+# tuned$/gm) ?? []).length;
@@ -102,10 +109,20 @@ try {
   const diff = best(ROUNDS, () => sh('git', ['diff'], dir));
   shows(diff.output, 'git diff');
   if (diff.output !== first.output) throw new Error('git diff printed something else once the server was up');
-  emit(`git diff, ${NOTEBOOKS} changed notebooks of ${NOTEBOOK_BYTES / 1000} KB (nbpipe diff driver)`, diff.seconds, 's', '< 5');
+  emit(
+    `git diff, ${NOTEBOOKS} changed notebooks of ${NOTEBOOK_BYTES / 1000} KB (nbpipe diff driver)`,
+    diff.seconds,
+    's',
+    '< 5',
+  );
   emit('git diff through the driver, per notebook', (diff.seconds * 1000) / NOTEBOOKS, 'ms', '< 100');
-  if (diff.cpu !== undefined) emit('git diff through the driver, CPU per notebook (git, sh and the client; not the server)', (diff.cpu * 1000) / NOTEBOOKS, 'ms');
-  emit('git diff, first run (starts the drivers\' server)', first.seconds, 's');
+  if (diff.cpu !== undefined)
+    emit(
+      'git diff through the driver, CPU per notebook (git, sh and the client; not the server)',
+      (diff.cpu * 1000) / NOTEBOOKS,
+      'ms',
+    );
+  emit("git diff, first run (starts the drivers' server)", first.seconds, 's');
   const direct = best(ROUNDS, () => sh('git', ['diff'], dir, withoutServer));
   if (direct.output !== diff.output) throw new Error('git diff without the server printed something else');
   emit('git diff without the server (NBPIPE_DRIVER_SERVER=0: one node process a notebook)', direct.seconds, 's');
@@ -113,7 +130,8 @@ try {
   emit('floor: git diff with a driver that does nothing (`true`)', noDriver.seconds, 's');
   // As the driver command starts it: NODE_EXTRA_CA_CERTS emptied (see nodeCommand in packages/git/src/drivers.ts).
   const node = best(ROUNDS, () => {
-    for (let i = 0; i < NOTEBOOKS; i++) sh('sh', ['-c', `NODE_EXTRA_CA_CERTS= ${JSON.stringify(process.execPath)} -e 0`], dir);
+    for (let i = 0; i < NOTEBOOKS; i++)
+      sh('sh', ['-c', `NODE_EXTRA_CA_CERTS= ${JSON.stringify(process.execPath)} -e 0`], dir);
     return '';
   });
   emit(`floor: starting node ${NOTEBOOKS} times through sh, as git starts the driver`, node.seconds, 's');

@@ -23,7 +23,9 @@ const WARMUP = 2;
 const ROUNDS = 7;
 
 function emit(name, value, unit, target) {
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -33,7 +35,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'nbpipe-bench-kernel-'));
 mkdirSync(join(dataDir, 'kernels', 'bench-python'), { recursive: true });
 writeFileSync(
   join(dataDir, 'kernels', 'bench-python', 'kernel.json'),
-  JSON.stringify({ argv: ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'bench', language: 'python' }),
+  JSON.stringify({
+    argv: ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+    display_name: 'bench',
+    language: 'python',
+  }),
 );
 const kernel = await KernelClient.start(findKernelSpec('bench-python', { dataDirs: [dataDir] }));
 try {

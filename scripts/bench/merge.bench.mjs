@@ -18,7 +18,9 @@ const DIFFS = 50;
 const ROUNDS = 5;
 
 function emit(name, value, unit, target) {
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 }
 
 /** A seeded edit of a notebook: `variant` picks which cells change, so two sides overlap only in part. */
@@ -39,7 +41,12 @@ function editSide(nb, variant, donor) {
   const [moved] = cells.splice(at(3 + variant), 1);
   cells.splice(Math.max(0, cells.length - 4 - variant), 0, moved);
   cells.splice(at(10 + variant * 5), 1);
-  cells.splice(at(20 + variant), 0, { cell_type: 'markdown', id: `new-${variant}`, metadata: {}, source: `## Added by side ${variant}` });
+  cells.splice(at(20 + variant), 0, {
+    cell_type: 'markdown',
+    id: `new-${variant}`,
+    metadata: {},
+    source: `## Added by side ${variant}`,
+  });
   const metadata = { ...nb.metadata, language_info: { ...nb.metadata.language_info, version: `3.1${variant}.0` } };
   return { ...nb, metadata, cells };
 }
@@ -68,7 +75,9 @@ const full = best(ROUNDS, () => {
   const { notebook, conflicts } = mergeNotebooks(b, l, r);
   return { text: serialize(notebook), conflicts };
 });
-process.stderr.write(`  merged: ${(Buffer.byteLength(full.result.text) / 1e6).toFixed(1)} MB, ${full.result.conflicts.length} conflicts\n`);
+process.stderr.write(
+  `  merged: ${(Buffer.byteLength(full.result.text) / 1e6).toFixed(1)} MB, ${full.result.conflicts.length} conflicts\n`,
+);
 if (full.result.conflicts.length === 0) throw new Error('the benchmark edits should overlap and conflict');
 emit('merge of two 5 MB notebooks (parse 3 + merge + serialize)', full.ms, 'ms', '< 300');
 const parsed = texts.map((t) => parse(t));
@@ -81,7 +90,10 @@ const pairs = Array.from({ length: DIFFS }, (_, k) => {
 });
 const diffs = best(ROUNDS, () => {
   let lines = 0;
-  for (const [a, b] of pairs) lines += renderDiff(diffNotebooks(parse(a), parse(b)), { color: false, fromLabel: 'a', toLabel: 'b' }).split('\n').length;
+  for (const [a, b] of pairs)
+    lines += renderDiff(diffNotebooks(parse(a), parse(b)), { color: false, fromLabel: 'a', toLabel: 'b' }).split(
+      '\n',
+    ).length;
   return lines;
 });
 emit(`diff + render of ${DIFFS} changed notebooks of 50 KB (in process)`, diffs.ms, 'ms');

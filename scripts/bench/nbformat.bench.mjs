@@ -18,7 +18,9 @@ import { benchCorpus, benchNotebook } from './generate.mjs';
 const TARGET = '>= 100';
 
 function emit(name, value, unit, target) {
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(2)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(2)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 }
 
 /** Best time (ms) of `rounds` runs of `fn`. */
@@ -64,7 +66,9 @@ if (process.argv[2] === '--peak-rss') {
 } else {
   const corpus = benchCorpus();
   const texts = corpus.files.map((f) => readFileSync(f, 'utf8'));
-  process.stderr.write(`corpus: ${corpus.files.length} notebooks, ${(corpus.totalBytes / 1e6).toFixed(1)} MB (${corpus.dir})\n`);
+  process.stderr.write(
+    `corpus: ${corpus.files.length} notebooks, ${(corpus.totalBytes / 1e6).toFixed(1)} MB (${corpus.dir})\n`,
+  );
   measure('200-notebook corpus', texts, 5, TARGET);
 
   const big = benchNotebook();
@@ -74,7 +78,11 @@ if (process.argv[2] === '--peak-rss') {
 
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--peak-rss', big], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`peak RSS child failed: ${child.stderr}`);
-  const baseline = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS * 1024))'], { encoding: 'utf8' });
+  const baseline = spawnSync(
+    process.execPath,
+    ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS * 1024))'],
+    { encoding: 'utf8' },
+  );
   emit('peak RSS, parse+serialize 20 MiB notebook', Number(child.stdout) / 2 ** 20, 'MiB');
   emit('peak RSS, bare node (for reference)', Number(baseline.stdout) / 2 ** 20, 'MiB');
 }

@@ -102,13 +102,16 @@ function repeat(dir, command) {
 }
 
 /** One result line in the protocol of scripts/bench/run.mjs. */
-const emit = (name, value, unit, target) => console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...(target ? { target } : {}) }));
+const emit = (name, value, unit, target) =>
+  console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...(target ? { target } : {}) }));
 
 // bin/nbpipe.js runs the unbundled build when a package was rebuilt after the bundle: say which one is measured.
 const bundle = join(ROOT, 'packages/cli/dist/bundle/nbpipe.js');
 const bundledAt = existsSync(bundle) ? statSync(bundle).mtimeMs : undefined;
-const pipelineBuiltAt = statSync(join(ROOT, 'packages/pipeline/tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-if (bundledAt === undefined || pipelineBuiltAt > bundledAt) process.stderr.write('note: measuring the unbundled CLI (run npm run build for the bundle)\n');
+const pipelineBuiltAt =
+  statSync(join(ROOT, 'packages/pipeline/tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+if (bundledAt === undefined || pipelineBuiltAt > bundledAt)
+  process.stderr.write('note: measuring the unbundled CLI (run npm run build for the bundle)\n');
 
 const dirs = [];
 try {
@@ -152,9 +155,15 @@ try {
   nbpipe(small, ['run', '--jobs', '1', '--quiet']);
   const serialMs = performance.now() - t0;
   t0 = performance.now();
-  for (let i = 0; i < OVERHEAD_TASKS; i++) spawnSync('bash', [join(small, `tasks/t${i}.sh`)], { cwd: small, stdio: 'ignore' });
+  for (let i = 0; i < OVERHEAD_TASKS; i++)
+    spawnSync('bash', [join(small, `tasks/t${i}.sh`)], { cwd: small, stdio: 'ignore' });
   const bashMs = performance.now() - t0;
-  emit(`runner overhead per shell task (${OVERHEAD_TASKS} tasks, --jobs 1)`, (serialMs - dryRunMs - bashMs) / OVERHEAD_TASKS, 'ms', '< 20');
+  emit(
+    `runner overhead per shell task (${OVERHEAD_TASKS} tasks, --jobs 1)`,
+    (serialMs - dryRunMs - bashMs) / OVERHEAD_TASKS,
+    'ms',
+    '< 20',
+  );
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }

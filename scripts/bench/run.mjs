@@ -38,7 +38,9 @@ function runBenchmark(file) {
         if (result && typeof result.name === 'string' && typeof result.value === 'number') {
           results.push(result);
           const mark = meetsTarget(result.value, result.target) === false ? '  MISSED' : '';
-          process.stderr.write(`  ${result.name}: ${format(result.value)} ${result.unit ?? ''}${result.target ? ` (target ${result.target})` : ''}${mark}\n`);
+          process.stderr.write(
+            `  ${result.name}: ${format(result.value)} ${result.unit ?? ''}${result.target ? ` (target ${result.target})` : ''}${mark}\n`,
+          );
           return;
         }
       } catch {
@@ -66,9 +68,20 @@ function format(value) {
 
 function table(rows) {
   const header = ['benchmark', 'measure', 'value', 'unit', 'target', ''];
-  const body = rows.map((r) => [r.bench, r.name, format(r.value), r.unit ?? '', r.target ?? '', r.met === false ? 'MISSED' : r.met ? 'ok' : '']);
+  const body = rows.map((r) => [
+    r.bench,
+    r.name,
+    format(r.value),
+    r.unit ?? '',
+    r.target ?? '',
+    r.met === false ? 'MISSED' : r.met ? 'ok' : '',
+  ]);
   const widths = header.map((h, k) => Math.max(h.length, ...body.map((row) => row[k].length)));
-  const line = (cells) => cells.map((c, k) => (k === 2 ? c.padStart(widths[k]) : c.padEnd(widths[k]))).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, k) => (k === 2 ? c.padStart(widths[k]) : c.padEnd(widths[k])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -79,7 +92,9 @@ async function main() {
     .sort();
   const selected = positionals.length ? all.filter((f) => positionals.some((p) => f.includes(p))) : all;
   if (selected.length === 0) {
-    process.stderr.write(`no benchmark matches ${positionals.join(', ')}; available: ${all.map((f) => basename(f, '.bench.mjs')).join(', ')}\n`);
+    process.stderr.write(
+      `no benchmark matches ${positionals.join(', ')}; available: ${all.map((f) => basename(f, '.bench.mjs')).join(', ')}\n`,
+    );
     return 2;
   }
   const rows = [];

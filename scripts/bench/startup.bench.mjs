@@ -21,12 +21,18 @@ const RUNS = 30;
 // the figures would then not be those of a fresh `npm run build`.
 const bundleDir = join(ROOT, 'packages/cli/dist/bundle');
 const bundledAt = statSync(join(bundleDir, 'nbpipe.js'), { throwIfNoEntry: false })?.mtimeMs;
-const stale = bundledAt === undefined
-  ? ['(no bundle)']
-  : JSON.parse(readFileSync(join(bundleDir, 'packages.json'), 'utf8')).filter(
-      (pkg) => (statSync(join(ROOT, 'packages/cli', pkg, 'tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0) > bundledAt,
-    );
-if (stale.length) process.stderr.write(`warning: the CLI bundle is older than ${stale.join(', ')}; measuring the unbundled build (run npm run build)\n`);
+const stale =
+  bundledAt === undefined
+    ? ['(no bundle)']
+    : JSON.parse(readFileSync(join(bundleDir, 'packages.json'), 'utf8')).filter(
+        (pkg) =>
+          (statSync(join(ROOT, 'packages/cli', pkg, 'tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0) >
+          bundledAt,
+      );
+if (stale.length)
+  process.stderr.write(
+    `warning: the CLI bundle is older than ${stale.join(', ')}; measuring the unbundled build (run npm run build)\n`,
+  );
 
 const dir = mkdtempSync(join(tmpdir(), 'nbpipe-startup-'));
 const notebook = join(dir, 'analysis.ipynb');
@@ -44,7 +50,10 @@ const times = cases.map(() => []);
 for (let round = 0; round < RUNS; round++) {
   cases.forEach((c, k) => {
     const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, c.args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, c.args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     times[k].push(Number(process.hrtime.bigint() - start) / 1e6);
     if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
   });
@@ -54,7 +63,9 @@ rmSync(dir, { recursive: true, force: true });
 cases.forEach((c, k) => {
   const sorted = times[k].sort((a, b) => a - b);
   const emit = (name, value, target) =>
-    process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(1)), unit: 'ms', ...(target ? { target } : {}) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ name, value: Number(value.toFixed(1)), unit: 'ms', ...(target ? { target } : {}) }) + '\n',
+    );
   emit(`${c.name}, median`, sorted[Math.floor(sorted.length / 2)], c.target);
   emit(`${c.name}, min`, sorted[0]);
 });

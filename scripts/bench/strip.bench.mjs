@@ -17,14 +17,21 @@ const ROUNDS = 5;
 const CLI = resolve(fileURLToPath(import.meta.url), '../../../packages/cli/bin/nbpipe.js');
 
 function emit(name, value, unit, target) {
-  process.stdout.write(JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ name, value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) }) + '\n',
+  );
 }
 
 function strip(args, cwd, expectedCode) {
   const start = performance.now();
-  const r = spawnSync(process.execPath, [CLI, 'strip', '--quiet', ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [CLI, 'strip', '--quiet', ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const seconds = (performance.now() - start) / 1000;
-  if (r.status !== expectedCode) throw new Error(`nbpipe strip exited ${r.status}, expected ${expectedCode}: ${r.stderr}`);
+  if (r.status !== expectedCode)
+    throw new Error(`nbpipe strip exited ${r.status}, expected ${expectedCode}: ${r.stderr}`);
   return seconds;
 }
 
@@ -53,7 +60,11 @@ try {
   const floorDir = join(work, 'floor');
   cpSync(corpus.dir, floorDir, { recursive: true });
   const jobs = names.map((name, k) => ({ input: name, output: name, bytes: strippedSizes[k] }));
-  emit(`floor: node start + read ${names.length} notebooks + ${names.length} atomic rewrites, nothing else`, ioFloorSeconds(jobs, { cwd: floorDir }), 's');
+  emit(
+    `floor: node start + read ${names.length} notebooks + ${names.length} atomic rewrites, nothing else`,
+    ioFloorSeconds(jobs, { cwd: floorDir }),
+    's',
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -29,7 +29,8 @@ function sync(args, cwd, expectedCode) {
     env: { ...process.env, JUPYTEXT_CEILING_DIRECTORIES: cwd },
   });
   const seconds = (performance.now() - start) / 1000;
-  if (r.status !== expectedCode) throw new Error(`nbpipe sync exited ${r.status}, expected ${expectedCode}: ${r.stderr}`);
+  if (r.status !== expectedCode)
+    throw new Error(`nbpipe sync exited ${r.status}, expected ${expectedCode}: ${r.stderr}`);
   return seconds;
 }
 

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { textToNotebook, notebookToText, isFormatError } from '@nbpipe/codec';
-import { MAX_JSON_DEPTH, codeCell, isNotebookError, markdownCell, parseNotebook, parseWithoutOutputs, serialize } from '@nbpipe/nbformat';
+import {
+  MAX_JSON_DEPTH,
+  codeCell,
+  isNotebookError,
+  markdownCell,
+  parseNotebook,
+  parseWithoutOutputs,
+  serialize,
+} from '@nbpipe/nbformat';
 import { isPipelineError } from '../../packages/pipeline/src/errors.js';
 import { parsePipelineSpec } from '../../packages/pipeline/src/spec.js';
 import { CLI, removeAfterTest, tempDir } from '../helpers.js';
@@ -19,7 +27,10 @@ import { CLI, removeAfterTest, tempDir } from '../helpers.js';
 const NOTEBOOK = serialize({
   nbformat: 4,
   nbformat_minor: 5,
-  metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, jupytext: { formats: 'ipynb,py:percent' } },
+  metadata: {
+    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+    jupytext: { formats: 'ipynb,py:percent' },
+  },
   cells: [
     markdownCell('# Title\nSome *text*.', { id: 'intro' }),
     codeCell('x = 1.5\nprint(x)', {
@@ -27,7 +38,12 @@ const NOTEBOOK = serialize({
       execution_count: 3,
       outputs: [
         { output_type: 'stream', name: 'stdout', text: '1.5\n' },
-        { output_type: 'execute_result', execution_count: 3, metadata: {}, data: { 'text/plain': '1.5', 'application/json': { a: [1, 2.0] } } },
+        {
+          output_type: 'execute_result',
+          execution_count: 3,
+          metadata: {},
+          data: { 'text/plain': '1.5', 'application/json': { a: [1, 2.0] } },
+        },
       ],
     }),
   ],
@@ -36,13 +52,24 @@ const PIPELINE = 'tasks:\n  - source: task.sh\n    product: out.txt\n    params:
 const ENV = 'who: world\n';
 
 /** Damage done to a file's bytes. */
-type Damage = { kind: 'truncate'; at: number } | { kind: 'flip'; flips: [number, number][] } | { kind: 'nest'; depth: number; objects: boolean } | { kind: 'huge'; bytes: number };
+type Damage =
+  | { kind: 'truncate'; at: number }
+  | { kind: 'flip'; flips: [number, number][] }
+  | { kind: 'nest'; depth: number; objects: boolean }
+  | { kind: 'huge'; bytes: number };
 
 const damage = (length: number): fc.Arbitrary<Damage> =>
   fc.oneof(
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(length - 1) }),
-    fc.record({ kind: fc.constant('flip' as const), flips: fc.array(fc.tuple(fc.nat(length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }) }),
-    fc.record({ kind: fc.constant('nest' as const), depth: fc.integer({ min: MAX_JSON_DEPTH + 1, max: 20_000 }), objects: fc.boolean() }),
+    fc.record({
+      kind: fc.constant('flip' as const),
+      flips: fc.array(fc.tuple(fc.nat(length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+    }),
+    fc.record({
+      kind: fc.constant('nest' as const),
+      depth: fc.integer({ min: MAX_JSON_DEPTH + 1, max: 20_000 }),
+      objects: fc.boolean(),
+    }),
     fc.record({ kind: fc.constant('huge' as const), bytes: fc.integer({ min: 1 << 18, max: 2 << 20 }) }),
   );
 
@@ -53,9 +80,19 @@ interface Slots {
   hugeAt: string;
   huge: (long: string) => string;
 }
-const JSON_SLOTS: Slots = { nestAt: '"a": [', nest: (n) => `"a": [${n}, `, hugeAt: '"# Title', huge: (x) => `"# Title${x}\n` };
+const JSON_SLOTS: Slots = {
+  nestAt: '"a": [',
+  nest: (n) => `"a": [${n}, `,
+  hugeAt: '"# Title',
+  huge: (x) => `"# Title${x}\n`,
+};
 const YAML_SLOTS: Slots = { nestAt: '{n: 3,', nest: (n) => `{n: ${n},`, hugeAt: '"{{ who }}"', huge: (x) => `"${x}` };
-const HEADER_SLOTS: Slots = { nestAt: 'formats: ipynb,py:percent', nest: (n) => `formats: ${n}`, hugeAt: 'x = 1.5', huge: (x) => `x = "${x}` };
+const HEADER_SLOTS: Slots = {
+  nestAt: 'formats: ipynb,py:percent',
+  nest: (n) => `formats: ${n}`,
+  hugeAt: 'x = 1.5',
+  huge: (x) => `x = "${x}`,
+};
 
 /** `text` damaged; a raw newline in a JSON string, or an unclosed quote, after megabytes: the error must not quote it all. */
 function damaged(text: string, d: Damage, slots: Slots): Buffer {
@@ -69,7 +106,9 @@ function damaged(text: string, d: Damage, slots: Slots): Buffer {
       return out;
     }
     case 'nest': {
-      const nested = d.objects ? '{"a": '.repeat(d.depth) + '1' + '}'.repeat(d.depth) : '['.repeat(d.depth) + ']'.repeat(d.depth);
+      const nested = d.objects
+        ? '{"a": '.repeat(d.depth) + '1' + '}'.repeat(d.depth)
+        : '['.repeat(d.depth) + ']'.repeat(d.depth);
       return Buffer.from(text.replace(slots.nestAt, () => slots.nest(nested)));
     }
     case 'huge':
@@ -101,7 +140,12 @@ const CASES: Case[] = [
   { name: 'fmt', file: 'x.ipynb', args: ['fmt', 'x.ipynb'], accepted: [0] },
   { name: 'convert', file: 'x.ipynb', args: ['convert', 'x.ipynb', '--to', 'py:percent'], accepted: [0] },
   { name: 'diff', file: 'x.ipynb', args: ['diff', 'good.ipynb', 'x.ipynb'], accepted: [0, 1] },
-  { name: 'merge', file: 'x.ipynb', args: ['merge', 'good.ipynb', 'x.ipynb', 'good.ipynb', '-o', 'merged.ipynb'], accepted: [0, 1] },
+  {
+    name: 'merge',
+    file: 'x.ipynb',
+    args: ['merge', 'good.ipynb', 'x.ipynb', 'good.ipynb', '-o', 'merged.ipynb'],
+    accepted: [0, 1],
+  },
   { name: 'strip', file: 'x.ipynb', args: ['strip', 'x.ipynb'], accepted: [0] },
   { name: 'sync', file: 'x.ipynb', args: ['sync', 'x.ipynb'], accepted: [0] },
   { name: 'pair', file: 'x.ipynb', args: ['pair', 'x.ipynb', '--formats', 'ipynb,py:percent'], accepted: [0] },
@@ -119,7 +163,8 @@ const PROJECT_FILES: Record<string, string> = {
 
 /** A folder with PROJECT_FILES and nothing else (what a previous run wrote removed). */
 function resetProject(dir: string): void {
-  for (const name of readdirSync(dir)) if (!(name in PROJECT_FILES)) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of readdirSync(dir))
+    if (!(name in PROJECT_FILES)) rmSync(join(dir, name), { recursive: true, force: true });
   for (const [name, text] of Object.entries(PROJECT_FILES)) writeFileSync(join(dir, name), text);
 }
 
@@ -146,7 +191,10 @@ describe('damaged input through the CLI', () => {
           expect(r.signal, what).toBeNull();
           expect(r.stderr, what).not.toMatch(/^\s+at |Maximum call stack|RangeError|TypeError/m);
           if (r.status === 2) {
-            expect(r.stderr.split('\n'), what).toEqual([expect.stringMatching(new RegExp(`^nbpipe: (.*/)?${c.file.replace('.', '\\.')}\\b`)), '']);
+            expect(r.stderr.split('\n'), what).toEqual([
+              expect.stringMatching(new RegExp(`^nbpipe: (.*/)?${c.file.replace('.', '\\.')}\\b`)),
+              '',
+            ]);
             expect(r.stderr.length, what).toBeLessThan(500);
             expect(snapshot(dir), what).toEqual(before);
           } else {
@@ -168,7 +216,10 @@ describe('damaged input through the pure parsers', () => {
     fc.assert(
       fc.property(damage(Buffer.byteLength(NOTEBOOK)), (d) => {
         const bytes = damaged(NOTEBOOK, d, JSON_SLOTS);
-        for (const read of [() => parseNotebook(bytes.toString('utf8'), { path: 'x.ipynb' }), () => parseWithoutOutputs(bytes, { path: 'x.ipynb' })]) {
+        for (const read of [
+          () => parseNotebook(bytes.toString('utf8'), { path: 'x.ipynb' }),
+          () => parseWithoutOutputs(bytes, { path: 'x.ipynb' }),
+        ]) {
           let error: unknown;
           try {
             read();
@@ -191,7 +242,16 @@ describe('damaged input through the pure parsers', () => {
       fc.property(damage(Buffer.byteLength(text)), damage(Buffer.byteLength(PIPELINE)), (d, p) => {
         for (const read of [
           () => textToNotebook(damaged(text, d, HEADER_SLOTS).toString('utf8'), 'py:percent'),
-          () => parsePipelineSpec({ file: '/p/pipeline.yaml', text: damaged(PIPELINE, p, YAML_SLOTS).toString('utf8'), envFile: '/p/env.yaml', envText: ENV }, { cwd: '/p', git: { git: 'main', git_hash: 'abc1234' }, overrides: {} }),
+          () =>
+            parsePipelineSpec(
+              {
+                file: '/p/pipeline.yaml',
+                text: damaged(PIPELINE, p, YAML_SLOTS).toString('utf8'),
+                envFile: '/p/env.yaml',
+                envText: ENV,
+              },
+              { cwd: '/p', git: { git: 'main', git_hash: 'abc1234' }, overrides: {} },
+            ),
         ]) {
           try {
             read();
@@ -203,5 +263,4 @@ describe('damaged input through the pure parsers', () => {
       { numRuns: 100 },
     );
   });
-
 });

@@ -23,14 +23,21 @@ describe('reading and writing files', () => {
   it('a directory given, or found as a pair member, is named by strip, sync and pair', () => {
     const dir = folder();
     mkdirSync(join(dir, 'folder.ipynb'));
-    for (const args of [['strip', 'folder.ipynb'], ['sync', 'folder.ipynb'], ['pair', 'folder.ipynb', '--formats', 'ipynb,py:percent']]) {
+    for (const args of [
+      ['strip', 'folder.ipynb'],
+      ['sync', 'folder.ipynb'],
+      ['pair', 'folder.ipynb', '--formats', 'ipynb,py:percent'],
+    ]) {
       const r = nbpipe(args, { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toBe('nbpipe: folder.ipynb: is a directory\n');
     }
     writeFileSync(join(dir, 'x.ipynb'), PAIRED);
     mkdirSync(join(dir, 'x.py'));
-    for (const args of [['sync', 'x.ipynb'], ['pair', 'x.ipynb', '--formats', 'ipynb,py:percent']]) {
+    for (const args of [
+      ['sync', 'x.ipynb'],
+      ['pair', 'x.ipynb', '--formats', 'ipynb,py:percent'],
+    ]) {
       const r = nbpipe(args, { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toBe('nbpipe: x.py: is a directory\n');
@@ -83,7 +90,10 @@ describe('reading and writing files', () => {
   it('a pipeline file that does not parse: run -e and nb -e write nothing, not even .nbpipe/', () => {
     const dir = folder();
     writeFileSync(join(dir, 'p.yaml'), 'tasks: [\n');
-    for (const args of [['run', '-e', 'p.yaml'], ['nb', '-e', 'p.yaml', '--inject']]) {
+    for (const args of [
+      ['run', '-e', 'p.yaml'],
+      ['nb', '-e', 'p.yaml', '--inject'],
+    ]) {
       const r = nbpipe(args, { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^nbpipe: p\.yaml:2: invalid YAML: [^\n]*\n$/);

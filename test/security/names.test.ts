@@ -41,7 +41,8 @@ const notebook = (source: string, output?: string) =>
 function canaries(...dirs: string[]): string[] {
   const found: string[] = [];
   for (const dir of [...dirs, '/', process.cwd()]) {
-    const names = dir === '/' || dir === process.cwd() ? readdirSync(dir) : (readdirSync(dir, { recursive: true }) as string[]);
+    const names =
+      dir === '/' || dir === process.cwd() ? readdirSync(dir) : (readdirSync(dir, { recursive: true }) as string[]);
     for (const name of names) if (name.split('/').pop() === CANARY) found.push(join(dir, name));
   }
   return found;
@@ -53,13 +54,21 @@ describe('hostile file and branch names', () => {
     removeAfterTest(r.cleanup);
     const tmp = tempDir('nbpipe-names-');
     removeAfterTest(tmp.cleanup);
-    const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1', TMPDIR: tmp.dir, ...extra });
-    const git = (args: string[], extra?: NodeJS.ProcessEnv) => run('git', args, { cwd: r.dir, env: env(extra), allowFailure: true });
+    const env = (extra: NodeJS.ProcessEnv = {}) => ({
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: '1',
+      NO_COLOR: '1',
+      TMPDIR: tmp.dir,
+      ...extra,
+    });
+    const git = (args: string[], extra?: NodeJS.ProcessEnv) =>
+      run('git', args, { cwd: r.dir, env: env(extra), allowFailure: true });
     const ok = (result: { code: number; stdout: string; stderr: string }, what: string) => {
       expect(result.code, `${what}\n${result.stdout}\n${result.stderr}`).toBe(0);
       return result;
     };
-    for (const branch of BRANCHES) expect(run('git', ['check-ref-format', '--branch', branch], { allowFailure: true }).code, branch).toBe(0);
+    for (const branch of BRANCHES)
+      expect(run('git', ['check-ref-format', '--branch', branch], { allowFailure: true }).code, branch).toBe(0);
 
     ok(nbpipe(['install'], { cwd: r.dir, env: env() }), 'install');
     // Commit through the filter and the pre-commit hook: outputs stripped from what is committed, kept on disk.
@@ -79,7 +88,8 @@ describe('hostile file and branch names', () => {
     expect(direct.match(/^\+x = 2$/gm)).toHaveLength(FILE_NAMES.length);
     ok(git(['diff']), 'diff starting the server');
     const { socket } = serverSocketPath(join(ROOT, 'packages/cli/bin/git-drivers.cjs'), { TMPDIR: tmp.dir });
-    for (let waited = 0; !existsSync(socket) && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let waited = 0; !existsSync(socket) && waited < 10_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(existsSync(socket)).toBe(true);
     expect(ok(git(['diff']), 'diff through the server').stdout).toBe(direct);
 

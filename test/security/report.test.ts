@@ -11,7 +11,8 @@ import { nbpipe, removeAfterTest, tempRepo } from '../helpers.js';
 const mark = (id: string) => `document.documentElement.dataset.${id}=1`;
 
 // A 2×2 red PNG.
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
 const DATAFRAME =
   '<div><style scoped>.dataframe tbody tr th {vertical-align: top;}</style><table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th><th>amount</th></tr></thead>' +
   '<tbody><tr><th>0</th><td>10</td></tr><tr><th>1</th><td>20</td></tr></tbody></table></div>';
@@ -38,7 +39,8 @@ const GOOD_OUTPUTS: Record<string, string>[] = [
   { 'text/html': '<span class="styled" style="color: rgb(255, 0, 0)">red text</span>' },
   // what pandas' Styler writes
   {
-    'text/html': '<style type="text/css">\n#T_sales_row0_col0 {\n  background-color: rgb(0, 128, 0);\n}\n</style>\n<table id="T_sales"><tr><td id="T_sales_row0_col0" class="data">green</td></tr></table>',
+    'text/html':
+      '<style type="text/css">\n#T_sales_row0_col0 {\n  background-color: rgb(0, 128, 0);\n}\n</style>\n<table id="T_sales"><tr><td id="T_sales_row0_col0" class="data">green</td></tr></table>',
   },
 ];
 
@@ -51,7 +53,9 @@ function payloadNotebook(): string {
     markdownCell(`# Payloads\n\n<script>${mark('mdscript')}</script>\n\n<img src=x onerror="${mark('mdimg')}">`),
     markdownCell(`<details open ontoggle="${mark('mdtoggle')}"><summary>details</summary>text</details>`),
     markdownCell(`[markdown link](javascript:${mark('mdlink')})`),
-    markdownCell('![attached](attachment:bad.png)', { attachments: { 'bad.png': { 'image/png': `x" onerror="${mark('attachment')}` } } }),
+    markdownCell('![attached](attachment:bad.png)', {
+      attachments: { 'bad.png': { 'image/png': `x" onerror="${mark('attachment')}` } },
+    }),
     codeCell('upstream = None\nproduct = None', { metadata: { tags: ['parameters'] } }),
     codeCell(display(PAYLOAD_OUTPUTS)),
     codeCell(display(GOOD_OUTPUTS)),
@@ -94,7 +98,16 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -114,7 +127,8 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
     await page.goto(url);
     // before the links are clicked and a `<meta http-equiv=refresh>` may have navigated away
     const marksOnLoad = await page.evaluate(() => Object.keys(document.documentElement.dataset));
-    for (const link of await page.locator('a').all()) await link.click({ noWaitAfter: true, timeout: 2000 }).catch(() => {});
+    for (const link of await page.locator('a').all())
+      await link.click({ noWaitAfter: true, timeout: 2000 }).catch(() => {});
     await page.waitForTimeout(1500); // past the refresh payload's 1 s
     const visible: Opened['visible'] = {};
     for (const [name, selector] of [
@@ -133,7 +147,9 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
       const cell = document.getElementById('T_sales_row0_col0');
       return cell ? getComputedStyle(cell).backgroundColor : 'missing';
     });
-    const marks = [...new Set([...marksOnLoad, ...(await page.evaluate(() => Object.keys(document.documentElement.dataset)))])];
+    const marks = [
+      ...new Set([...marksOnLoad, ...(await page.evaluate(() => Object.keys(document.documentElement.dataset)))]),
+    ];
     const opened = { marks, errors, cspViolations, url: page.url(), visible, stylerBackground };
     await page.close();
     return opened;
@@ -166,7 +182,10 @@ describe.skipIf(!existsSync('/usr/bin/chromium'))('HTML report of an untrusted n
     removeAfterTest(repo.cleanup);
     repo.write('payloads.ipynb', payloadNotebook());
     repo.write('pipeline.yaml', PIPELINE);
-    const ran = nbpipe(['run', 'trusted', '--only'], { cwd: repo.dir, env: { GITHUB_EVENT_NAME: 'pull_request_target' } });
+    const ran = nbpipe(['run', 'trusted', '--only'], {
+      cwd: repo.dir,
+      env: { GITHUB_EVENT_NAME: 'pull_request_target' },
+    });
     expect(ran.code, ran.stderr).toBe(0);
     const report = await open(join(repo.dir, 'out/trusted.html'));
     expect(report.marks).toEqual([]);

@@ -24,7 +24,9 @@ export interface NotebookJson {
 const sourceOf = (cell: Cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
 
 /** A notebook as Jupyter writes it: one-space indent, keys in sorted order (as written here), a final newline. */
-export function notebookText(cells: { type?: 'code' | 'markdown'; id: string; source: string; tags?: string[] }[]): string {
+export function notebookText(
+  cells: { type?: 'code' | 'markdown'; id: string; source: string; tags?: string[] }[],
+): string {
   const nb: NotebookJson = {
     cells: cells.map(({ type = 'code', id, source, tags }) => {
       const metadata = tags ? { tags } : {};
@@ -118,7 +120,9 @@ function teammate(name: string, dir: string, home: string): Teammate {
       saveNotebook(path, nb);
     },
     outputs: (path) =>
-      notebook(path).cells.map((cell) => (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))),
+      notebook(path).cells.map((cell) =>
+        (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))),
+      ),
     edit: (path, from, to) => {
       if (path.endsWith('.ipynb')) {
         const nb = notebook(path);
@@ -147,7 +151,10 @@ export interface Team {
  * A bare remote whose first commit is made by `founder` from `files` after `nbpipe install` and whatever `prepare`
  * does (pairing, say), pushed to main.
  */
-export function startTeam(files: Record<string, string>, prepare: (founder: Teammate) => void = () => {}): Team & { founder: Teammate } {
+export function startTeam(
+  files: Record<string, string>,
+  prepare: (founder: Teammate) => void = () => {},
+): Team & { founder: Teammate } {
   const { dir: root, cleanup } = tempDir('nbpipe-team-');
   removeAfterTest(cleanup);
   const remote = join(root, 'origin.git');
@@ -156,7 +163,8 @@ export function startTeam(files: Record<string, string>, prepare: (founder: Team
     const home = join(root, `home-${name}`);
     mkdirSync(home, { recursive: true });
     const dir = join(root, name);
-    if (clone) run('git', ['clone', '-q', remote, dir], { env: { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1' } });
+    if (clone)
+      run('git', ['clone', '-q', remote, dir], { env: { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1' } });
     else run('git', ['init', '-q', '-b', 'main', dir]);
     const person = teammate(name, dir, home);
     const install = person.nbpipe('install', '--quiet');

@@ -50,7 +50,13 @@ tasks:
 
 function startProject() {
   return startTeam(
-    { '.gitignore': 'out/\n', 'notebooks/explore.ipynb': EXPLORE, 'tasks/load.ipynb': LOAD_TASK, 'tasks/report.py': REPORT_TASK, 'pipeline.yaml': PIPELINE },
+    {
+      '.gitignore': 'out/\n',
+      'notebooks/explore.ipynb': EXPLORE,
+      'tasks/load.ipynb': LOAD_TASK,
+      'tasks/report.py': REPORT_TASK,
+      'pipeline.yaml': PIPELINE,
+    },
     (founder) => {
       for (const nb of ['notebooks/explore.ipynb', 'tasks/load.ipynb']) {
         const pair = founder.nbpipe('pair', nb, '--formats', 'ipynb,py:percent');
@@ -65,7 +71,8 @@ function expectSettled(person: Teammate): void {
   expect(person.status()).toBe('');
   const check = person.nbpipe('sync', '--check', 'notebooks/explore.ipynb', 'tasks/load.ipynb');
   expect(check.code, check.stdout + check.stderr).toBe(0);
-  for (const path of ['notebooks/explore.ipynb', 'notebooks/explore.py', 'tasks/load.ipynb', 'tasks/load.py']) expectNoMarkers(person.read(path));
+  for (const path of ['notebooks/explore.ipynb', 'notebooks/explore.py', 'tasks/load.ipynb', 'tasks/load.py'])
+    expectNoMarkers(person.read(path));
   expectStripped(person.committed('notebooks/explore.ipynb'));
   expectStripped(person.committed('tasks/load.ipynb'));
 }
@@ -148,7 +155,13 @@ describe('a week of two people on one repository', () => {
     expect(pull.code, pull.stdout + pull.stderr).toBe(0);
 
     const cells = alice.notebook(EXPLORE_NB).cells.map(sourceOf);
-    expect(cells).toEqual(['# Explore the rows', 'import math', 'rows = [1, 2, 3]', 'total = sum(rows)\nprint(total)', 'x = 10\nprint(x * total)']);
+    expect(cells).toEqual([
+      '# Explore the rows',
+      'import math',
+      'rows = [1, 2, 3]',
+      'total = sum(rows)\nprint(total)',
+      'x = 10\nprint(x * total)',
+    ]);
     expect(alice.outputs(EXPLORE_NB)).toEqual([
       [],
       [],
@@ -162,11 +175,20 @@ describe('a week of two people on one repository', () => {
   });
 
   it('Wednesday: with `pull --rebase`, the cell the other side changed loses its outputs and the others keep theirs', () => {
-    const { alice, pull } = bothChange([EXPLORE_NB, 'rows = [1, 2, 3]', 'rows = [1, 2, 3, 4]'], [EXPLORE_PY, 'x = 1', 'x = 2'], '--rebase');
+    const { alice, pull } = bothChange(
+      [EXPLORE_NB, 'rows = [1, 2, 3]', 'rows = [1, 2, 3, 4]'],
+      [EXPLORE_PY, 'x = 1', 'x = 2'],
+      '--rebase',
+    );
     expect(pull.code, pull.stdout + pull.stderr).toBe(0);
 
     const nb = alice.notebook(EXPLORE_NB);
-    expect(nb.cells.map(sourceOf)).toEqual(['# Explore the rows', 'rows = [1, 2, 3, 4]', 'total = sum(rows)\nprint(total)', 'x = 2\nprint(x * total)']);
+    expect(nb.cells.map(sourceOf)).toEqual([
+      '# Explore the rows',
+      'rows = [1, 2, 3, 4]',
+      'total = sum(rows)\nprint(total)',
+      'x = 2\nprint(x * total)',
+    ]);
     expect(alice.outputs(EXPLORE_NB)).toEqual([[], [], [outputText('alice', 'total = sum(rows)')], []]);
     expectSettled(alice);
   });
@@ -175,7 +197,10 @@ describe('a week of two people on one repository', () => {
     function conflicted() {
       const { alice, pull } = bothChange([EXPLORE_PY, 'x = 1', 'x = 3'], [EXPLORE_PY, 'x = 1', 'x = 2'], '--no-rebase');
       expect(pull.code).not.toBe(0);
-      expect(alice.git('diff', '--name-only', '--diff-filter=U').stdout.split('\n').filter(Boolean).sort()).toEqual([EXPLORE_NB, EXPLORE_PY]);
+      expect(alice.git('diff', '--name-only', '--diff-filter=U').stdout.split('\n').filter(Boolean).sort()).toEqual([
+        EXPLORE_NB,
+        EXPLORE_PY,
+      ]);
       const listed = alice.nbpipe('conflicts');
       expect(listed.code).toBe(1);
       expect(listed.stdout).toContain(EXPLORE_NB);
@@ -198,7 +223,8 @@ describe('a week of two people on one repository', () => {
       const commit = alice.tryGit('commit', '-q', '--no-edit');
       expect(commit.code, commit.stdout + commit.stderr).toBe(0);
       expect(alice.tryGit('rev-parse', '-q', '--verify', 'MERGE_HEAD').code).not.toBe(0);
-      for (const text of [alice.read(EXPLORE_PY), alice.git('show', `HEAD:${EXPLORE_PY}`).stdout]) expect(text).toContain(`x = ${value}\n`);
+      for (const text of [alice.read(EXPLORE_PY), alice.git('show', `HEAD:${EXPLORE_PY}`).stdout])
+        expect(text).toContain(`x = ${value}\n`);
       const committed = alice.committed(EXPLORE_NB);
       expect(committed.cells.map(sourceOf)).toContain(`x = ${value}\nprint(x * total)`);
       expect(alice.nbpipe('conflicts').code).toBe(0);
@@ -252,15 +278,29 @@ describe('a week of two people on one repository', () => {
     alice.git('pull', '-q', '--no-rebase');
     alice.git('stash', 'pop', '-q');
     const sources = alice.notebook(EXPLORE_NB).cells.map(sourceOf);
-    expect(sources).toEqual(['# Explore the rows, again', 'rows = [1, 2, 3]', 'total = sum(rows)\nprint(total)', 'x = 7\nprint(x * total)']);
-    expect(alice.outputs(EXPLORE_NB)).toEqual([[], [outputText('alice', 'rows = [1, 2, 3]')], [outputText('alice', 'total = sum(rows)')], []]);
+    expect(sources).toEqual([
+      '# Explore the rows, again',
+      'rows = [1, 2, 3]',
+      'total = sum(rows)\nprint(total)',
+      'x = 7\nprint(x * total)',
+    ]);
+    expect(alice.outputs(EXPLORE_NB)).toEqual([
+      [],
+      [outputText('alice', 'rows = [1, 2, 3]')],
+      [outputText('alice', 'total = sum(rows)')],
+      [],
+    ]);
     // The stashed edit came back as an edit of the notebook only: the hook syncs the pair when it is committed.
     alice.git('commit', '-q', '-am', 'explore: title');
     expectSettled(alice);
   });
 
   it('two notebooks with the same code keep their own outputs through a stash', () => {
-    const month = (name: string) => notebookText([{ id: `${name}-1`, source: "rows = load('month')" }, { id: `${name}-2`, source: 'print(len(rows))' }]);
+    const month = (name: string) =>
+      notebookText([
+        { id: `${name}-1`, source: "rows = load('month')" },
+        { id: `${name}-2`, source: 'print(len(rows))' },
+      ]);
     const team = startTeam({ 'jan.ipynb': month('jan'), 'feb.ipynb': month('feb') });
     const alice = team.join('alice');
     // Both ran, on different data: different outputs for the same code.
@@ -283,7 +323,7 @@ describe('a week of two people on one repository', () => {
     expect(febOutputs()[0]).toEqual(feb[0]);
   });
 
-  it('reviews: `git show`, `log -p`, `diff A B` and `diff --cached` show what is committed, never the working copy\'s outputs', () => {
+  it("reviews: `git show`, `log -p`, `diff A B` and `diff --cached` show what is committed, never the working copy's outputs", () => {
     const team = startProject();
     const alice = team.join('alice');
     alice.execute(EXPLORE_NB);
@@ -293,7 +333,12 @@ describe('a week of two people on one repository', () => {
     expect(alice.outputs(EXPLORE_NB)[2]).toHaveLength(1);
     for (const server of ['1', '0']) {
       alice.env.NBPIPE_DRIVER_SERVER = server;
-      for (const args of [['show', 'HEAD'], ['log', '-p', '-2'], ['diff', 'HEAD~1', 'HEAD'], ['diff', '--cached', 'HEAD~1']]) {
+      for (const args of [
+        ['show', 'HEAD'],
+        ['log', '-p', '-2'],
+        ['diff', 'HEAD~1', 'HEAD'],
+        ['diff', '--cached', 'HEAD~1'],
+      ]) {
         const shown = alice.git(...args).stdout;
         expect(shown, `git ${args.join(' ')}, server ${server}`).toMatch(/x = 4/);
         expect(shown, `git ${args.join(' ')}, server ${server}`).not.toMatch(/alice ran/);
@@ -308,7 +353,8 @@ describe('a week of two people on one repository', () => {
     alice.edit('tasks/load.py', 'rows = [1, 2, 3]', 'rows = [1, 2, 3, 4]');
     const status = alice.nbpipe('status');
     expect(status.stdout).toMatch(/load\s+outdated/);
-    for (const dryRun of [alice.nbpipe('run', '-n'), alice.nbpipe('run', '--changed', '-n')]) expect(dryRun.stdout).toMatch(/^run\s+load\b/m);
+    for (const dryRun of [alice.nbpipe('run', '-n'), alice.nbpipe('run', '--changed', '-n')])
+      expect(dryRun.stdout).toMatch(/^run\s+load\b/m);
     const ran = alice.nbpipe('run');
     expect(ranTasks(ran)).toEqual(['load', 'report']);
     expect(alice.read('out/report.txt')).toBe('total 10');

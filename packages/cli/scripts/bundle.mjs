@@ -37,7 +37,9 @@ const keepImportMetaUrl = (outDir, runtimePath) => ({
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('import.meta')) return undefined;
       if (/import\.meta\.(dirname|filename)/.test(source) && !args.path.includes(`${sep}node_modules${sep}`))
-        throw new Error(`${args.path}: use new URL(..., import.meta.url) instead of import.meta.dirname/filename (they cannot be bundled)`);
+        throw new Error(
+          `${args.path}: use new URL(..., import.meta.url) instead of import.meta.dirname/filename (they cannot be bundled)`,
+        );
       const fromBundle = relative(outDir, runtimePath(args.path)).split(sep).join('/');
       return {
         contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`),
@@ -69,7 +71,10 @@ const lazyStringWidth = {
     b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
       let source = await readFile(args.path, 'utf8');
       for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
-        if (!source.includes(eager)) throw new Error(`${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in scripts/bundle.mjs`);
+        if (!source.includes(eager))
+          throw new Error(
+            `${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in scripts/bundle.mjs`,
+          );
         source = source.replace(eager, () => lazy);
       }
       return { contents: source, loader: 'js' };
@@ -115,7 +120,9 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
     plugins: [dedupeStringWidth, lazyStringWidth, keepImportMetaUrl(outDir, runtimePath)],
     chunkNames: '[name]-[hash]',
     // Bundled CommonJS dependencies (yaml, picomatch…) call require() for Node built-ins.
-    banner: { js: "import { createRequire as __nbpipeCreateRequire } from 'node:module';\nconst require = __nbpipeCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __nbpipeCreateRequire } from 'node:module';\nconst require = __nbpipeCreateRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
 
@@ -151,9 +158,10 @@ export function bundledWorkspacePackages(metafiles) {
   const packages = new Set();
   for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
     const [name, folder] = relative(WORKSPACE_PACKAGES, resolve(PACKAGE_DIR, input)).split(sep);
-    if (name !== '..' && folder === 'dist') packages.add(relative(PACKAGE_DIR, resolve(WORKSPACE_PACKAGES, name)).split(sep).join('/') || '.');
-}
-return [...packages].sort();
+    if (name !== '..' && folder === 'dist')
+      packages.add(relative(PACKAGE_DIR, resolve(WORKSPACE_PACKAGES, name)).split(sep).join('/') || '.');
+  }
+  return [...packages].sort();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -67,7 +67,8 @@ async function cleaned(bytes: Buffer, path: string, cwd: string): Promise<Buffer
 }
 
 /** A blob id git names (external-diff arguments): full-length hex, not the all-zero id of content git has not hashed. */
-export const isKnownOid = (hex: string | undefined): hex is string => hex !== undefined && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(hex) && !/^0+$/.test(hex);
+export const isKnownOid = (hex: string | undefined): hex is string =>
+  hex !== undefined && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(hex) && !/^0+$/.test(hex);
 
 /** `bytes` when they are blob `oid`, or the clean filter's result for them when that is; else undefined. */
 async function asBlob(bytes: Buffer, oid: string, path: string, cwd: string): Promise<Buffer | undefined> {

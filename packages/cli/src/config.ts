@@ -33,7 +33,12 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
    * embedded python executor), the characters each stream output keeps in an executed notebook, whether Python kernels
    * are forked from a warm parent (default true) and the modules it preloads (README "Fresh kernels").
    */
-  pipeline: { executor: { enum: ['jupyter', 'python'] }, maxOutputChars: 'number', forkKernels: 'boolean', preload: 'string[]' },
+  pipeline: {
+    executor: { enum: ['jupyter', 'python'] },
+    maxOutputChars: 'number',
+    forkKernels: 'boolean',
+    preload: 'string[]',
+  },
   /** `nbpipe export argo`: the Argo Workflows settings (see ArgoOptions in @nbpipe/pipeline). */
   argo: {
     image: 'string',
@@ -52,7 +57,16 @@ export const CONFIG_SCHEMA: { [key: string]: Shape } = {
   /** `nbpipe run`: `slurm` submits the tasks as Slurm jobs (as `--slurm` does). */
   cluster: { enum: ['local', 'slurm'] },
   /** `run --slurm`, `export slurm`: the default resources of each job (see SlurmSettings in @nbpipe/pipeline). */
-  slurm: { partition: 'string', time: 'string', cpus: 'number', memory: 'string', gres: 'string', account: 'string', qos: 'string', extra: 'string[]' },
+  slurm: {
+    partition: 'string',
+    time: 'string',
+    cpus: 'number',
+    memory: 'string',
+    gres: 'string',
+    account: 'string',
+    qos: 'string',
+    extra: 'string[]',
+  },
 };
 
 export interface NbpipeConfig {

@@ -43,7 +43,10 @@ const MAX_SOCKET_PATH_BYTES = 90;
  * for a socket, `/tmp/nbpipe-<uid>/drivers-<key>-<hash of the first folder>.sock` (one server per TMPDIR still). The
  * client computes the same path from the key it is given (bin/driver-client.pl): keep the two in step.
  */
-export function serverSocketPath(script: string, env: NodeJS.ProcessEnv = process.env): { dir: string; socket: string } {
+export function serverSocketPath(
+  script: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { dir: string; socket: string } {
   const uid = process.getuid?.() ?? 0;
   const base = (env.TMPDIR || '/tmp').replace(/\/+$/, '');
   const dir = `${base}/nbpipe-${uid}`;

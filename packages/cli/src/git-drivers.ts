@@ -40,14 +40,21 @@ async function dispatch(command: string | undefined, args: string[]): Promise<nu
       const { runMergeDriver } = await load(import('./commands/merge-driver.js'));
       const { OUTPUT_STRATEGIES } = await load(import('./commands/merge.js'));
       const { Output } = await load(import('./output.js'));
-      const { values, positionals } = parseArgs({ args, options: { outputs: { type: 'string' } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({
+        args,
+        options: { outputs: { type: 'string' } },
+        allowPositionals: true,
+      });
       const outputs = values.outputs as OutputStrategy | undefined;
       if (outputs !== undefined && !OUTPUT_STRATEGIES.includes(outputs))
         throw new CliError(`--outputs must be one of ${OUTPUT_STRATEGIES.join(', ')}, got ${outputs}`);
       const [base, current, other, markerSize, path] = positionals;
       if (!base || !current || !other) throw new CliError('merge-driver takes %O %A %B [%L [%P]]');
       // Clean merges stay silent inside `git merge`; conflicts and errors still print.
-      return runMergeDriver({ base, current, other, markerSize: markerSize ? Number(markerSize) : undefined, path, outputs }, new Output(true));
+      return runMergeDriver(
+        { base, current, other, markerSize: markerSize ? Number(markerSize) : undefined, path, outputs },
+        new Output(true),
+      );
     }
     case 'filter-process':
       return (await load(import('./commands/filter-process.js'))).runFilterProcess();
@@ -58,7 +65,9 @@ async function dispatch(command: string | undefined, args: string[]): Promise<nu
       await (await load(import('./driver-server.js'))).serveDrivers(args[0] ?? process.argv[1]!);
       return 0;
     default:
-      throw new CliError(`unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv, merge-driver, filter-process, clean or serve-drivers)`);
+      throw new CliError(
+        `unknown git driver command ${JSON.stringify(command)} (expected diff-driver, textconv, merge-driver, filter-process, clean or serve-drivers)`,
+      );
   }
 }
 

@@ -8,7 +8,9 @@ import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The release version: the package.json of the CLI package (README, "Contributing": changesets set it). */
-export const NBPIPE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const NBPIPE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The package folder: bin/ holds what git and the hooks run. */
 export const INSTALL_DIR = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');

@@ -20,7 +20,8 @@ function protect(args: readonly string[]): string[] {
 
 function restoreVerbatim(argv: Record<string, unknown>): void {
   const restore = (v: unknown) => (typeof v === 'string' && v.startsWith(VERBATIM) ? v.slice(1) : v);
-  for (const [key, value] of Object.entries(argv)) argv[key] = Array.isArray(value) ? value.map(restore) : restore(value);
+  for (const [key, value] of Object.entries(argv))
+    argv[key] = Array.isArray(value) ? value.map(restore) : restore(value);
 }
 
 /** Run the CLI; resolves to the exit code. */
@@ -30,11 +31,26 @@ export async function main(args: string[]): Promise<number> {
   const parser = yargs(protect(args))
     .middleware(restoreVerbatim)
     .scriptName('nbpipe')
-    .usage('$0 <command> [options]\n\nJupyter notebooks as first-class citizens of git: text pairing, diff and merge, output stripping, and incremental pipelines.')
+    .usage(
+      '$0 <command> [options]\n\nJupyter notebooks as first-class citizens of git: text pairing, diff and merge, output stripping, and incremental pipelines.',
+    )
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only results and errors', global: true })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'print more, and stack traces on errors', global: true })
-    .option('color', { type: 'boolean', describe: 'colour output (default: on a TTY, unless NO_COLOR is set)', global: true })
-    .option('config', { type: 'string', describe: 'configuration file (default: searched from the current folder)', global: true })
+    .option('verbose', {
+      alias: 'v',
+      type: 'boolean',
+      describe: 'print more, and stack traces on errors',
+      global: true,
+    })
+    .option('color', {
+      type: 'boolean',
+      describe: 'colour output (default: on a TTY, unless NO_COLOR is set)',
+      global: true,
+    })
+    .option('config', {
+      type: 'string',
+      describe: 'configuration file (default: searched from the current folder)',
+      global: true,
+    })
     .command(commands)
     .demandCommand(1, 'Name a command; see nbpipe --help.')
     .recommendCommands()
@@ -54,7 +70,9 @@ export async function main(args: string[]): Promise<number> {
     });
   // yargs lays out the running command's help text before every handler, only to show it if the handler
   // fails; our .fail() never shows it, and the layout costs ~50 ms of every command's start-up.
-  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+  const usage = (
+    parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }
+  )
     .getInternalMethods?.()
     .getUsageInstance?.();
   if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};

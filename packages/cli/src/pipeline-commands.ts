@@ -17,8 +17,16 @@ export async function pipelinePairing(ctx: Context) {
 export function pipelineOptions<T>(y: Argv<T>) {
   return (
     y
-      .option('entry-point', { alias: 'e', type: 'string', describe: 'pipeline.yaml to use (default: searched from the current folder up)' })
-      .option('env', { type: 'string', array: true, describe: "override an env.yaml value: --env sample=true (Ploomber's --env--sample true works too)" })
+      .option('entry-point', {
+        alias: 'e',
+        type: 'string',
+        describe: 'pipeline.yaml to use (default: searched from the current folder up)',
+      })
+      .option('env', {
+        type: 'string',
+        array: true,
+        describe: "override an env.yaml value: --env sample=true (Ploomber's --env--sample true works too)",
+      })
       // `--env--KEY value` options are open-ended, so this command checks unknown options itself.
       .strict(false)
   );
@@ -31,7 +39,11 @@ const GLOBAL_OPTIONS = ['quiet', 'q', 'verbose', 'v', 'color', 'config', 'help',
  * `--`), as dotted keys. Any other unknown option is a usage error.
  */
 export function envOverrides(argv: Record<string, unknown>, known: string[]): Record<string, string> {
-  const allowed = new Set([...GLOBAL_OPTIONS, ...known, ...known.map((k) => k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))]);
+  const allowed = new Set([
+    ...GLOBAL_OPTIONS,
+    ...known,
+    ...known.map((k) => k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())),
+  ]);
   const overrides: Record<string, string> = {};
   for (const item of (argv.env as string[] | undefined) ?? []) {
     const eq = item.indexOf('=');
@@ -40,7 +52,8 @@ export function envOverrides(argv: Record<string, unknown>, known: string[]): Re
   }
   for (const [key, value] of Object.entries(argv)) {
     if (allowed.has(key)) continue;
-    if (key.startsWith('env--')) overrides[key.slice(5).split('--').join('.')] = String(Array.isArray(value) ? value[value.length - 1] : value);
+    if (key.startsWith('env--'))
+      overrides[key.slice(5).split('--').join('.')] = String(Array.isArray(value) ? value[value.length - 1] : value);
     else if (!/^env[A-Z]/.test(key)) throw new CliError(`unknown option ${key.length === 1 ? '-' : '--'}${key}`);
   }
   return overrides;
@@ -77,7 +90,9 @@ export async function reportRun(ctx: Context, p: Pipeline, summary: RunSummary):
   if (slowest.length > 1) {
     const width = Math.min(40, Math.max(...slowest.slice(0, 10).map((r) => r.name.length)));
     for (const r of slowest.slice(0, 10))
-      ctx.out.print(`  ${r.name.padEnd(width)}  ${formatDuration(r.durationMs).padStart(7)}  ${String(total ? Math.round((100 * r.durationMs) / total) : 0).padStart(3)}%`);
+      ctx.out.print(
+        `  ${r.name.padEnd(width)}  ${formatDuration(r.durationMs).padStart(7)}  ${String(total ? Math.round((100 * r.durationMs) / total) : 0).padStart(3)}%`,
+      );
     if (slowest.length > 10) ctx.out.print(`  … and ${slowest.length - 10} more`);
   }
   const parts = [

@@ -4,7 +4,7 @@ import { mergedVersion } from '../src/commands/merge.js';
 const v = (nbformat: number, nbformat_minor: number) => ({ nbformat, nbformat_minor });
 
 describe('mergedVersion: the version a merge is written in', () => {
-  it('is the inputs\' own when they agree', () => {
+  it("is the inputs' own when they agree", () => {
     expect(mergedVersion(v(3, 0), v(3, 0), v(3, 0))).toEqual(v(3, 0));
     expect(mergedVersion(v(4, 4), v(4, 4), v(4, 4))).toEqual(v(4, 4));
   });

@@ -59,8 +59,18 @@ function cases(): Case[] {
     }
     // jupytext also writes the Scheme notebook with the second Scheme extension.
     if (input.includes('ipynb_scheme')) {
-      out.push({ target: 'percent', input, format: 'scm:percent', mirror: join(CORPUS, 'outputs/ipynb_to_percent', stem + '.scm') });
-      out.push({ target: 'light', input, format: 'scm:light', mirror: join(CORPUS, 'outputs/ipynb_to_script', stem + '.scm') });
+      out.push({
+        target: 'percent',
+        input,
+        format: 'scm:percent',
+        mirror: join(CORPUS, 'outputs/ipynb_to_percent', stem + '.scm'),
+      });
+      out.push({
+        target: 'light',
+        input,
+        format: 'scm:light',
+        mirror: join(CORPUS, 'outputs/ipynb_to_script', stem + '.scm'),
+      });
     }
   }
   return out;
@@ -83,8 +93,13 @@ describe('jupytext corpus: ipynb → text, byte for byte', () => {
 
 /** What the text keeps of a notebook: cells (type, source, metadata) and metadata, key order ignored. */
 function canonical(nb: Notebook): unknown {
-  const sorted = parse(serialize({ ...nb, cells: nb.cells.map((c) => ({ ...c, id: undefined })) }), { validate: false });
-  return { metadata: sorted.metadata, cells: sorted.cells.map((c) => ({ type: c.cell_type, source: c.source, metadata: c.metadata })) };
+  const sorted = parse(serialize({ ...nb, cells: nb.cells.map((c) => ({ ...c, id: undefined })) }), {
+    validate: false,
+  });
+  return {
+    metadata: sorted.metadata,
+    cells: sorted.cells.map((c) => ({ type: c.cell_type, source: c.source, metadata: c.metadata })),
+  };
 }
 
 describe('jupytext corpus: text → ipynb', () => {

@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, markdownCell, rawCell, type Cell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
-import { FormatError, formatToString, notebookToText, parseFormat, resolveFormat, textToNotebook } from '../src/formats/index.js';
+import {
+  codeCell,
+  emptyNotebook,
+  markdownCell,
+  rawCell,
+  type Cell,
+  type JsonObject,
+  type Notebook,
+} from '@nbpipe/nbformat';
+import {
+  FormatError,
+  formatToString,
+  notebookToText,
+  parseFormat,
+  resolveFormat,
+  textToNotebook,
+} from '../src/formats/index.js';
 import { pyyamlDump } from '../src/formats/yaml.js';
 import { metadataToText, textToMetadata } from '../src/formats/cellMetadata.js';
 import { commentMagics, uncommentMagics } from '../src/formats/magics.js';
@@ -15,7 +30,8 @@ function nb(cells: Cell[], metadata: JsonObject = noHeader): Notebook {
   return { ...emptyNotebook(metadata), cells };
 }
 
-const write = (n: Notebook, format: string, formatOptions?: Record<string, unknown>) => notebookToText(n, format, { textRepresentation: false, formatOptions });
+const write = (n: Notebook, format: string, formatOptions?: Record<string, unknown>) =>
+  notebookToText(n, format, { textRepresentation: false, formatOptions });
 const cellsOf = (n: Notebook) => n.cells.map((c) => ({ type: c.cell_type, source: c.source, metadata: c.metadata }));
 
 describe('parseFormat', () => {
@@ -35,12 +51,14 @@ describe('parseFormat', () => {
   });
 
   it('renders the short form back', () => {
-    for (const f of ['py:percent', 'scripts//py:light', '.pct.py:percent', 'md', 'ipynb', 'R:percent']) expect(formatToString(parseFormat(f))).toBe(f);
+    for (const f of ['py:percent', 'scripts//py:light', '.pct.py:percent', 'md', 'ipynb', 'R:percent'])
+      expect(formatToString(parseFormat(f))).toBe(f);
     expect(formatToString({ extension: '.md', formatName: 'markdown' })).toBe('md');
   });
 
   it('rejects unknown names with a FormatError', () => {
-    for (const bad of ['txt', 'py:nope', 'md:percent', 'py:markdown', 'py:sphinx', 'Rmd', '']) expect(() => parseFormat(bad)).toThrow(FormatError);
+    for (const bad of ['txt', 'py:nope', 'md:percent', 'py:markdown', 'py:sphinx', 'Rmd', ''])
+      expect(() => parseFormat(bad)).toThrow(FormatError);
     expect(() => parseFormat('py:nope')).toThrow(/nope/);
   });
 
@@ -51,7 +69,12 @@ describe('parseFormat', () => {
     expect(resolve({ language_info: { name: 'c++', file_extension: '.C' } })).toBe('.cpp');
     expect(resolve({ kernelspec: { name: 's', display_name: 'S', language: 'scheme' } })).toBe('.ss');
     expect(resolve({ kernelspec: { name: 'o', display_name: 'O', language: 'octave' } })).toBe('.m');
-    expect(resolve({ kernelspec: { name: 's', display_name: 'S', language: 'sage' }, language_info: { name: 'sage', file_extension: '.py' } })).toBe('.sage');
+    expect(
+      resolve({
+        kernelspec: { name: 's', display_name: 'S', language: 'sage' },
+        language_info: { name: 'sage', file_extension: '.py' },
+      }),
+    ).toBe('.sage');
     expect(() => resolve({})).toThrow(FormatError);
   });
 });
@@ -84,12 +107,18 @@ describe('percent', () => {
       { type: 'code', source: 'b', metadata: {} },
     ]);
     expect(read('# %%\na\n# %%\nb\n')[0]!.metadata).toEqual({ lines_to_next_cell: 0 });
-    expect(read('# %%\ndef f(): pass\n\n# %%\nf()\n')[0]).toEqual({ type: 'code', source: 'def f(): pass', metadata: { lines_to_next_cell: 1 } });
+    expect(read('# %%\ndef f(): pass\n\n# %%\nf()\n')[0]).toEqual({
+      type: 'code',
+      source: 'def f(): pass',
+      metadata: { lines_to_next_cell: 1 },
+    });
     expect(read('# %%\na\n\n\n')).toEqual([{ type: 'code', source: 'a\n\n', metadata: {} }]);
     expect(read('# hello\n\n# %%\na\n').map((c) => c.type)).toEqual(['code', 'code']);
     for (const source of ['x\n', 'y\n\n', 'x = 1\n\n\n']) {
       const n = nb([codeCell('a'), codeCell(source), codeCell('b')]);
-      expect(textToNotebook(write(n, 'py:percent'), 'py:percent').cells.map((c) => c.source)).toEqual(n.cells.map((c) => c.source));
+      expect(textToNotebook(write(n, 'py:percent'), 'py:percent').cells.map((c) => c.source)).toEqual(
+        n.cells.map((c) => c.source),
+      );
     }
   });
 
@@ -108,11 +137,21 @@ describe('percent', () => {
       '# %% keep=1',
     ]);
     const back = textToNotebook(text, 'py:percent');
-    expect(back.cells.map((c) => c.metadata)).toEqual([cells[0]!.metadata, cells[1]!.metadata, { title: 'T' }, { keep: 1 }]);
+    expect(back.cells.map((c) => c.metadata)).toEqual([
+      cells[0]!.metadata,
+      cells[1]!.metadata,
+      { title: 'T' },
+      { keep: 1 },
+    ]);
   });
 
   it('turns language cell magics into marker metadata and comments other magics', () => {
-    const cells = [codeCell('%%R -w 400 -h 240\nggplot(x)'), codeCell('%%bash\nls'), codeCell('%%time\nx=1'), codeCell('%matplotlib inline\n!ls -l\nx = !ls\nhelp?\n# %time\nrm = 3')];
+    const cells = [
+      codeCell('%%R -w 400 -h 240\nggplot(x)'),
+      codeCell('%%bash\nls'),
+      codeCell('%%time\nx=1'),
+      codeCell('%matplotlib inline\n!ls -l\nx = !ls\nhelp?\n# %time\nrm = 3'),
+    ];
     const text = write(nb(cells), 'py:percent');
     expect(text).toBe(
       '# %% magic_args="-w 400 -h 240" language="R"\n# ggplot(x)\n\n# %% language="bash"\n# ls\n\n# %%\n# %%time\nx=1\n\n# %%\n# %matplotlib inline\n# !ls -l\n# x = !ls\n# help?\n# # %time\nrm = 3\n',
@@ -123,14 +162,21 @@ describe('percent', () => {
   it('writes other languages with their comment syntax, and a coding line for non-ASCII', () => {
     const md = markdownCell('a\n\nb');
     expect(write(nb([md, codeCell('x')]), 'cpp:percent')).toBe('// %% [markdown]\n// a\n//\n// b\n\n// %%\nx\n');
-    expect(write(nb([md, codeCell('x')]), 'ml:percent')).toBe('(* %% [markdown] *)\n(* a *)\n(* *)\n(* b *)\n\n(* %% *)\nx\n');
+    expect(write(nb([md, codeCell('x')]), 'ml:percent')).toBe(
+      '(* %% [markdown] *)\n(* a *)\n(* *)\n(* b *)\n\n(* %% *)\nx\n',
+    );
     expect(write(nb([codeCell('x'), codeCell('y')]), 'R:percent')).toBe('# %%\nx\n\n# %%\ny\n');
     const julia = { kernelspec: { display_name: 'Julia', language: 'julia', name: 'julia' } };
-    expect(write(nb([codeCell('π = 3')], julia), 'jl:percent').split('\n').slice(0, 2)).toEqual(['# -*- coding: utf-8 -*-', '# ---']);
+    expect(
+      write(nb([codeCell('π = 3')], julia), 'jl:percent')
+        .split('\n')
+        .slice(0, 2),
+    ).toEqual(['# -*- coding: utf-8 -*-', '# ---']);
   });
 
   it('reads and writes raw, active and frozen cells', () => {
-    const text = '# %% tags=["active-ipynb"]\n# a\n\n# %% tags=["active-py"]\nb = 1\n\n# %% active="ipynb"\n# c\n\n# %% active="py"\nd\n';
+    const text =
+      '# %% tags=["active-ipynb"]\n# a\n\n# %% tags=["active-py"]\nb = 1\n\n# %% active="ipynb"\n# c\n\n# %% active="py"\nd\n';
     const read = textToNotebook(text, 'py:percent');
     expect(read.cells.map((c) => [c.cell_type, c.source])).toEqual([
       ['code', 'a'],
@@ -160,12 +206,17 @@ describe('percent', () => {
 
   it('fixes jupytext quirk Q2: a markdown heading that looks like a magic reads back unchanged', () => {
     const n = nb([markdownCell('# %time is a magic\n%matplotlib')]);
-    expect(textToNotebook(write(n, 'py:percent'), 'py:percent').cells[0]!.source).toBe('# %time is a magic\n%matplotlib');
+    expect(textToNotebook(write(n, 'py:percent'), 'py:percent').cells[0]!.source).toBe(
+      '# %time is a magic\n%matplotlib',
+    );
   });
 
   it('fixes jupytext quirk Q1: a whitespace-only last line stays in its cell', () => {
     const n = nb([codeCell('print()\n    '), codeCell('   ')]);
-    expect(textToNotebook(write(n, 'py:percent'), 'py:percent').cells.map((c) => c.source)).toEqual(['print()\n    ', '   ']);
+    expect(textToNotebook(write(n, 'py:percent'), 'py:percent').cells.map((c) => c.source)).toEqual([
+      'print()\n    ',
+      '   ',
+    ]);
   });
 });
 
@@ -278,7 +329,9 @@ describe('markdown', () => {
     const text = write(nb(cells, PY), 'md');
     expect(text).toContain('<!-- #region -->\na\n\n\nb\n<!-- #endregion -->');
     expect(text).toContain('<!-- #raw -->\nr\n<!-- #endraw -->');
-    expect(textToNotebook(text, 'md').cells.map((c) => [c.cell_type, c.source])).toEqual(cells.map((c) => [c.cell_type, c.source]));
+    expect(textToNotebook(text, 'md').cells.map((c) => [c.cell_type, c.source])).toEqual(
+      cells.map((c) => [c.cell_type, c.source]),
+    );
   });
 
   it('protects markdown whose code block stays open and would swallow the next cell (a random counterexample from CI)', () => {
@@ -286,7 +339,9 @@ describe('markdown', () => {
     const cells = [markdownCell('```\n```python'), markdownCell('# Title')];
     const text = write(nb(cells, julia), 'md');
     expect(text).toContain('<!-- #region -->\n```\n```python\n<!-- #endregion -->');
-    expect(textToNotebook(text, 'md').cells.map((c) => [c.cell_type, c.source])).toEqual(cells.map((c) => [c.cell_type, c.source]));
+    expect(textToNotebook(text, 'md').cells.map((c) => [c.cell_type, c.source])).toEqual(
+      cells.map((c) => [c.cell_type, c.source]),
+    );
   });
 });
 
@@ -294,7 +349,7 @@ describe('header', () => {
   it('writes text_representation without any tool version, and reads it back', () => {
     const text = notebookToText(nb([codeCell('1')], PY), 'py:percent');
     expect(text).toBe(
-      '# ---\n# jupyter:\n#   jupytext:\n#     text_representation:\n#       extension: .py\n#       format_name: percent\n#       format_version: \'1.3\'\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n\n# %%\n1\n',
+      "# ---\n# jupyter:\n#   jupytext:\n#     text_representation:\n#       extension: .py\n#       format_name: percent\n#       format_version: '1.3'\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n\n# %%\n1\n",
     );
     expect(text).not.toContain('jupytext_version');
     // A light file says so in its header, and the bare extension then reads and writes it as light.
@@ -329,17 +384,25 @@ describe('header', () => {
   it('applies the notebook metadata filter, and keeps custom header keys on the next write (#376)', () => {
     const metadata = { ...PY, widgets: { w: 1 }, custom: 'x' };
     expect(write(nb([codeCell('1')], metadata), 'py:percent')).not.toContain('custom');
-    const text = write(nb([codeCell('1')], metadata), 'py:percent').replace('# jupyter:\n', '# jupyter:\n#   custom: x\n');
+    const text = write(nb([codeCell('1')], metadata), 'py:percent').replace(
+      '# jupyter:\n',
+      '# jupyter:\n#   custom: x\n',
+    );
     const read = textToNotebook(text, 'py');
     expect((read.metadata.jupytext as JsonObject).notebook_metadata_filter).toBe('custom');
     const again = notebookToText(read, 'py:percent', { textRepresentation: false });
     expect(again).toContain('#   custom: x\n#   jupytext:\n#     notebook_metadata_filter: custom\n');
     expect(notebookToText(textToNotebook(again, 'py'), 'py:percent', { textRepresentation: false })).toBe(again);
-    expect(write(nb([codeCell('1')], metadata), 'py:percent', { notebook_metadata_filter: 'all,-language_info' })).toContain('#   widgets:');
+    expect(
+      write(nb([codeCell('1')], metadata), 'py:percent', { notebook_metadata_filter: 'all,-language_info' }),
+    ).toContain('#   widgets:');
   });
 
   it('records format options in the header', () => {
-    const text = notebookToText(nb([codeCell('1')], PY), 'py:percent', { textRepresentation: false, formatOptions: { cell_metadata_filter: '-all' } });
+    const text = notebookToText(nb([codeCell('1')], PY), 'py:percent', {
+      textRepresentation: false,
+      formatOptions: { cell_metadata_filter: '-all' },
+    });
     expect(text).toContain('#   jupytext:\n#     cell_metadata_filter: -all\n');
   });
 
@@ -380,10 +443,19 @@ describe('PyYAML emitter', () => {
 
 describe('cell metadata on marker lines', () => {
   it('parses key=value with titles, attributes and Python literals', () => {
-    expect(textToMetadata('Optional title [markdown] key="value"', true)).toEqual({ title: 'Optional title [markdown]', metadata: { key: 'value' } });
-    expect(textToMetadata('.class tags=["parameters"]', true)).toEqual({ title: '', metadata: { '.class': null, tags: ['parameters'] } });
+    expect(textToMetadata('Optional title [markdown] key="value"', true)).toEqual({
+      title: 'Optional title [markdown]',
+      metadata: { key: 'value' },
+    });
+    expect(textToMetadata('.class tags=["parameters"]', true)).toEqual({
+      title: '',
+      metadata: { '.class': null, tags: ['parameters'] },
+    });
     expect(textToMetadata('key=True other=None t=(1,2)', true).metadata).toEqual({ key: true, other: null, t: [1, 2] });
-    expect(textToMetadata('title {"tags": ["a"], "k": 1}', true)).toEqual({ title: 'title', metadata: { tags: ['a'], k: 1 } });
+    expect(textToMetadata('title {"tags": ["a"], "k": 1}', true)).toEqual({
+      title: 'title',
+      metadata: { tags: ['a'], k: 1 },
+    });
     expect(textToMetadata('a=b', true).metadata).toEqual({ incorrectly_encoded_metadata: 'a=b' });
   });
 
@@ -393,20 +465,45 @@ describe('cell metadata on marker lines', () => {
   });
 
   it('reads the escapes of Python strings as Python does, octal included', () => {
-    expect(textToMetadata(String.raw`k='\101\a\12' t=('\x41', '\q')`, true).metadata).toEqual({ k: 'A\x07\n', t: ['A', '\\q'] });
+    expect(textToMetadata(String.raw`k='\101\a\12' t=('\x41', '\q')`, true).metadata).toEqual({
+      k: 'A\x07\n',
+      t: ['A', '\\q'],
+    });
   });
 
   it('writes values as Python json.dumps does', () => {
-    expect(metadataToText('', { tags: ['é'], a: true, n: null, '.class': null, s: 'x"y' })).toBe('tags=["\\u00e9"] a=true n=null .class s="x\\"y"');
+    expect(metadataToText('', { tags: ['é'], a: true, n: null, '.class': null, s: 'x"y' })).toBe(
+      'tags=["\\u00e9"] a=true n=null .class s="x\\"y"',
+    );
     expect(metadataToText('t', { k: 1 }, true)).toBe('t {"k": 1}');
   });
 });
 
 describe('magics', () => {
   it('comments and uncomments exactly one level', () => {
-    const source = ['%matplotlib inline', '!ls', 'cd ..', 'rm = 3', '  %time f()', '# %time', 's = """', '%notmagic', '"""'];
+    const source = [
+      '%matplotlib inline',
+      '!ls',
+      'cd ..',
+      'rm = 3',
+      '  %time f()',
+      '# %time',
+      's = """',
+      '%notmagic',
+      '"""',
+    ];
     const commented = commentMagics(source, 'python');
-    expect(commented).toEqual(['# %matplotlib inline', '# !ls', '# cd ..', 'rm = 3', '  # %time f()', '# # %time', 's = """', '%notmagic', '"""']);
+    expect(commented).toEqual([
+      '# %matplotlib inline',
+      '# !ls',
+      '# cd ..',
+      'rm = 3',
+      '  # %time f()',
+      '# # %time',
+      's = """',
+      '%notmagic',
+      '"""',
+    ]);
     expect(uncommentMagics(commented, 'python')).toEqual(source);
     expect(commentMagics(['%let x = 1;'], 'sas')).toEqual(['%let x = 1;']);
     expect(commentMagics([':dep serde'], 'rust')).toEqual(['// :dep serde']);
@@ -432,23 +529,83 @@ describe('pep8 blank lines after a source that ends with a newline', () => {
   const def = codeCell('def f():\n    pass');
   const cases: [string, Cell[], string, string[]][] = [
     ['py:percent', [codeCell('x = 1\n'), def], '# %%\nx = 1\n\n\n# %%\ndef f():\n    pass\n', ['x = 1', def.source]],
-    ['py:percent', [codeCell('x = 1\n'), codeCell('class A:\n    pass')], '# %%\nx = 1\n\n\n# %%\nclass A:\n    pass\n', ['x = 1', 'class A:\n    pass']],
-    ['py:percent', [codeCell('x = 1\n'), codeCell('async def f():\n    pass')], '# %%\nx = 1\n\n\n# %%\nasync def f():\n    pass\n', ['x = 1', 'async def f():\n    pass']],
-    ['py:percent', [codeCell('x = 1\n'), codeCell('# a comment\n@dec\nclass A:\n    pass')], '# %%\nx = 1\n\n\n# %%\n# a comment\n@dec\nclass A:\n    pass\n', ['x = 1', '# a comment\n@dec\nclass A:\n    pass']],
-    ['py:percent', [codeCell('x = 1\n\n'), def], '# %%\nx = 1\n\n\n\n# %%\ndef f():\n    pass\n', ['x = 1\n\n', def.source]],
-    ['py:percent', [markdownCell('Title'), codeCell('x = 1\n'), def], '# %% [markdown]\n# Title\n\n# %%\nx = 1\n\n\n# %%\ndef f():\n    pass\n', ['Title', 'x = 1', def.source]],
-    ['py:percent', [codeCell('import os\n'), markdownCell('A class'), codeCell('class A:\n    pass\n'), codeCell('A()')], '# %%\nimport os\n\n\n# %% [markdown]\n# A class\n\n# %%\nclass A:\n    pass\n\n\n\n# %%\nA()\n', ['import os', 'A class', 'class A:\n    pass\n', 'A()']],
-    ['py:percent', [markdownCell('Title\n'), def], '# %% [markdown]\n# Title\n#\n\n# %%\ndef f():\n    pass\n', ['Title\n', def.source]],
-    ['py:percent', [codeCell('def f():\n    pass\n'), markdownCell('Title')], '# %%\ndef f():\n    pass\n\n\n# %% [markdown]\n# Title\n', ['def f():\n    pass\n', 'Title']],
-    ['py:percent', [codeCell('def f():\n    pass\n\n'), codeCell('f()')], '# %%\ndef f():\n    pass\n\n\n\n# %%\nf()\n', ['def f():\n    pass\n', 'f()']],
+    [
+      'py:percent',
+      [codeCell('x = 1\n'), codeCell('class A:\n    pass')],
+      '# %%\nx = 1\n\n\n# %%\nclass A:\n    pass\n',
+      ['x = 1', 'class A:\n    pass'],
+    ],
+    [
+      'py:percent',
+      [codeCell('x = 1\n'), codeCell('async def f():\n    pass')],
+      '# %%\nx = 1\n\n\n# %%\nasync def f():\n    pass\n',
+      ['x = 1', 'async def f():\n    pass'],
+    ],
+    [
+      'py:percent',
+      [codeCell('x = 1\n'), codeCell('# a comment\n@dec\nclass A:\n    pass')],
+      '# %%\nx = 1\n\n\n# %%\n# a comment\n@dec\nclass A:\n    pass\n',
+      ['x = 1', '# a comment\n@dec\nclass A:\n    pass'],
+    ],
+    [
+      'py:percent',
+      [codeCell('x = 1\n\n'), def],
+      '# %%\nx = 1\n\n\n\n# %%\ndef f():\n    pass\n',
+      ['x = 1\n\n', def.source],
+    ],
+    [
+      'py:percent',
+      [markdownCell('Title'), codeCell('x = 1\n'), def],
+      '# %% [markdown]\n# Title\n\n# %%\nx = 1\n\n\n# %%\ndef f():\n    pass\n',
+      ['Title', 'x = 1', def.source],
+    ],
+    [
+      'py:percent',
+      [codeCell('import os\n'), markdownCell('A class'), codeCell('class A:\n    pass\n'), codeCell('A()')],
+      '# %%\nimport os\n\n\n# %% [markdown]\n# A class\n\n# %%\nclass A:\n    pass\n\n\n\n# %%\nA()\n',
+      ['import os', 'A class', 'class A:\n    pass\n', 'A()'],
+    ],
+    [
+      'py:percent',
+      [markdownCell('Title\n'), def],
+      '# %% [markdown]\n# Title\n#\n\n# %%\ndef f():\n    pass\n',
+      ['Title\n', def.source],
+    ],
+    [
+      'py:percent',
+      [codeCell('def f():\n    pass\n'), markdownCell('Title')],
+      '# %%\ndef f():\n    pass\n\n\n# %% [markdown]\n# Title\n',
+      ['def f():\n    pass\n', 'Title'],
+    ],
+    [
+      'py:percent',
+      [codeCell('def f():\n    pass\n\n'), codeCell('f()')],
+      '# %%\ndef f():\n    pass\n\n\n\n# %%\nf()\n',
+      ['def f():\n    pass\n', 'f()'],
+    ],
     ['py:percent', [codeCell('x = 1\n'), codeCell('y = 2')], '# %%\nx = 1\n\n\n# %%\ny = 2\n', ['x = 1\n', 'y = 2']],
     ['py:hydrogen', [codeCell('x = 1\n'), def], '# %%\nx = 1\n\n\n# %%\ndef f():\n    pass\n', ['x = 1', def.source]],
-    ['py:light', [codeCell('x = 1\n'), codeCell('@dec\nclass A:\n    pass')], 'x = 1\n\n\n@dec\nclass A:\n    pass\n', ['x = 1', '@dec\nclass A:\n    pass']],
+    [
+      'py:light',
+      [codeCell('x = 1\n'), codeCell('@dec\nclass A:\n    pass')],
+      'x = 1\n\n\n@dec\nclass A:\n    pass\n',
+      ['x = 1', '@dec\nclass A:\n    pass'],
+    ],
     ['py:light', [markdownCell('Title\n'), def], '# Title\n#\n\ndef f():\n    pass\n', ['Title\n', def.source]],
     ['py:nomarker', [codeCell('x = 1\n'), def], 'x = 1\n\n\ndef f():\n    pass\n', ['x = 1', def.source]],
     // No PEP 8 spacing outside Python: one blank line, and the final newline reads back.
-    ['R:percent', [codeCell('x <- 1\n'), codeCell('f <- function() {\n}')], '# %%\nx <- 1\n\n\n# %%\nf <- function() {\n}\n', ['x <- 1\n', 'f <- function() {\n}']],
-    ['jl:percent', [codeCell('x = 1\n'), codeCell('function f()\nend')], '# %%\nx = 1\n\n\n# %%\nfunction f()\nend\n', ['x = 1\n', 'function f()\nend']],
+    [
+      'R:percent',
+      [codeCell('x <- 1\n'), codeCell('f <- function() {\n}')],
+      '# %%\nx <- 1\n\n\n# %%\nf <- function() {\n}\n',
+      ['x <- 1\n', 'f <- function() {\n}'],
+    ],
+    [
+      'jl:percent',
+      [codeCell('x = 1\n'), codeCell('function f()\nend')],
+      '# %%\nx = 1\n\n\n# %%\nfunction f()\nend\n',
+      ['x = 1\n', 'function f()\nend'],
+    ],
   ];
 
   it.each(cases)('%s, case %#', (format, cells, text, sources) => {
@@ -462,7 +619,8 @@ describe('pep8 blank lines after a source that ends with a newline', () => {
 
 describe('format detection', () => {
   it('reads percent, hydrogen and light from the content', () => {
-    const repr = (text: string, ext = 'py') => (textToNotebook(text, ext).metadata.jupytext as JsonObject).text_representation;
+    const repr = (text: string, ext = 'py') =>
+      (textToNotebook(text, ext).metadata.jupytext as JsonObject).text_representation;
     expect(repr('# %%\nx\n')).toEqual({ extension: '.py', format_name: 'percent' });
     expect(repr('# %%\n%time x\n')).toEqual({ extension: '.py', format_name: 'hydrogen' });
     expect(repr('x = 1\n')).toEqual({ extension: '.py', format_name: 'light' });

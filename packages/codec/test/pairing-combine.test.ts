@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { codeCell, emptyNotebook, markdownCell, rawCell, type Cell, type CodeCell, type Notebook } from '@nbpipe/nbformat';
+import {
+  codeCell,
+  emptyNotebook,
+  markdownCell,
+  rawCell,
+  type Cell,
+  type CodeCell,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import { combineInputsAndOutputs, matchCells } from '../src/pairing/combine.js';
 
 /** A code cell as Jupyter stores it after a run: an id, a count and a stream output naming its source. */
@@ -25,8 +33,21 @@ const outputsOf = (nb: Notebook) => nb.cells.map((c) => (c.cell_type === 'code' 
 
 describe('combineInputsAndOutputs (jupytext test_combine cases, our rules)', () => {
   it('gives duplicated cells one output only, and keeps it in order', () => {
-    const ipynb = notebook([markdownCell('md', { id: 'm' }), ran('a = 3', 'c1', 1), ran('a + 1', 'c2', 2), ran('a + 2', 'c3', 3), markdownCell('end', { id: 'e' })]);
-    const text = fromText(markdownCell('md'), codeCell('a = 3'), codeCell('a + 1'), codeCell('a + 1'), markdownCell('end'), codeCell('a + 2'));
+    const ipynb = notebook([
+      markdownCell('md', { id: 'm' }),
+      ran('a = 3', 'c1', 1),
+      ran('a + 1', 'c2', 2),
+      ran('a + 2', 'c3', 3),
+      markdownCell('end', { id: 'e' }),
+    ]);
+    const text = fromText(
+      markdownCell('md'),
+      codeCell('a = 3'),
+      codeCell('a + 1'),
+      codeCell('a + 1'),
+      markdownCell('end'),
+      codeCell('a + 2'),
+    );
     const { notebook: nb, matches } = combineInputsAndOutputs(text, ipynb);
     expect(nb.cells.map((c) => c.source)).toEqual(['md', 'a = 3', 'a + 1', 'a + 1', 'end', 'a + 2']);
     expect(outputsOf(nb)).toEqual([null, ['out of a = 3\n'], ['out of a + 1\n'], [], null, ['out of a + 2\n']]);
@@ -77,7 +98,11 @@ describe('combineInputsAndOutputs (jupytext test_combine cases, our rules)', () 
   it('carries over the metadata the text does not show, and lets the text drop what it shows', () => {
     const ipynb = notebook(
       [ran('x', 'c', 1)].map((c) => ({ ...c, metadata: { ExecuteTime: { end: 't' }, tags: ['a'], collapsed: true } })),
-      { kernelspec: { name: 'python3', display_name: 'Python 3' }, language_info: { name: 'python' }, jupytext: { formats: 'ipynb,py:percent' } },
+      {
+        kernelspec: { name: 'python3', display_name: 'Python 3' },
+        language_info: { name: 'python' },
+        jupytext: { formats: 'ipynb,py:percent' },
+      },
     );
     // What the text format shows of that notebook: tags and the kernelspec, not the rest.
     const visible = notebook([{ ...codeCell('x'), metadata: { tags: ['a'] } }], {
@@ -98,9 +123,16 @@ describe('combineInputsAndOutputs (jupytext test_combine cases, our rules)', () 
   });
 
   it('keeps the notebook metadata of the .ipynb when the text has no header (filter -all)', () => {
-    const ipynb = notebook([ran('x', 'c', 1)], { kernelspec: { name: 'python3', display_name: 'Python 3' }, widgets: { state: {} } });
-    const text = notebook([codeCell('x')], { jupytext: { notebook_metadata_filter: '-all', cell_metadata_filter: '-all' } });
-    expect(combineInputsAndOutputs(text, ipynb, { visible: notebook([codeCell('x')]) }).notebook.metadata).toEqual(ipynb.metadata);
+    const ipynb = notebook([ran('x', 'c', 1)], {
+      kernelspec: { name: 'python3', display_name: 'Python 3' },
+      widgets: { state: {} },
+    });
+    const text = notebook([codeCell('x')], {
+      jupytext: { notebook_metadata_filter: '-all', cell_metadata_filter: '-all' },
+    });
+    expect(combineInputsAndOutputs(text, ipynb, { visible: notebook([codeCell('x')]) }).notebook.metadata).toEqual(
+      ipynb.metadata,
+    );
   });
 
   it('keeps attachments of an edited markdown cell, and the nbformat minor version of the .ipynb', () => {
@@ -121,7 +153,11 @@ type Edit =
   | { op: 'move'; from: number; to: number };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), type: fc.constantFrom('code' as const, 'markdown' as const, 'raw' as const) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    type: fc.constantFrom('code' as const, 'markdown' as const, 'raw' as const),
+  }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('edit' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('move' as const), from: fc.nat(), to: fc.nat() }),
@@ -137,7 +173,10 @@ function scenario(types: Cell['cell_type'][], bodies: string[], edits: Edit[], u
     return type === 'code' ? ran(source, `id${i}`, i + 1) : { ...makeCell(type, source), id: `id${i}` };
   });
   // Each text cell remembers the ipynb cell it came from while its source is untouched.
-  let text: { cell: Cell; origin?: number }[] = ipynbCells.map((c, i) => ({ cell: makeCell(c.cell_type, c.source), origin: i }));
+  let text: { cell: Cell; origin?: number }[] = ipynbCells.map((c, i) => ({
+    cell: makeCell(c.cell_type, c.source),
+    origin: i,
+  }));
   let fresh = 0;
   for (const e of edits) {
     const n = text.length;
@@ -162,7 +201,10 @@ const scenarioArb = (unique: boolean) =>
     .chain((types) =>
       fc.tuple(
         fc.constant(types),
-        fc.array(fc.constantFrom('x = 1', 'print(x)', '# title', 'x', ''), { minLength: types.length, maxLength: types.length }),
+        fc.array(fc.constantFrom('x = 1', 'print(x)', '# title', 'x', ''), {
+          minLength: types.length,
+          maxLength: types.length,
+        }),
         fc.array(editArb, { maxLength: 8 }),
       ),
     )
@@ -185,7 +227,8 @@ describe('combineInputsAndOutputs properties', () => {
       fc.property(scenarioArb(false), ({ ipynb, text }) => {
         const { notebook: nb } = combineInputsAndOutputs(text, ipynb);
         for (const cell of nb.cells)
-          if (cell.cell_type === 'code' && cell.outputs.length > 0) expect(cell.outputs[0]!.text).toBe(`out of ${cell.source}\n`);
+          if (cell.cell_type === 'code' && cell.outputs.length > 0)
+            expect(cell.outputs[0]!.text).toBe(`out of ${cell.source}\n`);
       }),
     );
   });
@@ -227,9 +270,14 @@ describe('matchCells', () => {
   });
   it('finds an edited cell before the cell its successor matched when its predecessor moved away', () => {
     const outputs = [codeCell('a'), codeCell('moved'), codeCell('c'), codeCell('end')];
-    expect(matchCells([codeCell('a'), codeCell('C!'), codeCell('end'), codeCell('moved')], outputs)[1]).toEqual({ kind: 'edited', outputIndex: 2 });
+    expect(matchCells([codeCell('a'), codeCell('C!'), codeCell('end'), codeCell('moved')], outputs)[1]).toEqual({
+      kind: 'edited',
+      outputIndex: 2,
+    });
   });
   it('does not take a blank new cell for an edit', () => {
-    expect(matchCells([codeCell('a'), codeCell('  '), codeCell('c')], [codeCell('a'), codeCell('b'), codeCell('c')])[1]).toEqual({ kind: 'new' });
+    expect(
+      matchCells([codeCell('a'), codeCell('  '), codeCell('c')], [codeCell('a'), codeCell('b'), codeCell('c')])[1],
+    ).toEqual({ kind: 'new' });
   });
 });

@@ -8,11 +8,15 @@ describe('jupytext configuration', () => {
     expect(pairings('ipynb,py:percent')).toEqual(['ipynb,py:percent']);
     expect(pairings(['ipynb', 'py:percent'])).toEqual(['ipynb,py:percent']);
     expect(pairings('ipynb,py:percent;md,py:light')).toEqual(['ipynb,py:percent', 'md,py:light']);
-    expect(pairings({ 'notebooks/': 'ipynb', 'scripts/': 'py:percent' })).toEqual(['notebooks///ipynb,scripts///py:percent']);
-    expect(pairings([{ 'notebooks/': 'ipynb', 'scripts/': 'py:percent' }, { 'docs/': 'md', 'src/': 'py:light' }])).toEqual([
+    expect(pairings({ 'notebooks/': 'ipynb', 'scripts/': 'py:percent' })).toEqual([
       'notebooks///ipynb,scripts///py:percent',
-      'docs///md,src///py:light',
     ]);
+    expect(
+      pairings([
+        { 'notebooks/': 'ipynb', 'scripts/': 'py:percent' },
+        { 'docs/': 'md', 'src/': 'py:light' },
+      ]),
+    ).toEqual(['notebooks///ipynb,scripts///py:percent', 'docs///md,src///py:light']);
   });
 
   it('names the file when "formats" is wrong', () => {
@@ -37,8 +41,14 @@ describe('jupytext configuration', () => {
       'pyproject.toml [tool.jupytext]',
     );
     expect(settings.pairings.map(formatPairing)).toEqual(['ipynb,py:percent']);
-    expect(settings.formatOptions).toEqual({ notebook_metadata_filter: '-all', cell_metadata_filter: '-all', comment_magics: false });
+    expect(settings.formatOptions).toEqual({
+      notebook_metadata_filter: '-all',
+      cell_metadata_filter: '-all',
+      comment_magics: false,
+    });
     expect(settings.unknownKeys).toEqual(['no_such_option']);
-    expect(() => readJupytextSettings({ cell_markers: ['a'] }, 'j.toml')).toThrow(/j.toml: "cell_markers" must be a string or a boolean/);
+    expect(() => readJupytextSettings({ cell_markers: ['a'] }, 'j.toml')).toThrow(
+      /j.toml: "cell_markers" must be a string or a boolean/,
+    );
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatPairing, pairedPaths, parsePairing, PairingError } from '../src/pairing/index.js';
 
-const paths = (path: string, formats: string, options = {}) => pairedPaths(path, parsePairing(formats), options).map((m) => m.path);
+const paths = (path: string, formats: string, options = {}) =>
+  pairedPaths(path, parsePairing(formats), options).map((m) => m.path);
 
 describe('parsePairing / formatPairing', () => {
   it('reads prefixes, suffixes, tree roots and format names, and writes them back in the short form', () => {
@@ -20,7 +21,10 @@ describe('parsePairing / formatPairing', () => {
       { extension: '.ipynb', prefix: 'notebooks//' },
       { extension: '.py', formatName: 'percent', prefix: 'scripts//' },
     ]);
-    expect(parsePairing(' ipynb , .pct.py:percent ,')).toEqual([{ extension: '.ipynb' }, { extension: '.py', formatName: 'percent', suffix: '.pct' }]);
+    expect(parsePairing(' ipynb , .pct.py:percent ,')).toEqual([
+      { extension: '.ipynb' },
+      { extension: '.py', formatName: 'percent', suffix: '.pct' },
+    ]);
   });
 
   it('names the pairing in errors', () => {
@@ -42,8 +46,12 @@ describe('pairedPaths', () => {
   });
 
   it('combines folders, file-name prefixes and suffixes', () => {
-    const formats = 'notebook_folder/notebook_prefix_/_notebook_suffix.ipynb,script_folder//_in_percent_format.py:percent';
-    const pair = ['notebook_folder/notebook_prefix_NAME_notebook_suffix.ipynb', 'script_folder/NAME_in_percent_format.py'];
+    const formats =
+      'notebook_folder/notebook_prefix_/_notebook_suffix.ipynb,script_folder//_in_percent_format.py:percent';
+    const pair = [
+      'notebook_folder/notebook_prefix_NAME_notebook_suffix.ipynb',
+      'script_folder/NAME_in_percent_format.py',
+    ];
     expect(paths(pair[0]!, formats)).toEqual(pair);
     expect(paths(pair[1]!, formats)).toEqual(pair);
     // A single slash is a file-name prefix, not a folder (jupytext's pitfall).
@@ -59,27 +67,48 @@ describe('pairedPaths', () => {
 
   it('pairs trees, replacing the root folder closest to the file, not above the ceiling', () => {
     const formats = 'notebooks///ipynb,scripts///py:percent';
-    expect(paths('/repo/notebooks/sub/nb.ipynb', formats)).toEqual(['/repo/notebooks/sub/nb.ipynb', '/repo/scripts/sub/nb.py']);
-    expect(paths('/repo/scripts/sub/deep/nb.py', formats)).toEqual(['/repo/notebooks/sub/deep/nb.ipynb', '/repo/scripts/sub/deep/nb.py']);
-    expect(paths('/x/notebooks/y/notebooks/nb.ipynb', formats)).toEqual(['/x/notebooks/y/notebooks/nb.ipynb', '/x/notebooks/y/scripts/nb.py']);
-    expect(() => paths('/notebooks/repo/nb.ipynb', formats, { ceiling: '/notebooks/repo' })).toThrow(/under a folder named "notebooks"/);
+    expect(paths('/repo/notebooks/sub/nb.ipynb', formats)).toEqual([
+      '/repo/notebooks/sub/nb.ipynb',
+      '/repo/scripts/sub/nb.py',
+    ]);
+    expect(paths('/repo/scripts/sub/deep/nb.py', formats)).toEqual([
+      '/repo/notebooks/sub/deep/nb.ipynb',
+      '/repo/scripts/sub/deep/nb.py',
+    ]);
+    expect(paths('/x/notebooks/y/notebooks/nb.ipynb', formats)).toEqual([
+      '/x/notebooks/y/notebooks/nb.ipynb',
+      '/x/notebooks/y/scripts/nb.py',
+    ]);
+    expect(() => paths('/notebooks/repo/nb.ipynb', formats, { ceiling: '/notebooks/repo' })).toThrow(
+      /under a folder named "notebooks"/,
+    );
     expect(() => paths('/repo/other/nb.ipynb', formats)).toThrow(PairingError);
   });
 
   it('pairs with a sibling folder from the notebook, and explains why not from the script', () => {
     expect(paths('/p/nbs/x.ipynb', 'ipynb,../scripts//py:percent')).toEqual(['/p/nbs/x.ipynb', '/p/scripts/x.py']);
-    expect(() => paths('/p/scripts/x.py', 'ipynb,../scripts//py:percent')).toThrow(/climbs out of a folder whose name is unknown/);
-    expect(paths('/p/scripts/x.py', '../notebooks//ipynb,../scripts//py:percent')).toEqual(['/p/notebooks/x.ipynb', '/p/scripts/x.py']);
+    expect(() => paths('/p/scripts/x.py', 'ipynb,../scripts//py:percent')).toThrow(
+      /climbs out of a folder whose name is unknown/,
+    );
+    expect(paths('/p/scripts/x.py', '../notebooks//ipynb,../scripts//py:percent')).toEqual([
+      '/p/notebooks/x.ipynb',
+      '/p/scripts/x.py',
+    ]);
   });
 
   it('rejects paths outside the pairing, duplicates, and trees mixed with plain formats', () => {
     expect(() => paths('nb.R', 'ipynb,py:percent')).toThrow(/not one of the files of the pairing "ipynb,py:percent"/);
     expect(() => paths('nb.ipynb', 'ipynb,py:percent,py:light')).toThrow(/same path nb\.py/);
-    expect(() => paths('/r/notebooks/nb.ipynb', 'notebooks///ipynb,py:percent')).toThrow(/root in all of them or in none/);
+    expect(() => paths('/r/notebooks/nb.ipynb', 'notebooks///ipynb,py:percent')).toThrow(
+      /root in all of them or in none/,
+    );
   });
 
   it('uses the format name to pick among members of the same extension', () => {
-    expect(pairedPaths('nb.py', parsePairing('ipynb,py:percent'), { formatName: 'percent' }).find((m) => m.path === 'nb.py')!.format.formatName).toBe('percent');
+    expect(
+      pairedPaths('nb.py', parsePairing('ipynb,py:percent'), { formatName: 'percent' }).find((m) => m.path === 'nb.py')!
+        .format.formatName,
+    ).toBe('percent');
   });
 
   it('gives the same pair from every member (property)', () => {

@@ -3,7 +3,10 @@ import { codeCell, markdownCell, parse, serialize, type CodeCell, type Notebook 
 import { notebookToText } from '../src/formats/index.js';
 import { findPair, inputsDigest, parsePairing, planSync, readMember, type SyncMember } from '../src/pairing/index.js';
 
-const [IPYNB, PY] = parsePairing('ipynb,py:percent') as [ReturnType<typeof parsePairing>[0], ReturnType<typeof parsePairing>[0]];
+const [IPYNB, PY] = parsePairing('ipynb,py:percent') as [
+  ReturnType<typeof parsePairing>[0],
+  ReturnType<typeof parsePairing>[0],
+];
 
 function runNotebook(): Notebook {
   return {
@@ -16,15 +19,35 @@ function runNotebook(): Notebook {
     },
     cells: [
       markdownCell('# Title', { id: 'm' }),
-      codeCell('a = 1', { id: 'a', execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: 'A\n' }], metadata: { collapsed: true } }),
-      codeCell('b = 2', { id: 'b', execution_count: 2, outputs: [{ output_type: 'stream', name: 'stdout', text: 'B\n' }] }),
+      codeCell('a = 1', {
+        id: 'a',
+        execution_count: 1,
+        outputs: [{ output_type: 'stream', name: 'stdout', text: 'A\n' }],
+        metadata: { collapsed: true },
+      }),
+      codeCell('b = 2', {
+        id: 'b',
+        execution_count: 2,
+        outputs: [{ output_type: 'stream', name: 'stdout', text: 'B\n' }],
+      }),
     ],
   };
 }
 
-function pair(ipynb: Notebook | undefined, py: string | undefined, times: [number, number], lastSynced?: [string, string]): SyncMember[] {
+function pair(
+  ipynb: Notebook | undefined,
+  py: string | undefined,
+  times: [number, number],
+  lastSynced?: [string, string],
+): SyncMember[] {
   return [
-    { path: 'nb.ipynb', format: IPYNB, content: ipynb && serialize(ipynb), mtime: times[0], lastSynced: lastSynced?.[0] },
+    {
+      path: 'nb.ipynb',
+      format: IPYNB,
+      content: ipynb && serialize(ipynb),
+      mtime: times[0],
+      lastSynced: lastSynced?.[0],
+    },
     { path: 'nb.py', format: PY, content: py, mtime: times[1], lastSynced: lastSynced?.[1] },
   ];
 }
@@ -72,7 +95,10 @@ describe('planSync', () => {
 
   it('leaves alone a member that already holds the notebook, whatever its bytes', () => {
     // A header written by jupytext itself, with its version, and a .ipynb indented by another tool.
-    const jupytextScript = script.replace("#       format_version: '1.3'\n", "#       format_version: '1.3'\n#       jupytext_version: 1.16.4\n");
+    const jupytextScript = script.replace(
+      "#       format_version: '1.3'\n",
+      "#       format_version: '1.3'\n#       jupytext_version: 1.16.4\n",
+    );
     expect(jupytextScript).not.toBe(script);
     const reindented = JSON.stringify(JSON.parse(serialize(nb)), null, 2) + '\n';
     const members = pair(nb, jupytextScript, [2, 1]);
@@ -83,7 +109,9 @@ describe('planSync', () => {
     // A kernelspec change in the notebook does reach the header.
     const renamed = runNotebook();
     renamed.metadata.kernelspec!.display_name = 'Python 3 (ipykernel)';
-    expect(after(planSync(pair(renamed, jupytextScript, [2, 1])), 'nb.py').after).toContain('display_name: Python 3 (ipykernel)');
+    expect(after(planSync(pair(renamed, jupytextScript, [2, 1])), 'nb.py').after).toContain(
+      'display_name: Python 3 (ipykernel)',
+    );
   });
 
   it('takes the member whose cells changed since the last sync, even when the other is newer', () => {
@@ -135,14 +163,27 @@ describe('planSync', () => {
   it('records a new pairing in the source and every member', () => {
     const bare = runNotebook();
     delete bare.metadata.jupytext;
-    const plan = synced(planSync(pair(bare, undefined, [1, 0]), { source: { path: 'nb.ipynb' }, setFormats: 'ipynb,py:percent' }));
+    const plan = synced(
+      planSync(pair(bare, undefined, [1, 0]), { source: { path: 'nb.ipynb' }, setFormats: 'ipynb,py:percent' }),
+    );
     expect(parse(after(plan, 'nb.ipynb').after).metadata.jupytext).toEqual({ formats: 'ipynb,py:percent' });
     expect(after(plan, 'nb.py').after).toContain('formats: ipynb,py:percent');
   });
 
   it('keeps the outputs of a cell whose final newline the text cannot show (before a definition)', () => {
     // `x = 1\n` before a `def` writes as `x = 1` does (PEP 8 spacing) and reads back as `x = 1`.
-    const ran = { ...nb, cells: [codeCell('x = 1\n', { id: 'x', execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: 'X\n' }] }), codeCell('def f():\n    return 1', { id: 'f' }), codeCell('f()', { id: 'c' })] };
+    const ran = {
+      ...nb,
+      cells: [
+        codeCell('x = 1\n', {
+          id: 'x',
+          execution_count: 1,
+          outputs: [{ output_type: 'stream', name: 'stdout', text: 'X\n' }],
+        }),
+        codeCell('def f():\n    return 1', { id: 'f' }),
+        codeCell('f()', { id: 'c' }),
+      ],
+    };
     const text = notebookToText(ran, PY);
     expect(synced(planSync(pair(ran, text, [1, 2]))).members.every((m) => m.after === m.before)).toBe(true);
     const plan = synced(planSync(pair(ran, text.replace('\nf()\n', '\nf() + 1\n'), [1, 2])));
@@ -152,8 +193,15 @@ describe('planSync', () => {
   });
 
   it('names the file that cannot be read', () => {
-    expect(() => planSync(pair(nb, '# ---\n# jupyter:\n#   a: [\n# ---\n', [1, 2]))).toThrow(/^nb\.py: cannot read as py:percent: line 3: invalid YAML header/);
-    expect(() => planSync([{ path: 'x.ipynb', format: IPYNB, content: '{"cells": [', mtime: 1 }, { path: 'x.py', format: PY }])).toThrow(/^x\.ipynb: invalid JSON/);
+    expect(() => planSync(pair(nb, '# ---\n# jupyter:\n#   a: [\n# ---\n', [1, 2]))).toThrow(
+      /^nb\.py: cannot read as py:percent: line 3: invalid YAML header/,
+    );
+    expect(() =>
+      planSync([
+        { path: 'x.ipynb', format: IPYNB, content: '{"cells": [', mtime: 1 },
+        { path: 'x.py', format: PY },
+      ]),
+    ).toThrow(/^x\.ipynb: invalid JSON/);
   });
 });
 
@@ -165,7 +213,9 @@ describe('findPair', () => {
     if (own.paired) expect(own.members.map((m) => m.path)).toEqual(['/r/nb.ipynb', '/r/nb.py']);
     delete nb.metadata.jupytext;
     expect(findPair('/r/nb.ipynb', serialize(nb)).paired).toBe(false);
-    const project = findPair('/r/nb.ipynb', serialize(nb), { projectPairings: [parsePairing('md,py:light'), parsePairing('ipynb,auto:percent')] });
+    const project = findPair('/r/nb.ipynb', serialize(nb), {
+      projectPairings: [parsePairing('md,py:light'), parsePairing('ipynb,auto:percent')],
+    });
     expect(project).toMatchObject({ paired: true, origin: 'project' });
     if (project.paired) expect(project.members.map((m) => m.path)).toEqual(['/r/nb.ipynb', '/r/nb.py']);
   });
@@ -176,6 +226,9 @@ describe('findPair', () => {
     expect(findPair('/r/nb.py', '# %%\nx = 1\n', { projectPairings }).paired).toBe(true);
     const nb = runNotebook();
     nb.metadata.jupytext = { formats: 'ipynb' };
-    expect(findPair('/r/nb.ipynb', serialize(nb), { projectPairings })).toMatchObject({ paired: false, reason: expect.stringContaining('single format') });
+    expect(findPair('/r/nb.ipynb', serialize(nb), { projectPairings })).toMatchObject({
+      paired: false,
+      reason: expect.stringContaining('single format'),
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { codeCell, markdownCell, parse, rawCell, serialize, type Cell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
+import {
+  codeCell,
+  markdownCell,
+  parse,
+  rawCell,
+  serialize,
+  type Cell,
+  type JsonObject,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import { filterCellMetadata, notebookToText, textToNotebook } from '../src/formats/index.js';
 import { JUPYTEXT_CELL_METADATA } from '../src/formats/cellMetadata.js';
 
@@ -31,19 +40,103 @@ const FORMATS: [Language, string][] = [
 /** Lines that exercise comments, magics, strings, indentation, blank lines and markers' look-alikes. */
 const CODE_LINES: Record<Language, string[]> = {
   python: [
-    'x = 1', 'print("hello")', 'def f(x):', '    return x + 1', 'class A:', '    pass', '@decorator', 'async def g():',
-    '# a comment', '#', '', '    ', 'y = 2  ', '%matplotlib inline', '!ls -l', 'x = !ls', 'help?', '?help', 'ls', 'cd ..',
-    'rm = 3', '  %time f()', '# %time', '# ls the dir', 's = """\n%notmagic\n# %% in a string\n"""', "t = '''a'''", '# +', '# -', '# # +',
-    'z = 1 \\', '    + 2', 'é = "ü"', '# -*- not coding -*-', ')', 'if x:', '        deep()',
+    'x = 1',
+    'print("hello")',
+    'def f(x):',
+    '    return x + 1',
+    'class A:',
+    '    pass',
+    '@decorator',
+    'async def g():',
+    '# a comment',
+    '#',
+    '',
+    '    ',
+    'y = 2  ',
+    '%matplotlib inline',
+    '!ls -l',
+    'x = !ls',
+    'help?',
+    '?help',
+    'ls',
+    'cd ..',
+    'rm = 3',
+    '  %time f()',
+    '# %time',
+    '# ls the dir',
+    's = """\n%notmagic\n# %% in a string\n"""',
+    "t = '''a'''",
+    '# +',
+    '# -',
+    '# # +',
+    'z = 1 \\',
+    '    + 2',
+    'é = "ü"',
+    '# -*- not coding -*-',
+    ')',
+    'if x:',
+    '        deep()',
   ],
-  R: ['x <- 1', 'print("a")', 'f <- function(x) {', '  x + 1', '}', '# comment', '#', '', '  ', "s <- 'it''s'", '%time', 'library(ggplot2)', '# +', 'é <- 2'],
-  julia: ['x = 1', 'function f(x)', '    x + 1', 'end', '# comment', '#', '', '   ', 'println("π")', '%time', '# +', '"""\ndoc\n"""', 'using Plots'],
+  R: [
+    'x <- 1',
+    'print("a")',
+    'f <- function(x) {',
+    '  x + 1',
+    '}',
+    '# comment',
+    '#',
+    '',
+    '  ',
+    "s <- 'it''s'",
+    '%time',
+    'library(ggplot2)',
+    '# +',
+    'é <- 2',
+  ],
+  julia: [
+    'x = 1',
+    'function f(x)',
+    '    x + 1',
+    'end',
+    '# comment',
+    '#',
+    '',
+    '   ',
+    'println("π")',
+    '%time',
+    '# +',
+    '"""\ndoc\n"""',
+    'using Plots',
+  ],
 };
 
 const MARKDOWN_LINES = [
-  '# Title', '## Section', 'Some *text*.', '', '- item', '1. one', '> quote', '<b>bold</b>', 'text with é and ü',
-  '    indented code', '```python', '```', '%matplotlib inline', '# %time is a heading', '!important', 'help?', 'a = 1',
-  '$x^2$', '\\alpha', '---', '"""', 'trailing space ', '#', '# # +', '-', '* star',
+  '# Title',
+  '## Section',
+  'Some *text*.',
+  '',
+  '- item',
+  '1. one',
+  '> quote',
+  '<b>bold</b>',
+  'text with é and ü',
+  '    indented code',
+  '```python',
+  '```',
+  '%matplotlib inline',
+  '# %time is a heading',
+  '!important',
+  'help?',
+  'a = 1',
+  '$x^2$',
+  '\\alpha',
+  '---',
+  '"""',
+  'trailing space ',
+  '#',
+  '# # +',
+  '-',
+  '* star',
 ];
 
 const RAW_LINES = ['raw text', '', '---', 'title: x', '<div>', '%%bash', '# not a comment', 'a = 1', '\\LaTeX'];
@@ -60,25 +153,46 @@ const source = (pool: string[], blankEnd: boolean) =>
     .map(([lines, newline]) => lines.join('\n') + (newline && lines.length ? '\n' : ''))
     .filter((s) => blankEnd || !/(^|\n)[^\S\n]*$/.test(s));
 
-const metadataValue = fc.oneof(fc.integer({ min: -5, max: 100 }), fc.constantFrom('a', 'x y', 'é', ''), fc.boolean(), fc.constant(null));
+const metadataValue = fc.oneof(
+  fc.integer({ min: -5, max: 100 }),
+  fc.constantFrom('a', 'x y', 'é', ''),
+  fc.boolean(),
+  fc.constant(null),
+);
 const cellMetadata: fc.Arbitrary<JsonObject> = fc.record(
   {
     tags: fc.array(fc.constantFrom('parameters', 'hide-input', 'a b'), { maxLength: 2 }),
     custom: metadataValue,
     slideshow: fc.constantFrom({ slide_type: 'slide' }, { slide_type: '' }),
     collapsed: fc.boolean(),
-    ExecuteTime: fc.constant({ 'end_time': '2024-01-01T00:00:00Z' }),
+    ExecuteTime: fc.constant({ end_time: '2024-01-01T00:00:00Z' }),
   },
   { requiredKeys: [] },
 );
 
 function cellArbitrary(language: Language, blankEnd: boolean): fc.Arbitrary<Cell> {
-  const languageMagic = language === 'python' ? ['%%bash\nls -l', '%%R -i df\nplot(df)', '%%html\n<b>x</b>', '%%time\nx = 1'] : ['%%bash\nls'];
+  const languageMagic =
+    language === 'python'
+      ? ['%%bash\nls -l', '%%R -i df\nplot(df)', '%%html\n<b>x</b>', '%%time\nx = 1']
+      : ['%%bash\nls'];
   return fc.oneof(
-    { weight: 5, arbitrary: fc.tuple(source(CODE_LINES[language], blankEnd), cellMetadata).map(([s, metadata]) => codeCell(s, { metadata })) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .tuple(source(CODE_LINES[language], blankEnd), cellMetadata)
+        .map(([s, metadata]) => codeCell(s, { metadata })),
+    },
     { weight: 1, arbitrary: fc.constantFrom(...languageMagic).map((s) => codeCell(s)) },
-    { weight: 3, arbitrary: fc.tuple(source(MARKDOWN_LINES, blankEnd), cellMetadata).map(([s, metadata]) => markdownCell(s, { metadata })) },
-    { weight: 1, arbitrary: fc.tuple(source(RAW_LINES, blankEnd), cellMetadata).map(([s, metadata]) => rawCell(s, { metadata })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(source(MARKDOWN_LINES, blankEnd), cellMetadata)
+        .map(([s, metadata]) => markdownCell(s, { metadata })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(source(RAW_LINES, blankEnd), cellMetadata).map(([s, metadata]) => rawCell(s, { metadata })),
+    },
   );
 }
 
@@ -86,7 +200,9 @@ function notebookArbitrary(language: Language, blankEnd: boolean): fc.Arbitrary<
   // Through Jupyter's serialization, as every real notebook: metadata keys come sorted.
   return fc
     .array(cellArbitrary(language, blankEnd), { maxLength: 8 })
-    .map((cells) => parse(serialize({ nbformat: 4, nbformat_minor: 4, metadata: { ...KERNELS[language] } as JsonObject, cells })));
+    .map((cells) =>
+      parse(serialize({ nbformat: 4, nbformat_minor: 4, metadata: { ...KERNELS[language] } as JsonObject, cells })),
+    );
 }
 
 /** The metadata a text format keeps: the default cell filter, without jupytext's layout keys. */
@@ -109,9 +225,13 @@ describe.each(FORMATS)('%s notebooks as %s', (language, format) => {
         // A final newline counts towards the blank lines PEP 8 wants before a definition (jupytext's
         // spacing), so `x\n` and `x` before a `def` give the same text and read back as `x`. A source may
         // come back without its final newline only when it gives the same text without it.
-        const sources = nb.cells.map((c, i) => (c.source === back.cells[i]!.source + '\n' ? back.cells[i]!.source : c.source));
+        const sources = nb.cells.map((c, i) =>
+          c.source === back.cells[i]!.source + '\n' ? back.cells[i]!.source : c.source,
+        );
         expect(back.cells.map((c) => c.source)).toEqual(sources);
-        expect(notebookToText({ ...nb, cells: nb.cells.map((c, i) => ({ ...c, source: sources[i]! })) }, format)).toBe(text);
+        expect(notebookToText({ ...nb, cells: nb.cells.map((c, i) => ({ ...c, source: sources[i]! })) }, format)).toBe(
+          text,
+        );
         expect(back.cells.map((c) => keptMetadata(c.metadata))).toEqual(nb.cells.map((c) => keptMetadata(c.metadata)));
       }),
       RUNS,

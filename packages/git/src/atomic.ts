@@ -10,7 +10,11 @@ const TEMPORARY_NAME = /^\..*\.nbpipe-(\d+)-[0-9a-f]{8}\.tmp$/s;
  * The target's permissions are kept; on any error the temp file is removed and the target untouched.
  * Errors name the target, never the temp file.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
   const dir = dirname(path);
   await removeLeftovers(dir);
   const tmp = join(dir, `.${basename(path)}.nbpipe-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);

@@ -7,7 +7,8 @@ import { writeFileAtomic } from './atomic.js';
  * nbpipe's lines in an attributes file live in one marked block, so that `uninstall` finds exactly what `install`
  * wrote and users' own lines (before, after, or even inside the block) are never touched.
  */
-export const ATTRIBUTES_BLOCK_BEGIN = '# >>> nbpipe: managed by `nbpipe install`; `nbpipe uninstall` removes these lines';
+export const ATTRIBUTES_BLOCK_BEGIN =
+  '# >>> nbpipe: managed by `nbpipe install`; `nbpipe uninstall` removes these lines';
 export const ATTRIBUTES_BLOCK_END = '# <<< nbpipe';
 
 interface Block {
@@ -75,7 +76,8 @@ export function removeAttributeLines(text: string, unwanted: readonly string[]):
   const kept = inside.filter((l) => !remove.has(l));
   if (kept.length === inside.length) return text;
   const endMarker = block.end < lines.length ? 1 : 0;
-  const replacement = kept.length === 0 ? [] : [ATTRIBUTES_BLOCK_BEGIN, ...kept, ...(endMarker ? [ATTRIBUTES_BLOCK_END] : [])];
+  const replacement =
+    kept.length === 0 ? [] : [ATTRIBUTES_BLOCK_BEGIN, ...kept, ...(endMarker ? [ATTRIBUTES_BLOCK_END] : [])];
   lines.splice(block.begin, block.end - block.begin + endMarker, ...replacement);
   return joinLikeOriginal(lines, text);
 }
@@ -113,7 +115,13 @@ export async function editAttributesFile(path: string, edit: (text: string) => s
  */
 async function removeEmptyFolders(dir: string): Promise<void> {
   for (let folder = dir; folder !== homedir() && folder !== dirname(folder); folder = dirname(folder)) {
-    if (!(await rmdir(folder).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(folder).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 

@@ -34,7 +34,10 @@ export async function getEffectiveGitConfig(cwd: string, key: string): Promise<s
 }
 
 /** Where git reads a key from, when set: its scope (`system`, `global`, `local`, `worktree`, `command`), file and value. */
-export async function gitConfigOrigin(cwd: string, key: string): Promise<{ scope: string; file: string; value: string } | undefined> {
+export async function gitConfigOrigin(
+  cwd: string,
+  key: string,
+): Promise<{ scope: string; file: string; value: string } | undefined> {
   const r = await runGit(['config', '--show-scope', '--show-origin', '--get', key], { cwd });
   if (r.code !== 0) return undefined;
   const [scope = '', origin = '', ...value] = r.stdout.toString('utf8').replace(/\n$/, '').split('\t');

@@ -13,7 +13,13 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { addAttributeLines, editAttributesFile, managedAttributeLines, readAttributesFile, removeAttributeLines } from './attributes.js';
+import {
+  addAttributeLines,
+  editAttributesFile,
+  managedAttributeLines,
+  readAttributesFile,
+  removeAttributeLines,
+} from './attributes.js';
 import { getEffectiveGitConfig, getGitConfig } from './config.js';
 import { DRIVER_CANNOT_START, nodeCommand, shellQuote, type DriverLauncher } from './drivers.js';
 import { probeFilterProcess } from './filter-protocol.js';
@@ -64,7 +70,15 @@ export function cleanFilterCommand({ node, script }: DriverLauncher): string {
 
 /** A notebook with an output, to see that the configured filter really strips. */
 const PROBE_NOTEBOOK = JSON.stringify({
-  cells: [{ cell_type: 'code', execution_count: 1, metadata: {}, outputs: [{ output_type: 'stream', name: 'stdout', text: ['nbpipe doctor\n'] }], source: ['print("nbpipe doctor")'] }],
+  cells: [
+    {
+      cell_type: 'code',
+      execution_count: 1,
+      metadata: {},
+      outputs: [{ output_type: 'stream', name: 'stdout', text: ['nbpipe doctor\n'] }],
+      source: ['print("nbpipe doctor")'],
+    },
+  ],
   metadata: {},
   nbformat: 4,
   nbformat_minor: 4,
@@ -86,7 +100,8 @@ async function probeFilter(command: string, cwd: string): Promise<string | undef
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 20 s')), 20_000).unref()),
     ]);
     const said = Buffer.concat(stderr).toString('utf8').trim();
-    if (said.includes('cannot start')) return 'nbpipe cannot start from the filter command: notebooks pass through unstripped (run `nbpipe install` again)';
+    if (said.includes('cannot start'))
+      return 'nbpipe cannot start from the filter command: notebooks pass through unstripped (run `nbpipe install` again)';
     if (result.status !== 'success') return `the filter answered status=${result.status}${said ? `: ${said}` : ''}`;
     if (result.content.includes('nbpipe doctor\\n')) return 'the filter does not strip outputs';
     return undefined;
@@ -99,13 +114,17 @@ async function probeFilter(command: string, cwd: string): Promise<string | undef
 
 /** The clean filter and the attributes that route notebooks through it. */
 export function filterSteps(): InstallStep[] {
-  const config = gitConfigStep('filter', 'strip outputs from committed notebooks (git clean filter; the working copy keeps them)', (t) => ({
-    [`filter.${FILTER_NAME}.process`]: filterProcessCommand(t.launcher),
-    [`filter.${FILTER_NAME}.clean`]: cleanFilterCommand(t.launcher),
-    [`filter.${FILTER_NAME}.smudge`]: 'cat',
-    // Not required: a notebook the filter cannot clean is committed as it is rather than stopping git.
-    [`filter.${FILTER_NAME}.required`]: 'false',
-  }));
+  const config = gitConfigStep(
+    'filter',
+    'strip outputs from committed notebooks (git clean filter; the working copy keeps them)',
+    (t) => ({
+      [`filter.${FILTER_NAME}.process`]: filterProcessCommand(t.launcher),
+      [`filter.${FILTER_NAME}.clean`]: cleanFilterCommand(t.launcher),
+      [`filter.${FILTER_NAME}.smudge`]: 'cat',
+      // Not required: a notebook the filter cannot clean is committed as it is rather than stopping git.
+      [`filter.${FILTER_NAME}.required`]: 'false',
+    }),
+  );
   const optionalPart = 'output-stripping filter';
   return [
     {
@@ -114,7 +133,8 @@ export function filterSteps(): InstallStep[] {
       async uninstall(target) {
         const changes = await config.uninstall(target);
         // The outputs kept for smudge (output-cache.ts) belong to the filter.
-        const cache = target.repo && target.scope === 'local' ? join(target.repo.commonDir, 'nbpipe', 'outputs') : undefined;
+        const cache =
+          target.repo && target.scope === 'local' ? join(target.repo.commonDir, 'nbpipe', 'outputs') : undefined;
         if (cache && (await exists(cache))) {
           await fs.rm(cache, { recursive: true, force: true });
           changes.push(`${cache}: removed the outputs kept for git checkout and stash`);
@@ -124,14 +144,22 @@ export function filterSteps(): InstallStep[] {
       async check(target) {
         const result = await config.check(target);
         if (!result.ok || !target.repo) return result;
-        const problem = await probeFilter((await getGitConfig(target, `filter.${FILTER_NAME}.process`))!, target.repo.root);
+        const problem = await probeFilter(
+          (await getGitConfig(target, `filter.${FILTER_NAME}.process`))!,
+          target.repo.root,
+        );
         return problem ? { ok: false, problems: [problem] } : result;
       },
     },
     {
-      ...attributesStep('filter-attributes', 'route notebooks through the nbpipe filter', [`*.ipynb filter=${FILTER_NAME}`, `*.zpln filter=${FILTER_NAME}`], {
-        filter: FILTER_NAME,
-      }),
+      ...attributesStep(
+        'filter-attributes',
+        'route notebooks through the nbpipe filter',
+        [`*.ipynb filter=${FILTER_NAME}`, `*.zpln filter=${FILTER_NAME}`],
+        {
+          filter: FILTER_NAME,
+        },
+      ),
       optionalPart,
     },
   ];
@@ -159,7 +187,9 @@ function hookBody(name: HookName, nbpipe: string): string[] {
 export function gitHookScript(name: HookName, { node, cli }: CliLauncher): string {
   const [n, c] = [shellQuote(node), shellQuote(cli)];
   const missing = (what: string) =>
-    name === 'pre-commit' ? `echo "nbpipe: cannot start (${what.replace(/["$`\\]/g, '')} is missing); notebooks are not checked" >&2` : ':';
+    name === 'pre-commit'
+      ? `echo "nbpipe: cannot start (${what.replace(/["$`\\]/g, '')} is missing); notebooks are not checked" >&2`
+      : ':';
   return [
     '#!/bin/sh',
     HOOK_MARK,
@@ -175,7 +205,9 @@ export function gitHookScript(name: HookName, { node, cli }: CliLauncher): strin
 export function huskyHookLines(name: HookName): string[] {
   if (name !== 'pre-commit') return hookBody(name, 'nbpipe');
   // A clone where nbpipe is not installed yet commits with a warning rather than "command not found".
-  return ['if command -v nbpipe >/dev/null 2>&1; then nbpipe pre-commit; else echo "nbpipe: not installed here; notebooks are not checked" >&2; fi'];
+  return [
+    'if command -v nbpipe >/dev/null 2>&1; then nbpipe pre-commit; else echo "nbpipe: not installed here; notebooks are not checked" >&2; fi',
+  ];
 }
 
 /** The folder git runs hooks from (`core.hooksPath` respected). */
@@ -204,7 +236,11 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-const exists = (path: string) => fs.stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  fs.stat(path).then(
+    () => true,
+    () => false,
+  );
 
 function needRepo(target: InstallTarget): Repository {
   if (!target.repo) throw new Error('hooks belong to a repository: run `nbpipe install` inside one');
@@ -219,7 +255,8 @@ function gitHookStep(name: HookName, launcher: CliLauncher): InstallStep {
     async install(target) {
       const repo = needRepo(target);
       // husky regenerates its hooks folder on every npm install: nbpipe's hooks go in .husky/ files instead.
-      if (await huskyActive(repo)) throw new Error('core.hooksPath points at husky (.husky/_): install the hooks with --hooks husky');
+      if (await huskyActive(repo))
+        throw new Error('core.hooksPath points at husky (.husky/_): install the hooks with --hooks husky');
       const dir = await gitHooksDir(repo);
       const path = join(dir, name);
       const wanted = gitHookScript(name, launcher);
@@ -228,7 +265,8 @@ function gitHookStep(name: HookName, launcher: CliLauncher): InstallStep {
       const changes: string[] = [];
       if (current !== undefined && !current.includes(HOOK_MARK)) {
         const chained = path + CHAINED_SUFFIX;
-        if (await exists(chained)) throw new Error(`${path} exists and so does ${chained}: move one away, then run nbpipe install again`);
+        if (await exists(chained))
+          throw new Error(`${path} exists and so does ${chained}: move one away, then run nbpipe install again`);
         await fs.rename(path, chained);
         changes.push(`${path}: kept the existing hook as ${relative(dir, chained)}, run after nbpipe's`);
       }
@@ -256,10 +294,13 @@ function gitHookStep(name: HookName, launcher: CliLauncher): InstallStep {
       const current = await readIfExists(path);
       const problems: string[] = [];
       if (current === undefined) problems.push(`${path} is missing`);
-      else if (!current.includes(HOOK_MARK)) problems.push(`${path} is not nbpipe's (run nbpipe install to chain to it)`);
-      else if (current !== gitHookScript(name, launcher)) problems.push(`${path} differs from what \`nbpipe install\` writes (run it again to update)`);
+      else if (!current.includes(HOOK_MARK))
+        problems.push(`${path} is not nbpipe's (run nbpipe install to chain to it)`);
+      else if (current !== gitHookScript(name, launcher))
+        problems.push(`${path} differs from what \`nbpipe install\` writes (run it again to update)`);
       else if (((await fs.stat(path)).mode & 0o111) === 0) problems.push(`${path} is not executable`);
-      if (name === 'pre-commit' && (await huskyActive(target.repo!))) problems.push('core.hooksPath points at husky: git runs .husky/ hooks, not this one');
+      if (name === 'pre-commit' && (await huskyActive(target.repo!)))
+        problems.push('core.hooksPath points at husky: git runs .husky/ hooks, not this one');
       return { ok: problems.length === 0, problems };
     },
   };
@@ -284,7 +325,9 @@ function huskyHookStep(name: HookName): InstallStep {
       const present = new Set(managedAttributeLines(await readAttributesFile(file(target))));
       const problems = lines.filter((l) => !present.has(l)).map(() => `${file(target)} lacks nbpipe's lines`);
       if (name === 'pre-commit' && !(await huskyActive(target.repo!)))
-        problems.push('husky is not set up in this clone (core.hooksPath is not .husky/_): run `npx husky`, or npm install with a "prepare": "husky" script');
+        problems.push(
+          'husky is not set up in this clone (core.hooksPath is not .husky/_): run `npx husky`, or npm install with a "prepare": "husky" script',
+        );
       return { ok: problems.length === 0, problems: [...new Set(problems)] };
     },
   };

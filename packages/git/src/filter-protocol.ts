@@ -16,8 +16,12 @@ export class FilterProtocolError extends Error {
 
 /** One pkt-line: 4 lowercase hex digits of the total length, then the payload (never empty: that is a flush). */
 export function encodePacket(payload: Uint8Array | string): Buffer {
-  const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (data.length === 0 || data.length > MAX_PACKET_DATA) throw new RangeError(`pkt-line payload of ${data.length} bytes`);
+  const data =
+    typeof payload === 'string'
+      ? Buffer.from(payload, 'utf8')
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (data.length === 0 || data.length > MAX_PACKET_DATA)
+    throw new RangeError(`pkt-line payload of ${data.length} bytes`);
   const header = Buffer.from((data.length + 4).toString(16).padStart(4, '0'), 'ascii');
   return Buffer.concat([header, data]);
 }
@@ -25,7 +29,8 @@ export function encodePacket(payload: Uint8Array | string): Buffer {
 /** Content as data packets of at most MAX_PACKET_DATA bytes, followed by a flush (empty content is just the flush). */
 export function encodeContent(content: Uint8Array): Buffer[] {
   const packets: Buffer[] = [];
-  for (let at = 0; at < content.length; at += MAX_PACKET_DATA) packets.push(encodePacket(content.subarray(at, at + MAX_PACKET_DATA)));
+  for (let at = 0; at < content.length; at += MAX_PACKET_DATA)
+    packets.push(encodePacket(content.subarray(at, at + MAX_PACKET_DATA)));
   packets.push(FLUSH);
   return packets;
 }
@@ -71,7 +76,8 @@ export class PacketReader {
       if (this.failure) throw this.failure;
       if (this.buffer.length >= 4) {
         const header = this.buffer.toString('ascii', 0, 4);
-        if (!/^[0-9a-fA-F]{4}$/.test(header)) throw new FilterProtocolError(`bad pkt-line length ${JSON.stringify(header)}`);
+        if (!/^[0-9a-fA-F]{4}$/.test(header))
+          throw new FilterProtocolError(`bad pkt-line length ${JSON.stringify(header)}`);
         const length = parseInt(header, 16);
         if (length === 0) {
           this.buffer = this.buffer.subarray(4);
@@ -166,8 +172,12 @@ export async function serveFilterProcess(options: FilterProcessOptions): Promise
   const reader = new PacketReader(input);
   const welcome = await reader.readTextList();
   if (welcome === undefined) return;
-  if (welcome[0] !== 'git-filter-client') throw new FilterProtocolError(`expected git-filter-client, got ${JSON.stringify(welcome[0] ?? '')}`);
-  if (!welcome.includes('version=2')) throw new FilterProtocolError(`git offers ${welcome.slice(1).join(', ') || 'no version'}; only version=2 is supported`);
+  if (welcome[0] !== 'git-filter-client')
+    throw new FilterProtocolError(`expected git-filter-client, got ${JSON.stringify(welcome[0] ?? '')}`);
+  if (!welcome.includes('version=2'))
+    throw new FilterProtocolError(
+      `git offers ${welcome.slice(1).join(', ') || 'no version'}; only version=2 is supported`,
+    );
   await write(output, encodeTextList(['git-filter-server', 'version=2']));
 
   const offered = new Set((await reader.readTextList()) ?? []);
@@ -188,7 +198,12 @@ export async function serveFilterProcess(options: FilterProcessOptions): Promise
       await write(output, encodeTextList(['status=error']));
       continue;
     }
-    const request: FilterRequest = { command: command as FilterRequest['command'], pathname: headers.get('pathname') ?? '', headers, content };
+    const request: FilterRequest = {
+      command: command as FilterRequest['command'],
+      pathname: headers.get('pathname') ?? '',
+      headers,
+      content,
+    };
     let result: Uint8Array;
     try {
       const filtered = await handler(request);
@@ -214,14 +229,24 @@ export interface ProbeResult {
  * Play git's side once: handshake, then one `clean` request for `pathname`. Lets `nbpipe doctor` (and tests) check
  * that the configured process filter starts and answers, without staging anything.
  */
-export async function probeFilterProcess(input: Readable, output: Writable, pathname: string, content: Uint8Array): Promise<ProbeResult> {
+export async function probeFilterProcess(
+  input: Readable,
+  output: Writable,
+  pathname: string,
+  content: Uint8Array,
+): Promise<ProbeResult> {
   const reader = new PacketReader(input);
-  await write(output, [...encodeTextList(['git-filter-client', 'version=2']), ...encodeTextList(['capability=clean', 'capability=smudge'])]);
+  await write(output, [
+    ...encodeTextList(['git-filter-client', 'version=2']),
+    ...encodeTextList(['capability=clean', 'capability=smudge']),
+  ]);
   const hello = await reader.readTextList();
-  if (hello?.[0] !== 'git-filter-server' || !hello.includes('version=2')) throw new FilterProtocolError('the filter did not answer the handshake');
+  if (hello?.[0] !== 'git-filter-server' || !hello.includes('version=2'))
+    throw new FilterProtocolError('the filter did not answer the handshake');
   const capabilities = ((await reader.readTextList()) ?? []).map((line) => line.replace(/^capability=/, ''));
   await write(output, [...encodeTextList(['command=clean', `pathname=${pathname}`]), ...encodeContent(content)]);
-  const status = (await reader.readTextList())?.find((line) => line.startsWith('status='))?.slice('status='.length) ?? '';
+  const status =
+    (await reader.readTextList())?.find((line) => line.startsWith('status='))?.slice('status='.length) ?? '';
   let filtered: Buffer = Buffer.alloc(0);
   if (status === 'success') {
     filtered = await reader.readContent();

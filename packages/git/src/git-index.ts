@@ -214,12 +214,14 @@ export class WorktreeHasher {
     if (entries) {
       const path = repoPath ?? this.repoPath(absPath);
       const entry = path === undefined ? undefined : entries.get(path);
-      if (entry && statMatchesEntry(entry, st, this.indexMtimeS)) return { type: 'file', oid: entry.oid, fromIndex: true };
+      if (entry && statMatchesEntry(entry, st, this.indexMtimeS))
+        return { type: 'file', oid: entry.oid, fromIndex: true };
     }
     // A later write changes the mtime unless it lands in the same timestamp tick: an old mtime is safe to remember.
     const stable = st.mtimeMs + RACY_MS < this.startedMs;
     const stamp = stable ? stampOf(st) : undefined;
-    if (known && stamp !== undefined && known.stamp === stamp) return { type: 'file', oid: known.oid, stamp, fromIndex: false };
+    if (known && stamp !== undefined && known.stamp === stamp)
+      return { type: 'file', oid: known.oid, stamp, fromIndex: false };
     const oid = hashFileAsBlob(absPath, st);
     if (oid === undefined) return undefined;
     return { type: 'file', oid, stamp, fromIndex: false };

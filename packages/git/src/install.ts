@@ -1,4 +1,10 @@
-import { addAttributeLines, editAttributesFile, managedAttributeLines, readAttributesFile, removeAttributeLines } from './attributes.js';
+import {
+  addAttributeLines,
+  editAttributesFile,
+  managedAttributeLines,
+  readAttributesFile,
+  removeAttributeLines,
+} from './attributes.js';
 import { getGitConfig, setGitConfig, unsetGitConfig, type ConfigScope } from './config.js';
 import { DRIVER_NAME, diffCommand, mergeDriverCommand, textconvCommand, type DriverLauncher } from './drivers.js';
 import { runGit, type Repository } from './repo.js';
@@ -44,7 +50,11 @@ function scopeName(target: InstallTarget): string {
 }
 
 /** A step that owns a set of git config keys (each one entirely nbpipe's, e.g. `merge.nbpipe.driver`). */
-export function gitConfigStep(id: string, description: string, keys: (target: InstallTarget) => Record<string, string>): InstallStep {
+export function gitConfigStep(
+  id: string,
+  description: string,
+  keys: (target: InstallTarget) => Record<string, string>,
+): InstallStep {
   return {
     id,
     description,
@@ -70,7 +80,8 @@ export function gitConfigStep(id: string, description: string, keys: (target: In
       for (const [key, value] of Object.entries(keys(target))) {
         const actual = await getGitConfig(target, key);
         if (actual === undefined) problems.push(`${key} is not set in the ${scopeName(target)}`);
-        else if (actual !== value) problems.push(`${key} differs from what \`nbpipe install\` writes (run it again to update)`);
+        else if (actual !== value)
+          problems.push(`${key} differs from what \`nbpipe install\` writes (run it again to update)`);
         if (actual === undefined) unset++;
       }
       return { ok: problems.length === 0, problems, absent: unset === Object.keys(keys(target)).length };
@@ -82,7 +93,12 @@ export function gitConfigStep(id: string, description: string, keys: (target: In
  * A step that owns lines of nbpipe's block in the attributes file. Its check also asks git which attributes a
  * notebook actually gets (`expected`, e.g. `{ diff: 'nbpipe' }`), so a later user line overriding ours is reported.
  */
-export function attributesStep(id: string, description: string, lines: readonly string[], expected: Record<string, string>): InstallStep {
+export function attributesStep(
+  id: string,
+  description: string,
+  lines: readonly string[],
+  expected: Record<string, string>,
+): InstallStep {
   return {
     id,
     description,
@@ -111,7 +127,9 @@ export function attributesStep(id: string, description: string, lines: readonly 
         );
         for (const [name, value] of Object.entries(expected))
           if (actual.get(name) !== value)
-            problems.push(`notebooks get ${name}=${actual.get(name) ?? 'unspecified'}, not ${value}: a later attributes line overrides nbpipe's`);
+            problems.push(
+              `notebooks get ${name}=${actual.get(name) ?? 'unspecified'}, not ${value}: a later attributes line overrides nbpipe's`,
+            );
       }
       return { ok: problems.length === 0, problems, absent };
     },
@@ -136,10 +154,15 @@ export function diffMergeSteps(): InstallStep[] {
       [`diff.${DRIVER_NAME}.textconv`]: textconvCommand(t.launcher),
       [`diff.${DRIVER_NAME}.xfuncname`]: CELL_HEADER_PATTERN,
     })),
-    attributesStep('attributes', 'route *.ipynb to the nbpipe diff and merge drivers', [`*.ipynb diff=${DRIVER_NAME} merge=${DRIVER_NAME}`], {
-      diff: DRIVER_NAME,
-      merge: DRIVER_NAME,
-    }),
+    attributesStep(
+      'attributes',
+      'route *.ipynb to the nbpipe diff and merge drivers',
+      [`*.ipynb diff=${DRIVER_NAME} merge=${DRIVER_NAME}`],
+      {
+        diff: DRIVER_NAME,
+        merge: DRIVER_NAME,
+      },
+    ),
   ];
 }
 

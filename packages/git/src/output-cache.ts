@@ -140,7 +140,9 @@ export class OutputCache {
     const suffix = `-${digest(stripped)}`;
     try {
       return readdirSync(this.dir).some(
-        (name) => (name.endsWith(suffix) || name.endsWith(suffix + RESTORED)) && this.read(join(this.dir, name))?.equals(content),
+        (name) =>
+          (name.endsWith(suffix) || name.endsWith(suffix + RESTORED)) &&
+          this.read(join(this.dir, name))?.equals(content),
       );
     } catch {
       return false;
@@ -164,7 +166,9 @@ export class OutputCache {
   *recent(path: string): Generator<Buffer> {
     const prefix = this.pathPrefix(path);
     this.listing ??= this.list();
-    const entries = this.listing.filter((e) => e.name.startsWith(prefix) && !e.name.endsWith('.tmp') && !e.name.endsWith(RESTORED));
+    const entries = this.listing.filter(
+      (e) => e.name.startsWith(prefix) && !e.name.endsWith('.tmp') && !e.name.endsWith(RESTORED),
+    );
     entries.sort((a, b) => b.written - a.written);
     for (const { name } of entries.slice(0, RECENT_PER_PATH)) {
       const original = this.read(join(this.dir, name));

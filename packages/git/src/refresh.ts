@@ -26,10 +26,17 @@ export async function refreshFilteredFiles(repo: Repository, filter: string): Pr
   const entries = new WorktreeHasher(repo).indexEntries();
   if (!entries) throw new GitError('this index format (a split index) is not supported');
   // Conflicts, intent-to-add, assume-unchanged and skip-worktree entries are git's own business: left alone.
-  const candidates = [...filtered].map((path) => entries.get(path)).filter((entry): entry is IndexEntry => entry !== undefined && !entry.special);
+  const candidates = [...filtered]
+    .map((path) => entries.get(path))
+    .filter((entry): entry is IndexEntry => entry !== undefined && !entry.special);
   if (candidates.length === 0) return [];
-  await git(['update-index', '-z', '--index-info'], candidates.map((e) => `${e.mode.toString(8)} ${e.oid}\t${e.path}\0`).join(''));
+  await git(
+    ['update-index', '-z', '--index-info'],
+    candidates.map((e) => `${e.mode.toString(8)} ${e.oid}\t${e.path}\0`).join(''),
+  );
   await git(['update-index', '-q', '--refresh']);
-  const stillChanged = new Set(nulFields(await git(['diff-files', '--name-only', '-z', '--', ...candidates.map((e) => `:(literal)${e.path}`)])));
+  const stillChanged = new Set(
+    nulFields(await git(['diff-files', '--name-only', '-z', '--', ...candidates.map((e) => `:(literal)${e.path}`)])),
+  );
   return candidates.map((e) => e.path).filter((path) => !stillChanged.has(path));
 }

@@ -22,16 +22,26 @@ export interface RunGitOptions {
 /** Run `git <args>`; resolves with its exit code and output whatever the code. Throws GitError only when git cannot start. */
 export function runGit(args: readonly string[], options: RunGitOptions): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(new GitError(e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${e.message}`)),
+      reject(
+        new GitError(e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${e.message}`),
+      ),
     );
     child.on('close', (code) =>
-      resolvePromise({ code: code ?? 128, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8').trim() }),
+      resolvePromise({
+        code: code ?? 128,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8').trim(),
+      }),
     );
     // git may exit before reading all of its input (e.g. on a bad argument); the exit code reports that.
     child.stdin.on('error', () => {});
@@ -42,7 +52,8 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
 /** Run git and return its stdout as text; a non-zero exit becomes a GitError with git's own message. */
 export async function gitOutput(args: readonly string[], options: RunGitOptions): Promise<string> {
   const r = await runGit(args, options);
-  if (r.code !== 0) throw new GitError(r.stderr.replace(/^(fatal|error): /, '') || `git ${args[0]} failed (exit ${r.code})`);
+  if (r.code !== 0)
+    throw new GitError(r.stderr.replace(/^(fatal|error): /, '') || `git ${args[0]} failed (exit ${r.code})`);
   return r.stdout.toString('utf8');
 }
 
@@ -119,9 +130,12 @@ export async function changedFiles(
   options: { cwd: string; pathspecs?: readonly string[]; revision?: string },
 ): Promise<ChangedFile[]> {
   const revision = options.revision ?? ((await hasCommit(repo, 'HEAD')) ? 'HEAD' : EMPTY_TREE);
-  const out = await gitOutput(['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', revision, '--', ...(options.pathspecs ?? [])], {
-    cwd: options.cwd,
-  });
+  const out = await gitOutput(
+    ['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', revision, '--', ...(options.pathspecs ?? [])],
+    {
+      cwd: options.cwd,
+    },
+  );
   const fields = out.split('\0');
   const files: ChangedFile[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -142,7 +156,11 @@ export async function hasCommit(repo: Repository, revision: string): Promise<boo
  * The content of each path (relative to the root) at `revision`, read with one `git cat-file --batch`;
  * paths absent there are missing from the map. An unborn HEAD has no files.
  */
-export async function readFilesAtRevision(repo: Repository, revision: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+export async function readFilesAtRevision(
+  repo: Repository,
+  revision: string,
+  paths: readonly string[],
+): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   if (paths.length === 0 || !(await hasCommit(repo, revision))) return files;
   // cat-file --batch reads one name per line: a path holding a newline would be two requests, and every answer after
@@ -153,7 +171,10 @@ export async function readFilesAtRevision(repo: Repository, revision: string, pa
     if (blob.code === 0) files.set(path, blob.stdout);
   }
   if (batched.length === 0) return files;
-  const r = await runGit(['cat-file', '--batch'], { cwd: repo.root, input: batched.map((p) => `${revision}:${p}\n`).join('') });
+  const r = await runGit(['cat-file', '--batch'], {
+    cwd: repo.root,
+    input: batched.map((p) => `${revision}:${p}\n`).join(''),
+  });
   if (r.code !== 0) throw new GitError(r.stderr || 'git cat-file failed');
   const out = r.stdout;
   let at = 0;

@@ -58,7 +58,12 @@ export async function readBlobs(repo: Repository, oids: readonly string[]): Prom
  * Write `content` as a blob and point the index entry of `path` at it; the working tree is not touched. The content
  * goes through the path's git attributes (clean filter, eol) first, as with `git add`.
  */
-export async function stageContent(repo: Repository, path: string, content: string | Uint8Array, mode = 0o100644): Promise<string> {
+export async function stageContent(
+  repo: Repository,
+  path: string,
+  content: string | Uint8Array,
+  mode = 0o100644,
+): Promise<string> {
   const oid = (await git(repo, ['hash-object', '-w', '--stdin', `--path=${path}`], content)).toString('utf8').trim();
   await git(repo, ['update-index', '--add', '--cacheinfo', `${mode.toString(8)},${oid},${path}`]);
   return oid;
@@ -70,7 +75,11 @@ export async function worktreeBlobId(repo: Repository, path: string): Promise<st
 }
 
 /** The value of one attribute for each path (`unspecified`, `set`, `unset` or the value). */
-export async function attributeOf(repo: Repository, attribute: string, paths: readonly string[]): Promise<Map<string, string>> {
+export async function attributeOf(
+  repo: Repository,
+  attribute: string,
+  paths: readonly string[],
+): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   if (paths.length === 0) return values;
   const fields = nulList(await git(repo, ['check-attr', '-z', attribute, '--', ...paths]));
@@ -94,7 +103,8 @@ export async function trackedPaths(repo: Repository, pathspec: string): Promise<
  */
 export async function resolvedConflictPaths(repo: Repository): Promise<Set<string>> {
   const paths = new Set<string>();
-  for (const line of nulList(await git(repo, ['ls-files', '--resolve-undo', '-z']))) paths.add(line.slice(line.indexOf('\t') + 1));
+  for (const line of nulList(await git(repo, ['ls-files', '--resolve-undo', '-z'])))
+    paths.add(line.slice(line.indexOf('\t') + 1));
   return paths;
 }
 

@@ -40,12 +40,18 @@ describe('attributes block', () => {
 
   it("keeps a user's line written inside the block, and an identical line outside it", () => {
     const text = `${OURS}\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\ndocs/** diff=\n${ATTRIBUTES_BLOCK_END}\n`;
-    expect(removeAttributeLines(text, [OURS])).toBe(`${OURS}\n${ATTRIBUTES_BLOCK_BEGIN}\ndocs/** diff=\n${ATTRIBUTES_BLOCK_END}\n`);
+    expect(removeAttributeLines(text, [OURS])).toBe(
+      `${OURS}\n${ATTRIBUTES_BLOCK_BEGIN}\ndocs/** diff=\n${ATTRIBUTES_BLOCK_END}\n`,
+    );
   });
 
   it('terminates a last line that lacks its newline before appending, and leaves the file ending as it did', () => {
-    expect(addAttributeLines('*.png binary', [OURS])).toBe(`*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}`);
-    expect(addAttributeLines('*.png binary\n', [OURS])).toBe(`*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}\n`);
+    expect(addAttributeLines('*.png binary', [OURS])).toBe(
+      `*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}`,
+    );
+    expect(addAttributeLines('*.png binary\n', [OURS])).toBe(
+      `*.png binary\n${ATTRIBUTES_BLOCK_BEGIN}\n${OURS}\n${ATTRIBUTES_BLOCK_END}\n`,
+    );
   });
 
   it('install then uninstall restores any file byte for byte, with or without its last newline', () => {

@@ -1,7 +1,15 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_PACKET_DATA, PacketReader, encodeContent, encodePacket, encodeTextList, serveFilterProcess, type FilterHandler } from '../src/index.js';
+import {
+  MAX_PACKET_DATA,
+  PacketReader,
+  encodeContent,
+  encodePacket,
+  encodeTextList,
+  serveFilterProcess,
+  type FilterHandler,
+} from '../src/index.js';
 
 const FLUSH = Buffer.from('0000');
 
@@ -11,7 +19,11 @@ function request(headers: string[], content: Buffer): Buffer[] {
 }
 
 /** Run the server on a scripted git conversation; returns the packets it answered, parsed. */
-async function converse(gitSays: Buffer[], handlers: { clean?: FilterHandler; smudge?: FilterHandler }, errors: unknown[] = []) {
+async function converse(
+  gitSays: Buffer[],
+  handlers: { clean?: FilterHandler; smudge?: FilterHandler },
+  errors: unknown[] = [],
+) {
   const input = new PassThrough();
   const output = new PassThrough();
   const chunks: Buffer[] = [];
@@ -24,7 +36,8 @@ async function converse(gitSays: Buffer[], handlers: { clean?: FilterHandler; sm
   await served;
   const reader = new PacketReader(Object.assign(new PassThrough(), {}).end(Buffer.concat(chunks)));
   const packets: (string | 'flush')[] = [];
-  for (let p = await reader.read(); p !== 'eof'; p = await reader.read()) packets.push(p === 'flush' ? 'flush' : p.toString('utf8'));
+  for (let p = await reader.read(); p !== 'eof'; p = await reader.read())
+    packets.push(p === 'flush' ? 'flush' : p.toString('utf8'));
   return packets;
 }
 
@@ -32,7 +45,14 @@ const HANDSHAKE = [
   ...encodeTextList(['git-filter-client', 'version=2']),
   ...encodeTextList(['capability=clean', 'capability=smudge', 'capability=delay']),
 ];
-const SERVER_HELLO = ['git-filter-server\n', 'version=2\n', 'flush', 'capability=clean\n', 'capability=smudge\n', 'flush'];
+const SERVER_HELLO = [
+  'git-filter-server\n',
+  'version=2\n',
+  'flush',
+  'capability=clean\n',
+  'capability=smudge\n',
+  'flush',
+];
 /** The answers after the handshake (which ends with the second flush). */
 const afterHandshake = (packets: string[]) => packets.slice(packets.indexOf('flush', packets.indexOf('flush') + 1) + 1);
 
@@ -78,8 +98,16 @@ describe('serveFilterProcess', () => {
     );
     expect(seen).toEqual(['a=b.ipynb', 'c.ipynb refs/heads/main']);
     expect(afterHandshake(packets)).toEqual([
-      'status=success\n', 'flush', 'ONE', 'flush', 'flush',
-      'status=success\n', 'flush', 'two', 'flush', 'flush',
+      'status=success\n',
+      'flush',
+      'ONE',
+      'flush',
+      'flush',
+      'status=success\n',
+      'flush',
+      'two',
+      'flush',
+      'flush',
     ]);
   });
 
@@ -91,19 +119,36 @@ describe('serveFilterProcess', () => {
         ...request(['command=clean', 'pathname=bad.ipynb'], Buffer.from('x')),
         ...request(['command=clean', 'pathname=good.ipynb'], Buffer.from('y')),
       ],
-      { clean: (r) => { if (r.pathname === 'bad.ipynb') throw new Error('boom'); return r.content; } },
+      {
+        clean: (r) => {
+          if (r.pathname === 'bad.ipynb') throw new Error('boom');
+          return r.content;
+        },
+      },
       errors,
     );
     expect(errors).toHaveLength(1);
-    expect(afterHandshake(packets)).toEqual(['status=error\n', 'flush', 'status=success\n', 'flush', 'y', 'flush', 'flush']);
+    expect(afterHandshake(packets)).toEqual([
+      'status=error\n',
+      'flush',
+      'status=success\n',
+      'flush',
+      'y',
+      'flush',
+      'flush',
+    ]);
   });
 
   it('returns empty content as a lone flush', async () => {
-    const packets = await converse([...HANDSHAKE, ...request(['command=clean', 'pathname=e'], Buffer.alloc(0))], { clean: () => '' });
+    const packets = await converse([...HANDSHAKE, ...request(['command=clean', 'pathname=e'], Buffer.alloc(0))], {
+      clean: () => '',
+    });
     expect(afterHandshake(packets)).toEqual(['status=success\n', 'flush', 'flush', 'flush']);
   });
 
   it('rejects a peer that does not speak version 2', async () => {
-    await expect(converse([...encodeTextList(['git-filter-client', 'version=3'])], {})).rejects.toThrow(/only version=2/);
+    await expect(converse([...encodeTextList(['git-filter-client', 'version=3'])], {})).rejects.toThrow(
+      /only version=2/,
+    );
   });
 });

@@ -13,7 +13,8 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 function repo() {
   const { dir, cleanup } = tempDir('nbpipe-index-');
   cleanups.push(cleanup);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 't@example.com');
   git('config', 'user.name', 'T');
@@ -37,7 +38,10 @@ describe('gitBlobHash', () => {
   it('equals `git hash-object` for any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        const expected = execFileSync('git', ['hash-object', '--stdin', '--no-filters'], { input: bytes, encoding: 'utf8' }).trim();
+        const expected = execFileSync('git', ['hash-object', '--stdin', '--no-filters'], {
+          input: bytes,
+          encoding: 'utf8',
+        }).trim();
         expect(gitBlobHash(bytes)).toBe(expected);
       }),
       { numRuns: 25 },
@@ -49,7 +53,9 @@ describe('gitBlobHash', () => {
     cleanups.push(cleanup);
     const big = Buffer.alloc(3 * 1024 * 1024 + 17, 'x');
     writeFileSync(join(dir, 'big'), big);
-    expect(hashFileAsBlob(join(dir, 'big'))).toBe(execFileSync('git', ['hash-object', '--no-filters', join(dir, 'big')], { encoding: 'utf8' }).trim());
+    expect(hashFileAsBlob(join(dir, 'big'))).toBe(
+      execFileSync('git', ['hash-object', '--no-filters', join(dir, 'big')], { encoding: 'utf8' }).trim(),
+    );
     expect(hashFileAsBlob(join(dir, 'missing'))).toBeUndefined();
   });
 });
@@ -58,7 +64,8 @@ describe('parseIndex', () => {
   for (const version of [2, 3, 4]) {
     it(`reads index version ${version} like git ls-files -s`, () => {
       const r = repo();
-      for (const path of ['a.txt', 'dir/b.py', 'dir/sub/c with space.ipynb', 'dir/sub/d.txt', 'é.md']) writeOld(r.dir, path, `content of ${path}\n`);
+      for (const path of ['a.txt', 'dir/b.py', 'dir/sub/c with space.ipynb', 'dir/sub/d.txt', 'é.md'])
+        writeOld(r.dir, path, `content of ${path}\n`);
       r.git('add', '.');
       if (version === 3) {
         writeOld(r.dir, 'new.txt', 'intent\n');
@@ -99,7 +106,11 @@ describe('WorktreeHasher', () => {
     expect(hash('edited.txt')).toMatchObject({ type: 'file', oid: gitHash('edited.txt'), fromIndex: false });
     expect(hash('touched.txt')).toMatchObject({ type: 'file', oid: gitHash('touched.txt'), fromIndex: false });
     expect(hash('untracked.txt')).toMatchObject({ type: 'file', oid: gitHash('untracked.txt'), fromIndex: false });
-    expect(hash('link')).toMatchObject({ type: 'file', oid: r.git('ls-files', '-s', 'link').split(' ')[1], fromIndex: true });
+    expect(hash('link')).toMatchObject({
+      type: 'file',
+      oid: r.git('ls-files', '-s', 'link').split(' ')[1],
+      fromIndex: true,
+    });
     expect(hash('nope')).toBeUndefined();
     expect(hash('.git')).toEqual({ type: 'directory' });
   });
@@ -113,7 +124,9 @@ describe('WorktreeHasher', () => {
     const stamp = first?.type === 'file' ? first.stamp : undefined;
     expect(stamp).toBeDefined();
     // A remembered (deliberately wrong) id is trusted while the stamp matches: no read.
-    expect(new WorktreeHasher(undefined).hash(join(dir, 'f.txt'), { oid: 'remembered', stamp: stamp! })).toMatchObject({ oid: 'remembered' });
+    expect(new WorktreeHasher(undefined).hash(join(dir, 'f.txt'), { oid: 'remembered', stamp: stamp! })).toMatchObject({
+      oid: 'remembered',
+    });
     writeFileSync(join(dir, 'f.txt'), 'two\n');
     const fresh = new WorktreeHasher(undefined).hash(join(dir, 'f.txt'), { oid: 'remembered', stamp: stamp! });
     // Just written: hashed, and too recent to be given a stamp.

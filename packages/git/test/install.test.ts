@@ -16,7 +16,12 @@ async function target(): Promise<InstallTarget> {
   dirs.push(dir);
   execFileSync('git', ['init', '-q', dir]);
   const repo = (await findRepository(dir))!;
-  return { scope: 'local', repo, attributesFile: join(dir, '.gitattributes'), launcher: { node: '/usr/bin/node', script: '/opt/nbpipe/git-drivers.js' } };
+  return {
+    scope: 'local',
+    repo,
+    attributesFile: join(dir, '.gitattributes'),
+    launcher: { node: '/usr/bin/node', script: '/opt/nbpipe/git-drivers.js' },
+  };
 }
 
 async function problems(t: InstallTarget): Promise<string[]> {
@@ -50,7 +55,9 @@ describe('diff and merge install steps', () => {
       'diff.nbpipe.textconv differs from what `nbpipe install` writes (run it again to update)',
     ]);
     appendFileSync(t.attributesFile, '*.ipynb -diff\n');
-    expect(await problems(t)).toEqual(["notebooks get diff=unset, not nbpipe: a later attributes line overrides nbpipe's"]);
+    expect(await problems(t)).toEqual([
+      "notebooks get diff=unset, not nbpipe: a later attributes line overrides nbpipe's",
+    ]);
   });
 
   it('uninstall leaves the config and attributes as they were', async () => {

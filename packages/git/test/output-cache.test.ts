@@ -64,7 +64,7 @@ describe('OutputCache', () => {
     expect(recentOriginals(cache)).toEqual(['first, run again', 'second']);
   });
 
-  it('gives back what smudge restored, without offering it as the user\'s work, even once cleaned again', () => {
+  it("gives back what smudge restored, without offering it as the user's work, even once cleaned again", () => {
     const cache = tempCache();
     cache.remember('nb.ipynb', bytes('s1'), bytes('mine'));
     ageEntries(cache);

@@ -15,11 +15,13 @@ describe('repositoryAt', () => {
     const dir = realpathSync(tmp);
     const main = join(dir, 'main');
     mkdirSync(join(main, 'sub'), { recursive: true });
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
     git(main, 'init', '-q', '-b', 'main');
     git(main, '-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '--allow-empty', '-m', 'first');
     git(main, 'worktree', 'add', '-q', join(dir, 'linked'), '-b', 'linked');
-    for (const cwd of [main, join(main, 'sub'), join(dir, 'linked')]) expect(repositoryAt(cwd), cwd).toEqual(await findRepository(cwd));
+    for (const cwd of [main, join(main, 'sub'), join(dir, 'linked')])
+      expect(repositoryAt(cwd), cwd).toEqual(await findRepository(cwd));
     expect(repositoryAt(join(dir, 'linked'))?.gitDir).toBe(join(main, '.git/worktrees/linked'));
     expect(repositoryAt(dir)).toBeUndefined();
   });
@@ -29,7 +31,8 @@ describe('readFilesAtRevision', () => {
   it('gives each path its own content, a path holding a newline included', async () => {
     const { dir, cleanup } = tempDir('nbpipe-read-at-');
     cleanups.push(cleanup);
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
     git('init', '-q', '-b', 'main');
     const paths = ['a.txt', 'new\nline.txt', 'b c.txt', 'z.txt'];
     for (const path of paths) writeFileSync(join(dir, path), `content of ${path}`);

@@ -114,7 +114,9 @@ export class KernelClient {
     });
     void process.exited.then((status) => {
       if (this.closing) return;
-      const what = process.spawnError ? `kernel "${spec.name}" ${spawnProblem(spec, process.spawnError)}` : `kernel "${spec.name}" (pid ${process.pid}) ${describeExit(status)}`;
+      const what = process.spawnError
+        ? `kernel "${spec.name}" ${spawnProblem(spec, process.spawnError)}`
+        : `kernel "${spec.name}" (pid ${process.pid}) ${describeExit(status)}`;
       const output = process.outputSince(this.outputMarkAtReady);
       this.fail(new KernelError('DIED', `${what}${lastLine(output)}`, output));
     });
@@ -125,7 +127,12 @@ export class KernelClient {
     // loaded on first use: importing this package for its pure functions (parameters, outputs) stays cheap
     const zmq = await import('zeromq');
     for (let attempt = 1; ; attempt++) {
-      const client = new KernelClient(spec, await (options.launcher ?? KernelProcess.launch)(spec, options), options, zmq);
+      const client = new KernelClient(
+        spec,
+        await (options.launcher ?? KernelProcess.launch)(spec, options),
+        options,
+        zmq,
+      );
       try {
         await client.waitForReady(options.startupTimeoutMs ?? 60_000);
         client.outputMarkAtReady = client.process.outputMark;
@@ -195,11 +202,17 @@ export class KernelClient {
       for (;;) {
         let grace: NodeJS.Timeout | undefined;
         const wait = Math.max(1, lastIopubMessage + IOPUB_GRACE_MS - Date.now());
-        const ended = await Promise.race([idle.then(() => true), new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), wait)))]);
+        const ended = await Promise.race([
+          idle.then(() => true),
+          new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), wait))),
+        ]);
         clearTimeout(grace);
         if (ended) return reply;
         if (Date.now() - lastIopubMessage >= IOPUB_GRACE_MS)
-          throw new KernelError('OUTPUT_LOST', `the kernel's outputs did not all arrive (no end of output within ${formatSeconds(IOPUB_GRACE_MS)} s of the reply)`);
+          throw new KernelError(
+            'OUTPUT_LOST',
+            `the kernel's outputs did not all arrive (no end of output within ${formatSeconds(IOPUB_GRACE_MS)} s of the reply)`,
+          );
       }
     })();
     finished.catch(() => {}); // when an abort or timeout wins the race below, nobody else awaits it
@@ -216,7 +229,13 @@ export class KernelClient {
     let graceTimer: NodeJS.Timeout | undefined;
     const onInterrupt = () => {
       graceTimer ??= setTimeout(
-        () => stop(new KernelError('TIMEOUT', `the kernel did not finish the request within ${formatSeconds(grace)} s of an interrupt`)),
+        () =>
+          stop(
+            new KernelError(
+              'TIMEOUT',
+              `the kernel did not finish the request within ${formatSeconds(grace)} s of an interrupt`,
+            ),
+          ),
         grace,
       );
     };
@@ -226,7 +245,11 @@ export class KernelClient {
       await this.send(this.shell, request);
       const reply = await this.guard(Promise.race([finished, stopped]), options.timeoutMs, async () => {
         await this.interrupt();
-        const settled = await this.guard(finished.then(() => true), grace, () => false);
+        const settled = await this.guard(
+          finished.then(() => true),
+          grace,
+          () => false,
+        );
         const limit = `${formatSeconds(options.timeoutMs!)} s`;
         throw new KernelError(
           'TIMEOUT',
@@ -315,7 +338,11 @@ export class KernelClient {
   private async waitForReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const timedOut = () =>
-      new KernelError('TIMEOUT', `no answer to kernel_info within ${formatSeconds(timeoutMs)} s${lastLine(this.process.outputTail)}`, this.process.outputTail);
+      new KernelError(
+        'TIMEOUT',
+        `no answer to kernel_info within ${formatSeconds(timeoutMs)} s${lastLine(this.process.outputTail)}`,
+        this.process.outputTail,
+      );
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) throw timedOut();
@@ -355,7 +382,10 @@ export class KernelClient {
         this.heartbeat = undefined;
         if (++misses >= maxMisses) {
           this.fail(
-            new KernelError('DIED', `kernel "${this.spec.name}" (pid ${this.pid}) stopped answering heartbeats for ${formatSeconds(misses * interval * 2)} s`),
+            new KernelError(
+              'DIED',
+              `kernel "${this.spec.name}" (pid ${this.pid}) stopped answering heartbeats for ${formatSeconds(misses * interval * 2)} s`,
+            ),
           );
           this.process.signal('SIGKILL');
           return;
@@ -398,7 +428,10 @@ export class KernelClient {
     const frames = this.session.encode(msg);
     const previous = this.sendQueues.get(socket) ?? Promise.resolve();
     const next = previous.then(() => socket.send(frames));
-    this.sendQueues.set(socket, next.catch(() => {}));
+    this.sendQueues.set(
+      socket,
+      next.catch(() => {}),
+    );
     return next;
   }
 
@@ -414,7 +447,11 @@ export class KernelClient {
   }
 
   /** Race `promise` against kernel failure and an optional timeout whose value (or error) `onTimeout` decides. */
-  private guard<T, U = never>(promise: Promise<T>, timeoutMs: number | undefined, onTimeout?: () => U | Promise<U>): Promise<T | U> {
+  private guard<T, U = never>(
+    promise: Promise<T>,
+    timeoutMs: number | undefined,
+    onTimeout?: () => U | Promise<U>,
+  ): Promise<T | U> {
     return new Promise<T | U>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       let timer: NodeJS.Timeout | undefined;

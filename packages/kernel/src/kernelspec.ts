@@ -94,7 +94,10 @@ export interface KernelChoice extends KernelSpecSearch {
  * `metadata.language_info.name` or `language`. A named kernel that is not installed falls back on
  * its language, as the notebook's language is what the code needs.
  */
-export function chooseKernelSpec(nb: Pick<Notebook, 'metadata'> | undefined, choice: KernelChoice = {}): JupyterKernelSpec {
+export function chooseKernelSpec(
+  nb: Pick<Notebook, 'metadata'> | undefined,
+  choice: KernelChoice = {},
+): JupyterKernelSpec {
   if (choice.kernelName) return findKernelSpec(choice.kernelName, choice);
   const meta = nb?.metadata;
   const named = typeof meta?.kernelspec?.name === 'string' ? meta.kernelspec.name : undefined;
@@ -115,7 +118,11 @@ export function chooseKernelSpec(nb: Pick<Notebook, 'metadata'> | undefined, cho
       if (match) return match;
     }
   }
-  const wanted = named ? `kernel "${named}"` : languages.length ? `kernel for language "${languages[0]}"` : 'kernel (the notebook names none)';
+  const wanted = named
+    ? `kernel "${named}"`
+    : languages.length
+      ? `kernel for language "${languages[0]}"`
+      : 'kernel (the notebook names none)';
   throw new KernelError('NO_KERNELSPEC', `no ${wanted}; ${describeAvailable(choice)}`);
 }
 
@@ -163,10 +170,16 @@ function readKernelSpec(resourceDir: string, name: string): JupyterKernelSpec {
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string'))
     throw bad('"argv" must be a non-empty list of strings');
   const env = spec.env ?? {};
-  if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string'))
+  if (
+    typeof env !== 'object' ||
+    env === null ||
+    Array.isArray(env) ||
+    !Object.values(env).every((v) => typeof v === 'string')
+  )
     throw bad('"env" must map names to strings');
   const interruptMode = spec.interrupt_mode ?? 'signal';
-  if (interruptMode !== 'signal' && interruptMode !== 'message') throw bad('"interrupt_mode" must be "signal" or "message"');
+  if (interruptMode !== 'signal' && interruptMode !== 'message')
+    throw bad('"interrupt_mode" must be "signal" or "message"');
   return {
     name,
     resourceDir,
@@ -175,7 +188,8 @@ function readKernelSpec(resourceDir: string, name: string): JupyterKernelSpec {
     language: typeof spec.language === 'string' ? spec.language : '',
     env: env as Record<string, string>,
     interruptMode,
-    metadata: typeof spec.metadata === 'object' && spec.metadata !== null ? (spec.metadata as Record<string, unknown>) : {},
+    metadata:
+      typeof spec.metadata === 'object' && spec.metadata !== null ? (spec.metadata as Record<string, unknown>) : {},
   };
 }
 

@@ -95,7 +95,9 @@ export async function prepareLaunch(spec: JupyterKernelSpec, options: LaunchOpti
   writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600, flag: 'wx' });
 
   const substitutions: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resourceDir };
-  const argv = spec.argv.map((arg) => arg.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => substitutions[name] ?? whole));
+  const argv = spec.argv.map((arg) =>
+    arg.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => substitutions[name] ?? whole),
+  );
   return { connection, runtimeDir, argv, env: kernelEnvironment(spec, options.env) };
 }
 
@@ -152,7 +154,11 @@ export class KernelProcess implements RunningKernel {
   static async launch(spec: JupyterKernelSpec, options: LaunchOptions = {}): Promise<KernelProcess> {
     const { connection, runtimeDir, argv, env } = await prepareLaunch(spec, options);
     env.JPY_PARENT_PID = String(process.pid);
-    const child = spawnProcessGroup(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnProcessGroup(argv[0]!, argv.slice(1), {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const kernel = new KernelProcess(child, connection, runtimeDir);
     trackKernel(kernel);
     return kernel;

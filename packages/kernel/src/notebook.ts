@@ -1,4 +1,12 @@
-import { cloneJson, markdownCell, newCellId, sourceText, type CodeCell, type Notebook, type Output } from '@nbpipe/nbformat';
+import {
+  cloneJson,
+  markdownCell,
+  newCellId,
+  sourceText,
+  type CodeCell,
+  type Notebook,
+  type Output,
+} from '@nbpipe/nbformat';
 import { KernelClient, type KernelStartOptions } from './client.js';
 import { KernelError } from './errors.js';
 import { chooseKernelSpec, type JupyterKernelSpec, type KernelChoice } from './kernelspec.js';
@@ -117,9 +125,17 @@ export async function executeNotebook(input: Notebook, options: ExecuteNotebookO
  * Run `nb`'s code cells in place on a started kernel (no clearing, no injection) and set
  * `metadata.language_info` from the kernel; returns the failure that stopped the run, if any.
  */
-export async function runNotebook(kernel: KernelClient, nb: Notebook, options: RunNotebookOptions = {}): Promise<CellFailure | undefined> {
-  if (kernel.languageInfo) nb.metadata.language_info = cloneJson(kernel.languageInfo) as Notebook['metadata']['language_info'];
-  const recorder = new OutputRecorder({ recordTiming: options.recordTiming ?? true, maxStreamChars: options.maxStreamChars });
+export async function runNotebook(
+  kernel: KernelClient,
+  nb: Notebook,
+  options: RunNotebookOptions = {},
+): Promise<CellFailure | undefined> {
+  if (kernel.languageInfo)
+    nb.metadata.language_info = cloneJson(kernel.languageInfo) as Notebook['metadata']['language_info'];
+  const recorder = new OutputRecorder({
+    recordTiming: options.recordTiming ?? true,
+    maxStreamChars: options.maxStreamChars,
+  });
   let executed = 0;
   for (const [cellIndex, cell] of nb.cells.entries()) {
     if (cell.cell_type !== 'code' || sourceText(cell).trim() === '' || hasTag(cell, SKIP_EXECUTION_TAG)) continue;
@@ -141,14 +157,28 @@ export async function runNotebook(kernel: KernelClient, nb: Notebook, options: R
       cell.execution_count = ++executed;
       if (result.status === 'error' && !mayFail) {
         const { ename, evalue, traceback } = result.error!;
-        failure = { kind: 'error', cellIndex, executionCount: cell.execution_count, ename, evalue, traceback, message: '' };
+        failure = {
+          kind: 'error',
+          cellIndex,
+          executionCount: cell.execution_count,
+          ename,
+          evalue,
+          traceback,
+          message: '',
+        };
         failure.message = `${cellLabel(failure)} raised ${ename}${evalue ? `: ${evalue}` : ''}`;
       }
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
       failure = failureFromKernelError(e, cellIndex, cell);
     }
-    options.onCell?.({ phase: 'end', cellIndex, cell, durationMs: performance.now() - started, failed: failure !== undefined });
+    options.onCell?.({
+      phase: 'end',
+      cellIndex,
+      cell,
+      durationMs: performance.now() - started,
+      failed: failure !== undefined,
+    });
     if (failure) return failure;
   }
   return undefined;
@@ -156,7 +186,12 @@ export async function runNotebook(kernel: KernelClient, nb: Notebook, options: R
 
 function failureFromKernelError(e: KernelError, cellIndex: number, cell: CodeCell): CellFailure {
   const kind = ({ TIMEOUT: 'timeout', DIED: 'died', OUTPUT_LOST: 'lost' } as const)[e.code as string] ?? 'aborted';
-  const ename = { timeout: 'CellTimeoutError', died: 'DeadKernelError', aborted: 'ExecutionAborted', lost: 'OutputsLost' }[kind];
+  const ename = {
+    timeout: 'CellTimeoutError',
+    died: 'DeadKernelError',
+    aborted: 'ExecutionAborted',
+    lost: 'OutputsLost',
+  }[kind];
   // an interrupted cell usually shows where it was stuck (KeyboardInterrupt traceback)
   const shown = cell.outputs.find((o) => o.output_type === 'error');
   const failure: CellFailure = {

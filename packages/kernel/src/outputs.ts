@@ -59,7 +59,8 @@ export class OutputRecorder {
     const type = msg.header.msg_type;
     const content = msg.content;
     const transient = content.transient;
-    const displayId = isObject(transient) && typeof transient.display_id === 'string' ? transient.display_id : undefined;
+    const displayId =
+      isObject(transient) && typeof transient.display_id === 'string' ? transient.display_id : undefined;
     if (displayId && DISPLAY_TYPES.has(type)) this.updateDisplay(displayId, content);
     if ('execution_count' in content) area.execution_count = (content.execution_count as number | null) ?? null;
 
@@ -245,7 +246,11 @@ export function outputFromMessage(type: string, content: JsonObject): Output | u
     case 'stream':
       return { output_type: 'stream', name: str(content.name, 'stdout'), text: str(content.text, '') };
     case 'display_data':
-      return { output_type: 'display_data', data: bundle(content.data), metadata: bundle(content.metadata) as JsonObject };
+      return {
+        output_type: 'display_data',
+        data: bundle(content.data),
+        metadata: bundle(content.metadata) as JsonObject,
+      };
     case 'execute_result':
       return {
         output_type: 'execute_result',

@@ -1,4 +1,12 @@
-import { JsonFloat, newCellId, codeCell, pythonFloatRepr, pythonStringRepr, type Cell, type Notebook } from '@nbpipe/nbformat';
+import {
+  JsonFloat,
+  newCellId,
+  codeCell,
+  pythonFloatRepr,
+  pythonStringRepr,
+  type Cell,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import { KernelError } from './errors.js';
 
 /** Tag of the cell holding a notebook's default parameters (papermill's convention). */
@@ -29,7 +37,11 @@ const PYTHON_KEYWORDS = new Set(
 );
 const PYTHON_IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const R_SYNTACTIC_NAME = /^(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$|^\.$/;
-const R_RESERVED = new Set('if else repeat while function for next break TRUE FALSE NULL Inf NaN NA NA_integer_ NA_real_ NA_character_ in'.split(' '));
+const R_RESERVED = new Set(
+  'if else repeat while function for next break TRUE FALSE NULL Inf NaN NA NA_integer_ NA_real_ NA_character_ in'.split(
+    ' ',
+  ),
+);
 const JULIA_IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_!]*$/u;
 
 const python: Translator = {
@@ -93,10 +105,15 @@ function translatorFor(language: string): Translator {
  * comment line, then one `name = value` line per parameter (values are JSON-like: strings,
  * numbers, booleans, null, arrays and plain objects).
  */
-export function parametersCell(language: string, values: Record<string, unknown>, options: { comment?: string } = {}): string {
+export function parametersCell(
+  language: string,
+  values: Record<string, unknown>,
+  options: { comment?: string } = {},
+): string {
   const translator = translatorFor(language);
   const lines = [`# ${options.comment ?? 'Parameters'}`];
-  for (const [name, value] of Object.entries(values)) lines.push(translator.assign(name, literal(translator, value, name)));
+  for (const [name, value] of Object.entries(values))
+    lines.push(translator.assign(name, literal(translator, value, name)));
   return lines.map((line) => `${line}\n`).join('');
 }
 
@@ -182,12 +199,23 @@ function literal(t: Translator, value: unknown, path: string): string {
         return t.dict(Object.entries(value as object).map(([k, v]) => [t.str(k), literal(t, v, `${path}.${k}`)]));
     }
   }
-  const kind = value === undefined ? 'undefined' : typeof value === 'object' ? (value as object).constructor?.name ?? 'object' : typeof value;
-  throw new KernelError('PARAMETERS', `parameter ${path}: cannot write a value of type ${kind} in ${t.name} (use JSON-like values)`);
+  const kind =
+    value === undefined
+      ? 'undefined'
+      : typeof value === 'object'
+        ? ((value as object).constructor?.name ?? 'object')
+        : typeof value;
+  throw new KernelError(
+    'PARAMETERS',
+    `parameter ${path}: cannot write a value of type ${kind} in ${t.name} (use JSON-like values)`,
+  );
 }
 
 function badName(name: string, language: string): KernelError {
-  return new KernelError('PARAMETERS', `parameter name ${JSON.stringify(name)} is not a valid ${language} variable name`);
+  return new KernelError(
+    'PARAMETERS',
+    `parameter name ${JSON.stringify(name)} is not a valid ${language} variable name`,
+  );
 }
 
 /** Escape line breaks and other control characters inside an R or Julia string literal. */

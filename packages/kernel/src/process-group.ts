@@ -26,8 +26,13 @@ const WATCHDOG = `( (trap '' HUP INT; read _ <&${RUN_PIPE_FD}; kill -KILL 0) & )
 export function spawnProcessGroup(command: string, args: string[], options: SpawnOptions): ChildProcess {
   if (process.platform === 'win32') return spawn(command, args, options);
   // A command that cannot run is spawned as is, so the caller gets Node's 'error' (ENOENT, EACCES), not the shell's 127.
-  if (!isExecutable(command, String(options.cwd ?? '.'), options.env?.PATH ?? process.env.PATH ?? '')) return spawn(command, args, { ...options, detached: true });
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'nbpipe-task', command, ...args], { ...options, stdio: withRunPipe(options.stdio), detached: true });
+  if (!isExecutable(command, String(options.cwd ?? '.'), options.env?.PATH ?? process.env.PATH ?? ''))
+    return spawn(command, args, { ...options, detached: true });
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'nbpipe-task', command, ...args], {
+    ...options,
+    stdio: withRunPipe(options.stdio),
+    detached: true,
+  });
   // What the process left running in its group goes now (and its pipes close, so 'close' comes).
   child.once('exit', () => (child.stdio as unknown as (Socket | undefined)[])[RUN_PIPE_FD]?.destroy());
   return child;
@@ -35,7 +40,12 @@ export function spawnProcessGroup(command: string, args: string[], options: Spaw
 
 /** Whether `command` names an executable file, directly (with a `/`, from `cwd`) or through the folders of `path`. */
 function isExecutable(command: string, cwd: string, path: string): boolean {
-  const candidates = command.includes('/') ? [resolve(cwd, command)] : path.split(delimiter).filter(Boolean).map((dir) => resolve(cwd, dir, command));
+  const candidates = command.includes('/')
+    ? [resolve(cwd, command)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => resolve(cwd, dir, command));
   return candidates.some((file) => {
     try {
       accessSync(file, constants.X_OK);
@@ -47,7 +57,9 @@ function isExecutable(command: string, cwd: string, path: string): boolean {
 }
 
 function withRunPipe(stdio: SpawnOptions['stdio']): StdioPipe[] {
-  const given: StdioPipe[] = Array.isArray(stdio) ? [...(stdio as StdioPipe[])] : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
+  const given: StdioPipe[] = Array.isArray(stdio)
+    ? [...(stdio as StdioPipe[])]
+    : [stdio ?? 'pipe', stdio ?? 'pipe', stdio ?? 'pipe'];
   while (given.length < RUN_PIPE_FD) given.push('ignore');
   given[RUN_PIPE_FD] = 'pipe';
   return given;

@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { kernelInterpreter, type JupyterKernelSpec } from './kernelspec.js';
-import { kernelEnvironment, KernelProcess, prepareLaunch, readFileTail, signalGroup, trackKernel, type ConnectionInfo, type ExitStatus, type LaunchOptions, type RunningKernel } from './launch.js';
+import {
+  kernelEnvironment,
+  KernelProcess,
+  prepareLaunch,
+  readFileTail,
+  signalGroup,
+  trackKernel,
+  type ConnectionInfo,
+  type ExitStatus,
+  type LaunchOptions,
+  type RunningKernel,
+} from './launch.js';
 import { spawnProcessGroup } from './process-group.js';
 
 /** The warm parent's script (shipped next to dist/, README "Fresh kernels"). */
@@ -118,7 +129,10 @@ export class KernelFactory {
     let parent = this.parents.get(spec.name);
     if (!parent) {
       const env = kernelEnvironment(spec);
-      parent = WarmParent.start(kernelInterpreter(spec, env)!, this.options.preload ?? [], { cwd: this.options.cwd, env }).catch((e: Error) => {
+      parent = WarmParent.start(kernelInterpreter(spec, env)!, this.options.preload ?? [], {
+        cwd: this.options.cwd,
+        env,
+      }).catch((e: Error) => {
         this.failures.set(spec.name, e.message);
         return undefined;
       });
@@ -131,7 +145,8 @@ export class KernelFactory {
 /** A kernelspec's arguments after `python -m ipykernel_launcher`, when it starts ipykernel that way. */
 function ipykernelArguments(spec: Pick<JupyterKernelSpec, 'argv' | 'language'>): string[] | undefined {
   const [, flag, module, ...rest] = spec.argv;
-  if (spec.language.toLowerCase() !== 'python' || flag !== '-m' || !IPYKERNEL_MODULES.has(module ?? '')) return undefined;
+  if (spec.language.toLowerCase() !== 'python' || flag !== '-m' || !IPYKERNEL_MODULES.has(module ?? ''))
+    return undefined;
   return rest;
 }
 
@@ -145,21 +160,39 @@ class WarmParent {
   private constructor(private readonly child: ChildProcess) {}
 
   /** Resolves once the parent has imported everything and is ready to fork; rejects saying why it is not. */
-  static start(python: string, preload: string[], options: { cwd?: string; env: Record<string, string> }): Promise<WarmParent> {
-    const child = spawnProcessGroup(python, ['-u', ZYGOTE, ...preload], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  static start(
+    python: string,
+    preload: string[],
+    options: { cwd?: string; env: Record<string, string> },
+  ): Promise<WarmParent> {
+    const child = spawnProcessGroup(python, ['-u', ZYGOTE, ...preload], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const parent = new WarmParent(child);
     return new Promise((resolve, reject) => {
       let ready = false;
-      child.stderr!.on('data', (chunk: Buffer) => (parent.stderr = (parent.stderr + chunk.toString('utf8')).slice(-ZYGOTE_STDERR_BYTES)));
+      child.stderr!.on(
+        'data',
+        (chunk: Buffer) => (parent.stderr = (parent.stderr + chunk.toString('utf8')).slice(-ZYGOTE_STDERR_BYTES)),
+      );
       child.stdin!.on('error', () => {}); // a parent that died: reported by its exit
       child.on('error', (e) => reject(new Error(`cannot run ${python}: ${e.message}`)));
       createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
-        const message = JSON.parse(line) as { ready?: true; pid?: number; exited?: number; code: number | null; signal: number | null };
+        const message = JSON.parse(line) as {
+          ready?: true;
+          pid?: number;
+          exited?: number;
+          code: number | null;
+          signal: number | null;
+        };
         if (message.ready) {
           ready = true;
           resolve(parent);
         } else if (message.pid !== undefined) parent.waiting.shift()?.(message.pid);
-        else if (message.exited !== undefined) parent.childExited(message.exited, { code: message.code, signal: signalName(message.signal) });
+        else if (message.exited !== undefined)
+          parent.childExited(message.exited, { code: message.code, signal: signalName(message.signal) });
       });
       child.on('close', (code, signal) => {
         parent.exited = true;
@@ -168,7 +201,11 @@ class WarmParent {
         for (const pid of [...parent.children.keys()]) parent.childExited(pid, { code: null, signal: 'SIGKILL' });
         if (!ready) {
           const last = parent.stderr.trim().split('\n').pop();
-          reject(new Error(`the warm parent ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${last ? ` (${last})` : ''}`));
+          reject(
+            new Error(
+              `the warm parent ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${last ? ` (${last})` : ''}`,
+            ),
+          );
         }
       });
     });

@@ -3,7 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, markdownCell, parse, serialize, type CodeCell, type ExecuteResultOutput, type Notebook } from '@nbpipe/nbformat';
+import {
+  codeCell,
+  emptyNotebook,
+  markdownCell,
+  parse,
+  serialize,
+  type CodeCell,
+  type ExecuteResultOutput,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import {
   executeNotebook,
   findKernelSpec,
@@ -34,11 +43,23 @@ const ipykernel = (extra: object = {}) => ({
 });
 const python = installSpec('py-test', ipykernel());
 
-function notebook(cells: Notebook['cells'], metadata: Notebook['metadata'] = { kernelspec: { name: 'py-test', display_name: 'Python (test)', language: 'python' } }): Notebook {
+function notebook(
+  cells: Notebook['cells'],
+  metadata: Notebook['metadata'] = {
+    kernelspec: { name: 'py-test', display_name: 'Python (test)', language: 'python' },
+  },
+): Notebook {
   return { ...emptyNotebook(metadata), cells: cells.map((c, i) => ({ ...c, id: `cell${i}` })) };
 }
 const code = (source: string, tags?: string[]) => codeCell(source, tags ? { metadata: { tags } } : {});
-const texts = (cell: CodeCell) => cell.outputs.map((o) => (o.output_type === 'stream' ? o.text : o.output_type === 'error' ? o.ename : (o.data['text/plain'] ?? o.data['text/markdown'])));
+const texts = (cell: CodeCell) =>
+  cell.outputs.map((o) =>
+    o.output_type === 'stream'
+      ? o.text
+      : o.output_type === 'error'
+        ? o.ename
+        : (o.data['text/plain'] ?? o.data['text/markdown']),
+  );
 const once = (f: () => void) => {
   let called = false;
   return () => {
@@ -67,8 +88,12 @@ describe('executeNotebook on python3-ipykernel', () => {
   const cells = [
     markdownCell('# Title'),
     // flushes make the chunking deterministic: 'a' alone, then 'b\nc\n', then stderr
-    code("import sys, time\nprint('a')\nsys.stdout.flush()\ntime.sleep(0.3)\nprint('b')\nprint('c')\nsys.stdout.flush()\nprint('err', file=sys.stderr)"),
-    code("from IPython.display import display, HTML, Markdown, JSON, clear_output, Image\ndisplay(HTML('<b>hi</b>'))\n{'x': 1.0}"),
+    code(
+      "import sys, time\nprint('a')\nsys.stdout.flush()\ntime.sleep(0.3)\nprint('b')\nprint('c')\nsys.stdout.flush()\nprint('err', file=sys.stderr)",
+    ),
+    code(
+      "from IPython.display import display, HTML, Markdown, JSON, clear_output, Image\ndisplay(HTML('<b>hi</b>'))\n{'x': 1.0}",
+    ),
     code("h = display(Markdown('first'), display_id=True)\nprint('between')"),
     code("h.update(Markdown('second'))\nNone"),
     code('for i in range(3):\n    clear_output(wait=True)\n    print(i)'),
@@ -91,7 +116,11 @@ describe('executeNotebook on python3-ipykernel', () => {
       { output_type: 'stream', name: 'stderr', text: 'err\n' },
     ]);
     expect(at(2).outputs).toEqual([
-      { output_type: 'display_data', data: { 'text/html': '<b>hi</b>', 'text/plain': '<IPython.core.display.HTML object>' }, metadata: {} },
+      {
+        output_type: 'display_data',
+        data: { 'text/html': '<b>hi</b>', 'text/plain': '<IPython.core.display.HTML object>' },
+        metadata: {},
+      },
       { output_type: 'execute_result', execution_count: 2, data: { 'text/plain': "{'x': 1.0}" }, metadata: {} },
     ]);
     // update_display_data rewrote the earlier cell's output; it adds nothing where it ran
@@ -102,34 +131,51 @@ describe('executeNotebook on python3-ipykernel', () => {
     // the blank cell is skipped and does not count
     expect([at(6).execution_count, at(6).outputs]).toEqual([null, []]);
     expect(at(7).execution_count).toBe(6);
-    expect(at(7).outputs[0]).toMatchObject({ output_type: 'execute_result', execution_count: 6, data: { 'image/png': expect.stringMatching(/^iVBOR/) } });
+    expect(at(7).outputs[0]).toMatchObject({
+      output_type: 'execute_result',
+      execution_count: 6,
+      data: { 'image/png': expect.stringMatching(/^iVBOR/) },
+    });
     const json = serialize(nb);
     expect(json).toContain('"application/json": {\n       "a": [\n        1,\n        2.0,\n        null');
     // the error: traceback recorded in the cell, the run stops, the next cell is untouched
     expect(texts(at(9))).toEqual(['progress 100%\n', 'ZeroDivisionError']);
-    expect(run.error).toMatchObject({ kind: 'error', cellIndex: 9, executionCount: 8, ename: 'ZeroDivisionError', evalue: 'division by zero' });
+    expect(run.error).toMatchObject({
+      kind: 'error',
+      cellIndex: 9,
+      executionCount: 8,
+      ename: 'ZeroDivisionError',
+      evalue: 'division by zero',
+    });
     expect(run.error!.message).toBe('cell 10 (In [8]) raised ZeroDivisionError: division by zero');
     expect(plain(run.error!.traceback)).toContain('----> 2 1/0');
     expect([at(10).execution_count, at(10).outputs]).toEqual([null, []]);
     // notebook metadata from the kernel, nbclient's timing metadata on executed cells
     expect(nb.metadata.language_info).toMatchObject({ name: 'python', file_extension: '.py' });
-    expect(Object.keys(at(1).metadata.execution as object).sort()).toEqual(['iopub.execute_input', 'iopub.status.busy', 'iopub.status.idle', 'shell.execute_reply']);
+    expect(Object.keys(at(1).metadata.execution as object).sort()).toEqual([
+      'iopub.execute_input',
+      'iopub.status.busy',
+      'iopub.status.idle',
+      'shell.execute_reply',
+    ]);
     expect(at(10).metadata).toEqual({});
     // the executed notebook is valid and serializes as Jupyter would re-read it
     expect(parse(json)).toEqual(parse(serialize(parse(json))));
   });
 
   const hasNbclient = spawnSync(SYSTEM_PYTHON, ['-c', 'import nbclient'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!hasNbclient)('matches what nbclient records (streams coalesced as Jupyter front ends do; timestamps aside)', async () => {
-    const input = join(temp.dir, 'oracle-in.ipynb');
-    const output = join(temp.dir, 'oracle-out.ipynb');
-    const nb = notebook(cells);
-    writeFileSync(input, serialize(nb));
-    const oracle = spawnSync(
-      SYSTEM_PYTHON,
-      [
-        '-c',
-        `import sys, re, nbformat
+  it.skipIf(!hasNbclient)(
+    'matches what nbclient records (streams coalesced as Jupyter front ends do; timestamps aside)',
+    async () => {
+      const input = join(temp.dir, 'oracle-in.ipynb');
+      const output = join(temp.dir, 'oracle-out.ipynb');
+      const nb = notebook(cells);
+      writeFileSync(input, serialize(nb));
+      const oracle = spawnSync(
+        SYSTEM_PYTHON,
+        [
+          '-c',
+          `import sys, re, nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 nb = nbformat.read(sys.argv[1], as_version=4)
@@ -151,30 +197,48 @@ for cell in nb.cells:
     if cell.cell_type == 'code':
         cell.outputs = merged
 nbformat.write(nb, sys.argv[2])`,
-        input,
-        output,
-      ],
-      { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: dataDirs[0] } },
-    );
-    expect(oracle.status, oracle.stderr).toBe(0);
-    const withoutTimes = (text: string) => text.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"');
-    const ours = await executeNotebook(nb, { dataDirs, launcher });
-    expect(withoutTimes(serialize(ours.notebook))).toBe(withoutTimes(readFileSync(output, 'utf8')));
-  });
+          input,
+          output,
+        ],
+        { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: dataDirs[0] } },
+      );
+      expect(oracle.status, oracle.stderr).toBe(0);
+      const withoutTimes = (text: string) => text.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"');
+      const ours = await executeNotebook(nb, { dataDirs, launcher });
+      expect(withoutTimes(serialize(ours.notebook))).toBe(withoutTimes(readFileSync(output, 'utf8')));
+    },
+  );
 
   it('injects parameters after the parameters cell, in the kernel language, and records the kernel', async () => {
     const nb = notebook(
-      [code("product = None\nscale = 1", ['parameters']), code("print(product, scale * 2)\nimport os\nprint(os.getcwd())")],
+      [
+        code('product = None\nscale = 1', ['parameters']),
+        code('print(product, scale * 2)\nimport os\nprint(os.getcwd())'),
+      ],
       { kernelspec: { name: 'something-else', display_name: 'X', language: 'python' } },
     );
     const cwd = join(temp.dir, 'work dir');
     mkdirSync(cwd);
-    const run = await executeNotebook(nb, { dataDirs, launcher, cwd, parameters: { product: "it's/out.ipynb", scale: 21 }, recordTiming: false });
+    const run = await executeNotebook(nb, {
+      dataDirs,
+      launcher,
+      cwd,
+      parameters: { product: "it's/out.ipynb", scale: 21 },
+      recordTiming: false,
+    });
     expect(run.error).toBeUndefined();
     expect(run.injection).toEqual({ index: 1, placement: 'after-parameters' });
-    expect(run.notebook.cells[1]).toMatchObject({ source: "# Parameters\nproduct = \"it's/out.ipynb\"\nscale = 21\n", metadata: { tags: ['injected-parameters'] }, execution_count: 2 });
+    expect(run.notebook.cells[1]).toMatchObject({
+      source: '# Parameters\nproduct = "it\'s/out.ipynb"\nscale = 21\n',
+      metadata: { tags: ['injected-parameters'] },
+      execution_count: 2,
+    });
     expect(texts(run.notebook.cells[2] as CodeCell)).toEqual([`it's/out.ipynb 42\n${cwd}\n`]);
-    expect(run.notebook.metadata.kernelspec).toEqual({ name: 'py-test', display_name: 'Python (test)', language: 'python' });
+    expect(run.notebook.metadata.kernelspec).toEqual({
+      name: 'py-test',
+      display_name: 'Python (test)',
+      language: 'python',
+    });
     expect(run.kernelSpec.name).toBe('py-test');
     expect((run.notebook.cells[0] as CodeCell).metadata).toEqual({ tags: ['parameters'] });
     // the input is untouched
@@ -182,15 +246,20 @@ nbformat.write(nb, sys.argv[2])`,
   });
 
   it('lets a cell tagged raises-exception fail and goes on; marks a real failure for readers', async () => {
-    const run = await executeNotebook(notebook([code('raise ValueError("expected")', ['raises-exception']), code('x = 1'), code('x +')]), {
-      dataDirs,
-      launcher,
-    });
+    const run = await executeNotebook(
+      notebook([code('raise ValueError("expected")', ['raises-exception']), code('x = 1'), code('x +')]),
+      {
+        dataDirs,
+        launcher,
+      },
+    );
     expect(texts(run.notebook.cells[0] as CodeCell)).toEqual(['ValueError']);
     expect(run.error).toMatchObject({ kind: 'error', cellIndex: 2, ename: 'SyntaxError' });
     const marked = markExecutionError(run.notebook, run.error!);
     expect(marked.cells.map((c) => c.cell_type)).toEqual(['markdown', 'code', 'code', 'markdown', 'code']);
-    expect(marked.cells[0]!.source).toContain('Execution failed at <a href="#nbpipe-error-cell">cell 3 (In [3])</a>: SyntaxError');
+    expect(marked.cells[0]!.source).toContain(
+      'Execution failed at <a href="#nbpipe-error-cell">cell 3 (In [3])</a>: SyntaxError',
+    );
     // re-running a marked notebook drops the old marks
     const again = await executeNotebook(marked, { dataDirs, launcher, allowErrors: true });
     expect(again.notebook.cells).toHaveLength(3);
@@ -200,11 +269,14 @@ nbformat.write(nb, sys.argv[2])`,
   it('interrupts a cell that runs past its timeout and reports where it was', async () => {
     const elapsed = timer();
     const events: string[] = [];
-    const run = await executeNotebook(notebook([code('x = 1'), code('import time\nwhile True:\n    time.sleep(0.05)'), code('print(x)')]), {
-      dataDirs,
-      cellTimeoutMs: 1000,
-      onCell: (e) => events.push(`${e.phase}:${e.cellIndex}${e.failed ? ':failed' : ''}`),
-    });
+    const run = await executeNotebook(
+      notebook([code('x = 1'), code('import time\nwhile True:\n    time.sleep(0.05)'), code('print(x)')]),
+      {
+        dataDirs,
+        cellTimeoutMs: 1000,
+        onCell: (e) => events.push(`${e.phase}:${e.cellIndex}${e.failed ? ':failed' : ''}`),
+      },
+    );
     expect(elapsed()).toBeLessThan(15_000);
     expect(run.error).toMatchObject({ kind: 'timeout', cellIndex: 1, ename: 'CellTimeoutError' });
     expect(run.error!.message).toBe('cell 2 (In [2]): execution timed out after 1 s; the kernel was interrupted');
@@ -215,13 +287,20 @@ nbformat.write(nb, sys.argv[2])`,
 
   it('gives up on a kernel that ignores the interrupt after the grace period', async () => {
     const elapsed = timer();
-    const run = await executeNotebook(notebook([code('import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(30)')]), {
-      dataDirs,
-      cellTimeoutMs: 500,
-      interruptGraceMs: 500,
-      shutdownGraceMs: 500,
+    const run = await executeNotebook(
+      notebook([code('import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(30)')]),
+      {
+        dataDirs,
+        cellTimeoutMs: 500,
+        interruptGraceMs: 500,
+        shutdownGraceMs: 500,
+      },
+    );
+    expect(run.error).toMatchObject({
+      kind: 'timeout',
+      message:
+        'cell 1 (In [1]): execution timed out after 0.5 s; the kernel did not respond to an interrupt within 0.5 s',
     });
-    expect(run.error).toMatchObject({ kind: 'timeout', message: 'cell 1 (In [1]): execution timed out after 0.5 s; the kernel did not respond to an interrupt within 0.5 s' });
     expect(elapsed()).toBeLessThan(8000);
   });
 
@@ -246,7 +325,11 @@ nbformat.write(nb, sys.argv[2])`,
   it('reports a kernel process that exits by itself', async () => {
     // without PYDEVD_DISABLE_FILE_VALIDATION the kernel prints debugger warnings at start-up: not the cause of death
     installSpec('py-noisy', ipykernel({ env: {} }));
-    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), { dataDirs, launcher, kernelName: 'py-noisy' });
+    const run = await executeNotebook(notebook([code('import os\nos._exit(3)'), code('1')]), {
+      dataDirs,
+      launcher,
+      kernelName: 'py-noisy',
+    });
     expect(run.error).toMatchObject({ kind: 'died', cellIndex: 0 });
     // os._exit can beat ipykernel's iopub thread, so the execute_input carrying "In [1]" may never arrive
     expect(run.error!.message).toMatch(/^cell 1( \(In \[1\]\))?: kernel "py-noisy" \(pid \d+\) exited with code 3$/);
@@ -290,17 +373,31 @@ IPKernelApp.launch_instance(kernel_class=EchoKernel)
   it('is chosen by the notebook language and runs like any other', async () => {
     const script = join(temp.dir, 'echo_kernel.py');
     writeFileSync(script, echoKernel);
-    installSpec('echo', { argv: [SYSTEM_PYTHON, script, '-f', '{connection_file}'], display_name: 'Echo', language: 'echo' });
+    installSpec('echo', {
+      argv: [SYSTEM_PYTHON, script, '-f', '{connection_file}'],
+      display_name: 'Echo',
+      language: 'echo',
+    });
     const nb = notebook([code('hello'), code('fail'), code('never')], { language_info: { name: 'echo' } });
     const run = await executeNotebook(nb, { dataDirs, launcher });
     expect(run.kernelSpec.name).toBe('echo');
-    expect(run.notebook.metadata).toMatchObject({ kernelspec: { name: 'echo', language: 'echo' }, language_info: { name: 'echo', file_extension: '.echo' } });
+    expect(run.notebook.metadata).toMatchObject({
+      kernelspec: { name: 'echo', language: 'echo' },
+      language_info: { name: 'echo', file_extension: '.echo' },
+    });
     expect((run.notebook.cells[0] as CodeCell).outputs).toEqual([
       { output_type: 'stream', name: 'stdout', text: 'HELLO' },
       { output_type: 'execute_result', execution_count: 1, data: { 'text/plain': '5' }, metadata: {} },
     ]);
-    expect(run.error).toMatchObject({ kind: 'error', cellIndex: 1, ename: 'EchoError', traceback: ['EchoError: asked to fail'] });
-    await expect(executeNotebook(nb, { dataDirs, launcher, parameters: { a: 1 } })).rejects.toThrow('cannot write parameters in "echo"');
+    expect(run.error).toMatchObject({
+      kind: 'error',
+      cellIndex: 1,
+      ename: 'EchoError',
+      traceback: ['EchoError: asked to fail'],
+    });
+    await expect(executeNotebook(nb, { dataDirs, launcher, parameters: { a: 1 } })).rejects.toThrow(
+      'cannot write parameters in "echo"',
+    );
   });
 });
 
@@ -314,7 +411,10 @@ describe('KernelClient', () => {
   it('answers kernel_info and runs code, counting executions', async () => {
     expect(kernel.kernelInfo).toMatchObject({ implementation: 'ipython', language_info: { name: 'python' } });
     const first = await kernel.execute('21 * 2');
-    expect(first).toMatchObject({ status: 'ok', outputs: [{ output_type: 'execute_result', data: { 'text/plain': '42' } }] });
+    expect(first).toMatchObject({
+      status: 'ok',
+      outputs: [{ output_type: 'execute_result', data: { 'text/plain': '42' } }],
+    });
     const second = await kernel.execute('y = 1');
     expect(second.executionCount).toBe(first.executionCount! + 1);
     expect(second.outputs).toEqual([]);
@@ -331,7 +431,9 @@ describe('KernelClient', () => {
   it('interrupts running code with SIGINT and stays usable', async () => {
     // interrupt once the code is surely running (a SIGINT before that would hit the kernel's event loop)
     // (and only once: a second SIGINT while ipykernel finishes the request can leave it without a reply)
-    const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { onOutput: once(() => void kernel.interrupt()) });
+    const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", {
+      onOutput: once(() => void kernel.interrupt()),
+    });
     expect(r).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
     expect((await kernel.execute('1 + 1')).outputs).toMatchObject([{ data: { 'text/plain': '2' } }]);
   });
@@ -339,8 +441,14 @@ describe('KernelClient', () => {
   it('does not wait forever when repeated interrupts make ipykernel lose the reply', async () => {
     const elapsed = timer();
     const outcome = await kernel
-      .execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { interruptGraceMs: 1000, onOutput: () => void kernel.interrupt() })
-      .then((r) => r.error?.ename, (e: KernelError) => e.message);
+      .execute("import time\nprint('running', flush=True)\ntime.sleep(30)", {
+        interruptGraceMs: 1000,
+        onOutput: () => void kernel.interrupt(),
+      })
+      .then(
+        (r) => r.error?.ename,
+        (e: KernelError) => e.message,
+      );
     expect(outcome).toMatch(/^(KeyboardInterrupt|the kernel did not finish the request within 1 s of an interrupt)$/);
     expect(elapsed()).toBeLessThan(10_000);
     expect((await kernel.execute('1 + 1')).outputs).toMatchObject([{ data: { 'text/plain': '2' } }]);
@@ -357,7 +465,9 @@ describe('kernel lifecycle', () => {
     const spec = installSpec('py-message', ipykernel({ interrupt_mode: 'message' }));
     const kernel = await KernelClient.start(spec, { launcher });
     try {
-      const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { onOutput: once(() => void kernel.interrupt()) });
+      const r = await kernel.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", {
+        onOutput: once(() => void kernel.interrupt()),
+      });
       expect(r).toMatchObject({ status: 'error', error: { ename: 'KeyboardInterrupt' } });
     } finally {
       await kernel.shutdown();
@@ -380,9 +490,14 @@ describe('kernel lifecycle', () => {
 
   it('shuts down cleanly: the process and its connection file are gone', async () => {
     const kernel = await KernelClient.start(python, { launcher });
-    const file = (await kernel.execute('from ipykernel.connect import get_connection_file\nget_connection_file()')).outputs[0];
+    const file = (await kernel.execute('from ipykernel.connect import get_connection_file\nget_connection_file()'))
+      .outputs[0];
     const connectionFile = JSON.parse(String((file as ExecuteResultOutput).data['text/plain']).replace(/^'|'$/g, '"'));
-    expect(JSON.parse(readFileSync(connectionFile, 'utf8'))).toMatchObject({ ip: '127.0.0.1', signature_scheme: 'hmac-sha256', transport: 'tcp' });
+    expect(JSON.parse(readFileSync(connectionFile, 'utf8'))).toMatchObject({
+      ip: '127.0.0.1',
+      signature_scheme: 'hmac-sha256',
+      transport: 'tcp',
+    });
     const elapsed = timer();
     await kernel.shutdown();
     expect(elapsed()).toBeLessThan(5000);
@@ -392,19 +507,41 @@ describe('kernel lifecycle', () => {
   });
 
   it('explains a kernel that cannot start', async () => {
-    const failing = installSpec('py-fails', { argv: [SYSTEM_PYTHON, '-c', 'import sys; sys.stderr.write("boom\\n"); sys.exit(3)', '{connection_file}'], display_name: 'F', language: 'python' });
-    await expect(KernelClient.start(failing, { launcher })).rejects.toMatchObject({ code: 'START_FAILED', message: 'cannot start kernel "py-fails": the kernel process exited with code 3 (boom)' });
-    const missing = installSpec('py-missing', { argv: ['/nonexistent/python', '{connection_file}'], display_name: 'M', language: 'python' });
-    await expect(KernelClient.start(missing, { launcher })).rejects.toThrow('cannot start kernel "py-missing": cannot run /nonexistent/python (ENOENT)');
-    const silent = installSpec('py-silent', { argv: [SYSTEM_PYTHON, '-c', 'import time; time.sleep(30)', '{connection_file}'], display_name: 'S', language: 'python' });
+    const failing = installSpec('py-fails', {
+      argv: [SYSTEM_PYTHON, '-c', 'import sys; sys.stderr.write("boom\\n"); sys.exit(3)', '{connection_file}'],
+      display_name: 'F',
+      language: 'python',
+    });
+    await expect(KernelClient.start(failing, { launcher })).rejects.toMatchObject({
+      code: 'START_FAILED',
+      message: 'cannot start kernel "py-fails": the kernel process exited with code 3 (boom)',
+    });
+    const missing = installSpec('py-missing', {
+      argv: ['/nonexistent/python', '{connection_file}'],
+      display_name: 'M',
+      language: 'python',
+    });
+    await expect(KernelClient.start(missing, { launcher })).rejects.toThrow(
+      'cannot start kernel "py-missing": cannot run /nonexistent/python (ENOENT)',
+    );
+    const silent = installSpec('py-silent', {
+      argv: [SYSTEM_PYTHON, '-c', 'import time; time.sleep(30)', '{connection_file}'],
+      display_name: 'S',
+      language: 'python',
+    });
     const elapsed = timer();
-    await expect(KernelClient.start(silent, { launcher, startupTimeoutMs: 1500 })).rejects.toThrow(/cannot start kernel "py-silent": no answer to kernel_info within 1.5 s/);
+    await expect(KernelClient.start(silent, { launcher, startupTimeoutMs: 1500 })).rejects.toThrow(
+      /cannot start kernel "py-silent": no answer to kernel_info within 1.5 s/,
+    );
     expect(elapsed()).toBeLessThan(10_000);
   });
 
   it('fails with the installed kernels listed when none matches', async () => {
-    await expect(executeNotebook(notebook([code('1')], { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } }), { dataDirs, launcher })).rejects.toThrow(
-      KernelError,
-    );
+    await expect(
+      executeNotebook(notebook([code('1')], { kernelspec: { name: 'ir', display_name: 'R', language: 'R' } }), {
+        dataDirs,
+        launcher,
+      }),
+    ).rejects.toThrow(KernelError);
   });
 });

@@ -24,7 +24,8 @@ describe('OutputRecorder (nbclient semantics)', () => {
     const r = new OutputRecorder();
     const a = area();
     r.begin(a);
-    for (const m of [stream('a\n'), stream('b\n'), stream('e\n', 'stderr'), stream('c\n'), display('x'), stream('d\n')]) r.handle(a, m);
+    for (const m of [stream('a\n'), stream('b\n'), stream('e\n', 'stderr'), stream('c\n'), display('x'), stream('d\n')])
+      r.handle(a, m);
     expect(a.outputs).toEqual([
       { output_type: 'stream', name: 'stdout', text: 'a\nb\n' },
       { output_type: 'stream', name: 'stderr', text: 'e\n' },
@@ -50,7 +51,9 @@ describe('OutputRecorder (nbclient semantics)', () => {
     r.handle(a, msg('execute_input', { code: '1', execution_count: 7 }));
     expect(a.execution_count).toBe(7);
     r.handle(a, msg('execute_result', { execution_count: 7, data: { 'text/plain': '1' }, metadata: {} }));
-    expect(a.outputs).toEqual([{ output_type: 'execute_result', execution_count: 7, data: { 'text/plain': '1' }, metadata: {} }]);
+    expect(a.outputs).toEqual([
+      { output_type: 'execute_result', execution_count: 7, data: { 'text/plain': '1' }, metadata: {} },
+    ]);
   });
 
   it('records errors with their traceback and drops transient data', () => {
@@ -71,7 +74,10 @@ describe('OutputRecorder (nbclient semantics)', () => {
     r.handle(first, display('v1', 'd'));
     r.handle(first, display('other', 'e'));
     r.begin(second);
-    r.handle(second, msg('update_display_data', { data: { 'text/plain': 'v2' }, metadata: { m: 1 }, transient: { display_id: 'd' } }));
+    r.handle(
+      second,
+      msg('update_display_data', { data: { 'text/plain': 'v2' }, metadata: { m: 1 }, transient: { display_id: 'd' } }),
+    );
     expect(second.outputs).toEqual([]);
     expect(first.outputs[0]).toEqual({ output_type: 'display_data', data: { 'text/plain': 'v2' }, metadata: { m: 1 } });
     // a new display with the same id updates the old ones and is itself added
@@ -79,7 +85,10 @@ describe('OutputRecorder (nbclient semantics)', () => {
     expect(first.outputs.map((o) => (o as { data: JsonObject }).data['text/plain'])).toEqual(['v3', 'other']);
     expect(second.outputs).toHaveLength(1);
     // an unknown display id changes nothing
-    r.handle(second, msg('update_display_data', { data: { 'text/plain': 'z' }, metadata: {}, transient: { display_id: 'nope' } }));
+    r.handle(
+      second,
+      msg('update_display_data', { data: { 'text/plain': 'z' }, metadata: {}, transient: { display_id: 'nope' } }),
+    );
     expect(second.outputs).toHaveLength(1);
   });
 
@@ -105,7 +114,10 @@ describe('OutputRecorder (nbclient semantics)', () => {
     r.handle(a, display('v1', 'd'));
     r.handle(a, msg('clear_output', { wait: false }));
     r.handle(a, stream('after\n'));
-    r.handle(a, msg('update_display_data', { data: { 'text/plain': 'v2' }, metadata: {}, transient: { display_id: 'd' } }));
+    r.handle(
+      a,
+      msg('update_display_data', { data: { 'text/plain': 'v2' }, metadata: {}, transient: { display_id: 'd' } }),
+    );
     expect(a.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'after\n' }]);
   });
 
@@ -113,7 +125,8 @@ describe('OutputRecorder (nbclient semantics)', () => {
     const r = new OutputRecorder();
     const a = area();
     r.begin(a);
-    for (const type of ['status', 'comm_open', 'comm_msg', 'shutdown_reply', 'debug_event']) r.handle(a, msg(type, { execution_state: 'busy', data: {} }));
+    for (const type of ['status', 'comm_open', 'comm_msg', 'shutdown_reply', 'debug_event'])
+      r.handle(a, msg(type, { execution_state: 'busy', data: {} }));
     expect(a.outputs).toEqual([]);
   });
 
@@ -139,17 +152,30 @@ describe('OutputRecorder (nbclient semantics)', () => {
 
   it('never loses stream text: merged text is the chunks joined (without carriage returns)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('stdout', 'stderr'), fc.string({ unit: fc.constantFrom('a', 'b', '\n', ' ') }))), (chunks) => {
-        const r = new OutputRecorder();
-        const a = area();
-        r.begin(a);
-        for (const [name, text] of chunks) r.handle(a, stream(text, name));
-        for (const name of ['stdout', 'stderr']) {
-          const recorded = a.outputs.filter((o) => o.output_type === 'stream' && o.name === name).map((o) => (o as { text: string }).text);
-          expect(recorded.join('')).toBe(chunks.filter(([n]) => n === name).map(([, t]) => t).join(''));
-        }
-        for (let i = 1; i < a.outputs.length; i++) expect((a.outputs[i] as { name: string }).name).not.toBe((a.outputs[i - 1] as { name: string }).name);
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom('stdout', 'stderr'), fc.string({ unit: fc.constantFrom('a', 'b', '\n', ' ') })),
+        ),
+        (chunks) => {
+          const r = new OutputRecorder();
+          const a = area();
+          r.begin(a);
+          for (const [name, text] of chunks) r.handle(a, stream(text, name));
+          for (const name of ['stdout', 'stderr']) {
+            const recorded = a.outputs
+              .filter((o) => o.output_type === 'stream' && o.name === name)
+              .map((o) => (o as { text: string }).text);
+            expect(recorded.join('')).toBe(
+              chunks
+                .filter(([n]) => n === name)
+                .map(([, t]) => t)
+                .join(''),
+            );
+          }
+          for (let i = 1; i < a.outputs.length; i++)
+            expect((a.outputs[i] as { name: string }).name).not.toBe((a.outputs[i - 1] as { name: string }).name);
+        },
+      ),
     );
   });
 

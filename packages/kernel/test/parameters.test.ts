@@ -13,8 +13,35 @@ function python(code: string, input: string): string {
 }
 
 const interestingChar = fc.constantFrom(
-  'a', ' ', "'", '"', '\\', '\n', '\r', '\t', '\0', '\x1b', '\x7f', '\x85', '\xa0', 'é', 'ÿ', 'Ā', '中', '\u2028', '\u2029',
-  '\u200b', '\ufeff', '\ud800', '\udfff', '😀', '\u{e000}', '\u{10ffff}', '\u0301', '$', '{',
+  'a',
+  ' ',
+  "'",
+  '"',
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  '\0',
+  '\x1b',
+  '\x7f',
+  '\x85',
+  '\xa0',
+  'é',
+  'ÿ',
+  'Ā',
+  '中',
+  '\u2028',
+  '\u2029',
+  '\u200b',
+  '\ufeff',
+  '\ud800',
+  '\udfff',
+  '😀',
+  '\u{e000}',
+  '\u{10ffff}',
+  '\u0301',
+  '$',
+  '{',
 );
 const tricky = fc.array(interestingChar, { maxLength: 12 }).map((chars) => chars.join(''));
 
@@ -57,7 +84,9 @@ describe('parametersCell', () => {
     expect(parametersCell('julia', { ...values, cost: '$5\n' })).toBe(
       '# Parameters\nproduct = "C:\\\\out \\"x\\".html"\nn = 2\nxs = [1.5, "a"]\nd = Dict("k" => true)\nnone = nothing\nnan = NaN\ncost = "\\$5\\n"\n',
     );
-    expect(parametersCell('R', { 'my-param': 1, _x: 2, if: 3 })).toBe('# Parameters\n`my-param` = 1\n`_x` = 2\n`if` = 3\n');
+    expect(parametersCell('R', { 'my-param': 1, _x: 2, if: 3 })).toBe(
+      '# Parameters\n`my-param` = 1\n`_x` = 2\n`if` = 3\n',
+    );
   });
 
   it('uses the comment given and accepts an empty set of values', () => {
@@ -65,12 +94,20 @@ describe('parametersCell', () => {
   });
 
   it('rejects what the language cannot express, naming the parameter', () => {
-    expect(() => parametersCell('scala', { a: 1 })).toThrow('cannot write parameters in "scala": supported kernel languages are Python, R and Julia');
-    expect(() => parametersCell('python', { 'bad-name': 1 })).toThrow('parameter name "bad-name" is not a valid Python variable name');
+    expect(() => parametersCell('scala', { a: 1 })).toThrow(
+      'cannot write parameters in "scala": supported kernel languages are Python, R and Julia',
+    );
+    expect(() => parametersCell('python', { 'bad-name': 1 })).toThrow(
+      'parameter name "bad-name" is not a valid Python variable name',
+    );
     expect(() => parametersCell('python', { class: 1 })).toThrow(/not a valid Python variable name/);
     expect(() => parametersCell('julia', { 'a b': 1 })).toThrow(/not a valid Julia variable name/);
-    expect(() => parametersCell('python', { when: new Date(0) })).toThrow('parameter when: cannot write a value of type Date in Python (use JSON-like values)');
-    expect(() => parametersCell('python', { a: { b: [undefined] } })).toThrow('parameter a.b[0]: cannot write a value of type undefined');
+    expect(() => parametersCell('python', { when: new Date(0) })).toThrow(
+      'parameter when: cannot write a value of type Date in Python (use JSON-like values)',
+    );
+    expect(() => parametersCell('python', { a: { b: [undefined] } })).toThrow(
+      'parameter a.b[0]: cannot write a value of type undefined',
+    );
     expect(() => parametersCell('R', { a: 'nul\0' })).toThrow(/NUL/);
   });
 
@@ -85,13 +122,17 @@ describe('parametersCell', () => {
     ) as [string, string[]][];
     // characters assigned in Node's newer Unicode but not in this Python's are printable for one only
     const sameUnicode = (unassigned: string[]) => unassigned.every((c) => /\p{Cn}/u.test(c));
-    const compared = answers.flatMap(([expected, unassigned], i) => (sameUnicode(unassigned) ? [[pythonStringRepr(strings[i]!), expected]] : []));
+    const compared = answers.flatMap(([expected, unassigned], i) =>
+      sameUnicode(unassigned) ? [[pythonStringRepr(strings[i]!), expected]] : [],
+    );
     expect(compared.length).toBeGreaterThan(400);
     for (const [ours, expected] of compared) expect(ours).toBe(expected);
   });
 
   it('Python evaluates the cell back to the same values', () => {
-    const name = fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/).filter((n) => !['if', 'in', 'is', 'as', 'or', 'and', 'def', 'del', 'for', 'not', 'try'].includes(n));
+    const name = fc
+      .stringMatching(/^[a-z_][a-z0-9_]{0,8}$/)
+      .filter((n) => !['if', 'in', 'is', 'as', 'or', 'and', 'def', 'del', 'for', 'not', 'try'].includes(n));
     const value = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
     const cases = fc.sample(fc.dictionary(name, fc.oneof(value, tricky)), 200);
     const sources = cases.map((values) => parametersCell('python', values));
@@ -106,14 +147,24 @@ describe('parametersCell', () => {
 describe('injectParameters', () => {
   const nb = (): Notebook => ({
     ...emptyNotebook({ kernelspec: { name: 'python3', display_name: 'Python 3' } }),
-    cells: [markdownCell('# T', { id: 'm' }), codeCell('a = 1', { id: 'p', metadata: { tags: ['parameters'] } }), codeCell('print(a)', { id: 'c' })],
+    cells: [
+      markdownCell('# T', { id: 'm' }),
+      codeCell('a = 1', { id: 'p', metadata: { tags: ['parameters'] } }),
+      codeCell('print(a)', { id: 'c' }),
+    ],
   });
 
   it('goes right after the parameters cell, tagged injected-parameters', () => {
     const { notebook, index, placement } = injectParameters(nb(), { a: 2 }, { language: 'python' });
     expect([index, placement]).toEqual([2, 'after-parameters']);
     expect(notebook.cells.map((c) => c.id)).toEqual(['m', 'p', notebook.cells[2]!.id, 'c']);
-    expect(notebook.cells[2]).toMatchObject({ cell_type: 'code', source: '# Parameters\na = 2\n', metadata: { tags: ['injected-parameters'] }, outputs: [], execution_count: null });
+    expect(notebook.cells[2]).toMatchObject({
+      cell_type: 'code',
+      source: '# Parameters\na = 2\n',
+      metadata: { tags: ['injected-parameters'] },
+      outputs: [],
+      execution_count: null,
+    });
     expect(notebook.cells[2]!.id).toMatch(/^[0-9a-f]{8}$/);
   });
 

@@ -23,15 +23,21 @@ describe('Session wire format', () => {
     const hmac = createHmac('sha256', key);
     for (const f of frames.slice(2, 6)) hmac.update(f);
     expect(frames[1]!.toString()).toBe(hmac.digest('hex'));
-    expect(JSON.parse(frames[2]!.toString())).toMatchObject({ msg_type: 'execute_request', version: '5.3', session: session.id });
+    expect(JSON.parse(frames[2]!.toString())).toMatchObject({
+      msg_type: 'execute_request',
+      version: '5.3',
+      session: session.id,
+    });
     expect(JSON.parse(frames[5]!.toString())).toEqual({ code: '1+1' });
   });
 
   it('decodes kernel messages after routing identities and keeps binary buffers', () => {
     const session = new Session(key);
-    const frames = kernelFrames(key, [{ msg_id: 'm', msg_type: 'stream' }, { msg_id: 'p' }, {}, '{"name": "stdout", "text": "hi"}'], [
-      Buffer.from('id1'),
-    ]);
+    const frames = kernelFrames(
+      key,
+      [{ msg_id: 'm', msg_type: 'stream' }, { msg_id: 'p' }, {}, '{"name": "stdout", "text": "hi"}'],
+      [Buffer.from('id1')],
+    );
     frames.push(Buffer.from([0, 1, 2]));
     const msg = session.decode(frames)!;
     expect(msg.header.msg_type).toBe('stream');
@@ -62,7 +68,12 @@ describe('Session wire format', () => {
   it("keeps Python's float spelling in content so outputs serialize as Jupyter writes them", () => {
     const session = new Session(key);
     const msg = session.decode(
-      kernelFrames(key, [{ msg_type: 'execute_result' }, {}, {}, '{"data": {"application/json": {"x": 1.0, "y": 1e-05}}}']),
+      kernelFrames(key, [
+        { msg_type: 'execute_result' },
+        {},
+        {},
+        '{"data": {"application/json": {"x": 1.0, "y": 1e-05}}}',
+      ]),
     )!;
     const json = (msg.content.data as JsonObject)['application/json'] as JsonObject;
     expect(json.x).toBeInstanceOf(JsonFloat);
@@ -70,7 +81,23 @@ describe('Session wire format', () => {
       nbformat: 4 as const,
       nbformat_minor: 5,
       metadata: {},
-      cells: [{ cell_type: 'code' as const, id: 'a', source: '', metadata: {}, execution_count: 1, outputs: [{ output_type: 'execute_result' as const, execution_count: 1, data: msg.content.data as MimeBundle, metadata: {} }] }],
+      cells: [
+        {
+          cell_type: 'code' as const,
+          id: 'a',
+          source: '',
+          metadata: {},
+          execution_count: 1,
+          outputs: [
+            {
+              output_type: 'execute_result' as const,
+              execution_count: 1,
+              data: msg.content.data as MimeBundle,
+              metadata: {},
+            },
+          ],
+        },
+      ],
     };
     expect(serialize(nb)).toContain('"x": 1.0');
     expect(serialize(nb)).toContain('"y": 1e-05');

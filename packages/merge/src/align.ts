@@ -14,9 +14,7 @@ type Weight = (a: number, b: number) => number;
  * never matches) or a pairwise predicate (costly; evaluated on the gap's full grid), optionally
  * weighted so that an item pairs with its closest match rather than with any match.
  */
-export type Level =
-  | { key: (side: 'a' | 'b', index: number) => string | undefined }
-  | { match: Match; weight?: Weight };
+export type Level = { key: (side: 'a' | 'b', index: number) => string | undefined } | { match: Match; weight?: Weight };
 
 /** Gaps larger than this many item pairs are not searched with a pairwise predicate. */
 const PREDICATE_GRID_LIMIT = 40_000;
@@ -45,7 +43,10 @@ function lcsPairs(match: Match, aLo: number, aHi: number, bLo: number, bHi: numb
     for (let y = 1; y <= m; y++) {
       const here = at(x, y);
       const [up, left] = [at(x - 1, y), at(x, y - 1)];
-      const better = length[up]! > length[left]! || (length[up] === length[left] && (!weight || total[up]! >= total[left]!)) ? up : left;
+      const better =
+        length[up]! > length[left]! || (length[up] === length[left] && (!weight || total[up]! >= total[left]!))
+          ? up
+          : left;
       length[here] = length[better]!;
       if (weight) total[here] = total[better]!;
       if (!match(aLo + x - 1, bLo + y - 1)) continue;
@@ -53,14 +54,17 @@ function lcsPairs(match: Match, aLo: number, aHi: number, bLo: number, bHi: numb
       hit[(x - 1) * m + y - 1] = 1;
       if (weight) hitWeight[(x - 1) * m + y - 1] = w;
       const diagonal = at(x - 1, y - 1);
-      if (length[diagonal]! + 1 > length[here]! || (length[diagonal]! + 1 === length[here] && weight && total[diagonal]! + w > total[here]!)) {
+      if (
+        length[diagonal]! + 1 > length[here]! ||
+        (length[diagonal]! + 1 === length[here] && weight && total[diagonal]! + w > total[here]!)
+      ) {
         length[here] = length[diagonal]! + 1;
         if (weight) total[here] = total[diagonal]! + w;
       }
     }
   }
   const pairs: Pair[] = [];
-  for (let x = n, y = m; x > 0 && y > 0; ) {
+  for (let x = n, y = m; x > 0 && y > 0;) {
     const corner = (x - 1) * m + y - 1;
     if (hit[corner] && extends_(x, y, at(x - 1, y - 1), 1, weight ? hitWeight[corner]! : 0)) {
       pairs.push([aLo + x - 1, bLo + y - 1]);
@@ -84,7 +88,13 @@ function myersPairs(keysA: readonly number[], keysB: readonly number[], aLo: num
   return pairs;
 }
 
-function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | undefined }, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+function keyedPairs(
+  level: { key: (side: 'a' | 'b', index: number) => string | undefined },
+  aLo: number,
+  aHi: number,
+  bLo: number,
+  bHi: number,
+): Pair[] {
   // Keys become small integers; items without a key get one no item of the other side has.
   const ids = new Map<string, number>();
   let unique = -1;
@@ -105,12 +115,14 @@ function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | u
   const kb = keys('b', bLo, bHi);
   const inA = new Set(ka);
   if (!kb.some((key) => inA.has(key))) return [];
-  if (ka.length * kb.length <= KEYED_GRID_LIMIT) return lcsPairs((x, y) => ka[x - aLo] === kb[y - bLo], aLo, aHi, bLo, bHi);
+  if (ka.length * kb.length <= KEYED_GRID_LIMIT)
+    return lcsPairs((x, y) => ka[x - aLo] === kb[y - bLo], aLo, aHi, bLo, bHi);
   // Too large for the table: match the common ends directly and let Myers align the middle.
   let head = 0;
   while (head < ka.length && head < kb.length && ka[head] === kb[head]) head++;
   let tail = 0;
-  while (tail < ka.length - head && tail < kb.length - head && ka[ka.length - 1 - tail] === kb[kb.length - 1 - tail]) tail++;
+  while (tail < ka.length - head && tail < kb.length - head && ka[ka.length - 1 - tail] === kb[kb.length - 1 - tail])
+    tail++;
   const pairs: Pair[] = [];
   for (let k = 0; k < head; k++) pairs.push([aLo + k, bLo + k]);
   pairs.push(...myersPairs(ka.slice(head, ka.length - tail), kb.slice(head, kb.length - tail), aLo + head, bLo + head));
@@ -121,7 +133,13 @@ function keyedPairs(level: { key: (side: 'a' | 'b', index: number) => string | u
 /** Half-width of the diagonal band searched in gaps too large for a full pairwise search. */
 const BAND = 12;
 
-function predicatePairs({ match, weight }: { match: Match; weight?: Weight }, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] {
+function predicatePairs(
+  { match, weight }: { match: Match; weight?: Weight },
+  aLo: number,
+  aHi: number,
+  bLo: number,
+  bHi: number,
+): Pair[] {
   const n = aHi - aLo;
   const m = bHi - bLo;
   // Items edited in place (the usual case): if every item pairs with the one at the same
@@ -135,7 +153,14 @@ function predicatePairs({ match, weight }: { match: Match; weight?: Weight }, aL
   if (n * m > KEYED_GRID_LIMIT) return [];
   // A large gap (say every cell reformatted): only compare items near the same relative position.
   const width = BAND + Math.abs(n - m);
-  return lcsPairs((i, j) => Math.abs((i - aLo) * m - (j - bLo) * n) <= width * Math.max(n, m) && match(i, j), aLo, aHi, bLo, bHi, weight);
+  return lcsPairs(
+    (i, j) => Math.abs((i - aLo) * m - (j - bLo) * n) <= width * Math.max(n, m) && match(i, j),
+    aLo,
+    aHi,
+    bLo,
+    bHi,
+    weight,
+  );
 }
 
 /**
@@ -146,7 +171,14 @@ function predicatePairs({ match, weight }: { match: Match; weight?: Weight }, aL
  */
 export function align(n: number, m: number, levels: readonly Level[], anchors: readonly Pair[] = []): Pair[] {
   // Pairs `found` at `level` between (aLo, bLo) and (aHi, bHi), with what the next levels find around them.
-  const around = (found: readonly Pair[], level: number, aLo: number, aHi: number, bLo: number, bHi: number): Pair[] => {
+  const around = (
+    found: readonly Pair[],
+    level: number,
+    aLo: number,
+    aHi: number,
+    bLo: number,
+    bHi: number,
+  ): Pair[] => {
     const out: Pair[] = [];
     let i = aLo;
     let j = bLo;

@@ -47,7 +47,8 @@ function storedRecords(metadata: JsonObject | undefined): StoredConflict[] {
   const section = metadata?.[CONFLICT_METADATA_KEY];
   if (!isPlainObject(section) || !Array.isArray(section.conflicts)) return [];
   return section.conflicts.filter(
-    (r: JsonValue): r is StoredConflict => isPlainObject(r) && typeof r.kind === 'string' && typeof r.message === 'string',
+    (r: JsonValue): r is StoredConflict =>
+      isPlainObject(r) && typeof r.kind === 'string' && typeof r.message === 'string',
   );
 }
 
@@ -95,12 +96,17 @@ export function findConflicts(nb: Notebook, options: FindConflictsOptions = {}):
     const deletedLine = lines.findIndex((line) => deleted.test(line));
     if (deletedLine >= 0) {
       const who = deleted.exec(lines[deletedLine]!)![1]!;
-      out.push({ cellIndex, kind: 'deleted', message: `deleted in ${who.toLowerCase()} but changed on the other side (marker on line ${deletedLine + 1})` });
+      out.push({
+        cellIndex,
+        kind: 'deleted',
+        message: `deleted in ${who.toLowerCase()} but changed on the other side (marker on line ${deletedLine + 1})`,
+      });
     }
     const markerLine = lines.findIndex((line, k) => k !== deletedLine && marker.test(line));
     if (markerLine >= 0)
       out.push({ cellIndex, kind: 'source', message: `conflict markers in the source (line ${markerLine + 1})` });
-    for (const record of storedRecords(cell.metadata)) out.push({ cellIndex, kind: record.kind, message: record.message });
+    for (const record of storedRecords(cell.metadata))
+      out.push({ cellIndex, kind: record.kind, message: record.message });
   });
   return out;
 }
@@ -117,7 +123,8 @@ const isNotebookFile = (path: string) => path.toLowerCase().endsWith('.ipynb');
  * the reader's error.
  */
 export function findFileConflicts(path: string, text: string, options: FindConflictsOptions = {}): FileConflict[] {
-  const textConflicts = (message: string) => conflictMarkerLines(text, options).map((line): FileConflict => ({ line, kind: 'text', message }));
+  const textConflicts = (message: string) =>
+    conflictMarkerLines(text, options).map((line): FileConflict => ({ line, kind: 'text', message }));
   if (!isNotebookFile(path)) return textConflicts('conflict markers');
   let notebook: Notebook;
   try {

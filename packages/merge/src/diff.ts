@@ -60,7 +60,14 @@ export interface OutputChanges {
 export type OutputDiff =
   | { op: 'added'; b: number; output: Output }
   | { op: 'removed'; a: number; output: Output }
-  | { op: 'modified'; a: number; b: number; outputType: string; /** stream name */ name?: string; changes: OutputChanges };
+  | {
+      op: 'modified';
+      a: number;
+      b: number;
+      outputType: string;
+      /** stream name */ name?: string;
+      changes: OutputChanges;
+    };
 
 export interface CellChanges {
   cellType?: { a: CellType; b: CellType };
@@ -117,7 +124,11 @@ export function diffJson(a: JsonObject | undefined, b: JsonObject | undefined, p
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (!isPlainObject(value)) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys(value[key])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortedKeys(value[key])]),
+  );
 }
 
 /** A mime value as text for a line diff: strings as they are, JSON indented; undefined for binary data. */
@@ -147,7 +158,8 @@ function diffBundle(a: JsonObject, b: JsonObject): MimeChange[] {
 const OUTPUT_OWN_KEYS = new Set(['output_type', 'text', 'data', 'metadata', 'execution_count', 'traceback']);
 
 /** A traceback as plain text (the terminal colour codes IPython puts in it removed). */
-const tracebackText = (output: Output) => (Array.isArray(output.traceback) ? stripAnsi(output.traceback.join('\n')) : '');
+const tracebackText = (output: Output) =>
+  Array.isArray(output.traceback) ? stripAnsi(output.traceback.join('\n')) : '';
 
 function diffOutput(a: Output, b: Output, options: DiffOptions): OutputChanges | undefined {
   const changes: OutputChanges = {};
@@ -169,7 +181,8 @@ function diffOutput(a: Output, b: Output, options: DiffOptions): OutputChanges |
   }
   if (!jsonEqual(a.execution_count, b.execution_count))
     changes.executionCount = { a: a.execution_count, b: b.execution_count };
-  const rest = (o: Output) => Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_OWN_KEYS.has(k))) as JsonObject;
+  const rest = (o: Output) =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_OWN_KEYS.has(k))) as JsonObject;
   const fields = diffJson(rest(a), rest(b));
   if (fields.length) changes.fields = fields;
   return Object.keys(changes).length ? changes : undefined;
@@ -180,7 +193,10 @@ function sameKind(a: Output, b: Output): boolean {
   if (a.output_type !== b.output_type) return false;
   if (a.output_type === 'stream') return a.name === b.name;
   if (a.output_type === 'error') return a.ename === b.ename;
-  const mimes = (o: Output) => Object.keys((o.data as JsonObject | undefined) ?? {}).sort().join();
+  const mimes = (o: Output) =>
+    Object.keys((o.data as JsonObject | undefined) ?? {})
+      .sort()
+      .join();
   return mimes(a) === mimes(b);
 }
 
@@ -231,7 +247,10 @@ export function diffCell(a: Cell, b: Cell, options: DiffOptions = {}): CellChang
     );
     if (outputs.length) changes.outputs = outputs;
     if (!jsonEqual(a.execution_count, b.execution_count))
-      changes.executionCount = { a: a.execution_count as number | null | undefined, b: b.execution_count as number | null | undefined };
+      changes.executionCount = {
+        a: a.execution_count as number | null | undefined,
+        b: b.execution_count as number | null | undefined,
+      };
   }
   if (options.metadata !== false) {
     const metadata = diffJson(a.metadata, b.metadata);

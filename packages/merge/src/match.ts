@@ -55,7 +55,9 @@ const POSITIONAL_ID = /^\d{1,4}$/;
  */
 function identifyingIds(a: readonly Cell[], b: readonly Cell[]): [(string | undefined)[], (string | undefined)[]] {
   const ownIds = (cells: readonly Cell[]) => {
-    const ids = cells.map((cell) => (typeof cell.id === 'string' && cell.id !== '' && !POSITIONAL_ID.test(cell.id) ? cell.id : undefined));
+    const ids = cells.map((cell) =>
+      typeof cell.id === 'string' && cell.id !== '' && !POSITIONAL_ID.test(cell.id) ? cell.id : undefined,
+    );
     const counts = new Map<string | undefined, number>();
     for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
     return ids.map((id) => (counts.get(id) === 1 ? id : undefined));
@@ -76,18 +78,30 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
   const cells = (side: 'a' | 'b') => (side === 'a' ? a : b);
   const [idsA, idsB] = options.ids === false ? [[], []] : identifyingIds(a, b);
   const differentIds = (i: number, j: number) => idsA[i] !== undefined && idsB[j] !== undefined && idsA[i] !== idsB[j];
-  const similar = (x: Cell, y: Cell) => x.cell_type === y.cell_type && isSimilarText(source(x), source(y), options.similarity);
+  const similar = (x: Cell, y: Cell) =>
+    x.cell_type === y.cell_type && isSimilarText(source(x), source(y), options.similarity);
   // nbdime's ratio rule is strict for short texts (`print(x)` → `print(x * 2)` is below it) while any two texts of
   // ten characters or less pass it: a short cell found whole in another is that cell edited.
   const contained = (x: Cell, y: Cell) => {
     const [sx, sy] = [source(x), source(y)];
-    return x.cell_type === y.cell_type && sx.trim() !== '' && sy.trim() !== '' && Math.min(sx.length, sy.length) <= SHORT_TEXT && overlapRatio(sx, sy) === 1;
+    return (
+      x.cell_type === y.cell_type &&
+      sx.trim() !== '' &&
+      sy.trim() !== '' &&
+      Math.min(sx.length, sy.length) <= SHORT_TEXT &&
+      overlapRatio(sx, sy) === 1
+    );
   };
 
   const indexInB = new Map(idsB.flatMap((id, j) => (id === undefined ? [] : [[id, j] as const])));
   // The cell type may change under a kept id (Jupyter's cell type menu): only the sources must agree.
   const trusted = new Set(
-    idsA.filter((id, i) => id !== undefined && indexInB.has(id) && isSimilarText(source(a[i]!), source(b[indexInB.get(id)!]!), options.similarity)),
+    idsA.filter(
+      (id, i) =>
+        id !== undefined &&
+        indexInB.has(id) &&
+        isSimilarText(source(a[i]!), source(b[indexInB.get(id)!]!), options.similarity),
+    ),
   );
   const trustedId = (side: 'a' | 'b', k: number) => {
     const id = (side === 'a' ? idsA : idsB)[k];
@@ -128,7 +142,11 @@ export function alignCells(a: readonly Cell[], b: readonly Cell[], options: Matc
     (idsA[i] !== undefined && indexInB.has(idsA[i]) && indexInB.get(idsA[i]) !== j) ||
     (idsB[j] !== undefined && indexInA.has(idsB[j]) && indexInA.get(idsB[j]) !== i);
   const alike: Level = {
-    match: (i, j) => !movedAway.has(contentKey(a[i]!)) && !movedHere.has(contentKey(b[j]!)) && !twinElsewhere(i, j) && (similar(a[i]!, b[j]!) || contained(a[i]!, b[j]!)),
+    match: (i, j) =>
+      !movedAway.has(contentKey(a[i]!)) &&
+      !movedHere.has(contentKey(b[j]!)) &&
+      !twinElsewhere(i, j) &&
+      (similar(a[i]!, b[j]!) || contained(a[i]!, b[j]!)),
     weight: (i, j) => overlapRatio(source(a[i]!), source(b[j]!)),
   };
   const aligned = align(a.length, b.length, [alike], exact);

@@ -57,7 +57,8 @@ function sideVersion(base: string[], start: number, end: number, sideHunks: Hunk
 const terminated = (line: string) => (line.endsWith('\n') ? line : line + '\n');
 
 /** Output pieces: lines both sides agree on, lines one side changed, or a conflict. */
-type Segment = { kind: 'unchanged' | 'resolved'; lines: string[] } | { kind: 'conflict'; local: string[]; remote: string[] };
+type Segment =
+  { kind: 'unchanged' | 'resolved'; lines: string[] } | { kind: 'conflict'; local: string[]; remote: string[] };
 
 /** Conflicts separated by at most this many unchanged lines are shown as one (as git does). */
 const CONFLICT_JOIN_DISTANCE = 3;
@@ -73,7 +74,7 @@ function segments(base: string, local: string, remote: string): Segment[] {
     if (lines.length) out.push({ kind: 'unchanged', lines });
   };
   let copied = 0;
-  for (let k = 0; k < all.length; ) {
+  for (let k = 0; k < all.length;) {
     const group = [all[k]!];
     const start = all[k]!.start;
     let end = all[k]!.end;
@@ -84,8 +85,18 @@ function segments(base: string, local: string, remote: string): Segment[] {
     }
     unchanged(baseLines.slice(copied, start));
     copied = end;
-    const localVersion = sideVersion(baseLines, start, end, group.filter((h) => h.side === 'local'));
-    const remoteVersion = sideVersion(baseLines, start, end, group.filter((h) => h.side === 'remote'));
+    const localVersion = sideVersion(
+      baseLines,
+      start,
+      end,
+      group.filter((h) => h.side === 'local'),
+    );
+    const remoteVersion = sideVersion(
+      baseLines,
+      start,
+      end,
+      group.filter((h) => h.side === 'remote'),
+    );
     if (group.every((h) => h.side === 'local') || localVersion.join('') === remoteVersion.join('')) {
       out.push({ kind: 'resolved', lines: localVersion });
       continue;
@@ -96,7 +107,12 @@ function segments(base: string, local: string, remote: string): Segment[] {
     }
     // Lines both sides agree on at the edges stay outside the markers.
     let prefix = 0;
-    while (prefix < localVersion.length && prefix < remoteVersion.length && localVersion[prefix] === remoteVersion[prefix]) prefix++;
+    while (
+      prefix < localVersion.length &&
+      prefix < remoteVersion.length &&
+      localVersion[prefix] === remoteVersion[prefix]
+    )
+      prefix++;
     let suffix = 0;
     while (
       suffix < localVersion.length - prefix &&
@@ -131,7 +147,10 @@ function joinCloseConflicts(input: Segment[]): Segment[] {
       before.local.push(...between.lines, ...segment.local);
       before.remote.push(...between.lines, ...segment.remote);
     } else if (segment.kind === 'unchanged' && between?.kind === 'unchanged') between.lines.push(...segment.lines);
-    else out.push(segment.kind === 'conflict' ? { ...segment, local: [...segment.local], remote: [...segment.remote] } : segment);
+    else
+      out.push(
+        segment.kind === 'conflict' ? { ...segment, local: [...segment.local], remote: [...segment.remote] } : segment,
+      );
   }
   return out;
 }
@@ -142,7 +161,12 @@ function joinCloseConflicts(input: Segment[]): Segment[] {
  * markers. Lines both sides agree on at the edges of a conflict stay outside the markers, and
  * conflicts only a few unchanged lines apart are shown as one block.
  */
-export function mergeText(base: string, local: string, remote: string, options: TextMergeOptions = {}): TextMergeResult {
+export function mergeText(
+  base: string,
+  local: string,
+  remote: string,
+  options: TextMergeOptions = {},
+): TextMergeResult {
   if (local === remote || base === remote) return { text: local, conflicts: 0 };
   if (base === local) return { text: remote, conflicts: 0 };
   const { markerSize = 7, localLabel = 'local', remoteLabel = 'remote' } = options;

@@ -1,6 +1,14 @@
 // The submodule, not the package index, which loads every differ (characters, words, CSS, JSON…) on start-up.
 import { diffArrays } from 'diff/lib/diff/array.js';
-import { derivedCellId, type Cell, type CellType, type JsonObject, type MimeBundle, type Notebook, type Output } from '@nbpipe/nbformat';
+import {
+  derivedCellId,
+  type Cell,
+  type CellType,
+  type JsonObject,
+  type MimeBundle,
+  type Notebook,
+  type Output,
+} from '@nbpipe/nbformat';
 import type { Pair } from './align.js';
 import {
   deletedCellMarker,
@@ -67,7 +75,12 @@ interface SideView {
 
 type GapItem = { kind: 'new'; index: number } | { kind: 'moved'; base: number; index: number };
 
-function sideView(base: readonly Cell[], cells: readonly Cell[], pairs: readonly Pair[], moves: readonly Pair[]): SideView {
+function sideView(
+  base: readonly Cell[],
+  cells: readonly Cell[],
+  pairs: readonly Pair[],
+  moves: readonly Pair[],
+): SideView {
   const position = new Int32Array(base.length).fill(-1);
   const moved = new Uint8Array(base.length);
   const anchorOf = new Map<number, number>();
@@ -117,7 +130,9 @@ const withoutCount = (outputs: readonly Output[]) =>
 
 /** A cell without what changes on every run or view: execution counts, ids, collapsed/scrolled. */
 function substance(cell: Cell): JsonObject {
-  const metadata = Object.fromEntries(Object.entries(cell.metadata ?? {}).filter(([key]) => !TRANSIENT_METADATA.has(key)));
+  const metadata = Object.fromEntries(
+    Object.entries(cell.metadata ?? {}).filter(([key]) => !TRANSIENT_METADATA.has(key)),
+  );
   const rest = Object.fromEntries(Object.entries(cell).filter(([key]) => key !== 'execution_count' && key !== 'id'));
   return { ...rest, metadata, ...(cell.cell_type === 'code' ? { outputs: withoutCount(outputsOf(cell)) } : {}) };
 }
@@ -163,7 +178,8 @@ function conflictPath(conflict: JsonConflict): string {
 
 function storedJsonConflict(kind: ConflictKind, message: string, conflict: JsonConflict): StoredConflict {
   const stored: StoredConflict = { kind, message, path: conflictPath(conflict) };
-  for (const side of ['base', 'local', 'remote'] as const) if (conflict[side] !== undefined) stored[side] = conflict[side];
+  for (const side of ['base', 'local', 'remote'] as const)
+    if (conflict[side] !== undefined) stored[side] = conflict[side];
   return stored;
 }
 
@@ -172,7 +188,13 @@ function metadataConflictMessage(conflict: JsonConflict, settings: Settings, whe
   return `${where} "${conflictPath(conflict)}" changed differently in ${settings.localLabel} and ${settings.remoteLabel}: kept ${kept}'s value ${formatJson(conflict.local ?? conflict.remote)}`;
 }
 
-function mergeCellMetadata(base: Cell | undefined, local: Cell, remote: Cell, settings: Settings, conflicts: CellConflict[]): JsonObject {
+function mergeCellMetadata(
+  base: Cell | undefined,
+  local: Cell,
+  remote: Cell,
+  settings: Settings,
+  conflicts: CellConflict[],
+): JsonObject {
   const merged = mergeJson(base?.metadata ?? {}, local.metadata ?? {}, remote.metadata ?? {});
   for (const conflict of merged.conflicts) {
     // View state and run timing are not worth a conflict: local's wins.
@@ -226,16 +248,24 @@ function mergeAttachments(
 }
 
 /** Build a valid cell of the given type from merged parts. */
-function assembleCell(type: CellType, parts: {
-  id: string | undefined;
-  metadata: JsonObject;
-  source: string;
-  outputs: Output[];
-  executionCount: number | null;
-  attachments: Record<string, MimeBundle> | undefined;
-}): Cell {
-  const common = { ...(parts.id !== undefined ? { id: parts.id } : {}), metadata: parts.metadata, source: parts.source };
-  if (type === 'code') return { cell_type: 'code', execution_count: parts.executionCount, outputs: parts.outputs, ...common };
+function assembleCell(
+  type: CellType,
+  parts: {
+    id: string | undefined;
+    metadata: JsonObject;
+    source: string;
+    outputs: Output[];
+    executionCount: number | null;
+    attachments: Record<string, MimeBundle> | undefined;
+  },
+): Cell {
+  const common = {
+    ...(parts.id !== undefined ? { id: parts.id } : {}),
+    metadata: parts.metadata,
+    source: parts.source,
+  };
+  if (type === 'code')
+    return { cell_type: 'code', execution_count: parts.executionCount, outputs: parts.outputs, ...common };
   return { cell_type: type, ...common, ...(parts.attachments !== undefined ? { attachments: parts.attachments } : {}) };
 }
 
@@ -247,7 +277,11 @@ function mergeCell(base: Cell | undefined, local: Cell, remote: Cell, settings: 
   const conflicts: CellConflict[] = [];
   const type = pick(base?.cell_type, local.cell_type, remote.cell_type, () => {
     const message = `cell type changed to ${local.cell_type} in ${settings.localLabel} and to ${remote.cell_type} in ${settings.remoteLabel}: kept ${local.cell_type}`;
-    conflicts.push({ kind: 'cell_type', message, stored: { kind: 'cell_type', message, local: local.cell_type, remote: remote.cell_type } });
+    conflicts.push({
+      kind: 'cell_type',
+      message,
+      stored: { kind: 'cell_type', message, local: local.cell_type, remote: remote.cell_type },
+    });
     return local.cell_type;
   })!;
   const source = mergeText(sourceOf(base), sourceOf(local), sourceOf(remote), settings);
@@ -256,12 +290,16 @@ function mergeCell(base: Cell | undefined, local: Cell, remote: Cell, settings: 
       kind: 'source',
       message: `${settings.localLabel} and ${settings.remoteLabel} changed the same lines: ${source.conflicts} conflict${source.conflicts > 1 ? 's' : ''} marked in the source`,
     });
-  const { outputs, executionCount } = type === 'code' ? mergeOutputs(base, local, remote, settings) : { outputs: [], executionCount: null };
+  const { outputs, executionCount } =
+    type === 'code' ? mergeOutputs(base, local, remote, settings) : { outputs: [], executionCount: null };
   const metadata = mergeCellMetadata(base, local, remote, settings, conflicts);
   const attachments = type === 'code' ? undefined : mergeAttachments(base, local, remote, settings, conflicts);
   // Ids are identities, not content: if both changed it, local's stands.
   const id = pick(base?.id, local.id, remote.id, () => local.id);
-  return { cell: assembleCell(type, { id, metadata, source: source.text, outputs, executionCount, attachments }), conflicts };
+  return {
+    cell: assembleCell(type, { id, metadata, source: source.text, outputs, executionCount, attachments }),
+    conflicts,
+  };
 }
 
 /** A cell one side deleted and the other changed: kept, with a marker line on top of its source. */
@@ -313,7 +351,12 @@ class CellMerger {
   }
 
   private mergeBaseCell(i: number): MergedCell {
-    return mergeCell(this.base[i], this.local.cells[this.local.position[i]!]!, this.remote.cells[this.remote.position[i]!]!, this.settings);
+    return mergeCell(
+      this.base[i],
+      this.local.cells[this.local.position[i]!]!,
+      this.remote.cells[this.remote.position[i]!]!,
+      this.settings,
+    );
   }
 
   /** Base cell i, deleted by `deletedBy` and still present on the other side. */
@@ -363,7 +406,12 @@ class CellMerger {
   /** The same item inserted (or moved here) by both sides. */
   private sharedGapItem(localItem: GapItem, remoteItem: GapItem): MergedCell {
     if (localItem.kind === 'moved') return this.mergeBaseCell(localItem.base);
-    return mergeCell(undefined, this.local.cells[localItem.index]!, this.remote.cells[remoteItem.index]!, this.settings);
+    return mergeCell(
+      undefined,
+      this.local.cells[localItem.index]!,
+      this.remote.cells[remoteItem.index]!,
+      this.settings,
+    );
   }
 
   /** An item only one side has in this gap. */
@@ -384,7 +432,10 @@ class CellMerger {
     const merged = this.mergeBaseCell(i);
     const { localLabel, remoteLabel } = this.settings;
     const message = `moved to different places in ${localLabel} and ${remoteLabel}: kept ${localLabel}'s place`;
-    return { cell: merged.cell, conflicts: [...merged.conflicts, { kind: 'moved', message, stored: { kind: 'moved', message } }] };
+    return {
+      cell: merged.cell,
+      conflicts: [...merged.conflicts, { kind: 'moved', message, stored: { kind: 'moved', message } }],
+    };
   }
 }
 
@@ -432,7 +483,12 @@ function withoutId(cell: Cell): Cell {
  * keeps local's value and is recorded in `metadata.nbpipe.conflicts` (see `findConflicts`).
  * The result is a valid notebook; it may share unchanged parts with the inputs.
  */
-export function mergeNotebooks(base: Notebook, local: Notebook, remote: Notebook, options: MergeOptions = {}): MergeResult {
+export function mergeNotebooks(
+  base: Notebook,
+  local: Notebook,
+  remote: Notebook,
+  options: MergeOptions = {},
+): MergeResult {
   const settings: Settings = {
     outputs: options.outputs ?? 'clear',
     markerSize: options.markerSize ?? 7,
@@ -451,11 +507,13 @@ export function mergeNotebooks(base: Notebook, local: Notebook, remote: Notebook
 
   const conflicts: ConflictRecord[] = [];
   const metadataResult = mergeJson(base.metadata, local.metadata, remote.metadata);
-  const notebookRecords = metadataResult.conflicts.filter((conflict) => !isVolatileNotebookMetadata(conflict.path)).map((conflict) => {
-    const message = metadataConflictMessage(conflict, settings, 'notebook metadata');
-    conflicts.push({ cellIndex: null, kind: 'metadata', message });
-    return storedJsonConflict('metadata', message, conflict);
-  });
+  const notebookRecords = metadataResult.conflicts
+    .filter((conflict) => !isVolatileNotebookMetadata(conflict.path))
+    .map((conflict) => {
+      const message = metadataConflictMessage(conflict, settings, 'notebook metadata');
+      conflicts.push({ cellIndex: null, kind: 'metadata', message });
+      return storedJsonConflict('metadata', message, conflict);
+    });
   const minor = pick(base.nbformat_minor, local.nbformat_minor, remote.nbformat_minor, () =>
     Math.max(local.nbformat_minor, remote.nbformat_minor),
   );

@@ -1,5 +1,14 @@
 import { splitAtNewlines, type Cell, type Output } from '@nbpipe/nbformat';
-import type { CellChanges, CellDiff, JsonChange, MimeChange, NotebookDiff, OutputChanges, OutputDiff, TextDiff } from './diff.js';
+import type {
+  CellChanges,
+  CellDiff,
+  JsonChange,
+  MimeChange,
+  NotebookDiff,
+  OutputChanges,
+  OutputDiff,
+  TextDiff,
+} from './diff.js';
 import { formatJson, isPlainObject } from './json.js';
 import { formatBytes, isBinaryMime, mimeValueSize } from './text.js';
 import { mimeSummary, outputPreview, outputTitle, stripAnsi } from './summary.js';
@@ -99,7 +108,9 @@ function printOutputChanges(p: Printer, changes: OutputChanges, indent: string):
   if (changes.text) printTextDiff(p, changes.text, indent, stripAnsi);
   for (const change of changes.data ?? []) printMimeChange(p, change, indent);
   if (changes.executionCount)
-    p.info(`${indent}execution_count: ${formatJson(changes.executionCount.a)} → ${formatJson(changes.executionCount.b)}`);
+    p.info(
+      `${indent}execution_count: ${formatJson(changes.executionCount.a)} → ${formatJson(changes.executionCount.b)}`,
+    );
   if (changes.fields) printJsonChanges(p, changes.fields, indent);
   if (changes.metadata) {
     p.info(`${indent}metadata:`);
@@ -126,7 +137,11 @@ function printAttachments(p: Printer, changes: readonly JsonChange[]): void {
     const [name, mime] = change.path as [string, string | undefined];
     if (mime === undefined) {
       const bundle = change.op === 'added' ? change.b : change.a;
-      const mimes = isPlainObject(bundle) ? Object.keys(bundle).sort().map((m) => mimeSummary(m, bundle[m])) : [];
+      const mimes = isPlainObject(bundle)
+        ? Object.keys(bundle)
+            .sort()
+            .map((m) => mimeSummary(m, bundle[m]))
+        : [];
       const text = `  ${name} ${change.op} (${mimes.join(', ')})`;
       if (change.op === 'added') p.added(text);
       else if (change.op === 'removed') p.removed(text);

@@ -155,7 +155,7 @@ function lineSymbols(a: string, b: string): [number[], number[]] {
 /** Upper bound of the ratio from the symbol multisets (difflib's quick_ratio). */
 function quickRatio(a: Prepared, b: Prepared): number {
   let matches = 0;
-  for (let x = 0, y = 0; x < a.distinct.length && y < b.distinct.length; ) {
+  for (let x = 0, y = 0; x < a.distinct.length && y < b.distinct.length;) {
     if (a.distinct[x]! < b.distinct[y]!) x++;
     else if (a.distinct[x]! > b.distinct[y]!) y++;
     else matches += Math.min(a.counts[x++]!, b.counts[y++]!);

@@ -26,5 +26,10 @@ export function isBinaryMime(mime: string): boolean {
   if (mime.startsWith('text/') || mime === 'image/svg+xml') return false;
   if (mime === 'application/json' || mime.endsWith('+json')) return false;
   if (mime === 'application/javascript' || mime === 'application/x-javascript') return false;
-  return mime.startsWith('image/') || mime.startsWith('audio/') || mime.startsWith('video/') || mime.startsWith('application/');
+  return (
+    mime.startsWith('image/') ||
+    mime.startsWith('audio/') ||
+    mime.startsWith('video/') ||
+    mime.startsWith('application/')
+  );
 }

@@ -7,8 +7,27 @@ const OUTPUT_LINES = 10;
 
 /** Line comment of the notebook's language, for markdown and output lines. */
 function commentFor(nb: Notebook): string {
-  const language = String(nb.metadata.language_info?.name ?? nb.metadata.kernelspec?.language ?? 'python').toLowerCase();
-  if (['javascript', 'typescript', 'java', 'scala', 'kotlin', 'c', 'c++', 'cpp', 'c#', 'csharp', 'rust', 'go', 'groovy', 'swift'].includes(language))
+  const language = String(
+    nb.metadata.language_info?.name ?? nb.metadata.kernelspec?.language ?? 'python',
+  ).toLowerCase();
+  if (
+    [
+      'javascript',
+      'typescript',
+      'java',
+      'scala',
+      'kotlin',
+      'c',
+      'c++',
+      'cpp',
+      'c#',
+      'csharp',
+      'rust',
+      'go',
+      'groovy',
+      'swift',
+    ].includes(language)
+  )
     return '//';
   if (['sql', 'haskell', 'lua'].includes(language)) return '--';
   if (['matlab', 'octave'].includes(language)) return '%';
@@ -47,7 +66,9 @@ export function textView(nb: Notebook): string {
     out.push(...lines);
     const outputs = cell.outputs ?? [];
     if (outputs.length || cell.execution_count !== null)
-      out.push(`${comment} Out[${cell.execution_count === null || cell.execution_count === undefined ? ' ' : String(cell.execution_count)}]:`);
+      out.push(
+        `${comment} Out[${cell.execution_count === null || cell.execution_count === undefined ? ' ' : String(cell.execution_count)}]:`,
+      );
     for (const output of outputs)
       for (const line of outputPreview(output, OUTPUT_LINES)) out.push(commented(comment, `  ${line}`));
   }

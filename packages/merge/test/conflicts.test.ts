@@ -5,7 +5,8 @@ import { conflictMarkerLines, describeConflict, findFileConflicts, mergeText } f
 
 describe('conflictMarkerLines', () => {
   it('gives one line per conflict block, and a closing marker left alone', () => {
-    const text = '# Title\n=======\n<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other\ny = 1\n>>>>>>> other\n<<<<<<<not a marker\n';
+    const text =
+      '# Title\n=======\n<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other\ny = 1\n>>>>>>> other\n<<<<<<<not a marker\n';
     expect(conflictMarkerLines(text)).toEqual([3, 9]);
     expect(conflictMarkerLines('<<<<<<<<< HEAD\n', { markerSize: 9 })).toEqual([1]);
   });
@@ -23,20 +24,29 @@ describe('conflictMarkerLines', () => {
 });
 
 describe('findFileConflicts', () => {
-  const marked = serialize({ ...emptyNotebook(), cells: [codeCell('<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other', { id: 'c0' })] });
+  const marked = serialize({
+    ...emptyNotebook(),
+    cells: [codeCell('<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other', { id: 'c0' })],
+  });
 
   it('reads a notebook by cell, a text or a notebook git merged as text by line', () => {
-    expect(findFileConflicts('a.ipynb', marked).map(describeConflict)).toEqual(['cell 0 (source): conflict markers in the source (line 1)']);
-    expect(findFileConflicts('a.py', '# %%\n<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other\n').map(describeConflict)).toEqual([
-      'line 2: conflict markers',
+    expect(findFileConflicts('a.ipynb', marked).map(describeConflict)).toEqual([
+      'cell 0 (source): conflict markers in the source (line 1)',
     ]);
-    expect(findFileConflicts('a.ipynb', '{\n<<<<<<< HEAD\n "a": 1\n=======\n "a": 2\n>>>>>>> other\n}\n').map(describeConflict)).toEqual([
-      'line 2: git text conflict markers (not a notebook until resolved)',
-    ]);
+    expect(
+      findFileConflicts('a.py', '# %%\n<<<<<<< HEAD\nx = 2\n=======\nx = 3\n>>>>>>> other\n').map(describeConflict),
+    ).toEqual(['line 2: conflict markers']);
+    expect(
+      findFileConflicts('a.ipynb', '{\n<<<<<<< HEAD\n "a": 1\n=======\n "a": 2\n>>>>>>> other\n}\n').map(
+        describeConflict,
+      ),
+    ).toEqual(['line 2: git text conflict markers (not a notebook until resolved)']);
   });
 
   it('finds nothing in a resolved file, and reports a notebook broken otherwise as the reader does', () => {
-    expect(findFileConflicts('a.ipynb', serialize({ ...emptyNotebook(), cells: [codeCell('x = 2', { id: 'c0' })] }))).toEqual([]);
+    expect(
+      findFileConflicts('a.ipynb', serialize({ ...emptyNotebook(), cells: [codeCell('x = 2', { id: 'c0' })] })),
+    ).toEqual([]);
     expect(findFileConflicts('a.md', 'Title\n=======\n\n> > quoted\n')).toEqual([]);
     expect(() => findFileConflicts('a.ipynb', '{ not json\n')).toThrow(/a\.ipynb: invalid JSON/);
   });

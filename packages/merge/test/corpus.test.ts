@@ -49,7 +49,8 @@ function merge(base: string, local: string, remote: string, options?: MergeOptio
 }
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-const kinds = (conflicts: { cellIndex: number | null; kind: string }[]) => conflicts.map((c) => `${c.cellIndex}:${c.kind}`).sort();
+const kinds = (conflicts: { cellIndex: number | null; kind: string }[]) =>
+  conflicts.map((c) => `${c.cellIndex}:${c.kind}`).sort();
 
 describe('every corpus diff completes', () => {
   it.each(groups.filter((g) => g.length > 1).map((g) => [g[0]!.split('--')[0]!, g] as const))('%s', (_, group) => {
@@ -57,7 +58,8 @@ describe('every corpus diff completes', () => {
       for (const b of group) {
         const diff = diffNotebooks(load(a), load(b));
         // The one pair of different files with no difference: an empty attachments dict against none.
-        const equivalent = a === b || [a, b].sort().join() === 'attachment--empty_attachments_list,attachment--remove_attachment';
+        const equivalent =
+          a === b || [a, b].sort().join() === 'attachment--empty_attachments_list,attachment--remove_attachment';
         expect(diff.cells.length === 0 && diff.metadata.length === 0 && !diff.nbformat).toBe(equivalent);
         renderDiff(diff, { color: true, fromLabel: a, toLabel: b });
         expect(JSON.parse(JSON.stringify(diffToJson(diff)))).toEqual(diffToJson(diff));
@@ -66,7 +68,9 @@ describe('every corpus diff completes', () => {
 });
 
 describe('every corpus merge completes with a valid notebook', () => {
-  const triples = groups.flatMap((g) => g.flatMap((b) => g.flatMap((l) => g.filter((r) => r !== l && l !== b && r !== b).map((r) => [b, l, r] as const))));
+  const triples = groups.flatMap((g) =>
+    g.flatMap((b) => g.flatMap((l) => g.filter((r) => r !== l && l !== b && r !== b).map((r) => [b, l, r] as const))),
+  );
   it(`${triples.length} triples`, () => {
     for (const [b, l, r] of triples) {
       const { notebook, conflicts } = merge(b, l, r);
@@ -113,7 +117,8 @@ describe('outcomes nbdime decides for merges', () => {
     expect(merge('multi_cell_nb', 'multi_cell_nb--cellchange', 'multi_cell_nb--remote').conflicts).toEqual([]);
     const { notebook, conflicts } = merge('multi_cell_nb', 'multi_cell_nb--cellchange', 'multi_cell_nb--local');
     expect(kinds(conflicts)).toEqual(['4:deleted', '6:deleted']);
-    for (const k of [4, 6]) expect(notebook.cells[k]!.source.startsWith('<<<<<<< LOCAL CELL DELETED >>>>>>>\n')).toBe(true);
+    for (const k of [4, 6])
+      expect(notebook.cells[k]!.source.startsWith('<<<<<<< LOCAL CELL DELETED >>>>>>>\n')).toBe(true);
   });
 
   it('single_cell_nb: the clean cases are clean', () => {
@@ -123,13 +128,18 @@ describe('outcomes nbdime decides for merges', () => {
       ['changed_source', 'changed_source_output'],
       ['changed_metadata', 'changed_source'],
     ];
-    for (const [l, r] of clean) expect(merge('single_cell_nb', `single_cell_nb--${l}`, `single_cell_nb--${r}`).conflicts).toEqual([]);
+    for (const [l, r] of clean)
+      expect(merge('single_cell_nb', `single_cell_nb--${l}`, `single_cell_nb--${r}`).conflicts).toEqual([]);
   });
 
   it('single_cell_nb: outputs changed on both sides follow the strategy instead of output markers (difference 2)', () => {
-    for (const [l, r] of [['changed_output', 'json_output'], ['json_output', 'json_output_changed']] as const) {
+    for (const [l, r] of [
+      ['changed_output', 'json_output'],
+      ['json_output', 'json_output_changed'],
+    ] as const) {
       const [local, remote] = [load(`single_cell_nb--${l}`), load(`single_cell_nb--${r}`)];
-      const run = (outputs: MergeOptions['outputs']) => merge('single_cell_nb', `single_cell_nb--${l}`, `single_cell_nb--${r}`, { outputs });
+      const run = (outputs: MergeOptions['outputs']) =>
+        merge('single_cell_nb', `single_cell_nb--${l}`, `single_cell_nb--${r}`, { outputs });
       expect(run(undefined)).toMatchObject({ conflicts: [] });
       expect(run(undefined).notebook.cells[0]).toMatchObject({ outputs: [], execution_count: null });
       expect(run('local').notebook.cells[0]!.outputs).toEqual(local.cells[0]!.outputs);
@@ -137,7 +147,7 @@ describe('outcomes nbdime decides for merges', () => {
     }
   });
 
-  it('mixed-conflicts: source conflicts in cells 0, 1 and 3, tags in cell 3; the language version is volatile, local\'s kept (nbdime records it)', () => {
+  it("mixed-conflicts: source conflicts in cells 0, 1 and 3, tags in cell 3; the language version is volatile, local's kept (nbdime records it)", () => {
     const { notebook, conflicts } = merge('mixed-conflicts--1', 'mixed-conflicts--2', 'mixed-conflicts--3');
     expect(kinds(conflicts)).toEqual(['0:source', '1:source', '3:metadata', '3:source']);
     expect((notebook.cells[3]!.metadata.nbpipe as JsonObject).conflicts).toEqual([
@@ -147,9 +157,10 @@ describe('outcomes nbdime decides for merges', () => {
     expect((notebook.metadata.language_info as JsonObject).version).toBe('2.7.12');
     expect(notebook.cells[3]!.metadata.tags).toEqual(['foo']);
     // nbdime's cell 0 execution count: a one-sided remote change, taken.
-    expect(merge('mixed-conflicts--1', 'mixed-conflicts--2', 'mixed-conflicts--3', { outputs: 'remote' }).notebook.cells[0]!.execution_count).toBe(
-      load('mixed-conflicts--3').cells[0]!.execution_count,
-    );
+    expect(
+      merge('mixed-conflicts--1', 'mixed-conflicts--2', 'mixed-conflicts--3', { outputs: 'remote' }).notebook.cells[0]!
+        .execution_count,
+    ).toBe(load('mixed-conflicts--3').cells[0]!.execution_count);
   });
 
   it('output-conflict: conflicting edits of cell 1 are a source conflict (difference 3)', () => {
@@ -180,14 +191,22 @@ describe('outcomes nbdime decides for merges', () => {
     for (const remote of ['apap--3']) {
       const other = merge('apap', 'apap--1', remote);
       expect(kinds(other.conflicts)).toEqual(['2:source']);
-      expect(other.notebook.cells[2]!.source).toContain('<<<<<<< local\nAnother one bites the dust\n=======\nWar! What is it good for?\n>>>>>>> remote');
+      expect(other.notebook.cells[2]!.source).toContain(
+        '<<<<<<< local\nAnother one bites the dust\n=======\nWar! What is it good for?\n>>>>>>> remote',
+      );
     }
   });
 
   it('attachment: conflicts are recorded, not silent (difference 4)', () => {
-    expect(kinds(merge('attachment', 'attachment--change_attachment', 'attachment--remove_attachment').conflicts)).toEqual(['0:attachments']);
-    expect(kinds(merge('attachment', 'attachment--change_attachment', 'attachment--empty_attachments_list').conflicts)).toEqual(['0:attachments']);
-    expect(merge('attachment', 'attachment--empty_attachments_list', 'attachment--remove_attachment').conflicts).toEqual([]);
+    expect(
+      kinds(merge('attachment', 'attachment--change_attachment', 'attachment--remove_attachment').conflicts),
+    ).toEqual(['0:attachments']);
+    expect(
+      kinds(merge('attachment', 'attachment--change_attachment', 'attachment--empty_attachments_list').conflicts),
+    ).toEqual(['0:attachments']);
+    expect(
+      merge('attachment', 'attachment--empty_attachments_list', 'attachment--remove_attachment').conflicts,
+    ).toEqual([]);
   });
 
   it('src-and-output: merging --2 against an unchanged remote gives --2', () => {
@@ -217,15 +236,22 @@ describe('outcomes nbdime decides for merges', () => {
 describe('diffs nbdime decides', () => {
   it('foo--1 → foo--2: the same source and output changes as nbdime’s diff driver', () => {
     const rendered = renderDiff(diffNotebooks(load('foo--1'), load('foo--2')), { color: false });
-    expect(rendered).toContain('## cell 0 (code) modified\n source:\n-def foe(x, y):\n+def foo(x, y):\n     return x + y\n-foe(3, 2)\n+foo(1, 2)\n');
+    expect(rendered).toContain(
+      '## cell 0 (code) modified\n source:\n-def foe(x, y):\n+def foo(x, y):\n     return x + y\n-foe(3, 2)\n+foo(1, 2)\n',
+    );
     expect(rendered).toContain('text/plain:\n-      6\n+      3\n');
-    expect(rendered).toContain('## cell 1 (code) modified\n source:\n-def foo(x, y):\n+def foe(x, y):\n     return x * y\n-foo(1, 2)\n+foe(1, 2)\n');
+    expect(rendered).toContain(
+      '## cell 1 (code) modified\n source:\n-def foo(x, y):\n+def foe(x, y):\n     return x * y\n-foo(1, 2)\n+foe(1, 2)\n',
+    );
     const sourcesOnly = renderDiff(diffNotebooks(load('foo--1'), load('foo--2'), { outputs: false }), { color: false });
     expect(sourcesOnly).not.toContain('outputs');
   });
 
   it('src-and-output--1 → --2: the swapped cells are moves (difference 5)', () => {
     const diff = diffNotebooks(load('src-and-output--1'), load('src-and-output--2'), { outputs: false });
-    expect(diff.cells.map((c) => c.op === 'moved' && [c.a, c.b])).toEqual([[3, 2], [6, 5]]);
+    expect(diff.cells.map((c) => c.op === 'moved' && [c.a, c.b])).toEqual([
+      [3, 2],
+      [6, 5],
+    ]);
   });
 });

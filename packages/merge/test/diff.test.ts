@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, JsonFloat, markdownCell, type JsonObject, type Notebook, type Output } from '@nbpipe/nbformat';
+import {
+  codeCell,
+  emptyNotebook,
+  JsonFloat,
+  markdownCell,
+  type JsonObject,
+  type Notebook,
+  type Output,
+} from '@nbpipe/nbformat';
 import { diffNotebooks, diffToJson, isEmptyDiff, renderDiff, textView } from '@nbpipe/merge';
 
 /** A base64 payload of `bytes` bytes (content irrelevant). */
@@ -76,17 +84,31 @@ describe('diffNotebooks', () => {
     const json = diffToJson(diffNotebooks(notebook([codeCell('x')]), withFloat));
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
     expect(json).toEqual({
-      cells: [{ op: 'modified', a: 0, b: 0, cellType: 'code', changes: { metadata: [{ path: ['ratio'], op: 'added', b: 1 }] } }],
+      cells: [
+        {
+          op: 'modified',
+          a: 0,
+          b: 0,
+          cellType: 'code',
+          changes: { metadata: [{ path: ['ratio'], op: 'added', b: 1 }] },
+        },
+      ],
       metadata: [],
     });
   });
 });
 
 describe('renderDiff', () => {
-  const text = renderDiff(diffNotebooks(before, after), { color: false, fromLabel: 'a/nb.ipynb', toLabel: 'b/nb.ipynb' });
+  const text = renderDiff(diffNotebooks(before, after), {
+    color: false,
+    fromLabel: 'a/nb.ipynb',
+    toLabel: 'b/nb.ipynb',
+  });
 
   it('prints a header per changed cell and unified source diffs', () => {
-    expect(text).toContain('--- a/nb.ipynb\n+++ b/nb.ipynb\n## cell 0 (markdown) modified\n source:\n # Analysis\n-Some intro text here.\n+Some intro text, edited.\n');
+    expect(text).toContain(
+      '--- a/nb.ipynb\n+++ b/nb.ipynb\n## cell 0 (markdown) modified\n source:\n # Analysis\n-Some intro text here.\n+Some intro text, edited.\n',
+    );
     expect(text).toContain('## cell 3 (code) removed\n-old cell that goes away completely\n');
     expect(text).toContain('## cell 3 (markdown) added\n+A brand new closing remark about everything above.\n');
   });
@@ -96,7 +118,9 @@ describe('renderDiff', () => {
     expect(text).toContain('image/png changed (12.3 KB → 14.1 KB)');
     expect(text).toContain(' execution_count: 1 → 5\n');
     expect(text).toContain(' metadata:\n+  tags: ["figure"]\n');
-    expect(text).toContain('## notebook metadata\n-  kernelspec.display_name: "Python 3"\n+  kernelspec.display_name: "Python 3 (ipykernel)"\n');
+    expect(text).toContain(
+      '## notebook metadata\n-  kernelspec.display_name: "Python 3"\n+  kernelspec.display_name: "Python 3 (ipykernel)"\n',
+    );
   });
 
   it('colours only when asked', () => {
@@ -125,18 +149,31 @@ describe('output diffs', () => {
       evalue: 'division by zero',
       traceback: ['\x1b[0;31mZeroDivisionError\x1b[0m  Traceback', `\x1b[0;32m----> 1\x1b[0m ${line}`],
     });
-    expect(render(error('1/0'), error('2/0'))).toContain('   output 0 (error) modified:\n     ZeroDivisionError  Traceback\n-    ----> 1 1/0\n+    ----> 1 2/0\n');
+    expect(render(error('1/0'), error('2/0'))).toContain(
+      '   output 0 (error) modified:\n     ZeroDivisionError  Traceback\n-    ----> 1 1/0\n+    ----> 1 2/0\n',
+    );
   });
 
   it('diffs JSON outputs line by line, keys sorted', () => {
-    const json = (value: JsonObject): Output => ({ output_type: 'display_data', data: { 'application/json': value }, metadata: {} });
-    expect(render(json({ b: 1, a: [1, 2] }), json({ a: [1, 3], b: 1 }))).toContain('     application/json:\n       {\n         "a": [\n           1,\n-          2\n+          3\n');
+    const json = (value: JsonObject): Output => ({
+      output_type: 'display_data',
+      data: { 'application/json': value },
+      metadata: {},
+    });
+    expect(render(json({ b: 1, a: [1, 2] }), json({ a: [1, 3], b: 1 }))).toContain(
+      '     application/json:\n       {\n         "a": [\n           1,\n-          2\n+          3\n',
+    );
   });
 });
 
 describe('textView', () => {
   it('shows cells in percent format with outputs summarised', () => {
-    const errorOutput: Output = { output_type: 'error', ename: 'ZeroDivisionError', evalue: 'division by zero', traceback: ['\x1b[31m...'] };
+    const errorOutput: Output = {
+      output_type: 'error',
+      ename: 'ZeroDivisionError',
+      evalue: 'division by zero',
+      traceback: ['\x1b[31m...'],
+    };
     const view = textView(
       notebook(
         [
@@ -176,9 +213,22 @@ describe('textView', () => {
 describe('diffNotebooks: cell identity', () => {
   it('pairs cells by content when an insertion renumbered positional ids: one added cell, the others renumbered only', () => {
     const sources = ['# Analysis', 'import math', 'radius = 2.5\narea = math.pi * radius ** 2', 'print(area)'];
-    const numbered = (list: string[]) => ({ ...notebook(list.map((s, k) => codeCell(s, { id: String(k) }))), nbformat_minor: 5 });
+    const numbered = (list: string[]) => ({
+      ...notebook(list.map((s, k) => codeCell(s, { id: String(k) }))),
+      nbformat_minor: 5,
+    });
     const diff = diffNotebooks(numbered(sources), numbered(['%load_ext autoreload', ...sources]));
-    expect(diff.cells.map((c) => (c.op === 'modified' ? Object.keys(c.changes) : c.op))).toEqual(['added', ['id'], ['id'], ['id'], ['id']]);
-    expect(diffNotebooks(numbered(sources), numbered(['%load_ext autoreload', ...sources]), { ids: false }).cells.map((c) => c.op)).toEqual(['added']);
+    expect(diff.cells.map((c) => (c.op === 'modified' ? Object.keys(c.changes) : c.op))).toEqual([
+      'added',
+      ['id'],
+      ['id'],
+      ['id'],
+      ['id'],
+    ]);
+    expect(
+      diffNotebooks(numbered(sources), numbered(['%load_ext autoreload', ...sources]), { ids: false }).cells.map(
+        (c) => c.op,
+      ),
+    ).toEqual(['added']);
   });
 });

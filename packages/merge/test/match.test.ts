@@ -6,8 +6,7 @@ const code = (source: string, id?: string): Cell => codeCell(source, id ? { id }
 const md = (source: string, id?: string): Cell => markdownCell(source, id ? { id } : {});
 
 /** Matches as compact strings: `0-0`, `1-`, `-2`, `3>1` (moved). */
-const compact = (matches: CellMatch[]) =>
-  matches.map((m) => `${m.a ?? ''}${m.moved ? '>' : '-'}${m.b ?? ''}`);
+const compact = (matches: CellMatch[]) => matches.map((m) => `${m.a ?? ''}${m.moved ? '>' : '-'}${m.b ?? ''}`);
 
 describe('matchCells', () => {
   const a = [code('import numpy as np'), code('x = np.arange(10)\nprint(x.sum())'), md('# Results'), code('plot(x)')];
@@ -37,13 +36,21 @@ describe('matchCells', () => {
     const x = [code('alpha = 1', 'c1'), code('beta = 2', 'c2')];
     // Alike: a move found by id. Rewritten and moved: the id alone does not make it the same cell.
     expect(compact(matchCells(x, [code('beta = 2 + 1', 'c2'), code('alpha = 1', 'c1')]))).toEqual(['1>0', '0-1']);
-    expect(compact(matchCells(x, [code('something else entirely, rewritten from scratch', 'c2'), code('alpha = 1', 'c1')]))).toEqual([
-      '-0',
-      '0-1',
-      '1-',
-    ]);
-    const before = [code('import os', 'k0'), code('first = load("a")', 'k1'), code('second = load("b")', 'k2'), code('plot(x)', 'k3')];
-    const after = [before[0]!, code('totally different code here', 'k1'), code('and something else again', 'k2'), before[3]!];
+    expect(
+      compact(matchCells(x, [code('something else entirely, rewritten from scratch', 'c2'), code('alpha = 1', 'c1')])),
+    ).toEqual(['-0', '0-1', '1-']);
+    const before = [
+      code('import os', 'k0'),
+      code('first = load("a")', 'k1'),
+      code('second = load("b")', 'k2'),
+      code('plot(x)', 'k3'),
+    ];
+    const after = [
+      before[0]!,
+      code('totally different code here', 'k1'),
+      code('and something else again', 'k2'),
+      before[3]!,
+    ];
     expect(compact(matchCells(before, after))).toEqual(['0-0', '1-1', '2-2', '3-3']);
     expect(compact(matchCells(before, after, { ids: false }))).toEqual(['0-0', '1-', '2-', '-1', '-2', '3-3']);
   });
@@ -56,7 +63,11 @@ describe('matchCells', () => {
   });
 
   it('takes a cell found unchanged elsewhere for a move, not for an edit of a look-alike in its old place', () => {
-    const [p, q, r] = [code('import pandas as pd'), md('## Loading the data'), code('frame = pd.read_csv("a.csv")\nframe.head()')];
+    const [p, q, r] = [
+      code('import pandas as pd'),
+      md('## Loading the data'),
+      code('frame = pd.read_csv("a.csv")\nframe.head()'),
+    ];
     const lookAlike = code('frame = pd.read_csv("b.csv")\nframe.tail()');
     expect(compact(matchCells([p, q, r], [p, r, q, lookAlike]))).toEqual(['0-0', '2>1', '1-2', '-3']);
   });
@@ -79,11 +90,28 @@ describe('matchCells', () => {
     const sources = ['import numpy as np', 'data = np.load("x.npy")', 'mean = data.mean()', 'print(mean)'];
     const renumbered = (list: string[]) => list.map((s, k) => code(s, String(k)));
     // An insertion at the top renumbers every later cell: "0" is now the new cell.
-    expect(compact(matchCells(renumbered(sources), renumbered(['# A new first cell', ...sources])))).toEqual(['-0', '0-1', '1-2', '2-3', '3-4']);
+    expect(compact(matchCells(renumbered(sources), renumbered(['# A new first cell', ...sources])))).toEqual([
+      '-0',
+      '0-1',
+      '1-2',
+      '2-3',
+      '3-4',
+    ]);
     const dup = (list: string[]) => list.map((s) => code(s, 'same'));
-    expect(compact(matchCells(dup(sources), dup(['# A new first cell', ...sources])))).toEqual(['-0', '0-1', '1-2', '2-3', '3-4']);
+    expect(compact(matchCells(dup(sources), dup(['# A new first cell', ...sources])))).toEqual([
+      '-0',
+      '0-1',
+      '1-2',
+      '2-3',
+      '3-4',
+    ]);
     const regenerated = (list: string[], prefix: string) => list.map((s, k) => code(s, `${prefix}${k}abcdef`));
-    expect(compact(matchCells(regenerated(sources, 'a'), regenerated(sources.slice(1), 'b')))).toEqual(['0-', '1-0', '2-1', '3-2']);
+    expect(compact(matchCells(regenerated(sources, 'a'), regenerated(sources.slice(1), 'b')))).toEqual([
+      '0-',
+      '1-0',
+      '2-1',
+      '3-2',
+    ]);
   });
 
   it('treats a lone replaced cell of the same type as edited, unless the ids say otherwise', () => {

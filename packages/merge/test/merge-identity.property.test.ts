@@ -15,7 +15,12 @@ type Side = 'local' | 'remote';
 // Lines shared between the base cells, so that they look alike as in real notebooks. New cells are written
 // differently: one deleted and a look-alike inserted elsewhere would be a move, whatever the ids.
 const COMMON = ['import numpy as np', 'df = load()', 'df.head()', 'plt.show()', 'x = x + 1', 'print(x)'];
-const FRESH = ['fig, ax = plt.subplots(figsize=(8, 4))', 'summary = report.describe(include="all")', 'for name, group in frame.groupby("k"):', '    total += group.value.sum()'];
+const FRESH = [
+  'fig, ax = plt.subplots(figsize=(8, 4))',
+  'summary = report.describe(include="all")',
+  'for name, group in frame.groupby("k"):',
+  '    total += group.value.sum()',
+];
 
 interface Script {
   /** Per base cell: which side touches it (if any) and how; the sides never touch the same cell. */
@@ -34,12 +39,21 @@ const scriptArb = (n: number): fc.Arbitrary<Script> =>
     actions: fc.array(
       fc.oneof(
         { weight: 3, arbitrary: fc.constant(null) },
-        fc.record({ side: fc.constantFrom<Side>('local', 'remote'), op: fc.constantFrom<'edit' | 'delete'>('edit', 'delete') }),
-        fc.record({ side: fc.constantFrom<Side>('local', 'remote'), op: fc.constant<'move'>('move'), to: fc.nat({ max: n }) }),
+        fc.record({
+          side: fc.constantFrom<Side>('local', 'remote'),
+          op: fc.constantFrom<'edit' | 'delete'>('edit', 'delete'),
+        }),
+        fc.record({
+          side: fc.constantFrom<Side>('local', 'remote'),
+          op: fc.constant<'move'>('move'),
+          to: fc.nat({ max: n }),
+        }),
       ),
       { minLength: n, maxLength: n },
     ),
-    inserts: fc.array(fc.record({ side: fc.constantFrom<Side>('local', 'remote'), gap: fc.nat({ max: n }) }), { maxLength: 4 }),
+    inserts: fc.array(fc.record({ side: fc.constantFrom<Side>('local', 'remote'), gap: fc.nat({ max: n }) }), {
+      maxLength: 4,
+    }),
   });
 
 /** An 8-hex id as Jupyter makes them (uuid4().hex[:8]), derived from a name so runs replay. */
@@ -57,8 +71,12 @@ interface Built {
 }
 
 function cell(markdown: boolean, name: string, lines: readonly string[]): Cell {
-  const source = markdown ? [`## ${name}`, ...lines.map((l) => `- ${l}`)].join('\n') : [...lines, `${name} = step("${name}")`].join('\n');
-  return markdown ? { cell_type: 'markdown', metadata: {}, source } : { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source };
+  const source = markdown
+    ? [`## ${name}`, ...lines.map((l) => `- ${l}`)].join('\n')
+    : [...lines, `${name} = step("${name}")`].join('\n');
+  return markdown
+    ? { cell_type: 'markdown', metadata: {}, source }
+    : { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source };
 }
 
 /** One side (or, with `side` null, the expected merge) laid out gap by gap around the base cells. */
@@ -82,7 +100,8 @@ function layout(base: readonly Built[], script: Script, sides: readonly Side[], 
     const action = script.actions[k];
     const mine = action && sides.includes(action.side);
     if (mine && action.op !== 'edit') return;
-    if (mine && action.op === 'edit') out.push({ ...item, cell: { ...item.cell, source: `${item.cell.source}\n# edited in ${action.side}` } });
+    if (mine && action.op === 'edit')
+      out.push({ ...item, cell: { ...item.cell, source: `${item.cell.source}\n# edited in ${action.side}` } });
     else out.push(item);
   });
   gapItems(base.length);
@@ -98,7 +117,9 @@ const notebook = (cells: readonly Built[], mode: IdMode, renumber: boolean): Not
 
 const caseArb = fc
   .record({ mode: fc.constantFrom<IdMode>('random', 'renumbered', 'positional', 'missing'), base: baseArb })
-  .chain(({ mode, base }) => fc.record({ mode: fc.constant(mode), base: fc.constant(base), script: scriptArb(base.length) }));
+  .chain(({ mode, base }) =>
+    fc.record({ mode: fc.constant(mode), base: fc.constant(base), script: scriptArb(base.length) }),
+  );
 
 function validateAll(texts: string[]): string[] {
   const script = `
@@ -112,12 +133,16 @@ for text in json.load(sys.stdin):
         problems.append(str(e).splitlines()[0])
 json.dump(problems, sys.stdout)
 `;
-  const r = run(SYSTEM_PYTHON, ['-c', script], { input: JSON.stringify(texts), maxBuffer: 1 << 28, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const r = run(SYSTEM_PYTHON, ['-c', script], {
+    input: JSON.stringify(texts),
+    maxBuffer: 1 << 28,
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  });
   return JSON.parse(r.stdout) as string[];
 }
 
 describe('merging disjoint edits, whatever the cell ids', () => {
-  it('never conflicts, loses or duplicates no cell or line, keeps both sides\' order, and Jupyter validates the result', () => {
+  it("never conflicts, loses or duplicates no cell or line, keeps both sides' order, and Jupyter validates the result", () => {
     const merged: string[] = [];
     fc.assert(
       fc.property(caseArb, ({ mode, base: spec, script }) => {
@@ -125,7 +150,9 @@ describe('merging disjoint edits, whatever the cell ids', () => {
         // move across the cells a local move crosses is the same change made twice, not a disjoint one.
         script.actions = script.actions.map((a, k) => (a?.op === 'move' && (a.to === k || a.to === k + 1) ? null : a));
         const span = (k: number, to: number) => [Math.min(k, to), Math.max(k, to)] as const;
-        const localSpans = script.actions.flatMap((a, k) => (a?.op === 'move' && a.side === 'local' ? [span(k, a.to)] : []));
+        const localSpans = script.actions.flatMap((a, k) =>
+          a?.op === 'move' && a.side === 'local' ? [span(k, a.to)] : [],
+        );
         script.actions = script.actions.map((a, k) => {
           if (a?.op !== 'move' || a.side !== 'remote') return a;
           const [from, to] = span(k, a.to);
@@ -142,9 +169,16 @@ describe('merging disjoint edits, whatever the cell ids', () => {
         const remote = layout(base, script, ['remote'], mode);
         const expected = layout(base, script, ['local', 'remote'], mode);
 
-        const result = mergeNotebooks(notebook(base, mode, false), notebook(local, mode, renumber), notebook(remote, mode, renumber));
+        const result = mergeNotebooks(
+          notebook(base, mode, false),
+          notebook(local, mode, renumber),
+          notebook(remote, mode, renumber),
+        );
         merged.push(serialize(result.notebook));
-        expect(result.conflicts.map((c) => `${c.cellIndex}: ${c.message}`), merged.at(-1)).toEqual([]);
+        expect(
+          result.conflicts.map((c) => `${c.cellIndex}: ${c.message}`),
+          merged.at(-1),
+        ).toEqual([]);
 
         // Each cell once, with the content its editor gave it.
         const nameOf = (c: Cell) => /(\w+_\d+)(?: = step|\n|$)/.exec(String(c.source))?.[1] ?? `?${String(c.source)}`;
@@ -157,7 +191,10 @@ describe('merging disjoint edits, whatever the cell ids', () => {
         const order = result.notebook.cells.map(nameOf);
         for (const side of [local, remote]) {
           const names = side.map((b) => b.name);
-          expect(order.filter((name) => names.includes(name)), `merged ${order.join(' ')}`).toEqual(names.filter((name) => order.includes(name)));
+          expect(
+            order.filter((name) => names.includes(name)),
+            `merged ${order.join(' ')}`,
+          ).toEqual(names.filter((name) => order.includes(name)));
         }
       }),
       { numRuns: Number(process.env.NBPIPE_PROPERTY_RUNS ?? 300) },

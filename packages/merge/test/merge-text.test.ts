@@ -35,7 +35,11 @@ describe('mergeText', () => {
 
   it('writes git-style markers around overlapping edits, without a final newline when the source had none', () => {
     // nbdime's expected result for inline-conflict--1/2/3.
-    const result = mergeText('x = 1\ny = 3\nprint(x * y)', 'x = 1\ny = 3\nz = 4\nprint(x * y / z)', 'x = 1\nq = 3.1\nprint(x + q)');
+    const result = mergeText(
+      'x = 1\ny = 3\nprint(x * y)',
+      'x = 1\ny = 3\nz = 4\nprint(x * y / z)',
+      'x = 1\nq = 3.1\nprint(x + q)',
+    );
     expect(result).toEqual({
       text: 'x = 1\n<<<<<<< local\ny = 3\nz = 4\nprint(x * y / z)\n=======\nq = 3.1\nprint(x + q)\n>>>>>>> remote',
       conflicts: 1,
@@ -48,22 +52,31 @@ describe('mergeText', () => {
   });
 
   it('keeps lines both sides agree on outside the markers', () => {
-    expect(mergeText('a\nb\nc\n', '1\nb\nc\n2\n', '1\nX\nc\n2\n').text).toBe('1\n<<<<<<< local\nb\n=======\nX\n>>>>>>> remote\nc\n2\n');
+    expect(mergeText('a\nb\nc\n', '1\nb\nc\n2\n', '1\nX\nc\n2\n').text).toBe(
+      '1\n<<<<<<< local\nb\n=======\nX\n>>>>>>> remote\nc\n2\n',
+    );
   });
 
   it('joins conflicts separated by three lines or fewer, as git does', () => {
     const joined = mergeText('a\nb\nc\nd\ne\n', 'A\nb\nc\nd\nE\n', 'Q\nb\nc\nd\nZ\n');
-    expect(joined).toEqual({ text: '<<<<<<< local\nA\nb\nc\nd\nE\n=======\nQ\nb\nc\nd\nZ\n>>>>>>> remote\n', conflicts: 1 });
+    expect(joined).toEqual({
+      text: '<<<<<<< local\nA\nb\nc\nd\nE\n=======\nQ\nb\nc\nd\nZ\n>>>>>>> remote\n',
+      conflicts: 1,
+    });
     expect(mergeText('a\nb\nc\nd\ne\nf\n', 'A\nb\nc\nd\ne\nF\n', 'Q\nb\nc\nd\ne\nZ\n').conflicts).toBe(2);
   });
 
   it('treats edits of adjacent lines as a conflict, like git', () => {
     expect(mergeText('a\nb\nc\nd\n', 'A\nb\nc\nd\n', 'a\nB\nc\nd\n').conflicts).toBe(1);
-    expect(mergeText('a\nb\n', 'a\nb\nL\n', 'a\nb\nR\n').text).toBe('a\nb\n<<<<<<< local\nL\n=======\nR\n>>>>>>> remote\n');
+    expect(mergeText('a\nb\n', 'a\nb\nL\n', 'a\nb\nR\n').text).toBe(
+      'a\nb\n<<<<<<< local\nL\n=======\nR\n>>>>>>> remote\n',
+    );
   });
 
   it('marks a deletion against an edit', () => {
-    expect(mergeText('a\nb\nc\n', 'a\nc\n', 'a\nB\nc\n').text).toBe('a\n<<<<<<< local\n=======\nB\n>>>>>>> remote\nc\n');
+    expect(mergeText('a\nb\nc\n', 'a\nc\n', 'a\nB\nc\n').text).toBe(
+      'a\n<<<<<<< local\n=======\nB\n>>>>>>> remote\nc\n',
+    );
   });
 
   const cases: [string, string, string][] = [
@@ -73,7 +86,11 @@ describe('mergeText', () => {
     ['a\nb\nc\nd\ne\nf\n', 'A\nb\nc\nd\ne\nF\n', 'Q\nb\nc\nd\ne\nZ\n'],
     ['a\nb\nc\n', '1\nb\nc\n2\n', '1\nX\nc\n2\n'],
     ['a\nb\nc\nd\ne\n', 'A\nb\nc\nd\nE\n', 'Q\nb\nc\nd\nZ\n'],
-    ['test\nhello\nmore\ntext\nworld\n', 'test 2\nhello 2\nmore\ntext 2\nworld 2\n', 'test 3\nhello 3\nmore\ntext 3\nworld 3\n'],
+    [
+      'test\nhello\nmore\ntext\nworld\n',
+      'test 2\nhello 2\nmore\ntext 2\nworld 2\n',
+      'test 3\nhello 3\nmore\ntext 3\nworld 3\n',
+    ],
     ['def f(x):\n    return x\n\nf(1)\n', 'def f(x):\n    return x + 1\n\nf(1)\n', 'def f(x):\n    return x\n\nf(2)\n'],
   ];
   it.each(cases)('matches git merge-file on %j', (base, local, remote) => {

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, findProblem, markdownCell, type Cell, type JsonObject, type Notebook, type Output } from '@nbpipe/nbformat';
+import {
+  codeCell,
+  emptyNotebook,
+  findProblem,
+  markdownCell,
+  type Cell,
+  type JsonObject,
+  type Notebook,
+  type Output,
+} from '@nbpipe/nbformat';
 import { findConflicts, mergeNotebooks, type MergeOptions } from '@nbpipe/merge';
 
-const nb = (cells: Cell[], extra: Partial<Notebook> = {}): Notebook => ({ ...emptyNotebook(), nbformat_minor: 4, cells, ...extra });
+const nb = (cells: Cell[], extra: Partial<Notebook> = {}): Notebook => ({
+  ...emptyNotebook(),
+  nbformat_minor: 4,
+  cells,
+  ...extra,
+});
 const stream = (text: string): Output => ({ output_type: 'stream', name: 'stdout', text });
 const sources = (n: Notebook) => n.cells.map((c) => c.source);
 
@@ -19,7 +33,10 @@ const base = nb([
   codeCell('df.plot()'),
 ]);
 const edit = (n: Notebook, index: number, cell: Partial<Cell>) =>
-  nb(n.cells.map((c, k) => (k === index ? ({ ...c, ...cell } as Cell) : c)), { metadata: n.metadata, nbformat_minor: n.nbformat_minor });
+  nb(
+    n.cells.map((c, k) => (k === index ? ({ ...c, ...cell } as Cell) : c)),
+    { metadata: n.metadata, nbformat_minor: n.nbformat_minor },
+  );
 
 describe('mergeNotebooks: cells', () => {
   it('applies changes of both sides to different cells', () => {
@@ -27,7 +44,12 @@ describe('mergeNotebooks: cells', () => {
     const remote = edit(base, 3, { source: 'df.plot(kind="bar")' });
     const { notebook, conflicts } = merge(base, local, remote);
     expect(conflicts).toEqual([]);
-    expect(sources(notebook)).toEqual(['# Quarterly report', base.cells[1]!.source, 'df.describe()', 'df.plot(kind="bar")']);
+    expect(sources(notebook)).toEqual([
+      '# Quarterly report',
+      base.cells[1]!.source,
+      'df.describe()',
+      'df.plot(kind="bar")',
+    ]);
   });
 
   it('applies the same change on both sides once', () => {
@@ -43,7 +65,13 @@ describe('mergeNotebooks: cells', () => {
     const remote = nb([base.cells[0]!, shared, codeCell('print(len(df))'), ...base.cells.slice(1)]);
     const { notebook, conflicts } = merge(base, local, remote);
     expect(conflicts).toEqual([]);
-    expect(sources(notebook)).toEqual(['# Report', 'Local notes on the data set', 'df.head()', 'print(len(df))', ...sources(base).slice(1)]);
+    expect(sources(notebook)).toEqual([
+      '# Report',
+      'Local notes on the data set',
+      'df.head()',
+      'print(len(df))',
+      ...sources(base).slice(1),
+    ]);
   });
 
   it('merges line edits of one cell made on both sides when they do not overlap', () => {
@@ -60,19 +88,35 @@ describe('mergeNotebooks: cells', () => {
   it('writes markers inside the source for overlapping edits, with the marker size and labels given', () => {
     const local = edit(base, 3, { source: 'df.plot(kind="line")' });
     const remote = edit(base, 3, { source: 'df.plot(kind="bar")' });
-    const { notebook, conflicts } = merge(base, local, remote, { markerSize: 9, localLabel: 'HEAD', remoteLabel: 'topic' });
-    expect(notebook.cells[3]!.source).toBe('<<<<<<<<< HEAD\ndf.plot(kind="line")\n=========\ndf.plot(kind="bar")\n>>>>>>>>> topic');
-    expect(conflicts).toEqual([{ cellIndex: 3, kind: 'source', message: expect.stringContaining('changed the same lines') }]);
-    expect(findConflicts(notebook, { markerSize: 9 })).toEqual([{ cellIndex: 3, kind: 'source', message: 'conflict markers in the source (line 1)' }]);
+    const { notebook, conflicts } = merge(base, local, remote, {
+      markerSize: 9,
+      localLabel: 'HEAD',
+      remoteLabel: 'topic',
+    });
+    expect(notebook.cells[3]!.source).toBe(
+      '<<<<<<<<< HEAD\ndf.plot(kind="line")\n=========\ndf.plot(kind="bar")\n>>>>>>>>> topic',
+    );
+    expect(conflicts).toEqual([
+      { cellIndex: 3, kind: 'source', message: expect.stringContaining('changed the same lines') },
+    ]);
+    expect(findConflicts(notebook, { markerSize: 9 })).toEqual([
+      { cellIndex: 3, kind: 'source', message: 'conflict markers in the source (line 1)' },
+    ]);
   });
 
   it('keeps a cell deleted on one side and changed on the other, marked', () => {
     const local = nb(base.cells.filter((_, k) => k !== 1));
     const remote = edit(base, 1, { source: 'import pandas as pd\ndf = pd.read_csv("other.csv")' });
     const { notebook, conflicts } = merge(base, local, remote);
-    expect(notebook.cells[1]!.source).toBe('<<<<<<< LOCAL CELL DELETED >>>>>>>\nimport pandas as pd\ndf = pd.read_csv("other.csv")');
-    expect(conflicts).toEqual([{ cellIndex: 1, kind: 'deleted', message: expect.stringContaining('deleted in local but changed in remote') }]);
-    expect(findConflicts(notebook)).toEqual([{ cellIndex: 1, kind: 'deleted', message: expect.stringContaining('deleted in local') }]);
+    expect(notebook.cells[1]!.source).toBe(
+      '<<<<<<< LOCAL CELL DELETED >>>>>>>\nimport pandas as pd\ndf = pd.read_csv("other.csv")',
+    );
+    expect(conflicts).toEqual([
+      { cellIndex: 1, kind: 'deleted', message: expect.stringContaining('deleted in local but changed in remote') },
+    ]);
+    expect(findConflicts(notebook)).toEqual([
+      { cellIndex: 1, kind: 'deleted', message: expect.stringContaining('deleted in local') },
+    ]);
   });
 
   it('marks a deletion against an output-only change too (nbdime keeps such conflicts silent)', () => {
@@ -104,12 +148,16 @@ describe('mergeNotebooks: cells', () => {
     const remote = nb([base.cells[0]!, base.cells[3]!, base.cells[1]!, base.cells[2]!]);
     const { notebook, conflicts } = merge(base, local, remote);
     expect(sources(notebook)).toEqual(sources(local));
-    expect(conflicts).toEqual([{ cellIndex: 0, kind: 'moved', message: "moved to different places in local and remote: kept local's place" }]);
+    expect(conflicts).toEqual([
+      { cellIndex: 0, kind: 'moved', message: "moved to different places in local and remote: kept local's place" },
+    ]);
     expect(findConflicts(notebook)).toEqual(conflicts);
   });
 
   it('still pairs cells one by one when one side edited every cell of a large notebook without ids', () => {
-    const cells = Array.from({ length: 300 }, (_, k) => codeCell(`value_${k} = compute(${k})\n# see above\nprint(value_${k})`));
+    const cells = Array.from({ length: 300 }, (_, k) =>
+      codeCell(`value_${k} = compute(${k})\n# see above\nprint(value_${k})`),
+    );
     const b = nb(cells);
     const reformatted = nb(cells.map((c) => ({ ...c, source: c.source.replace('compute(', 'compute( ') })));
     const oneEdit = edit(b, 150, { source: 'value_150 = compute(150)\n# see above\nprint(value_150, "checked")' });
@@ -142,7 +190,10 @@ describe('mergeNotebooks: outputs and execution counts', () => {
   it('follows the requested strategy', () => {
     expect(cell({ outputs: 'local' })).toMatchObject({ outputs: [stream('count 11\n')], execution_count: 3 });
     expect(cell({ outputs: 'remote' })).toMatchObject({ outputs: [stream('count 12\n')], execution_count: 4 });
-    expect(cell({ outputs: 'union' })).toMatchObject({ outputs: [stream('count 11\n'), stream('count 12\n')], execution_count: null });
+    expect(cell({ outputs: 'union' })).toMatchObject({
+      outputs: [stream('count 11\n'), stream('count 12\n')],
+      execution_count: null,
+    });
   });
 
   it('takes outputs changed on one side only', () => {
@@ -159,8 +210,18 @@ describe('mergeNotebooks: outputs and execution counts', () => {
 });
 
 describe('mergeNotebooks: cell identity', () => {
-  const lines = ['# Analysis', 'import pandas as pd', 'df = pd.read_csv("sales.csv")', 'df.groupby("region").sum()', 'df.plot()'];
-  const withIds = (list: string[], id: (k: number) => string) => nb(list.map((s, k) => codeCell(s, { id: id(k) })), { nbformat_minor: 5 });
+  const lines = [
+    '# Analysis',
+    'import pandas as pd',
+    'df = pd.read_csv("sales.csv")',
+    'df.groupby("region").sum()',
+    'df.plot()',
+  ];
+  const withIds = (list: string[], id: (k: number) => string) =>
+    nb(
+      list.map((s, k) => codeCell(s, { id: id(k) })),
+      { nbformat_minor: 5 },
+    );
 
   it('merges an insertion at the top with an edit of the last cell when ids are positions ("0", "1", … rewritten after the insert)', () => {
     const b = withIds(lines, String);
@@ -171,7 +232,7 @@ describe('mergeNotebooks: cell identity', () => {
     expect(sources(notebook)).toEqual(['# Setup notes', ...lines.slice(0, -1), 'df.plot(kind="bar")']);
   });
 
-  it('merges the same with positional ids kept by both sides and Jupyter\'s random id on the new cell', () => {
+  it("merges the same with positional ids kept by both sides and Jupyter's random id on the new cell", () => {
     const b = withIds(lines, String);
     const local = nb([codeCell('# Setup notes', { id: '9f3c2a1b' }), ...b.cells], { nbformat_minor: 5 });
     const remote = edit(b, 4, { source: 'df.plot(kind="bar")' });
@@ -186,7 +247,9 @@ describe('mergeNotebooks: metadata', () => {
   it('merges notebook metadata as JSON and records conflicts in metadata.nbpipe', () => {
     const b = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, title: 'Draft' } });
     const l = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, title: 'Q1 report' } });
-    const r = nb([], { metadata: { kernelspec: { name: 'ir', display_name: 'Python 3' }, title: 'Q2 report', authors: ['Ada'] } });
+    const r = nb([], {
+      metadata: { kernelspec: { name: 'ir', display_name: 'Python 3' }, title: 'Q2 report', authors: ['Ada'] },
+    });
     const { notebook, conflicts } = merge(b, l, r);
     expect(notebook.metadata).toEqual({
       kernelspec: { name: 'ir', display_name: 'Python 3' },
@@ -196,7 +259,8 @@ describe('mergeNotebooks: metadata', () => {
         conflicts: [
           {
             kind: 'metadata',
-            message: 'notebook metadata "title" changed differently in local and remote: kept local\'s value "Q1 report"',
+            message:
+              'notebook metadata "title" changed differently in local and remote: kept local\'s value "Q1 report"',
             path: 'title',
             base: 'Draft',
             local: 'Q1 report',
@@ -209,11 +273,29 @@ describe('mergeNotebooks: metadata', () => {
     expect(findConflicts(notebook)).toEqual(conflicts);
   });
 
-  it('takes local\'s volatile metadata (language_info, kernelspec.display_name) without a conflict when both sides changed it', () => {
-    const info = (version: string, mode: JsonObject | string) => ({ name: 'python', version, codemirror_mode: mode, pygments_lexer: 'ipython3' });
-    const b = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, language_info: info('3.10.4', 'python') } });
-    const l = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)' }, language_info: info('3.11.2', { name: 'ipython', version: 3 }) } });
-    const r = nb([], { metadata: { kernelspec: { name: 'python3', display_name: 'py311' }, language_info: info('3.12.1', { name: 'ipython', version: 2 }), authors: ['Ada'] } });
+  it("takes local's volatile metadata (language_info, kernelspec.display_name) without a conflict when both sides changed it", () => {
+    const info = (version: string, mode: JsonObject | string) => ({
+      name: 'python',
+      version,
+      codemirror_mode: mode,
+      pygments_lexer: 'ipython3',
+    });
+    const b = nb([], {
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, language_info: info('3.10.4', 'python') },
+    });
+    const l = nb([], {
+      metadata: {
+        kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)' },
+        language_info: info('3.11.2', { name: 'ipython', version: 3 }),
+      },
+    });
+    const r = nb([], {
+      metadata: {
+        kernelspec: { name: 'python3', display_name: 'py311' },
+        language_info: info('3.12.1', { name: 'ipython', version: 2 }),
+        authors: ['Ada'],
+      },
+    });
     const { notebook, conflicts } = merge(b, l, r);
     expect(conflicts).toEqual([]);
     expect(notebook.metadata).toEqual({ ...l.metadata, authors: ['Ada'] });
@@ -231,8 +313,11 @@ describe('mergeNotebooks: metadata', () => {
     expect(conflicts.map((c) => [c.cellIndex, c.kind])).toEqual([[1, 'metadata']]);
   });
 
-  it('takes local\'s run timing (execution, ExecuteTime) without a conflict when both sides re-ran a cell', () => {
-    const timing = (at: string) => ({ execution: { 'iopub.status.busy': at, 'iopub.status.idle': at }, ExecuteTime: { end_time: at } });
+  it("takes local's run timing (execution, ExecuteTime) without a conflict when both sides re-ran a cell", () => {
+    const timing = (at: string) => ({
+      execution: { 'iopub.status.busy': at, 'iopub.status.idle': at },
+      ExecuteTime: { end_time: at },
+    });
     const b = edit(base, 1, { metadata: timing('2024-01-01T10:00:00Z') });
     const l = edit(base, 1, { metadata: timing('2024-02-01T10:00:00Z') });
     const r = edit(base, 1, { metadata: timing('2024-03-01T10:00:00Z') });
@@ -249,7 +334,10 @@ describe('mergeNotebooks: metadata', () => {
       nb([markdownCell('![](attachment:pic.png)', { attachments: att('BBBB') })]),
       nb([markdownCell('![](attachment:pic.png)', { attachments: att('CCCC') })]),
     );
-    expect(notebook.cells[0]!.attachments).toEqual({ 'pic.png': { 'image/png': 'BBBB' }, 'remote-pic.png': { 'image/png': 'CCCC' } });
+    expect(notebook.cells[0]!.attachments).toEqual({
+      'pic.png': { 'image/png': 'BBBB' },
+      'remote-pic.png': { 'image/png': 'CCCC' },
+    });
     expect(conflicts.map((c) => c.kind)).toEqual(['attachments']);
   });
 });
@@ -282,6 +370,8 @@ describe('findConflicts', () => {
 
   it('finds markers left by a plain text merge', () => {
     const n = nb([codeCell('a = 1'), codeCell('<<<<<<< HEAD\nb = 2\n=======\nb = 3\n>>>>>>> topic')]);
-    expect(findConflicts(n)).toEqual([{ cellIndex: 1, kind: 'source', message: 'conflict markers in the source (line 1)' }]);
+    expect(findConflicts(n)).toEqual([
+      { cellIndex: 1, kind: 'source', message: 'conflict markers in the source (line 1)' },
+    ]);
   });
 });

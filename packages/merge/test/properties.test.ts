@@ -4,11 +4,24 @@ import { findProblem, serialize, type Cell, type JsonObject, type Notebook, type
 import { diffNotebooks, findConflicts, isEmptyDiff, mergeNotebooks, renderDiff } from '@nbpipe/merge';
 
 // Few distinct lines, so that random edits collide, overlap and look alike as real edits do.
-const LINES = ['import numpy as np', 'x = 1', 'y = x + 1', 'print(x, y)', 'def f(a):', '    return a * 2', '', '# a comment', 'f(3)', 'plt.show()'];
+const LINES = [
+  'import numpy as np',
+  'x = 1',
+  'y = x + 1',
+  'print(x, y)',
+  'def f(a):',
+  '    return a * 2',
+  '',
+  '# a comment',
+  'f(3)',
+  'plt.show()',
+];
 const OUTPUT_TEXTS = ['1\n', '2\n', 'hello\n', 'done\n'];
 
 const sourceArb = fc.array(fc.constantFrom(...LINES), { maxLength: 5 }).map((lines) => lines.join('\n'));
-const outputArb: fc.Arbitrary<Output> = fc.constantFrom(...OUTPUT_TEXTS).map((text) => ({ output_type: 'stream', name: 'stdout', text }));
+const outputArb: fc.Arbitrary<Output> = fc
+  .constantFrom(...OUTPUT_TEXTS)
+  .map((text) => ({ output_type: 'stream', name: 'stdout', text }));
 const cellArb: fc.Arbitrary<Cell> = fc.oneof(
   fc.record({
     cell_type: fc.constant('code' as const),
@@ -34,7 +47,11 @@ function withIds(cells: Cell[], minor: number, prefix: string): Cell[] {
 }
 
 const notebookArb: fc.Arbitrary<Notebook> = fc
-  .record({ cells: fc.array(cellArb, { maxLength: 6 }), minor: fc.constantFrom(4, 5), lang: fc.constantFrom('3.10', '3.11') })
+  .record({
+    cells: fc.array(cellArb, { maxLength: 6 }),
+    minor: fc.constantFrom(4, 5),
+    lang: fc.constantFrom('3.10', '3.11'),
+  })
   .map(({ cells, minor, lang }) => ({
     nbformat: 4,
     nbformat_minor: minor,
@@ -55,13 +72,28 @@ type Edit =
 
 const index = fc.nat({ max: 20 });
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({ op: fc.constant('editLine' as const), cell: index, line: index, text: fc.constantFrom(...LINES, 'z = 42') }),
-  fc.record({ op: fc.constant('insertLine' as const), cell: index, line: index, text: fc.constantFrom(...LINES, 'w = 0') }),
+  fc.record({
+    op: fc.constant('editLine' as const),
+    cell: index,
+    line: index,
+    text: fc.constantFrom(...LINES, 'z = 42'),
+  }),
+  fc.record({
+    op: fc.constant('insertLine' as const),
+    cell: index,
+    line: index,
+    text: fc.constantFrom(...LINES, 'w = 0'),
+  }),
   fc.record({ op: fc.constant('deleteLine' as const), cell: index, line: index }),
   fc.record({ op: fc.constant('deleteCell' as const), cell: index }),
   fc.record({ op: fc.constant('insertCell' as const), at: index, cell: cellArb }),
   fc.record({ op: fc.constant('moveCell' as const), cell: index, to: index }),
-  fc.record({ op: fc.constant('outputs' as const), cell: index, outputs: fc.array(outputArb, { maxLength: 2 }), count: fc.integer({ min: 1, max: 9 }) }),
+  fc.record({
+    op: fc.constant('outputs' as const),
+    cell: index,
+    outputs: fc.array(outputArb, { maxLength: 2 }),
+    count: fc.integer({ min: 1, max: 9 }),
+  }),
   fc.record({ op: fc.constant('tags' as const), cell: index, tags: fc.constantFrom<string[]>(['x'], ['y'], []) }),
   fc.record({ op: fc.constant('metadata' as const), version: fc.constantFrom('3.12', '3.13') }),
 );
@@ -118,9 +150,11 @@ function applyEdits(base: Notebook, edits: readonly Edit[], side: string): Noteb
 }
 
 const triple = notebookArb.chain((base) =>
-  fc.tuple(fc.constant(base), fc.array(editArb, { maxLength: 5 }), fc.array(editArb, { maxLength: 5 })).map(
-    ([b, localEdits, remoteEdits]) => [b, applyEdits(b, localEdits, 'l'), applyEdits(b, remoteEdits, 'r')] as const,
-  ),
+  fc
+    .tuple(fc.constant(base), fc.array(editArb, { maxLength: 5 }), fc.array(editArb, { maxLength: 5 }))
+    .map(
+      ([b, localEdits, remoteEdits]) => [b, applyEdits(b, localEdits, 'l'), applyEdits(b, remoteEdits, 'r')] as const,
+    ),
 );
 
 const RUNS = { numRuns: Number(process.env.NBPIPE_PROPERTY_RUNS ?? 400) };
@@ -162,7 +196,8 @@ describe('merge properties', () => {
         const merged = sourceLines(notebook);
         const baseLines = sourceLines(b);
         for (const side of [x, y])
-          for (const line of sourceLines(side)) if (!baseLines.has(line)) expect(merged, `line ${JSON.stringify(line)}`).toContain(line);
+          for (const line of sourceLines(side))
+            if (!baseLines.has(line)) expect(merged, `line ${JSON.stringify(line)}`).toContain(line);
         const found = findConflicts(notebook).map((c) => `${c.cellIndex}:${c.kind}`);
         for (const c of conflicts) expect(found).toContain(`${c.cellIndex}:${c.kind}`);
         expect(serialize(mergeNotebooks(b, x, y).notebook)).toBe(serialize(notebook));

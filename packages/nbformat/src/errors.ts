@@ -1,11 +1,5 @@
 export type NotebookErrorCode =
-  | 'EMPTY'
-  | 'BINARY'
-  | 'ENCODING'
-  | 'JSON'
-  | 'NOT_A_NOTEBOOK'
-  | 'UNSUPPORTED_VERSION'
-  | 'INVALID';
+  'EMPTY' | 'BINARY' | 'ENCODING' | 'JSON' | 'NOT_A_NOTEBOOK' | 'UNSUPPORTED_VERSION' | 'INVALID';
 
 /** The one error `parse` throws: a code, the file, and where the problem is. */
 export class NotebookError extends Error {

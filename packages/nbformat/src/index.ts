@@ -1,7 +1,29 @@
 export * from './types.js';
 export { NotebookError, isNotebookError, type NotebookErrorCode } from './errors.js';
-export { parse, parseNotebook, parseWithoutOutputs, serialize, serializeVersion, normalize, toStoredJson, rejoinLines, decodeNotebookBytes, parseNotebookJson, type ParseOptions, type ParsedNotebook, type NotebookVersion } from './notebook.js';
-export { parseJson, dumpPython, lineColumn, JsonSyntaxError, JsonNestingError, MAX_JSON_DEPTH, type DumpOptions } from './json.js';
+export {
+  parse,
+  parseNotebook,
+  parseWithoutOutputs,
+  serialize,
+  serializeVersion,
+  normalize,
+  toStoredJson,
+  rejoinLines,
+  decodeNotebookBytes,
+  parseNotebookJson,
+  type ParseOptions,
+  type ParsedNotebook,
+  type NotebookVersion,
+} from './notebook.js';
+export {
+  parseJson,
+  dumpPython,
+  lineColumn,
+  JsonSyntaxError,
+  JsonNestingError,
+  MAX_JSON_DEPTH,
+  type DumpOptions,
+} from './json.js';
 export { pythonFloatRepr, pythonStringRepr, compareCodePoints, readPythonEscape } from './python.js';
 export { findLiteralAssignment, parsePythonLiteral, PythonLiteralError, type Assignment } from './python-literal.js';
 export { splitLines, splitAtNewlines, joinLines } from './lines.js';

@@ -54,8 +54,7 @@ function numberValue(token: string): number | JsonFloat {
 }
 
 const isNumberStart = (c: number) => c === 45 || (c >= 48 && c <= 57);
-const isNumberChar = (c: number) =>
-  (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+const isNumberChar = (c: number) => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 
 /**
  * Whether any number token in `text` would be written differently by JavaScript than by Python. Throws
@@ -139,13 +138,12 @@ class ExactParser {
       return value;
     }
     if (c === '"') return this.string();
-    if (c === 't' && t.startsWith('true', this.i)) return (this.i += 4), true;
-    if (c === 'f' && t.startsWith('false', this.i)) return (this.i += 5), false;
-    if (c === 'n' && t.startsWith('null', this.i)) return (this.i += 4), null;
-    if (c === 'N' && t.startsWith('NaN', this.i)) return (this.i += 3), new JsonFloat(NaN, 'NaN');
-    if (c === 'I' && t.startsWith('Infinity', this.i)) return (this.i += 8), new JsonFloat(Infinity, 'Infinity');
-    if (c === '-' && t.startsWith('-Infinity', this.i))
-      return (this.i += 9), new JsonFloat(-Infinity, '-Infinity');
+    if (c === 't' && t.startsWith('true', this.i)) return ((this.i += 4), true);
+    if (c === 'f' && t.startsWith('false', this.i)) return ((this.i += 5), false);
+    if (c === 'n' && t.startsWith('null', this.i)) return ((this.i += 4), null);
+    if (c === 'N' && t.startsWith('NaN', this.i)) return ((this.i += 3), new JsonFloat(NaN, 'NaN'));
+    if (c === 'I' && t.startsWith('Infinity', this.i)) return ((this.i += 8), new JsonFloat(Infinity, 'Infinity'));
+    if (c === '-' && t.startsWith('-Infinity', this.i)) return ((this.i += 9), new JsonFloat(-Infinity, '-Infinity'));
     if (isNumberStart(c.charCodeAt(0))) return this.number();
     this.fail(`unexpected character ${JSON.stringify(c)}`);
   }
@@ -182,14 +180,14 @@ class ExactParser {
     this.i++;
     const out: JsonValue[] = [];
     this.ws();
-    if (this.text[this.i] === ']') return this.i++, out;
+    if (this.text[this.i] === ']') return (this.i++, out);
     for (;;) {
       this.ws();
       out.push(this.value());
       this.ws();
       const c = this.text[this.i];
       if (c === ',') this.i++;
-      else if (c === ']') return this.i++, out;
+      else if (c === ']') return (this.i++, out);
       else this.fail(c === undefined ? 'unexpected end of JSON input' : "expected ',' or ']'");
     }
   }
@@ -198,7 +196,7 @@ class ExactParser {
     this.i++;
     const out: JsonObject = {};
     this.ws();
-    if (this.text[this.i] === '}') return this.i++, out;
+    if (this.text[this.i] === '}') return (this.i++, out);
     for (;;) {
       this.ws();
       if (this.text[this.i] !== '"')
@@ -209,12 +207,13 @@ class ExactParser {
       this.i++;
       this.ws();
       const value = this.value();
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
       this.ws();
       const c = this.text[this.i];
       if (c === ',') this.i++;
-      else if (c === '}') return this.i++, out;
+      else if (c === '}') return (this.i++, out);
       else this.fail(c === undefined ? 'unexpected end of JSON input' : "expected ',' or '}'");
     }
   }
@@ -240,7 +239,14 @@ export interface DumpOptions {
  * Keys whose value is `undefined` are skipped.
  */
 export function dumpPython(value: JsonValue, indent: number | null = 1, options: DumpOptions = {}): string {
-  if (indent !== null && Number.isInteger(indent) && indent > 0 && indent <= 10 && options.sortKeys !== false && !options.ensureAscii) {
+  if (
+    indent !== null &&
+    Number.isInteger(indent) &&
+    indent > 0 &&
+    indent <= 10 &&
+    options.sortKeys !== false &&
+    !options.ensureAscii
+  ) {
     const text = dumpNative(value, indent);
     if (text !== undefined) return text;
   }
@@ -249,7 +255,9 @@ export function dumpPython(value: JsonValue, indent: number | null = 1, options:
   write(value, '');
   const text = parts.join('');
   // Python escapes DEL and all non-ASCII; JSON.stringify has already escaped the rest (lone surrogates included).
-  return options.ensureAscii ? text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+  return options.ensureAscii
+    ? text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : text;
 
   function write(v: JsonValue | undefined, pad: string): void {
     if (v === null || v === undefined) return void parts.push('null');
@@ -349,7 +357,8 @@ function canonicalTree(v: unknown, floats: string[]): unknown {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
     const first = key.charCodeAt(0);
-    if ((first >= 48 && first <= 57 && INDEX_KEY.test(key)) || key === '__proto__' || key === FLOAT_PLACEHOLDER) return UNSUPPORTED;
+    if ((first >= 48 && first <= 57 && INDEX_KEY.test(key)) || key === '__proto__' || key === FLOAT_PLACEHOLDER)
+      return UNSUPPORTED;
     if (k > 0 && keys[k - 1]! > key) sorted = false;
   }
   if (keys.some((key) => SURROGATE.test(key))) return UNSUPPORTED;

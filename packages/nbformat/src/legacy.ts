@@ -7,7 +7,8 @@ import { splitLines } from './lines.js';
 import { cloneJson } from './helpers.js';
 import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from './types.js';
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: JsonValue | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The cells of every worksheet. */
 export function* legacyCells(nb: JsonObject): Generator<JsonObject> {
@@ -21,25 +22,36 @@ export function* legacyCells(nb: JsonObject): Generator<JsonObject> {
 const MULTILINE_OUTPUT_KEYS = ['text', 'html', 'svg', 'latex', 'javascript', 'json'];
 
 /** Apply a line transform, in place, to the multi-line fields of nbformat 2/3 worksheets (as their reader and writer do). */
-export function mapLegacyLines(nb: JsonObject, fromList: boolean, transform: (v: JsonValue[] | string) => JsonValue): void {
-  const applies = (v: JsonValue | undefined) => (fromList ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string');
+export function mapLegacyLines(
+  nb: JsonObject,
+  fromList: boolean,
+  transform: (v: JsonValue[] | string) => JsonValue,
+): void {
+  const applies = (v: JsonValue | undefined) =>
+    fromList ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string';
   for (const cell of legacyCells(nb)) {
     if (cell.cell_type === 'code') {
       if (applies(cell.input)) cell.input = transform(cell.input as JsonValue[] | string);
       if (!Array.isArray(cell.outputs)) continue;
       for (const output of cell.outputs) {
         if (!isObject(output)) continue;
-        for (const key of MULTILINE_OUTPUT_KEYS) if (applies(output[key])) output[key] = transform(output[key] as JsonValue[] | string);
+        for (const key of MULTILINE_OUTPUT_KEYS)
+          if (applies(output[key])) output[key] = transform(output[key] as JsonValue[] | string);
       }
     } else {
-      for (const key of ['source', 'rendered']) if (applies(cell[key])) cell[key] = transform(cell[key] as JsonValue[] | string);
+      for (const key of ['source', 'rendered'])
+        if (applies(cell[key])) cell[key] = transform(cell[key] as JsonValue[] | string);
     }
   }
 }
 
 /** nbformat 3's reader: lines written with their ends are concatenated, older ones joined with "\n". */
 export const joinV3Lines = (lines: JsonValue[] | string): JsonValue =>
-  typeof lines === 'string' ? lines : typeof lines[0] === 'string' && /[\n\r]$/.test(lines[0]) ? lines.join('') : lines.join('\n');
+  typeof lines === 'string'
+    ? lines
+    : typeof lines[0] === 'string' && /[\n\r]$/.test(lines[0])
+      ? lines.join('')
+      : lines.join('\n');
 
 // nbformat 4 mime types and their nbformat 3 output keys; other mime types have no place in nbformat 3.
 const V3_KEYS: [string, string][] = [
@@ -68,7 +80,10 @@ function downgradeOutput(output: Output): JsonObject {
       for (const [key, mime] of V3_KEYS) {
         if (!(mime in data)) continue;
         // Python's json.dumps defaults: no indent, insertion order, ASCII only.
-        out[key] = mime === 'application/json' ? dumpPython(data[mime]!, null, { sortKeys: false, ensureAscii: true }) : data[mime]!;
+        out[key] =
+          mime === 'application/json'
+            ? dumpPython(data[mime]!, null, { sortKeys: false, ensureAscii: true })
+            : data[mime]!;
       }
       return out;
     }
@@ -112,7 +127,12 @@ function downgradeCell(cell: Cell): JsonObject {
 export function downgradeToV3(nb: Notebook): JsonObject {
   const metadata: JsonObject = { name: '', ...nb.metadata };
   for (const key of ['orig_nbformat', 'orig_nbformat_minor']) delete metadata[key];
-  return { nbformat: 3, nbformat_minor: 0, metadata, worksheets: [{ cells: nb.cells.map(downgradeCell), metadata: {} }] };
+  return {
+    nbformat: 3,
+    nbformat_minor: 0,
+    metadata,
+    worksheets: [{ cells: nb.cells.map(downgradeCell), metadata: {} }],
+  };
 }
 
 /** nbformat 3 JSON written as Jupyter's v3 writer does: transient keys dropped, lines split, sorted keys, ASCII only. */

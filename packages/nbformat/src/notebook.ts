@@ -97,7 +97,10 @@ function notebookFromJson(json: JsonValue, options: ParseOptions): ParsedNoteboo
     throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: the JSON is not an object', path);
   let nb = json as JsonObject;
   if (!('nbformat' in nb)) throw new NotebookError('NOT_A_NOTEBOOK', 'not a notebook: missing "nbformat"', path);
-  const version = { nbformat: nb.nbformat as number, nbformat_minor: typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0 };
+  const version = {
+    nbformat: nb.nbformat as number,
+    nbformat_minor: typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0,
+  };
   if (nb.nbformat === 3) nb = upgradeV3(nb);
   else if (nb.nbformat !== 4)
     throw new NotebookError(
@@ -155,7 +158,9 @@ function splitMimeBundle(bundle: MimeBundle): MimeBundle {
   const out: MimeBundle = {};
   for (const [mime, value] of Object.entries(bundle)) {
     out[mime] =
-      typeof value === 'string' && (mime.startsWith('text/') || SPLIT_NON_TEXT_MIMES.has(mime)) ? splitLines(value) : value;
+      typeof value === 'string' && (mime.startsWith('text/') || SPLIT_NON_TEXT_MIMES.has(mime))
+        ? splitLines(value)
+        : value;
   }
   return out;
 }

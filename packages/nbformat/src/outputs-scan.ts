@@ -30,7 +30,9 @@ const BACKSLASH = 0x5c;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const LITERALS = ['NaN', 'Infinity', '-Infinity'];
-const [TRUE, FALSE, NULL, CELLS, OUTPUTS] = ['true', 'false', 'null', 'cells', 'outputs'].map((word) => Buffer.from(word));
+const [TRUE, FALSE, NULL, CELLS, OUTPUTS] = ['true', 'false', 'null', 'cells', 'outputs'].map((word) =>
+  Buffer.from(word),
+);
 /** Numbers JSON.parse reads exactly as Python does. */
 const PLAIN_TOKEN = /^-?\d{1,15}$/;
 
@@ -74,7 +76,7 @@ class Scanner {
       }
       if (c === BACKSLASH) i++;
     }
-    for (let from = i; ; ) {
+    for (let from = i; ;) {
       const q = buf.indexOf(QUOTE, from);
       if (q < 0) throw new Malformed();
       let backslashes = 0;

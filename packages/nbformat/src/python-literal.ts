@@ -96,7 +96,9 @@ class LiteralReader {
     this.skipSpace(false);
     const c = this.text[this.pos];
     if (c === undefined || c === '\n' || c === '#' || c === ';') return;
-    this.fail('the value is not a literal (only strings, numbers, True/False/None, lists, tuples, sets and dicts are read)');
+    this.fail(
+      'the value is not a literal (only strings, numbers, True/False/None, lists, tuples, sets and dicts are read)',
+    );
   }
 
   /** An expression statement's value: a literal, or a bare tuple `'a', 'b'`. */
@@ -127,7 +129,8 @@ class LiteralReader {
       this.pos++;
       this.skipSpace(inBrackets);
       const n = this.readValue(inBrackets);
-      if (n instanceof JsonFloat) return c === '-' ? new JsonFloat(-n.value, n.raw.startsWith('-') ? n.raw.slice(1) : `-${n.raw}`) : n;
+      if (n instanceof JsonFloat)
+        return c === '-' ? new JsonFloat(-n.value, n.raw.startsWith('-') ? n.raw.slice(1) : `-${n.raw}`) : n;
       if (typeof n !== 'number') this.fail('expected a number after the sign');
       return c === '-' ? -n : n;
     }
@@ -168,7 +171,13 @@ class LiteralReader {
           kind = 'dict';
           this.pos++;
           const item = this.readValue(true);
-          if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== null && !(value instanceof JsonFloat))
+          if (
+            typeof value !== 'string' &&
+            typeof value !== 'number' &&
+            typeof value !== 'boolean' &&
+            value !== null &&
+            !(value instanceof JsonFloat)
+          )
             this.fail('dict keys must be strings or numbers');
           dict[String(value)] = item;
           this.skipSpace(true);
@@ -196,7 +205,10 @@ class LiteralReader {
   }
 
   private readNumber(): number | JsonFloat {
-    const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJ]?/.exec(this.text.slice(this.pos, this.pos + 100));
+    const m =
+      /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJ]?/.exec(
+        this.text.slice(this.pos, this.pos + 100),
+      );
     const raw = m?.[0] ?? '';
     if (raw === '' || raw === '.' || /[jJ]$/.test(raw)) this.fail('expected a number');
     this.pos += raw.length;
@@ -204,7 +216,10 @@ class LiteralReader {
     const radix = /^0[xX]/.test(digits) ? 16 : /^0[oO]/.test(digits) ? 8 : /^0[bB]/.test(digits) ? 2 : 10;
     const n = radix === 10 ? Number(digits) : parseInt(digits.slice(2), radix);
     if (!this.exactNumbers) return n;
-    if (radix !== 10 || !/[.eE]/.test(digits)) return Number.isSafeInteger(n) ? n : new JsonFloat(n, BigInt(radix === 10 ? digits : raw.replace(/_/g, '')).toString());
+    if (radix !== 10 || !/[.eE]/.test(digits))
+      return Number.isSafeInteger(n)
+        ? n
+        : new JsonFloat(n, BigInt(radix === 10 ? digits : raw.replace(/_/g, '')).toString());
     const repr = pythonFloatRepr(n);
     return String(n) === repr ? n : new JsonFloat(n, repr);
   }

@@ -14,7 +14,8 @@ export interface Repair {
   repaired: boolean;
 }
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: JsonValue | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const SAFE_DECIMAL = /^\d{1,15}$/;
 
 /**
@@ -45,7 +46,8 @@ export function repairCellIds(cells: readonly JsonValue[]): Repair[] {
     if (!isObject(cell)) return;
     const path = `cells[${index}]`;
     if (!('id' in cell)) repairs.push({ path, problem: 'missing "id"', repaired: true });
-    else if (typeof cell.id === 'string' && seen.has(cell.id)) repairs.push({ path: `${path}.id`, problem: `duplicate cell id "${cell.id}"`, repaired: true });
+    else if (typeof cell.id === 'string' && seen.has(cell.id))
+      repairs.push({ path: `${path}.id`, problem: `duplicate cell id "${cell.id}"`, repaired: true });
     else {
       if (typeof cell.id === 'string') seen.add(cell.id);
       return;
@@ -62,7 +64,11 @@ export function repairCellIds(cells: readonly JsonValue[]): Repair[] {
 function repairCount(owner: JsonObject, path: string, repairs: Repair[]): void {
   const count = owner.execution_count;
   if (typeof count !== 'string') return;
-  repairs.push({ path: `${path}.execution_count`, problem: `expected null or a non-negative integer, got string ${JSON.stringify(count)}`, repaired: true });
+  repairs.push({
+    path: `${path}.execution_count`,
+    problem: `expected null or a non-negative integer, got string ${JSON.stringify(count)}`,
+    repaired: true,
+  });
   owner.execution_count = SAFE_DECIMAL.test(count) ? Number(count) : null;
 }
 
@@ -83,7 +89,8 @@ export function repairNotebook(nb: JsonObject): Repair[] {
       if (!isObject(output) || output.output_type !== 'execute_result') return;
       const outputPath = `${path}.outputs[${k}]`;
       // Jupyter's reader and writer keep a result without a count as it is, and so does nbpipe (fmt stays byte-exact).
-      if (!('execution_count' in output)) repairs.push({ path: outputPath, problem: 'missing "execution_count"', repaired: false });
+      if (!('execution_count' in output))
+        repairs.push({ path: outputPath, problem: 'missing "execution_count"', repaired: false });
       else repairCount(output, outputPath, repairs);
     });
   });

@@ -27,7 +27,8 @@ const isInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
 
 function need(obj: JsonObject, path: string, key: string, check: (v: unknown) => boolean, expected: string): void {
   if (!(key in obj)) throw new Problem(path, `missing "${key}"`);
-  if (!check(obj[key])) throw new Problem(path ? `${path}.${key}` : key, `expected ${expected}, got ${typeName(obj[key])}`);
+  if (!check(obj[key]))
+    throw new Problem(path ? `${path}.${key}` : key, `expected ${expected}, got ${typeName(obj[key])}`);
 }
 const isString = (v: unknown) => typeof v === 'string';
 const isStringList = (v: unknown) => Array.isArray(v) && v.every(isString);

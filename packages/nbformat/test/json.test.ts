@@ -2,7 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonFloat, JsonNestingError, MAX_JSON_DEPTH, NotebookError, dumpPython, parse, parseJson, parseWithoutOutputs, type JsonValue } from '@nbpipe/nbformat';
+import {
+  JsonFloat,
+  JsonNestingError,
+  MAX_JSON_DEPTH,
+  NotebookError,
+  dumpPython,
+  parse,
+  parseJson,
+  parseWithoutOutputs,
+  type JsonValue,
+} from '@nbpipe/nbformat';
 import { SYSTEM_PYTHON } from '@nbpipe/test-support';
 
 // Python's own json.dumps is the oracle: whatever path dumpPython takes (native JSON.stringify or the
@@ -18,11 +28,38 @@ function pythonDumps(values: JsonValue[]): string[] {
   const input = values.map((v) => JSON.stringify(v)).join('\n') + '\n';
   const r = spawnSync(SYSTEM_PYTHON, ['-c', PYTHON_DUMPS], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as string);
+  return r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as string);
 }
 
-const tricky = fc.constantFrom('\u0001nbpipe-float\u0001', ' "\\u0001nbpipe-float\\u0001"', 'a"\u0001nbpipe-float\u0001', '\u2028', 'é', '"', '\\', '\u001b[0m');
-const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('0', '10', '2', '01', '-1', '4294967295', '__proto__', 'toJSON', '\u0001nbpipe-float\u0001', '\ue000', '😀'));
+const tricky = fc.constantFrom(
+  '\u0001nbpipe-float\u0001',
+  ' "\\u0001nbpipe-float\\u0001"',
+  'a"\u0001nbpipe-float\u0001',
+  '\u2028',
+  'é',
+  '"',
+  '\\',
+  '\u001b[0m',
+);
+const key = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.constantFrom(
+    '0',
+    '10',
+    '2',
+    '01',
+    '-1',
+    '4294967295',
+    '__proto__',
+    'toJSON',
+    '\u0001nbpipe-float\u0001',
+    '\ue000',
+    '😀',
+  ),
+);
 const leaf = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   tricky,
@@ -33,7 +70,12 @@ const leaf = fc.oneof(
   fc.constant(null),
 );
 const jsonValue = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 5 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    leaf,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+  ),
 })).value as fc.Arbitrary<JsonValue>;
 
 describe('dumpPython matches Python json.dumps', () => {
@@ -51,7 +93,9 @@ describe('dumpPython matches Python json.dumps', () => {
   });
 
   it('keeps JsonFloat lexemes and skips undefined members', () => {
-    expect(dumpPython({ x: new JsonFloat(1, '1.0'), y: undefined, z: [undefined] } as unknown as JsonValue)).toBe('{\n "x": 1.0,\n "z": [\n  null\n ]\n}');
+    expect(dumpPython({ x: new JsonFloat(1, '1.0'), y: undefined, z: [undefined] } as unknown as JsonValue)).toBe(
+      '{\n "x": 1.0,\n "z": [\n  null\n ]\n}',
+    );
   });
 });
 
@@ -61,7 +105,8 @@ describe('nesting depth', () => {
     ` "metadata": {"x": ${metadataValue}}, "nbformat": 4, "nbformat_minor": 5}`;
   const arrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
   const objects = (n: number, leaf = '1') => '{"a": '.repeat(n) + leaf + '}'.repeat(n);
-  const jsonOutput = (value: string) => `{"output_type": "display_data", "metadata": {}, "data": {"application/json": ${value}}}`;
+  const jsonOutput = (value: string) =>
+    `{"output_type": "display_data", "metadata": {}, "data": {"application/json": ${value}}}`;
 
   it('rejects nesting deeper than MAX_JSON_DEPTH with one NotebookError naming the file, on every parse path', () => {
     const deep = [
@@ -73,7 +118,10 @@ describe('nesting depth', () => {
       notebookWith('1.0', jsonOutput(objects(MAX_JSON_DEPTH))),
     ];
     for (const text of deep) {
-      for (const read of [() => parse(text, { path: 'deep.ipynb' }), () => parseWithoutOutputs(Buffer.from(text), { path: 'deep.ipynb' })]) {
+      for (const read of [
+        () => parse(text, { path: 'deep.ipynb' }),
+        () => parseWithoutOutputs(Buffer.from(text), { path: 'deep.ipynb' }),
+      ]) {
         expect(read).toThrow(NotebookError);
         expect(read).toThrow(`deep.ipynb: nesting deeper than ${MAX_JSON_DEPTH} levels`);
       }

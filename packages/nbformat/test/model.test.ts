@@ -33,18 +33,51 @@ describe('structural validation names the JSON path of the first problem', () =>
   const cases: [string, string, string, RegExp][] = [
     ['missing cells', '{"metadata": {}, "nbformat": 4, "nbformat_minor": 5}', '', /missing "cells"/],
     ['a cell that is not an object', nb([3]), 'cells[0]', /expected an object, got number/],
-    ['an unknown cell type', nb([{ cell_type: 'heading', id: 'a', metadata: {}, source: '' }]), 'cells[0].cell_type', /"code", "markdown" or "raw"/],
-    ['a bad id', nb([{ cell_type: 'markdown', id: 'has space', metadata: {}, source: '' }]), 'cells[0].id', /letters, digits/],
-    ['source of the wrong type', nb([{ cell_type: 'markdown', id: 'a', metadata: {}, source: 7 }]), 'cells[0].source', /a string or a list of strings/],
+    [
+      'an unknown cell type',
+      nb([{ cell_type: 'heading', id: 'a', metadata: {}, source: '' }]),
+      'cells[0].cell_type',
+      /"code", "markdown" or "raw"/,
+    ],
+    [
+      'a bad id',
+      nb([{ cell_type: 'markdown', id: 'has space', metadata: {}, source: '' }]),
+      'cells[0].id',
+      /letters, digits/,
+    ],
+    [
+      'source of the wrong type',
+      nb([{ cell_type: 'markdown', id: 'a', metadata: {}, source: 7 }]),
+      'cells[0].source',
+      /a string or a list of strings/,
+    ],
     [
       'an unknown output type',
-      nb([{ cell_type: 'code', id: 'a', metadata: {}, source: '', execution_count: null, outputs: [{ output_type: 'pyout' }] }]),
+      nb([
+        {
+          cell_type: 'code',
+          id: 'a',
+          metadata: {},
+          source: '',
+          execution_count: null,
+          outputs: [{ output_type: 'pyout' }],
+        },
+      ]),
       'cells[0].outputs[0].output_type',
       /unknown output type "pyout"/,
     ],
     [
       'a stream without text',
-      nb([{ cell_type: 'code', id: 'a', metadata: {}, source: '', execution_count: null, outputs: [{ output_type: 'stream', name: 'stdout' }] }]),
+      nb([
+        {
+          cell_type: 'code',
+          id: 'a',
+          metadata: {},
+          source: '',
+          execution_count: null,
+          outputs: [{ output_type: 'stream', name: 'stdout' }],
+        },
+      ]),
       'cells[0].outputs[0]',
       /missing "text"/,
     ],
@@ -54,7 +87,12 @@ describe('structural validation names the JSON path of the first problem', () =>
       'cells[0].execution_count',
       /null or a non-negative integer/,
     ],
-    ['a kernelspec without name', '{"cells": [], "metadata": {"kernelspec": {"display_name": "P"}}, "nbformat": 4, "nbformat_minor": 4}', 'metadata.kernelspec', /missing "name"/],
+    [
+      'a kernelspec without name',
+      '{"cells": [], "metadata": {"kernelspec": {"display_name": "P"}}, "nbformat": 4, "nbformat_minor": 4}',
+      'metadata.kernelspec',
+      /missing "name"/,
+    ],
   ];
   for (const [what, text, path, message] of cases) {
     it(what, () => {
@@ -78,7 +116,7 @@ describe('JSON errors carry line and column', () => {
     const e = errorOf(() => parse('{\n "cells": [\n  1,\n  }\n', { path: 'x.ipynb' }));
     expect(e.code).toBe('JSON');
     expect([e.line, e.column]).toEqual([4, 3]);
-    expect(e.message).toBe("x.ipynb: invalid JSON at line 4, column 3: unexpected character \"}\"");
+    expect(e.message).toBe('x.ipynb: invalid JSON at line 4, column 3: unexpected character "}"');
   });
   it('reports a truncated file at its end', () => {
     const text = serialize(emptyNotebook()).slice(0, 30);
@@ -133,7 +171,12 @@ describe('nbformat 3 is upgraded as Jupyter does', () => {
     expect(n.metadata).toEqual({});
     const [heading, code] = n.cells;
     expect(heading).toMatchObject({ cell_type: 'markdown', source: '## Title' });
-    expect(code).toMatchObject({ cell_type: 'code', source: 'print(1)\n1', execution_count: 3, metadata: { collapsed: false } });
+    expect(code).toMatchObject({
+      cell_type: 'code',
+      source: 'print(1)\n1',
+      execution_count: 3,
+      metadata: { collapsed: false },
+    });
     expect(code!.cell_type === 'code' && code!.outputs).toEqual([
       { output_type: 'stream', name: 'stdout', text: '1\n' },
       { output_type: 'execute_result', execution_count: 3, data: { 'text/plain': '1' }, metadata: {} },
@@ -158,7 +201,12 @@ describe('serialize stores multi-line strings as Jupyter does', () => {
             {
               output_type: 'display_data',
               metadata: {},
-              data: { 'text/html': '<b>\n</b>', 'application/json': { k: [1, 2] }, 'image/png': 'AAAA\nBBBB\n', 'image/svg+xml': '<svg>\n</svg>' },
+              data: {
+                'text/html': '<b>\n</b>',
+                'application/json': { k: [1, 2] },
+                'image/png': 'AAAA\nBBBB\n',
+                'image/svg+xml': '<svg>\n</svg>',
+              },
             },
           ],
         }),
@@ -179,7 +227,10 @@ describe('serialize stores multi-line strings as Jupyter does', () => {
   });
 
   it('drops the transient keys Jupyter drops (cell "trusted", notebook "signature")', () => {
-    const n: Notebook = { ...emptyNotebook({ signature: 'x', kernelspec: { name: 'python3', display_name: 'P' } }), cells: [markdownCell('', { id: 'a', metadata: { trusted: true, tags: [] } })] };
+    const n: Notebook = {
+      ...emptyNotebook({ signature: 'x', kernelspec: { name: 'python3', display_name: 'P' } }),
+      cells: [markdownCell('', { id: 'a', metadata: { trusted: true, tags: [] } })],
+    };
     const stored = JSON.parse(serialize(n));
     expect(stored.metadata).toEqual({ kernelspec: { display_name: 'P', name: 'python3' } });
     expect(stored.cells[0].metadata).toEqual({ tags: [] });
@@ -211,7 +262,10 @@ describe('helpers', () => {
   it('normalize gives 4.5 cells unique ids and code cells their required fields', () => {
     const n = normalize({
       ...emptyNotebook(),
-      cells: [{ cell_type: 'code', id: 'same', metadata: {}, source: ['a', 'b'] } as never, markdownCell('', { id: 'same' })],
+      cells: [
+        { cell_type: 'code', id: 'same', metadata: {}, source: ['a', 'b'] } as never,
+        markdownCell('', { id: 'same' }),
+      ],
     });
     expect(n.cells[0]).toMatchObject({ id: 'same', source: 'ab', outputs: [], execution_count: null });
     expect(n.cells[1]!.id).toMatch(/^[0-9a-f]{8}$/);
@@ -225,7 +279,12 @@ describe('helpers', () => {
 
 describe('realistic generated notebooks', () => {
   it('are canonical: serialize(parse(text)) is the text, for sizes from 10 KB to 1 MB', () => {
-    for (const [seed, targetBytes] of [[1, 10_000], [2, 60_000], [3, 250_000], [4, 1_000_000]] as const) {
+    for (const [seed, targetBytes] of [
+      [1, 10_000],
+      [2, 60_000],
+      [3, 250_000],
+      [4, 1_000_000],
+    ] as const) {
       const text = generateNotebookText(seed, { targetBytes });
       expect(Math.abs(Buffer.byteLength(text) - targetBytes)).toBeLessThanOrEqual(Math.max(2_000, targetBytes * 0.02));
       expect(serialize(parse(text, { path: `gen-${seed}` }))).toBe(text);
@@ -242,15 +301,20 @@ describe('realistic generated notebooks', () => {
   it('parse throws only NotebookError on any truncation or corruption', () => {
     const text = generateNotebookText(5, { targetBytes: 15_000 });
     fc.assert(
-      fc.property(fc.nat(text.length), fc.nat(text.length), fc.string({ minLength: 1, maxLength: 3 }), (cut, at, junk) => {
-        for (const broken of [text.slice(0, cut), text.slice(0, at) + junk + text.slice(at)]) {
-          try {
-            parse(broken);
-          } catch (e) {
-            expect(e).toBeInstanceOf(NotebookError);
+      fc.property(
+        fc.nat(text.length),
+        fc.nat(text.length),
+        fc.string({ minLength: 1, maxLength: 3 }),
+        (cut, at, junk) => {
+          for (const broken of [text.slice(0, cut), text.slice(0, at) + junk + text.slice(at)]) {
+            try {
+              parse(broken);
+            } catch (e) {
+              expect(e).toBeInstanceOf(NotebookError);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

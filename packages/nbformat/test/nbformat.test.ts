@@ -37,7 +37,9 @@ describe('python-compatible JSON', () => {
   });
   it('keeps number lexemes that JavaScript would rewrite', () => {
     const text = '{"a": 1.0, "b": 1e-5, "c": 12345678901234567890, "d": 0.5, "e": NaN}';
-    expect(dumpPython(parseJson(text), 0)).toBe('{\n"a": 1.0,\n"b": 1e-05,\n"c": 12345678901234567890,\n"d": 0.5,\n"e": NaN\n}');
+    expect(dumpPython(parseJson(text), 0)).toBe(
+      '{\n"a": 1.0,\n"b": 1e-05,\n"c": 12345678901234567890,\n"d": 0.5,\n"e": NaN\n}',
+    );
   });
   it('splits lines like str.splitlines(True)', () => {
     expect(splitLines('a\nb\r\nc\rd\u2028e\x0cf')).toEqual(['a\n', 'b\r\n', 'c\r', 'd\u2028', 'e\x0c', 'f']);
@@ -52,7 +54,11 @@ describe('parse errors', () => {
     ['empty', '', /empty/],
     ['binary', 'PK\u0000\u0003', /binary/],
     ['not an object', '[1, 2]', /not a notebook/],
-    ['wrong version', '{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}', /nbformat 5 is not supported/],
+    [
+      'wrong version',
+      '{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}',
+      /nbformat 5 is not supported/,
+    ],
     [
       'missing output type',
       '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "source": "", "metadata": {}, "execution_count": null, "outputs": [{}]}]}',
@@ -88,17 +94,25 @@ describe('corpus', () => {
   });
 });
 
-const cellSource = fc.array(fc.oneof(fc.string(), fc.constantFrom('\n', '\r\n', 'é', '\u2028', '"', '\\')), { maxLength: 8 }).map((a) => a.join(''));
+const cellSource = fc
+  .array(fc.oneof(fc.string(), fc.constantFrom('\n', '\r\n', 'é', '\u2028', '"', '\\')), { maxLength: 8 })
+  .map((a) => a.join(''));
 const notebookArb: fc.Arbitrary<Notebook> = fc
   .array(
     fc.oneof(
       fc.record({ cell_type: fc.constant('markdown' as const), metadata: fc.constant({}), source: cellSource }),
       fc.record({
         cell_type: fc.constant('code' as const),
-        metadata: fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.string(), fc.boolean())),
+        metadata: fc.dictionary(
+          fc.string({ maxLength: 5 }),
+          fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.string(), fc.boolean()),
+        ),
         source: cellSource,
         execution_count: fc.option(fc.nat(), { nil: null }),
-        outputs: fc.array(fc.record({ output_type: fc.constant('stream'), name: fc.constant('stdout'), text: cellSource }), { maxLength: 2 }),
+        outputs: fc.array(
+          fc.record({ output_type: fc.constant('stream'), name: fc.constant('stdout'), text: cellSource }),
+          { maxLength: 2 },
+        ),
       }),
     ),
     { maxLength: 6 },
@@ -114,8 +128,11 @@ describe('properties', () => {
       }),
     );
   });
-  it('parseWithoutOutputs reads what parse reads, with every code cell\'s outputs empty', () => {
-    const withoutOutputs = (nb: Notebook) => ({ ...nb, cells: nb.cells.map((c) => (c.cell_type === 'code' ? { ...c, outputs: [] } : c)) });
+  it("parseWithoutOutputs reads what parse reads, with every code cell's outputs empty", () => {
+    const withoutOutputs = (nb: Notebook) => ({
+      ...nb,
+      cells: nb.cells.map((c) => (c.cell_type === 'code' ? { ...c, outputs: [] } : c)),
+    });
     fc.assert(
       fc.property(notebookArb, fc.boolean(), (nb, indented) => {
         const text = indented ? serialize(nb) : JSON.stringify(JSON.parse(serialize(nb)));
@@ -125,29 +142,44 @@ describe('properties', () => {
   });
   it('parseWithoutOutputs reports bad input exactly as parse does', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), notebookArb.map((nb) => serialize(nb).slice(0, 60))), (text) => {
-        const error = (read: () => unknown) => {
-          try {
-            read();
-            return undefined;
-          } catch (e) {
-            return (e as Error).message;
-          }
-        };
-        const expected = error(() => parse(text, { path: 'x.ipynb' }));
-        if (expected !== undefined) expect(error(() => parseWithoutOutputs(Buffer.from(text), { path: 'x.ipynb' }))).toBe(expected);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          notebookArb.map((nb) => serialize(nb).slice(0, 60)),
+        ),
+        (text) => {
+          const error = (read: () => unknown) => {
+            try {
+              read();
+              return undefined;
+            } catch (e) {
+              return (e as Error).message;
+            }
+          };
+          const expected = error(() => parse(text, { path: 'x.ipynb' }));
+          if (expected !== undefined)
+            expect(error(() => parseWithoutOutputs(Buffer.from(text), { path: 'x.ipynb' }))).toBe(expected);
+        },
+      ),
     );
   });
   it('parse throws nothing but NotebookError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), notebookArb.map((nb) => serialize(nb).slice(0, 40))), (text) => {
-        try {
-          parse(text);
-        } catch (e) {
-          expect(e).toBeInstanceOf(NotebookError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          notebookArb.map((nb) => serialize(nb).slice(0, 40)),
+        ),
+        (text) => {
+          try {
+            parse(text);
+          } catch (e) {
+            expect(e).toBeInstanceOf(NotebookError);
+          }
+        },
+      ),
     );
   });
 });

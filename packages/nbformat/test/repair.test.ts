@@ -1,10 +1,31 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findProblem, parse, parseNotebook, parseWithoutOutputs, serialize, serializeVersion, type JsonObject } from '@nbpipe/nbformat';
+import {
+  findProblem,
+  parse,
+  parseNotebook,
+  parseWithoutOutputs,
+  serialize,
+  serializeVersion,
+  type JsonObject,
+} from '@nbpipe/nbformat';
 
 const nb = (cells: unknown[], minor = 5) => JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: minor });
-const code = (extra: object) => ({ cell_type: 'code', execution_count: null, id: 'c', metadata: {}, outputs: [], source: 'x', ...extra });
-const result = (extra: object) => ({ output_type: 'execute_result', data: { 'text/plain': '1' }, metadata: {}, ...extra });
+const code = (extra: object) => ({
+  cell_type: 'code',
+  execution_count: null,
+  id: 'c',
+  metadata: {},
+  outputs: [],
+  source: 'x',
+  ...extra,
+});
+const result = (extra: object) => ({
+  output_type: 'execute_result',
+  data: { 'text/plain': '1' },
+  metadata: {},
+  ...extra,
+});
 
 describe('slips repaired on read', () => {
   it('a cell without an id in 4.5 gets one derived from its place and content, valid and unique', () => {
@@ -42,11 +63,24 @@ describe('slips repaired on read', () => {
   it('an execution count written as a decimal string becomes that integer, anything else null', () => {
     const counts = ['12', '0', 'x', '-3', '1.5', '', ' 7', '12345678901234567890'];
     const { notebook, repairs } = parseNotebook(nb(counts.map((c, k) => code({ id: `c${k}`, execution_count: c }))));
-    expect(notebook.cells.map((c) => c.cell_type === 'code' && c.execution_count)).toEqual([12, 0, null, null, null, null, null, null]);
+    expect(notebook.cells.map((c) => c.cell_type === 'code' && c.execution_count)).toEqual([
+      12,
+      0,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(repairs).toHaveLength(counts.length);
-    expect(repairs[0]).toEqual({ path: 'cells[0].execution_count', problem: 'expected null or a non-negative integer, got string "12"', repaired: true });
+    expect(repairs[0]).toEqual({
+      path: 'cells[0].execution_count',
+      problem: 'expected null or a non-negative integer, got string "12"',
+      repaired: true,
+    });
   });
-  it('an execute_result without an execution count is read and kept as written, as Jupyter does; one written as a string is repaired like a cell\'s', () => {
+  it("an execute_result without an execution count is read and kept as written, as Jupyter does; one written as a string is repaired like a cell's", () => {
     const text = nb([code({ outputs: [result({}), result({ execution_count: '4' })] })]);
     const { notebook, repairs } = parseNotebook(text);
     const outputs = notebook.cells[0]!.cell_type === 'code' ? notebook.cells[0]!.outputs : [];
@@ -54,9 +88,15 @@ describe('slips repaired on read', () => {
     expect(outputs[1]!.execution_count).toBe(4);
     expect(repairs).toEqual([
       { path: 'cells[0].outputs[0]', problem: 'missing "execution_count"', repaired: false },
-      { path: 'cells[0].outputs[1].execution_count', problem: 'expected null or a non-negative integer, got string "4"', repaired: true },
+      {
+        path: 'cells[0].outputs[1].execution_count',
+        problem: 'expected null or a non-negative integer, got string "4"',
+        repaired: true,
+      },
     ]);
-    expect(serialize(notebook)).not.toMatch(/"execution_count": null,\n *"metadata": \{\},\n *"output_type": "execute_result"/);
+    expect(serialize(notebook)).not.toMatch(
+      /"execution_count": null,\n *"metadata": \{\},\n *"output_type": "execute_result"/,
+    );
   });
   it('every reader repairs: parseWithoutOutputs too', () => {
     const text = nb([code({ id: undefined, execution_count: '3', outputs: [result({ execution_count: '3' })] })]);
@@ -76,7 +116,14 @@ describe('slips repaired on read', () => {
       metadata: {},
       nbformat: 3,
       nbformat_minor: 0,
-      worksheets: [{ cells: [{ cell_type: 'code', input: ['a'], language: 'python', metadata: {}, outputs: [] }, { cell_type: 'markdown', metadata: {}, source: 'b' }] }],
+      worksheets: [
+        {
+          cells: [
+            { cell_type: 'code', input: ['a'], language: 'python', metadata: {}, outputs: [] },
+            { cell_type: 'markdown', metadata: {}, source: 'b' },
+          ],
+        },
+      ],
     });
     const first = parseNotebook(v3);
     expect(first.repairs).toEqual([]);
@@ -94,7 +141,10 @@ describe('serializeVersion writes the version a notebook came in', () => {
     expect((v44.cells as JsonObject[])[0]).not.toHaveProperty('id');
     expect(serializeVersion(n, { nbformat: 4, nbformat_minor: 5 })).toBe(serialize(n));
     const { id: _, ...withoutId } = n.cells[0]!;
-    expect(JSON.parse(serializeVersion({ ...n, cells: [withoutId as never] }, { nbformat: 4, nbformat_minor: 5 })).cells[0].id).toMatch(/^[0-9a-f]{8}$/);
+    expect(
+      JSON.parse(serializeVersion({ ...n, cells: [withoutId as never] }, { nbformat: 4, nbformat_minor: 5 })).cells[0]
+        .id,
+    ).toMatch(/^[0-9a-f]{8}$/);
   });
 
   it("nbformat 3 byte for byte as Jupyter's nbformat.writes(nb, version=3), on notebooks of every kind", () => {
@@ -110,7 +160,17 @@ describe('serializeVersion writes the version a notebook came in', () => {
         metadata: { collapsed: true, tags: ['t'] },
         outputs: [
           { output_type: 'stream', name: 'stdout', text: 'out\nmore\n' },
-          { output_type: 'execute_result', execution_count: 2, metadata: {}, data: { 'text/plain': '1\n2', 'text/html': '<b>é</b>', 'application/json': { b: [1, 2.5], a: 'ü' }, 'text/markdown': 'dropped' } },
+          {
+            output_type: 'execute_result',
+            execution_count: 2,
+            metadata: {},
+            data: {
+              'text/plain': '1\n2',
+              'text/html': '<b>é</b>',
+              'application/json': { b: [1, 2.5], a: 'ü' },
+              'text/markdown': 'dropped',
+            },
+          },
           { output_type: 'display_data', metadata: { 'image/png': { width: 2 } }, data: { 'image/png': 'iVBOR\n' } },
           { output_type: 'error', ename: 'E', evalue: 'v', traceback: ['t1', 't2'] },
         ],
@@ -118,7 +178,12 @@ describe('serializeVersion writes the version a notebook came in', () => {
       },
       { cell_type: 'code', execution_count: null, id: 'd', metadata: {}, outputs: [], source: '' },
     ];
-    const v4 = JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } }, nbformat: 4, nbformat_minor: 5 });
+    const v4 = JSON.stringify({
+      cells,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    });
     const script = [
       'import sys, json, logging, nbformat',
       'logging.disable(logging.CRITICAL)',

@@ -31,13 +31,23 @@ export interface ChangedSet {
 /** What `--changed` selected, in one line. */
 export function describeChangedSet(set: ChangedSet, verb: string): string {
   if (set.base === undefined) return `${set.baseLabel}: ${set.tasks.size} outdated task(s) to ${verb}`;
-  const missing = set.missingUpstream.size ? `, and ${set.missingUpstream.size} upstream task(s) whose products are missing here` : '';
+  const missing = set.missingUpstream.size
+    ? `, and ${set.missingUpstream.size} upstream task(s) whose products are missing here`
+    : '';
   return `comparing with ${set.baseLabel}: ${set.reasons.size} task(s) changed, ${set.tasks.size - set.missingUpstream.size} to ${verb} with their downstream${missing}`;
 }
 
 /** The parts of a task definition whose change makes it run. */
 function definition(t: TaskSpec): string {
-  return canonicalJson([t.kind, t.source, t.product, t.upstream ?? null, t.fingerprintParams ?? t.params, t.inputs, t.executor ?? null]);
+  return canonicalJson([
+    t.kind,
+    t.source,
+    t.product,
+    t.upstream ?? null,
+    t.fingerprintParams ?? t.params,
+    t.inputs,
+    t.executor ?? null,
+  ]);
 }
 
 /**
@@ -64,19 +74,27 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
   }
   let base: string;
   try {
-    base = (await gitOutput(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: repo.root })).trim();
+    base = (
+      await gitOutput(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: repo.root })
+    ).trim();
   } catch {
     base = '';
   }
   if (!base && since) throw new PipelineError(`--since ${since}: no such commit`);
   if (!base) {
-    const outdated = new Set(evaluatePipeline(p).filter((s) => s.outdated).map((s) => s.name));
-    const baseLabel = 'no base commit (no successful run is recorded here and HEAD@{1} does not exist, as in a fresh clone; pass --since REF to compare)';
+    const outdated = new Set(
+      evaluatePipeline(p)
+        .filter((s) => s.outdated)
+        .map((s) => s.name),
+    );
+    const baseLabel =
+      'no base commit (no successful run is recorded here and HEAD@{1} does not exist, as in a fresh clone; pass --since REF to compare)';
     return { base: undefined, baseLabel, tasks: outdated, reasons: new Map(), missingUpstream: new Set() };
   }
 
   const prefix = relative(repo.root, p.root).split(sep).join('/');
-  const toRoot = (repoPath: string) => (prefix === '' ? repoPath : repoPath.startsWith(prefix + '/') ? repoPath.slice(prefix.length + 1) : undefined);
+  const toRoot = (repoPath: string) =>
+    prefix === '' ? repoPath : repoPath.startsWith(prefix + '/') ? repoPath.slice(prefix.length + 1) : undefined;
   const toRepo = (rootPath: string) => (prefix === '' ? rootPath : `${prefix}/${rootPath}`);
   const [tracked, untracked] = await Promise.all([
     changedFiles(repo, { cwd: p.root, pathspecs: ['.'], revision: base }),
@@ -97,7 +115,12 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
     const { parsePipelineSpec } = await import('./spec.js');
     try {
       baseSpec = parsePipelineSpec(
-        { file: p.file, text: baseText.toString('utf8'), envFile: p.envFile, envText: specFiles[1] === undefined ? undefined : before.get(toRepo(specFiles[1]))?.toString('utf8') },
+        {
+          file: p.file,
+          text: baseText.toString('utf8'),
+          envFile: p.envFile,
+          envText: specFiles[1] === undefined ? undefined : before.get(toRepo(specFiles[1]))?.toString('utf8'),
+        },
         p.specOptions,
       );
     } catch {
@@ -109,13 +132,18 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
   // A task's source files: its source and the other members of its pair, edited through any of them.
   const sourceFiles = (task: Task) => task.pair?.members ?? [task.spec.source];
   // Notebooks that differ: compare their inputs, so saved outputs are not a change.
-  const notebooks = [...new Set(p.tasks.flatMap(sourceFiles))].filter((path) => path.endsWith('.ipynb') && changed.has(path));
+  const notebooks = [...new Set(p.tasks.flatMap(sourceFiles))].filter(
+    (path) => path.endsWith('.ipynb') && changed.has(path),
+  );
   const notebooksBefore = await readFilesAtRevision(repo, base, notebooks.map(toRepo));
   const sameInputs = (path: string): boolean => {
     const old = notebooksBefore.get(toRepo(path));
     if (!old) return false;
     try {
-      return notebookInputsHash(parse(old.toString('utf8'))) === notebookInputsHash(parse(readFileSync(join(p.root, path), 'utf8')));
+      return (
+        notebookInputsHash(parse(old.toString('utf8'))) ===
+        notebookInputsHash(parse(readFileSync(join(p.root, path), 'utf8')))
+      );
     } catch {
       return false;
     }
@@ -127,9 +155,11 @@ export async function changedTasks(p: Pipeline, since?: string): Promise<Changed
     const old = baseTasks.get(task.name);
     if (!old) why.push(baseSpec ? 'new task' : 'pipeline.yaml changed');
     else if (definition(old) !== definition(task.spec)) why.push('definition changed');
-    if (sourceFiles(task).some((path) => changed.has(path) && !(path.endsWith('.ipynb') && sameInputs(path)))) why.push('source changed');
+    if (sourceFiles(task).some((path) => changed.has(path) && !(path.endsWith('.ipynb') && sameInputs(path))))
+      why.push('source changed');
     const inputs = [...changed].filter((path) => p.files.matches(task.spec.inputs, path));
-    if (inputs.length) why.push(`input ${inputs.slice(0, 3).join(', ')}${inputs.length > 3 ? ` (+${inputs.length - 3})` : ''} changed`);
+    if (inputs.length)
+      why.push(`input ${inputs.slice(0, 3).join(', ')}${inputs.length > 3 ? ` (+${inputs.length - 3})` : ''} changed`);
     if (why.length) reasons.set(task.name, why);
   }
   const tasks = new Set(reasons.keys());
@@ -147,7 +177,12 @@ function upstreamWithoutProducts(p: Pipeline, selected: Set<string>): Set<string
     const task = p.tasks[i]!;
     if (!selected.has(task.name) && !needed.has(task.name)) continue;
     for (const name of task.upstream)
-      if (!selected.has(name) && !needed.has(name) && productDigests(p, p.byName.get(name)!).some(([, digest]) => digest === undefined)) needed.add(name);
+      if (
+        !selected.has(name) &&
+        !needed.has(name) &&
+        productDigests(p, p.byName.get(name)!).some(([, digest]) => digest === undefined)
+      )
+        needed.add(name);
   }
   return needed;
 }

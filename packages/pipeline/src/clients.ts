@@ -32,14 +32,31 @@ function recordPath(p: Pipeline, task: Task): string {
 
 async function callClient(p: Pipeline, job: TaskJob, methods: [string, ...unknown[]][], what: string): Promise<void> {
   const factory = p.spec.fileClient!;
-  await callPython(job, { function: factory.function, kwargs: factory.kwargs, select: false, methods }, `clients.File ${factory.function}: ${what}`);
+  await callPython(
+    job,
+    { function: factory.function, kwargs: factory.kwargs, select: false, methods },
+    `clients.File ${factory.function}: ${what}`,
+  );
 }
 
 /** Upload a task's products, then its record (so a record never names products the mirror lacks). */
-export async function uploadProducts(p: Pipeline, task: Task, job: TaskJob, { fingerprint, products, startedAt }: TaskRecord): Promise<void> {
+export async function uploadProducts(
+  p: Pipeline,
+  task: Task,
+  job: TaskJob,
+  { fingerprint, products, startedAt }: TaskRecord,
+): Promise<void> {
   const record = recordPath(p, task);
   mkdirSync(dirname(record), { recursive: true });
-  await writeFileAtomic(record, JSON.stringify({ task: task.name, fingerprint: fingerprint!, products: products!, startedAt } satisfies RemoteRecord));
+  await writeFileAtomic(
+    record,
+    JSON.stringify({
+      task: task.name,
+      fingerprint: fingerprint!,
+      products: products!,
+      startedAt,
+    } satisfies RemoteRecord),
+  );
   const uploads = productPaths(task.spec.product).map((path): [string, string] => ['upload', resolve(p.root, path)]);
   await callClient(p, job, [...uploads, ['upload', record]], 'upload');
 }
@@ -49,7 +66,12 @@ export async function uploadProducts(p: Pipeline, task: Task, job: TaskJob, { fi
  * run that made them started, once they are in place (undefined: the task must run). Files are downloaded beside their destination and renamed into place only when all
  * of them hash as recorded, so a stale or partial remote copy changes nothing.
  */
-export async function downloadProducts(p: Pipeline, task: Task, job: TaskJob, fingerprint: string): Promise<string | undefined> {
+export async function downloadProducts(
+  p: Pipeline,
+  task: Task,
+  job: TaskJob,
+  fingerprint: string,
+): Promise<string | undefined> {
   // One folder per task: tasks download at the same time.
   const scratch = join(p.state.dir, 'clients', `download-${sha1(task.name).slice(0, 16)}`);
   rmSync(scratch, { recursive: true, force: true });
@@ -68,7 +90,12 @@ export async function downloadProducts(p: Pipeline, task: Task, job: TaskJob, fi
     const paths = productPaths(task.spec.product);
     const temporary = (path: string) => join(scratch, 'products', relative(p.root, resolve(p.root, path)));
     for (const path of paths) mkdirSync(dirname(temporary(path)), { recursive: true });
-    await callClient(p, job, paths.map((path): [string, string, string] => ['download', resolve(p.root, path), temporary(path)]), 'download');
+    await callClient(
+      p,
+      job,
+      paths.map((path): [string, string, string] => ['download', resolve(p.root, path), temporary(path)]),
+      'download',
+    );
     // Checked before anything local is replaced: a remote copy that is not what its record says changes nothing.
     const scratchPaths = paths.map((path) => relative(p.root, temporary(path)));
     const fetched = scratchPaths.map((path) => p.files.digest(path));

@@ -116,7 +116,12 @@ export class PlaceholderContext {
     if (value === undefined) {
       const w = where();
       const known = [...this.envKeys, ...BUILTIN_PLACEHOLDERS];
-      throw new PipelineError(`unknown placeholder ${match} (known: ${known.join(', ')}, env.NAME)`, w.file, w.line, w.key);
+      throw new PipelineError(
+        `unknown placeholder ${match} (known: ${known.join(', ')}, env.NAME)`,
+        w.file,
+        w.line,
+        w.key,
+      );
     }
     return value;
   }
@@ -174,12 +179,18 @@ function projectRoot(here: string): string {
  * Load env.yaml into the context: keys in order (later keys may use earlier ones), `--env` overrides
  * replacing values before they are used, and values under a top-level `path` key expanded (`~`).
  */
-export function loadEnvFile(context: PlaceholderContext, env: YamlFile | undefined, overrides: Record<string, string>): void {
+export function loadEnvFile(
+  context: PlaceholderContext,
+  env: YamlFile | undefined,
+  overrides: Record<string, string>,
+): void {
   const remaining = new Map(Object.entries(overrides));
   if (env && env.root !== null) {
     for (const entry of env.mapping(env.root, '')) {
       context.envKeys.push(entry.key);
-      let value = env.value(entry.node, entry.key, (text, key, line) => context.render(text, () => ({ file: env.file, line, key })));
+      let value = env.value(entry.node, entry.key, (text, key, line) =>
+        context.render(text, () => ({ file: env.file, line, key })),
+      );
       value = applyOverrides(entry.key, value, remaining);
       if (entry.key === 'path') value = expandPaths(value);
       context.define(entry.key, value);
@@ -216,8 +227,10 @@ function applyOverrides(key: string, value: Value, remaining: Map<string, string
 }
 
 function expandPaths(value: Value): Value {
-  if (typeof value === 'string') return value === '~' ? homedir() : value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
+  if (typeof value === 'string')
+    return value === '~' ? homedir() : value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
   if (Array.isArray(value)) return value.map(expandPaths);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandPaths(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandPaths(v)]));
   return value;
 }

@@ -28,7 +28,15 @@ export function gridCombinations(grids: Record<string, Value>[]): Record<string,
 
 /** How Python's str() prints a grid value, which is what Ploomber's template gives. */
 function pythonStr(v: Value): string {
-  return typeof v === 'string' ? v : v === true ? 'True' : v === false ? 'False' : v === null ? 'None' : JSON.stringify(v);
+  return typeof v === 'string'
+    ? v
+    : v === true
+      ? 'True'
+      : v === false
+        ? 'False'
+        : v === null
+          ? 'None'
+          : JSON.stringify(v);
 }
 
 /** `[[param]]` replaced by the combination's value; a parameter this combination lacks renders as "" (Ploomber's Jinja). */

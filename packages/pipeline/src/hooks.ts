@@ -19,7 +19,9 @@ export async function runTaskWithHooks(job: TaskJob, executor: Executor): Promis
     if (job.signal.aborted) throw new TaskFailure('interrupted');
   } catch (e) {
     if (spec.onFailure && !job.signal.aborted)
-      await callTaskHook(job, spec.onFailure, 'on_failure').catch((hookError: Error) => appendFileSync(job.log, `${hookError.message}\n`));
+      await callTaskHook(job, spec.onFailure, 'on_failure').catch((hookError: Error) =>
+        appendFileSync(job.log, `${hookError.message}\n`),
+      );
     throw e;
   }
   // A failing check fails the task: its products are not recorded, so it runs again next time.
@@ -40,17 +42,41 @@ export interface PipelineHookArguments {
  * would be. `dag` maps task names to objects with `name`, `source`, `product`, `params`, `upstream`.
  * Its output goes to `.nbpipe/logs/pipeline.HOOK.log`. Returns why it failed, or undefined.
  */
-export async function runPipelineHook(p: Pipeline, name: keyof PipelineHooks, args: PipelineHookArguments, signal: AbortSignal): Promise<string | undefined> {
+export async function runPipelineHook(
+  p: Pipeline,
+  name: keyof PipelineHooks,
+  args: PipelineHookArguments,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const hook = p.spec.hooks[name];
   if (!hook) return undefined;
   const dag = Object.fromEntries(
-    p.tasks.map((t) => [t.name, { name: t.name, source: join(p.root, t.spec.source), product: resolveProduct(p.root, t.spec.product), params: t.spec.params, upstream: upstreamMapping(p, t) }]),
+    p.tasks.map((t) => [
+      t.name,
+      {
+        name: t.name,
+        source: join(p.root, t.spec.source),
+        product: resolveProduct(p.root, t.spec.product),
+        params: t.spec.params,
+        upstream: upstreamMapping(p, t),
+      },
+    ]),
   );
   mkdirSync(join(p.state.dir, 'logs'), { recursive: true });
   const job: TaskJob = {
     name: `pipeline ${name}`,
     // The interpreter is chosen as for a function task: the Python kernel's.
-    spec: { name: `pipeline ${name}`, source: p.file, kind: 'callable', product: {}, params: {}, paramsHash: '', definitionHash: '', inputs: [], line: 1 },
+    spec: {
+      name: `pipeline ${name}`,
+      source: p.file,
+      kind: 'callable',
+      product: {},
+      params: {},
+      paramsHash: '',
+      definitionHash: '',
+      inputs: [],
+      line: 1,
+    },
     root: p.root,
     source: p.file,
     product: {},
@@ -62,7 +88,11 @@ export async function runPipelineHook(p: Pipeline, name: keyof PipelineHooks, ar
   };
   writeFileSync(job.log, '');
   try {
-    await callPython(job, { function: hook.function, kwargs: { dag, ...args }, select: true, extra: hook.kwargs }, `pipeline ${name} ${hook.function}`);
+    await callPython(
+      job,
+      { function: hook.function, kwargs: { dag, ...args }, select: true, extra: hook.kwargs },
+      `pipeline ${name} ${hook.function}`,
+    );
     return undefined;
   } catch (e) {
     if (e instanceof TaskFailure) return e.message;

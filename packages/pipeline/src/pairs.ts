@@ -36,7 +36,11 @@ function mayBePaired(path: string, folderPairings: number): boolean {
  * does (the notebook's `jupytext.formats`, the project's `pairing`, jupytext.toml / pyproject.toml,
  * and the record of the last sync). Unpaired sources are left out.
  */
-export async function findSourcePairs(root: string, sources: string[], pairing: ProjectPairing): Promise<Map<string, SourcePair>> {
+export async function findSourcePairs(
+  root: string,
+  sources: string[],
+  pairing: ProjectPairing,
+): Promise<Map<string, SourcePair>> {
   const found = new Map<string, SourcePair>();
   if (sources.length === 0) return found;
   const { SettingsCache, syncPaths } = await import('@nbpipe/sync');
@@ -52,11 +56,18 @@ export async function findSourcePairs(root: string, sources: string[], pairing: 
   for (const outcome of outcomes) {
     if (outcome.status === 'unpaired') continue;
     const members = outcome.members.map(rel);
-    const status = outcome.status === 'conflict' ? 'conflict' : outcome.status === 'in-sync' ? 'in-sync' : 'out-of-sync';
+    const status =
+      outcome.status === 'conflict' ? 'conflict' : outcome.status === 'in-sync' ? 'in-sync' : 'out-of-sync';
     const edited = status === 'out-of-sync' && outcome.source ? rel(outcome.source) : undefined;
     // Every member that is a task source gets the pair; each runs the edited member's cells.
     for (const source of candidates)
-      if (members.includes(source)) found.set(source, { members, status, from: edited ?? source, ...(outcome.message ? { message: outcome.message } : {}) });
+      if (members.includes(source))
+        found.set(source, {
+          members,
+          status,
+          from: edited ?? source,
+          ...(outcome.message ? { message: outcome.message } : {}),
+        });
   }
   return found;
 }
@@ -66,10 +77,16 @@ export async function findSourcePairs(root: string, sources: string[], pairing: 
  * so the task's source holds them; a pair whose members changed differently is refused (the error
  * says how to settle it). Returns whether files were written.
  */
-export async function syncSourcePair(root: string, source: string, pair: SourcePair, pairing: ProjectPairing): Promise<boolean> {
+export async function syncSourcePair(
+  root: string,
+  source: string,
+  pair: SourcePair,
+  pairing: ProjectPairing,
+): Promise<boolean> {
   if (pair.status === 'in-sync' || (pair.status === 'out-of-sync' && pair.from === source)) return false;
   const { syncPaths } = await import('@nbpipe/sync');
   const [outcome] = await syncPaths([source], { ...pairing, cwd: root });
-  if (outcome?.status === 'conflict') throw new TaskFailure(outcome.message ?? `${pair.members.join(' and ')} changed differently`);
+  if (outcome?.status === 'conflict')
+    throw new TaskFailure(outcome.message ?? `${pair.members.join(' and ')} changed differently`);
   return outcome?.status === 'updated';
 }

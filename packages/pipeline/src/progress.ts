@@ -28,7 +28,11 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
  * Progress of a run on `stream`. On a terminal, finished tasks scroll up as log lines while one live
  * line per running task shows its elapsed time; elsewhere (CI logs, pipes) plain lines only.
  */
-export function createProgress(stream: NodeJS.WriteStream, style: ProgressStyle, tty = Boolean(stream.isTTY)): Progress {
+export function createProgress(
+  stream: NodeJS.WriteStream,
+  style: ProgressStyle,
+  tty = Boolean(stream.isTTY),
+): Progress {
   const running = new Map<string, number>();
   let drawn = 0;
   let frame = 0;

@@ -5,8 +5,14 @@ import type { Pipeline } from './project.js';
 
 /** The repository's name in a remote URL: its last path segment without `.git` (`git@host:team/shop.git` → `shop`). */
 export function repositoryNameOfUrl(url: string): string | undefined {
-  const path = url.trim().replace(/[/\\]+$/, '').replace(/[/\\]\.git$/i, '');
-  const name = path.split(/[/\\:]/).pop()!.replace(/\.git$/i, '');
+  const path = url
+    .trim()
+    .replace(/[/\\]+$/, '')
+    .replace(/[/\\]\.git$/i, '');
+  const name = path
+    .split(/[/\\:]/)
+    .pop()!
+    .replace(/\.git$/i, '');
   return name || undefined;
 }
 

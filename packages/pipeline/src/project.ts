@@ -17,7 +17,6 @@ import { acquireLock, StateStore, STATE_DIR } from './state.js';
 import { checkExecutor } from './executors/registry.js';
 import { HTML_EXPORT_OPTIONS } from './executors/notebook-writers.js';
 
-
 export interface LoadOptions {
   /** Where the command runs: pipeline.yaml is searched from here upwards. */
   cwd: string;
@@ -83,7 +82,8 @@ export function findPipelineFile(cwd: string, entryPoint?: string): string {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const file = join(dir, 'pipeline.yaml');
     if (existsSync(file)) return file;
-    if (dirname(dir) === dir) throw new PipelineError(`no pipeline.yaml in ${cwd} or its parent folders (use --entry-point)`);
+    if (dirname(dir) === dir)
+      throw new PipelineError(`no pipeline.yaml in ${cwd} or its parent folders (use --entry-point)`);
   }
 }
 
@@ -98,9 +98,15 @@ export function findEnvFile(file: string, cwd: string): string | undefined {
   const label = (path: string) => relative(cwd, path) || basename(path);
   const chosen = process.env.PLOOMBER_ENV_FILENAME;
   if (chosen !== undefined) {
-    if (chosen === '' || basename(chosen) !== chosen) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: expected a file name (looked for in the current folder, then beside pipeline.yaml), not a path`);
+    if (chosen === '' || basename(chosen) !== chosen)
+      throw new PipelineError(
+        `PLOOMBER_ENV_FILENAME=${chosen}: expected a file name (looked for in the current folder, then beside pipeline.yaml), not a path`,
+      );
     const found = find(chosen);
-    if (!found) throw new PipelineError(`PLOOMBER_ENV_FILENAME=${chosen}: no such file in the current folder or beside pipeline.yaml`);
+    if (!found)
+      throw new PipelineError(
+        `PLOOMBER_ENV_FILENAME=${chosen}: no such file in the current folder or beside pipeline.yaml`,
+      );
     return found;
   }
   const parts = basename(file).split('.');
@@ -154,7 +160,12 @@ export async function loadPipeline(options: LoadOptions): Promise<Pipeline> {
   }
 }
 
-async function loadProject(file: string, options: LoadOptions, state: StateStore, release: () => void): Promise<Pipeline> {
+async function loadProject(
+  file: string,
+  options: LoadOptions,
+  state: StateStore,
+  release: () => void,
+): Promise<Pipeline> {
   const root = dirname(file);
   const label = (path: string) => relative(options.cwd, path) || basename(path);
   const text = readYamlText(file, label(file));
@@ -184,19 +195,32 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
   for (const task of spec.tasks) {
     const digest = files.hash(task.source);
     if (!digest || digest.type !== 'file')
-      throw new PipelineError(`source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`, specLabel, task.line, `task ${task.name}`);
+      throw new PipelineError(
+        `source ${task.source}: ${digest ? 'is a folder' : 'no such file'}`,
+        specLabel,
+        task.line,
+        `task ${task.name}`,
+      );
     // A paired source is read from the member the task runs, and hashed by its cells whichever member that is.
     const pair = pairs.get(task.source);
     const read = pair?.from ?? task.source;
     const readDigest = read === task.source ? digest : files.hash(read);
     const oid = readDigest?.type === 'file' ? readDigest.oid : undefined;
-    if (oid === undefined) throw new PipelineError(`source ${read}: no such file`, specLabel, task.line, `task ${task.name}`);
+    if (oid === undefined)
+      throw new PipelineError(`source ${read}: no such file`, specLabel, task.line, `task ${task.name}`);
     const key = `${task.kind}:${oid}:${read.slice(read.lastIndexOf('.'))}${task.callable ? `:${task.callable}` : ''}${pair ? ':paired' : ''}`;
     usedSourceKeys.add(key);
     let analysis = state.data.sources[key];
     if (!analysis) {
       const abs = join(root, read);
-      analysis = await analyzeSource(task.kind, label(abs), readFileSync(abs), oid, task.callable?.slice(task.callable.lastIndexOf('.') + 1), pair !== undefined);
+      analysis = await analyzeSource(
+        task.kind,
+        label(abs),
+        readFileSync(abs),
+        oid,
+        task.callable?.slice(task.callable.lastIndexOf('.') + 1),
+        pair !== undefined,
+      );
       state.data.sources[key] = analysis;
       files.cacheChanged = true; // a new cache entry in the state: worth saving
     }
@@ -209,18 +233,28 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
       checked.add(shape);
     }
     // Allowed, as in Ploomber, but worth a word: such a run writes beyond the project.
-    const outside = productPaths(task.product).filter((path) => path === '..' || path.startsWith('../') || isAbsolute(path));
+    const outside = productPaths(task.product).filter(
+      (path) => path === '..' || path.startsWith('../') || isAbsolute(path),
+    );
     if (outside.length)
-      warnings.push(`${specLabel}:${task.line}: task ${task.name}: product ${outside.map((path) => label(resolve(root, path))).join(', ')} is outside the project; run writes it there`);
+      warnings.push(
+        `${specLabel}:${task.line}: task ${task.name}: product ${outside.map((path) => label(resolve(root, path))).join(', ')} is outside the project; run writes it there`,
+      );
     if (task.staticAnalysis === 'regular' && !warnedRegular) {
       warnedRegular = true;
-      warnings.push(`${specLabel}:${task.line}: task ${task.name}: static_analysis: regular is not run (nbpipe has no pyflakes pass; \`strict\` checks params against the parameters cell)`);
+      warnings.push(
+        `${specLabel}:${task.line}: task ${task.name}: static_analysis: regular is not run (nbpipe has no pyflakes pass; \`strict\` checks params against the parameters cell)`,
+      );
     }
     if (task.exportOptions) {
       const report = typeof task.product === 'string' ? task.product : task.product.nb;
-      const ignored = report?.toLowerCase().endsWith('.html') ? Object.keys(task.exportOptions).filter((k) => !(k in HTML_EXPORT_OPTIONS)) : Object.keys(task.exportOptions);
+      const ignored = report?.toLowerCase().endsWith('.html')
+        ? Object.keys(task.exportOptions).filter((k) => !(k in HTML_EXPORT_OPTIONS))
+        : Object.keys(task.exportOptions);
       if (ignored.length)
-        warnings.push(`${specLabel}:${task.line}: task ${task.name}: nbconvert_export_kwargs ${ignored.join(', ')} not supported (the .html report honours ${Object.keys(HTML_EXPORT_OPTIONS).join(', ')})`);
+        warnings.push(
+          `${specLabel}:${task.line}: task ${task.name}: nbconvert_export_kwargs ${ignored.join(', ')} not supported (the .html report honours ${Object.keys(HTML_EXPORT_OPTIONS).join(', ')})`,
+        );
     }
   }
   const tasks = buildDag(spec, analyses, pairs, label);
@@ -234,7 +268,23 @@ async function loadProject(file: string, options: LoadOptions, state: StateStore
       }
     return pruned || files.cacheChanged;
   };
-  return { file, root, spec, tasks, byName: new Map(tasks.map((t) => [t.name, t])), repo, state, files, pairing, specOptions, envFile, warnings, label, pruneSourceCache, release };
+  return {
+    file,
+    root,
+    spec,
+    tasks,
+    byName: new Map(tasks.map((t) => [t.name, t])),
+    repo,
+    state,
+    files,
+    pairing,
+    specOptions,
+    envFile,
+    warnings,
+    label,
+    pruneSourceCache,
+    release,
+  };
 }
 
 /** Bumped when the same files parse into other specs (grid names, new keys): cached specs of older versions are then parsed again. */
@@ -323,7 +373,12 @@ function wildcardRegExp(pattern: string): RegExp {
 }
 
 /** Resolve upstream names (wildcards included) and order the tasks topologically; cycles and unknown names are errors. */
-function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, pairs: Map<string, SourcePair>, label: (p: string) => string): Task[] {
+function buildDag(
+  spec: PipelineSpec,
+  analyses: Map<string, SourceAnalysis>,
+  pairs: Map<string, SourcePair>,
+  label: (p: string) => string,
+): Task[] {
   const specFile = label(spec.file);
   const names = spec.tasks.map((t) => t.name);
   const nameSet = new Set(names);
@@ -333,8 +388,19 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, pai
     const fromYaml = t.upstream !== undefined || !spec.extractUpstream;
     // Where an upstream problem is reported: the `upstream:` key, or the source's parameters cell.
     const fail = (problem: string, withKey = true): never => {
-      if (fromYaml) throw new PipelineError(problem, specFile, t.upstreamLine ?? t.line, withKey ? `task ${t.name}: upstream` : undefined);
-      throw new PipelineError(problem, label(join(spec.root, t.source)), analysis.line, withKey ? 'upstream' : undefined);
+      if (fromYaml)
+        throw new PipelineError(
+          problem,
+          specFile,
+          t.upstreamLine ?? t.line,
+          withKey ? `task ${t.name}: upstream` : undefined,
+        );
+      throw new PipelineError(
+        problem,
+        label(join(spec.root, t.source)),
+        analysis.line,
+        withKey ? 'upstream' : undefined,
+      );
     };
     let declared: string[];
     if (fromYaml) declared = t.upstream ?? [];
@@ -358,7 +424,15 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, pai
       }
     }
     const pair = pairs.get(t.source);
-    tasks.set(t.name, { name: t.name, spec: t, upstream: [...new Set(upstream)], upstreamGroups: groups, downstream: [], analysis, ...(pair ? { pair } : {}) });
+    tasks.set(t.name, {
+      name: t.name,
+      spec: t,
+      upstream: [...new Set(upstream)],
+      upstreamGroups: groups,
+      downstream: [],
+      analysis,
+      ...(pair ? { pair } : {}),
+    });
   }
   for (const task of tasks.values()) for (const up of task.upstream) tasks.get(up)!.downstream.push(task.name);
   // Two tasks writing the same file would overwrite each other's work.
@@ -366,11 +440,21 @@ function buildDag(spec: PipelineSpec, analyses: Map<string, SourceAnalysis>, pai
   for (const t of spec.tasks)
     for (const path of productPaths(t.product)) {
       const other = producers.get(path);
-      if (other) throw new PipelineError(`product ${path} is also the product of task ${other.name} (line ${other.line})`, specFile, t.line, `task ${t.name}`);
+      if (other)
+        throw new PipelineError(
+          `product ${path} is also the product of task ${other.name} (line ${other.line})`,
+          specFile,
+          t.line,
+          `task ${t.name}`,
+        );
       producers.set(path, t);
     }
 
-  return topologicalOrder(names.map((n) => tasks.get(n)!), tasks, specFile);
+  return topologicalOrder(
+    names.map((n) => tasks.get(n)!),
+    tasks,
+    specFile,
+  );
 }
 
 /**
@@ -417,14 +501,17 @@ export { STATE_DIR };
 
 /** A task's product with absolute paths. */
 export function resolveProduct(root: string, product: ProductSpec): ResolvedProduct {
-  return typeof product === 'string' ? resolve(root, product) : Object.fromEntries(Object.entries(product).map(([k, v]) => [k, resolve(root, v)]));
+  return typeof product === 'string'
+    ? resolve(root, product)
+    : Object.fromEntries(Object.entries(product).map(([k, v]) => [k, resolve(root, v)]));
 }
 
 /** The `upstream` mapping injected into a task: names to products, wildcard groups nested (Ploomber's shape). */
 export function upstreamMapping(p: Pipeline, task: Task): TaskJob['upstream'] {
   const out: TaskJob['upstream'] = {};
   const grouped = new Set(Object.values(task.upstreamGroups).flat());
-  for (const name of task.upstream) if (!grouped.has(name)) out[name] = resolveProduct(p.root, p.byName.get(name)!.spec.product);
+  for (const name of task.upstream)
+    if (!grouped.has(name)) out[name] = resolveProduct(p.root, p.byName.get(name)!.spec.product);
   for (const [pattern, names] of Object.entries(task.upstreamGroups))
     out[pattern] = Object.fromEntries(names.map((n) => [n, resolveProduct(p.root, p.byName.get(n)!.spec.product)]));
   return out;

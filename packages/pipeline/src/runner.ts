@@ -81,7 +81,13 @@ interface Step {
 
 function plan(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>): Step[] {
   for (const name of options.targets ?? [])
-    if (!p.byName.has(name)) throw new PipelineError(`no task named "${name}" (tasks: ${p.tasks.slice(0, 20).map((t) => t.name).join(', ')}${p.tasks.length > 20 ? ', …' : ''})`);
+    if (!p.byName.has(name))
+      throw new PipelineError(
+        `no task named "${name}" (tasks: ${p.tasks
+          .slice(0, 20)
+          .map((t) => t.name)
+          .join(', ')}${p.tasks.length > 20 ? ', …' : ''})`,
+      );
   let selected: Set<string>;
   if (options.targets?.length) {
     selected = new Set(options.targets);
@@ -132,7 +138,14 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   const pending = steps.filter((s) => s.run);
   const planned = new Set(pending.map((s) => s.task.name));
   // The warm parent imports while the first tasks get ready; it belongs to this run and ends with it.
-  const kernels = pending.length ? (await import('./executors/kernels.js')).startKernels(pending.map((s) => s.task.spec), p.root, options.kernels, options.notebookExecutor) : undefined;
+  const kernels = pending.length
+    ? (await import('./executors/kernels.js')).startKernels(
+        pending.map((s) => s.task.spec),
+        p.root,
+        options.kernels,
+        options.notebookExecutor,
+      )
+    : undefined;
   const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
   const running = new Map<string, Promise<void>>();
   let stop = false;
@@ -156,7 +169,11 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         p.files.forget(pair.members);
         const show = (member: string) => p.label(resolve(p.root, member));
         const others = pair.members.filter((m) => m !== pair.from).map(show);
-        emit({ type: 'notice', name: task.name, message: `synced ${others.join(', ')} from ${show(pair.from)} first, as nbpipe sync does` });
+        emit({
+          type: 'notice',
+          name: task.name,
+          message: `synced ${others.join(', ')} from ${show(pair.from)} first, as nbpipe sync does`,
+        });
       });
       syncs.set(task.spec.source, sync);
     }
@@ -216,13 +233,22 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       if (task.pair) await syncPair(task, task.pair);
       // A File client may hold the products this task would make now (clients.ts): then it does not run.
       const clients = p.spec.fileClient && (await import('./clients.js'));
-      const downloaded = clients && !step.forced ? await clients.downloadProducts(p, task, job, fingerprintOf(status.parts)) : undefined;
-      if (downloaded) emit({ type: 'notice', name: task.name, message: `${task.name}: products downloaded with clients.File (made from what the task is now)` });
+      const downloaded =
+        clients && !step.forced ? await clients.downloadProducts(p, task, job, fingerprintOf(status.parts)) : undefined;
+      if (downloaded)
+        emit({
+          type: 'notice',
+          name: task.name,
+          message: `${task.name}: products downloaded with clients.File (made from what the task is now)`,
+        });
       else await runTaskWithHooks(job, executor);
       p.files.forget(products);
       const digests = productDigests(p, task);
       const missing = digests.filter(([, digest]) => digest === undefined).map(([path]) => path);
-      if (missing.length) throw new TaskFailure(`ran successfully but did not create ${missing.map((m) => p.label(resolve(p.root, m))).join(', ')}`);
+      if (missing.length)
+        throw new TaskFailure(
+          `ran successfully but did not create ${missing.map((m) => p.label(resolve(p.root, m))).join(', ')}`,
+        );
       const durationMs = Math.round(performance.now() - t0);
       const record: TaskRecord = {
         status: 'ok',
@@ -253,7 +279,8 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         emit({ type: 'skip', name: task.name, why: 'interrupted' });
         return;
       }
-      const message = e instanceof TaskFailure || e instanceof PipelineError ? e.message : `internal error: ${(e as Error).message}`;
+      const message =
+        e instanceof TaskFailure || e instanceof PipelineError ? e.message : `internal error: ${(e as Error).message}`;
       p.state.data.tasks[task.name] = {
         status: 'failed',
         startedAt: new Date(begin).toISOString(),
@@ -264,7 +291,14 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
       summary.failed.push({ name: task.name, message, log });
       if (!options.keepGoing) stop = true;
       await p.state.save();
-      emit({ type: 'fail', name: task.name, durationMs, message, details: e instanceof TaskFailure ? e.details : undefined, log });
+      emit({
+        type: 'fail',
+        name: task.name,
+        durationMs,
+        message,
+        details: e instanceof TaskFailure ? e.details : undefined,
+        log,
+      });
     }
   };
 
@@ -275,7 +309,7 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   }
   const jobs = Math.max(1, Math.floor(options.jobs));
   while (pending.length > 0 || running.size > 0) {
-    for (let i = 0; i < pending.length && running.size < jobs; ) {
+    for (let i = 0; i < pending.length && running.size < jobs;) {
       const step = pending[i]!;
       const ups = step.task.upstream.filter((u) => planned.has(u));
       const failedUp = ups.find((u) => finished.has(u) && finished.get(u) !== 'ok');
@@ -283,7 +317,16 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         pending.splice(i, 1);
         finished.set(step.task.name, 'blocked');
         summary.blocked.push(step.task.name);
-        emit({ type: 'skip', name: step.task.name, why: failedUp !== undefined ? `upstream ${failedUp} did not complete` : summary.interrupted ? 'interrupted' : 'run stopped after a failure' });
+        emit({
+          type: 'skip',
+          name: step.task.name,
+          why:
+            failedUp !== undefined
+              ? `upstream ${failedUp} did not complete`
+              : summary.interrupted
+                ? 'interrupted'
+                : 'run stopped after a failure',
+        });
         continue;
       }
       if (ups.every((u) => finished.get(u) === 'ok')) {
@@ -301,8 +344,14 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   }
   if (!summary.interrupted && !renderFailure) {
     const build = summary.failed.map((f) => `task ${f.name} failed: ${f.message}`).join('\n');
-    const report = steps.map((s) => ({ name: s.task.name, ran: finished.get(s.task.name) === 'ok', elapsed: (summary.ran.find((r) => r.name === s.task.name)?.durationMs ?? 0) / 1000 }));
-    summary.hookFailure = build ? await runPipelineHook(p, 'on_failure', { traceback: { build } }, abort.signal) : await runPipelineHook(p, 'on_finish', { report }, abort.signal);
+    const report = steps.map((s) => ({
+      name: s.task.name,
+      ran: finished.get(s.task.name) === 'ok',
+      elapsed: (summary.ran.find((r) => r.name === s.task.name)?.durationMs ?? 0) / 1000,
+    }));
+    summary.hookFailure = build
+      ? await runPipelineHook(p, 'on_failure', { traceback: { build } }, abort.signal)
+      : await runPipelineHook(p, 'on_finish', { report }, abort.signal);
   }
   options.signal?.removeEventListener('abort', onAbort);
   await kernels?.close();
@@ -317,7 +366,12 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
  * The state at the end of a run (here or on Slurm): after a whole-pipeline run with nothing failed, the commit that
  * `run --changed` starts from next time, and the records and caches of what the pipeline no longer has are dropped.
  */
-export async function saveRunEnd(p: Pipeline, options: Pick<RunOptions, 'targets'>, summary: RunSummary, head: string | undefined): Promise<void> {
+export async function saveRunEnd(
+  p: Pipeline,
+  options: Pick<RunOptions, 'targets'>,
+  summary: RunSummary,
+  head: string | undefined,
+): Promise<void> {
   const wholePipeline = !options.targets?.length;
   let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged || p.state.hasCollected;
   if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {

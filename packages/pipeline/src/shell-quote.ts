@@ -121,7 +121,11 @@ class ShellScanner {
           const m = HEREDOC_START.exec(text.slice(this.pos));
           if (m) {
             const word = m[2]!;
-            this.pending.push({ delimiter: word.replace(/['"\\]/g, ''), quoted: /['"\\]/.test(word), stripTabs: m[1] === '-' });
+            this.pending.push({
+              delimiter: word.replace(/['"\\]/g, ''),
+              quoted: /['"\\]/.test(word),
+              stripTabs: m[1] === '-',
+            });
             this.pos += m[0].length;
             return;
           }
@@ -170,7 +174,9 @@ function quoteFor(context: Context, value: string): string {
       // Inert text, but a line break would end the comment.
       return value.replace(/\n/g, '\\n').replace(/\r/g, '\\r');
     case 'heredoc': {
-      const ends = value.split('\n').some((line) => (context.stripTabs ? line.replace(/^\t+/, '') : line) === context.delimiter);
+      const ends = value
+        .split('\n')
+        .some((line) => (context.stripTabs ? line.replace(/^\t+/, '') : line) === context.delimiter);
       if (ends) throw new Error(`a line of its value would end the here-document (${context.delimiter})`);
       return context.quoted ? value : value.replace(/[\\$`]/g, '\\$&');
     }
@@ -181,7 +187,11 @@ function quoteFor(context: Context, value: string): string {
  * Replace each match of `placeholder` (a global pattern) in the shell code `text` with `valueOf(match)`,
  * quoted for the spot it lands in. Throws UnsafeSubstitution when a value cannot be placed safely.
  */
-export function substituteInShell(text: string, placeholder: RegExp, valueOf: (match: RegExpExecArray) => string): string {
+export function substituteInShell(
+  text: string,
+  placeholder: RegExp,
+  valueOf: (match: RegExpExecArray) => string,
+): string {
   const scanner = new ShellScanner(text);
   let out = '';
   let last = 0;

@@ -1,6 +1,14 @@
 import { extname } from 'node:path';
 import { gitBlobHash } from '@nbpipe/git';
-import { findLiteralAssignment, parse, PythonLiteralError, sourceText, type Cell, type Notebook, type PlainValue } from '@nbpipe/nbformat';
+import {
+  findLiteralAssignment,
+  parse,
+  PythonLiteralError,
+  sourceText,
+  type Cell,
+  type Notebook,
+  type PlainValue,
+} from '@nbpipe/nbformat';
 import { PipelineError } from './errors.js';
 
 /** What a task's source is, which decides how it is read and which executors can run it. */
@@ -82,7 +90,14 @@ export function parametersCellIndex(nb: Notebook): number {
  * Read a source for the pipeline: its declared upstream and its content hash. `oid` is the file's
  * blob id. A `paired` source is hashed by its cells whatever its format, so its members hash alike.
  */
-export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffer, oid: string, functionName?: string, paired = false): Promise<SourceAnalysis> {
+export async function analyzeSource(
+  kind: SourceKind,
+  path: string,
+  bytes: Buffer,
+  oid: string,
+  functionName?: string,
+  paired = false,
+): Promise<SourceAnalysis> {
   const text = bytes.toString('utf8');
   if (kind === 'shell') return { upstream: shellUpstream(text), contentHash: oid };
   if (kind === 'callable') return callableAnalysis(text, functionName!, oid);
@@ -92,7 +107,8 @@ export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffe
   if (index < 0)
     return {
       contentHash,
-      upstreamProblem: 'no cell tagged "parameters": add one with `upstream = None` (or a list of task names), or declare `upstream:` in pipeline.yaml',
+      upstreamProblem:
+        'no cell tagged "parameters": add one with `upstream = None` (or a list of task names), or declare `upstream:` in pipeline.yaml',
     };
   const cellSource = sourceText(nb.cells[index]!);
   const cellLine = lineOfText(text, cellSource);
@@ -102,10 +118,18 @@ export async function analyzeSource(kind: SourceKind, path: string, bytes: Buffe
     assignment = findLiteralAssignment(cellSource, 'upstream');
   } catch (e) {
     if (!(e instanceof PythonLiteralError)) throw e;
-    return { contentHash, upstreamProblem: `parameters cell: upstream: ${e.message}`, line: offsetLine(cellSource, e.offset, cellLine) };
+    return {
+      contentHash,
+      upstreamProblem: `parameters cell: upstream: ${e.message}`,
+      line: offsetLine(cellSource, e.offset, cellLine),
+    };
   }
   if (!assignment)
-    return { contentHash, upstreamProblem: 'the parameters cell does not assign `upstream` (write `upstream = None` if the task has none)', line: cellLine };
+    return {
+      contentHash,
+      upstreamProblem: 'the parameters cell does not assign `upstream` (write `upstream = None` if the task has none)',
+      line: cellLine,
+    };
   const line = cellLine === undefined ? undefined : cellLine + assignment.line;
   const names = upstreamNames(assignment.value);
   if (typeof names === 'string') return { contentHash, upstreamProblem: `parameters cell: upstream: ${names}`, line };
@@ -122,16 +146,27 @@ function upstreamNames(value: PlainValue): string[] | string {
 }
 
 /** `upstream <- NULL`, `upstream <- c("a", "b")` or `list(...)` in an R parameters cell (Ploomber's R extractor reads the same). */
-function rUpstream(cell: string, cellLine: number | undefined): Pick<SourceAnalysis, 'upstream' | 'upstreamProblem' | 'line'> {
+function rUpstream(
+  cell: string,
+  cellLine: number | undefined,
+): Pick<SourceAnalysis, 'upstream' | 'upstreamProblem' | 'line'> {
   const m = /^upstream\s*(?:<-|=)\s*(.*)$/m.exec(cell);
-  if (!m) return { upstreamProblem: 'the parameters cell does not assign `upstream` (write `upstream <- NULL` if the task has none)', line: cellLine };
+  if (!m)
+    return {
+      upstreamProblem: 'the parameters cell does not assign `upstream` (write `upstream <- NULL` if the task has none)',
+      line: cellLine,
+    };
   const line = cellLine === undefined ? undefined : offsetLine(cell, m.index, cellLine);
   const value = m[1]!.trim();
   if (value === 'NULL') return { upstream: [], line };
   const call = /^(?:c|list)\(([^)]*)\)$/.exec(value);
-  const items = call?.[1]!.split(',').map((x) => x.trim()).filter(Boolean);
+  const items = call?.[1]!
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const names = items?.map((x) => /^(['"])(.*)\1$/.exec(x)?.[2]);
-  if (!names || names.some((n) => n === undefined)) return { upstreamProblem: `parameters cell: upstream: expected NULL or c("name", ...), got ${value}`, line };
+  if (!names || names.some((n) => n === undefined))
+    return { upstreamProblem: `parameters cell: upstream: expected NULL or c("name", ...), got ${value}`, line };
   return { upstream: [...new Set(names as string[])], line };
 }
 

@@ -84,11 +84,45 @@ export interface PipelineSpec {
   tasks: TaskSpec[];
 }
 
-const TOP_KEYS = new Set(['tasks', 'meta', 'executor', 'cluster', 'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'clients']);
-const META_KEYS = new Set(['extract_upstream', 'extract_product', 'product_relative_to_source', 'jupyter_hot_reload', 'jupyter_functions_as_notebooks']);
+const TOP_KEYS = new Set([
+  'tasks',
+  'meta',
+  'executor',
+  'cluster',
+  'on_render',
+  'on_finish',
+  'on_failure',
+  'serializer',
+  'unserializer',
+  'clients',
+]);
+const META_KEYS = new Set([
+  'extract_upstream',
+  'extract_product',
+  'product_relative_to_source',
+  'jupyter_hot_reload',
+  'jupyter_functions_as_notebooks',
+]);
 const TASK_KEYS = new Set([
-  'source', 'product', 'name', 'upstream', 'params', 'grid', 'inputs', 'executor', 'executor_params', 'papermill_params',
-  'on_render', 'on_finish', 'on_failure', 'serializer', 'unserializer', 'static_analysis', 'nbconvert_export_kwargs', 'kernelspec_name', 'slurm',
+  'source',
+  'product',
+  'name',
+  'upstream',
+  'params',
+  'grid',
+  'inputs',
+  'executor',
+  'executor_params',
+  'papermill_params',
+  'on_render',
+  'on_finish',
+  'on_failure',
+  'serializer',
+  'unserializer',
+  'static_analysis',
+  'nbconvert_export_kwargs',
+  'kernelspec_name',
+  'slurm',
 ]);
 /** The papermill / ploomber-engine options our notebook executors honour. */
 const EXECUTOR_OPTIONS = ['log_output'];
@@ -110,7 +144,10 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
   const root = dirname(texts.file);
   const label = relative(env.cwd, texts.file) || basename(texts.file);
   const yaml: YamlFile = new YamlFile(label, texts.text);
-  const envYaml = texts.envFile && texts.envText !== undefined ? new YamlFile(relative(env.cwd, texts.envFile) || basename(texts.envFile), texts.envText) : undefined;
+  const envYaml =
+    texts.envFile && texts.envText !== undefined
+      ? new YamlFile(relative(env.cwd, texts.envFile) || basename(texts.envFile), texts.envText)
+      : undefined;
   const context = new PlaceholderContext({ ...env, here: root });
   loadEnvFile(context, envYaml, env.overrides ?? {});
   // Values that enter fingerprints must not change every run: render them again with {{now}} kept as is.
@@ -133,7 +170,8 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
   let productRelativeToSource = false;
   let tasksNode: Node | null | undefined;
   for (const entry of top) {
-    if (!TOP_KEYS.has(entry.key)) yaml.fail(`unsupported key (supported: ${[...TOP_KEYS].join(', ')})`, entry.line ?? 1, entry.key);
+    if (!TOP_KEYS.has(entry.key))
+      yaml.fail(`unsupported key (supported: ${[...TOP_KEYS].join(', ')})`, entry.line ?? 1, entry.key);
     if (entry.key === 'tasks') tasksNode = entry.node;
     else if (entry.key === 'meta') {
       for (const m of yaml.mapping(entry.node, 'meta')) {
@@ -143,15 +181,16 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
         if (typeof v !== 'boolean') yaml.fail('expected true or false', m.node, key);
         if (m.key === 'extract_upstream') spec.extractUpstream = v;
         else if (m.key === 'product_relative_to_source') productRelativeToSource = v;
-        else if (m.key === 'extract_product' && v) yaml.fail('reading products from sources is not supported: declare `product:` in pipeline.yaml', m.node, key);
+        else if (m.key === 'extract_product' && v)
+          yaml.fail('reading products from sources is not supported: declare `product:` in pipeline.yaml', m.node, key);
       }
     } else if (entry.key === 'executor') parseExecutor(yaml, entry.node, spec, render);
     else if (entry.key === 'cluster') {
       const v = yaml.value(entry.node, 'cluster', render);
       if (v !== 'local' && v !== 'slurm') yaml.fail('expected local or slurm', entry.node, 'cluster');
       spec.cluster = v;
-    }
-    else if (entry.key === 'serializer' || entry.key === 'unserializer') serializers[entry.key] = parseHook(yaml, entry.node, entry.key, render);
+    } else if (entry.key === 'serializer' || entry.key === 'unserializer')
+      serializers[entry.key] = parseHook(yaml, entry.node, entry.key, render);
     else if (entry.key === 'clients') spec.fileClient = parseClients(yaml, entry.node, render);
     else spec.hooks[entry.key as keyof PipelineHooks] = parseHook(yaml, entry.node, entry.key, render);
   }
@@ -165,17 +204,36 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
     // Later additions enter only when set, so that existing fingerprints stay valid.
     definitionHash: sha1(
       JSON.stringify([
-        SPEC_VERSION, t.kind, t.executor ?? null, t.source, t.product, t.inputs,
-        ...(t.callable || t.onFinish || t.exportOptions || t.kernelName ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null, t.kernelName ?? null] : []),
+        SPEC_VERSION,
+        t.kind,
+        t.executor ?? null,
+        t.source,
+        t.product,
+        t.inputs,
+        ...(t.callable || t.onFinish || t.exportOptions || t.kernelName
+          ? [t.callable ?? null, t.onFinish ?? null, t.exportOptions ?? null, t.kernelName ?? null]
+          : []),
         ...(t.serializer || t.unserializer ? [t.serializer ?? null, t.unserializer ?? null] : []),
       ]),
     ),
   });
   yaml.sequence(tasksList, 'tasks').forEach((node, i) => {
-    for (const parsed of parseTask(yaml, node, `tasks[${i}]`, { render, renderShell, renderStable: stableContext && renderWith(stableContext) }, root, productRelativeToSource, serializers)) {
-      const task = parsed.kind === 'notebook' && !parsed.executor && spec.notebookExecutor ? { ...parsed, executor: spec.notebookExecutor } : parsed;
+    for (const parsed of parseTask(
+      yaml,
+      node,
+      `tasks[${i}]`,
+      { render, renderShell, renderStable: stableContext && renderWith(stableContext) },
+      root,
+      productRelativeToSource,
+      serializers,
+    )) {
+      const task =
+        parsed.kind === 'notebook' && !parsed.executor && spec.notebookExecutor
+          ? { ...parsed, executor: spec.notebookExecutor }
+          : parsed;
       const previous = names.get(task.name);
-      if (previous !== undefined) yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
+      if (previous !== undefined)
+        yaml.fail(`duplicate task name "${task.name}" (also on line ${previous})`, task.line, `tasks[${i}].name`);
       names.set(task.name, task.line);
       spec.tasks.push(withHashes(task));
     }
@@ -189,7 +247,12 @@ function parseExecutor(yaml: YamlFile, node: Node | null, spec: PipelineSpec, re
     spec.notebookExecutor = value;
     return;
   }
-  const dotted = typeof value === 'string' ? value : value && typeof value === 'object' && !Array.isArray(value) ? value.dotted_path : undefined;
+  const dotted =
+    typeof value === 'string'
+      ? value
+      : value && typeof value === 'object' && !Array.isArray(value)
+        ? value.dotted_path
+        : undefined;
   const kinds: Record<string, 'serial' | 'parallel'> = {
     serial: 'serial',
     parallel: 'parallel',
@@ -197,12 +260,18 @@ function parseExecutor(yaml: YamlFile, node: Node | null, spec: PipelineSpec, re
     'ploomber.executors.Parallel': 'parallel',
   };
   const kind = typeof dotted === 'string' ? kinds[dotted] : undefined;
-  if (!kind) yaml.fail('expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)', node, 'executor');
+  if (!kind)
+    yaml.fail(
+      'expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)',
+      node,
+      'executor',
+    );
   spec.executor = kind;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const processes = value.processes;
     if (processes !== undefined) {
-      if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1) yaml.fail('expected a positive integer', node, 'executor.processes');
+      if (typeof processes !== 'number' || !Number.isInteger(processes) || processes < 1)
+        yaml.fail('expected a positive integer', node, 'executor.processes');
       spec.processes = processes;
     }
   }
@@ -212,7 +281,11 @@ function parseTask(
   yaml: YamlFile,
   node: Node | null,
   key: string,
-  { render, renderShell, renderStable }: { render: RenderString; renderShell: RenderString; renderStable: RenderString | undefined },
+  {
+    render,
+    renderShell,
+    renderStable,
+  }: { render: RenderString; renderShell: RenderString; renderStable: RenderString | undefined },
   root: string,
   productRelativeToSource: boolean,
   pipelineSerializers: Serializers,
@@ -220,18 +293,31 @@ function parseTask(
   const line = yaml.line(node) ?? 1;
   const entries = yaml.mapping(node, key);
   const get = (name: string) => entries.find((e) => e.key === name);
-  for (const e of entries) if (!TASK_KEYS.has(e.key)) yaml.fail(`unsupported task key (supported: ${[...TASK_KEYS].join(', ')})`, e.line ?? line, `${key}.${e.key}`);
+  for (const e of entries)
+    if (!TASK_KEYS.has(e.key))
+      yaml.fail(`unsupported task key (supported: ${[...TASK_KEYS].join(', ')})`, e.line ?? line, `${key}.${e.key}`);
 
   const sourceEntry = get('source');
   if (!sourceEntry) yaml.fail('missing `source`', line, key);
   const rawSource = yaml.string(sourceEntry.node, `${key}.source`, render);
   // `pkg.module.function` (Ploomber's PythonCallable) unless the last part is a file extension.
   const callable =
-    /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) && !/\.(py|ipynb|sh|bash|r|rmd|sql|jl|md|json|yaml|txt)$/i.test(rawSource) ? rawSource : undefined;
-  const source = toRootRelative(root, callable ? `${callable.slice(0, callable.lastIndexOf('.')).replace(/\./g, '/')}.py` : rawSource);
+    /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) &&
+    !/\.(py|ipynb|sh|bash|r|rmd|sql|jl|md|json|yaml|txt)$/i.test(rawSource)
+      ? rawSource
+      : undefined;
+  const source = toRootRelative(
+    root,
+    callable ? `${callable.slice(0, callable.lastIndexOf('.')).replace(/\./g, '/')}.py` : rawSource,
+  );
   if (source === undefined) yaml.fail('expected a file, got the project folder', sourceEntry.node, `${key}.source`);
   const kind: SourceKind | undefined = callable ? 'callable' : sourceKindOf(source);
-  if (!kind) yaml.fail(`unsupported source type "${extname(source) || rawSource}" (supported: .py, .R, .jl, .ipynb, .sh, .bash, python functions as module.function)`, sourceEntry.node, `${key}.source`);
+  if (!kind)
+    yaml.fail(
+      `unsupported source type "${extname(source) || rawSource}" (supported: .py, .R, .jl, .ipynb, .sh, .bash, python functions as module.function)`,
+      sourceEntry.node,
+      `${key}.source`,
+    );
 
   const productEntry = get('product');
   if (!productEntry) yaml.fail('missing `product`', line, key);
@@ -245,12 +331,19 @@ function parseTask(
   };
   let product: ProductSpec;
   if (productValue && typeof productValue === 'object' && !Array.isArray(productValue)) {
-    if (Object.keys(productValue).length === 0) yaml.fail('expected at least one product', productEntry.node, `${key}.product`);
-    product = Object.fromEntries(Object.entries(productValue).map(([k, v]) => [k, productPath(v, `${key}.product.${k}`)]));
+    if (Object.keys(productValue).length === 0)
+      yaml.fail('expected at least one product', productEntry.node, `${key}.product`);
+    product = Object.fromEntries(
+      Object.entries(productValue).map(([k, v]) => [k, productPath(v, `${key}.product.${k}`)]),
+    );
   } else product = productPath(productValue, `${key}.product`);
 
   const nameEntry = get('name');
-  const name = nameEntry ? yaml.string(nameEntry.node, `${key}.name`, render) : callable ? callable.slice(callable.lastIndexOf('.') + 1) : basename(source, extname(source));
+  const name = nameEntry
+    ? yaml.string(nameEntry.node, `${key}.name`, render)
+    : callable
+      ? callable.slice(callable.lastIndexOf('.') + 1)
+      : basename(source, extname(source));
 
   const upstreamEntry = get('upstream');
   let upstream: string[] | undefined;
@@ -264,8 +357,12 @@ function parseTask(
 
   const paramsEntry = get('params');
   const params = paramsEntry ? yaml.value(paramsEntry.node, `${key}.params`, render) : {};
-  if (!params || typeof params !== 'object' || Array.isArray(params)) yaml.fail('expected a mapping of names to values', paramsEntry?.node, `${key}.params`);
-  const stableParams = paramsEntry && renderStable ? (yaml.value(paramsEntry.node, `${key}.params`, renderStable) as Record<string, Value>) : undefined;
+  if (!params || typeof params !== 'object' || Array.isArray(params))
+    yaml.fail('expected a mapping of names to values', paramsEntry?.node, `${key}.params`);
+  const stableParams =
+    paramsEntry && renderStable
+      ? (yaml.value(paramsEntry.node, `${key}.params`, renderStable) as Record<string, Value>)
+      : undefined;
 
   const inputsEntry = get('inputs');
   let inputs: string[] = [];
@@ -283,11 +380,17 @@ function parseTask(
   // Ploomber's `params.resources_`: files whose content (not path) the task depends on, as `inputs` are.
   const resources = params.resources_;
   if (resources !== undefined) {
-    if (!resources || typeof resources !== 'object' || Array.isArray(resources) || !Object.values(resources).every((v) => typeof v === 'string' && v !== ''))
+    if (
+      !resources ||
+      typeof resources !== 'object' ||
+      Array.isArray(resources) ||
+      !Object.values(resources).every((v) => typeof v === 'string' && v !== '')
+    )
       yaml.fail('expected a mapping of names to file paths', paramsEntry?.node, `${key}.params.resources_`);
     for (const path of Object.values(resources) as string[]) {
       const rel = toRootRelative(root, path);
-      if (rel === undefined) yaml.fail('expected files, got the project folder', paramsEntry?.node, `${key}.params.resources_`);
+      if (rel === undefined)
+        yaml.fail('expected files, got the project folder', paramsEntry?.node, `${key}.params.resources_`);
       inputs.push(rel);
     }
   }
@@ -298,13 +401,23 @@ function parseTask(
 
   // Ploomber takes `executor_params` whole when both are given; one of them is clearer, and nothing is dropped silently.
   const executorParamsEntries = ['executor_params', 'papermill_params'].map(get).filter((e) => e !== undefined);
-  if (executorParamsEntries.length > 1) yaml.fail('executor_params and papermill_params (its older name) both given: keep one', executorParamsEntries[1]!.line ?? line, `${key}.papermill_params`);
+  if (executorParamsEntries.length > 1)
+    yaml.fail(
+      'executor_params and papermill_params (its older name) both given: keep one',
+      executorParamsEntries[1]!.line ?? line,
+      `${key}.papermill_params`,
+    );
   let logOutput: boolean | undefined;
   for (const entry of executorParamsEntries) {
     const at = `${key}.${entry.key}`;
     if (kind !== 'notebook') yaml.fail('only notebook tasks have an executor to pass options to', entry.node, at);
     for (const option of yaml.mapping(entry.node, at)) {
-      if (!EXECUTOR_OPTIONS.includes(option.key)) yaml.fail(`not supported (nbpipe's notebook executors honour: ${EXECUTOR_OPTIONS.join(', ')})`, option.line ?? line, `${at}.${option.key}`);
+      if (!EXECUTOR_OPTIONS.includes(option.key))
+        yaml.fail(
+          `not supported (nbpipe's notebook executors honour: ${EXECUTOR_OPTIONS.join(', ')})`,
+          option.line ?? line,
+          `${at}.${option.key}`,
+        );
       const v = yaml.value(option.node, `${at}.${option.key}`, render);
       if (typeof v !== 'boolean') yaml.fail('expected true or false', option.node, `${at}.${option.key}`);
       logOutput = v;
@@ -312,7 +425,11 @@ function parseTask(
   }
 
   const onFinishEntry = get('on_finish');
-  const onFinish = !onFinishEntry ? undefined : isMap(onFinishEntry.node) ? parseHook(yaml, onFinishEntry.node, `${key}.on_finish`, render) : yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell);
+  const onFinish = !onFinishEntry
+    ? undefined
+    : isMap(onFinishEntry.node)
+      ? parseHook(yaml, onFinishEntry.node, `${key}.on_finish`, render)
+      : yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell);
   const hook = (name: 'on_render' | 'on_failure') => {
     const entry = get(name);
     return entry ? parseHook(yaml, entry.node, `${key}.${name}`, render) : undefined;
@@ -323,8 +440,19 @@ function parseTask(
   const serializers: Serializers = {};
   for (const name of ['serializer', 'unserializer'] as const) {
     const entry = get(name);
-    if (entry && kind !== 'callable') yaml.fail('only function tasks (source: module.function) return values to serialize', entry.node, `${key}.${name}`);
-    const value = entry ? (entry.node === null || (isScalar(entry.node) && entry.node.value === null) ? undefined : parseHook(yaml, entry.node, `${key}.${name}`, render)) : kind === 'callable' ? pipelineSerializers[name] : undefined;
+    if (entry && kind !== 'callable')
+      yaml.fail(
+        'only function tasks (source: module.function) return values to serialize',
+        entry.node,
+        `${key}.${name}`,
+      );
+    const value = entry
+      ? entry.node === null || (isScalar(entry.node) && entry.node.value === null)
+        ? undefined
+        : parseHook(yaml, entry.node, `${key}.${name}`, render)
+      : kind === 'callable'
+        ? pipelineSerializers[name]
+        : undefined;
     if (value) serializers[name] = value;
   }
 
@@ -332,14 +460,17 @@ function parseTask(
   let exportOptions: Record<string, Value> | undefined;
   if (exportEntry) {
     const v = yaml.value(exportEntry.node, `${key}.nbconvert_export_kwargs`, render);
-    if (!v || typeof v !== 'object' || Array.isArray(v)) yaml.fail('expected a mapping of nbconvert options', exportEntry.node, `${key}.nbconvert_export_kwargs`);
-    if (kind !== 'notebook') yaml.fail('only notebook tasks have a report to export', exportEntry.node, `${key}.nbconvert_export_kwargs`);
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      yaml.fail('expected a mapping of nbconvert options', exportEntry.node, `${key}.nbconvert_export_kwargs`);
+    if (kind !== 'notebook')
+      yaml.fail('only notebook tasks have a report to export', exportEntry.node, `${key}.nbconvert_export_kwargs`);
     exportOptions = v;
   }
 
   const kernelEntry = get('kernelspec_name');
   const kernelName = kernelEntry ? yaml.string(kernelEntry.node, `${key}.kernelspec_name`, render) : undefined;
-  if (kernelEntry && kind !== 'notebook') yaml.fail('only notebook tasks run on a kernel', kernelEntry.node, `${key}.kernelspec_name`);
+  if (kernelEntry && kind !== 'notebook')
+    yaml.fail('only notebook tasks run on a kernel', kernelEntry.node, `${key}.kernelspec_name`);
 
   const analysisEntry = get('static_analysis');
   let staticAnalysis: TaskSpec['staticAnalysis'];
@@ -347,7 +478,8 @@ function parseTask(
     const v = yaml.value(analysisEntry.node, `${key}.static_analysis`, render);
     // Ploomber before 0.20 took true/false.
     const mode = v === true ? 'regular' : v === false ? 'disable' : v;
-    if (mode !== 'regular' && mode !== 'strict' && mode !== 'disable') yaml.fail('expected regular, strict or disable', analysisEntry.node, `${key}.static_analysis`);
+    if (mode !== 'regular' && mode !== 'strict' && mode !== 'disable')
+      yaml.fail('expected regular, strict or disable', analysisEntry.node, `${key}.static_analysis`);
     staticAnalysis = mode;
   }
 
@@ -367,7 +499,9 @@ function parseTask(
     product,
     ...(upstream ? { upstream } : {}),
     params,
-    ...(stableParams && JSON.stringify(stableParams) !== JSON.stringify(params) ? { fingerprintParams: stableParams } : {}),
+    ...(stableParams && JSON.stringify(stableParams) !== JSON.stringify(params)
+      ? { fingerprintParams: stableParams }
+      : {}),
     inputs,
     ...(executor ? { executor } : {}),
     ...(callable ? { callable } : {}),
@@ -386,7 +520,12 @@ function parseTask(
 
   const gridEntry = get('grid');
   if (!gridEntry) return [base];
-  if (!nameEntry) yaml.fail('a task with a grid needs a `name` (`[[param]]` placeholders, or a prefix for the index)', gridEntry.line ?? line, `${key}.grid`);
+  if (!nameEntry)
+    yaml.fail(
+      'a task with a grid needs a `name` (`[[param]]` placeholders, or a prefix for the index)',
+      gridEntry.line ?? line,
+      `${key}.grid`,
+    );
   return expandGrid(yaml, gridEntry.node, `${key}.grid`, render, base);
 }
 
@@ -399,7 +538,12 @@ function refuseComputedValues(yaml: YamlFile, values: Record<string, Value>, nod
   for (const [name, value] of Object.entries(values))
     for (const v of Array.isArray(value) ? value : [value]) {
       const dotted = v && typeof v === 'object' && !Array.isArray(v) ? v.dotted_path : v;
-      if (dotted !== undefined && computed(dotted)) yaml.fail(`${dotted}: values computed by a python function (module::function) are not supported: write the value`, node, `${key}.${name}`);
+      if (dotted !== undefined && computed(dotted))
+        yaml.fail(
+          `${dotted}: values computed by a python function (module::function) are not supported: write the value`,
+          node,
+          `${key}.${name}`,
+        );
     }
 }
 
@@ -408,13 +552,18 @@ type Serializers = Partial<Record<'serializer' | 'unserializer', PythonHook>>;
 /** `mod.fn`, or `{dotted_path: mod.fn, k: v}` whose other keys are keyword arguments (Ploomber's hooks, serializers, clients). */
 function parseHook(yaml: YamlFile, node: Node | null, key: string, render: RenderString): PythonHook {
   const value = yaml.value(node, key, render);
-  const isDotted = (v: Value | undefined): v is string => typeof v === 'string' && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(v);
+  const isDotted = (v: Value | undefined): v is string =>
+    typeof v === 'string' && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(v);
   if (isDotted(value)) return { function: value, kwargs: {} };
   if (value && typeof value === 'object' && !Array.isArray(value) && isDotted(value.dotted_path)) {
     const { dotted_path: dotted, ...kwargs } = value;
     return { function: dotted, kwargs };
   }
-  yaml.fail('expected a python function as module.function, or {dotted_path: module.function, keyword: value, ...}', node, key);
+  yaml.fail(
+    'expected a python function as module.function, or {dotted_path: module.function, keyword: value, ...}',
+    node,
+    key,
+  );
 }
 
 /** The product clients nbpipe knows: Ploomber's `File` (clients.ts); database clients have no task here to use them. */
@@ -422,7 +571,12 @@ function parseClients(yaml: YamlFile, node: Node | null, render: RenderString): 
   let file: PythonHook | undefined;
   for (const entry of yaml.mapping(node, 'clients')) {
     if (entry.node === null || (isScalar(entry.node) && entry.node.value === null)) continue;
-    if (entry.key !== 'File') yaml.fail('not supported: nbpipe runs no SQL tasks; only a File client (products uploaded to storage) is', entry.line ?? 1, `clients.${entry.key}`);
+    if (entry.key !== 'File')
+      yaml.fail(
+        'not supported: nbpipe runs no SQL tasks; only a File client (products uploaded to storage) is',
+        entry.line ?? 1,
+        `clients.${entry.key}`,
+      );
     file = parseHook(yaml, entry.node, 'clients.File', render);
   }
   return file;
@@ -442,7 +596,8 @@ function expandGrid(
     if (!grid || typeof grid !== 'object' || Array.isArray(grid) || Object.keys(grid).length === 0)
       yaml.fail('expected a mapping of parameter names to lists of values (or a list of such mappings)', node, key);
   for (const grid of grids as Record<string, Value>[])
-    for (const [param, values] of Object.entries(grid)) refuseComputedValues(yaml, { [param]: Array.isArray(values) ? values : [values] }, node, key);
+    for (const [param, values] of Object.entries(grid))
+      refuseComputedValues(yaml, { [param]: Array.isArray(values) ? values : [values] }, node, key);
   const combos = gridCombinations(grids as Record<string, Value>[]);
   if (!Array.isArray(combos)) yaml.fail('expected at least one value', node, `${key}.${combos.empty}`);
   const overlap = Object.keys(base.params).filter((k) => combos.some((combo) => k in combo));
@@ -450,9 +605,17 @@ function expandGrid(
   return combos.map((combo, i) => {
     const productPath = (p: string) => gridProductPath(p, combo, i);
     const product: ProductSpec =
-      typeof base.product === 'string' ? productPath(base.product) : Object.fromEntries(Object.entries(base.product).map(([k, p]) => [k, productPath(p)]));
+      typeof base.product === 'string'
+        ? productPath(base.product)
+        : Object.fromEntries(Object.entries(base.product).map(([k, p]) => [k, productPath(p)]));
     const fingerprintParams = base.fingerprintParams ? { ...combo, ...base.fingerprintParams } : undefined;
-    return { ...base, name: gridTaskName(base.name, combo, i), product, params: { ...combo, ...base.params }, ...(fingerprintParams ? { fingerprintParams } : {}) };
+    return {
+      ...base,
+      name: gridTaskName(base.name, combo, i),
+      product,
+      params: { ...combo, ...base.params },
+      ...(fingerprintParams ? { fingerprintParams } : {}),
+    };
   });
 }
 

@@ -1,4 +1,16 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync, existsSync, constants } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+  existsSync,
+  constants,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isProcessAlive, writeFileAtomic } from '@nbpipe/git';
 import type { SourceAnalysis } from './sources.js';
@@ -110,10 +122,12 @@ export class StateStore {
       const parsed = JSON.parse(readFileSync(join(this.dir, STATE_FILE), 'utf8')) as unknown;
       const wrong = isObject(parsed) && parsed.version === STATE_VERSION ? stateProblem(parsed) : 'version';
       if (wrong === undefined) data = parsed as unknown as StateData;
-      else if (wrong === 'version') this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
+      else if (wrong === 'version')
+        this.problem = `${join(STATE_DIR, STATE_FILE)}: written by another version of nbpipe; starting afresh`;
       else this.problem = `${join(STATE_DIR, STATE_FILE)}: "${wrong}" is not what nbpipe writes there; starting afresh`;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problem = `${join(STATE_DIR, STATE_FILE)}: unreadable (${(e as Error).message}); starting afresh`;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.problem = `${join(STATE_DIR, STATE_FILE)}: unreadable (${(e as Error).message}); starting afresh`;
     }
     this.data = data;
     this.collectResults();
@@ -208,12 +222,21 @@ const isRecordOf = (check: (v: unknown) => boolean) => (v: unknown) => isObject(
 
 /** For each key of an object, what its value must satisfy. */
 type Shape = Record<string, (v: unknown) => boolean>;
-const hasShape = (shape: Shape) => (v: unknown) => isObject(v) && Object.entries(shape).every(([key, check]) => check(v[key]));
+const hasShape = (shape: Shape) => (v: unknown) =>
+  isObject(v) && Object.entries(shape).every(([key, check]) => check(v[key]));
 
 const TASK_RECORD: Shape = {
   status: (v) => v === 'ok' || v === 'failed',
   fingerprint: isOptional(isString),
-  parts: isOptional(hasShape({ source: isString, params: isString, definition: isString, inputs: isRecordOf(isString), upstream: isRecordOf(isString) })),
+  parts: isOptional(
+    hasShape({
+      source: isString,
+      params: isString,
+      definition: isString,
+      inputs: isRecordOf(isString),
+      upstream: isRecordOf(isString),
+    }),
+  ),
   products: isOptional(isRecordOf(isString)),
   startedAt: isString,
   durationMs: (v) => typeof v === 'number',
@@ -225,8 +248,17 @@ const TASK_RECORD: Shape = {
 const STATE: Shape = {
   tasks: isRecordOf(hasShape(TASK_RECORD)),
   files: isRecordOf((v) => Array.isArray(v) && v.length === 2 && v.every(isString)),
-  sources: isRecordOf(hasShape({ contentHash: isString, upstream: isOptional((v) => Array.isArray(v) && v.every(isString)), upstreamProblem: isOptional(isString), line: isOptional((v) => typeof v === 'number') })),
-  running: isOptional(isRecordOf(hasShape({ pid: (v) => Number.isInteger(v) && (v as number) > 0, start: isOptional(isString) }))),
+  sources: isRecordOf(
+    hasShape({
+      contentHash: isString,
+      upstream: isOptional((v) => Array.isArray(v) && v.every(isString)),
+      upstreamProblem: isOptional(isString),
+      line: isOptional((v) => typeof v === 'number'),
+    }),
+  ),
+  running: isOptional(
+    isRecordOf(hasShape({ pid: (v) => Number.isInteger(v) && (v as number) > 0, start: isOptional(isString) })),
+  ),
   lastSuccess: isOptional(hasShape({ head: isOptional(isString), at: isString })),
 };
 
@@ -263,7 +295,8 @@ export function acquireLock(stateDir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number.parseInt(readText(path), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new PipelineLockedError(pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid))
+        throw new PipelineLockedError(pid);
       try {
         unlinkSync(path);
       } catch {

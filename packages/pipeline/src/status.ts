@@ -57,22 +57,31 @@ export function evaluateTask(p: Pipeline, task: Task, upstreamWillRun: (name: st
   const reasons: string[] = [];
   const pending = task.upstream.filter(upstreamWillRun);
   const pair = task.pair;
-  if (pair?.status === 'conflict') reasons.push(`paired ${pair.members.join(' and ')} changed differently (settle it with nbpipe sync --prefer)`);
+  if (pair?.status === 'conflict')
+    reasons.push(`paired ${pair.members.join(' and ')} changed differently (settle it with nbpipe sync --prefer)`);
   if (!record) reasons.push('never run');
   else if (record.status !== 'ok' || !record.parts) reasons.push('last run failed');
   else {
     const old = record.parts;
-    if (old.source !== parts.source) reasons.push(pair && pair.from !== task.spec.source ? `source changed (paired ${pair.from} edited)` : 'source changed');
+    if (old.source !== parts.source)
+      reasons.push(
+        pair && pair.from !== task.spec.source ? `source changed (paired ${pair.from} edited)` : 'source changed',
+      );
     if (old.params !== parts.params) reasons.push('params changed');
     if (old.definition !== parts.definition) reasons.push('definition changed');
     const inputPaths = Object.keys(parts.inputs);
     for (const path of Object.keys(old.inputs)) if (!(path in parts.inputs)) inputPaths.push(path);
     const changedInputs = inputPaths.filter((path) => old.inputs[path] !== parts.inputs[path]);
-    if (changedInputs.length) reasons.push(`input ${changedInputs.slice(0, 3).join(', ')}${changedInputs.length > 3 ? ` (+${changedInputs.length - 3})` : ''} changed`);
+    if (changedInputs.length)
+      reasons.push(
+        `input ${changedInputs.slice(0, 3).join(', ')}${changedInputs.length > 3 ? ` (+${changedInputs.length - 3})` : ''} changed`,
+      );
     const oldNames = Object.keys(old.upstream);
-    if (oldNames.length !== task.upstream.length || oldNames.some((n) => !(n in parts.upstream))) reasons.push('upstream changed');
+    if (oldNames.length !== task.upstream.length || oldNames.some((n) => !(n in parts.upstream)))
+      reasons.push('upstream changed');
     for (const name of task.upstream)
-      if (name in old.upstream && old.upstream[name] !== parts.upstream[name] && !pending.includes(name)) reasons.push(`upstream ${name} re-ran`);
+      if (name in old.upstream && old.upstream[name] !== parts.upstream[name] && !pending.includes(name))
+        reasons.push(`upstream ${name} re-ran`);
     const products = productDigests(p, task);
     if (products.some(([, d]) => d === undefined)) reasons.push('product missing');
     else if (products.some(([path, d]) => record.products?.[path] !== d)) reasons.push('product modified');

@@ -30,7 +30,11 @@ export class YamlFile {
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line ?? this.lines.linePos(error.pos[0]).line;
-      throw new PipelineError(`invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, file, line);
+      throw new PipelineError(
+        `invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        file,
+        line,
+      );
     }
     this.root = (doc.contents as Node | null) ?? null;
   }
@@ -68,7 +72,8 @@ export class YamlFile {
     if (node === null || node === undefined) return null;
     if (isMap(node)) {
       const out: Record<string, Value> = {};
-      for (const entry of this.mapping(node, key)) out[entry.key] = this.value(entry.node, key ? `${key}.${entry.key}` : entry.key, render);
+      for (const entry of this.mapping(node, key))
+        out[entry.key] = this.value(entry.node, key ? `${key}.${entry.key}` : entry.key, render);
       return out;
     }
     if (isSeq(node)) return node.items.map((item, i) => this.value(item as Node | null, `${key}[${i}]`, render));
@@ -86,7 +91,12 @@ export class YamlFile {
   /** A scalar that must be a string (after rendering). */
   string(node: Node | null, key: string, render?: RenderString): string {
     const v = this.value(node, key, render);
-    if (typeof v !== 'string' || v === '') this.fail(`expected a non-empty string, got ${typeof v === 'string' ? 'an empty string' : JSON.stringify(v)}`, node, key);
+    if (typeof v !== 'string' || v === '')
+      this.fail(
+        `expected a non-empty string, got ${typeof v === 'string' ? 'an empty string' : JSON.stringify(v)}`,
+        node,
+        key,
+      );
     return v;
   }
 }

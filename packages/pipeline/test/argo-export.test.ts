@@ -25,13 +25,21 @@ function expectValid(workflow: unknown) {
 
 describe('argo export', () => {
   it('rejects an invalid workflow (the schema check can fail)', () => {
-    expect(validateWorkflow({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', spec: { templates: 'nope' } })).toBe(false);
+    expect(
+      validateWorkflow({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', spec: { templates: 'nope' } }),
+    ).toBe(false);
   });
 
   it('writes a DAG with one step per task over a shared volume, valid against the Argo schema', () => {
-    const wf = argoWorkflow(tasks, { image: 'registry.example.com/team/project:1.0', name: 'Sales Pipeline', resources: { requests: { cpu: '500m', memory: '1Gi' } } });
+    const wf = argoWorkflow(tasks, {
+      image: 'registry.example.com/team/project:1.0',
+      name: 'Sales Pipeline',
+      resources: { requests: { cpu: '500m', memory: '1Gi' } },
+    });
     expectValid(wf);
-    const spec = wf.spec as { templates: { name: string; dag?: { tasks: { name: string; dependencies?: string[] }[] } }[] };
+    const spec = wf.spec as {
+      templates: { name: string; dag?: { tasks: { name: string; dependencies?: string[] }[] } }[];
+    };
     const dag = spec.templates[0]!.dag!.tasks;
     expect(dag.map((t) => t.name)).toEqual(['prepare-workspace', 'get', 'clean-data', 'features', 'train']);
     expect(dag.find((t) => t.name === 'train')!.dependencies).toEqual(['clean-data', 'features']);

@@ -35,7 +35,8 @@ const SCRIPT = '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %
 describe('default notebook executor without a Jupyter kernel', () => {
   it('runs python sources on the embedded executor and says so once', async () => {
     const dir = project({
-      'pipeline.yaml': 'tasks:\n  - {source: a.py, product: out/a.ipynb}\n  - {source: a.py, name: b, product: out/b.ipynb}\n',
+      'pipeline.yaml':
+        'tasks:\n  - {source: a.py, product: out/a.ipynb}\n  - {source: a.py, name: b, product: out/b.ipynb}\n',
       'a.py': SCRIPT,
     });
     const p = await loadPipeline({ cwd: dir, lock: true });
@@ -48,14 +49,22 @@ describe('default notebook executor without a Jupyter kernel', () => {
     }
     const notices = events.filter((e) => e.type === 'notice');
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ message: expect.stringMatching(/^no Jupyter kernel for Python is installed: notebook tasks run on the embedded python executor/) });
+    expect(notices[0]).toMatchObject({
+      message: expect.stringMatching(
+        /^no Jupyter kernel for Python is installed: notebook tasks run on the embedded python executor/,
+      ),
+    });
     const nb = parse(readFileSync(join(dir, 'out/a.ipynb'), 'utf8'));
     expect(nb.cells.at(-1)).toMatchObject({ outputs: [{ output_type: 'stream', name: 'stdout', text: 'hi\n' }] });
   });
 
   it('an R source needs a kernel: neither the default nor `executor: python` runs it as Python', async () => {
     const r = '# %% tags=["parameters"]\nupstream <- NULL\nproduct <- NULL\n\n# %%\nx <- 1\n';
-    const dir = project({ 'pipeline.yaml': 'tasks:\n  - {source: a.R, product: out/a.ipynb}\n  - {source: a.R, name: b, executor: python, product: out/b.ipynb}\n', 'a.R': r });
+    const dir = project({
+      'pipeline.yaml':
+        'tasks:\n  - {source: a.R, product: out/a.ipynb}\n  - {source: a.R, name: b, executor: python, product: out/b.ipynb}\n',
+      'a.R': r,
+    });
     const p = await loadPipeline({ cwd: dir, lock: true });
     try {
       const summary = await runPipeline(p, { jobs: 1, keepGoing: true });
@@ -69,7 +78,10 @@ describe('default notebook executor without a Jupyter kernel', () => {
   });
 
   it('executor: jupyter fails the task with the kernel error', async () => {
-    const dir = project({ 'pipeline.yaml': 'tasks:\n  - {source: a.py, executor: jupyter, product: out/a.ipynb}\n', 'a.py': SCRIPT });
+    const dir = project({
+      'pipeline.yaml': 'tasks:\n  - {source: a.py, executor: jupyter, product: out/a.ipynb}\n',
+      'a.py': SCRIPT,
+    });
     const p = await loadPipeline({ cwd: dir, lock: true });
     try {
       const summary = await runPipeline(p, { jobs: 1 });

@@ -13,7 +13,7 @@ describe('R and Julia notebook sources', () => {
     expect(sourceLanguage('tasks/fit.R', nb)).toBe('r');
     expect(await analyze('tasks/fit.R', r)).toMatchObject({ upstream: ['load', 'clean'], line: 2 });
     expect(await analyze('tasks/fit.R', r.replace('c("load", \'clean\')', 'NULL'))).toMatchObject({ upstream: [] });
-    expect((await analyze('tasks/fit.R', r.replace('c("load", \'clean\')', 'other')))).toMatchObject({
+    expect(await analyze('tasks/fit.R', r.replace('c("load", \'clean\')', 'other'))).toMatchObject({
       upstreamProblem: 'parameters cell: upstream: expected NULL or c("name", ...), got other',
     });
 

@@ -11,7 +11,10 @@ const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
 
 function executedNotebook(): Notebook {
-  const nb = emptyNotebook({ kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } });
+  const nb = emptyNotebook({
+    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+    language_info: { name: 'python' },
+  });
   nb.cells = [
     markdownCell('# Sales report\n\nSome *emphasis* and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |'),
     codeCell('import os\nprint("hello <world>")', {
@@ -22,7 +25,12 @@ function executedNotebook(): Notebook {
       execution_count: 2,
       outputs: [
         { output_type: 'display_data', data: { 'image/png': PNG, 'text/plain': '<Figure>' }, metadata: {} },
-        { output_type: 'execute_result', execution_count: 2, data: { 'text/html': '<b class="rich">rich</b>', 'text/plain': 'rich' }, metadata: {} },
+        {
+          output_type: 'execute_result',
+          execution_count: 2,
+          data: { 'text/html': '<b class="rich">rich</b>', 'text/plain': 'rich' },
+          metadata: {},
+        },
       ],
     }),
     codeCell('1/0', {
@@ -77,16 +85,30 @@ describe('HTML report', () => {
       markdownCell('[x](javascript:alert(1)) <a href="//evil.example/">y</a> <img src="http://evil.example/t.png">'),
       codeCell('show()', {
         outputs: [
-          { output_type: 'display_data', data: { 'text/html': '<meta http-equiv="refresh" content="0;url=http://evil.example"><b onclick="x()">b</b>' }, metadata: {} },
+          {
+            output_type: 'display_data',
+            data: {
+              'text/html': '<meta http-equiv="refresh" content="0;url=http://evil.example"><b onclick="x()">b</b>',
+            },
+            metadata: {},
+          },
           { output_type: 'display_data', data: { 'image/png': `${PNG.slice(0, 8)}" onerror="x()` }, metadata: {} },
           { output_type: 'display_data', data: { 'image/jpeg': PNG }, metadata: {} },
-          { output_type: 'display_data', data: { 'image/svg+xml': '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="x()"></svg>' }, metadata: {} },
+          {
+            output_type: 'display_data',
+            data: {
+              'image/svg+xml': '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="x()"></svg>',
+            },
+            metadata: {},
+          },
           { output_type: 'display_data', data: { 'application/javascript': 'x()', 'text/plain': 'js' }, metadata: {} },
         ],
       }),
     );
     const safe = renderNotebookHtml(nb);
-    expect(safe).toMatch(/^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:;/);
+    expect(safe).toMatch(
+      /^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:;/,
+    );
     expect(safe).not.toMatch(/javascript:|evil\.example|onclick|onerror|onload|<script|http-equiv="refresh"/);
     expect(safe).toContain('<b>b</b>');
     expect(safe.match(/\[invalid image data\]/g)).toHaveLength(2); // PNG breaking out of its attribute, PNG bytes claimed as JPEG
@@ -95,17 +117,34 @@ describe('HTML report', () => {
   });
 
   it("applies an output's style sheet only inside that output, with the properties style= may use", () => {
-    expect(scopedCss('body, .cell { display: none; position: fixed } > p, td { color: red; background: url(x) }', 'o1')).toBe(
-      '#o1 body, #o1 .cell { display: none } #o1 td { color: red }',
+    expect(
+      scopedCss('body, .cell { display: none; position: fixed } > p, td { color: red; background: url(x) }', 'o1'),
+    ).toBe('#o1 body, #o1 .cell { display: none } #o1 td { color: red }');
+    expect(scopedCss('td { color: red } /* x */ .a { .b { color: red } }', 'o1')).toBe(
+      '#o1 td { color: red } #o1 .a { }',
     );
-    expect(scopedCss('td { color: red } /* x */ .a { .b { color: red } }', 'o1')).toBe('#o1 td { color: red } #o1 .a { }');
-    for (const dropped of ['@import url(x); td { color: red }', 'td { color: \\72 ed }', 'td { color: red }</style><script>x()</script>', 'td {'])
+    for (const dropped of [
+      '@import url(x); td { color: red }',
+      'td { color: \\72 ed }',
+      'td { color: red }</style><script>x()</script>',
+      'td {',
+    ])
       expect(scopedCss(dropped, 'o1'), dropped).toBe('');
   });
 
   it('writes the notebook markup as it is, scripts included, when trusted', () => {
     const nb = executedNotebook();
-    nb.cells.push(codeCell('show()', { outputs: [{ output_type: 'display_data', data: { 'application/javascript': 'x("</script>")', 'text/html': '<b onclick="x()">b</b>' }, metadata: {} }] }));
+    nb.cells.push(
+      codeCell('show()', {
+        outputs: [
+          {
+            output_type: 'display_data',
+            data: { 'application/javascript': 'x("</script>")', 'text/html': '<b onclick="x()">b</b>' },
+            metadata: {},
+          },
+        ],
+      }),
+    );
     const trusted = renderNotebookHtml(nb, { trusted: true });
     expect(trusted).not.toContain('Content-Security-Policy');
     expect(trusted).toContain('<script>x("<\\/script>")</script>');
@@ -117,7 +156,14 @@ describe('HTML report', () => {
     const { dir, cleanup } = tempDir();
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const file = join(dir, 'report.html');
@@ -125,7 +171,11 @@ describe('HTML report', () => {
       const page = await browser.newPage();
       await page.goto(`file://${file}`);
       const images = await page.evaluate(() =>
-        Array.from(document.images).map((img) => ({ complete: img.complete, width: img.naturalWidth, height: img.naturalHeight })),
+        Array.from(document.images).map((img) => ({
+          complete: img.complete,
+          width: img.naturalWidth,
+          height: img.naturalHeight,
+        })),
       );
       expect(images).toEqual([{ complete: true, width: 2, height: 2 }]);
       expect(await page.locator('.cell.failed').count()).toBe(1);

@@ -131,7 +131,9 @@ docker inspect -f '{{.State.Running}}' c
 echo /p/out/fit-1.txt /p/out/x.ipynb True 3
 docker inspect -f '{{.State.Running}}' c
 `);
-    expect(() => renderShellScript('ok\necho {{upstream["nope"]}}\n', job, 'x.sh')).toThrow(/^x\.sh:2: \{\{upstream\["nope"\]\}\}: upstream\["nope"\] is not defined/);
+    expect(() => renderShellScript('ok\necho {{upstream["nope"]}}\n', job, 'x.sh')).toThrow(
+      /^x\.sh:2: \{\{upstream\["nope"\]\}\}: upstream\["nope"\] is not defined/,
+    );
   });
 
   it('passes the same values as environment variables', () => {
@@ -153,7 +155,8 @@ docker inspect -f '{{.State.Running}}' c
 describe('embedded python executor', () => {
   it('runs cells in one interpreter and records outputs as Jupyter does', async () => {
     const w = project({
-      'pipeline.yaml': 'tasks:\n  - {source: nb.py, executor: python, product: {nb: out/nb.ipynb, data: out/data.txt}, params: {k: 2}}\n',
+      'pipeline.yaml':
+        'tasks:\n  - {source: nb.py, executor: python, product: {nb: out/nb.ipynb, data: out/data.txt}, params: {k: 2}}\n',
       'nb.py': `# %% tags=["parameters"]
 upstream = None
 product = None
@@ -198,11 +201,13 @@ f()
     const tb = error.output_type === 'error' ? error.traceback.join('\n') : '';
     expect(tb).toMatch(/^Traceback \(most recent call last\):\n {2}File "<cell \d+>", line 1, in <module>\n {4}f\(\)/);
     expect(tb).not.toContain('nbpipe_driver');
-    expect(code[5]!.outputs).toEqual([{ output_type: 'execute_result', execution_count: 6, data: { 'text/plain': "'last'" }, metadata: {} }]);
+    expect(code[5]!.outputs).toEqual([
+      { output_type: 'execute_result', execution_count: 6, data: { 'text/plain': "'last'" }, metadata: {} },
+    ]);
     expect(nb.metadata.language_info?.name).toBe('python');
   });
 
-  it('keeps output written to fds 1 and 2 in order with the cell\'s own output, however much there is', async () => {
+  it("keeps output written to fds 1 and 2 in order with the cell's own output, however much there is", async () => {
     const w = project({
       'pipeline.yaml': 'tasks:\n  - {source: nb.py, executor: python, product: {nb: out/nb.ipynb}}\n',
       'nb.py': `# %% tags=["parameters"]

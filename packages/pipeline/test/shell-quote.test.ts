@@ -36,7 +36,11 @@ function expected(spot: string, value: string): string {
 /** Run the rendered script with bash in a fresh folder: what it wrote, and whether anything else appeared. */
 function runScript(script: string, value: string): { out: string; extra: string[] } {
   const work = mkdtempSync(join(dir, 'run-'));
-  const rendered = renderShellScript(script, { product: join(work, 'out'), upstream: {}, params: { v: value } }, 'task.sh');
+  const rendered = renderShellScript(
+    script,
+    { product: join(work, 'out'), upstream: {}, params: { v: value } },
+    'task.sh',
+  );
   const r = spawnSync('bash', ['-c', rendered], { cwd: work, encoding: 'utf8' });
   expect(r.status, `${rendered}\n${r.stderr}`).toBe(0);
   const out = readFileSync(join(work, 'out'), 'utf8');
@@ -85,8 +89,12 @@ describe('placeholders in shell scripts', () => {
   });
 
   it('refuse a value with a line that would end its here-document, naming the line', () => {
-    expect(() => renderShellScript('echo start\ncat <<EOF\n{{v}}\nEOF\n', { product: 'out', upstream: {}, params: { v: 'x\nEOF\nrm -rf ~' } }, 'task.sh')).toThrow(
-      new PipelineError('{{v}}: a line of its value would end the here-document (EOF)', 'task.sh', 3),
-    );
+    expect(() =>
+      renderShellScript(
+        'echo start\ncat <<EOF\n{{v}}\nEOF\n',
+        { product: 'out', upstream: {}, params: { v: 'x\nEOF\nrm -rf ~' } },
+        'task.sh',
+      ),
+    ).toThrow(new PipelineError('{{v}}: a line of its value would end the here-document (EOF)', 'task.sh', 3));
   });
 });

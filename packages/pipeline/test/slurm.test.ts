@@ -10,28 +10,38 @@ import { slurmJobs } from '../src/slurm/jobs.js';
 import { slurmSubmitScript } from '../src/export/slurm.js';
 import { StateStore, type TaskRecord } from '../src/state.js';
 
-const parse = (text: string) => parsePipelineSpec({ file: '/project/pipeline.yaml', text }, { cwd: '/project', git: { git: 'main', git_hash: 'abc1234' }, overrides: {} });
+const parse = (text: string) =>
+  parsePipelineSpec(
+    { file: '/project/pipeline.yaml', text },
+    { cwd: '/project', git: { git: 'main', git_hash: 'abc1234' }, overrides: {} },
+  );
 
 describe('slurm settings', () => {
-  it('a task\'s `slurm:` key is read, checked with the key named, and left out of the fingerprint', () => {
+  it("a task's `slurm:` key is read, checked with the key named, and left out of the fingerprint", () => {
     const plain = parse('tasks:\n  - {source: a.sh, product: a.txt}\n').tasks[0]!;
-    const task = parse("tasks:\n  - {source: a.sh, product: a.txt, slurm: {cpus: 4, time: 30, extra: '--comment=x'}}\n").tasks[0]!;
+    const task = parse("tasks:\n  - {source: a.sh, product: a.txt, slurm: {cpus: 4, time: 30, extra: '--comment=x'}}\n")
+      .tasks[0]!;
     expect(task.slurm).toEqual({ cpus: 4, time: '30', extra: ['--comment=x'] });
     expect(task.definitionHash).toBe(plain.definitionHash);
-    expect(() => parse('tasks:\n  - {source: a.sh, product: a.txt, slurm: {cpu: 4}}\n')).toThrow(/tasks\[0\]\.slurm\.cpu: unknown key \(keys: partition, /);
-    expect(() => parse('tasks:\n  - {source: a.sh, product: a.txt, slurm: {memory: 4}}\n')).toThrow(/tasks\[0\]\.slurm\.memory: expected a non-empty string/);
+    expect(() => parse('tasks:\n  - {source: a.sh, product: a.txt, slurm: {cpu: 4}}\n')).toThrow(
+      /tasks\[0\]\.slurm\.cpu: unknown key \(keys: partition, /,
+    );
+    expect(() => parse('tasks:\n  - {source: a.sh, product: a.txt, slurm: {memory: 4}}\n')).toThrow(
+      /tasks\[0\]\.slurm\.memory: expected a non-empty string/,
+    );
     expect(parse('cluster: slurm\ntasks:\n  - {source: a.sh, product: a.txt}\n').cluster).toBe('slurm');
-    expect(() => parse('cluster: k8s\ntasks:\n  - {source: a.sh, product: a.txt}\n')).toThrow(/cluster: expected local or slurm/);
+    expect(() => parse('cluster: k8s\ntasks:\n  - {source: a.sh, product: a.txt}\n')).toThrow(
+      /cluster: expected local or slurm/,
+    );
   });
 
   it('a task overrides the defaults key by key; extra options add up', () => {
-    expect(resourceOptions({ partition: 'short', time: '10', extra: ['--comment=a'] }, { time: '2:00:00', cpus: 2, extra: ['--nice=5'] })).toEqual([
-      '--partition=short',
-      '--time=2:00:00',
-      '--cpus-per-task=2',
-      '--comment=a',
-      '--nice=5',
-    ]);
+    expect(
+      resourceOptions(
+        { partition: 'short', time: '10', extra: ['--comment=a'] },
+        { time: '2:00:00', cpus: 2, extra: ['--nice=5'] },
+      ),
+    ).toEqual(['--partition=short', '--time=2:00:00', '--cpus-per-task=2', '--comment=a', '--nice=5']);
     expect(slurmSettingsProblem({ cpus: 1.5 })).toEqual({ key: 'cpus', problem: 'expected a positive integer' });
     expect(slurmSettingsProblem({ extra: ['constraint=x'] })?.key).toBe('extra');
     expect(slurmSettingsProblem([])?.key).toBeUndefined();
@@ -51,7 +61,7 @@ describe('export slurm', () => {
   );
   writeFileSync(join(bin, 'scontrol'), '#!/bin/sh\necho "$@" > "$JOBS/release"\n');
   // The node's nbpipe: prints its arguments, one per line.
-  writeFileSync(join(bin, 'nbpipe-args'), "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+  writeFileSync(join(bin, 'nbpipe-args'), '#!/bin/sh\nprintf \'%s\\n\' "$@"\n');
   for (const f of readdirSync(bin)) chmodSync(join(bin, f), 0o755);
 
   it('submits every task with its dependencies, and each job runs its task whatever its name (property)', () => {
@@ -64,20 +74,43 @@ describe('export slurm', () => {
         mkdirSync(jobsDir);
         // Each task after the one before it.
         const tasks = names.map((n, i) => ({ name: n, upstream: i ? [names[i - 1]!] : [] }));
-        const jobs = slurmJobs(tasks, { root, file: join(root, 'pipeline.yaml'), command: 'nbpipe-args', pipelineArgs: ['--env=x=a b'], defaults: { cpus: 2 } });
+        const jobs = slurmJobs(tasks, {
+          root,
+          file: join(root, 'pipeline.yaml'),
+          command: 'nbpipe-args',
+          pipelineArgs: ['--env=x=a b'],
+          defaults: { cpus: 2 },
+        });
         const script = slurmSubmitScript(jobs, root, join(root, 'pipeline.yaml'));
         const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, JOBS: jobsDir };
         const submit = spawnSync('sh', ['-c', script], { encoding: 'utf8', env });
         expect(submit.status, submit.stderr).toBe(0);
         expect(submit.stdout).toBe(names.map((n, i) => `${n} ${i + 1}\n`).join(''));
-        expect(readFileSync(join(jobsDir, 'release'), 'utf8').trim().split(/\s+/)).toEqual(['release', ...names.map((_, i) => String(i + 1))]);
+        expect(readFileSync(join(jobsDir, 'release'), 'utf8').trim().split(/\s+/)).toEqual([
+          'release',
+          ...names.map((_, i) => String(i + 1)),
+        ]);
         names.forEach((n, i) => {
           const args = readFileSync(join(jobsDir, `${i + 1}.args`), 'utf8').split('\n');
           expect(args).toContain('--hold');
           expect(args).toContain('--cpus-per-task=2');
           expect(args.filter((a) => a.startsWith('--dependency'))).toEqual(i ? [`--dependency=afterok:${i}`] : []);
-          const job = spawnSync('sh', [join(jobsDir, `${i + 1}.sh`)], { encoding: 'utf8', env: { ...env, SLURM_JOB_ID: '7' } });
-          expect(job.stdout).toBe(['run', n, '--only', '--force', '--record-to', join(root, '.nbpipe/results/7.json'), '--env=x=a b', ''].join('\n'));
+          const job = spawnSync('sh', [join(jobsDir, `${i + 1}.sh`)], {
+            encoding: 'utf8',
+            env: { ...env, SLURM_JOB_ID: '7' },
+          });
+          expect(job.stdout).toBe(
+            [
+              'run',
+              n,
+              '--only',
+              '--force',
+              '--record-to',
+              join(root, '.nbpipe/results/7.json'),
+              '--env=x=a b',
+              '',
+            ].join('\n'),
+          );
         });
       }),
       // Backslashes (echo would read \0 as an escape), quotes, expansions, globs, spaces.
@@ -87,9 +120,13 @@ describe('export slurm', () => {
 });
 
 describe('records of tasks run by Slurm jobs', () => {
-  const record = (startedAt: string, status: TaskRecord['status'] = 'ok'): TaskRecord => ({ status, startedAt, durationMs: 5 });
+  const record = (startedAt: string, status: TaskRecord['status'] = 'ok'): TaskRecord => ({
+    status,
+    startedAt,
+    durationMs: 5,
+  });
 
-  it('a job writes only its task\'s new record; the next store reads it, keeps the later of two, and clears it once saved', async () => {
+  it("a job writes only its task's new record; the next store reads it, keeps the later of two, and clears it once saved", async () => {
     const root = mkdtempSync(join(tmpdir(), 'nbpipe-slurm-state-'));
     try {
       const main = new StateStore(root);
@@ -106,7 +143,10 @@ describe('records of tasks run by Slurm jobs', () => {
       await job.save();
       expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ task: 'a', record: record('2026-01-02T00:00:00Z') });
       // An older record of b, left by an earlier job, loses to the state's.
-      writeFileSync(join(root, '.nbpipe/results/9.json'), JSON.stringify({ task: 'b', record: record('2026-01-02T00:00:00Z', 'failed') }));
+      writeFileSync(
+        join(root, '.nbpipe/results/9.json'),
+        JSON.stringify({ task: 'b', record: record('2026-01-02T00:00:00Z', 'failed') }),
+      );
 
       const next = new StateStore(root);
       expect(next.data.tasks.a).toEqual(record('2026-01-02T00:00:00Z'));

@@ -5,7 +5,11 @@ import { PipelineError } from '../src/errors.js';
 const ROOT = '/project';
 const parse = (text: string, env?: string, overrides: Record<string, string> = {}) =>
   parsePipelineSpec(
-    { file: `${ROOT}/pipeline.yaml`, text, ...(env !== undefined ? { envFile: `${ROOT}/env.yaml`, envText: env } : {}) },
+    {
+      file: `${ROOT}/pipeline.yaml`,
+      text,
+      ...(env !== undefined ? { envFile: `${ROOT}/env.yaml`, envText: env } : {}),
+    },
     { cwd: ROOT, git: { git: 'main', git_hash: 'abc1234' }, overrides },
   );
 const problem = (text: string, env?: string, overrides?: Record<string, string>) => {
@@ -59,7 +63,12 @@ tasks:
       ['b', 'notebook', 'b.py', undefined, 'jupyter'],
       ['c', 'notebook', 'c.py', undefined, 'python'],
     ]);
-    expect(spec.tasks[1]).toMatchObject({ onFinish: 'checks.no_nulls', exportOptions: { exclude_input: true }, staticAnalysis: 'disable', kernelName: 'ir' });
+    expect(spec.tasks[1]).toMatchObject({
+      onFinish: 'checks.no_nulls',
+      exportOptions: { exclude_input: true },
+      staticAnalysis: 'disable',
+      kernelName: 'ir',
+    });
   });
 
   it('renders env.yaml and built-in placeholders in values, casting rendered strings as Ploomber does', () => {
@@ -145,31 +154,55 @@ tasks:
       ['t-10-u', 'o/10/m-u-0.tar.gz', { a: 10, c: 'u' }],
       ['t-10-v', 'o/10/m-v-1.tar.gz', { a: 10, c: 'v' }],
       ['t-20-', 'o/20/m--2.tar.gz', { a: 20 }],
-      ['model-sklearn.svm.SVC', { model: 'out/model-sklearn.svm.SVC-0.pkl', '.hidden': 'out/.hidden-0', folder: 'out/rep-0' }, { model: 'sklearn.svm.SVC' }],
+      [
+        'model-sklearn.svm.SVC',
+        { model: 'out/model-sklearn.svm.SVC-0.pkl', '.hidden': 'out/.hidden-0', folder: 'out/rep-0' },
+        { model: 'sklearn.svm.SVC' },
+      ],
     ]);
-    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, grid: {k: [1]}}\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.grid: a task with a grid needs a `name`/);
-    expect(problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, params: {k: 0}, grid: {k: [1]}}\n')).toBe('pipeline.yaml:2: tasks[0].grid: k in both params and grid');
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, grid: {k: [1]}}\n')).toMatch(
+      /^pipeline\.yaml:2: tasks\[0\]\.grid: a task with a grid needs a `name`/,
+    );
+    expect(problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, params: {k: 0}, grid: {k: [1]}}\n')).toBe(
+      'pipeline.yaml:2: tasks[0].grid: k in both params and grid',
+    );
   });
 
   it("takes papermill_params (Ploomber's older name) like executor_params: log_output honoured, other options refused by name", () => {
-    const spec = parse('tasks:\n  - {source: a.py, product: a.ipynb, papermill_params: {log_output: true}}\n  - {source: b.py, product: b.ipynb, executor_params: {log_output: false}}\n');
+    const spec = parse(
+      'tasks:\n  - {source: a.py, product: a.ipynb, papermill_params: {log_output: true}}\n  - {source: b.py, product: b.ipynb, executor_params: {log_output: false}}\n',
+    );
     expect(spec.tasks.map((t) => t.logOutput)).toEqual([true, undefined]);
-    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    papermill_params: {log_output: true, progress_bar: false}\n')).toBe(
+    expect(
+      problem(
+        'tasks:\n  - source: a.py\n    product: a.ipynb\n    papermill_params: {log_output: true, progress_bar: false}\n',
+      ),
+    ).toBe(
       "pipeline.yaml:4: tasks[0].papermill_params.progress_bar: not supported (nbpipe's notebook executors honour: log_output)",
     );
-    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    executor_params: {}\n    papermill_params: {}\n')).toMatch(/^pipeline\.yaml:5: tasks\[0\]\.papermill_params: executor_params and papermill_params/);
-    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, papermill_params: {log_output: true}}\n')).toBe('pipeline.yaml:2: tasks[0].papermill_params: only notebook tasks have an executor to pass options to');
+    expect(
+      problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    executor_params: {}\n    papermill_params: {}\n'),
+    ).toMatch(/^pipeline\.yaml:5: tasks\[0\]\.papermill_params: executor_params and papermill_params/);
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, papermill_params: {log_output: true}}\n')).toBe(
+      'pipeline.yaml:2: tasks[0].papermill_params: only notebook tasks have an executor to pass options to',
+    );
   });
 
   it('params.resources_ are inputs (their content counts); module::function values are refused, not passed on as text', () => {
-    const spec = parse('tasks:\n  - {source: a.sh, product: a.txt, inputs: [x.csv], params: {resources_: {query: sql/q.sql}}}\n');
+    const spec = parse(
+      'tasks:\n  - {source: a.sh, product: a.txt, inputs: [x.csv], params: {resources_: {query: sql/q.sql}}}\n',
+    );
     expect(spec.tasks[0]!.inputs).toEqual(['x.csv', 'sql/q.sql']);
     expect(spec.tasks[0]!.params).toEqual({ resources_: { query: 'sql/q.sql' } });
-    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {resources_: [q.sql]}}\n')).toBe('pipeline.yaml:2: tasks[0].params.resources_: expected a mapping of names to file paths');
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {resources_: [q.sql]}}\n')).toBe(
+      'pipeline.yaml:2: tasks[0].params.resources_: expected a mapping of names to file paths',
+    );
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {n: "grids::get_n"}}\n')).toBe(
       'pipeline.yaml:2: tasks[0].params.n: grids::get_n: values computed by a python function (module::function) are not supported: write the value',
     );
-    expect(problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, grid: {n: {dotted_path: "grids::get_n", k: 1}}}\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.grid\.n: grids::get_n: values computed/);
+    expect(
+      problem('tasks:\n  - {source: a.sh, name: a, product: a.txt, grid: {n: {dotted_path: "grids::get_n", k: 1}}}\n'),
+    ).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.grid\.n: grids::get_n: values computed/);
   });
 
   it('hashes params as mappings: key order does not matter, values do', () => {
@@ -183,18 +216,32 @@ tasks:
 
   it('names file, line and key in every problem', () => {
     expect(problem('tasks:\n  - source: a.sh\n')).toBe('pipeline.yaml:2: tasks[0]: missing `product`');
-    expect(problem('tasks:\n  - source: a.sql\n    product: a.html\n')).toMatch(/^pipeline\.yaml:2: tasks\[0\]\.source: unsupported source type "\.sql"/);
-    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    static_analysis: loose\n')).toBe('pipeline.yaml:4: tasks[0].static_analysis: expected regular, strict or disable');
+    expect(problem('tasks:\n  - source: a.sql\n    product: a.html\n')).toMatch(
+      /^pipeline\.yaml:2: tasks\[0\]\.source: unsupported source type "\.sql"/,
+    );
+    expect(problem('tasks:\n  - source: a.py\n    product: a.ipynb\n    static_analysis: loose\n')).toBe(
+      'pipeline.yaml:4: tasks[0].static_analysis: expected regular, strict or disable',
+    );
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt}\n  - {source: b/a.sh, product: b.txt}\n')).toBe(
       'pipeline.yaml:3: tasks[1].name: duplicate task name "a" (also on line 2)',
     );
-    expect(problem('meta:\n  import_tasks_from: more.yaml\ntasks: []\n')).toBe('pipeline.yaml:2: meta.import_tasks_from: unsupported key');
+    expect(problem('meta:\n  import_tasks_from: more.yaml\ntasks: []\n')).toBe(
+      'pipeline.yaml:2: meta.import_tasks_from: unsupported key',
+    );
     expect(problem('config: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: config: unsupported key/);
-    expect(problem('executor: fast\ntasks: []\n')).toBe('pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)');
-    expect(problem('tasks:\n  - source: a.sh\n    name: a\n    product: a.txt\n    grid: {k: []}\n')).toBe('pipeline.yaml:5: tasks[0].grid.k: expected at least one value');
+    expect(problem('executor: fast\ntasks: []\n')).toBe(
+      'pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)',
+    );
+    expect(problem('tasks:\n  - source: a.sh\n    name: a\n    product: a.txt\n    grid: {k: []}\n')).toBe(
+      'pipeline.yaml:5: tasks[0].grid.k: expected at least one value',
+    );
     expect(problem('tasks: [\n')).toMatch(/^pipeline\.yaml:\d: invalid YAML/);
-    expect(problem(`tasks:\n  - source: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)).toBe('pipeline.yaml: invalid YAML: nesting too deep to read');
-    expect(problem('tasks: []\n', `a:\n${Array.from({ length: 3000 }, (_, i) => `${'  '.repeat(i + 1)}- \n`).join('')}`)).toBe('env.yaml: invalid YAML: nesting too deep to read');
+    expect(problem(`tasks:\n  - source: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)).toBe(
+      'pipeline.yaml: invalid YAML: nesting too deep to read',
+    );
+    expect(
+      problem('tasks: []\n', `a:\n${Array.from({ length: 3000 }, (_, i) => `${'  '.repeat(i + 1)}- \n`).join('')}`),
+    ).toBe('env.yaml: invalid YAML: nesting too deep to read');
     expect(problem('tasks:\n  - {source: a.sh, product: a.txt, params: {x: "{{ nope }}"}}\n', 'a: 1\n')).toMatch(
       /^pipeline\.yaml:2: tasks\[0\]\.params\.x: unknown placeholder \{\{ nope \}\} \(known: a, root, here/,
     );

@@ -78,7 +78,8 @@ export async function runPreCommit(repo: Repository, options: PreCommitOptions =
   const staged = await stagedChanges(repo);
   if (staged.length === 0) return report;
   const stagedHere = new Map<string, string>();
-  const stage = async (path: string, content: string | Uint8Array, mode?: number) => stagedHere.set(path, await stageContent(repo, path, content, mode));
+  const stage = async (path: string, content: string | Uint8Array, mode?: number) =>
+    stagedHere.set(path, await stageContent(repo, path, content, mode));
   await stripAndSync(repo, staged, options, report, stage);
   if (stagedHere.size > 0 && report.conflicts.length === 0 && usesTemporaryIndex(repo)) {
     await fs.mkdir(dirname(restageListPath(repo)), { recursive: true });
@@ -151,14 +152,20 @@ async function stripAndSync(
     }
   };
 
-  const pairMembers = options.sync === false ? new Set<string>() : await syncStagedPairs(repo, staged, options, filtered, forIndex, report, stage);
+  const pairMembers =
+    options.sync === false
+      ? new Set<string>()
+      : await syncStagedPairs(repo, staged, options, filtered, forIndex, report, stage);
   await refuseConflicted(repo, staged, pairMembers, report);
   if (report.conflicts.length > 0 || !stripper) return;
 
   // Strip what is now staged (including members just synced).
   const notebooks = staged.filter((p) => isNotebookPath(p) && !filtered.has(p));
   const entries = await indexEntries(repo, notebooks);
-  const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));
+  const blobs = await readBlobs(
+    repo,
+    [...entries.values()].map((e) => e.oid),
+  );
   for (const [path, entry] of entries) {
     try {
       const result = stripper.strip(blobs.get(entry.oid)!, path);
@@ -199,10 +206,16 @@ async function syncStagedPairs(
   const entryCache = new Map<string, { content: string; mode: number } | undefined>();
   const load = async (paths: readonly string[]) => {
     const entries = await indexEntries(repo, paths);
-    const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));
+    const blobs = await readBlobs(
+      repo,
+      [...entries.values()].map((e) => e.oid),
+    );
     for (const path of paths) {
       const entry = entries.get(path);
-      entryCache.set(path, entry ? { content: decodeNotebookBytes(blobs.get(entry.oid)!, path), mode: entry.mode } : undefined);
+      entryCache.set(
+        path,
+        entry ? { content: decodeNotebookBytes(blobs.get(entry.oid)!, path), mode: entry.mode } : undefined,
+      );
     }
   };
   const stagedEntry = async (abs: string) => {
@@ -248,7 +261,8 @@ async function syncStagedPairs(
       found = await lookUpPair(join(repo.root, path), readStaged, settings);
     } catch (e) {
       // A notebook with git's markers is no JSON: its partner may still find the pair, else refuseConflicted stops the commit.
-      if (conflictsIn(path, (await stagedEntry(join(repo.root, path)).catch(() => undefined))?.content).length > 0) continue;
+      if (conflictsIn(path, (await stagedEntry(join(repo.root, path)).catch(() => undefined))?.content).length > 0)
+        continue;
       if (await isUnpairedEmptyText(join(repo.root, path), e)) continue;
       report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
@@ -259,7 +273,12 @@ async function syncStagedPairs(
     const members: MemberConflicts[] = [];
     for (const m of found.lookup.members) {
       const content = (await stagedEntry(m.path))?.content;
-      members.push({ ...m, content, conflicts: conflictsIn(m.path, content), conflictedByGit: conflictedByGit.has(rel(m.path)) });
+      members.push({
+        ...m,
+        content,
+        conflicts: conflictsIn(m.path, content),
+        conflictedByGit: conflictedByGit.has(rel(m.path)),
+      });
     }
     let planned;
     try {
@@ -275,7 +294,10 @@ async function syncStagedPairs(
         continue;
       }
       const forced = settled.status === 'source' ? settled.source : undefined;
-      planned = await planLookedUp(found, forced ? withoutUnreadableNotebooks(readStaged, members) : readStaged, { record, source: forced });
+      planned = await planLookedUp(found, forced ? withoutUnreadableNotebooks(readStaged, members) : readStaged, {
+        record,
+        source: forced,
+      });
     } catch (e) {
       report.warnings.push(`${(e as Error).message.split(repo.root + sep).join('')}; not synced`);
       continue;
@@ -287,7 +309,11 @@ async function syncStagedPairs(
     for (const p of await filteredByNbpipe(repo, partners)) filtered.add(p);
     const { plan } = planned;
     if (plan.status === 'conflict') {
-      report.conflicts.push({ kind: 'disagree', paths: [rel(plan.paths[0]), rel(plan.paths[1])], message: plan.message.split(repo.root + sep).join('') });
+      report.conflicts.push({
+        kind: 'disagree',
+        paths: [rel(plan.paths[0]), rel(plan.paths[1])],
+        message: plan.message.split(repo.root + sep).join(''),
+      });
       continue;
     }
     const changed = plan.members.filter((m) => m.after !== m.before);
@@ -312,7 +338,10 @@ async function syncStagedPairs(
               ? { content: decodeNotebookBytes(await fs.readFile(abs), abs), mtime: 0 }
               : readStaged(abs);
         const again = await planPair(member.path, fromWorktree, { settings, record, source: source.path });
-        const worktree = again.paired && again.plan.status === 'synced' ? again.plan.members.find((m) => m.path === member.path)?.after : undefined;
+        const worktree =
+          again.paired && again.plan.status === 'synced'
+            ? again.plan.members.find((m) => m.path === member.path)?.after
+            : undefined;
         if (worktree !== undefined) {
           await writeFileAtomic(member.path, worktree);
           await stage(path, forIndex(path, worktree), entry?.mode);
@@ -321,7 +350,8 @@ async function syncStagedPairs(
         }
       }
       if (clean) await writeFileAtomic(member.path, member.after);
-      else report.warnings.push(`${path} has unstaged changes: staged its synced version, left the working copy as it is`);
+      else
+        report.warnings.push(`${path} has unstaged changes: staged its synced version, left the working copy as it is`);
       await stage(path, forIndex(path, member.after), entry?.mode);
       stagedNames.push(path);
     }
@@ -336,12 +366,20 @@ async function syncStagedPairs(
  * No notebook, and no member of a pair, is committed with conflicts left in it (markers, or nbpipe's conflict records),
  * whatever syncing did: what is staged now is checked. Paths already reported are not reported twice.
  */
-async function refuseConflicted(repo: Repository, staged: readonly string[], pairMembers: ReadonlySet<string>, report: PreCommitReport): Promise<void> {
+async function refuseConflicted(
+  repo: Repository,
+  staged: readonly string[],
+  pairMembers: ReadonlySet<string>,
+  report: PreCommitReport,
+): Promise<void> {
   const reported = new Set(report.conflicts.flatMap((c) => c.paths));
   // A text file is checked only as a member of a pair: git's markers in other files are none of nbpipe's business.
   const checked = staged.filter((path) => !reported.has(path) && (isNotebookPath(path) || pairMembers.has(path)));
   const entries = await indexEntries(repo, checked);
-  const blobs = await readBlobs(repo, [...entries.values()].map((e) => e.oid));
+  const blobs = await readBlobs(
+    repo,
+    [...entries.values()].map((e) => e.oid),
+  );
   const { describeConflict } = await import('@nbpipe/merge');
   const { decodeNotebookBytes } = await import('@nbpipe/nbformat');
   for (const [path, entry] of entries) {
@@ -353,7 +391,11 @@ async function refuseConflicted(repo: Repository, staged: readonly string[], pai
     }
     if (conflicts.length === 0) continue;
     const shown = conflicts.slice(0, 3).map(describeConflict).join('; ');
-    report.conflicts.push({ kind: 'conflicted', paths: [path], message: `${path} still holds conflicts (${shown}); resolve them, then \`git add ${path}\`` });
+    report.conflicts.push({
+      kind: 'conflicted',
+      paths: [path],
+      message: `${path} still holds conflicts (${shown}); resolve them, then \`git add ${path}\``,
+    });
   }
 }
 

@@ -100,7 +100,9 @@ export function parseSize(spec: string | number): number {
     const m = /^\s*(\d+)\s*([kKmMgG]?)\s*$/.exec(spec);
     if (m) return Number(m[1]) * ({ '': 1, k: 1e3, m: 1e6, g: 1e9 } as Record<string, number>)[m[2]!.toLowerCase()]!;
   }
-  throw new RangeError(`invalid size ${JSON.stringify(spec)}: expected a whole number with an optional k, M or G suffix`);
+  throw new RangeError(
+    `invalid size ${JSON.stringify(spec)}: expected a whole number with an optional k, M or G suffix`,
+  );
 }
 
 type Obj = JsonObject;
@@ -133,7 +135,9 @@ interface KeyPath {
 
 function compileKeyPath(path: string): KeyPath {
   const dot = path.indexOf('.');
-  return dot < 0 ? { literal: path } : { literal: path, head: path.slice(0, dot), rest: compileKeyPath(path.slice(dot + 1)) };
+  return dot < 0
+    ? { literal: path }
+    : { literal: path, head: path.slice(0, dot), rest: compileKeyPath(path.slice(dot + 1)) };
 }
 
 function removeKeyPath(target: JsonValue | undefined, key: KeyPath): boolean {
@@ -282,11 +286,14 @@ export function createStripper(options: StripOptions = {}): Stripper {
   return {
     warnings,
     strip: (input, path) => {
-      if (typeof input === 'string') return path?.endsWith('.zpln') ? stripZeppelin(input, path) : stripJupyter(input, plan, path);
+      if (typeof input === 'string')
+        return path?.endsWith('.zpln') ? stripZeppelin(input, path) : stripJupyter(input, plan, path);
       const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
       // Empty, binary or not UTF-8: decodeNotebookBytes throws the error that says which.
       if (bytes.length === 0 || bytes.includes(0) || !isUtf8(bytes)) decodeNotebookBytes(bytes, path);
-      return path?.endsWith('.zpln') ? stripZeppelin(bytes.toString('utf8'), path) : stripJupyterBytes(bytes, plan, path);
+      return path?.endsWith('.zpln')
+        ? stripZeppelin(bytes.toString('utf8'), path)
+        : stripJupyterBytes(bytes, plan, path);
     },
   };
 }
@@ -345,7 +352,9 @@ function normalizeNotebookJson(nb: JsonValue, path: string | undefined): { nb: O
 /** Cells, per worksheet for nbformat 1–3 (which keep a `nbformat` key) and flat otherwise. */
 function cellLists(nb: Obj): { owner: Obj; key: 'cells' }[] {
   if (typeof nb.nbformat === 'number' && nb.nbformat < 4)
-    return (nb.worksheets as JsonValue[]).filter((ws): ws is Obj => isObject(ws) && Array.isArray(ws.cells)).map((owner) => ({ owner, key: 'cells' }));
+    return (nb.worksheets as JsonValue[])
+      .filter((ws): ws is Obj => isObject(ws) && Array.isArray(ws.cells))
+      .map((owner) => ({ owner, key: 'cells' }));
   return [{ owner: nb, key: 'cells' }];
 }
 
@@ -369,7 +378,8 @@ function keepsOutput(cell: Obj, notebookDefault: boolean, plan: Plan, path: stri
 /** Strip in place; returns whether anything changed (Python's `orig != stripped`, without keeping a copy). */
 function stripCells(nb: Obj, plan: Plan, path: string | undefined): boolean {
   const metadata = isObject(nb.metadata) ? nb.metadata : undefined;
-  const notebookDefault = plan.keepOutput ?? (metadata !== undefined && 'keep_output' in metadata ? truthy(metadata.keep_output) : false);
+  const notebookDefault =
+    plan.keepOutput ?? (metadata !== undefined && 'keep_output' in metadata ? truthy(metadata.keep_output) : false);
   let changed = false;
   for (const key of plan.notebookKeys) changed = removeKeyPath(metadata, key) || changed;
   const legacy = typeof nb.nbformat === 'number' && nb.nbformat < 4;
@@ -387,7 +397,9 @@ function stripCells(nb: Obj, plan: Plan, path: string | undefined): boolean {
       cells = cells.filter((c) => hasContent(legacy && c.cell_type === 'code' ? c.input : c.source));
     if (plan.dropTags.length > 0) {
       // Any listed tag drops the cell (nbstripout 0.9.1 honours only the last one: a bug not copied).
-      cells = cells.filter((c) => !plan.dropTags.some((tag) => contains(isObject(c.metadata) ? c.metadata.tags : undefined, tag)));
+      cells = cells.filter(
+        (c) => !plan.dropTags.some((tag) => contains(isObject(c.metadata) ? c.metadata.tags : undefined, tag)),
+      );
     }
     if (cells.length !== all.length) changed = true;
     owner[key] = cells;
@@ -396,7 +408,9 @@ function stripCells(nb: Obj, plan: Plan, path: string | undefined): boolean {
       if (Array.isArray(cell.outputs)) {
         let outputs = cell.outputs;
         if (!keep || plan.keepTypes.length > 0)
-          outputs = outputs.filter((o) => !sizeExceeds(o, plan.maxSize) || (isObject(o) && matchesAny(o, plan.keepTypes)));
+          outputs = outputs.filter(
+            (o) => !sizeExceeds(o, plan.maxSize) || (isObject(o) && matchesAny(o, plan.keepTypes)),
+          );
         if (!plan.keepCount) for (const o of outputs) if (isObject(o)) setNull(o, 'execution_count');
         if (plan.dropTypes.length > 0) outputs = outputs.filter((o) => !(isObject(o) && matchesAny(o, plan.dropTypes)));
         if (outputs.length !== cell.outputs.length) changed = true;

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { codeCell, emptyNotebook, markdownCell, normalize, parse, serialize, type Cell, type CodeCell, type Notebook } from '@nbpipe/nbformat';
+import {
+  codeCell,
+  emptyNotebook,
+  markdownCell,
+  normalize,
+  parse,
+  serialize,
+  type Cell,
+  type CodeCell,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import { restoreCellOutputs, stripNotebookText } from '../src/index.js';
 
 const printed = (text: string) => [{ output_type: 'stream' as const, name: 'stdout', text }];
-const ran = (source: string, count: number, text: string) => codeCell(source, { execution_count: count, outputs: printed(text) });
+const ran = (source: string, count: number, text: string) =>
+  codeCell(source, { execution_count: count, outputs: printed(text) });
 const notebook = (...cells: Cell[]): Notebook => ({ ...emptyNotebook(), cells });
 /** Each cell's outputs (as printed text) and execution count. */
 const results = (nb: Notebook | undefined) =>
@@ -48,7 +59,10 @@ describe('restoreCellOutputs', () => {
       read++;
       yield notebook(ran('a', 9, 'stale'));
     }
-    expect(results(restoreCellOutputs(notebook(codeCell('a'), markdownCell('text')), versions()))).toEqual([['A', 1], null]);
+    expect(results(restoreCellOutputs(notebook(codeCell('a'), markdownCell('text')), versions()))).toEqual([
+      ['A', 1],
+      null,
+    ]);
     expect(read).toBe(1);
   });
 
@@ -62,9 +76,11 @@ describe('restoreCellOutputs', () => {
   it('restores a stripped notebook from its own original exactly (property)', () => {
     const source = fc.constantFrom('x = 1', 'print(x)', '', 'x = 1\ny = 2\n', '# note');
     const cellArb = fc.oneof(
-      fc.record({ source, count: fc.option(fc.integer({ min: 1, max: 99 }), { nil: null }), text: fc.string() }).map(
-        ({ source: s, count, text }): Cell => codeCell(s, { execution_count: count, outputs: count === null ? [] : printed(text) }),
-      ),
+      fc
+        .record({ source, count: fc.option(fc.integer({ min: 1, max: 99 }), { nil: null }), text: fc.string() })
+        .map(({ source: s, count, text }): Cell =>
+          codeCell(s, { execution_count: count, outputs: count === null ? [] : printed(text) }),
+        ),
       source.map((s): Cell => markdownCell(s)),
     );
     fc.assert(

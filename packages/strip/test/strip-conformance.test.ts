@@ -21,7 +21,11 @@ const CASES: [string, string, StripOptions][] = [
   ['test_max_size.ipynb', 'test_max_size.ipynb.expected_sequential_id', { maxSize: 50 }],
   ['test_empty_metadata.ipynb', 'test_empty_metadata.ipynb.expected', {}],
   ['test_metadata.ipynb', 'test_metadata.ipynb.expected', {}],
-  ['test_metadata.ipynb', 'test_metadata_extra_keys.ipynb.expected', { extraKeys: ['metadata.kernelspec', 'metadata.language_info'] }],
+  [
+    'test_metadata.ipynb',
+    'test_metadata_extra_keys.ipynb.expected',
+    { extraKeys: ['metadata.kernelspec', 'metadata.language_info'] },
+  ],
   ['test_metadata.ipynb', 'test_metadata_keep_count.ipynb.expected', { keepCount: true }],
   ['test_metadata.ipynb', 'test_metadata_keep_output.ipynb.expected', { keepOutput: true }],
   ['test_metadata.ipynb', 'test_metadata_keep_output_keep_count.ipynb.expected', { keepOutput: true, keepCount: true }],
@@ -34,7 +38,12 @@ const CASES: [string, string, StripOptions][] = [
   [
     'test_metadata_period.ipynb',
     'test_metadata_period.ipynb.expected',
-    { extraKeys: ['cell.metadata.application/vnd.databricks.v1+cell', 'metadata.application/vnd.databricks.v1+notebook'] },
+    {
+      extraKeys: [
+        'cell.metadata.application/vnd.databricks.v1+cell',
+        'metadata.application/vnd.databricks.v1+notebook',
+      ],
+    },
   ],
   ['test_strip_init_cells.ipynb', 'test_strip_init_cells.ipynb.expected', { stripInitCells: true }],
   ['test_nbformat2.ipynb', 'test_nbformat2.ipynb.expected', {}],
@@ -128,7 +137,12 @@ describe('deliberate differences from nbstripout 0.9.1 (its bugs are not copied)
   });
 
   it('nbformat 4.5 cells without ids get deterministic ids when ids are kept (nbformat picks random ones)', () => {
-    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'markdown', metadata: {}, source: 'x' }] };
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ cell_type: 'markdown', metadata: {}, source: 'x' }],
+    };
     const a = stripNotebookText(JSON.stringify(nb), {});
     const b = stripNotebookText(JSON.stringify(nb), {});
     expect(a.text).toBe(b.text);
@@ -145,7 +159,9 @@ const cellsOf = (text: string) => (JSON.parse(text) as { cells: Cell[] }).cells;
 
 describe('keep_output tags and metadata (nbstripout tests/test_keep_output_tags.py)', () => {
   it('cells whose source starts "# output" keep their outputs, the others lose them', () => {
-    const cells = cellsOf(stripNotebookText(read('test_keep_output_tags.ipynb')).text).filter((c) => c.cell_type === 'code');
+    const cells = cellsOf(stripNotebookText(read('test_keep_output_tags.ipynb')).text).filter(
+      (c) => c.cell_type === 'code',
+    );
     expect(cells).toHaveLength(3);
     for (const cell of cells) {
       if (cell.source[0]!.startsWith('# output')) expect(cell.outputs!.length).toBeGreaterThan(0);

@@ -17,15 +17,31 @@ json.dump(out, sys.stdout)
 `;
 
 function pythonRoundTrip(texts: string[]): string[] {
-  const r = run(SYSTEM_PYTHON, ['-c', ROUND_TRIP], { input: JSON.stringify(texts), maxBuffer: 1 << 26, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const r = run(SYSTEM_PYTHON, ['-c', ROUND_TRIP], {
+    input: JSON.stringify(texts),
+    maxBuffer: 1 << 26,
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  });
   return JSON.parse(r.stdout) as string[];
 }
 
-const KEEP_ALL = { keepOutput: true, keepCount: true, keepId: true, keepMetadataKeys: ['metadata.widgets', 'cell.metadata.collapsed', 'cell.metadata.scrolled'] };
+const KEEP_ALL = {
+  keepOutput: true,
+  keepCount: true,
+  keepId: true,
+  keepMetadataKeys: ['metadata.widgets', 'cell.metadata.collapsed', 'cell.metadata.scrolled'],
+};
 
 const text = fc.oneof(
   fc.string(),
-  fc.constantFrom('é€😀', 'a\r\nb\rc\u2028d\u2029e\x85f\x0bg\x0c', '\x1c\x1d\x1e', '\u007f', 'tab\tand "quotes" \\ back', ''),
+  fc.constantFrom(
+    'é€😀',
+    'a\r\nb\rc\u2028d\u2029e\x85f\x0bg\x0c',
+    '\x1c\x1d\x1e',
+    '\u007f',
+    'tab\tand "quotes" \\ back',
+    '',
+  ),
   fc.array(fc.constantFrom('x', '\n', 'é', '😀', '\r'), { maxLength: 8 }).map((parts) => parts.join('')),
 );
 const number = fc.oneof(fc.integer(), fc.constantFrom('1.0', '1e5', '1.50', '1e-7', '12345678901234567890', '0.1'));
@@ -40,7 +56,14 @@ const v4 = fc
   .record({
     minor: fc.constantFrom(4, 5),
     cells: fc.array(
-      fc.record({ kind: fc.constantFrom('code', 'markdown', 'raw'), source: text, out: text, html: text, count: fc.nat(99), meta: number }),
+      fc.record({
+        kind: fc.constantFrom('code', 'markdown', 'raw'),
+        source: text,
+        out: text,
+        html: text,
+        count: fc.nat(99),
+        meta: number,
+      }),
       { maxLength: 4 },
     ),
     title: text,
@@ -61,7 +84,12 @@ const v4 = fc
                   output_type: 'execute_result',
                   execution_count: c.count,
                   metadata: {},
-                  data: { 'text/plain': c.out, 'text/html': [c.html], 'application/json': { a: [1, raw(c.meta)] }, 'image/png': ['iVBOR', 'w0KG'] },
+                  data: {
+                    'text/plain': c.out,
+                    'text/html': [c.html],
+                    'application/json': { a: [1, raw(c.meta)] },
+                    'image/png': ['iVBOR', 'w0KG'],
+                  },
                 },
                 { output_type: 'error', ename: 'E', evalue: c.out, traceback: [c.out] },
               ],
@@ -83,7 +111,18 @@ const v3 = fc.record({ input: text, out: text, md: text, n: fc.nat(9) }).map(({ 
       worksheets: [
         {
           cells: [
-            { cell_type: 'code', collapsed: false, input, language: 'python', metadata: {}, prompt_number: n, outputs: [{ output_type: 'stream', stream: 'stdout', text: out }, { output_type: 'pyout', prompt_number: n, text: out, html: out, metadata: {} }] },
+            {
+              cell_type: 'code',
+              collapsed: false,
+              input,
+              language: 'python',
+              metadata: {},
+              prompt_number: n,
+              outputs: [
+                { output_type: 'stream', stream: 'stdout', text: out },
+                { output_type: 'pyout', prompt_number: n, text: out, html: out, metadata: {} },
+              ],
+            },
             { cell_type: 'markdown', metadata: {}, source: md },
             { cell_type: 'heading', level: 2, metadata: {}, source: md },
           ],

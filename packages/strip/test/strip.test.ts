@@ -41,7 +41,7 @@ const outputsAfter = (nb: Notebook, maxSize: number) =>
   (JSON.parse(stripNotebookText(serialize(nb), { maxSize }).text) as Notebook).cells[0]!.outputs;
 
 describe('--max-size measures like nbstripout get_size', () => {
-  it('a stdout stream of ten a\'s plus a newline has size 6 + 6 + 11 = 23', () => {
+  it("a stdout stream of ten a's plus a newline has size 6 + 6 + 11 = 23", () => {
     const nb = notebookWithOutput('aaaaaaaaaa\n');
     expect(outputsAfter(nb, 23)).toHaveLength(1);
     expect(outputsAfter(nb, 22)).toHaveLength(0);
@@ -56,10 +56,17 @@ describe('notebook-level keep_output and per-cell opt-outs', () => {
   const nb = (metadata: Notebook['metadata'], cellMetadata: Record<string, unknown>) =>
     serialize({
       ...emptyNotebook(metadata),
-      cells: [codeCell('1', { metadata: cellMetadata as never, outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }] })],
+      cells: [
+        codeCell('1', {
+          metadata: cellMetadata as never,
+          outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
+        }),
+      ],
     });
   const kept = (text: string, keepOutput?: boolean) =>
-    (JSON.parse(stripNotebookText(text, { keepOutput }).text) as Notebook).cells.some((cell) => cell.cell_type === 'code' && cell.outputs.length > 0);
+    (JSON.parse(stripNotebookText(text, { keepOutput }).text) as Notebook).cells.some(
+      (cell) => cell.cell_type === 'code' && cell.outputs.length > 0,
+    );
 
   it('metadata.keep_output keeps outputs unless the option says false', () => {
     expect(kept(nb({ keep_output: true }, {}))).toBe(true);
@@ -76,7 +83,11 @@ describe('notebook-level keep_output and per-cell opt-outs', () => {
 describe('properties', () => {
   const cellArb = fc.oneof(
     fc.record({ src: fc.string(), count: fc.option(fc.nat(50)), out: fc.string() }).map(({ src, count, out }) =>
-      codeCell(src, { execution_count: count, outputs: out ? [{ output_type: 'stream', name: 'stdout', text: out }] : [], metadata: { collapsed: true } }),
+      codeCell(src, {
+        execution_count: count,
+        outputs: out ? [{ output_type: 'stream', name: 'stdout', text: out }] : [],
+        metadata: { collapsed: true },
+      }),
     ),
     fc.string().map((s) => markdownCell(s, { metadata: { scrolled: false } })),
   );
@@ -89,7 +100,9 @@ describe('properties', () => {
         const twice = stripNotebookText(once.text);
         expect(twice.text).toBe(once.text);
         expect(twice.changed).toBe(false);
-        const sources = (JSON.parse(once.text) as { cells: { source: string[] }[] }).cells.map((c) => c.source.join(''));
+        const sources = (JSON.parse(once.text) as { cells: { source: string[] }[] }).cells.map((c) =>
+          c.source.join(''),
+        );
         expect(sources).toEqual(nb.cells.map((c) => c.source));
       }),
     );
@@ -109,29 +122,52 @@ describe('stripping bytes (outputs located by layout, never parsed when dropped)
     ...nb,
     cells: [
       ...nb.cells,
-      codeCell('x', { outputs: [{ output_type: 'display_data', data: { 'text/html': '<table>\n<tr>\n</table>\n', 'image/png': 'iVBOR' }, metadata: {} }] }),
+      codeCell('x', {
+        outputs: [
+          {
+            output_type: 'display_data',
+            data: { 'text/html': '<table>\n<tr>\n</table>\n', 'image/png': 'iVBOR' },
+            metadata: {},
+          },
+        ],
+      }),
     ],
   });
 
   it('for any notebook, laid out by Jupyter, with two-space indentation, or on one line', () => {
-    const cellArb = fc.record({ src: fc.string(), out: fc.string(), keep: fc.boolean(), count: fc.option(fc.nat(9)) }).map(({ src, out, keep, count }) =>
-      codeCell(src, {
-        execution_count: count,
-        metadata: keep ? { tags: ['keep_output'] } : {},
-        outputs: out ? [{ output_type: 'stream', name: 'stdout', text: out }, { output_type: 'execute_result', execution_count: count, data: { 'text/plain': out }, metadata: {} }] : [],
-      }),
-    );
+    const cellArb = fc
+      .record({ src: fc.string(), out: fc.string(), keep: fc.boolean(), count: fc.option(fc.nat(9)) })
+      .map(({ src, out, keep, count }) =>
+        codeCell(src, {
+          execution_count: count,
+          metadata: keep ? { tags: ['keep_output'] } : {},
+          outputs: out
+            ? [
+                { output_type: 'stream', name: 'stdout', text: out },
+                { output_type: 'execute_result', execution_count: count, data: { 'text/plain': out }, metadata: {} },
+              ]
+            : [],
+        }),
+      );
     fc.assert(
-      fc.property(fc.array(cellArb, { maxLength: 5 }), fc.constantFrom(0, 1, 2), fc.boolean(), (cells, indent, keepCount) => {
-        const nb = withOutputs({ ...emptyNotebook(), cells });
-        const text = indent === 1 ? serialize(nb) : JSON.stringify(nb, null, indent);
-        same(text, { keepCount });
-      }),
+      fc.property(
+        fc.array(cellArb, { maxLength: 5 }),
+        fc.constantFrom(0, 1, 2),
+        fc.boolean(),
+        (cells, indent, keepCount) => {
+          const nb = withOutputs({ ...emptyNotebook(), cells });
+          const text = indent === 1 ? serialize(nb) : JSON.stringify(nb, null, indent);
+          same(text, { keepCount });
+        },
+      ),
     );
   });
 
   it('a metadata object with its own "outputs" at cell-member depth is left alone', () => {
-    const nb = withOutputs({ ...emptyNotebook({ kernelspec: { name: 'p', display_name: 'P', outputs: [1, 2] } as never }), cells: [] });
+    const nb = withOutputs({
+      ...emptyNotebook({ kernelspec: { name: 'p', display_name: 'P', outputs: [1, 2] } as never }),
+      cells: [],
+    });
     const result = same(serialize(nb));
     expect(JSON.parse(result.text).metadata.kernelspec.outputs).toEqual([1, 2]);
   });

@@ -96,8 +96,16 @@ async function parseConfigText(path: string, text: string): Promise<Record<strin
  * global configuration folders (~/.config/jupytext, …) are not read: a repository's behaviour should not depend
  * on who runs it.
  */
-export async function findJupytextConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<JupytextConfigFile | undefined> {
-  const ceilings = new Set((env.JUPYTEXT_CEILING_DIRECTORIES ?? '').split(':').filter(Boolean).map((d) => resolve(d)));
+export async function findJupytextConfig(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<JupytextConfigFile | undefined> {
+  const ceilings = new Set(
+    (env.JUPYTEXT_CEILING_DIRECTORIES ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((d) => resolve(d)),
+  );
   for (let current = resolve(dir); ; current = dirname(current)) {
     if (ceilings.has(current)) return undefined;
     for (const name of JUPYTEXT_CONFIG_FILES) {
@@ -105,7 +113,9 @@ export async function findJupytextConfig(dir: string, env: NodeJS.ProcessEnv = p
       const text = await readIfExists(path);
       if (text === undefined) continue;
       if (name === '.jupytext.py')
-        throw new Error(`${path}: jupytext configurations written in Python are not supported; move the settings to jupytext.toml`);
+        throw new Error(
+          `${path}: jupytext configurations written in Python are not supported; move the settings to jupytext.toml`,
+        );
       if (name === '.jupytext' && text.trim() === '') return undefined;
       return { path, settings: readJupytextSettings(await parseConfigText(path, text), path) };
     }
@@ -115,7 +125,10 @@ export async function findJupytextConfig(dir: string, env: NodeJS.ProcessEnv = p
       const tool = (await parseConfigText(pyproject, text)).tool as Record<string, unknown> | undefined;
       const table = tool?.jupytext;
       if (table && typeof table === 'object' && !Array.isArray(table))
-        return { path: pyproject, settings: readJupytextSettings(table as Record<string, unknown>, `${pyproject} [tool.jupytext]`) };
+        return {
+          path: pyproject,
+          settings: readJupytextSettings(table as Record<string, unknown>, `${pyproject} [tool.jupytext]`),
+        };
     }
     if (dirname(current) === current) return undefined;
   }
@@ -159,15 +172,27 @@ export class SettingsCache {
     const unknown = jupytext?.settings.unknownKeys ?? [];
     if (jupytext && unknown.length > 0 && !this.warned.has(jupytext.path)) {
       this.warned.add(jupytext.path);
-      this.project.warn?.(`${jupytext.path}: unknown jupytext option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} ignored`);
+      this.project.warn?.(
+        `${jupytext.path}: unknown jupytext option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} ignored`,
+      );
     }
     const formatOptions = (jupytext?.settings.formatOptions ?? {}) as TextFormatOptions;
     if (this.project.pairing !== undefined) {
       const where = this.project.configPath ?? 'nbpipe configuration';
       const pairings = pairingsFromConfigValue(this.project.pairing, `${where}: pairing`);
-      return { pairings, formatOptions, ceiling: this.project.configPath ? dirname(this.project.configPath) : undefined, jupytext };
+      return {
+        pairings,
+        formatOptions,
+        ceiling: this.project.configPath ? dirname(this.project.configPath) : undefined,
+        jupytext,
+      };
     }
-    return { pairings: jupytext?.settings.pairings ?? [], formatOptions, ceiling: jupytext ? dirname(jupytext.path) : undefined, jupytext };
+    return {
+      pairings: jupytext?.settings.pairings ?? [],
+      formatOptions,
+      ceiling: jupytext ? dirname(jupytext.path) : undefined,
+      jupytext,
+    };
   }
 }
 
@@ -223,13 +248,20 @@ export class SyncRecord {
       return key !== undefined && !this.committed.has(key);
     });
     if (!this.repo || missing.length === 0) return;
-    const blobs = await readFilesAtRevision(this.repo, 'HEAD', missing.map(({ member }) => this.key(member.path)!));
+    const blobs = await readFilesAtRevision(
+      this.repo,
+      'HEAD',
+      missing.map(({ member }) => this.key(member.path)!),
+    );
     for (const { member, formatOptions } of missing) {
       const key = this.key(member.path)!;
       const blob = blobs.get(key);
       let digest: string | undefined;
       try {
-        if (blob) digest = inputsDigest(readMember(member.path, member.format, decodeNotebookBytes(blob, member.path), formatOptions));
+        if (blob)
+          digest = inputsDigest(
+            readMember(member.path, member.format, decodeNotebookBytes(blob, member.path), formatOptions),
+          );
       } catch {
         // An unreadable committed version tells nothing about the last sync.
       }
@@ -247,7 +279,10 @@ export class SyncRecord {
   }
 
   /** The digest of each member's committed (HEAD) version, undefined when not committed or outside git. */
-  async committedDigests(members: readonly PairedPath[], formatOptions: TextFormatOptions): Promise<(string | undefined)[]> {
+  async committedDigests(
+    members: readonly PairedPath[],
+    formatOptions: TextFormatOptions,
+  ): Promise<(string | undefined)[]> {
     await this.prefetch(members.map((member) => ({ member, formatOptions })));
     return members.map((m) => {
       const key = this.key(m.path);
@@ -331,19 +366,23 @@ export function settleConflicts(members: readonly MemberConflicts[], options: Se
   const present = members.filter((m) => m.content !== undefined);
   const unresolved = present.filter((m) => m.conflicts.length > 0);
   const resolved = present.filter((m) => m.conflicts.length === 0);
-  if (unresolved.length === 0 && !(options.inOperation && present.some((m) => m.conflictedByGit))) return { status: 'none' };
+  if (unresolved.length === 0 && !(options.inOperation && present.some((m) => m.conflictedByGit)))
+    return { status: 'none' };
 
   const { show } = options;
   const notebook = members.find((m) => m.format.extension === '.ipynb') ?? members[0]!;
   const text = members.find((m) => m.format.extension !== '.ipynb') ?? members[0]!;
   const then = options.finish ? ` && ${options.finish(members.map((m) => show(m.path)))}` : '';
-  const keep = (m: MemberConflicts) => `\`nbpipe sync --prefer ${m === notebook ? 'notebook' : 'text'} ${show(m.path)}${then}\``;
+  const keep = (m: MemberConflicts) =>
+    `\`nbpipe sync --prefer ${m === notebook ? 'notebook' : 'text'} ${show(m.path)}${then}\``;
   const names = (list: readonly MemberConflicts[]) => list.map((m) => show(m.path)).join(' and ');
   const cells = new Map(resolved.map((m) => [m, readMember(m.path, m.format, m.content!, options.formatOptions)]));
   const agree = resolved.every((m) => sameCells(cells.get(m)!, cells.get(resolved[0]!)!));
 
-  const preferred = options.prefer && resolved.find((m) => (m.format.extension === '.ipynb') === (options.prefer === 'notebook'));
-  if (preferred) return agree && unresolved.length === 0 ? { status: 'none' } : { status: 'source', source: preferred.path };
+  const preferred =
+    options.prefer && resolved.find((m) => (m.format.extension === '.ipynb') === (options.prefer === 'notebook'));
+  if (preferred)
+    return agree && unresolved.length === 0 ? { status: 'none' } : { status: 'source', source: preferred.path };
   if (unresolved.length === 0) {
     if (agree) return { status: 'none' };
     return {
@@ -361,9 +400,17 @@ export function settleConflicts(members: readonly MemberConflicts[], options: Se
         `${left} still ${holds} conflicts; resolve one of them (the notebook in Jupyter, or ${show(text.path)} in an editor), ` +
         `then keep it with ${keep(notebook)} (or ${keep(text)})`,
     };
-  if (!agree) return { status: 'refused', message: `${left} still ${holds} conflicts, and ${names(resolved)} were resolved differently; keep one side with ${keep(notebook)} or ${keep(text)}` };
-  if (options.regenerateConflicted && unresolved.every((m) => m.conflictedByGit)) return { status: 'source', source: resolved[0]!.path };
-  return { status: 'refused', message: `${left} still ${holds} conflicts; resolve them, or take ${show(resolved[0]!.path)} with ${keep(resolved[0]!)}` };
+  if (!agree)
+    return {
+      status: 'refused',
+      message: `${left} still ${holds} conflicts, and ${names(resolved)} were resolved differently; keep one side with ${keep(notebook)} or ${keep(text)}`,
+    };
+  if (options.regenerateConflicted && unresolved.every((m) => m.conflictedByGit))
+    return { status: 'source', source: resolved[0]!.path };
+  return {
+    status: 'refused',
+    message: `${left} still ${holds} conflicts; resolve them, or take ${show(resolved[0]!.path)} with ${keep(resolved[0]!)}`,
+  };
 }
 
 /** The conflicts left in a member's content; none when it cannot be read (reading it reports why). */
@@ -381,7 +428,11 @@ export function conflictsIn(path: string, content: string | undefined): FileConf
  * they are regenerated from the source as if new.
  */
 export function withoutUnreadableNotebooks(read: MemberReader, members: readonly MemberConflicts[]): MemberReader {
-  const unreadable = new Set(members.filter((m) => m.format.extension === '.ipynb' && m.conflicts.some((c) => c.kind === 'text')).map((m) => m.path));
+  const unreadable = new Set(
+    members
+      .filter((m) => m.format.extension === '.ipynb' && m.conflicts.some((c) => c.kind === 'text'))
+      .map((m) => m.path),
+  );
   return async (path) => (unreadable.has(path) ? undefined : read(path));
 }
 
@@ -389,7 +440,9 @@ export function withoutUnreadableNotebooks(read: MemberReader, members: readonly
  * Paths (relative to the root, `/`-separated) that git conflicted since the last checkout (unmerged, or resolved with
  * `git add`), whether a merge, cherry-pick, revert or rebase is under way, and the command that finishes it.
  */
-export async function gitConflicts(repo: Repository): Promise<{ inOperation: boolean; paths: Set<string>; finish: string }> {
+export async function gitConflicts(
+  repo: Repository,
+): Promise<{ inOperation: boolean; paths: Set<string>; finish: string }> {
   const operation = await operationInProgress(repo);
   const paths = await resolvedConflictPaths(repo);
   for (const path of await unmergedPaths(repo)) paths.add(path);
@@ -423,7 +476,11 @@ async function isPairMember(path: string, content: string, settings: SettingsCac
  */
 export async function conflictedFiles(repo: Repository, project: ProjectPairing = {}): Promise<ConflictedFile[]> {
   const unmerged = new Set(await unmergedPaths(repo));
-  const candidates = new Set([...unmerged, ...(await resolvedConflictPaths(repo)), ...(await trackedPaths(repo, '*.ipynb'))]);
+  const candidates = new Set([
+    ...unmerged,
+    ...(await resolvedConflictPaths(repo)),
+    ...(await trackedPaths(repo, '*.ipynb')),
+  ]);
   const settings = new SettingsCache(project);
   const found: ConflictedFile[] = [];
   for (const key of [...candidates].sort()) {
@@ -520,7 +577,11 @@ export async function lookUpPair(path: string, read: MemberReader, settings: Set
   const given = await read(path);
   if (!given) throw Object.assign(new Error(`${path}: no such file or directory`), { code: 'ENOENT', path });
   const folder = await settings.forFile(path);
-  const lookup = findPair(path, given.content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
+  const lookup = findPair(path, given.content, {
+    projectPairings: folder.pairings,
+    formatOptions: folder.formatOptions,
+    ceiling: folder.ceiling,
+  });
   return { path, given, lookup, folder };
 }
 
@@ -571,16 +632,23 @@ async function assertUnchanged(seen: ReadonlyMap<string, number | undefined>): P
       (s) => s.mtimeMs,
       () => undefined,
     );
-    if (now !== mtime) throw new Error(`${path} changed while nbpipe was syncing it; nothing was written, run the command again`);
+    if (now !== mtime)
+      throw new Error(`${path} changed while nbpipe was syncing it; nothing was written, run the command again`);
   }
 }
 
 /** Write what the plans say: the .ipynb first, then the texts, so that a text source stays the newest file. */
-async function applyPlans(pending: readonly PendingPair[], seen: ReadonlyMap<string, number | undefined>): Promise<void> {
+async function applyPlans(
+  pending: readonly PendingPair[],
+  seen: ReadonlyMap<string, number | undefined>,
+): Promise<void> {
   await assertUnchanged(seen);
   for (const { planned, outcome, record } of pending) {
     const changed = planned.filter((m) => m.after !== m.before);
-    const order = [...changed.filter((m) => m.format.extension === '.ipynb'), ...changed.filter((m) => m.format.extension !== '.ipynb').reverse()];
+    const order = [
+      ...changed.filter((m) => m.format.extension === '.ipynb'),
+      ...changed.filter((m) => m.format.extension !== '.ipynb').reverse(),
+    ];
     for (const m of order) {
       await fs.mkdir(dirname(m.path), { recursive: true });
       await writeFileAtomic(m.path, m.after);
@@ -588,7 +656,8 @@ async function applyPlans(pending: readonly PendingPair[], seen: ReadonlyMap<str
     // Like jupytext: when the .ipynb was rewritten, untouched texts are touched so that they stay newer than it.
     if (order.some((m) => m.format.extension === '.ipynb')) {
       const now = new Date();
-      for (const m of planned) if (m.format.extension !== '.ipynb' && m.after === m.before) await fs.utimes(m.path, now, now);
+      for (const m of planned)
+        if (m.format.extension !== '.ipynb' && m.after === m.before) await fs.utimes(m.path, now, now);
     }
     record.remember(planned);
     outcome.status = changed.length > 0 ? 'updated' : 'in-sync';
@@ -705,7 +774,12 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
       for (const m of found.lookup.members) {
         const content = m.path === path ? found.given.content : (await read(m.path))?.content;
         const key = repo && relative(repo.root, m.path).split(sep).join('/');
-        members.push({ ...m, content, conflicts: conflictsIn(m.path, content), conflictedByGit: !!key && !!merged?.paths.has(key) });
+        members.push({
+          ...m,
+          content,
+          conflicts: conflictsIn(m.path, content),
+          conflictedByGit: !!key && !!merged?.paths.has(key),
+        });
       }
       const settled = settleConflicts(members, {
         formatOptions: found.folder.formatOptions,
@@ -715,7 +789,13 @@ async function syncIn(cwd: string, paths: readonly string[], options: SyncOption
         show,
       });
       if (settled.status === 'refused') {
-        outcomes.push({ path, members: members.map((m) => m.path), status: 'conflict', changed: [], message: `${settled.message}; nothing was written for this pair` });
+        outcomes.push({
+          path,
+          members: members.map((m) => m.path),
+          status: 'conflict',
+          changed: [],
+          message: `${settled.message}; nothing was written for this pair`,
+        });
         continue;
       }
       if (settled.status === 'source') {
@@ -796,7 +876,11 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
     members = pairedPaths(abs, formats, { ceiling: folder.ceiling });
     setFormats = formatPairing(formats);
   } else {
-    const lookup = findPair(abs, content, { projectPairings: folder.pairings, formatOptions: folder.formatOptions, ceiling: folder.ceiling });
+    const lookup = findPair(abs, content, {
+      projectPairings: folder.pairings,
+      formatOptions: folder.formatOptions,
+      ceiling: folder.ceiling,
+    });
     if (!lookup.paired)
       throw new Error(
         `${show(abs)}: no pairing to apply (${lookup.reason}); pass --formats (e.g. ipynb,py:percent), or set "pairing" in the nbpipe configuration or "formats" in jupytext.toml`,
@@ -804,11 +888,17 @@ async function pairIn(cwd: string, path: string, options: PairOptions): Promise<
     ({ notebook, members } = lookup);
   }
   const states: SyncMember[] = [];
-  for (const m of members) states.push({ path: m.path, format: m.format, ...(m.path === abs ? given : await read(m.path)) });
+  for (const m of members)
+    states.push({ path: m.path, format: m.format, ...(m.path === abs ? given : await read(m.path)) });
   // Existing members are read in the format they are in, which a new pairing may change (py:light → py:percent).
   const differing = options.force
     ? []
-    : states.filter((s) => s.path !== abs && s.content !== undefined && !sameCells(readMember(s.path, fileFormat(s.path), s.content, folder.formatOptions), notebook));
+    : states.filter(
+        (s) =>
+          s.path !== abs &&
+          s.content !== undefined &&
+          !sameCells(readMember(s.path, fileFormat(s.path), s.content, folder.formatOptions), notebook),
+      );
   const memberPaths = members.map((m) => m.path);
   if (differing.length > 0) {
     const others = differing.map((s) => show(s.path)).join(', ');

@@ -41,10 +41,18 @@ describe('findJupytextConfig', () => {
   });
 
   it('reads YAML and JSON configurations, and names the file and line of a broken one', async () => {
-    const dir = files({ 'y/jupytext.yml': 'formats: ipynb,py:light\n', 'j/jupytext.json': '{"formats": "ipynb,md"}', 'bad/jupytext.toml': 'formats = "ipynb\n' });
-    expect((await findJupytextConfig(join(dir, 'y'), env))?.settings.pairings.map(formatPairing)).toEqual(['ipynb,py:light']);
+    const dir = files({
+      'y/jupytext.yml': 'formats: ipynb,py:light\n',
+      'j/jupytext.json': '{"formats": "ipynb,md"}',
+      'bad/jupytext.toml': 'formats = "ipynb\n',
+    });
+    expect((await findJupytextConfig(join(dir, 'y'), env))?.settings.pairings.map(formatPairing)).toEqual([
+      'ipynb,py:light',
+    ]);
     expect((await findJupytextConfig(join(dir, 'j'), env))?.settings.pairings.map(formatPairing)).toEqual(['ipynb,md']);
-    await expect(findJupytextConfig(join(dir, 'bad'), env)).rejects.toThrow(/bad\/jupytext\.toml: cannot read the jupytext configuration \(line 1\)/);
+    await expect(findJupytextConfig(join(dir, 'bad'), env)).rejects.toThrow(
+      /bad\/jupytext\.toml: cannot read the jupytext configuration \(line 1\)/,
+    );
   });
 });
 
@@ -55,7 +63,13 @@ describe('planPair with contents from elsewhere (as a pre-commit hook reads stag
       nbformat: 4,
       nbformat_minor: 5,
       metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-      cells: [codeCell('x = 1', { id: 'x', execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: 'one\n' }] })],
+      cells: [
+        codeCell('x = 1', {
+          id: 'x',
+          execution_count: 1,
+          outputs: [{ output_type: 'stream', name: 'stdout', text: 'one\n' }],
+        }),
+      ],
     };
     const staged: Record<string, { content: string; mtime: number }> = {
       [join(dir, 'nb.ipynb')]: { content: serialize(nb), mtime: 10 },

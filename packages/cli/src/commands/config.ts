@@ -11,7 +11,9 @@ export const configCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { config, filepath } = await ctx.config();
-    ctx.out.info(filepath ? `nbpipe: configuration from ${filepath}` : 'nbpipe: no configuration file found; defaults apply');
+    ctx.out.info(
+      filepath ? `nbpipe: configuration from ${filepath}` : 'nbpipe: no configuration file found; defaults apply',
+    );
     ctx.out.print(JSON.stringify(config, null, 2));
   },
 };

@@ -9,14 +9,16 @@ interface Args extends GlobalArgs {
 
 export const conflictsCommand: CommandModule<GlobalArgs, Args> = {
   command: 'conflicts [paths..]',
-  describe: 'List the merge conflicts left in notebooks and their paired files; exit 1 while any remain (for CI and hooks)',
+  describe:
+    'List the merge conflicts left in notebooks and their paired files; exit 1 while any remain (for CI and hooks)',
   builder: (y) =>
     y
       .positional('paths', {
         type: 'string',
         array: true,
         default: [],
-        describe: 'notebooks or paired text files to check (default: every conflicted notebook and pair member of the repository)',
+        describe:
+          'notebooks or paired text files to check (default: every conflicted notebook and pair member of the repository)',
       })
       .epilog(
         'Without paths, lists what `git diff --name-only --diff-filter=U` lists among notebooks and pair members, the pair members ' +
@@ -43,7 +45,10 @@ export const conflictsCommand: CommandModule<GlobalArgs, Args> = {
       for (const file of await conflictedFiles(repo, { pairing: config.pairing, configPath: filepath })) {
         const path = show(file.path);
         const left = file.conflicts.map(describeConflict);
-        report(path, left.length > 0 ? left : [`unmerged, no conflict marker left: \`git add ${path}\` marks it resolved`]);
+        report(
+          path,
+          left.length > 0 ? left : [`unmerged, no conflict marker left: \`git add ${path}\` marks it resolved`],
+        );
       }
     }
     if (total > 0) {

@@ -68,16 +68,33 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Convert notebooks between .ipynb and jupytext-compatible text formats (percent, light, markdown)',
   builder: (y) =>
     y
-      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'notebooks or text notebooks (- reads stdin)' })
-      .option('to', { type: 'string', describe: 'target format: ipynb, py (= py:percent), py:light, md, R:percent, auto:percent, …' })
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'notebooks or text notebooks (- reads stdin)',
+      })
+      .option('to', {
+        type: 'string',
+        describe: 'target format: ipynb, py (= py:percent), py:light, md, R:percent, auto:percent, …',
+      })
       .option('from', { type: 'string', describe: 'input format (default: from the extension and the content)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'output file (- for stdout); only with a single input' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        describe: 'output file (- for stdout); only with a single input',
+      })
       .option('text-representation', {
         type: 'boolean',
         default: true,
         describe: 'write jupytext.text_representation (extension, format) into the text header',
       })
-      .option('opt', { type: 'string', array: true, describe: 'format option key=value (notebook_metadata_filter, cell_metadata_filter, comment_magics, …); repeatable' })
+      .option('opt', {
+        type: 'string',
+        array: true,
+        describe:
+          'format option key=value (notebook_metadata_filter, cell_metadata_filter, comment_magics, …); repeatable',
+      })
       .example('$0 convert analysis.ipynb --to py', 'write analysis.py in the percent format')
       .example('$0 convert notebooks/*.ipynb --to auto:percent', "one script per notebook, in each kernel's language")
       .example('$0 convert analysis.py --to ipynb', 'a notebook from a text file')
@@ -113,13 +130,17 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
       if (source?.extension === '.ipynb' || (!source && input !== '-' && extname(input) === '.ipynb')) {
         // Text formats hold no outputs: to one, the notebook's outputs are not even parsed (most of the time otherwise).
         notebook =
-          toSpec.extension === '.ipynb' ? parse(decodeNotebookBytes(read.value, label), { path: label }) : parseWithoutOutputs(read.value, { path: label });
+          toSpec.extension === '.ipynb'
+            ? parse(decodeNotebookBytes(read.value, label), { path: label })
+            : parseWithoutOutputs(read.value, { path: label });
       } else {
         const text = decodeNotebookBytes(read.value, label);
         try {
           source ??= codec.parseFormat(input === '-' ? sniffFormat(text) : extname(input).slice(1) || 'py');
           notebook =
-            source.extension === '.ipynb' ? codec.textToNotebook(text, source) : codec.textToNotebook(text, source, { formatOptions: options });
+            source.extension === '.ipynb'
+              ? codec.textToNotebook(text, source)
+              : codec.textToNotebook(text, source, { formatOptions: options });
         } catch (e) {
           if (isNotebookError(e)) throw new CliError(`${label}: ${e.problem}`, 2);
           badInput(label, e, codec);
@@ -129,7 +150,10 @@ export const convertCommand: CommandModule<GlobalArgs, Args> = {
       let spec;
       try {
         spec = codec.resolveFormat(toSpec, notebook);
-        const textOptions = { textRepresentation: argv['text-representation'], formatOptions: spec.extension === '.ipynb' ? undefined : options };
+        const textOptions = {
+          textRepresentation: argv['text-representation'],
+          formatOptions: spec.extension === '.ipynb' ? undefined : options,
+        };
         converted = codec.notebookToText(notebook, spec, textOptions);
       } catch (e) {
         badInput(label, e, codec);

@@ -66,7 +66,11 @@ export interface DriverContext {
   stdoutIsTTY: boolean;
 }
 
-const thisProcess = (): DriverContext => ({ cwd: process.cwd(), env: process.env, stdoutIsTTY: Boolean(process.stdout.isTTY) });
+const thisProcess = (): DriverContext => ({
+  cwd: process.cwd(),
+  env: process.env,
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+});
 
 /**
  * Colour as git would colour its own diff: git runs external diffs with stdout on its pager (GIT_PAGER_IN_USE) or on
@@ -85,10 +89,25 @@ export function gitWantsColor({ cwd, env, stdoutIsTTY }: DriverContext = thisPro
  * Git's own plain diff of two files, for input that is not a readable notebook. Its header names the repository paths,
  * not the temporary files git wrote the blobs to (which `git diff --no-index` would show).
  */
-function plainDiff(oldFile: string | undefined, newFile: string | undefined, path: string, newPath: string, color: boolean): string {
+function plainDiff(
+  oldFile: string | undefined,
+  newFile: string | undefined,
+  path: string,
+  newPath: string,
+  color: boolean,
+): string {
   const r = spawnSync(
     'git',
-    ['diff', '--no-index', '--no-ext-diff', '--no-textconv', `--color=${color ? 'always' : 'never'}`, '--', oldFile ?? '/dev/null', newFile ?? '/dev/null'],
+    [
+      'diff',
+      '--no-index',
+      '--no-ext-diff',
+      '--no-textconv',
+      `--color=${color ? 'always' : 'never'}`,
+      '--',
+      oldFile ?? '/dev/null',
+      newFile ?? '/dev/null',
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 30 },
   );
   if (r.error) throw r.error;
@@ -98,7 +117,8 @@ function plainDiff(oldFile: string | undefined, newFile: string | undefined, pat
     [oldFile, path],
     [newFile, newPath],
   ] as const)
-    if (file !== undefined) for (const prefix of ['a/', 'b/']) renames.push([prefix + file.replace(/^\/+/, ''), prefix + name]);
+    if (file !== undefined)
+      for (const prefix of ['a/', 'b/']) renames.push([prefix + file.replace(/^\/+/, ''), prefix + name]);
   const lines = r.stdout.split('\n');
   // The header ends at the first hunk (escape codes first when coloured).
   for (let i = 0; i < lines.length && !/^(\x1b\[[\d;]*m)*@@/.test(lines[i]!); i++)
@@ -112,9 +132,16 @@ function plainDiff(oldFile: string | undefined, newFile: string | undefined, pat
  * the other side is left as git wrote it, smudged with this clone's outputs, so that only what changed in the work
  * tree shows. Throws, naming the file, when a side is not a readable notebook.
  */
-export async function externalDiffText(parsed: Extract<ExternalDiffArgs, { kind: 'diff' }>, color: boolean, cwd = process.cwd()): Promise<string> {
+export async function externalDiffText(
+  parsed: Extract<ExternalDiffArgs, { kind: 'diff' }>,
+  color: boolean,
+  cwd = process.cwd(),
+): Promise<string> {
   const newPath = parsed.newPath ?? parsed.path;
-  const blobsOnly = [parsed.oldFile === undefined || isKnownOid(parsed.oldOid), parsed.newFile === undefined || isKnownOid(parsed.newOid)].every(Boolean);
+  const blobsOnly = [
+    parsed.oldFile === undefined || isKnownOid(parsed.oldOid),
+    parsed.newFile === undefined || isKnownOid(parsed.newOid),
+  ].every(Boolean);
   const readSide = async (file: string | undefined, oid: string | undefined, path: string, label: string) => {
     if (file === undefined) return undefined;
     const bytes = await readFile(resolve(cwd, file));
@@ -128,7 +155,9 @@ export async function externalDiffText(parsed: Extract<ExternalDiffArgs, { kind:
     {},
     color,
   );
-  return empty ? `--- a/${parsed.path}\n+++ b/${newPath}\n## no change to cells, outputs or metadata: only the JSON layout differs\n` : text;
+  return empty
+    ? `--- a/${parsed.path}\n+++ b/${newPath}\n## no change to cells, outputs or metadata: only the JSON layout differs\n`
+    : text;
 }
 
 /**
@@ -155,7 +184,8 @@ export async function runDiffDriver(args: readonly string[], color = gitWantsCol
 
 export const diffDriverCommand: CommandModule<GlobalArgs, Args> = {
   command: 'diff-driver <args..>',
-  describe: "git's external diff for notebooks (diff.nbpipe.command, set by `nbpipe install`): path old-file old-hex old-mode new-file new-hex new-mode",
+  describe:
+    "git's external diff for notebooks (diff.nbpipe.command, set by `nbpipe install`): path old-file old-hex old-mode new-file new-hex new-mode",
   builder: (y) =>
     y
       .positional('args', { type: 'string', array: true, demandOption: true, describe: 'the arguments git appends' })

@@ -34,7 +34,14 @@ async function isFilePair(paths: readonly string[]): Promise<boolean> {
 async function unknownArgument(cwd: string, paths: readonly string[]): Promise<string | undefined> {
   const { runGit } = await import('@nbpipe/git');
   for (const p of paths) {
-    if (p === '-' || (await stat(resolve(cwd, p)).then(() => true, () => false))) continue;
+    if (
+      p === '-' ||
+      (await stat(resolve(cwd, p)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     if ((await runGit(['ls-files', '--error-unmatch', '--with-tree=HEAD', '--', p], { cwd })).code === 0) continue;
     if ((await runGit(['rev-parse', '--verify', '--quiet', `${p}^{commit}`], { cwd })).code === 0) continue;
     return p;
@@ -54,10 +61,26 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
     'Exit 0 whether or not they differ (1 with --exit-code when they do); 2 on unreadable input',
   builder: (y) =>
     y
-      .positional('paths', { type: 'string', array: true, default: [], describe: 'two notebooks, or paths limiting the git diff' })
-      .option('sources-only', { type: 'boolean', describe: 'compare cell sources only (same as --no-outputs --no-metadata --no-ids)' })
-      .option('outputs', { type: 'boolean', default: true, describe: 'compare outputs and execution counts (--no-outputs to skip)' })
-      .option('metadata', { type: 'boolean', default: true, describe: 'compare notebook and cell metadata (--no-metadata to skip)' })
+      .positional('paths', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'two notebooks, or paths limiting the git diff',
+      })
+      .option('sources-only', {
+        type: 'boolean',
+        describe: 'compare cell sources only (same as --no-outputs --no-metadata --no-ids)',
+      })
+      .option('outputs', {
+        type: 'boolean',
+        default: true,
+        describe: 'compare outputs and execution counts (--no-outputs to skip)',
+      })
+      .option('metadata', {
+        type: 'boolean',
+        default: true,
+        describe: 'compare notebook and cell metadata (--no-metadata to skip)',
+      })
       .option('ids', { type: 'boolean', default: true, describe: 'compare cell ids (--no-ids to skip)' })
       .option('json', { type: 'boolean', describe: 'print the structured diff as JSON, for tools' })
       .option('exit-code', { type: 'boolean', describe: 'exit 1 when there are differences, like diff(1)' })
@@ -73,7 +96,9 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
     if (!repo) {
       // Outside a repository two arguments are a pair even if one is missing: reading it names the problem.
       if (argv.paths.length !== 2)
-        throw new CliError(`not inside a git working tree (${ctx.cwd}): give two notebooks to compare, or run inside a repository`);
+        throw new CliError(
+          `not inside a git working tree (${ctx.cwd}): give two notebooks to compare, or run inside a repository`,
+        );
       const [a, b] = argv.paths as [string, string];
       const from = { label: a === '-' ? '<stdin>' : a, notebook: (await readNotebook(a)).notebook };
       const to = { label: b === '-' ? '<stdin>' : b, notebook: (await readNotebook(b)).notebook };
@@ -85,7 +110,9 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
     }
     const unknown = await unknownArgument(ctx.cwd, argv.paths);
     if (unknown !== undefined) throw new CliError(`${unknown}: no such file, nor a path or ref known to git`);
-    const changed = (await changedFiles(repo, { cwd: ctx.cwd, pathspecs: argv.paths })).filter((f) => f.path.endsWith('.ipynb'));
+    const changed = (await changedFiles(repo, { cwd: ctx.cwd, pathspecs: argv.paths })).filter((f) =>
+      f.path.endsWith('.ipynb'),
+    );
     const committed = await readFilesAtRevision(
       repo,
       'HEAD',
@@ -98,7 +125,8 @@ export const diffCommand: CommandModule<GlobalArgs, Args> = {
       try {
         const head = committed.get(file.path);
         const before = head && parseBytes(head, `${file.path} (HEAD)`);
-        const after = file.status === 'deleted' ? undefined : parseBytes(await readFile(join(repo.root, file.path)), file.path);
+        const after =
+          file.status === 'deleted' ? undefined : parseBytes(await readFile(join(repo.root, file.path)), file.path);
         const result = await notebookDiff(
           { label: before ? `a/${file.path}` : '/dev/null', notebook: before },
           { label: after ? `b/${file.path}` : '/dev/null', notebook: after },

@@ -19,16 +19,29 @@ const KNOWN = ['target', 'output', 'o', 'image', 'outdated', 'changed', 'since',
 
 export const exportCommand: CommandModule<GlobalArgs, Args> = {
   command: 'export <target>',
-  describe: 'Export the pipeline to a cluster engine: an Argo Workflows Workflow or a Slurm submit script (one step or job per task)',
+  describe:
+    'Export the pipeline to a cluster engine: an Argo Workflows Workflow or a Slurm submit script (one step or job per task)',
   builder: (y) =>
     pipelineOptions(
       y
         .positional('target', { choices: ['argo', 'slurm'], describe: 'the engine', demandOption: true })
         .option('output', { alias: 'o', type: 'string', describe: 'file to write (default: stdout)' })
-        .option('image', { type: 'string', describe: 'container image with the project and nbpipe (default: argo.image in the config)' })
-        .option('outdated', { type: 'boolean', describe: 'only the tasks that are outdated here, and their downstream' })
-        .option('changed', { type: 'boolean', describe: 'only the tasks changed in git since REF, and their downstream' })
-        .option('since', { type: 'string', describe: 'REF for --changed (default: the commit of the last successful run, else HEAD@{1})' })
+        .option('image', {
+          type: 'string',
+          describe: 'container image with the project and nbpipe (default: argo.image in the config)',
+        })
+        .option('outdated', {
+          type: 'boolean',
+          describe: 'only the tasks that are outdated here, and their downstream',
+        })
+        .option('changed', {
+          type: 'boolean',
+          describe: 'only the tasks changed in git since REF, and their downstream',
+        })
+        .option('since', {
+          type: 'string',
+          describe: 'REF for --changed (default: the commit of the last successful run, else HEAD@{1})',
+        })
         .conflicts('outdated', ['changed', 'since']),
     )
       .example('$0 export argo -o workflow.yaml --image registry.example.com/team/project:1.0', 'the whole pipeline')
@@ -37,12 +50,32 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, KNOWN);
-    const settings = ((await ctx.config()).config.argo ?? {}) as Omit<import('@nbpipe/pipeline').ArgoOptions, 'image'> & { image?: string };
+    const settings = ((await ctx.config()).config.argo ?? {}) as Omit<
+      import('@nbpipe/pipeline').ArgoOptions,
+      'image'
+    > & { image?: string };
     const image = argv.image ?? settings.image;
-    if (argv.target === 'argo' && !image) throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
-    if (argv.target === 'slurm' && argv.image !== undefined) throw new CliError('export slurm: --image is for argo (Slurm jobs run in the project folder)');
-    const { loadPipeline, planRun, changedTasks, describeChangedSet, argoWorkflow, projectName, DEFAULT_ARGO_COMMAND, slurmJobs, slurmSubmitScript } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
+    if (argv.target === 'argo' && !image)
+      throw new CliError('export argo: no image: pass --image or set argo.image in the nbpipe configuration');
+    if (argv.target === 'slurm' && argv.image !== undefined)
+      throw new CliError('export slurm: --image is for argo (Slurm jobs run in the project folder)');
+    const {
+      loadPipeline,
+      planRun,
+      changedTasks,
+      describeChangedSet,
+      argoWorkflow,
+      projectName,
+      DEFAULT_ARGO_COMMAND,
+      slurmJobs,
+      slurmSubmitScript,
+    } = await import('@nbpipe/pipeline');
+    const p = await loadPipeline({
+      cwd: ctx.cwd,
+      entryPoint: argv['entry-point'],
+      env,
+      pairing: await pipelinePairing(ctx),
+    });
     for (const w of p.warnings) ctx.out.warn(w);
 
     let selected: Set<string> | undefined;
@@ -50,7 +83,12 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const set = await changedTasks(p, argv.since);
       ctx.out.info(describeChangedSet(set, 'export'));
       selected = set.tasks;
-    } else if (argv.outdated) selected = new Set(planRun(p, {}).filter((t) => t.run).map((t) => t.name));
+    } else if (argv.outdated)
+      selected = new Set(
+        planRun(p, {})
+          .filter((t) => t.run)
+          .map((t) => t.name),
+      );
     const tasks = p.tasks
       .filter((t) => !selected || selected.has(t.name))
       .map((t) => ({
@@ -66,14 +104,23 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       const { slurmDefaults } = await import('./run-slurm.js');
       const jobs = slurmJobs(
         tasks.map((t) => ({ ...t, slurm: p.byName.get(t.name)!.spec.slurm })),
-        { root: p.root, file: p.file, command: 'nbpipe', pipelineArgs: pipelineArgs(p, env), defaults: await slurmDefaults(ctx) },
+        {
+          root: p.root,
+          file: p.file,
+          command: 'nbpipe',
+          pipelineArgs: pipelineArgs(p, env),
+          defaults: await slurmDefaults(ctx),
+        },
       );
       await writeText(argv.output ?? '-', slurmSubmitScript(jobs, p.root, p.file));
-      if (argv.output && argv.output !== '-') ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
+      if (argv.output && argv.output !== '-')
+        ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
       return;
     }
     if (selected && settings.storage === 'artifacts')
-      ctx.out.warn('an incremental export with artifacts reads the products of the tasks it leaves out from the image: build it with them');
+      ctx.out.warn(
+        'an incremental export with artifacts reads the products of the tasks it leaves out from the image: build it with them',
+      );
     else if (selected && !settings.volume?.claimName)
       ctx.out.warn(
         'an incremental export reads the products of the tasks it leaves out from the volume: use an existing claim that holds them (argo.volume.claimName), or an image built with them',
@@ -88,6 +135,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     });
     const { stringify } = await import('../yaml.js');
     await writeText(argv.output ?? '-', stringify(workflow, { lineWidth: 0 }));
-    if (argv.output && argv.output !== '-') ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
+    if (argv.output && argv.output !== '-')
+      ctx.out.info(`wrote ${argv.output}: ${tasks.length} task(s) of ${p.tasks.length}`);
   },
 };

@@ -2,7 +2,13 @@ import type { CommandModule } from 'yargs';
 import type { OutputCache, OutputCacheBounds } from '@nbpipe/git/output-cache';
 import { restoreCellOutputs } from '@nbpipe/strip/restore-outputs';
 import type { Stripper } from '@nbpipe/strip/strip';
-import { decodeNotebookBytes, isNotebookError, parse as parseNotebook, serialize, type Notebook } from '@nbpipe/nbformat';
+import {
+  decodeNotebookBytes,
+  isNotebookError,
+  parse as parseNotebook,
+  serialize,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import { loadConfig } from '../config.js';
 import type { GlobalArgs } from '../context.js';
 import { describeError } from '../errors.js';
@@ -33,7 +39,13 @@ async function projectStripper(out: Output, configPath?: string): Promise<Stripp
  * and `stash` for every file, and rewriting it could corrupt it. Anything else is an internal error and is thrown.
  * With a cache, the original is kept so that smudge can give its outputs back.
  */
-function cleanContent(stripper: Stripper | undefined, content: Buffer, path: string, out: Output, cache?: OutputCache): Buffer | string {
+function cleanContent(
+  stripper: Stripper | undefined,
+  content: Buffer,
+  path: string,
+  out: Output,
+  cache?: OutputCache,
+): Buffer | string {
   if (!stripper) return content;
   try {
     const stripped = Buffer.from(stripper.strip(content, path).text, 'utf8');

@@ -13,7 +13,12 @@ export const fmtCommand: CommandModule<GlobalArgs, Args> = {
   describe: "Rewrite notebooks in Jupyter's canonical form",
   builder: (y) =>
     y
-      .positional('notebooks', { type: 'string', array: true, demandOption: true, describe: 'notebooks (- reads stdin, writes stdout)' })
+      .positional('notebooks', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'notebooks (- reads stdin, writes stdout)',
+      })
       .option('check', { type: 'boolean', describe: 'write nothing; exit 1 if any notebook would change' })
       .example('$0 fmt analysis.ipynb', 'rewrite in place')
       .example('$0 fmt --check **/*.ipynb', 'fail in CI if any notebook is not canonical')

@@ -28,4 +28,29 @@ import { refreshCommand } from './refresh.js';
 // One line per command. Command modules import heavy packages inside their handlers so that
 // `nbpipe <cmd>` loads only what that command needs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [validateCommand, fmtCommand, stripCommand, filterProcessCommand, preCommitCommand, doctorCommand, installCommand, uninstallCommand, pairCommand, syncCommand, diffCommand, mergeCommand, mergeDriverCommand, diffDriverCommand, textconvCommand, conflictsCommand, runCommand, statusCommand, convertCommand, configCommand, plotCommand, exportCommand, nbCommand, refreshCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [
+  validateCommand,
+  fmtCommand,
+  stripCommand,
+  filterProcessCommand,
+  preCommitCommand,
+  doctorCommand,
+  installCommand,
+  uninstallCommand,
+  pairCommand,
+  syncCommand,
+  diffCommand,
+  mergeCommand,
+  mergeDriverCommand,
+  diffDriverCommand,
+  textconvCommand,
+  conflictsCommand,
+  runCommand,
+  statusCommand,
+  convertCommand,
+  configCommand,
+  plotCommand,
+  exportCommand,
+  nbCommand,
+  refreshCommand,
+];

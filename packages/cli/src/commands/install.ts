@@ -41,7 +41,11 @@ export const CLI_SCRIPT = join(INSTALL_DIR, 'bin/nbpipe.js');
  * A repository's hooks: --hooks, else husky's when the project uses husky, else git's. Uninstall removes
  * both kinds. The global scope has no hooks.
  */
-export async function hookStepsFor(argv: InstallArgs, target: InstallTarget, forUninstall = false): Promise<InstallStep[]> {
+export async function hookStepsFor(
+  argv: InstallArgs,
+  target: InstallTarget,
+  forUninstall = false,
+): Promise<InstallStep[]> {
   if (target.scope === 'global' || !target.repo) return [];
   const { hookSteps } = await import('@nbpipe/git');
   const launcher = { node: process.execPath, cli: CLI_SCRIPT };
@@ -63,7 +67,12 @@ async function hookManagerFor(argv: InstallArgs, repo: Repository): Promise<Hook
 export async function sharedHooksProblem(repo: Repository): Promise<string | undefined> {
   const { gitConfigOrigin } = await import('@nbpipe/git');
   const origin = await gitConfigOrigin(repo.root, 'core.hooksPath');
-  if (!origin || !['global', 'system'].includes(origin.scope) || !(isAbsolute(origin.value) || origin.value.startsWith('~'))) return undefined;
+  if (
+    !origin ||
+    !['global', 'system'].includes(origin.scope) ||
+    !(isAbsolute(origin.value) || origin.value.startsWith('~'))
+  )
+    return undefined;
   return `core.hooksPath in ${origin.file} makes ${origin.value} the hooks folder of every repository: nbpipe's hooks there would strip outputs in repositories that never installed nbpipe`;
 }
 
@@ -76,7 +85,11 @@ export async function resolveTarget(ctx: Context, argv: InstallArgs): Promise<In
     scope,
     repo,
     attributesFile: await attributesFileFor({ scope, repo }),
-    launcher: { node: process.execPath, script: GIT_DRIVERS_SCRIPT, client: { script: DRIVER_CLIENT, key: serverKey(GIT_DRIVERS_SCRIPT) } },
+    launcher: {
+      node: process.execPath,
+      script: GIT_DRIVERS_SCRIPT,
+      client: { script: DRIVER_CLIENT, key: serverKey(GIT_DRIVERS_SCRIPT) },
+    },
   };
 }
 
@@ -87,21 +100,27 @@ export function printChanges(ctx: Context, changes: readonly string[]): void {
 
 export const installCommand: CommandModule<GlobalArgs, InstallArgs> = {
   command: 'install',
-  describe: 'Make git diff, log -p, show, merge, rebase and cherry-pick notebook-aware, strip outputs on commit, and add hooks (idempotent; undo with uninstall)',
+  describe:
+    'Make git diff, log -p, show, merge, rebase and cherry-pick notebook-aware, strip outputs on commit, and add hooks (idempotent; undo with uninstall)',
   builder: (y) =>
     installOptions(y)
       .option('hooks', {
         choices: ['git', 'husky', 'none'] as const,
-        describe: 'pre-commit, post-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if the project uses it, else git)',
+        describe:
+          'pre-commit, post-commit, post-checkout and post-merge hooks: in .git/hooks (chained to existing ones), in .husky/, or none (default: husky if the project uses it, else git)',
       })
       .option('filter', {
         type: 'boolean',
         default: true,
-        describe: 'strip outputs from committed notebooks with a git clean filter; --no-filter leaves it out (and removes one installed before): with --hooks none too, notebooks are committed with their outputs',
+        describe:
+          'strip outputs from committed notebooks with a git clean filter; --no-filter leaves it out (and removes one installed before): with --hooks none too, notebooks are committed with their outputs',
       })
-      .example('$0 install', "this repository: .git/config and .gitattributes (commit .gitattributes to share it)")
+      .example('$0 install', 'this repository: .git/config and .gitattributes (commit .gitattributes to share it)')
       .example('$0 install --global', 'every repository of this user: ~/.gitconfig and the global attributes file')
-      .example('$0 install --no-filter --hooks none', 'notebook-aware diff and merge; notebooks are committed with their outputs'),
+      .example(
+        '$0 install --no-filter --hooks none',
+        'notebook-aware diff and merge; notebooks are committed with their outputs',
+      ),
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { filterSteps, installSteps, uninstallSteps } = await import('@nbpipe/git');

@@ -57,11 +57,20 @@ export async function runMergeDriver(args: MergeDriverArgs, out: Output): Promis
 
 export const mergeDriverCommand: CommandModule<GlobalArgs, Args> = {
   command: 'merge-driver <base> <current> <other> [marker-size] [path]',
-  describe: "git's merge driver for notebooks (merge.nbpipe.driver, set by `nbpipe install`): writes the result to <current>",
+  describe:
+    "git's merge driver for notebooks (merge.nbpipe.driver, set by `nbpipe install`): writes the result to <current>",
   builder: (y) =>
     y
-      .positional('base', { type: 'string', demandOption: true, describe: "%O: the common ancestor (empty when both sides added the file)" })
-      .positional('current', { type: 'string', demandOption: true, describe: '%A: our version, replaced by the result' })
+      .positional('base', {
+        type: 'string',
+        demandOption: true,
+        describe: '%O: the common ancestor (empty when both sides added the file)',
+      })
+      .positional('current', {
+        type: 'string',
+        demandOption: true,
+        describe: '%A: our version, replaced by the result',
+      })
       .positional('other', { type: 'string', demandOption: true, describe: '%B: their version' })
       .positional('marker-size', { type: 'number', describe: '%L: conflict marker length (default 7)' })
       .positional('path', { type: 'string', describe: '%P: the path in the repository, for messages' })
@@ -70,10 +79,20 @@ export const mergeDriverCommand: CommandModule<GlobalArgs, Args> = {
         default: 'clear' as OutputStrategy,
         describe: "when both sides changed a cell's outputs",
       })
-      .example("git config merge.nbpipe.driver 'nbpipe merge-driver %O %A %B %L %P'", 'what `nbpipe install` sets up (with fallbacks)'),
+      .example(
+        "git config merge.nbpipe.driver 'nbpipe merge-driver %O %A %B %L %P'",
+        'what `nbpipe install` sets up (with fallbacks)',
+      ),
   handler: async (argv) => {
     process.exitCode = await runMergeDriver(
-      { base: argv.base, current: argv.current, other: argv.other, markerSize: argv.markerSize, path: argv.path, outputs: argv.outputs },
+      {
+        base: argv.base,
+        current: argv.current,
+        other: argv.other,
+        markerSize: argv.markerSize,
+        path: argv.path,
+        outputs: argv.outputs,
+      },
       createContext(argv).out,
     );
   },

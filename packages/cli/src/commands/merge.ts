@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { decodeNotebookBytes, parseNotebook, serializeVersion, type Notebook, type NotebookVersion, type ParsedNotebook } from '@nbpipe/nbformat';
+import {
+  decodeNotebookBytes,
+  parseNotebook,
+  serializeVersion,
+  type Notebook,
+  type NotebookVersion,
+  type ParsedNotebook,
+} from '@nbpipe/nbformat';
 import { createContext, type GlobalArgs } from '../context.js';
 import { readStdin, writeText } from '../io.js';
 import type { Output } from '../output.js';
@@ -30,14 +37,19 @@ async function readBytes(file: string): Promise<Uint8Array> {
   return file === '-' ? readStdin() : readFile(file);
 }
 
-const sameVersion = (a: NotebookVersion, b: NotebookVersion) => a.nbformat === b.nbformat && a.nbformat_minor === b.nbformat_minor;
+const sameVersion = (a: NotebookVersion, b: NotebookVersion) =>
+  a.nbformat === b.nbformat && a.nbformat_minor === b.nbformat_minor;
 
 /**
  * The version the merge is written in: the inputs' own, so a merge never rewrites a file into another format. A
  * version changed on one side only is taken like any other change (someone upgraded the notebook); when both sides
  * changed it differently, or there is no base, local's wins, as for conflicting metadata.
  */
-export function mergedVersion(base: NotebookVersion | undefined, local: NotebookVersion, remote: NotebookVersion): NotebookVersion {
+export function mergedVersion(
+  base: NotebookVersion | undefined,
+  local: NotebookVersion,
+  remote: NotebookVersion,
+): NotebookVersion {
   if (base && sameVersion(base, local)) return remote;
   return local;
 }
@@ -49,13 +61,21 @@ export function mergedVersion(base: NotebookVersion | undefined, local: Notebook
  */
 export async function mergeFiles(inputs: MergeInputs): Promise<{ text: string; conflicts: number }> {
   const [baseBytes, localBytes, remoteBytes] = await Promise.all(
-    [inputs.base.file, inputs.local.file, inputs.remote.file].map((f) => (f === '/dev/null' ? new Uint8Array() : readBytes(f))),
+    [inputs.base.file, inputs.local.file, inputs.remote.file].map((f) =>
+      f === '/dev/null' ? new Uint8Array() : readBytes(f),
+    ),
   );
-  const read = (bytes: Uint8Array, label: string): ParsedNotebook => parseNotebook(decodeNotebookBytes(bytes, label), { path: label });
+  const read = (bytes: Uint8Array, label: string): ParsedNotebook =>
+    parseNotebook(decodeNotebookBytes(bytes, label), { path: label });
   const local = read(localBytes!, inputs.local.label);
   const remote = read(remoteBytes!, inputs.remote.label);
   const base = baseBytes!.length === 0 ? undefined : read(baseBytes!, inputs.base.label);
-  const baseNotebook: Notebook = base?.notebook ?? { nbformat: 4, nbformat_minor: local.notebook.nbformat_minor, metadata: {}, cells: [] };
+  const baseNotebook: Notebook = base?.notebook ?? {
+    nbformat: 4,
+    nbformat_minor: local.notebook.nbformat_minor,
+    metadata: {},
+    cells: [],
+  };
   const { mergeNotebooks } = await import('@nbpipe/merge');
   const result = mergeNotebooks(baseNotebook, local.notebook, remote.notebook, {
     outputs: inputs.outputs ?? 'clear',
@@ -84,17 +104,22 @@ export function reportMerge(out: Output, path: string, conflicts: number): numbe
 
 export const mergeCommand: CommandModule<GlobalArgs, Args> = {
   command: 'merge <base> <local> <remote>',
-  describe: 'Three-way merge of notebooks cell by cell; exit 0 clean, 1 with conflicts (marked in the notebook), 2 on bad input',
+  describe:
+    'Three-way merge of notebooks cell by cell; exit 0 clean, 1 with conflicts (marked in the notebook), 2 on bad input',
   builder: (y) =>
     y
-      .positional('base', { type: 'string', demandOption: true, describe: 'common ancestor (/dev/null or an empty file for none)' })
+      .positional('base', {
+        type: 'string',
+        demandOption: true,
+        describe: 'common ancestor (/dev/null or an empty file for none)',
+      })
       .positional('local', { type: 'string', demandOption: true, describe: 'our version' })
       .positional('remote', { type: 'string', demandOption: true, describe: 'their version' })
       .option('output', { alias: 'o', type: 'string', describe: 'write the merged notebook here (default: stdout)' })
       .option('outputs', {
         choices: OUTPUT_STRATEGIES,
         default: 'clear' as OutputStrategy,
-        describe: 'when both sides changed a cell\'s outputs: clear them, keep local\'s or remote\'s, or keep both',
+        describe: "when both sides changed a cell's outputs: clear them, keep local's or remote's, or keep both",
       })
       .example('$0 merge base.ipynb ours.ipynb theirs.ipynb -o merged.ipynb', 'merge into a new file')
       .example('$0 merge base.ipynb ours.ipynb theirs.ipynb --outputs union', "keep both sides' outputs"),

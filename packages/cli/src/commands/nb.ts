@@ -37,10 +37,17 @@ interface Source {
 /** The notebook sources of the named tasks (default: every notebook task), each once. */
 async function readSources(p: Pipeline, names: string[] | undefined): Promise<Source[]> {
   for (const name of names ?? [])
-    if (!p.byName.has(name)) throw new CliError(`no task named "${name}" (tasks: ${p.tasks.slice(0, 20).map((t) => t.name).join(', ')})`);
+    if (!p.byName.has(name))
+      throw new CliError(
+        `no task named "${name}" (tasks: ${p.tasks
+          .slice(0, 20)
+          .map((t) => t.name)
+          .join(', ')})`,
+      );
   const tasks = names?.length ? names.map((n) => p.byName.get(n)!) : p.tasks.filter((t) => t.spec.kind === 'notebook');
   for (const t of tasks)
-    if (t.spec.kind !== 'notebook') throw new CliError(`task ${t.name}: ${t.spec.source} is not a notebook or a .py script`);
+    if (t.spec.kind !== 'notebook')
+      throw new CliError(`task ${t.name}: ${t.spec.source} is not a notebook or a .py script`);
   const byPath = new Map<string, Task[]>();
   for (const t of tasks) byPath.set(t.spec.source, [...(byPath.get(t.spec.source) ?? []), t]);
   const { textToNotebook, isFormatError } = await import('@nbpipe/codec');
@@ -49,10 +56,13 @@ async function readSources(p: Pipeline, names: string[] | undefined): Promise<So
       const file = resolve(p.root, path);
       const text = await readText(file);
       const label = p.label(file);
-      if (extname(path).toLowerCase() === '.ipynb') return { path, tasks: users, text, notebook: parse(text, { path: label }), format: 'ipynb' };
+      if (extname(path).toLowerCase() === '.ipynb')
+        return { path, tasks: users, text, notebook: parse(text, { path: label }), format: 'ipynb' };
       try {
         const notebook = textToNotebook(text, 'py');
-        const formatName = (notebook.metadata.jupytext as { text_representation?: { format_name?: string } } | undefined)?.text_representation?.format_name;
+        const formatName = (
+          notebook.metadata.jupytext as { text_representation?: { format_name?: string } } | undefined
+        )?.text_representation?.format_name;
         return { path, tasks: users, text, notebook, format: `py:${formatName ?? 'percent'}` };
       } catch (e) {
         if (isFormatError(e)) throw new CliError(`${label}: ${e.message}`);
@@ -67,7 +77,13 @@ async function readSources(p: Pipeline, names: string[] | undefined): Promise<So
  * lines a different writer formatted differently (a header's jupytext_version, JSON indentation) are
  * left as they are. When the change cannot be placed, the whole rendering is written.
  */
-async function applyChange(ctx: Context, label: string, original: string, before: string, after: string): Promise<string> {
+async function applyChange(
+  ctx: Context,
+  label: string,
+  original: string,
+  before: string,
+  after: string,
+): Promise<string> {
   if (original === before) return after;
   const { structuredPatch, applyPatch } = await import('diff');
   const patched = applyPatch(original, structuredPatch(label, label, before, after));
@@ -94,15 +110,24 @@ async function injectOrRemove(ctx: Context, p: Pipeline, sources: Source[], inje
     const task = source.tasks[0]!;
     let changed: Notebook;
     if (inject) {
-      if (source.tasks.length > 1) ctx.out.warn(`${label}: used by ${source.tasks.length} tasks; injecting the parameters of ${task.name}`);
+      if (source.tasks.length > 1)
+        ctx.out.warn(`${label}: used by ${source.tasks.length} tasks; injecting the parameters of ${task.name}`);
       // The values a run injects: `upstream` (when the task has any), `product`, then the params.
       const upstream = upstreamMapping(p, task);
-      const values: Record<string, unknown> = { ...(Object.keys(upstream).length ? { upstream } : {}), product: resolveProduct(p.root, task.spec.product), ...task.spec.params };
+      const values: Record<string, unknown> = {
+        ...(Object.keys(upstream).length ? { upstream } : {}),
+        product: resolveProduct(p.root, task.spec.product),
+        ...task.spec.params,
+      };
       const meta = source.notebook.metadata;
-      const language = source.format === 'ipynb' ? String(meta.kernelspec?.language ?? meta.language_info?.name ?? 'python') : 'python';
+      const language =
+        source.format === 'ipynb'
+          ? String(meta.kernelspec?.language ?? meta.language_info?.name ?? 'python')
+          : 'python';
       try {
         const injection = injectParameters(source.notebook, values, { language });
-        if (injection.placement === 'top') ctx.out.warn(`${label}: no cell tagged "parameters"; the injected cell is the first one`);
+        if (injection.placement === 'top')
+          ctx.out.warn(`${label}: no cell tagged "parameters"; the injected cell is the first one`);
         changed = injection.notebook;
       } catch (e) {
         if (isKernelError(e)) throw new CliError(`${label}: ${e.message}`);
@@ -116,7 +141,11 @@ async function injectOrRemove(ctx: Context, p: Pipeline, sources: Source[], inje
       continue;
     }
     const text = await applyChange(ctx, label, source.text, before, after);
-    writes.push({ file, text, message: `${label}: ${inject ? `injected the parameters of ${task.name}` : 'removed the injected parameters'}` });
+    writes.push({
+      file,
+      text,
+      message: `${label}: ${inject ? `injected the parameters of ${task.name}` : 'removed the injected parameters'}`,
+    });
   }
   for (const w of writes) {
     await writeText(w.file, w.text);
@@ -147,12 +176,17 @@ async function renameSources(p: Pipeline, yamlText: string, renames: Map<string,
       const at = raw.lastIndexOf(oldExt);
       const text = raw.slice(0, at) + newExt + raw.slice(at + oldExt.length);
       if (at < 0 || parseDocument(text).toJS() !== (node.value as string).slice(0, -oldExt.length) + newExt)
-        throw new CliError(`${p.label(p.file)}: cannot rename the source ${JSON.stringify(node.value)} in place; nothing was changed`);
+        throw new CliError(
+          `${p.label(p.file)}: cannot rename the source ${JSON.stringify(node.value)} in place; nothing was changed`,
+        );
       edits.push({ start, end, text });
       found.add(from);
     }
   for (const path of renames.keys())
-    if (!found.has(path)) throw new CliError(`${p.label(p.file)}: no "source: ${path}" entry to rename (placeholders?); nothing was changed`);
+    if (!found.has(path))
+      throw new CliError(
+        `${p.label(p.file)}: no "source: ${path}" entry to rename (placeholders?); nothing was changed`,
+      );
   let out = yamlText;
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
@@ -168,8 +202,10 @@ async function convertSources(ctx: Context, p: Pipeline, sources: Source[], targ
     if (isFormatError(e)) throw new CliError(`--format ${target}: ${e.message}`);
     throw e;
   }
-  if (spec.extension !== '.ipynb' && spec.extension !== '.py') throw new CliError(`--format ${target}: task sources are .ipynb notebooks or .py scripts`);
-  const format = spec.extension === '.ipynb' ? 'ipynb' : formatToString({ ...spec, formatName: spec.formatName ?? 'percent' });
+  if (spec.extension !== '.ipynb' && spec.extension !== '.py')
+    throw new CliError(`--format ${target}: task sources are .ipynb notebooks or .py scripts`);
+  const format =
+    spec.extension === '.ipynb' ? 'ipynb' : formatToString({ ...spec, formatName: spec.formatName ?? 'percent' });
   const writes: { file: string; text: string; from: string }[] = [];
   const renames = new Map<string, string>();
   for (const source of sources) {
@@ -177,7 +213,8 @@ async function convertSources(ctx: Context, p: Pipeline, sources: Source[], targ
     const file = resolve(p.root, to);
     const notebook = source.notebook;
     // A .py source is Python: say so, or Jupyter asks which kernel to use for the .ipynb.
-    if (format === 'ipynb' && source.format !== 'ipynb') notebook.metadata.kernelspec ??= { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
+    if (format === 'ipynb' && source.format !== 'ipynb')
+      notebook.metadata.kernelspec ??= { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
     // notebookToText, not render(): a script's jupytext metadata is cut down for the .ipynb as jupytext does.
     const text = notebookToText(notebook, format);
     if (to === source.path && text === source.text) {
@@ -203,18 +240,32 @@ async function convertSources(ctx: Context, p: Pipeline, sources: Source[], targ
 
 export const nbCommand: CommandModule<GlobalArgs, Args> = {
   command: 'nb [tasks..]',
-  describe: "Work on task sources in Jupyter: inject or remove the run's parameters cell, convert between .ipynb and .py",
+  describe:
+    "Work on task sources in Jupyter: inject or remove the run's parameters cell, convert between .ipynb and .py",
   builder: (y) =>
     pipelineOptions(
       y
-        .positional('tasks', { type: 'string', array: true, describe: 'tasks whose sources to change (default: every notebook task)' })
-        .option('inject', { alias: 'i', type: 'boolean', describe: 'add the injected-parameters cell (upstream, product, params) a run would use' })
+        .positional('tasks', {
+          type: 'string',
+          array: true,
+          describe: 'tasks whose sources to change (default: every notebook task)',
+        })
+        .option('inject', {
+          alias: 'i',
+          type: 'boolean',
+          describe: 'add the injected-parameters cell (upstream, product, params) a run would use',
+        })
         .option('remove', { alias: 'r', type: 'boolean', describe: 'remove the injected-parameters cell' })
-        .option('format', { alias: 'f', type: 'string', describe: 'convert the sources in place: ipynb, py:percent or py:light (pipeline.yaml follows)' })
+        .option('format', {
+          alias: 'f',
+          type: 'string',
+          describe: 'convert the sources in place: ipynb, py:percent or py:light (pipeline.yaml follows)',
+        })
         .conflicts('inject', ['remove', 'format'])
         .conflicts('remove', 'format')
         .check((a) => {
-          if (!a.inject && !a.remove && a.format === undefined) throw new Error('say what to do: --inject, --remove or --format FORMAT');
+          if (!a.inject && !a.remove && a.format === undefined)
+            throw new Error('say what to do: --inject, --remove or --format FORMAT');
           return true;
         }),
     )

@@ -13,18 +13,28 @@ export const pairCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Pair notebooks with text files (jupytext.formats) and write them',
   builder: (y) =>
     y
-      .positional('notebooks', { type: 'string', array: true, demandOption: true, describe: 'each a .ipynb or a text notebook (.py, .md, …)' })
+      .positional('notebooks', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'each a .ipynb or a text notebook (.py, .md, …)',
+      })
       .option('formats', {
         type: 'string',
         describe:
-          'the pairing, e.g. ipynb,py:percent or notebooks///ipynb,scripts///py:percent; one format unpairs (default: the project\'s, not recorded in the notebook)',
+          "the pairing, e.g. ipynb,py:percent or notebooks///ipynb,scripts///py:percent; one format unpairs (default: the project's, not recorded in the notebook)",
       })
-      .option('force', { type: 'boolean', describe: 'replace the cells of existing files that differ (a .ipynb keeps the outputs of unchanged cells)' })
-      .epilog('Every notebook is read and its pair planned before anything is written: bad input anywhere writes nothing (exit 2).')
+      .option('force', {
+        type: 'boolean',
+        describe: 'replace the cells of existing files that differ (a .ipynb keeps the outputs of unchanged cells)',
+      })
+      .epilog(
+        'Every notebook is read and its pair planned before anything is written: bad input anywhere writes nothing (exit 2).',
+      )
       .example('$0 pair analysis.ipynb --formats ipynb,py:percent', 'write analysis.py and record the pairing')
       .example('$0 pair notebooks/*.ipynb --formats ipynb,py:percent', 'pair several notebooks at once')
       .example('$0 pair analysis.ipynb --formats ipynb,scripts//py:percent', 'pair with scripts/analysis.py')
-      .example('$0 pair analysis.ipynb', "apply the project's pairing (nbpipe config \"pairing\", or jupytext.toml)"),
+      .example('$0 pair analysis.ipynb', 'apply the project\'s pairing (nbpipe config "pairing", or jupytext.toml)'),
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { config, filepath } = await ctx.config();
@@ -42,7 +52,8 @@ export const pairCommand: CommandModule<GlobalArgs, Args> = {
     // them stops the command before anything is written.
     const notebooks = [...new Map(argv.notebooks.map((n) => [resolve(ctx.cwd, n), n])).values()];
     const planned = [];
-    for (const notebook of notebooks) planned.push({ notebook, outcome: await pairPath(notebook, { ...options, check: true }) });
+    for (const notebook of notebooks)
+      planned.push({ notebook, outcome: await pairPath(notebook, { ...options, check: true }) });
     const pairs = new Set<string>();
     let conflicts = 0;
     for (const { notebook, outcome: dryRun } of planned) {

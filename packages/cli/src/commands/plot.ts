@@ -14,14 +14,22 @@ interface Args extends GlobalArgs {
 
 const FORMATS = ['html', 'mermaid', 'dot'] as const;
 type PlotFormat = (typeof FORMATS)[number];
-const FORMAT_OF_EXTENSION: Record<string, PlotFormat> = { '.html': 'html', '.htm': 'html', '.mmd': 'mermaid', '.mermaid': 'mermaid', '.dot': 'dot', '.gv': 'dot' };
+const FORMAT_OF_EXTENSION: Record<string, PlotFormat> = {
+  '.html': 'html',
+  '.htm': 'html',
+  '.mmd': 'mermaid',
+  '.mermaid': 'mermaid',
+  '.dot': 'dot',
+  '.gv': 'dot',
+};
 
 /** The format asked for, else the one the output file's extension names, else HTML. */
 function formatFor(format: string | undefined, output: string | undefined): PlotFormat {
   if (format) return format as PlotFormat;
   if (output && output !== '-') {
     const byExtension = FORMAT_OF_EXTENSION[extname(output).toLowerCase()];
-    if (!byExtension) throw new CliError(`-o ${output}: cannot tell the format from the extension; pass --format ${FORMATS.join('|')}`);
+    if (!byExtension)
+      throw new CliError(`-o ${output}: cannot tell the format from the extension; pass --format ${FORMATS.join('|')}`);
     return byExtension;
   }
   return 'html';
@@ -33,8 +41,17 @@ export const plotCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) =>
     pipelineOptions(
       y
-        .option('format', { alias: 'f', choices: FORMATS, describe: 'html (self-contained page), mermaid or dot (default: from -o, else html)' })
-        .option('output', { alias: 'o', type: 'string', describe: 'file to write, - for stdout (default: .nbpipe/pipeline.html in the project for html, stdout otherwise)' }),
+        .option('format', {
+          alias: 'f',
+          choices: FORMATS,
+          describe: 'html (self-contained page), mermaid or dot (default: from -o, else html)',
+        })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          describe:
+            'file to write, - for stdout (default: .nbpipe/pipeline.html in the project for html, stdout otherwise)',
+        }),
     )
       .example('$0 plot', 'write .nbpipe/pipeline.html (git-ignored) and print its path')
       .example('open "$(nbpipe plot)"', 'draw and open it')
@@ -42,18 +59,50 @@ export const plotCommand: CommandModule<GlobalArgs, Args> = {
       .example('$0 plot -o dag.dot && dot -Tsvg dag.dot > dag.svg', 'Graphviz'),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const env = envOverrides(argv as unknown as Record<string, unknown>, ['format', 'f', 'output', 'o', 'env', 'entry-point', 'e']);
+    const env = envOverrides(argv as unknown as Record<string, unknown>, [
+      'format',
+      'f',
+      'output',
+      'o',
+      'env',
+      'entry-point',
+      'e',
+    ]);
     const format = formatFor(argv.format, argv.output);
-    const { loadPipeline, evaluatePipeline, projectName, ensureStateDir, STATE_DIR, dagToHtml, dagToDot, dagToMermaid } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
+    const {
+      loadPipeline,
+      evaluatePipeline,
+      projectName,
+      ensureStateDir,
+      STATE_DIR,
+      dagToHtml,
+      dagToDot,
+      dagToMermaid,
+    } = await import('@nbpipe/pipeline');
+    const p = await loadPipeline({
+      cwd: ctx.cwd,
+      entryPoint: argv['entry-point'],
+      env,
+      pairing: await pipelinePairing(ctx),
+    });
     for (const w of p.warnings) ctx.out.warn(w);
     const tasks = evaluatePipeline(p).map((s) => {
       const failed = s.record?.status === 'failed';
       const status = failed ? 'failed' : !s.record ? 'never run' : s.outdated ? 'outdated' : 'up to date';
       const reasons = s.reasons.filter((r) => r !== 'never run' && !(failed && r === 'last run failed'));
-      return { name: s.name, upstream: p.byName.get(s.name)!.upstream, status, ...(reasons.length ? { reason: reasons.join(', ') } : {}) };
+      return {
+        name: s.name,
+        upstream: p.byName.get(s.name)!.upstream,
+        status,
+        ...(reasons.length ? { reason: reasons.join(', ') } : {}),
+      };
     });
-    const text = format === 'html' ? dagToHtml(tasks, `${await projectName(p)}: pipeline`) : format === 'dot' ? dagToDot(tasks) : dagToMermaid(tasks);
+    const text =
+      format === 'html'
+        ? dagToHtml(tasks, `${await projectName(p)}: pipeline`)
+        : format === 'dot'
+          ? dagToDot(tasks)
+          : dagToMermaid(tasks);
     const output = argv.output ?? (format === 'html' ? undefined : '-');
     if (output !== undefined) {
       await writeText(output, text);

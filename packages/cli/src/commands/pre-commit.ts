@@ -10,14 +10,24 @@ interface Args extends GlobalArgs {
 
 export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
   command: 'pre-commit',
-  describe: 'Check what is staged: sync paired files and stage their updates, strip staged notebooks the filter does not clean',
+  describe:
+    'Check what is staged: sync paired files and stage their updates, strip staged notebooks the filter does not clean',
   builder: (y) =>
     y
-      .option('strip', { type: 'boolean', default: true, describe: 'strip staged notebooks not already cleaned by the nbpipe git filter (--no-strip: leave them)' })
-      .option('sync', { type: 'boolean', default: true, describe: 'sync staged members of paired notebooks (--no-sync: leave pairs)' })
+      .option('strip', {
+        type: 'boolean',
+        default: true,
+        describe: 'strip staged notebooks not already cleaned by the nbpipe git filter (--no-strip: leave them)',
+      })
+      .option('sync', {
+        type: 'boolean',
+        default: true,
+        describe: 'sync staged members of paired notebooks (--no-sync: leave pairs)',
+      })
       .option('after-commit', {
         type: 'boolean',
-        describe: 'run by the post-commit hook: after `git commit -- <paths>`, put what the pre-commit run staged into the index too',
+        describe:
+          'run by the post-commit hook: after `git commit -- <paths>`, put what the pre-commit run staged into the index too',
       })
       .epilog(
         'Works on the staged versions only: a partially staged file commits its staged part and keeps its unstaged edits. ' +
@@ -45,7 +55,8 @@ export const preCommitCommand: CommandModule<GlobalArgs, Args> = {
       warn: (message) => ctx.out.warn(message),
     });
     for (const warning of report.warnings) ctx.out.warn(warning);
-    for (const { source, staged } of report.synced) ctx.out.info(`nbpipe: synced from ${source}, staged ${staged.join(', ')}`);
+    for (const { source, staged } of report.synced)
+      ctx.out.info(`nbpipe: synced from ${source}, staged ${staged.join(', ')}`);
     for (const path of report.stripped) ctx.out.info(`nbpipe: stripped outputs from the staged ${path}`);
     if (report.conflicts.length > 0) {
       for (const conflict of report.conflicts) ctx.out.error(`commit stopped: ${conflict.message}`);

@@ -41,20 +41,35 @@ async function submitAndFollow(
   ctx: Context,
   p: Pipeline,
   options: Omit<RunOptions, 'jobs' | 'onEvent' | 'signal'>,
-  { env, keepGoing, detach, signal }: { env: Record<string, string>; keepGoing?: boolean; detach?: boolean; signal: AbortSignal },
+  {
+    env,
+    keepGoing,
+    detach,
+    signal,
+  }: { env: Record<string, string>; keepGoing?: boolean; detach?: boolean; signal: AbortSignal },
 ): Promise<void> {
   const { submitToSlurm, followSlurmJobs, createProgress } = await import('@nbpipe/pipeline');
   const { nodeCommand } = await import('@nbpipe/git');
-  const submission = await submitToSlurm(p, { ...options, signal }, {
-    command: nodeCommand(process.execPath, CLI_SCRIPT),
-    pipelineArgs: pipelineArgs(p, env),
-    defaults: await slurmDefaults(ctx),
-  });
+  const submission = await submitToSlurm(
+    p,
+    { ...options, signal },
+    {
+      command: nodeCommand(process.execPath, CLI_SCRIPT),
+      pipelineArgs: pipelineArgs(p, env),
+      defaults: await slurmDefaults(ctx),
+    },
+  );
   const c = ctx.out.color;
   const width = Math.min(40, Math.max(0, ...[...submission.active, ...submission.submitted].map((j) => j.task.length)));
-  for (const job of submission.active) ctx.out.info(`  ${job.task.padEnd(width)}  job ${job.id} ${c.dim(`(already ${job.state.toLowerCase()}, not submitted again)`)}`);
-  for (const job of submission.submitted) ctx.out.info(`  ${job.task.padEnd(width)}  job ${job.id}  ${c.dim(p.label(job.log))}`);
-  ctx.out.info(`submitted ${submission.submitted.length} job(s) to Slurm${submission.active.length ? `, ${submission.active.length} still pending or running` : ''}`);
+  for (const job of submission.active)
+    ctx.out.info(
+      `  ${job.task.padEnd(width)}  job ${job.id} ${c.dim(`(already ${job.state.toLowerCase()}, not submitted again)`)}`,
+    );
+  for (const job of submission.submitted)
+    ctx.out.info(`  ${job.task.padEnd(width)}  job ${job.id}  ${c.dim(p.label(job.log))}`);
+  ctx.out.info(
+    `submitted ${submission.submitted.length} job(s) to Slurm${submission.active.length ? `, ${submission.active.length} still pending or running` : ''}`,
+  );
   if (detach) {
     // The ids on stdout, one per line, for scripts (`squeue -j $(nbpipe run --slurm --detach | paste -sd,)`).
     for (const job of submission.submitted) ctx.out.print(job.id);
@@ -63,7 +78,12 @@ async function submitAndFollow(
   const progress = ctx.out.quiet ? undefined : createProgress(process.stderr, c);
   let summary;
   try {
-    summary = await followSlurmJobs(p, submission, { targets: options.targets, keepGoing, signal, onEvent: (e) => progress?.onEvent(e) });
+    summary = await followSlurmJobs(p, submission, {
+      targets: options.targets,
+      keepGoing,
+      signal,
+      onEvent: (e) => progress?.onEvent(e),
+    });
   } finally {
     progress?.stop();
   }

@@ -24,7 +24,27 @@ interface Args extends GlobalArgs {
 }
 
 /** `nbpipe run`'s own options: anything else is refused, except `--env-NAME` overrides. */
-const KNOWN = ['tasks', 'force', 'f', 'dry-run', 'n', 'check', 'jobs', 'j', 'keep-going', 'k', 'only', 'changed', 'since', 'env', 'entry-point', 'e', 'slurm', 'detach', 'record-to'];
+const KNOWN = [
+  'tasks',
+  'force',
+  'f',
+  'dry-run',
+  'n',
+  'check',
+  'jobs',
+  'j',
+  'keep-going',
+  'k',
+  'only',
+  'changed',
+  'since',
+  'env',
+  'entry-point',
+  'e',
+  'slurm',
+  'detach',
+  'record-to',
+];
 
 /** A local run must not start tasks that jobs of `run --slurm --detach` are about to run, or running. */
 async function refuseWhileOnSlurm(ctx: Context, p: Pipeline): Promise<void> {
@@ -43,20 +63,42 @@ async function refuseWhileOnSlurm(ctx: Context, p: Pipeline): Promise<void> {
 
 export const runCommand: CommandModule<GlobalArgs, Args> = {
   command: 'run [tasks..]',
-  describe: 'Run the pipeline: only the tasks whose source, inputs, params or upstream changed, or whose products are missing',
+  describe:
+    'Run the pipeline: only the tasks whose source, inputs, params or upstream changed, or whose products are missing',
   builder: (y) =>
     pipelineOptions(
       y
-        .positional('tasks', { type: 'string', array: true, describe: 'tasks to run, with their outdated upstream (default: all)' })
+        .positional('tasks', {
+          type: 'string',
+          array: true,
+          describe: 'tasks to run, with their outdated upstream (default: all)',
+        })
         .option('force', { alias: 'f', type: 'boolean', describe: 'run the named tasks (or all) even if up to date' })
         .option('dry-run', { alias: 'n', type: 'boolean', describe: 'print what would run and why; run nothing' })
         .option('check', { type: 'boolean', describe: 'run nothing; exit 1 if any task is outdated' })
-        .option('jobs', { alias: 'j', type: 'number', describe: 'tasks run at once (default: CPU cores; 1 with `executor: serial`)' })
-        .option('keep-going', { alias: 'k', type: 'boolean', describe: 'after a failure, keep running tasks that do not depend on it' })
+        .option('jobs', {
+          alias: 'j',
+          type: 'number',
+          describe: 'tasks run at once (default: CPU cores; 1 with `executor: serial`)',
+        })
+        .option('keep-going', {
+          alias: 'k',
+          type: 'boolean',
+          describe: 'after a failure, keep running tasks that do not depend on it',
+        })
         .option('only', { type: 'boolean', describe: 'run just the named tasks, not their upstream' })
-        .option('changed', { type: 'boolean', describe: 'run the tasks whose inputs changed in git since REF, and their downstream' })
-        .option('since', { type: 'string', describe: 'REF for --changed (default: the commit of the last successful run, else HEAD@{1})' })
-        .option('slurm', { type: 'boolean', describe: 'run each task as a Slurm job (afterok on its upstream), and follow them' })
+        .option('changed', {
+          type: 'boolean',
+          describe: 'run the tasks whose inputs changed in git since REF, and their downstream',
+        })
+        .option('since', {
+          type: 'string',
+          describe: 'REF for --changed (default: the commit of the last successful run, else HEAD@{1})',
+        })
+        .option('slurm', {
+          type: 'boolean',
+          describe: 'run each task as a Slurm job (afterok on its upstream), and follow them',
+        })
         .option('detach', { type: 'boolean', describe: 'with --slurm: submit the jobs, print their ids and return' })
         // Set by `run --slurm` in its jobs: record the task there instead of in .nbpipe/state.json (no run lock).
         .option('record-to', { type: 'string', hidden: true })
@@ -71,16 +113,26 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, KNOWN);
-    if (argv.jobs !== undefined && (!Number.isInteger(argv.jobs) || argv.jobs < 1)) throw new CliError('--jobs: expected a positive integer');
+    if (argv.jobs !== undefined && (!Number.isInteger(argv.jobs) || argv.jobs < 1))
+      throw new CliError('--jobs: expected a positive integer');
     if (argv.only && !argv.tasks?.length) throw new CliError('--only needs task names');
     const changedMode = Boolean(argv.changed || argv.since !== undefined);
     const readOnly = Boolean(argv['dry-run'] || argv.check);
     const recordTo = argv['record-to'];
-    if (recordTo !== undefined && (argv.tasks?.length !== 1 || !argv.only)) throw new CliError('--record-to runs one task: TASK --only');
-    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress } = await import('@nbpipe/pipeline');
-    const pipelineConfig = (await ctx.config()).config.pipeline as { executor?: string; maxOutputChars?: number; forkKernels?: boolean; preload?: string[] } | undefined;
+    if (recordTo !== undefined && (argv.tasks?.length !== 1 || !argv.only))
+      throw new CliError('--record-to runs one task: TASK --only');
+    const { loadPipeline, runPipeline, planRun, changedTasks, describeChangedSet, createProgress } =
+      await import('@nbpipe/pipeline');
+    const pipelineConfig = (await ctx.config()).config.pipeline as
+      { executor?: string; maxOutputChars?: number; forkKernels?: boolean; preload?: string[] } | undefined;
     // A Slurm job runs beside others of its submission and records only its task, so it takes no run lock.
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, lock: !readOnly && recordTo === undefined, pairing: await pipelinePairing(ctx) });
+    const p = await loadPipeline({
+      cwd: ctx.cwd,
+      entryPoint: argv['entry-point'],
+      env,
+      lock: !readOnly && recordTo === undefined,
+      pairing: await pipelinePairing(ctx),
+    });
     if (recordTo !== undefined) p.state.recordTo(resolve(ctx.cwd, recordTo), argv.tasks![0]!);
     try {
       for (const w of p.warnings) ctx.out.warn(w);
@@ -100,7 +152,10 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         const c = ctx.out.color;
         const shown = argv.check ? toRun : plan;
         const width = Math.min(40, Math.max(0, ...shown.map((t) => t.name.length)));
-        for (const t of shown) ctx.out.print(`${t.run ? c.yellow('run ') : c.dim('skip')}  ${t.name.padEnd(width)}  ${c.dim(`(${t.reasons.join(', ')})`)}`);
+        for (const t of shown)
+          ctx.out.print(
+            `${t.run ? c.yellow('run ') : c.dim('skip')}  ${t.name.padEnd(width)}  ${c.dim(`(${t.reasons.join(', ')})`)}`,
+          );
         ctx.out.info(`${toRun.length} to run, ${plan.length - toRun.length} up to date or not selected`);
         if (argv.check && toRun.length > 0) process.exitCode = 1;
         return;
@@ -108,7 +163,9 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
 
       const cluster = (await ctx.config()).config.cluster;
       if (recordTo === undefined && (argv.slurm ?? (p.spec.cluster ?? cluster) === 'slurm')) {
-        await (await import('./run-slurm.js')).runOnSlurm(ctx, p, options, { env, keepGoing: argv['keep-going'], detach: argv.detach });
+        await (
+          await import('./run-slurm.js')
+        ).runOnSlurm(ctx, p, options, { env, keepGoing: argv['keep-going'], detach: argv.detach });
         return;
       }
       if (argv.detach) throw new CliError('--detach needs --slurm (or cluster: slurm)');
@@ -121,8 +178,20 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       let summary;
       try {
         // NBPIPE_FORK_KERNELS=0 launches every kernel as the opt-out in the configuration does (README "Fresh kernels")
-        const kernels = { fork: process.env.NBPIPE_FORK_KERNELS === '0' ? false : pipelineConfig?.forkKernels, preload: pipelineConfig?.preload };
-        summary = await runPipeline(p, { ...options, jobs, keepGoing: argv['keep-going'], signal: controller.signal, kernels, maxOutputChars: pipelineConfig?.maxOutputChars, notebookExecutor: pipelineConfig?.executor, onEvent: (e) => progress?.onEvent(e) });
+        const kernels = {
+          fork: process.env.NBPIPE_FORK_KERNELS === '0' ? false : pipelineConfig?.forkKernels,
+          preload: pipelineConfig?.preload,
+        };
+        summary = await runPipeline(p, {
+          ...options,
+          jobs,
+          keepGoing: argv['keep-going'],
+          signal: controller.signal,
+          kernels,
+          maxOutputChars: pipelineConfig?.maxOutputChars,
+          notebookExecutor: pipelineConfig?.executor,
+          onEvent: (e) => progress?.onEvent(e),
+        });
       } finally {
         progress?.stop();
         stopListening();

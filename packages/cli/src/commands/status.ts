@@ -28,7 +28,12 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, ['json', 'env', 'entry-point', 'e']);
     const { loadPipeline, evaluatePipeline, formatDuration, activeSlurmJobs } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({ cwd: ctx.cwd, entryPoint: argv['entry-point'], env, pairing: await pipelinePairing(ctx) });
+    const p = await loadPipeline({
+      cwd: ctx.cwd,
+      entryPoint: argv['entry-point'],
+      env,
+      pairing: await pipelinePairing(ctx),
+    });
     for (const w of p.warnings) ctx.out.warn(w);
     if (p.envFile) ctx.out.info(`env: ${p.label(p.envFile)}`);
     const statuses = evaluatePipeline(p);
@@ -52,7 +57,14 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
           source: task.spec.source,
           product: task.spec.product,
           upstream: task.upstream,
-          lastRun: s.record ? { startedAt: s.record.startedAt, durationMs: s.record.durationMs, status: s.record.status, head: s.record.head ?? null } : null,
+          lastRun: s.record
+            ? {
+                startedAt: s.record.startedAt,
+                durationMs: s.record.durationMs,
+                status: s.record.status,
+                head: s.record.head ?? null,
+              }
+            : null,
         };
       });
       ctx.out.print(JSON.stringify(rows, null, 2));
@@ -68,7 +80,8 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     ]);
     const header = ['TASK', 'STATUS', 'WHY', 'LAST RUN', 'TOOK'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const paint = (cell: string, i: number) => (i !== 1 ? cell : cell.startsWith('outdated') ? c.yellow(cell) : cell === 'up to date' ? c.green(cell) : cell);
+    const paint = (cell: string, i: number) =>
+      i !== 1 ? cell : cell.startsWith('outdated') ? c.yellow(cell) : cell === 'up to date' ? c.green(cell) : cell;
     const line = (cells: string[], color: boolean) =>
       cells
         .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
@@ -78,6 +91,8 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
     const out = [c.bold(line(header, false)), ...rows.map((r) => line(r, true))];
     const outdated = statuses.filter((s) => s.outdated).length;
     ctx.out.print(out.join('\n'));
-    ctx.out.info(`${statuses.length} task(s), ${outdated} outdated${jobs.size ? `, ${jobs.size} pending or running on Slurm` : ''}`);
+    ctx.out.info(
+      `${statuses.length} task(s), ${outdated} outdated${jobs.size ? `, ${jobs.size} pending or running on Slurm` : ''}`,
+    );
   },
 };

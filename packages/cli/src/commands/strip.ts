@@ -32,21 +32,56 @@ export const stripCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Remove outputs, execution counts and volatile metadata from notebooks (nbstripout-compatible)',
   builder: (y) =>
     y
-      .positional('notebooks', { type: 'string', array: true, demandOption: true, describe: 'notebooks (- reads stdin, writes stdout)' })
-      .option('check', { type: 'boolean', describe: 'write nothing; list notebooks that would be stripped and exit 1 if any' })
+      .positional('notebooks', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'notebooks (- reads stdin, writes stdout)',
+      })
+      .option('check', {
+        type: 'boolean',
+        describe: 'write nothing; list notebooks that would be stripped and exit 1 if any',
+      })
       .option('dry-run', { type: 'boolean', describe: 'write nothing; list notebooks that would be stripped' })
-      .option('textconv', { alias: 't', type: 'boolean', describe: 'print the stripped notebooks to stdout, leave the files alone (git textconv)' })
-      .option('keep-output', { type: 'boolean', describe: 'keep outputs (per-cell keep_output/init_cell metadata still applies)' })
+      .option('textconv', {
+        alias: 't',
+        type: 'boolean',
+        describe: 'print the stripped notebooks to stdout, leave the files alone (git textconv)',
+      })
+      .option('keep-output', {
+        type: 'boolean',
+        describe: 'keep outputs (per-cell keep_output/init_cell metadata still applies)',
+      })
       .option('keep-count', { type: 'boolean', describe: 'keep execution counts' })
-      .option('keep-id', { type: 'boolean', describe: 'keep cell ids (default); --no-keep-id renumbers them 0, 1, … as nbstripout does' })
-      .option('extra-keys', { type: 'string', describe: 'more keys to remove, space-separated: metadata.<key> or cell.<key>' })
+      .option('keep-id', {
+        type: 'boolean',
+        describe: 'keep cell ids (default); --no-keep-id renumbers them 0, 1, … as nbstripout does',
+      })
+      .option('extra-keys', {
+        type: 'string',
+        describe: 'more keys to remove, space-separated: metadata.<key> or cell.<key>',
+      })
       .option('keep-metadata-keys', { type: 'string', describe: 'keys to take off the removal list, space-separated' })
       .option('drop-empty-cells', { type: 'boolean', describe: 'remove cells whose source is only whitespace' })
-      .option('drop-tagged-cells', { type: 'string', describe: 'remove cells carrying any of these tags, space-separated' })
+      .option('drop-tagged-cells', {
+        type: 'string',
+        describe: 'remove cells carrying any of these tags, space-separated',
+      })
       .option('strip-init-cells', { type: 'boolean', describe: 'strip outputs of init_cell cells too' })
-      .option('max-size', { type: 'string', describe: 'keep outputs no larger than SIZE (k, M, G suffixes are decimal)' })
-      .option('keep-output-type', { type: 'string', array: true, describe: 'output types to keep, e.g. stream:stderr execute_result' })
-      .option('drop-output-type', { type: 'string', array: true, describe: 'output types to remove even when outputs are kept' })
+      .option('max-size', {
+        type: 'string',
+        describe: 'keep outputs no larger than SIZE (k, M, G suffixes are decimal)',
+      })
+      .option('keep-output-type', {
+        type: 'string',
+        array: true,
+        describe: 'output types to keep, e.g. stream:stderr execute_result',
+      })
+      .option('drop-output-type', {
+        type: 'string',
+        array: true,
+        describe: 'output types to remove even when outputs are kept',
+      })
       .conflicts('check', 'dry-run')
       .conflicts('textconv', ['check', 'dry-run'])
       .example('$0 strip analysis.ipynb', 'strip in place (a file that needs nothing is not rewritten)')
@@ -106,7 +141,9 @@ export const stripCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.check || argv.dryRun) {
       const flagged = results.filter(({ result }) => result.changed);
       for (const { name, result } of flagged)
-        ctx.out.print(`${name}: ${result.hadOutputs ? 'carries outputs' : 'would be stripped (execution counts or metadata)'}`);
+        ctx.out.print(
+          `${name}: ${result.hadOutputs ? 'carries outputs' : 'would be stripped (execution counts or metadata)'}`,
+        );
       if (argv.check && flagged.length > 0) process.exitCode = 1;
       return;
     }

@@ -10,10 +10,16 @@ interface Args extends GlobalArgs {
 
 export const syncCommand: CommandModule<GlobalArgs, Args> = {
   command: 'sync <paths..>',
-  describe: 'Bring the other files of each pair up to date from the newest one (cells from a text, outputs kept in the .ipynb)',
+  describe:
+    'Bring the other files of each pair up to date from the newest one (cells from a text, outputs kept in the .ipynb)',
   builder: (y) =>
     y
-      .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'any member of each pair (.ipynb or text)' })
+      .positional('paths', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'any member of each pair (.ipynb or text)',
+      })
       .option('check', { type: 'boolean', describe: 'write nothing; exit 1 if any pair is out of step or in conflict' })
       .option('prefer', {
         choices: ['text', 'notebook'] as const,
@@ -24,7 +30,10 @@ export const syncCommand: CommandModule<GlobalArgs, Args> = {
           '.git/nbpipe/sync-state.json, else taken from the last commit), or, when that is unknown or none changed, ' +
           'the newest file. When two members changed their cells differently, nothing is written and the exit code is 1.',
       )
-      .example('$0 sync analysis.py', 'after editing the script: update analysis.ipynb, keeping outputs of unchanged cells')
+      .example(
+        '$0 sync analysis.py',
+        'after editing the script: update analysis.ipynb, keeping outputs of unchanged cells',
+      )
       .example('$0 sync --check notebooks/*.ipynb', 'fail in CI if a pair is out of step')
       .example('$0 sync --prefer text analysis.py', 'resolve a conflict by keeping the text'),
   handler: async (argv) => {
@@ -49,7 +58,9 @@ export const syncCommand: CommandModule<GlobalArgs, Args> = {
         ctx.out.print(`conflict: ${o.message}`);
       } else if (o.status === 'in-sync') ctx.out.info(`${pair}: in sync`);
       else {
-        const cells = o.cells ? ` (${o.cells.same} cell(s) kept their outputs, ${o.cells.edited} edited, ${o.cells.new} new)` : '';
+        const cells = o.cells
+          ? ` (${o.cells.same} cell(s) kept their outputs, ${o.cells.edited} edited, ${o.cells.new} new)`
+          : '';
         const what = `${o.changed.map(show).join(', ')} from ${show(o.source!)}${cells}`;
         if (o.status === 'out-of-sync') {
           found++;

@@ -10,7 +10,10 @@ export const uninstallCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const ctx = createContext(argv);
     const { uninstallSteps } = await import('@nbpipe/git');
     const target = await resolveTarget(ctx, argv);
-    const changes = await uninstallSteps([...(await selectSteps(argv)), ...(await hookStepsFor(argv, target, true))], target);
+    const changes = await uninstallSteps(
+      [...(await selectSteps(argv)), ...(await hookStepsFor(argv, target, true))],
+      target,
+    );
     printChanges(ctx, changes);
     const where = target.scope === 'global' ? 'globally' : `in ${target.repo!.root}`;
     ctx.out.info(changes.length === 0 ? `nbpipe was not installed ${where}` : `nbpipe uninstalled ${where}`);

@@ -10,10 +10,16 @@ interface Args extends GlobalArgs {
 
 export const validateCommand: CommandModule<GlobalArgs, Args> = {
   command: 'validate <notebooks..>',
-  describe: 'Check notebooks against the nbformat 4 rules; exit 1 listing every invalid one (slips repaired on read included), 2 if one is not a notebook',
+  describe:
+    'Check notebooks against the nbformat 4 rules; exit 1 listing every invalid one (slips repaired on read included), 2 if one is not a notebook',
   builder: (y) =>
     y
-      .positional('notebooks', { type: 'string', array: true, demandOption: true, describe: 'notebooks to check (- for stdin)' })
+      .positional('notebooks', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'notebooks to check (- for stdin)',
+      })
       .example('$0 validate notebooks/*.ipynb', 'check every notebook in a folder'),
   handler: async (argv) => {
     const ctx = createContext(argv);
@@ -27,7 +33,9 @@ export const validateCommand: CommandModule<GlobalArgs, Args> = {
           // Every reader accepts these (README, "Slips repaired on read"), but the file itself is not valid.
           invalid++;
           for (const { path: where, problem, repaired } of repairs)
-            ctx.out.print(`${path}: ${where}: ${problem} (${repaired ? 'repaired on read; `nbpipe fmt` writes the repair' : 'read and kept as written, as Jupyter does'})`);
+            ctx.out.print(
+              `${path}: ${where}: ${problem} (${repaired ? 'repaired on read; `nbpipe fmt` writes the repair' : 'read and kept as written, as Jupyter does'})`,
+            );
         }
       } catch (e) {
         // A notebook that breaks the rules is a finding (1); one that cannot be read as a notebook at all is bad input (2).

@@ -49,7 +49,8 @@ export function textToMetadata(rawText: string, allowTitle = false): { title: st
       while (words.length && !words[words.length - 1]) words.pop();
       words.pop(); // the key of the first `=`
     } else words = text.split(' ');
-    while (words.length && (!pyStrip(words[words.length - 1]!) || words[words.length - 1]!.startsWith('.'))) words.pop();
+    while (words.length && (!pyStrip(words[words.length - 1]!) || words[words.length - 1]!.startsWith('.')))
+      words.pop();
     const title = words.join(' ');
     return { title, metadata: parseKeyEqualValue(text.slice(title.length)) };
   }
@@ -105,7 +106,12 @@ export function metadataToText(titleOrLanguage: string | undefined, metadata: Js
   const md: JsonObject = {};
   for (const [k, v] of Object.entries(metadata)) if (!JUPYTEXT_CELL_METADATA.includes(k) && v !== undefined) md[k] = v;
   const parts: string[] = titleOrLanguage ? [titleOrLanguage] : [];
-  if (titleOrLanguage === undefined && typeof md.title === 'string' && !md.title.includes('{') && !md.title.includes('=')) {
+  if (
+    titleOrLanguage === undefined &&
+    typeof md.title === 'string' &&
+    !md.title.includes('{') &&
+    !md.title.includes('=')
+  ) {
     parts.unshift(md.title);
     delete md.title;
   }

@@ -38,7 +38,12 @@ export interface FormatContext {
   formatVersion?: string;
 }
 
-export function makeContext(extension: string, formatName: FormatName, options: FormatOptions, formatVersion?: string): FormatContext {
+export function makeContext(
+  extension: string,
+  formatName: FormatName,
+  options: FormatOptions,
+  formatVersion?: string,
+): FormatContext {
   const script = scriptLanguage(extension);
   return {
     extension,
@@ -62,7 +67,11 @@ export function optionBoolean(ctx: FormatContext, key: string, fallback: boolean
 
 /** Whether magics are commented: on by default for percent and light, off for hydrogen and markdown. */
 export function commentMagicsEnabled(ctx: FormatContext): boolean {
-  return optionBoolean(ctx, 'comment_magics', ctx.formatName === 'percent' || ctx.formatName === 'light' || ctx.formatName === 'nomarker');
+  return optionBoolean(
+    ctx,
+    'comment_magics',
+    ctx.formatName === 'percent' || ctx.formatName === 'light' || ctx.formatName === 'nomarker',
+  );
 }
 
 export function customList(ctx: FormatContext, key: 'custom_cell_magics' | 'custom_language_magics'): string[] {

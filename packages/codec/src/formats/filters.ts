@@ -13,7 +13,15 @@ export interface MetadataFilter {
 /** What goes into the text header by default. */
 export const DEFAULT_NOTEBOOK_METADATA = ['jupytext', 'kernelspec', 'kernel_info', 'orphan', 'tocdepth'];
 /** Cell metadata that is not written to text by default. */
-export const DEFAULT_IGNORED_CELL_METADATA = ['autoscroll', 'collapsed', 'scrolled', 'trusted', 'execution', 'ExecuteTime', ...JUPYTEXT_CELL_METADATA];
+export const DEFAULT_IGNORED_CELL_METADATA = [
+  'autoscroll',
+  'collapsed',
+  'scrolled',
+  'trusted',
+  'execution',
+  'ExecuteTime',
+  ...JUPYTEXT_CELL_METADATA,
+];
 
 export type FilterSetting = string | boolean | MetadataFilter | undefined | null;
 
@@ -26,7 +34,10 @@ export function parseMetadataFilter(setting: FilterSetting): MetadataFilter {
     parsed = parseFilterSetting(setting);
     if (parsedFilters.size < 100) parsedFilters.set(setting, parsed);
   }
-  return { include: parsed.include === 'all' ? 'all' : [...parsed.include], exclude: parsed.exclude === 'all' ? 'all' : [...parsed.exclude] };
+  return {
+    include: parsed.include === 'all' ? 'all' : [...parsed.include],
+    exclude: parsed.exclude === 'all' ? 'all' : [...parsed.exclude],
+  };
 }
 
 function parseFilterSetting(setting: FilterSetting): MetadataFilter {
@@ -48,7 +59,8 @@ function parseFilterSetting(setting: FilterSetting): MetadataFilter {
 
 /** The filter written back as a string (`a,b,-all`); jupytext-internal cell keys are left out. */
 export function metadataFilterToString(filter: MetadataFilter): string {
-  const entries = filter.include === 'all' ? ['all'] : filter.include.filter((k) => !JUPYTEXT_CELL_METADATA.includes(k));
+  const entries =
+    filter.include === 'all' ? ['all'] : filter.include.filter((k) => !JUPYTEXT_CELL_METADATA.includes(k));
   if (filter.exclude === 'all') entries.push('-all');
   else entries.push(...filter.exclude.map((k) => '-' + k));
   return entries.join(',');
@@ -80,7 +92,12 @@ function group(keys: readonly string[]): Map<string, string[]> {
 }
 
 /** Keep only `keepOnly` (if given) and drop `exclude`, both possibly nested (`a.b`). */
-function subsetMetadata(metadata: JsonObject, keepOnly: readonly string[] | undefined, exclude: readonly string[], unsupported?: Set<string>): JsonObject {
+function subsetMetadata(
+  metadata: JsonObject,
+  keepOnly: readonly string[] | undefined,
+  exclude: readonly string[],
+  unsupported?: Set<string>,
+): JsonObject {
   const out: JsonObject = {};
   const keep = keepOnly ? group(keepOnly) : undefined;
   const drop = group(exclude);
@@ -114,14 +131,21 @@ function subsetMetadata(metadata: JsonObject, keepOnly: readonly string[] | unde
  * default) keeps only those unless the user says `all`; a default that lists keys to drop (the cell
  * default) keeps everything else.
  */
-export function filterMetadata(metadata: JsonObject, userSetting: FilterSetting, defaults: { keep?: readonly string[]; drop?: readonly string[] }, unsupported?: Set<string>): JsonObject {
+export function filterMetadata(
+  metadata: JsonObject,
+  userSetting: FilterSetting,
+  defaults: { keep?: readonly string[]; drop?: readonly string[] },
+  unsupported?: Set<string>,
+): JsonObject {
   const user = parseMetadataFilter(userSetting);
   if (defaults.keep) {
-    if (user.include === 'all') return subsetMetadata(metadata, undefined, user.exclude === 'all' ? [] : user.exclude, unsupported);
+    if (user.include === 'all')
+      return subsetMetadata(metadata, undefined, user.exclude === 'all' ? [] : user.exclude, unsupported);
     if (user.exclude === 'all') return subsetMetadata(metadata, user.include, [], unsupported);
     return subsetMetadata(metadata, [...new Set([...user.include, ...defaults.keep])], user.exclude, unsupported);
   }
-  if (user.include === 'all') return subsetMetadata(metadata, undefined, user.exclude === 'all' ? [] : user.exclude, unsupported);
+  if (user.include === 'all')
+    return subsetMetadata(metadata, undefined, user.exclude === 'all' ? [] : user.exclude, unsupported);
   if (user.exclude === 'all') return subsetMetadata(metadata, user.include, [], unsupported);
   let md = metadata;
   if (Array.isArray(md.tags) && md.tags.length === 0) {
@@ -132,10 +156,18 @@ export function filterMetadata(metadata: JsonObject, userSetting: FilterSetting,
   return subsetMetadata(md, undefined, [...new Set([...user.exclude, ...dropDefaults])], unsupported);
 }
 
-export function filterNotebookMetadata(metadata: JsonObject, setting: FilterSetting, unsupported?: Set<string>): JsonObject {
+export function filterNotebookMetadata(
+  metadata: JsonObject,
+  setting: FilterSetting,
+  unsupported?: Set<string>,
+): JsonObject {
   return filterMetadata(metadata, setting, { keep: DEFAULT_NOTEBOOK_METADATA }, unsupported);
 }
 
-export function filterCellMetadata(metadata: JsonObject, setting: FilterSetting, unsupported?: Set<string>): JsonObject {
+export function filterCellMetadata(
+  metadata: JsonObject,
+  setting: FilterSetting,
+  unsupported?: Set<string>,
+): JsonObject {
   return filterMetadata(metadata, setting, { drop: DEFAULT_IGNORED_CELL_METADATA }, unsupported);
 }

@@ -26,12 +26,20 @@ export function writeHeader(
   cells: Cell[],
   metadata: JsonObject,
   syntax: HeaderSyntax,
-  options: { rootLevelMetadataAsRawCell: boolean; hideNotebookMetadata: boolean; visibleMetadata: (cell: Cell) => JsonObject },
+  options: {
+    rootLevelMetadataAsRawCell: boolean;
+    hideNotebookMetadata: boolean;
+    visibleMetadata: (cell: Cell) => JsonObject;
+  },
 ): { lines: string[]; linesToNextCell: number | undefined; cells: Cell[] } {
   let header: string[] = [];
   let linesToNextCell: number | undefined;
   const first = cells[0];
-  if (options.rootLevelMetadataAsRawCell && first?.cell_type === 'raw' && rootLevelCellIsExact(first, options.visibleMetadata(first))) {
+  if (
+    options.rootLevelMetadataAsRawCell &&
+    first?.cell_type === 'raw' &&
+    rootLevelCellIsExact(first, options.visibleMetadata(first))
+  ) {
     header = toLines(first.source).slice(1, -1);
     const n = first.metadata.lines_to_next_cell;
     linesToNextCell = typeof n === 'number' ? n : undefined;
@@ -53,7 +61,8 @@ export function writeHeader(
  */
 function rootLevelCellIsExact(cell: Cell, visibleMetadata: JsonObject): boolean {
   const lines = toLines(cell.source);
-  if (lines.length < 3 || lines[0] !== '---' || lines[lines.length - 1] !== '---' || cell.source.endsWith('\n')) return false;
+  if (lines.length < 3 || lines[0] !== '---' || lines[lines.length - 1] !== '---' || cell.source.endsWith('\n'))
+    return false;
   const inner = lines.slice(1, -1);
   if (inner.some((line) => HEADER_RE.test(line) || JUPYTER_RE.test(line))) return false;
   return Object.keys(visibleMetadata).length === 0;
@@ -91,7 +100,11 @@ export interface ReadHeaderResult {
 }
 
 /** Read the front matter of a text notebook (see `writeHeader`). Invalid YAML is a FormatError with its line. */
-export function readHeader(lines: readonly string[], syntax: HeaderSyntax, rootLevelMetadataAsRawCell: boolean): ReadHeaderResult {
+export function readHeader(
+  lines: readonly string[],
+  syntax: HeaderSyntax,
+  rootLevelMetadataAsRawCell: boolean,
+): ReadHeaderResult {
   const { prefix, suffix } = syntax;
   const header: string[] = [];
   const jupyter: string[] = [];
@@ -104,7 +117,9 @@ export function readHeader(lines: readonly string[], syntax: HeaderSyntax, rootL
   let ended = false;
   let metadata: JsonObject = {};
   let i = -1;
-  const encodingRe = prefix ? new RegExp(`^[ \\t\\f]*${escapeRegExp(prefix)}.*?coding[:=][ \\t]*([-_.a-zA-Z0-9]+)`) : undefined;
+  const encodingRe = prefix
+    ? new RegExp(`^[ \\t\\f]*${escapeRegExp(prefix)}.*?coding[:=][ \\t]*([-_.a-zA-Z0-9]+)`)
+    : undefined;
   const jupytext = (): JsonObject => (metadata.jupytext ??= {}) as JsonObject;
 
   for (i = 0; i < lines.length; i++) {
@@ -159,7 +174,11 @@ export function readHeader(lines: readonly string[], syntax: HeaderSyntax, rootL
   if (jupyter.length) {
     const loaded = loadYaml(jupyter.join('\n'), jupyterLineNumbers);
     const value = (loaded as JsonObject | null)?.jupyter;
-    if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value) || value instanceof JsonFloat))
+    if (
+      value !== null &&
+      value !== undefined &&
+      (typeof value !== 'object' || Array.isArray(value) || value instanceof JsonFloat)
+    )
       throw new FormatError('the jupyter: section of the header is not a mapping', jupyterLineNumbers[0]);
     const extra = metadata;
     metadata = (value as JsonObject | null) ?? {};
@@ -176,7 +195,10 @@ export function readHeader(lines: readonly string[], syntax: HeaderSyntax, rootL
   if (header.length) {
     if (rootLevelMetadataAsRawCell) {
       const expected = pep8LinesBetweenCells(['---'], lines.slice(i + 1), syntax.extension);
-      headerCell = rawCell(['---', ...header, '---'].join('\n'), linesToNextCell === expected ? {} : { metadata: { lines_to_next_cell: linesToNextCell } });
+      headerCell = rawCell(
+        ['---', ...header, '---'].join('\n'),
+        linesToNextCell === expected ? {} : { metadata: { lines_to_next_cell: linesToNextCell } },
+      );
     } else jupytext().root_level_metadata = loadYaml(header.join('\n'), headerLineNumbers);
   }
   return { metadata, hasJupyterSection: jupyter.length > 0, headerCell, position: i + 1 };
@@ -190,7 +212,8 @@ function recursiveUpdate(target: JsonObject, update: JsonObject): void {
   }
 }
 
-const isPlainObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonFloat);
+const isPlainObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonFloat);
 
 /** Parse YAML 1.1 (PyYAML's `safe_load`) into JSON values; `lineNumbers[k]` is the file line of YAML line k. */
 export function loadYaml(text: string, lineNumbers: readonly number[]): JsonValue {
@@ -201,12 +224,16 @@ export function loadYaml(text: string, lineNumbers: readonly number[]): JsonValu
   if (error) {
     const yamlLine = text.slice(0, error.pos[0]).split('\n').length;
     const line = lineNumbers[Math.min(yamlLine, lineNumbers.length) - 1];
-    throw new FormatError(`invalid YAML header: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, line);
+    throw new FormatError(
+      `invalid YAML header: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      line,
+    );
   }
   return toJson(doc.contents as Node | null, doc);
 }
 
-const YAML_FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const YAML_FLOAT =
+  /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 function toJson(node: Node | null, doc: Document): JsonValue {
   if (node === null) return null;
@@ -226,7 +253,13 @@ function toJson(node: Node | null, doc: Document): JsonValue {
     if (typeof value === 'number') {
       const source = typeof node.source === 'string' ? node.source : String(value);
       if (node.type === 'PLAIN' && YAML_FLOAT.test(source)) {
-        const repr = Number.isFinite(value) ? pythonFloatRepr(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+        const repr = Number.isFinite(value)
+          ? pythonFloatRepr(value)
+          : value > 0
+            ? 'Infinity'
+            : value < 0
+              ? '-Infinity'
+              : 'NaN';
         return String(value) === repr ? value : new JsonFloat(value, repr);
       }
       return Number.isSafeInteger(value) ? value : new JsonFloat(value, source.replace(/_/g, ''));

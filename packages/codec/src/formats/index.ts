@@ -1,6 +1,14 @@
 // Text formats: jupytext-compatible percent, light and markdown notebooks. Pure: strings and notebooks in and out.
 export { FormatError, isFormatError } from './errors.js';
-export { parseFormat, resolveFormat, formatToString, formatVersion, autoExtension, type FormatSpec, type FormatName } from './spec.js';
+export {
+  parseFormat,
+  resolveFormat,
+  formatToString,
+  formatVersion,
+  autoExtension,
+  type FormatSpec,
+  type FormatName,
+} from './spec.js';
 export {
   notebookToText,
   textToNotebook,
@@ -21,5 +29,11 @@ export {
   usualLanguageName,
   type ScriptLanguage,
 } from './languages.js';
-export { filterCellMetadata, filterNotebookMetadata, parseMetadataFilter, metadataFilterToString, type MetadataFilter } from './filters.js';
+export {
+  filterCellMetadata,
+  filterNotebookMetadata,
+  parseMetadataFilter,
+  metadataFilterToString,
+  type MetadataFilter,
+} from './filters.js';
 export { yamlNestingProblem } from './yaml.js';

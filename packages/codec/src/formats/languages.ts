@@ -56,12 +56,14 @@ const table: [string, string, string, string?][] = [
   ['.go', 'go', '//'],
 ];
 
-export const SCRIPT_LANGUAGES: readonly ScriptLanguage[] = table.map(([extension, language, comment, commentSuffix]) => ({
-  extension,
-  language,
-  comment,
-  commentSuffix: commentSuffix ?? '',
-}));
+export const SCRIPT_LANGUAGES: readonly ScriptLanguage[] = table.map(
+  ([extension, language, comment, commentSuffix]) => ({
+    extension,
+    language,
+    comment,
+    commentSuffix: commentSuffix ?? '',
+  }),
+);
 
 const byExtension = new Map(SCRIPT_LANGUAGES.map((l) => [l.extension, l]));
 
@@ -82,11 +84,40 @@ export function commentForLanguage(language: string): string | undefined {
 
 /** Names accepted after `%%` as a language cell magic, and as the info string of a markdown code fence. */
 export const JUPYTER_LANGUAGES: ReadonlySet<string> = new Set([
-  'R', 'bash', 'sh', 'python', 'python2', 'python3', 'coconut', 'javascript', 'js', 'perl', 'html', 'latex',
-  'markdown', 'pypy', 'ruby', 'script', 'svg', 'matlab', 'octave', 'idl', 'robotframework', 'sas', 'spark',
-  'sql', 'cython', 'haskell', 'tcl', 'gnuplot', 'wolfram language',
+  'R',
+  'bash',
+  'sh',
+  'python',
+  'python2',
+  'python3',
+  'coconut',
+  'javascript',
+  'js',
+  'perl',
+  'html',
+  'latex',
+  'markdown',
+  'pypy',
+  'ruby',
+  'script',
+  'svg',
+  'matlab',
+  'octave',
+  'idl',
+  'robotframework',
+  'sas',
+  'spark',
+  'sql',
+  'cython',
+  'haskell',
+  'tcl',
+  'gnuplot',
+  'wolfram language',
   ...SCRIPT_LANGUAGES.map((l) => l.language),
-  'c#', 'f#', 'cs', 'fs',
+  'c#',
+  'f#',
+  'cs',
+  'fs',
 ]);
 
 const jupyterLanguagesLower = new Set([...JUPYTER_LANGUAGES].map((l) => l.toLowerCase()));

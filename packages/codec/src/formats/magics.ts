@@ -23,7 +23,8 @@ function patterns(comment: string, start: string): MagicPatterns {
 }
 
 const MAGICS = new Map<string, MagicPatterns>();
-for (const { language, comment } of SCRIPT_LANGUAGES) MAGICS.set(usualLanguageName(language), patterns(comment, '(%|%%|%%%)[a-zA-Z]'));
+for (const { language, comment } of SCRIPT_LANGUAGES)
+  MAGICS.set(usualLanguageName(language), patterns(comment, '(%|%%|%%%)[a-zA-Z]'));
 // Rust (evcxr) commands start with `:`, C# (.NET Interactive) with `#!`, Go (gonb) also with `!` or `!*`.
 MAGICS.set('rust', patterns('//', ':[a-zA-Z]'));
 MAGICS.set('csharp', patterns('//', '#![a-zA-Z]'));
@@ -92,7 +93,13 @@ function editMagicLines(
 }
 
 /** Comment the magics of a code cell (returns a new array). */
-export function commentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
+export function commentMagics(
+  source: readonly string[],
+  language: string,
+  escapeMagics = true,
+  explicitlyCode = true,
+  code = true,
+): string[] {
   return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment, continuation) => {
     if (continuation) return `${comment} ${line}`;
     const body = pyLstrip(line);
@@ -110,8 +117,16 @@ function unescapeLine(line: string, comment: string): string {
 }
 
 /** Undo `commentMagics`: every magic line loses one comment level. */
-export function uncommentMagics(source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true): string[] {
-  return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment) => unescapeLine(line, comment));
+export function uncommentMagics(
+  source: readonly string[],
+  language: string,
+  escapeMagics = true,
+  explicitlyCode = true,
+  code = true,
+): string[] {
+  return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment) =>
+    unescapeLine(line, comment),
+  );
 }
 
 /** Whether a code cell has a line that is a magic only because the cell is explicitly code (`x?`). */
@@ -119,7 +134,11 @@ export function needsExplicitCodeMarker(source: readonly string[], language: str
   if (language !== 'python' || !escapeMagics) return false;
   const parser = new StringParser(language);
   for (const line of source) {
-    if (!parser.isQuoted() && isMagic(line, language, escapeMagics, true) && !isMagic(line, language, escapeMagics, false))
+    if (
+      !parser.isQuoted() &&
+      isMagic(line, language, escapeMagics, true) &&
+      !isMagic(line, language, escapeMagics, false)
+    )
       return true;
     parser.readLine(line);
   }

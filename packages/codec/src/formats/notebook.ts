@@ -1,14 +1,38 @@
-import { cloneJson, newCellId, parse, serialize, type Cell, type JsonObject, type JsonValue, type Notebook } from '@nbpipe/nbformat';
+import {
+  cloneJson,
+  newCellId,
+  parse,
+  serialize,
+  type Cell,
+  type JsonObject,
+  type JsonValue,
+  type Notebook,
+} from '@nbpipe/nbformat';
 import { JUPYTEXT_CELL_METADATA } from './cellMetadata.js';
 import { BOOLEAN_FORMAT_OPTIONS, FORMAT_OPTIONS, makeContext, customList, type FormatOptions } from './context.js';
 import { FormatError } from './errors.js';
-import { filterCellMetadata, filterNotebookMetadata, metadataFilterToString, parseMetadataFilter, DEFAULT_NOTEBOOK_METADATA, type FilterSetting } from './filters.js';
+import {
+  filterCellMetadata,
+  filterNotebookMetadata,
+  metadataFilterToString,
+  parseMetadataFilter,
+  DEFAULT_NOTEBOOK_METADATA,
+  type FilterSetting,
+} from './filters.js';
 import { encodingAndExecutableLines, readHeader, writeHeader, type HeaderSyntax } from './header.js';
 import { JUPYTER_LANGUAGES, normalizeLanguage, scriptLanguage, usualLanguageName } from './languages.js';
 import { isMagic } from './magics.js';
 import { pep8LinesBetweenCells } from './pep8.js';
 import { createCellReader } from './reader.js';
-import { formatToString, formatVersion, isMarkdownExtension, parseFormat, resolveFormat, type FormatName, type FormatSpec } from './spec.js';
+import {
+  formatToString,
+  formatVersion,
+  isMarkdownExtension,
+  parseFormat,
+  resolveFormat,
+  type FormatName,
+  type FormatSpec,
+} from './spec.js';
 import { StringParser } from './strings.js';
 import { escapeRegExp, toLines } from './text.js';
 import { createCellWriter } from './writer.js';
@@ -46,7 +70,8 @@ export function validateFormatOptions(options: Record<string, unknown> | undefin
   const out: FormatOptions = {};
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value === undefined) continue;
-    if (!FORMAT_OPTIONS.includes(key)) throw new FormatError(`unknown format option '${key}' (known: ${FORMAT_OPTIONS.join(', ')})`);
+    if (!FORMAT_OPTIONS.includes(key))
+      throw new FormatError(`unknown format option '${key}' (known: ${FORMAT_OPTIONS.join(', ')})`);
     const isBoolean = (BOOLEAN_FORMAT_OPTIONS as readonly string[]).includes(key);
     const filter = key.endsWith('_filter');
     if (isBoolean ? typeof value !== 'boolean' : typeof value !== 'string' && !(filter && typeof value === 'boolean'))
@@ -58,7 +83,8 @@ export function validateFormatOptions(options: Record<string, unknown> | undefin
 
 /** A format option given as text (`--opt key=value`): booleans accept yes/no, true/false, 1/0, … */
 export function parseFormatOptionValue(key: string, text: string): string | boolean {
-  if (!FORMAT_OPTIONS.includes(key)) throw new FormatError(`unknown format option '${key}' (known: ${FORMAT_OPTIONS.join(', ')})`);
+  if (!FORMAT_OPTIONS.includes(key))
+    throw new FormatError(`unknown format option '${key}' (known: ${FORMAT_OPTIONS.join(', ')})`);
   if (!(BOOLEAN_FORMAT_OPTIONS as readonly string[]).includes(key)) return text;
   const lower = text.toLowerCase();
   if (['yes', 'true', 't', 'y', '1', 'on'].includes(lower)) return true;
@@ -75,7 +101,8 @@ function defaultLanguage(metadata: JsonObject, extension: string, dropRedundant 
   const jupytext = jupytextOf(metadata);
   const main = typeof jupytext?.main_language === 'string' ? jupytext.main_language : undefined;
   const kernelspec = metadata.kernelspec as JsonObject | undefined;
-  const kernelLanguage = typeof kernelspec?.language === 'string' && kernelspec.language ? kernelspec.language : undefined;
+  const kernelLanguage =
+    typeof kernelspec?.language === 'string' && kernelspec.language ? kernelspec.language : undefined;
   const fallback = kernelLanguage ?? fromExtension;
   const language = main || fallback;
   if (main !== undefined && main === fallback && dropRedundant) delete jupytext!.main_language;
@@ -86,7 +113,12 @@ function defaultLanguage(metadata: JsonObject, extension: string, dropRedundant 
 function recordedFormatName(metadata: JsonObject, extension: string): FormatName | undefined {
   const jupytext = jupytextOf(metadata);
   const repr = jupytext?.text_representation as JsonObject | undefined;
-  if (repr && typeof repr.extension === 'string' && repr.extension.endsWith(extension) && typeof repr.format_name === 'string')
+  if (
+    repr &&
+    typeof repr.extension === 'string' &&
+    repr.extension.endsWith(extension) &&
+    typeof repr.format_name === 'string'
+  )
     return knownFormatName(repr.format_name);
   if (typeof jupytext?.formats === 'string') {
     for (const entry of jupytext.formats.split(',')) {
@@ -118,7 +150,12 @@ function updateFormatsMetadata(metadata: JsonObject, spec: FormatSpec): void {
   const entries = jupytext.formats.split(',');
   for (let k = 0; k < entries.length; k++) {
     const entry = tryParseFormat(entries[k]!);
-    if (entry && entry.extension === spec.extension && (entry.suffix ?? '') === (spec.suffix ?? '') && (entry.prefix ?? '') === (spec.prefix ?? '')) {
+    if (
+      entry &&
+      entry.extension === spec.extension &&
+      (entry.suffix ?? '') === (spec.suffix ?? '') &&
+      (entry.prefix ?? '') === (spec.prefix ?? '')
+    ) {
       entries[k] = formatToString({ ...entry, formatName: spec.formatName });
       break;
     }
@@ -171,14 +208,18 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   const extension = spec.extension;
   if (extension === '.ipynb') return serialize(notebookForIpynb(nb));
   const metadata = cloneJson(nb.metadata ?? {}) as JsonObject;
-  const formatName: FormatName = spec.formatName ?? recordedFormatName(metadata, extension) ?? (isMarkdownExtension(extension) ? 'markdown' : 'percent');
+  const formatName: FormatName =
+    spec.formatName ??
+    recordedFormatName(metadata, extension) ??
+    (isMarkdownExtension(extension) ? 'markdown' : 'percent');
   updateFormatsMetadata(metadata, { ...spec, formatName });
 
   const language = defaultLanguage(metadata, extension, true) ?? 'python';
   // Options given now win over those stored in the notebook; all of them are recorded in the notebook.
   const formatOptions = validateFormatOptions(options.formatOptions);
   const stored = jupytextOf(metadata);
-  for (const key of FORMAT_OPTIONS) if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
+  for (const key of FORMAT_OPTIONS)
+    if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
   if (Object.keys(formatOptions).length) {
     const jupytext = (metadata.jupytext ??= {}) as JsonObject;
     for (const [key, value] of Object.entries(formatOptions)) jupytext[key] = value;
@@ -187,21 +228,32 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   const syntax = syntaxFor(extension, formatName);
 
   const cells = nb.cells;
-  const firstLines = encodingAndExecutableLines(metadata, formatName === 'markdown' ? undefined : syntax.prefix, () =>
-    defaultLanguage(metadata, extension) !== 'python' && cells.some((c) => hasNonAscii(c.source)),
+  const firstLines = encodingAndExecutableLines(
+    metadata,
+    formatName === 'markdown' ? undefined : syntax.prefix,
+    () => defaultLanguage(metadata, extension) !== 'python' && cells.some((c) => hasNonAscii(c.source)),
   );
   if (options.textRepresentation !== false) {
     const jupytext = (metadata.jupytext ??= {}) as JsonObject;
-    jupytext.text_representation = { extension, format_name: formatName, format_version: formatVersion(formatName, extension) };
+    jupytext.text_representation = {
+      extension,
+      format_name: formatName,
+      format_version: formatVersion(formatName, extension),
+    };
   } else delete jupytextOf(metadata)?.text_representation;
   const jupytext = jupytextOf(metadata);
   if (jupytext && Object.keys(jupytext).length === 0) delete metadata.jupytext;
   const unsupported = new Set<string>();
-  const headerMetadata = filterNotebookMetadata(metadata, formatOptions.notebook_metadata_filter as string | boolean | undefined, unsupported);
+  const headerMetadata = filterNotebookMetadata(
+    metadata,
+    formatOptions.notebook_metadata_filter as string | boolean | undefined,
+    unsupported,
+  );
   const header = writeHeader(cells, headerMetadata, syntax, {
     rootLevelMetadataAsRawCell: formatOptions.root_level_metadata_as_raw_cell !== false,
     hideNotebookMetadata: formatOptions.hide_notebook_metadata === true,
-    visibleMetadata: (cell) => filterCellMetadata(cell.metadata ?? {}, formatOptions.cell_metadata_filter as FilterSetting),
+    visibleMetadata: (cell) =>
+      filterCellMetadata(cell.metadata ?? {}, formatOptions.cell_metadata_filter as FilterSetting),
   });
 
   const writers = header.cells.map((cell) => createCellWriter(cell, language, ctx, unsupported));
@@ -218,7 +270,12 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
     // Two consecutive markdown cells without regions are separated by two blank lines.
     if (markdown && !writer.isCode() && i + 1 < writers.length && !writers[i + 1]!.isCode()) {
       const next = texts[i + 1]!;
-      if (!texts[i]![0]!.startsWith('<!-- #') && !next[0]!.startsWith('<!-- #') && !(splitAtHeading && next[0]!.startsWith('#'))) text.push('');
+      if (
+        !texts[i]![0]!.startsWith('<!-- #') &&
+        !next[0]!.startsWith('<!-- #') &&
+        !(splitAtHeading && next[0]!.startsWith('#'))
+      )
+        text.push('');
     }
     following.prepend(text);
   }
@@ -230,7 +287,10 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
 }
 
 /** The format of a script without header information, from its content (jupytext's guess). */
-export function guessScriptFormat(lines: readonly string[], extension: string): { formatName: FormatName; options: FormatOptions } {
+export function guessScriptFormat(
+  lines: readonly string[],
+  extension: string,
+): { formatName: FormatName; options: FormatOptions } {
   const script = scriptLanguage(extension);
   if (!script) return { formatName: 'markdown', options: {} };
   const c = escapeRegExp(script.comment);
@@ -272,11 +332,16 @@ export function guessScriptFormat(lines: readonly string[], extension: string): 
  * Read a text notebook (`py:percent`, `py` — format from the header or the content —, `md`, `ipynb`, …).
  * An invalid YAML header is a FormatError with its line number.
  */
-export function textToNotebook(text: string, format: FormatSpec | string, options: TextToNotebookOptions = {}): Notebook {
+export function textToNotebook(
+  text: string,
+  format: FormatSpec | string,
+  options: TextToNotebookOptions = {},
+): Notebook {
   const spec = asSpec(format);
   const extension = spec.extension;
   if (extension === '.ipynb') return parse(text);
-  if (extension === 'auto') throw new FormatError("cannot read with format 'auto': name the script extension (py, R, jl, …)");
+  if (extension === 'auto')
+    throw new FormatError("cannot read with format 'auto': name the script extension (py, R, jl, …)");
   const lines = toLines(text);
   const given = validateFormatOptions(options.formatOptions);
   const markdown = isMarkdownExtension(extension);
@@ -298,13 +363,17 @@ export function textToNotebook(text: string, format: FormatSpec | string, option
   const language = defaultLanguage(metadata, extension);
   // Options from the header fill the gaps; all of them are recorded in the notebook.
   const stored = jupytextOf(metadata);
-  for (const key of FORMAT_OPTIONS) if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
+  for (const key of FORMAT_OPTIONS)
+    if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
   if (Object.keys(formatOptions).length) {
     const jupytext = (metadata.jupytext ??= {}) as JsonObject;
     for (const [key, value] of Object.entries(formatOptions)) jupytext[key] = value;
   }
   const repr = stored?.text_representation as JsonObject | undefined;
-  const version = repr && repr.extension === extension && repr.format_name === formatName && typeof repr.format_version === 'string' ? repr.format_version : undefined;
+  const version =
+    repr && repr.extension === extension && repr.format_name === formatName && typeof repr.format_version === 'string'
+      ? repr.format_version
+      : undefined;
   const ctx = makeContext(extension, formatName, formatOptions, version);
 
   const cells: Cell[] = header.headerCell ? [header.headerCell] : [];
@@ -315,7 +384,8 @@ export function textToNotebook(text: string, format: FormatSpec | string, option
     const { cell, next } = reader.read(rest);
     cells.push(cell);
     json ||= reader.cellMetadataJson;
-    if (next <= 0) throw new Error(`internal error: the ${formatName} reader is blocked at: ${rest.slice(0, 3).join(' / ')}`);
+    if (next <= 0)
+      throw new Error(`internal error: the ${formatName} reader is blocked at: ${rest.slice(0, 3).join(' / ')}`);
     rest = rest.slice(next);
   }
 
@@ -345,7 +415,12 @@ export function textToNotebook(text: string, format: FormatSpec | string, option
  * Record the main language when the kernel does not say it, and turn cells in other Jupyter languages
  * back into `%%lang` cell magics.
  */
-function setMainAndCellLanguage(metadata: JsonObject, cells: Cell[], extension: string, customMagics: readonly string[]): void {
+function setMainAndCellLanguage(
+  metadata: JsonObject,
+  cells: Cell[],
+  extension: string,
+  customMagics: readonly string[],
+): void {
   let main = defaultLanguage(metadata, extension);
   if (main === undefined) {
     const votes = new Map<string, number>([['python', 0.5]]);
@@ -393,7 +468,8 @@ function updateMetadataFilters(metadata: JsonObject, hasJupyterSection: boolean,
   if (!hasJupyterSection) {
     const jupytext = (metadata.jupytext ??= {}) as JsonObject;
     jupytext.notebook_metadata_filter = '-all';
-    if (!jupytext.cell_metadata_filter) jupytext.cell_metadata_filter = metadataFilterToString({ include: keys, exclude: 'all' });
+    if (!jupytext.cell_metadata_filter)
+      jupytext.cell_metadata_filter = metadataFilterToString({ include: keys, exclude: 'all' });
     return;
   }
   const jupytext = jupytextOf(metadata);
@@ -404,7 +480,10 @@ function updateMetadataFilters(metadata: JsonObject, hasJupyterSection: boolean,
     jupytext.cell_metadata_filter = metadataFilterToString(filter);
     return;
   }
-  const current = typeof jupytext?.notebook_metadata_filter === 'string' ? jupytext.notebook_metadata_filter.split(',').filter(Boolean) : [];
+  const current =
+    typeof jupytext?.notebook_metadata_filter === 'string'
+      ? jupytext.notebook_metadata_filter.split(',').filter(Boolean)
+      : [];
   if (current.includes('all') || current.includes('-all')) return;
   for (const key of Object.keys(metadata)) {
     if (DEFAULT_NOTEBOOK_METADATA.includes(key) || current.includes(key) || current.includes('-' + key)) continue;

@@ -10,7 +10,8 @@ export interface Lines {
 // jupytext's blank-line heuristic: in `.py` files, two blank lines around functions and classes
 // (as PEP 8 wants), one elsewhere. Only counts that differ from it are stored in cell metadata.
 
-const startsDefinition = (line: string) => line.startsWith('def ') || line.startsWith('async ') || line.startsWith('class ');
+const startsDefinition = (line: string) =>
+  line.startsWith('def ') || line.startsWith('async ') || line.startsWith('class ');
 
 function nextInstructionIsFunctionOrClass(lines: Lines): boolean {
   const parser = new StringParser('python');

@@ -1,4 +1,11 @@
-import { JsonFloat, parseJson, parsePythonLiteral, pythonFloatRepr, type JsonObject, type JsonValue } from '@nbpipe/nbformat';
+import {
+  JsonFloat,
+  parseJson,
+  parsePythonLiteral,
+  pythonFloatRepr,
+  type JsonObject,
+  type JsonValue,
+} from '@nbpipe/nbformat';
 
 /**
  * `json.dumps(value)` with Python's defaults, byte for byte: `", "` and `": "` separators, keys in
@@ -20,7 +27,15 @@ export function pythonJsonDumps(value: JsonValue | undefined): string {
   return `{${entries.map(([k, v]) => `${asciiJsonString(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
 
 function asciiJsonString(s: string): string {
   let out = '"';

@@ -1,6 +1,13 @@
 import { codeCell, markdownCell, rawCell, type Cell, type JsonObject } from '@nbpipe/nbformat';
 import { isJsonMetadata, textToMetadata } from './cellMetadata.js';
-import { commentMagicsEnabled, isActive, optionBoolean, optionString, type FormatContext, customList } from './context.js';
+import {
+  commentMagicsEnabled,
+  isActive,
+  optionBoolean,
+  optionString,
+  type FormatContext,
+  customList,
+} from './context.js';
 import { JUPYTER_LANGUAGES, sameLanguage, scriptLanguage } from './languages.js';
 import { isMagic, uncommentMagics, unescapeCodeStart } from './magics.js';
 import { pep8LinesBetweenCells } from './pep8.js';
@@ -16,7 +23,10 @@ type CellEnd = [contentEnd: number, nextCell: number, explicitEnd: boolean];
 const GONB_ESCAPED = /^(\s*)\/\/ ?gonb:(%%.*)$/;
 
 const lastTwoLinesBlank = (source: readonly string[], blank: (line: string) => boolean) =>
-  source.length >= 3 && !blank(source[source.length - 3]!) && blank(source[source.length - 2]!) && blank(source[source.length - 1]!);
+  source.length >= 3 &&
+  !blank(source[source.length - 3]!) &&
+  blank(source[source.length - 2]!) &&
+  blank(source[source.length - 1]!);
 
 /** Reads one cell from the start of a list of lines; one reader per cell. */
 export abstract class CellReader {
@@ -55,11 +65,19 @@ export abstract class CellReader {
     }
     const next = this.findCellContent(lines);
     const metadata = this.metadata ?? {};
-    const expected = this.ext === '.py' ? pep8LinesBetweenCells(this.orgContent.length ? this.orgContent : [''], lines.slice(next), this.ext) : 1;
+    const expected =
+      this.ext === '.py'
+        ? pep8LinesBetweenCells(this.orgContent.length ? this.orgContent : [''], lines.slice(next), this.ext)
+        : 1;
     if (this.linesToNextCell !== expected) metadata.lines_to_next_cell = this.linesToNextCell;
     if (this.language) metadata.language = this.language;
     const source = this.content.join('\n');
-    const cell = this.cellType === 'code' ? codeCell(source, { metadata }) : this.cellType === 'markdown' ? markdownCell(source, { metadata }) : rawCell(source, { metadata });
+    const cell =
+      this.cellType === 'code'
+        ? codeCell(source, { metadata })
+        : this.cellType === 'markdown'
+          ? markdownCell(source, { metadata })
+          : rawCell(source, { metadata });
     return { cell, next };
   }
 
@@ -95,7 +113,14 @@ export abstract class CellReader {
       } else if ((this.ext === '.md' || this.ext === '.markdown') && !this.language) this.cellType = 'raw';
     }
     if (next + 1 < lines.length && isBlank(lines[next]!) && !isBlank(lines[next + 1]!)) next += 1;
-    else if (explicitEnd && next + 2 < lines.length && isBlank(lines[next]!) && isBlank(lines[next + 1]!) && !isBlank(lines[next + 2]!)) next += 2;
+    else if (
+      explicitEnd &&
+      next + 2 < lines.length &&
+      isBlank(lines[next]!) &&
+      isBlank(lines[next + 1]!) &&
+      !isBlank(lines[next + 2]!)
+    )
+      next += 2;
     this.linesToNextCell = countLinesToNextCell(contentEnd, next, lines.length, explicitEnd);
     return next;
   }
@@ -156,7 +181,8 @@ abstract class ScriptCellReader extends CellReader {
 
   protected override extractContent(lines: string[]): string[] {
     const md = this.metadata ?? {};
-    const activeCode = this.cellType === 'code' && isActive(this.ext, md, sameLanguage(this.cellLanguage, this.defaultLanguage));
+    const activeCode =
+      this.cellType === 'code' && isActive(this.ext, md, sameLanguage(this.cellLanguage, this.defaultLanguage));
     if (this.ext === '.py' && !activeCode) {
       const quoted = this.tripleQuotedContent(lines);
       if (quoted) return quoted;
@@ -174,7 +200,8 @@ abstract class ScriptCellReader extends CellReader {
       for (const quote of ['"""', "'''"]) {
         let left = prefix + quote;
         let right = quote;
-        if (!(content.startsWith(left) && content.endsWith(right) && content.length >= left.length + right.length)) continue;
+        if (!(content.startsWith(left) && content.endsWith(right) && content.length >= left.length + right.length))
+          continue;
         content = content.slice(left.length, content.length - right.length);
         if (content.startsWith('\n')) {
           content = content.slice(1);
@@ -336,7 +363,11 @@ export class LightCellReader extends ScriptCellReader {
   }
 
   protected findCellEnd(lines: readonly string[]): CellEnd {
-    if (this.metadata === null && !(this.customEndRe && this.customEndRe.test(lines[0]!)) && this.paragraphIsFullyCommented(lines)) {
+    if (
+      this.metadata === null &&
+      !(this.customEndRe && this.customEndRe.test(lines[0]!)) &&
+      this.paragraphIsFullyCommented(lines)
+    ) {
       this.cellType = 'markdown';
       for (let i = 0; i < lines.length; i++) if (isBlank(lines[i]!)) return [i, i + 1, false];
       return [lines.length, lines.length, false];
@@ -432,7 +463,9 @@ export class MarkdownCellReader extends CellReader {
       this.nonJupyterCodeRe = /^```\{/;
     } else {
       const languages = [...JUPYTER_LANGUAGES, ...customList(ctx, 'custom_language_magics')];
-      const alternatives = [...new Set([...languages, ...languages.map((l) => l.toUpperCase())])].map(escapeRegExp).join('|');
+      const alternatives = [...new Set([...languages, ...languages.map((l) => l.toUpperCase())])]
+        .map(escapeRegExp)
+        .join('|');
       this.startCodeRe = new RegExp(`^\`\`\`(\`*)(\\s*)(${alternatives})($|\\s.*$)`);
       this.nonJupyterCodeRe = /^```/;
     }

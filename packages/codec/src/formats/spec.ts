@@ -35,7 +35,15 @@ export function formatVersion(formatName: FormatName, extension: string): string
 }
 
 const KNOWN_NAMES: ReadonlySet<string> = new Set(['percent', 'hydrogen', 'light', 'nomarker', 'markdown']);
-const UNSUPPORTED_NAMES: ReadonlySet<string> = new Set(['rmarkdown', 'spin', 'sphinx', 'myst', 'pandoc', 'quarto', 'marimo']);
+const UNSUPPORTED_NAMES: ReadonlySet<string> = new Set([
+  'rmarkdown',
+  'spin',
+  'sphinx',
+  'myst',
+  'pandoc',
+  'quarto',
+  'marimo',
+]);
 const ALIASES: Record<string, string> = {
   notebook: 'ipynb',
   markdown: 'md',
@@ -51,7 +59,10 @@ export function parseFormat(name: string): FormatSpec {
   const trimmed = name.trim();
   if (!trimmed) throw new FormatError('empty format name');
   const lower = trimmed.toLowerCase();
-  if (UNSUPPORTED_ALIASES.has(lower)) throw new FormatError(`format '${original}' is not supported (supported: percent, light, hydrogen, nomarker, markdown, ipynb)`);
+  if (UNSUPPORTED_ALIASES.has(lower))
+    throw new FormatError(
+      `format '${original}' is not supported (supported: percent, light, hydrogen, nomarker, markdown, ipynb)`,
+    );
   let rest = ALIASES[lower] ?? trimmed;
   const spec: FormatSpec = { extension: '' };
   const slash = rest.lastIndexOf('/');
@@ -74,10 +85,18 @@ export function parseFormat(name: string): FormatSpec {
   const extension = rest === 'auto' || rest.startsWith('.') ? rest : '.' + rest;
   spec.extension = extension === '.auto' ? 'auto' : extension;
   if (!isKnownExtension(spec.extension))
-    throw new FormatError(`unknown format '${original}': '${spec.extension}' is not a notebook, script or markdown extension`);
+    throw new FormatError(
+      `unknown format '${original}': '${spec.extension}' is not a notebook, script or markdown extension`,
+    );
   if (formatName !== undefined) {
-    if (UNSUPPORTED_NAMES.has(formatName)) throw new FormatError(`format '${original}': the ${formatName} format is not supported (supported: percent, light, hydrogen, nomarker, markdown)`);
-    if (!KNOWN_NAMES.has(formatName)) throw new FormatError(`unknown format '${original}': no format named '${formatName}' (use percent, light, hydrogen, nomarker or markdown)`);
+    if (UNSUPPORTED_NAMES.has(formatName))
+      throw new FormatError(
+        `format '${original}': the ${formatName} format is not supported (supported: percent, light, hydrogen, nomarker, markdown)`,
+      );
+    if (!KNOWN_NAMES.has(formatName))
+      throw new FormatError(
+        `unknown format '${original}': no format named '${formatName}' (use percent, light, hydrogen, nomarker or markdown)`,
+      );
     const isMarkdownExt = MARKDOWN_EXTENSIONS.has(spec.extension);
     if (spec.extension !== '.ipynb' && isMarkdownExt !== (formatName === 'markdown'))
       throw new FormatError(`format '${original}': the ${formatName} format does not apply to ${spec.extension} files`);
@@ -87,14 +106,17 @@ export function parseFormat(name: string): FormatSpec {
 }
 
 function isKnownExtension(extension: string): boolean {
-  return extension === 'auto' || extension === '.ipynb' || MARKDOWN_EXTENSIONS.has(extension) || isScriptExtension(extension);
+  return (
+    extension === 'auto' || extension === '.ipynb' || MARKDOWN_EXTENSIONS.has(extension) || isScriptExtension(extension)
+  );
 }
 
 /** The short form of a format (`py:percent`, `scripts//py:light`, `.pct.py:percent`, `md`). */
 export function formatToString(spec: FormatSpec): string {
   let out = spec.prefix ? spec.prefix + '/' : '';
   out += spec.suffix ? spec.suffix + spec.extension : spec.extension.replace(/^\./, '');
-  if (spec.formatName && !(MARKDOWN_EXTENSIONS.has(spec.extension) && spec.formatName === 'markdown')) out += ':' + spec.formatName;
+  if (spec.formatName && !(MARKDOWN_EXTENSIONS.has(spec.extension) && spec.formatName === 'markdown'))
+    out += ':' + spec.formatName;
   return out;
 }
 
@@ -120,8 +142,12 @@ export function autoExtension(metadata: JsonObject): string | undefined {
 export function resolveFormat(spec: FormatSpec, notebook: Pick<Notebook, 'metadata'>): FormatSpec {
   if (spec.extension !== 'auto') return spec;
   const extension = autoExtension(notebook.metadata);
-  if (!extension) throw new FormatError("cannot use 'auto': the notebook's language is unknown (no kernelspec or language_info)");
-  if (!isScriptExtension(extension)) throw new FormatError(`cannot use 'auto': the notebook's file extension ${extension} is not a known script extension`);
+  if (!extension)
+    throw new FormatError("cannot use 'auto': the notebook's language is unknown (no kernelspec or language_info)");
+  if (!isScriptExtension(extension))
+    throw new FormatError(
+      `cannot use 'auto': the notebook's file extension ${extension} is not a known script extension`,
+    );
   return { ...spec, extension };
 }
 

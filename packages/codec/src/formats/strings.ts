@@ -33,7 +33,13 @@ export class StringParser {
     let tripleStart = -1;
     for (let i = 0; i < line.length; i++) {
       const ch = line[i]!;
-      if (this.single === null && this.triple === null && comment && comment.startsWith(ch) && line.startsWith(comment, i))
+      if (
+        this.single === null &&
+        this.triple === null &&
+        comment &&
+        comment.startsWith(ch) &&
+        line.startsWith(comment, i)
+      )
         return;
       if (ch !== '"' && ch !== "'") continue;
       if (i > 0 && line[i - 1] === '\\') continue;

@@ -32,7 +32,8 @@ function endOfNonSpace(s: string): number {
 }
 
 export const pyLstrip = (s: string): string => (s.length && isPySpace(s[0]!) ? s.slice(firstNonSpace(s)) : s);
-export const pyRstrip = (s: string): string => (s.length && isPySpace(s[s.length - 1]!) ? s.slice(0, endOfNonSpace(s)) : s);
+export const pyRstrip = (s: string): string =>
+  s.length && isPySpace(s[s.length - 1]!) ? s.slice(0, endOfNonSpace(s)) : s;
 export const pyStrip = (s: string): string => pyRstrip(pyLstrip(s));
 
 const TERMINATOR = /(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])$/;

@@ -1,6 +1,14 @@
 import type { Cell, JsonObject } from '@nbpipe/nbformat';
 import { metadataToText } from './cellMetadata.js';
-import { commentMagicsEnabled, customList, hasActiveTag, isActive, optionBoolean, optionString, type FormatContext } from './context.js';
+import {
+  commentMagicsEnabled,
+  customList,
+  hasActiveTag,
+  isActive,
+  optionBoolean,
+  optionString,
+  type FormatContext,
+} from './context.js';
 import { filterCellMetadata, type FilterSetting } from './filters.js';
 import { JUPYTER_LANGUAGES, sameLanguage } from './languages.js';
 import { commentMagics, escapeCodeStart, needsExplicitCodeMarker } from './magics.js';
@@ -16,7 +24,11 @@ const GO_DOUBLE_PERCENT_COMMENTED = /^(\s*)(?:\/\/ ?)*(%%\s*|%%\s+-.*)$/;
  * The first line `%%lang [args]` of a code cell in a Jupyter language (`#!lang` in C# notebooks) becomes
  * cell metadata: the language and its arguments. Returns them, and removes the line from `source`.
  */
-function takeCellLanguage(source: string[], defaultLanguage: string, customMagics: readonly string[]): { language?: string; magicArgs?: string } {
+function takeCellLanguage(
+  source: string[],
+  defaultLanguage: string,
+  customMagics: readonly string[],
+): { language?: string; magicArgs?: string } {
   const line = source[0];
   // `%%bash` alone (no newline) stays a commented magic: as metadata it would read back as `%%bash\n`.
   if (line === undefined || source.length < 2) return {};
@@ -88,7 +100,9 @@ export abstract class CellWriter {
   }
 
   isCode(): boolean {
-    return this.cellType === 'code' || (this.cellType === 'raw' && 'active' in this.metadata) || hasActiveTag(this.metadata);
+    return (
+      this.cellType === 'code' || (this.cellType === 'raw' && 'active' in this.metadata) || hasActiveTag(this.metadata)
+    );
   }
 
   abstract cellToText(): string[];
@@ -125,7 +139,8 @@ export abstract class CellWriter {
     const quotes = this.tripleQuoteMarkers();
     if (quotes) {
       let { left } = quotes;
-      if (!/^[rR]/.test(left) && source.join('\n').includes('\\') && this.ctx.formatName === 'percent') left = 'r' + left;
+      if (!/^[rR]/.test(left) && source.join('\n').includes('\\') && this.ctx.formatName === 'percent')
+        left = 'r' + left;
       const out = [...source];
       out[0] = left + out[0];
       out[out.length - 1] = out[out.length - 1] + quotes.right;
@@ -133,7 +148,13 @@ export abstract class CellWriter {
     }
     let lines: readonly string[] = source;
     if (this.ctx.comment && this.escapesMagicsInComments() && isActive(this.ctx.extension, this.metadata))
-      lines = commentMagics(lines, this.language, this.commentMagics, this.cellType === 'code', this.cellType === 'code');
+      lines = commentMagics(
+        lines,
+        this.language,
+        this.commentMagics,
+        this.cellType === 'code',
+        this.cellType === 'code',
+      );
     return commentLines(lines, this.ctx.comment, this.ctx.commentSuffix);
   }
 
@@ -209,7 +230,13 @@ export class LightCellWriter extends CellWriter {
   /** Whether the cell was written between start and end markers. */
   private explicit = false;
 
-  constructor(cell: Cell, defaultLanguage: string, ctx: FormatContext, unsupportedKeys?: Set<string>, private readonly useCellMarkers = true) {
+  constructor(
+    cell: Cell,
+    defaultLanguage: string,
+    ctx: FormatContext,
+    unsupportedKeys?: Set<string>,
+    private readonly useCellMarkers = true,
+  ) {
     super(cell, defaultLanguage, ctx, true, unsupportedKeys);
     const markers = optionString(ctx, 'cell_markers');
     if (markers && markers.includes(',') && !this.tripleQuoteMarkersFromOption()) {
@@ -218,9 +245,13 @@ export class LightCellWriter extends CellWriter {
       this.markerEnd = markers.slice(comma + 1);
     }
     if ('endofcell' in this.unfiltered) this.metadata.endofcell = this.unfiltered.endofcell!;
-    if (this.cellType !== 'code' && Object.keys(this.metadata).length === 0 && this.tripleQuoteMarkers()) this.metadata.cell_type = this.cellType;
+    if (this.cellType !== 'code' && Object.keys(this.metadata).length === 0 && this.tripleQuoteMarkers())
+      this.metadata.cell_type = this.cellType;
     // Markdown cells with metadata are written as explicit cells with a `[markdown]` option.
-    if ((this.cellType === 'markdown' && Object.keys(this.metadata).length) || (this.cellType !== 'code' && this.tripleQuoteMarkers())) {
+    if (
+      (this.cellType === 'markdown' && Object.keys(this.metadata).length) ||
+      (this.cellType !== 'code' && this.tripleQuoteMarkers())
+    ) {
       if (this.isActiveHere()) {
         this.metadata.cell_type = this.cellType;
         this.source = this.markdownToText(this.source);
@@ -254,8 +285,10 @@ export class LightCellWriter extends CellWriter {
         source = commentMagics(source, this.language, this.commentMagics);
       } else source = this.markdownToText(source);
     }
-    if ((active && !this.rendered && needsExplicitCodeMarker(this.source, this.language, this.commentMagics)) || this.explicitStartMarker(source))
-    {
+    if (
+      (active && !this.rendered && needsExplicitCodeMarker(this.source, this.language, this.commentMagics)) ||
+      this.explicitStartMarker(source)
+    ) {
       // Recomputed, and always last on the marker line.
       delete this.metadata.endofcell;
       this.metadata.endofcell = this.markerEnd ?? endOfCellMarker(source, this.ctx.comment);
@@ -295,7 +328,10 @@ export class LightCellWriter extends CellWriter {
       if (next.length === 0 || next.at(0)!.startsWith(`${comment} +`)) {
         const out = text.slice(0, -1);
         // Without the end marker, the blank lines are the larger of those wanted at the end of the cell and before the next.
-        if (this.linesToEndOfCellMarker && (this.linesToNextCell === undefined || this.linesToEndOfCellMarker > this.linesToNextCell))
+        if (
+          this.linesToEndOfCellMarker &&
+          (this.linesToNextCell === undefined || this.linesToEndOfCellMarker > this.linesToNextCell)
+        )
           this.linesToNextCell = this.linesToEndOfCellMarker;
         return out;
       }
@@ -323,7 +359,9 @@ const SWALLOW_PROBE = 'nbpipe: the next cell';
 /** Markdown: code cells as fenced blocks, markdown verbatim, regions where needed. */
 export class MarkdownCellWriter extends CellWriter {
   private htmlComment(metadata: JsonObject, code: string): string[] {
-    const start = Object.keys(metadata).length ? `<!-- #${code} ${metadataToText(undefined, metadata, this.cellMetadataJson)} -->` : `<!-- #${code} -->`;
+    const start = Object.keys(metadata).length
+      ? `<!-- #${code} ${metadataToText(undefined, metadata, this.cellMetadataJson)} -->`
+      : `<!-- #${code} -->`;
     return [start, ...this.source, `<!-- #end${code} -->`];
   }
 
@@ -358,7 +396,8 @@ export class MarkdownCellWriter extends CellWriter {
       this.language = this.metadata.language;
       delete this.metadata.language;
     }
-    if (this.cellType === 'raw' && !isActive(this.ctx.extension, this.metadata, false)) return this.htmlComment(this.metadata, 'raw');
+    if (this.cellType === 'raw' && !isActive(this.ctx.extension, this.metadata, false))
+      return this.htmlComment(this.metadata, 'raw');
     const fence = backticksFor(this.source);
     return [fence + metadataToText(this.language, this.metadata), ...source, fence];
   }
@@ -378,7 +417,12 @@ function backticksFor(lines: readonly string[]): string {
   return fence;
 }
 
-export function createCellWriter(cell: Cell, defaultLanguage: string, ctx: FormatContext, unsupportedKeys: Set<string>): CellWriter {
+export function createCellWriter(
+  cell: Cell,
+  defaultLanguage: string,
+  ctx: FormatContext,
+  unsupportedKeys: Set<string>,
+): CellWriter {
   switch (ctx.formatName) {
     case 'percent':
       return new PercentCellWriter(cell, defaultLanguage, ctx, true, unsupportedKeys);

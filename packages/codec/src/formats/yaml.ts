@@ -99,8 +99,21 @@ function analyze(scalar: string): Analysis {
 }
 
 const ESCAPES: Record<string, string> = {
-  '\0': '0', '\x07': 'a', '\x08': 'b', '\x09': 't', '\x0A': 'n', '\x0B': 'v', '\x0C': 'f', '\x0D': 'r', '\x1B': 'e',
-  '"': '"', '\\': '\\', '\x85': 'N', '\xA0': '_', '\u2028': 'L', '\u2029': 'P',
+  '\0': '0',
+  '\x07': 'a',
+  '\x08': 'b',
+  '\x09': 't',
+  '\x0A': 'n',
+  '\x0B': 'v',
+  '\x0C': 'f',
+  '\x0D': 'r',
+  '\x1B': 'e',
+  '"': '"',
+  '\\': '\\',
+  '\x85': 'N',
+  '\xA0': '_',
+  '\u2028': 'L',
+  '\u2029': 'P',
 };
 
 /** PyYAML's representation of a number. */
@@ -150,7 +163,10 @@ class Emitter {
     this.indention = this.indention && indention;
   }
 
-  node(value: JsonValue, ctx: { root?: boolean; mappingValue?: boolean; sequenceItem?: boolean; simpleKey?: boolean }): void {
+  node(
+    value: JsonValue,
+    ctx: { root?: boolean; mappingValue?: boolean; sequenceItem?: boolean; simpleKey?: boolean },
+  ): void {
     if (Array.isArray(value)) {
       if (value.length === 0) return this.flowEmpty('[', ']');
       const saved = this.indent;
@@ -202,7 +218,8 @@ class Emitter {
     const saved = this.indent;
     this.indent += BEST_INDENT;
     const split = !simpleKey;
-    if (resolvesToString(text) && !(simpleKey && (a.empty || a.multiline)) && a.allowBlockPlain) this.writePlain(text, split);
+    if (resolvesToString(text) && !(simpleKey && (a.empty || a.multiline)) && a.allowBlockPlain)
+      this.writePlain(text, split);
     else if (a.allowSingleQuoted && !(simpleKey && a.multiline)) this.writeSingleQuoted(text, split);
     else this.writeDoubleQuoted(text, split);
     this.indent = saved;
@@ -245,7 +262,8 @@ class Emitter {
       const ch = chars[end];
       if (spaces) {
         if (ch === undefined || ch !== ' ') {
-          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== chars.length) this.writeIndent();
+          if (start + 1 === end && this.column > BEST_WIDTH && split && start !== 0 && end !== chars.length)
+            this.writeIndent();
           else this.write(chars.slice(start, end).join(''));
           start = end;
         }
@@ -297,12 +315,24 @@ class Emitter {
         if (ch !== undefined) {
           const hex = code.toString(16).toUpperCase();
           const data =
-            ch in ESCAPES ? '\\' + ESCAPES[ch] : code <= 0xff ? '\\x' + hex.padStart(2, '0') : code <= 0xffff ? '\\u' + hex.padStart(4, '0') : '\\U' + hex.padStart(8, '0');
+            ch in ESCAPES
+              ? '\\' + ESCAPES[ch]
+              : code <= 0xff
+                ? '\\x' + hex.padStart(2, '0')
+                : code <= 0xffff
+                  ? '\\u' + hex.padStart(4, '0')
+                  : '\\U' + hex.padStart(8, '0');
           this.write(data);
           start = end + 1;
         }
       }
-      if (end > 0 && end < chars.length - 1 && (ch === ' ' || start >= end) && this.column + (end - start) > BEST_WIDTH && split) {
+      if (
+        end > 0 &&
+        end < chars.length - 1 &&
+        (ch === ' ' || start >= end) &&
+        this.column + (end - start) > BEST_WIDTH &&
+        split
+      ) {
         const data = chars.slice(start, end).join('') + '\\';
         if (start < end) start = end;
         this.write(data);
@@ -322,5 +352,7 @@ class Emitter {
  * send the user looking for a bug rather than at the file.
  */
 export function yamlNestingProblem(doc: Document): string | undefined {
-  return doc.errors.some((error) => error.message.includes('Maximum call stack size exceeded')) ? 'nesting too deep to read' : undefined;
+  return doc.errors.some((error) => error.message.includes('Maximum call stack size exceeded'))
+    ? 'nesting too deep to read'
+    : undefined;
 }

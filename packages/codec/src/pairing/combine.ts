@@ -56,7 +56,9 @@ export function matchCells(inputs: readonly Cell[], outputs: readonly Cell[]): C
       }
     }
   }
-  const result: CellMatch[] = matched.map((j) => (j === undefined ? { kind: 'new' } : { kind: 'same', outputIndex: j }));
+  const result: CellMatch[] = matched.map((j) =>
+    j === undefined ? { kind: 'new' } : { kind: 'same', outputIndex: j },
+  );
   // An edited cell sits where its original was: right after the outputs cell its predecessor matched, or right
   // before the one its successor matched.
   const nextMatched: number[] = [];
@@ -73,7 +75,8 @@ export function matchCells(inputs: readonly Cell[], outputs: readonly Cell[]): C
     }
     const cell = inputs[i]!;
     if (cell.source.trim() === '') continue;
-    const fits = (k: number) => k >= 0 && k < outputs.length && !used.has(k) && outputs[k]!.cell_type === cell.cell_type;
+    const fits = (k: number) =>
+      k >= 0 && k < outputs.length && !used.has(k) && outputs[k]!.cell_type === cell.cell_type;
     const k = [previous + 1, nextMatched[i]! - 1].find(fits);
     if (k === undefined) continue;
     used.add(k);
@@ -83,7 +86,8 @@ export function matchCells(inputs: readonly Cell[], outputs: readonly Cell[]): C
   return result;
 }
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: JsonValue | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * `shown` (what the text says) plus the keys of `stored` that the text format does not show, i.e. that are
@@ -91,7 +95,12 @@ const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'ob
  * shows but the text lacks was deleted by the user and stays deleted. `depth` levels of nested mappings are
  * merged the same way (the notebook's `jupytext` entry). Without `visible`, every key counts as shown.
  */
-function withHiddenKeys(shown: JsonObject, stored: JsonObject, visible: JsonObject | undefined, depth: number): JsonObject {
+function withHiddenKeys(
+  shown: JsonObject,
+  stored: JsonObject,
+  visible: JsonObject | undefined,
+  depth: number,
+): JsonObject {
   const result = cloneJson(shown);
   for (const [key, value] of Object.entries(stored)) {
     if (value === undefined) continue;
@@ -99,7 +108,12 @@ function withHiddenKeys(shown: JsonObject, stored: JsonObject, visible: JsonObje
     if (!(key in result)) {
       if (visible && seen === undefined) result[key] = cloneJson(value);
     } else if (depth > 0 && isObject(result[key]) && isObject(value)) {
-      result[key] = withHiddenKeys(result[key] as JsonObject, value, isObject(seen) ? seen : visible ? {} : undefined, depth - 1);
+      result[key] = withHiddenKeys(
+        result[key] as JsonObject,
+        value,
+        isObject(seen) ? seen : visible ? {} : undefined,
+        depth - 1,
+      );
     }
   }
   return result;
@@ -164,7 +178,9 @@ export function combineInputsAndOutputs(inputs: Notebook, outputs: Notebook, opt
   // A text without notebook metadata (filter `-all`) cannot have changed it: the .ipynb's stands (jupytext's rule).
   const inputsJupytext = inputs.metadata.jupytext;
   const headerless = isObject(inputsJupytext) && inputsJupytext.notebook_metadata_filter === '-all';
-  const metadata = headerless ? cloneJson(outputs.metadata) : withHiddenKeys(inputs.metadata, outputs.metadata, visible?.metadata, 1);
+  const metadata = headerless
+    ? cloneJson(outputs.metadata)
+    : withHiddenKeys(inputs.metadata, outputs.metadata, visible?.metadata, 1);
   const jupytext = metadata.jupytext;
   if (isObject(jupytext)) {
     delete jupytext.text_representation;

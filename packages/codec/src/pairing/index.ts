@@ -3,6 +3,24 @@ export { combineInputsAndOutputs, matchCells, type CellMatch, type CombineOption
 export { PairingError } from './errors.js';
 export { parsePairing, formatPairing, type PairedFormat } from './formats-list.js';
 export { pairedPaths, type PairedPath, type PairedPathsOptions } from './paths.js';
-export { planSync, inputsDigest, readMember, sameCells, type SyncMember, type SyncPlan, type PlannedMember, type PlanSyncOptions, type TextFormatOptions } from './sync.js';
-export { findPair, fileFormat, extensionOf, recordedPairing, resolvePairing, type PairLookup, type PairLookupOptions } from './lookup.js';
+export {
+  planSync,
+  inputsDigest,
+  readMember,
+  sameCells,
+  type SyncMember,
+  type SyncPlan,
+  type PlannedMember,
+  type PlanSyncOptions,
+  type TextFormatOptions,
+} from './sync.js';
+export {
+  findPair,
+  fileFormat,
+  extensionOf,
+  recordedPairing,
+  resolvePairing,
+  type PairLookup,
+  type PairLookupOptions,
+} from './lookup.js';
 export { readJupytextSettings, pairingsFromConfigValue, type JupytextSettings } from './jupytext-config.js';

@@ -54,12 +54,14 @@ export function pairingsFromConfigValue(value: unknown, where: string): PairedFo
   const tree = (table: Record<string, unknown>): string =>
     Object.entries(table)
       .map(([root, format]) => {
-        if (typeof format !== 'string') fail(`maps "${root}" to a ${typeof format}, expected a format such as "py:percent"`);
+        if (typeof format !== 'string')
+          fail(`maps "${root}" to a ${typeof format}, expected a format such as "py:percent"`);
         const folder = root.replace(/\/+$/, '');
         return folder === '' || folder === '.' ? format : `${folder}///${format}`;
       })
       .join(',');
-  const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isTable = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   let groups: string[];
   if (typeof value === 'string') groups = value.split(';');
   else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) groups = [value.join(',')];
@@ -95,7 +97,9 @@ export function readJupytextSettings(config: Record<string, unknown>, where: str
     const option = FORMAT_OPTION_KEYS[key];
     if (option) {
       if (typeof value !== 'string' && typeof value !== 'boolean')
-        throw new PairingError(`${where}: "${key}" must be a string or a boolean, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+        throw new PairingError(
+          `${where}: "${key}" must be a string or a boolean, got ${Array.isArray(value) ? 'a list' : typeof value}`,
+        );
       // The current spelling wins over a deprecated one.
       if (key === option || !(option in formatOptions)) formatOptions[option] = value;
     } else if (!OTHER_KEYS.has(key)) unknownKeys.push(key);

@@ -41,7 +41,11 @@ export function fileFormat(path: string): PairedFormat {
   try {
     return { extension: parseFormat(extension.slice(1)).extension };
   } catch {
-    throw new NotebookError('INVALID', `not a notebook: nbpipe reads .ipynb and the text formats (.py, .md, .R, …), not "${extension || 'no extension'}"`, path);
+    throw new NotebookError(
+      'INVALID',
+      `not a notebook: nbpipe reads .ipynb and the text formats (.py, .md, .R, …), not "${extension || 'no extension'}"`,
+      path,
+    );
   }
 }
 
@@ -86,15 +90,27 @@ export function findPair(path: string, content: string, options: PairLookupOptio
       throw new PairingError(`${path}: ${(e as Error).message}`);
     }
     if (formats.length < 2) return { paired: false, reason: `its pairing is "${recorded}": a single format`, notebook };
-    return { paired: true, members: pairedPaths(path, formats, { formatName, ceiling: options.ceiling }), origin: 'notebook', notebook };
+    return {
+      paired: true,
+      members: pairedPaths(path, formats, { formatName, ceiling: options.ceiling }),
+      origin: 'notebook',
+      notebook,
+    };
   }
   for (const pairing of options.projectPairings ?? []) {
     try {
       // A pairing with `auto` does not apply to a notebook whose language is unknown.
       const formats = resolvePairing(pairing, notebook);
-      const listed = formats.some((f) => f.extension === own.extension && (!formatName || !f.formatName || f.formatName === formatName));
+      const listed = formats.some(
+        (f) => f.extension === own.extension && (!formatName || !f.formatName || f.formatName === formatName),
+      );
       if (formats.length < 2 || !listed) continue;
-      return { paired: true, members: pairedPaths(path, formats, { formatName, ceiling: options.ceiling }), origin: 'project', notebook };
+      return {
+        paired: true,
+        members: pairedPaths(path, formats, { formatName, ceiling: options.ceiling }),
+        origin: 'project',
+        notebook,
+      };
     } catch (e) {
       if (!(e instanceof PairingError || e instanceof FormatError)) throw e;
     }
@@ -102,7 +118,9 @@ export function findPair(path: string, content: string, options: PairLookupOptio
   const tried = (options.projectPairings ?? []).map((p) => `"${formatPairing(p)}"`).join(', ');
   return {
     paired: false,
-    reason: tried ? `it has no pairing of its own and does not fit the project's (${tried})` : 'it has no pairing and the project sets none',
+    reason: tried
+      ? `it has no pairing of its own and does not fit the project's (${tried})`
+      : 'it has no pairing and the project sets none',
     notebook,
   };
 }

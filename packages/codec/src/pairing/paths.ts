@@ -63,7 +63,8 @@ function basePath(path: string, format: PairedFormat, ceiling: string | undefine
     throw misfit(`expected the extension ${format.extension}`);
   name = name.slice(0, -format.extension.length);
   if (format.suffix) {
-    if (!name.endsWith(format.suffix) || name === format.suffix) throw misfit(`expected the name to end with "${format.suffix}"`);
+    if (!name.endsWith(format.suffix) || name === format.suffix)
+      throw misfit(`expected the name to end with "${format.suffix}"`);
     name = name.slice(0, -format.suffix.length);
   }
   const prefix = prefixParts(format.prefix);
@@ -82,7 +83,8 @@ function basePath(path: string, format: PairedFormat, ceiling: string | undefine
   const base: BasePath = { absolute: path.startsWith('/'), folders, name };
   if (!prefix.root) return base;
   // Tree pairing: the occurrence of the root closest to the file, not above the ceiling.
-  const floor = ceiling && base.absolute && path.startsWith(ceiling.replace(/\/*$/, '/')) ? segments(ceiling).length : 0;
+  const floor =
+    ceiling && base.absolute && path.startsWith(ceiling.replace(/\/*$/, '/')) ? segments(ceiling).length : 0;
   const root = prefix.root;
   for (let at = folders.length - root.length; at >= floor; at--) {
     if (root.every((r, i) => folders[at + i] === r))
@@ -98,7 +100,9 @@ function memberPath(base: BasePath, format: PairedFormat, formats: readonly Pair
     throw new PairingError(
       `the pairing "${formatPairing(formats)}" mixes tree roots (root///ext) with other formats; use a root in all of them or in none`,
     );
-  const folders: Folder[] = prefix.root ? [...base.folders, ...prefix.root, ...(base.subtree ?? [])] : [...base.folders];
+  const folders: Folder[] = prefix.root
+    ? [...base.folders, ...prefix.root, ...(base.subtree ?? [])]
+    : [...base.folders];
   for (const folder of prefix.folders) {
     if (folder !== '..') folders.push(folder);
     else if (folders.length > 0 && folders.at(-1) !== '..') folders.pop();
@@ -119,7 +123,11 @@ const specificity = (f: PairedFormat) => (f.prefix?.length ?? 0) + (f.suffix?.le
 /**
  * Every member of the pair that `path` belongs to, in the order of `formats` (`auto` extensions resolved first). Throws a PairingError if the path fits none of the formats or two members collide.
  */
-export function pairedPaths(path: string, formats: readonly PairedFormat[], options: PairedPathsOptions = {}): PairedPath[] {
+export function pairedPaths(
+  path: string,
+  formats: readonly PairedFormat[],
+  options: PairedPathsOptions = {},
+): PairedPath[] {
   const normalized = (path.startsWith('/') ? '/' : '') + segments(path).join('/');
   const candidates = formats
     .map((format, index) => ({ format, index }))

@@ -79,7 +79,12 @@ export function inputsDigest(nb: Notebook): string {
 }
 
 /** Read a member's content as a notebook in its format; bad input is a NotebookError naming the file. */
-export function readMember(path: string, format: PairedFormat, content: string, formatOptions?: TextFormatOptions): Notebook {
+export function readMember(
+  path: string,
+  format: PairedFormat,
+  content: string,
+  formatOptions?: TextFormatOptions,
+): Notebook {
   if (isNotebookFile(format)) return parse(content, { path, validate: false });
   try {
     return textToNotebook(content, format, { formatOptions });
@@ -98,16 +103,25 @@ function textOptionsOf(nb: Notebook): JsonObject {
 }
 
 /** The .ipynb written as the text member, with the text's own options (filters, markers). */
-function ipynbAsText(outputs: Notebook, text: Notebook, format: PairedFormat, formatOptions?: TextFormatOptions): string {
+function ipynbAsText(
+  outputs: Notebook,
+  text: Notebook,
+  format: PairedFormat,
+  formatOptions?: TextFormatOptions,
+): string {
   const jupytext = outputs.metadata.jupytext;
   const own = jupytext && typeof jupytext === 'object' && !Array.isArray(jupytext) ? jupytext : {};
-  const shaped: Notebook = { ...outputs, metadata: { ...outputs.metadata, jupytext: { ...own, ...textOptionsOf(text) } } };
+  const shaped: Notebook = {
+    ...outputs,
+    metadata: { ...outputs.metadata, jupytext: { ...own, ...textOptionsOf(text) } },
+  };
   return notebookToText(shaped, format, { formatOptions });
 }
 
 function withFormats(nb: Notebook, formats: string | null): Notebook {
   const jupytext = nb.metadata.jupytext;
-  const rest: JsonObject = jupytext && typeof jupytext === 'object' && !Array.isArray(jupytext) ? { ...(jupytext as JsonObject) } : {};
+  const rest: JsonObject =
+    jupytext && typeof jupytext === 'object' && !Array.isArray(jupytext) ? { ...(jupytext as JsonObject) } : {};
   if (formats === null) delete rest.formats;
   else {
     rest.formats = formats;
@@ -123,7 +137,10 @@ function withFormats(nb: Notebook, formats: string | null): Notebook {
 /** Cells equal up to trailing spaces and surrounding blank lines: members that agree although their formats differ. */
 export function sameCells(a: Notebook, b: Notebook): boolean {
   const loose = (s: string) => s.replace(/[ \t]+$/gm, '').replace(/^\n+|\n+$/g, '');
-  return a.cells.length === b.cells.length && a.cells.every((c, i) => c.cell_type === b.cells[i]!.cell_type && loose(c.source) === loose(b.cells[i]!.source));
+  return (
+    a.cells.length === b.cells.length &&
+    a.cells.every((c, i) => c.cell_type === b.cells[i]!.cell_type && loose(c.source) === loose(b.cells[i]!.source))
+  );
 }
 
 /**
@@ -177,13 +194,15 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
     if (options.source?.path === m.path && options.source.notebook) notebooks.set(m.path, options.source.notebook);
     else notebooks.set(m.path, m.notebook ?? readMember(m.path, m.format, m.content!, formatOptions));
   }
-  if (options.source?.notebook && !notebooks.has(options.source.path)) notebooks.set(options.source.path, options.source.notebook);
+  if (options.source?.notebook && !notebooks.has(options.source.path))
+    notebooks.set(options.source.path, options.source.notebook);
 
   let sourcePath = options.source?.path;
   if (sourcePath === undefined) {
     const changed = present.filter(({ m }) => editedSinceSync(m, notebooks.get(m.path)!)).sort(byRecency);
     const newest = changed[0];
-    const disagreeing = newest && changed.slice(1).find(({ m }) => !sameCells(notebooks.get(m.path)!, notebooks.get(newest.m.path)!));
+    const disagreeing =
+      newest && changed.slice(1).find(({ m }) => !sameCells(notebooks.get(m.path)!, notebooks.get(newest.m.path)!));
     let chosen = newest ?? [...present].sort(byRecency)[0];
     if (newest && disagreeing) {
       if (!options.prefer)
@@ -209,7 +228,8 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
   else if (ipynbMember) {
     const outputs = notebooks.get(ipynbMember.path)!;
     const asText = ipynbAsText(outputs, sourceNb, sourceMember.format, formatOptions);
-    if (asText === sourceMember.content) result = outputs; // the text says nothing the .ipynb does not
+    if (asText === sourceMember.content)
+      result = outputs; // the text says nothing the .ipynb does not
     else {
       // What the trip through the text loses (filtered metadata) is what the text cannot have changed.
       const visible = textToNotebook(asText, sourceMember.format, { formatOptions });
@@ -221,7 +241,13 @@ export function planSync(members: readonly SyncMember[], options: PlanSyncOption
 
   const planned = members.map((m): PlannedMember => {
     const current = notebooks.get(m.path);
-    const unchanged = (): PlannedMember => ({ path: m.path, format: m.format, before: m.content, after: m.content!, digest: inputsDigest(current!) });
+    const unchanged = (): PlannedMember => ({
+      path: m.path,
+      format: m.format,
+      before: m.content,
+      after: m.content!,
+      digest: inputsDigest(current!),
+    });
     if (m.path === sourcePath && !rewriteSource) return unchanged();
     if (isNotebookFile(m.format)) {
       const nb = notebookForIpynb(result);

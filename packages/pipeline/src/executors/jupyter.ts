@@ -50,11 +50,18 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
   if (slow) job.notice?.(`kernel "${spec.name}" is started for each task, not forked from a warm parent: ${slow}`);
   const failure = run.error;
   const nbPath = notebookProduct(job.product);
-  if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(run.notebook, failure) : run.notebook, nbPath, job.spec.exportOptions);
+  if (nbPath)
+    await notebookWriter(nbPath)!(
+      failure ? markExecutionError(run.notebook, failure) : run.notebook,
+      nbPath,
+      job.spec.exportOptions,
+    );
   if (failure) {
     const traceback = failure.traceback.join('\n');
     if (traceback) log(traceback + '\n');
-    const cause = { died: 'the kernel died: ', timeout: 'timed out: ', lost: 'outputs lost: ', error: '', aborted: '' }[failure.kind];
+    const cause = { died: 'the kernel died: ', timeout: 'timed out: ', lost: 'outputs lost: ', error: '', aborted: '' }[
+      failure.kind
+    ];
     throw new TaskFailure(`${job.label(job.source)}: ${cause}${failure.message}`, traceback || undefined);
   }
 }
@@ -85,11 +92,14 @@ export const autoExecutor: Executor = {
     try {
       spec = kernelFor(nb, job);
     } catch (e) {
-      if (!(isKernelError(e) && e.code === 'NO_KERNELSPEC')) throw isKernelError(e) ? new TaskFailure(`${job.label(job.source)}: ${e.message}`) : e;
+      if (!(isKernelError(e) && e.code === 'NO_KERNELSPEC'))
+        throw isKernelError(e) ? new TaskFailure(`${job.label(job.source)}: ${e.message}`) : e;
       if (sourceLanguage(job.source, nb) !== 'python') throw new TaskFailure(`${job.label(job.source)}: ${e.message}`);
     }
     if (spec) return runOnKernel(job, nb, spec);
-    job.notice?.('no Jupyter kernel for Python is installed: notebook tasks run on the embedded python executor (install ipykernel, or set `executor: python` to silence this)');
+    job.notice?.(
+      'no Jupyter kernel for Python is installed: notebook tasks run on the embedded python executor (install ipykernel, or set `executor: python` to silence this)',
+    );
     return pythonExecutor.run(job);
   },
 };

@@ -5,7 +5,8 @@ import { executorName } from './executor-name.js';
 
 /** Whether a task starts a kernel or calls python: a notebook on a Jupyter kernel, a function task, a python hook. */
 function usesKernel(spec: TaskSpec, notebookExecutor: string | undefined): boolean {
-  const pythonHook = (hook: string | PythonHook | undefined) => hook !== undefined && (typeof hook !== 'string' || isDottedFunction(hook));
+  const pythonHook = (hook: string | PythonHook | undefined) =>
+    hook !== undefined && (typeof hook !== 'string' || isDottedFunction(hook));
   if (spec.kind === 'callable' || pythonHook(spec.onFinish) || spec.onRender || spec.onFailure) return true;
   return spec.kind === 'notebook' && executorName(spec, notebookExecutor) !== 'python';
 }
@@ -15,7 +16,12 @@ function usesKernel(spec: TaskSpec, notebookExecutor: string | undefined): boole
  * started in the background: most tasks use that kernelspec, and the others start theirs on first use.
  * Undefined when no task needs a kernel.
  */
-export function startKernels(tasks: TaskSpec[], root: string, options: KernelFactoryOptions = {}, notebookExecutor?: string): KernelFactory | undefined {
+export function startKernels(
+  tasks: TaskSpec[],
+  root: string,
+  options: KernelFactoryOptions = {},
+  notebookExecutor?: string,
+): KernelFactory | undefined {
   if (!tasks.some((spec) => usesKernel(spec, notebookExecutor))) return undefined;
   const kernels = new KernelFactory({ ...options, cwd: root });
   try {

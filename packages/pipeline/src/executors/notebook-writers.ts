@@ -11,7 +11,10 @@ export type NotebookWriter = (nb: Notebook, path: string, options?: Record<strin
  * nbconvert_export_kwargs our HTML report honours: each turns an option on when its value is `when`.
  * `sanitize_html: false` is nbconvert's way to keep a notebook's HTML as it is: our trusted report (README "Security").
  */
-export const HTML_EXPORT_OPTIONS: Record<string, { option: 'excludeInput' | 'excludePrompts' | 'trusted'; when: boolean }> = {
+export const HTML_EXPORT_OPTIONS: Record<
+  string,
+  { option: 'excludeInput' | 'excludePrompts' | 'trusted'; when: boolean }
+> = {
   exclude_input: { option: 'excludeInput', when: true },
   exclude_input_prompt: { option: 'excludePrompts', when: true },
   exclude_output_prompt: { option: 'excludePrompts', when: true },
@@ -26,16 +29,23 @@ export const NOTEBOOK_FORMATS: ReadonlyMap<string, NotebookWriter> = new Map<str
   [
     '.ipynb',
     async (nb, path) => {
-      const [{ serialize }, { writeFileAtomic }] = await Promise.all([import('@nbpipe/nbformat'), import('@nbpipe/git')]);
+      const [{ serialize }, { writeFileAtomic }] = await Promise.all([
+        import('@nbpipe/nbformat'),
+        import('@nbpipe/git'),
+      ]);
       await writeFileAtomic(path, serialize(nb));
     },
   ],
   [
     '.html',
     async (nb, path, options = {}) => {
-      const [{ renderNotebookHtml }, { writeFileAtomic }] = await Promise.all([import('../report/html.js'), import('@nbpipe/git')]);
+      const [{ renderNotebookHtml }, { writeFileAtomic }] = await Promise.all([
+        import('../report/html.js'),
+        import('@nbpipe/git'),
+      ]);
       const report: Record<string, boolean | string> = {};
-      for (const [key, value] of Object.entries(options)) if (HTML_EXPORT_OPTIONS[key]?.when === value) report[HTML_EXPORT_OPTIONS[key].option] = true;
+      for (const [key, value] of Object.entries(options))
+        if (HTML_EXPORT_OPTIONS[key]?.when === value) report[HTML_EXPORT_OPTIONS[key].option] = true;
       if (report.trusted && isPullRequestBuild()) {
         delete report.trusted;
         report.notice = 'sanitize_html: false is ignored in a pull request build: this report runs no script.';

@@ -12,7 +12,16 @@ import type { PythonHook } from '../spec.js';
 export async function callTaskHook(job: TaskJob, hook: PythonHook, name: string): Promise<void> {
   appendFileSync(job.log, `${name}: ${hook.function}\n`);
   const task = { name: job.name, source: job.source, product: job.product, upstream: job.upstream, params: job.params };
-  await callPython(job, { function: hook.function, kwargs: { product: job.product, upstream: job.upstream, params: job.params, task }, select: true, extra: hook.kwargs }, `${name} ${hook.function}`);
+  await callPython(
+    job,
+    {
+      function: hook.function,
+      kwargs: { product: job.product, upstream: job.upstream, params: job.params, task },
+      select: true,
+      extra: hook.kwargs,
+    },
+    `${name} ${hook.function}`,
+  );
 }
 
 /**
@@ -23,7 +32,12 @@ export async function runOnFinish(job: TaskJob, check: string | PythonHook): Pro
   if (typeof check !== 'string') return callTaskHook(job, check, 'on_finish');
   if (isDottedFunction(check)) return callTaskHook(job, { function: check, kwargs: {} }, 'on_finish');
   appendFileSync(job.log, `on_finish: ${check}\n`);
-  const child = spawnTaskProcess('/bin/sh', ['-c', check], { cwd: job.root, env: { ...process.env, ...taskEnvironment(job) }, stdio: ['ignore', 'pipe', 'pipe'] }, job);
+  const child = spawnTaskProcess(
+    '/bin/sh',
+    ['-c', check],
+    { cwd: job.root, env: { ...process.env, ...taskEnvironment(job) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    job,
+  );
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk.toString('utf8');
@@ -35,5 +49,8 @@ export async function runOnFinish(job: TaskJob, check: string | PythonHook): Pro
   if (job.signal.aborted) throw new TaskFailure('interrupted');
   if (exit.code === 0) return;
   const last = output.trimEnd().split('\n').pop() ?? '';
-  throw new TaskFailure(`on_finish \`${check}\` failed (${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`})${last ? `: ${last}` : ''}`, output.trimEnd().split('\n').slice(-30).join('\n'));
+  throw new TaskFailure(
+    `on_finish \`${check}\` failed (${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`})${last ? `: ${last}` : ''}`,
+    output.trimEnd().split('\n').slice(-30).join('\n'),
+  );
 }

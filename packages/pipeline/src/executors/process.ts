@@ -47,13 +47,19 @@ export function maxOutputChars(job: Pick<TaskJob, 'maxOutputChars'>): number | u
   const value = fromEnv || job.maxOutputChars;
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(String(value)))
-    throw new TaskFailure(`${fromEnv ? 'NBPIPE_MAX_OUTPUT_CHARS' : 'pipeline.maxOutputChars'} must be a positive whole number, not ${JSON.stringify(value)}`);
+    throw new TaskFailure(
+      `${fromEnv ? 'NBPIPE_MAX_OUTPUT_CHARS' : 'pipeline.maxOutputChars'} must be a positive whole number, not ${JSON.stringify(value)}`,
+    );
   return Number(value);
 }
 
 /** The last `lines` lines of a log file (for failure messages), read from its end. */
 export function tailOfFile(path: string, lines = 20): string {
-  return readFileTail(path, 16 * 1024).replace(/\s+$/, '').split('\n').slice(-lines).join('\n');
+  return readFileTail(path, 16 * 1024)
+    .replace(/\s+$/, '')
+    .split('\n')
+    .slice(-lines)
+    .join('\n');
 }
 
 /**
@@ -61,7 +67,12 @@ export function tailOfFile(path: string, lines = 20): string {
  * Aborting `signal` sends SIGTERM to the group, then SIGKILL after a grace period. The group does
  * not outlive the task's process nor the run (spawnProcessGroup). `started` is told the pid.
  */
-export function spawnTaskProcess(command: string, args: string[], options: SpawnOptions, job: Pick<TaskJob, 'signal' | 'started'>): ChildProcess {
+export function spawnTaskProcess(
+  command: string,
+  args: string[],
+  options: SpawnOptions,
+  job: Pick<TaskJob, 'signal' | 'started'>,
+): ChildProcess {
   const child = spawnProcessGroup(command, args, options);
   const kill = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
@@ -85,9 +96,16 @@ export function spawnTaskProcess(command: string, args: string[], options: Spawn
  * Until `exited` settles, aborting `signal` sends SIGTERM to the process group (`pid`, or a function that
  * signals it), then SIGKILL after a grace period. Returns `exited`.
  */
-export function stopOnAbort<T>(signal: AbortSignal, group: number | ((sig: NodeJS.Signals) => void), exited: Promise<T>): Promise<T> {
+export function stopOnAbort<T>(
+  signal: AbortSignal,
+  group: number | ((sig: NodeJS.Signals) => void),
+  exited: Promise<T>,
+): Promise<T> {
   let done = false;
-  const kill = typeof group === 'number' ? (sig: NodeJS.Signals) => !done && signalGroup(group, sig) : (sig: NodeJS.Signals) => !done && group(sig);
+  const kill =
+    typeof group === 'number'
+      ? (sig: NodeJS.Signals) => !done && signalGroup(group, sig)
+      : (sig: NodeJS.Signals) => !done && group(sig);
   const onAbort = () => {
     kill('SIGTERM');
     setTimeout(() => kill('SIGKILL'), 2000).unref();

@@ -94,14 +94,20 @@ export async function callPython(job: TaskJob, call: PythonCall, what: string): 
   if (exit.code === 0) return;
   const lines = readFileSync(job.log, 'utf8').slice(logStart).trimEnd().split('\n');
   const last = lines[lines.length - 1] ?? '';
-  const why = exit.code === 3 ? last : exit.signal ? `killed by ${exit.signal}` : last || `exited with code ${exit.code}`;
+  const why =
+    exit.code === 3 ? last : exit.signal ? `killed by ${exit.signal}` : last || `exited with code ${exit.code}`;
   throw new TaskFailure(`${what} failed: ${why} (python: ${python})`, lines.slice(-30).join('\n'));
 }
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** The call in a child of the kernel's warm parent, writing straight to the log; undefined if the warm parent is gone. */
-async function callForked(job: TaskJob, kernel: JupyterKernelSpec, request: string, env: Record<string, string>): Promise<Exit | undefined> {
+async function callForked(
+  job: TaskJob,
+  kernel: JupyterKernelSpec,
+  request: string,
+  env: Record<string, string>,
+): Promise<Exit | undefined> {
   const dir = mkdtempSync(join(tmpdir(), 'nbpipe-call-'));
   try {
     const stdin = join(dir, 'request.json');
@@ -115,8 +121,19 @@ async function callForked(job: TaskJob, kernel: JupyterKernelSpec, request: stri
   }
 }
 
-async function callSpawned(job: TaskJob, python: string, request: string, env: Record<string, string>, what: string): Promise<Exit> {
-  const child = spawnTaskProcess(python, ['-c', CALLER], { cwd: job.root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }, job);
+async function callSpawned(
+  job: TaskJob,
+  python: string,
+  request: string,
+  env: Record<string, string>,
+  what: string,
+): Promise<Exit> {
+  const child = spawnTaskProcess(
+    python,
+    ['-c', CALLER],
+    { cwd: job.root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+    job,
+  );
   const collect = (chunk: Buffer) => appendFileSync(job.log, chunk);
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
@@ -125,6 +142,8 @@ async function callSpawned(job: TaskJob, python: string, request: string, env: R
   try {
     return await waitForExit(child);
   } catch (e) {
-    throw new TaskFailure(`${what}: cannot run ${python}: ${(e as Error).message} (the Python kernel's interpreter, else NBPIPE_PYTHON)`);
+    throw new TaskFailure(
+      `${what}: cannot run ${python}: ${(e as Error).message} (the Python kernel's interpreter, else NBPIPE_PYTHON)`,
+    );
   }
 }

@@ -29,10 +29,17 @@ export function pythonCommand(): string {
 }
 
 /** The source as a notebook ready to run: injected parameters, no old outputs. */
-export async function prepareNotebook(job: Pick<TaskJob, 'source' | 'product' | 'upstream' | 'params' | 'label'>): Promise<Notebook> {
-  const nb = removeExecutionErrorMarks(await readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8')));
+export async function prepareNotebook(
+  job: Pick<TaskJob, 'source' | 'product' | 'upstream' | 'params' | 'label'>,
+): Promise<Notebook> {
+  const nb = removeExecutionErrorMarks(
+    await readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8')),
+  );
   const language = sourceLanguage(job.source, nb);
-  if (language !== 'python') throw new TaskFailure(`${job.label(job.source)}: the embedded executor runs Python only, this is ${language}: install a Jupyter kernel for it`);
+  if (language !== 'python')
+    throw new TaskFailure(
+      `${job.label(job.source)}: the embedded executor runs Python only, this is ${language}: install a Jupyter kernel for it`,
+    );
   for (const cell of nb.cells)
     if (cell.cell_type === 'code') {
       cell.outputs = [];
@@ -70,18 +77,27 @@ export const pythonExecutor: Executor = {
     const child = spawnTaskProcess(
       pythonCommand(),
       ['-u', DRIVER],
-      { cwd: job.root, env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' }, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] },
+      {
+        cwd: job.root,
+        env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' },
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      },
       job,
     );
     const exited = waitForExit(child).catch((e: Error) => ({ code: null, signal: null, error: e }));
     const requests = child.stdio[3] as Writable;
     requests.on('error', () => {}); // the driver died: reported by its exit
-    const messages = createInterface({ input: child.stdio[4] as Readable, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    const messages = createInterface({ input: child.stdio[4] as Readable, crlfDelay: Infinity })[
+      Symbol.asyncIterator
+    ]();
     const recorder = new OutputRecorder({ recordTiming: false, maxStreamChars });
     let current: CodeCell | undefined;
     const record = (msg: DriverMessage) => {
       if (!current) return;
-      recorder.handle(current, { header: { msg_type: msg.msg_type }, content: msg.content } as unknown as KernelMessage);
+      recorder.handle(current, {
+        header: { msg_type: msg.msg_type },
+        content: msg.content,
+      } as unknown as KernelMessage);
       if (msg.msg_type === 'stream') {
         log.write(String(msg.content.text));
         if (job.spec.logOutput) process.stderr.write(String(msg.content.text));
@@ -104,7 +120,13 @@ export const pythonExecutor: Executor = {
       else nb.metadata.language_info = ready.content.language_info as Notebook['metadata']['language_info'];
       let count = 0;
       for (const [cellIndex, cell] of nb.cells.entries()) {
-        if (driverGone || cell.cell_type !== 'code' || sourceText(cell).trim() === '' || hasTag(cell, SKIP_EXECUTION_TAG)) continue;
+        if (
+          driverGone ||
+          cell.cell_type !== 'code' ||
+          sourceText(cell).trim() === '' ||
+          hasTag(cell, SKIP_EXECUTION_TAG)
+        )
+          continue;
         current = cell;
         recorder.begin(cell);
         cell.execution_count = ++count;
@@ -146,12 +168,19 @@ export const pythonExecutor: Executor = {
     if (job.signal.aborted) throw new TaskFailure('interrupted');
 
     const nbPath = notebookProduct(job.product);
-    if (nbPath) await notebookWriter(nbPath)!(failure ? markExecutionError(nb, failure) : nb, nbPath, job.spec.exportOptions);
+    if (nbPath)
+      await notebookWriter(nbPath)!(failure ? markExecutionError(nb, failure) : nb, nbPath, job.spec.exportOptions);
     if (failure) throw new TaskFailure(`${job.label(job.source)}: ${failure.message}`, failure.traceback.join('\n'));
-    if (exit.error) throw new TaskFailure(`cannot run ${pythonCommand()}: ${exit.error.message} (set NBPIPE_PYTHON to choose the interpreter)`);
+    if (exit.error)
+      throw new TaskFailure(
+        `cannot run ${pythonCommand()}: ${exit.error.message} (set NBPIPE_PYTHON to choose the interpreter)`,
+      );
     if (driverGone || exit.code !== 0) {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      throw new TaskFailure(`${pythonCommand()} ${how} while running ${job.label(job.source)}`, readFileSync(job.log, 'utf8').slice(-4000));
+      throw new TaskFailure(
+        `${pythonCommand()} ${how} while running ${job.label(job.source)}`,
+        readFileSync(job.log, 'utf8').slice(-4000),
+      );
     }
   },
 };

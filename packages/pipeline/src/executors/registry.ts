@@ -30,11 +30,23 @@ export function checkExecutor(spec: TaskSpec, file: string): void {
   const name = executorName(spec);
   const entry = EXECUTORS.get(name);
   const where = `task ${spec.name}`;
-  if (!entry) throw new PipelineError(`executor "${spec.executor}" is not available (available: ${[...EXECUTORS.keys(), ...EXECUTOR_ALIASES.keys()].join(', ')})`, file, spec.line, where);
-  if (!entry.kinds.includes(spec.kind)) throw new PipelineError(`executor "${name}" cannot run ${spec.source}`, file, spec.line, where);
+  if (!entry)
+    throw new PipelineError(
+      `executor "${spec.executor}" is not available (available: ${[...EXECUTORS.keys(), ...EXECUTOR_ALIASES.keys()].join(', ')})`,
+      file,
+      spec.line,
+      where,
+    );
+  if (!entry.kinds.includes(spec.kind))
+    throw new PipelineError(`executor "${name}" cannot run ${spec.source}`, file, spec.line, where);
   if (spec.kind === 'notebook') {
     const nb = notebookProduct(spec.product);
     if (nb !== undefined && !notebookWriter(nb))
-      throw new PipelineError(`cannot write the executed notebook as ${extname(nb) || nb} (formats: ${[...NOTEBOOK_FORMATS.keys()].join(', ')})`, file, spec.line, `${where}: product`);
+      throw new PipelineError(
+        `cannot write the executed notebook as ${extname(nb) || nb} (formats: ${[...NOTEBOOK_FORMATS.keys()].join(', ')})`,
+        file,
+        spec.line,
+        `${where}: product`,
+      );
   }
 }

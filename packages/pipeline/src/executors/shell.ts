@@ -13,8 +13,17 @@ const ACCESSOR = /\.([A-Za-z_][\w-]*)|\[\s*(?:'([^']*)'|"([^"]*)"|(\d+))\s*\]/g;
  * each value quoted for where it lands, so the script gets it as data, exactly (unlike Ploomber).
  * A `{{name…}}` naming nothing is an error with its line; other braces (`{{.Field}}` Go templates) are left alone.
  */
-export function renderShellScript(text: string, job: Pick<TaskJob, 'product' | 'upstream' | 'params'>, file: string): string {
-  const scope: Record<string, unknown> = { ...job.params, params: job.params, product: job.product, upstream: job.upstream };
+export function renderShellScript(
+  text: string,
+  job: Pick<TaskJob, 'product' | 'upstream' | 'params'>,
+  file: string,
+): string {
+  const scope: Record<string, unknown> = {
+    ...job.params,
+    params: job.params,
+    product: job.product,
+    upstream: job.upstream,
+  };
   const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
   const valueOf = (found: RegExpExecArray): string => {
     const [match, root, path] = found;
@@ -26,7 +35,12 @@ export function renderShellScript(text: string, job: Pick<TaskJob, 'product' | '
       value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
       if (value === undefined) break;
     }
-    if (value === undefined) throw new PipelineError(`${match}: ${where} is not defined (available: product, upstream, params${Object.keys(job.params).length ? ', ' + Object.keys(job.params).join(', ') : ''})`, file, lineAt(found.index));
+    if (value === undefined)
+      throw new PipelineError(
+        `${match}: ${where} is not defined (available: product, upstream, params${Object.keys(job.params).length ? ', ' + Object.keys(job.params).join(', ') : ''})`,
+        file,
+        lineAt(found.index),
+      );
     return scalarText(value);
   };
   try {

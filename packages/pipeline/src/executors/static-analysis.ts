@@ -19,7 +19,8 @@ export async function checkSignature(job: TaskJob): Promise<void> {
   if (job.spec.kind !== 'notebook') return;
   const nb = await readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8'));
   const index = parametersCellIndex(nb);
-  if (index < 0) throw new TaskFailure(`${job.label(job.source)}: static_analysis: strict needs a cell tagged "parameters"`);
+  if (index < 0)
+    throw new TaskFailure(`${job.label(job.source)}: static_analysis: strict needs a cell tagged "parameters"`);
   const declared = assignedNames(sourceText(nb.cells[index]!));
   declared.delete('upstream');
   declared.delete('product');
@@ -30,5 +31,6 @@ export async function checkSignature(job: TaskJob): Promise<void> {
     ...(unexpected.length ? [`unexpected params ${unexpected.join(', ')} (not in the parameters cell)`] : []),
     ...(missing.length ? [`missing params ${missing.join(', ')} (declared in the parameters cell)`] : []),
   ];
-  if (problems.length) throw new TaskFailure(`${job.label(job.source)}: static_analysis: strict: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new TaskFailure(`${job.label(job.source)}: static_analysis: strict: ${problems.join('; ')}`);
 }

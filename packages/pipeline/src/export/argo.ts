@@ -106,7 +106,10 @@ export function argoWorkflow(tasks: ExportTask[], options: ArgoOptions): Json {
             path: `${workingDir}/${path}`,
           }));
         });
-      const outputs = Object.entries(task.products).map(([key, path]) => ({ name: artifactName(key), path: `${workingDir}/${path}` }));
+      const outputs = Object.entries(task.products).map(([key, path]) => ({
+        name: artifactName(key),
+        path: `${workingDir}/${path}`,
+      }));
       if (inputs.length) template.inputs = { artifacts: inputs };
       if (outputs.length) template.outputs = { artifacts: outputs };
     }

@@ -29,7 +29,10 @@ export function slurmSubmitScript(jobs: SlurmJob[], root: string, file: string):
   for (const job of jobs) {
     const v = variable.get(job.task)!;
     const after = job.after.map((u) => `$${variable.get(u)!}`);
-    const options = [...job.options.map(shellQuote), ...(after.length ? [`"--dependency=afterok:${after.join(':')}"`] : [])];
+    const options = [
+      ...job.options.map(shellQuote),
+      ...(after.length ? [`"--dependency=afterok:${after.join(':')}"`] : []),
+    ];
     lines.push(
       '',
       `${v}=$(sbatch --parsable --hold ${options.join(' ')} <<'${END}'`,
@@ -41,6 +44,11 @@ export function slurmSubmitScript(jobs: SlurmJob[], root: string, file: string):
       `ids="$ids $${v}"`,
     );
   }
-  lines.push('', 'scontrol release $ids', ...jobs.map((job) => `printf '%s %s\\n' ${shellQuote(job.task)} "$${variable.get(job.task)!}"`), '');
+  lines.push(
+    '',
+    'scontrol release $ids',
+    ...jobs.map((job) => `printf '%s %s\\n' ${shellQuote(job.task)} "$${variable.get(job.task)!}"`),
+    '',
+  );
   return lines.join('\n');
 }

@@ -34,11 +34,13 @@ function html(markup: Markup, className: string, value: string): string {
   const scope = `nbp-out-${++markup.scopes}`;
   return `<div class="${className}" id="${scope}">${sanitizeMarkup(value, scope)}</div>`;
 }
-const markdownHtml = (markup: Markup, className: string, source: string) => html(markup, className, markup.markdown.parse(source) as string);
+const markdownHtml = (markup: Markup, className: string, source: string) =>
+  html(markup, className, markup.markdown.parse(source) as string);
 
 const ansiToHtml = (s: string) => Anser.ansiToHtml(Anser.escapeForHtml(s), { use_classes: false });
 
-const text = (v: JsonValue | undefined) => (Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+const text = (v: JsonValue | undefined) =>
+  Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
 
 function languageOf(nb: Notebook): string {
   const info = nb.metadata.language_info?.name ?? (nb.metadata.kernelspec?.language as string | undefined) ?? 'python';
@@ -73,7 +75,8 @@ function renderBundle(bundle: MimeBundle, markup: Markup): string {
   }
   if (has('text/markdown')) return markdownHtml(markup, 'markdown', text(bundle['text/markdown']));
   if (has('text/latex')) return `<pre class="latex">${escapeHtml(text(bundle['text/latex']))}</pre>`;
-  if (has('application/json')) return `<pre class="json">${escapeHtml(JSON.stringify(bundle['application/json'], null, 2))}</pre>`;
+  if (has('application/json'))
+    return `<pre class="json">${escapeHtml(JSON.stringify(bundle['application/json'], null, 2))}</pre>`;
   if (has('text/plain')) return `<pre>${ansiToHtml(text(bundle['text/plain']))}</pre>`;
   const mimes = Object.keys(bundle);
   return `<pre class="unsupported">[${escapeHtml(mimes.join(', ') || 'empty output')}]</pre>`;
@@ -86,7 +89,9 @@ function renderOutput(out: Output, markup: Markup, prompts: boolean): string {
     case 'error':
       return `<pre class="error">${ansiToHtml(out.traceback.length ? out.traceback.join('\n') : `${out.ename}: ${out.evalue}`)}</pre>`;
     case 'execute_result': {
-      const prompt = prompts ? `<div class="prompt">Out [${escapeHtml(String(out.execution_count ?? ' '))}]:</div>` : '';
+      const prompt = prompts
+        ? `<div class="prompt">Out [${escapeHtml(String(out.execution_count ?? ' '))}]:</div>`
+        : '';
       return `<div class="result">${prompt}${renderBundle(out.data, markup)}</div>`;
     }
     case 'display_data':
@@ -118,10 +123,16 @@ export function renderNotebookHtml(nb: Notebook, options: HtmlReportOptions = {}
     const source = sourceText(cell);
     if (cell.cell_type === 'markdown')
       return `<section class="cell markdown" id="cell-${index}">${markdownHtml(markup, 'markdown-cell', attachmentsResolved(cell, source))}</section>`;
-    if (cell.cell_type === 'raw') return `<section class="cell raw" id="cell-${index}"><pre>${escapeHtml(source)}</pre></section>`;
+    if (cell.cell_type === 'raw')
+      return `<section class="cell raw" id="cell-${index}"><pre>${escapeHtml(source)}</pre></section>`;
     const failed = cell.outputs.some((o) => o.output_type === 'error');
     const tags = (cell.metadata.tags as string[] | undefined) ?? [];
-    const classes = ['cell', 'code', failed ? 'failed' : '', ...tags.map((t) => `tag-${t.replace(/[^\w-]/g, '_')}`)].filter(Boolean);
+    const classes = [
+      'cell',
+      'code',
+      failed ? 'failed' : '',
+      ...tags.map((t) => `tag-${t.replace(/[^\w-]/g, '_')}`),
+    ].filter(Boolean);
     const input = options.excludeInput
       ? ''
       : `<div class="input">${prompts ? `<div class="prompt">In [${escapeHtml(String(cell.execution_count ?? ' '))}]:</div>` : ''}<pre><code class="hljs language-${escapeHtml(language)}">${highlight(source, language)}</code></pre></div>`;
@@ -133,7 +144,9 @@ export function renderNotebookHtml(nb: Notebook, options: HtmlReportOptions = {}
   // the policy applies only to markup after it: it comes first
   const policy = markup.trusted ? '' : `<meta http-equiv="Content-Security-Policy" content="${UNTRUSTED_CSP}">\n`;
   const banners = [
-    markup.trusted ? '<p class="report-notice">Trusted report: the notebook\'s HTML and scripts run as they are.</p>' : '',
+    markup.trusted
+      ? '<p class="report-notice">Trusted report: the notebook\'s HTML and scripts run as they are.</p>'
+      : '',
     options.notice ? `<p class="report-notice">${escapeHtml(options.notice)}</p>` : '',
   ].join('');
   return `<!DOCTYPE html>

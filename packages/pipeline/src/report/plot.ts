@@ -17,21 +17,29 @@ const STATUS_COLOURS: Record<string, { fill: string; stroke: string }> = {
 const colourOf = (status: string) => STATUS_COLOURS[status] ?? STATUS_COLOURS['never run']!;
 
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Mermaid flowchart (renders on GitHub and GitLab in markdown). */
 export function dagToMermaid(tasks: PlotTask[]): string {
   const ids = new Map(tasks.map((t, k) => [t.name, `t${k}`]));
   const mermaidText = (s: string) => s.replace(/"/g, '#quot;');
   const lines = ['flowchart LR'];
-  for (const t of tasks) lines.push(`  ${ids.get(t.name)}["${mermaidText(t.name)}<br/><small>${mermaidText(t.status)}</small>"]`);
-  for (const t of tasks) for (const u of t.upstream) if (ids.has(u)) lines.push(`  ${ids.get(u)} --> ${ids.get(t.name)}`);
+  for (const t of tasks)
+    lines.push(`  ${ids.get(t.name)}["${mermaidText(t.name)}<br/><small>${mermaidText(t.status)}</small>"]`);
+  for (const t of tasks)
+    for (const u of t.upstream) if (ids.has(u)) lines.push(`  ${ids.get(u)} --> ${ids.get(t.name)}`);
   const statuses = [...new Set(tasks.map((t) => t.status))];
   for (const status of statuses) {
     const cls = status.replace(/\W+/g, '_');
     const { fill, stroke } = colourOf(status);
     lines.push(`  classDef ${cls} fill:${fill},stroke:${stroke}`);
-    lines.push(`  class ${tasks.filter((t) => t.status === status).map((t) => ids.get(t.name)).join(',')} ${cls}`);
+    lines.push(
+      `  class ${tasks
+        .filter((t) => t.status === status)
+        .map((t) => ids.get(t.name))
+        .join(',')} ${cls}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -39,11 +47,17 @@ export function dagToMermaid(tasks: PlotTask[]): string {
 /** Graphviz DOT. */
 export function dagToDot(tasks: PlotTask[]): string {
   const names = new Set(tasks.map((t) => t.name));
-  const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box, style="rounded,filled", fontname="Helvetica"];'];
+  const lines = [
+    'digraph pipeline {',
+    '  rankdir=LR;',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+  ];
   for (const t of tasks) {
     const { fill, stroke } = colourOf(t.status);
     const tooltip = t.reason ? `, tooltip=${quote(t.reason)}` : '';
-    lines.push(`  ${quote(t.name)} [label=${quote(`${t.name}\n${t.status}`)}, fillcolor=${quote(fill)}, color=${quote(stroke)}${tooltip}];`);
+    lines.push(
+      `  ${quote(t.name)} [label=${quote(`${t.name}\n${t.status}`)}, fillcolor=${quote(fill)}, color=${quote(stroke)}${tooltip}];`,
+    );
   }
   for (const t of tasks) for (const u of t.upstream) if (names.has(u)) lines.push(`  ${quote(u)} -> ${quote(t.name)};`);
   lines.push('}');
@@ -83,7 +97,11 @@ function layout(tasks: PlotTask[]): { layers: string[][] } {
 /** A self-contained HTML page with the DAG drawn as inline SVG, coloured by status. */
 export function dagToHtml(tasks: PlotTask[], title = 'Pipeline'): string {
   const { layers } = layout(tasks);
-  const boxW = 180, boxH = 48, gapX = 80, gapY = 24, pad = 20;
+  const boxW = 180,
+    boxH = 48,
+    gapX = 80,
+    gapY = 24,
+    pad = 20;
   const where = new Map<string, { x: number; y: number }>();
   layers.forEach((layer, col) =>
     layer.forEach((name, row) => where.set(name, { x: pad + col * (boxW + gapX), y: pad + row * (boxH + gapY) })),
@@ -96,7 +114,11 @@ export function dagToHtml(tasks: PlotTask[], title = 'Pipeline'): string {
     for (const u of t.upstream) {
       const from = where.get(u);
       if (!from) continue;
-      const x1 = from.x + boxW, y1 = from.y + boxH / 2, x2 = to.x, y2 = to.y + boxH / 2, mx = (x1 + x2) / 2;
+      const x1 = from.x + boxW,
+        y1 = from.y + boxH / 2,
+        x2 = to.x,
+        y2 = to.y + boxH / 2,
+        mx = (x1 + x2) / 2;
       edges.push(`<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2 - 6},${y2}" marker-end="url(#arrow)"/>`);
     }
   }
@@ -108,7 +130,10 @@ export function dagToHtml(tasks: PlotTask[], title = 'Pipeline'): string {
     return `<g class="task"><title>${escapeHtml(tip)}</title><rect x="${x}" y="${y}" width="${boxW}" height="${boxH}" rx="8" fill="${fill}" stroke="${stroke}"/><text x="${x + boxW / 2}" y="${y + 20}" class="name">${escapeHtml(label)}</text><text x="${x + boxW / 2}" y="${y + 37}" class="status">${escapeHtml(t.status)}</text></g>`;
   });
   const legend = Object.entries(STATUS_COLOURS)
-    .map(([status, c]) => `<span><i style="background:${c.fill};border-color:${c.stroke}"></i>${escapeHtml(status)}</span>`)
+    .map(
+      ([status, c]) =>
+        `<span><i style="background:${c.fill};border-color:${c.stroke}"></i>${escapeHtml(status)}</span>`,
+    )
     .join('');
   return `<!DOCTYPE html>
 <html lang="en">

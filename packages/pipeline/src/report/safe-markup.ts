@@ -8,19 +8,91 @@ import sanitizeHtml from 'sanitize-html';
  */
 
 /** No script, no request but `data:` images, no form, no `<base>`: what an untrusted report may do. */
-export const UNTRUSTED_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+export const UNTRUSTED_CSP =
+  "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const TAGS = [
-  ...['p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'b', 'i', 'em', 'strong', 'u', 's', 'del', 'ins', 'sub', 'sup', 'small', 'mark'],
-  ...['code', 'pre', 'kbd', 'samp', 'var', 'blockquote', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'div', 'span', 'a', 'img', 'abbr'],
-  ...['table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'colgroup', 'col', 'details', 'summary', 'figure', 'figcaption'],
+  ...[
+    'p',
+    'br',
+    'hr',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'b',
+    'i',
+    'em',
+    'strong',
+    'u',
+    's',
+    'del',
+    'ins',
+    'sub',
+    'sup',
+    'small',
+    'mark',
+  ],
+  ...[
+    'code',
+    'pre',
+    'kbd',
+    'samp',
+    'var',
+    'blockquote',
+    'ul',
+    'ol',
+    'li',
+    'dl',
+    'dt',
+    'dd',
+    'div',
+    'span',
+    'a',
+    'img',
+    'abbr',
+  ],
+  ...[
+    'table',
+    'thead',
+    'tbody',
+    'tfoot',
+    'tr',
+    'th',
+    'td',
+    'caption',
+    'colgroup',
+    'col',
+    'details',
+    'summary',
+    'figure',
+    'figcaption',
+  ],
 ];
 
 /** Elements dropped together with their text, not just unwrapped: their content is code, not prose. */
-const DROPPED_WITH_CONTENT = ['script', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'template', 'title', 'xmp', 'noembed', 'noframes', 'select'];
+const DROPPED_WITH_CONTENT = [
+  'script',
+  'textarea',
+  'option',
+  'noscript',
+  'iframe',
+  'object',
+  'embed',
+  'svg',
+  'math',
+  'template',
+  'title',
+  'xmp',
+  'noembed',
+  'noframes',
+  'select',
+];
 
 /**
  * A CSS value we keep in `style=`: no `url(`, `image(`, `var(` or `expression(` (requests, indirection) and no
@@ -29,9 +101,41 @@ const DROPPED_WITH_CONTENT = ['script', 'textarea', 'option', 'noscript', 'ifram
 const SAFE_CSS_VALUE = [/^(?!.*(?:url|image|var|expression)\s*\()[^\\]*$/i];
 const STYLE_PROPERTIES = [
   ...['color', 'background-color', 'font', 'font-family', 'font-size', 'font-style', 'font-weight', 'font-variant'],
-  ...['text-align', 'vertical-align', 'text-decoration', 'white-space', 'line-height', 'opacity', 'display', 'table-layout'],
-  ...['border', 'border-top', 'border-right', 'border-bottom', 'border-left', 'border-color', 'border-style', 'border-width', 'border-collapse', 'border-spacing', 'border-radius'],
-  ...['padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left', 'margin', 'margin-top', 'margin-right', 'margin-bottom', 'margin-left'],
+  ...[
+    'text-align',
+    'vertical-align',
+    'text-decoration',
+    'white-space',
+    'line-height',
+    'opacity',
+    'display',
+    'table-layout',
+  ],
+  ...[
+    'border',
+    'border-top',
+    'border-right',
+    'border-bottom',
+    'border-left',
+    'border-color',
+    'border-style',
+    'border-width',
+    'border-collapse',
+    'border-spacing',
+    'border-radius',
+  ],
+  ...[
+    'padding',
+    'padding-top',
+    'padding-right',
+    'padding-bottom',
+    'padding-left',
+    'margin',
+    'margin-top',
+    'margin-right',
+    'margin-bottom',
+    'margin-left',
+  ],
   ...['width', 'height', 'min-width', 'max-width', 'min-height', 'max-height'],
 ];
 
@@ -57,7 +161,10 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   allowedStyles: { '*': Object.fromEntries(STYLE_PROPERTIES.map((property) => [property, SAFE_CSS_VALUE])) },
   transformTags: {
-    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' } }),
+    a: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' },
+    }),
   },
 };
 
@@ -96,11 +203,16 @@ export function scopedCss(css: string, scope: string): string {
   root.walkComments((comment) => void comment.remove());
   root.each((node) => {
     if (node.type !== 'rule') return void node.remove();
-    const selectors = node.selectors.map((selector) => selector.trim()).filter((selector) => selector && !/^[>+~]/.test(selector));
+    const selectors = node.selectors
+      .map((selector) => selector.trim())
+      .filter((selector) => selector && !/^[>+~]/.test(selector));
     if (!selectors.length) return void node.remove();
     node.selectors = selectors.map((selector) => `#${scope} ${selector}`);
     node.each((child) => {
-      const allowed = child.type === 'decl' && STYLE_PROPERTIES.includes(child.prop.toLowerCase()) && SAFE_CSS_VALUE[0]!.test(child.value);
+      const allowed =
+        child.type === 'decl' &&
+        STYLE_PROPERTIES.includes(child.prop.toLowerCase()) &&
+        SAFE_CSS_VALUE[0]!.test(child.value);
       if (!allowed) child.remove();
     });
   });
@@ -128,12 +240,18 @@ export function imageDataUri(mime: string, base64: string): string | undefined {
 /** An SVG document as a `data:` image, where its scripts never run; undefined when the text is not an SVG document. */
 export function svgDataUri(svg: string): string | undefined {
   const start = svg.replace(/^\uFEFF?(?:\s+|<\?xml[^>]*\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[^\]]*\])?\s*>)*/i, '');
-  return /^<svg[\s>]/i.test(start) ? `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}` : undefined;
+  return /^<svg[\s>]/i.test(start)
+    ? `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`
+    : undefined;
 }
 
 function isCheckedImageUri(src: string): boolean {
   const raster = /^data:(image\/(?:png|jpeg|gif));base64,(.*)$/s.exec(src);
   if (raster) return imageDataUri(raster[1]!, raster[2]!) !== undefined;
   const svg = /^data:image\/svg\+xml;base64,(.*)$/s.exec(src);
-  return svg !== null && /^[A-Za-z0-9+/]+={0,2}$/.test(svg[1]!) && svgDataUri(Buffer.from(svg[1]!, 'base64').toString('utf8')) !== undefined;
+  return (
+    svg !== null &&
+    /^[A-Za-z0-9+/]+={0,2}$/.test(svg[1]!) &&
+    svgDataUri(Buffer.from(svg[1]!, 'base64').toString('utf8')) !== undefined
+  );
 }

@@ -38,14 +38,27 @@ export interface SlurmJobOptions {
  * local run; the task's record goes to `.nbpipe/results/<job id>.json`, where every later nbpipe command finds it.
  * `alreadySubmitted`: tasks with a job pending or running from an earlier submission, which their downstream waits for.
  */
-export function slurmJobs(tasks: { name: string; upstream: string[]; slurm?: SlurmSettings }[], options: SlurmJobOptions, alreadySubmitted: string[] = []): SlurmJob[] {
+export function slurmJobs(
+  tasks: { name: string; upstream: string[]; slurm?: SlurmSettings }[],
+  options: SlurmJobOptions,
+  alreadySubmitted: string[] = [],
+): SlurmJob[] {
   const names = new Set([...tasks.map((t) => t.name), ...alreadySubmitted]);
   const stateDir = join(options.root, STATE_DIR);
   return tasks.map((task) => {
     // The task's log name without `.log`: safe characters only, one per task.
     const stem = logName(task.name).slice(0, -'.log'.length);
     const log = join(stateDir, SLURM_DIR, `${stem}-%j.log`);
-    const run = [options.command, 'run', shellQuote(task.name), '--only', '--force', '--record-to', `${shellQuote(join(stateDir, RESULTS_DIR))}/"$SLURM_JOB_ID".json`, ...options.pipelineArgs.map(shellQuote)];
+    const run = [
+      options.command,
+      'run',
+      shellQuote(task.name),
+      '--only',
+      '--force',
+      '--record-to',
+      `${shellQuote(join(stateDir, RESULTS_DIR))}/"$SLURM_JOB_ID".json`,
+      ...options.pipelineArgs.map(shellQuote),
+    ];
     const script = [
       '#!/bin/sh',
       `# nbpipe: task ${task.name.replace(/\n/g, ' ')} of ${options.file}`,

@@ -70,7 +70,11 @@ export interface SlurmSubmission {
  * is refused, the jobs already submitted are cancelled (none has started) and the error names the task.
  * The pipeline must have been loaded with `lock: true`.
  */
-export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs' | 'onEvent'>, jobOptions: Omit<SlurmJobOptions, 'root' | 'file'>): Promise<SlurmSubmission> {
+export async function submitToSlurm(
+  p: Pipeline,
+  options: Omit<RunOptions, 'jobs' | 'onEvent'>,
+  jobOptions: Omit<SlurmJobOptions, 'root' | 'file'>,
+): Promise<SlurmSubmission> {
   let active = await activeSlurmJobs(p, true);
   // Still held: a submission that died before its release. Its jobs would never start: submit them again.
   const held = active.filter((j) => j.reason === 'JobHeldUser');
@@ -94,7 +98,10 @@ export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs
     for (const job of jobs) {
       let id: string;
       try {
-        id = await sbatch(['--hold', ...job.options, ...dependencyOption(job.after.map((u) => ids.get(u)!))], job.script);
+        id = await sbatch(
+          ['--hold', ...job.options, ...dependencyOption(job.after.map((u) => ids.get(u)!))],
+          job.script,
+        );
       } catch (e) {
         throw new PipelineError(`task ${job.task}: ${(e as Error).message}`);
       }
@@ -110,7 +117,11 @@ export async function submitToSlurm(p: Pipeline, options: Omit<RunOptions, 'jobs
     await writeRegistry(p, active.map(registryEntry));
     throw e;
   }
-  return { plan, submitted, active: plan.flatMap((t) => (t.run && activeByTask.has(t.name) ? [activeByTask.get(t.name)!] : [])) };
+  return {
+    plan,
+    submitted,
+    active: plan.flatMap((t) => (t.run && activeByTask.has(t.name) ? [activeByTask.get(t.name)!] : [])),
+  };
 }
 
 const POLL_MS = 1000;
@@ -121,7 +132,14 @@ const RECORD_GRACE_MS = 10_000;
 /** Slurm's reasons for cancelling a job whose upstream job failed. */
 const DEPENDENCY_FAILED = new Set(['DependencyNeverSatisfied']);
 /** Reasons a pending job gives when no node of its partition can ever run it (it stays pending: Slurm does not fail it). */
-const NEVER_STARTS = new Set(['PartitionConfig', 'PartitionNodeLimit', 'PartitionTimeLimit', 'BadConstraints', 'InvalidQOS', 'InvalidAccount']);
+const NEVER_STARTS = new Set([
+  'PartitionConfig',
+  'PartitionNodeLimit',
+  'PartitionTimeLimit',
+  'BadConstraints',
+  'InvalidQOS',
+  'InvalidAccount',
+]);
 
 /**
  * Follow jobs until each has ended, reporting as a local run does (events, summary). A job's task record comes from
@@ -136,7 +154,14 @@ export async function followSlurmJobs(
   const started = performance.now();
   const head = p.repo ? readHead(p.repo).commit : undefined;
   const emit = options.onEvent ?? ((_: RunEvent) => {});
-  const summary: RunSummary = { ran: [], skipped: submission.plan.filter((t) => !t.run).map((t) => t.name), failed: [], blocked: [], durationMs: 0, interrupted: false };
+  const summary: RunSummary = {
+    ran: [],
+    skipped: submission.plan.filter((t) => !t.run).map((t) => t.name),
+    failed: [],
+    blocked: [],
+    durationMs: 0,
+    interrupted: false,
+  };
   const jobs = [...submission.active, ...submission.submitted];
   const ours = new Set(submission.submitted.map((j) => j.id));
   const waiting = new Map(jobs.map((j) => [j.id, j]));
@@ -165,7 +190,10 @@ export async function followSlurmJobs(
   while (waiting.size) {
     if (options.signal?.aborted && !summary.interrupted) {
       summary.interrupted = true;
-      await cancel([...waiting.values()].filter((j) => ours.has(j.id)), 'interrupted');
+      await cancel(
+        [...waiting.values()].filter((j) => ours.has(j.id)),
+        'interrupted',
+      );
       // Jobs of an earlier submission are not ours to cancel: they go on, unwatched.
       for (const id of [...waiting.keys()]) if (!ours.has(id)) waiting.delete(id);
     }
@@ -190,7 +218,11 @@ export async function followSlurmJobs(
         emit({ type: 'start', name: job.task, at: Date.now() });
       } else if (state?.state === 'PENDING' && NEVER_STARTS.has(state.reason) && !stuck.has(job.id)) {
         stuck.add(job.id);
-        emit({ type: 'notice', name: job.task, message: `job ${job.id} of task ${job.task} cannot start (${state.reason}: it asks for more than the partition has?): cancel it with Ctrl-C or scancel ${job.id}` });
+        emit({
+          type: 'notice',
+          name: job.task,
+          message: `job ${job.id} of task ${job.task} cannot start (${state.reason}: it asks for more than the partition has?): cancel it with Ctrl-C or scancel ${job.id}`,
+        });
       }
     }
     let changed = false;
@@ -198,7 +230,8 @@ export async function followSlurmJobs(
       const state = states.get(job.id);
       if (state && !isTerminal(state.state)) continue;
       // Reported after the upstream job that made Slurm cancel it, so that the reason names that task.
-      if (state?.state === 'CANCELLED' && job.after.some((u) => [...waiting.values()].some((j) => j.task === u))) continue;
+      if (state?.state === 'CANCELLED' && job.after.some((u) => [...waiting.values()].some((j) => j.task === u)))
+        continue;
       const record = recorded.has(job.task) ? p.state.data.tasks[job.task] : undefined;
       if (!record && state?.state !== 'CANCELLED') {
         const since = unrecorded.get(job.id) ?? Date.now();
@@ -212,14 +245,18 @@ export async function followSlurmJobs(
         emit({ type: 'finish', name: job.task, durationMs: record.durationMs });
         continue;
       }
-      const why = cancelled.get(job.id) ?? (state?.state === 'CANCELLED' && DEPENDENCY_FAILED.has(state.reason) ? 'upstream did not complete' : undefined);
+      const why =
+        cancelled.get(job.id) ??
+        (state?.state === 'CANCELLED' && DEPENDENCY_FAILED.has(state.reason) ? 'upstream did not complete' : undefined);
       if (why !== undefined && state?.state === 'CANCELLED') {
         const failedUp = job.after.find((u) => failedTasks.has(u));
         summary.blocked.push(job.task);
         emit({ type: 'skip', name: job.task, why: failedUp ? `upstream ${failedUp} did not complete` : why });
         continue;
       }
-      const ended = state ? `${state.state}${state.reason && state.reason !== 'None' ? `, ${state.reason}` : ''}` : 'no longer known to Slurm';
+      const ended = state
+        ? `${state.state}${state.reason && state.reason !== 'None' ? `, ${state.reason}` : ''}`
+        : 'no longer known to Slurm';
       const exit = state ? await jobExit(job.id) : undefined;
       const how = [ended, exit].filter(Boolean).join(', ');
       const message =
@@ -233,11 +270,18 @@ export async function followSlurmJobs(
       summary.failed.push({ name: job.task, message, log: job.log });
       emit({ type: 'fail', name: job.task, durationMs: record?.durationMs ?? 0, message, log: job.log });
       await cancel(downstreamOf(job.task), `upstream ${job.task} did not complete`);
-      if (!options.keepGoing) await cancel([...waiting.values()].filter((j) => ours.has(j.id) && !running.has(j.id)), 'run stopped after a failure');
+      if (!options.keepGoing)
+        await cancel(
+          [...waiting.values()].filter((j) => ours.has(j.id) && !running.has(j.id)),
+          'run stopped after a failure',
+        );
     }
     if (changed) {
       await p.state.save();
-      await writeRegistry(p, readRegistry(p).filter((j) => !jobs.some((f) => f.id === j.id) || waiting.has(j.id)));
+      await writeRegistry(
+        p,
+        readRegistry(p).filter((j) => !jobs.some((f) => f.id === j.id) || waiting.has(j.id)),
+      );
     }
     if (waiting.size) await sleep(delay, options.signal);
   }

@@ -8,7 +8,19 @@ export interface JobState {
 }
 
 /** Slurm states after which a job does nothing more; success is COMPLETED only. */
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED']);
+const TERMINAL = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'OUT_OF_MEMORY',
+  'NODE_FAIL',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'SPECIAL_EXIT',
+  'REVOKED',
+]);
 
 export function isTerminal(state: string): boolean {
   return TERMINAL.has(state);
@@ -22,7 +34,9 @@ function slurm(command: string, args: string[], input?: string): Promise<string>
       const why = (stderr.trim().split('\n').pop() ?? '') || error.message;
       reject(
         new PipelineError(
-          (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${command} not found: Slurm's commands must be on PATH (scripts/slurm-local.sh starts a local Slurm)` : `${command}: ${why}`,
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? `${command} not found: Slurm's commands must be on PATH (scripts/slurm-local.sh starts a local Slurm)`
+            : `${command}: ${why}`,
         ),
       );
     });

@@ -22,14 +22,19 @@ export const SLURM_KEYS = [...STRING_KEYS, 'cpus', 'extra'] as const;
 
 /** The first problem with a `slurm` mapping, with the key it is about (relative to the mapping), or undefined. */
 export function slurmSettingsProblem(value: unknown): { key?: string; problem: string } | undefined {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: `expected a mapping (keys: ${SLURM_KEYS.join(', ')})` };
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { problem: `expected a mapping (keys: ${SLURM_KEYS.join(', ')})` };
   for (const [key, v] of Object.entries(value)) {
     if ((STRING_KEYS as readonly string[]).includes(key)) {
       // `time: 30` is minutes, as sbatch reads it.
-      if (!(typeof v === 'string' && v.trim() !== '') && !(key === 'time' && typeof v === 'number' && Number.isInteger(v) && v > 0))
+      if (
+        !(typeof v === 'string' && v.trim() !== '') &&
+        !(key === 'time' && typeof v === 'number' && Number.isInteger(v) && v > 0)
+      )
         return { key, problem: 'expected a non-empty string' };
     } else if (key === 'cpus') {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) return { key, problem: 'expected a positive integer' };
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+        return { key, problem: 'expected a positive integer' };
     } else if (key === 'extra') {
       const list = typeof v === 'string' ? [v] : v;
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x.startsWith('-')))
