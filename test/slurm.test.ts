@@ -229,6 +229,25 @@ describe.skipIf(Boolean(missing) && !IN_CI)('nbpipe run --slurm', () => {
     expect((await p.cli('status')).stdout).toMatch(/clean +outdated +last run failed/);
   }, 60_000);
 
+  it('the pipeline-level hooks run once for the run, in the submitting process, not in each job', async () => {
+    const p = project({
+      'pipeline.yaml': `on_render: tasks.hooks.rendered\non_finish: tasks.hooks.finished\n${PIPELINE}`,
+      'tasks/hooks.py': `import os
+
+def rendered():
+    with open('hooks.log', 'a') as f:
+        f.write(f"render {os.environ.get('SLURM_JOB_ID', 'here')}\\n")
+
+def finished(report):
+    with open('hooks.log', 'a') as f:
+        f.write(f"finish {os.environ.get('SLURM_JOB_ID', 'here')} {sorted(r['name'] for r in report if r['ran'])}\\n")
+`,
+    });
+    const r = await p.cli('run', '--slurm', 'side2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.read('hooks.log')).toBe("render here\nfinish here ['side', 'side2']\n");
+  }, 60_000);
+
   it('Ctrl-C cancels the jobs it submitted: none is left in squeue', async () => {
     const p = project({ 'tasks/side.sh': 'sleep 60; echo side > {{product}}\n' });
     const following = followed(p.dir, 'side2');

@@ -99,3 +99,19 @@ export async function runPipelineHook(
     throw e;
   }
 }
+
+/**
+ * The pipeline's hook at the end of a run that was not interrupted: `on_failure` with why the build failed when a
+ * task did, else `on_finish` with the report. Returns why the hook failed, or undefined.
+ */
+export async function runEndOfRunHook(
+  p: Pipeline,
+  failed: { name: string; message: string }[],
+  report: NonNullable<PipelineHookArguments['report']>,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const build = failed.map((f) => `task ${f.name} failed: ${f.message}`).join('\n');
+  return build
+    ? runPipelineHook(p, 'on_failure', { traceback: { build } }, signal)
+    : runPipelineHook(p, 'on_finish', { report }, signal);
+}

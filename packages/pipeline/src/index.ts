@@ -68,3 +68,4 @@ export {
 } from './slurm/run.js';
 export type { JobState } from './slurm/scheduler.js';
 export { slurmSubmitScript } from './export/slurm.js';
+export { runPipelineHook, runEndOfRunHook } from './hooks.js';

@@ -11,7 +11,7 @@ import { productPaths, resolveProduct, upstreamMapping, type Pipeline, type Task
 import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskStatus } from './status.js';
 import { isRunning, taskProcess, type TaskRecord } from './state.js';
 import { syncSourcePair, type SourcePair } from './pairs.js';
-import { runPipelineHook, runTaskWithHooks } from './hooks.js';
+import { runEndOfRunHook, runPipelineHook, runTaskWithHooks } from './hooks.js';
 
 export interface RunOptions {
   /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
@@ -24,6 +24,8 @@ export interface RunOptions {
   changed?: { tasks: Set<string>; since: string };
   /** Tasks running at once (>= 1). */
   jobs: number;
+  /** Call the pipeline-level `on_render`, `on_finish` and `on_failure` hooks (default true; false in a Slurm job). */
+  pipelineHooks?: boolean;
   /** Keep starting independent tasks after a failure. */
   keepGoing?: boolean;
   onEvent?: (event: RunEvent) => void;
@@ -302,7 +304,9 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     }
   };
 
-  const renderFailure = await runPipelineHook(p, 'on_render', {}, abort.signal);
+  // A Slurm job runs one task of a run whose submitting process calls the pipeline's own hooks.
+  const pipelineHooks = options.pipelineHooks ?? true;
+  const renderFailure = pipelineHooks ? await runPipelineHook(p, 'on_render', {}, abort.signal) : undefined;
   if (renderFailure) {
     summary.hookFailure = renderFailure;
     stop = true;
@@ -342,16 +346,13 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
     }
     if (running.size > 0) await Promise.race(running.values());
   }
-  if (!summary.interrupted && !renderFailure) {
-    const build = summary.failed.map((f) => `task ${f.name} failed: ${f.message}`).join('\n');
+  if (!summary.interrupted && !renderFailure && pipelineHooks) {
     const report = steps.map((s) => ({
       name: s.task.name,
       ran: finished.get(s.task.name) === 'ok',
       elapsed: (summary.ran.find((r) => r.name === s.task.name)?.durationMs ?? 0) / 1000,
     }));
-    summary.hookFailure = build
-      ? await runPipelineHook(p, 'on_failure', { traceback: { build } }, abort.signal)
-      : await runPipelineHook(p, 'on_finish', { report }, abort.signal);
+    summary.hookFailure = await runEndOfRunHook(p, summary.failed, report, abort.signal);
   }
   options.signal?.removeEventListener('abort', onAbort);
   await kernels?.close();

@@ -48,8 +48,16 @@ async function submitAndFollow(
     signal,
   }: { env: Record<string, string>; keepGoing?: boolean; detach?: boolean; signal: AbortSignal },
 ): Promise<void> {
-  const { submitToSlurm, followSlurmJobs, createProgress } = await import('@nbpipe/pipeline');
+  const { submitToSlurm, followSlurmJobs, createProgress, runPipelineHook, runEndOfRunHook } =
+    await import('@nbpipe/pipeline');
   const { nodeCommand } = await import('@nbpipe/git');
+  // The pipeline's own hooks run here, once for the run; each job runs only its task's hooks.
+  const renderFailure = await runPipelineHook(p, 'on_render', {}, signal);
+  if (renderFailure) {
+    ctx.out.error(renderFailure);
+    process.exitCode = 1;
+    return;
+  }
   const submission = await submitToSlurm(
     p,
     { ...options, signal },
@@ -71,6 +79,8 @@ async function submitAndFollow(
     `submitted ${submission.submitted.length} job(s) to Slurm${submission.active.length ? `, ${submission.active.length} still pending or running` : ''}`,
   );
   if (detach) {
+    if (p.spec.hooks.on_finish || p.spec.hooks.on_failure)
+      ctx.out.warn('the pipeline on_finish and on_failure hooks do not run with --detach: nothing follows the jobs');
     // The ids on stdout, one per line, for scripts (`squeue -j $(nbpipe run --slurm --detach | paste -sd,)`).
     for (const job of submission.submitted) ctx.out.print(job.id);
     return;
@@ -86,6 +96,15 @@ async function submitAndFollow(
     });
   } finally {
     progress?.stop();
+  }
+  if (!summary.interrupted) {
+    const durations = new Map(summary.ran.map((r) => [r.name, r.durationMs]));
+    const report = submission.submitted.map((job) => ({
+      name: job.task,
+      ran: durations.has(job.task),
+      elapsed: (durations.get(job.task) ?? 0) / 1000,
+    }));
+    summary.hookFailure = await runEndOfRunHook(p, summary.failed, report, signal);
   }
   await reportRun(ctx, p, summary);
 }

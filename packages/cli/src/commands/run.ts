@@ -190,6 +190,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
           kernels,
           maxOutputChars: pipelineConfig?.maxOutputChars,
           notebookExecutor: pipelineConfig?.executor,
+          pipelineHooks: recordTo === undefined,
           onEvent: (e) => progress?.onEvent(e),
         });
       } finally {
