@@ -1,24 +1,17 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const packages = fileURLToPath(new URL('./packages', import.meta.url));
 
 // Unit tests import workspace packages from source so they run without a build;
 // end-to-end tests (test/) drive the built CLI instead. `vitest run --project unit` runs only the former.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@nbpipe/nbformat': pkg('nbformat'),
-      '@nbpipe/codec': pkg('codec'),
-      '@nbpipe/merge': pkg('merge'),
-      '@nbpipe/git': pkg('git'),
-      '@nbpipe/strip': pkg('strip'),
-      '@nbpipe/sync': pkg('sync'),
-      '@nbpipe/precommit': pkg('precommit'),
-      '@nbpipe/kernel': pkg('kernel'),
-      '@nbpipe/pipeline': pkg('pipeline'),
-      '@nbpipe/test-support': pkg('test-support'),
-    },
+    // `@nbpipe/NAME` is the package's src/index.ts, `@nbpipe/NAME/MODULE` its src/MODULE.ts (the subpath exports).
+    alias: [
+      { find: /^@nbpipe\/([\w-]+)$/, replacement: `${packages}/$1/src/index.ts` },
+      { find: /^@nbpipe\/([\w-]+)\/([\w-]+)$/, replacement: `${packages}/$1/src/$2.ts` },
+    ],
   },
   test: {
     testTimeout: 60_000,

@@ -4,7 +4,10 @@
 // shell task. Self-contained: builds nothing, needs the built CLI. Prints one JSON object per line
 // (scripts/bench/run.mjs's protocol: name, value, unit, target). Run: npm run bench -- pipeline
 //
-//   node scripts/bench/pipeline.bench.mjs [--tasks 1000] [--overhead-tasks 200] [--repeat 7]
+//   node scripts/bench/pipeline.bench.mjs [--tasks 1000] [--overhead-tasks 200] [--repeat 7] [--notebooks 1]
+//
+// --notebooks 1: every other task is a percent-format notebook task with an `nb` product (run on fresh kernels),
+// as in the planning target of README "Fresh kernels"; the overhead part is skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +24,7 @@ const option = (name, fallback) => {
 const TASKS = option('tasks', 1000);
 const OVERHEAD_TASKS = option('overhead-tasks', 200);
 const REPEAT = option('repeat', 7);
+const NOTEBOOKS = option('notebooks', 0) > 0;
 const TIME = '/usr/bin/time';
 
 if (!existsSync(join(ROOT, 'packages/cli/dist/bin.js'))) {
@@ -41,6 +45,14 @@ function generate(dir, n) {
   let yaml = 'tasks:\n';
   for (let i = 0; i < n; i++) {
     const ups = i === 0 ? [] : [`t${Math.floor(i / 2)}`, ...(i % 10 === 0 && i > 1 ? [`t${i - 1}`] : [])];
+    if (NOTEBOOKS && i % 2 === 1) {
+      yaml += `  - source: tasks/t${i}.py\n    product: out/t${i}.ipynb\n    upstream: [${ups.join(', ')}]\n`;
+      writeFileSync(
+        join(dir, `tasks/t${i}.py`),
+        `# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nindex = ${i}\n`,
+      );
+      continue;
+    }
     const inYaml = i % 2 === 0;
     yaml += `  - source: tasks/t${i}.sh\n    product: out/t${i}.txt\n    params:\n      index: ${i}\n`;
     if (inYaml) yaml += `    upstream: [${ups.join(', ')}]\n`;
@@ -136,34 +148,37 @@ try {
   if (!/^0 to run/m.test(check.stderr)) throw new Error(`expected nothing to run:\n${check.stderr}`);
   const status = repeat(big, [process.execPath, CLI, 'status']);
   const noop = repeat(big, [process.execPath, CLI, 'run', '--quiet']);
-  emit(`status, ${TASKS} tasks, median wall`, status.wallMs, 'ms', '< 300');
+  emit(`status, ${TASKS} tasks${NOTEBOOKS ? ' (half notebooks)' : ''}, median wall`, status.wallMs, 'ms', '< 300');
   emit(`status, ${TASKS} tasks, peak RSS`, status.maxRssMB, 'MB', '< 150');
-  emit(`no-op run, ${TASKS} tasks, median wall`, noop.wallMs, 'ms', '< 300');
+  emit(`no-op run, ${TASKS} tasks${NOTEBOOKS ? ' (half notebooks)' : ''}, median wall`, noop.wallMs, 'ms', '< 300');
   emit(`no-op run, ${TASKS} tasks, peak RSS`, noop.maxRssMB, 'MB', '< 150');
-  emit(`full run, ${TASKS} shell tasks, default --jobs`, fullRunMs / 1000, 's');
-  // Every source too fresh for git's index (just written or checked out): all read and hashed in process.
-  for (let i = 0; i < TASKS; i++) utimesSync(join(big, `tasks/t${i}.sh`), new Date(), new Date());
-  emit(`status, ${TASKS} tasks, every source re-hashed`, repeat(big, [process.execPath, CLI, 'status']).wallMs, 'ms');
+  const kinds = NOTEBOOKS ? `${TASKS / 2} shell + ${TASKS / 2} notebook tasks` : `${TASKS} shell tasks`;
+  emit(`full run, ${kinds}, default --jobs`, fullRunMs / 1000, 's');
+  if (!NOTEBOOKS) {
+    // Every source too fresh for git's index (just written or checked out): all read and hashed in process.
+    for (let i = 0; i < TASKS; i++) utimesSync(join(big, `tasks/t${i}.sh`), new Date(), new Date());
+    emit(`status, ${TASKS} tasks, every source re-hashed`, repeat(big, [process.execPath, CLI, 'status']).wallMs, 'ms');
 
-  // 2. The runner's own overhead per shell task: a serial run of N trivial tasks, minus a dry run
-  // (start-up, loading, planning), minus what bash itself costs to run each script.
-  const small = repoWith(OVERHEAD_TASKS);
-  dirs.push(small);
-  settle(small);
-  const dryRunMs = repeat(small, [process.execPath, CLI, 'run', '--dry-run']).wallMs;
-  t0 = performance.now();
-  nbpipe(small, ['run', '--jobs', '1', '--quiet']);
-  const serialMs = performance.now() - t0;
-  t0 = performance.now();
-  for (let i = 0; i < OVERHEAD_TASKS; i++)
-    spawnSync('bash', [join(small, `tasks/t${i}.sh`)], { cwd: small, stdio: 'ignore' });
-  const bashMs = performance.now() - t0;
-  emit(
-    `runner overhead per shell task (${OVERHEAD_TASKS} tasks, --jobs 1)`,
-    (serialMs - dryRunMs - bashMs) / OVERHEAD_TASKS,
-    'ms',
-    '< 20',
-  );
+    // 2. The runner's own overhead per shell task: a serial run of N trivial tasks, minus a dry run
+    // (start-up, loading, planning), minus what bash itself costs to run each script.
+    const small = repoWith(OVERHEAD_TASKS);
+    dirs.push(small);
+    settle(small);
+    const dryRunMs = repeat(small, [process.execPath, CLI, 'run', '--dry-run']).wallMs;
+    t0 = performance.now();
+    nbpipe(small, ['run', '--jobs', '1', '--quiet']);
+    const serialMs = performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < OVERHEAD_TASKS; i++)
+      spawnSync('bash', [join(small, `tasks/t${i}.sh`)], { cwd: small, stdio: 'ignore' });
+    const bashMs = performance.now() - t0;
+    emit(
+      `runner overhead per shell task (${OVERHEAD_TASKS} tasks, --jobs 1)`,
+      (serialMs - dryRunMs - bashMs) / OVERHEAD_TASKS,
+      'ms',
+      '< 20',
+    );
+  }
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
