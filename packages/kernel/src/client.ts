@@ -139,11 +139,13 @@ export class KernelClient {
         client.startHeartbeat();
         return client;
       } catch (e) {
+        // Read before shutting down: a forked kernel's output file goes with its runtime directory.
+        const outputTail = client.process.outputTail;
         await client.shutdown({ graceMs: 0 });
         // another process may have taken one of the free ports between our probe and the kernel's bind
-        if (attempt < 3 && /address already in use/i.test(client.process.outputTail)) continue;
+        if (attempt < 3 && /address already in use/i.test(outputTail)) continue;
         if (!(e instanceof KernelError && (e.code === 'DIED' || e.code === 'TIMEOUT'))) throw e;
-        const { spawnError, exitStatus, outputTail } = client.process;
+        const { spawnError, exitStatus } = client.process;
         const why = spawnError
           ? spawnProblem(spec, spawnError)
           : e.code === 'DIED'
