@@ -13,6 +13,18 @@ export async function pipelinePairing(ctx: Context) {
   return { pairing: config.pairing, configPath: filepath, warn: (message: string) => ctx.out.warn(message) };
 }
 
+/** The pipeline a read-only command names (`-e`, `--env-NAME`), found with the project's pairing; its warnings shown. */
+export async function loadCommandPipeline(
+  ctx: Context,
+  entryPoint: string | undefined,
+  env: Record<string, string>,
+): Promise<Pipeline> {
+  const { loadPipeline } = await import('@nbpipe/pipeline');
+  const p = await loadPipeline({ cwd: ctx.cwd, entryPoint, env, pairing: await pipelinePairing(ctx) });
+  for (const w of p.warnings) ctx.out.warn(w);
+  return p;
+}
+
 /** Options every pipeline command takes: where the pipeline is and env.yaml overrides. */
 export function pipelineOptions<T>(y: Argv<T>) {
   return (

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineArgs, pipelineOptions, pipelinePairing } from '../pipeline-commands.js';
+import { envOverrides, pipelineArgs, pipelineOptions, loadCommandPipeline } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   target: string;
@@ -60,7 +60,6 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.target === 'slurm' && argv.image !== undefined)
       throw new CliError('export slurm: --image is for argo (Slurm jobs run in the project folder)');
     const {
-      loadPipeline,
       planRun,
       changedTasks,
       describeChangedSet,
@@ -70,13 +69,7 @@ export const exportCommand: CommandModule<GlobalArgs, Args> = {
       slurmJobs,
       slurmSubmitScript,
     } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({
-      cwd: ctx.cwd,
-      entryPoint: argv['entry-point'],
-      env,
-      pairing: await pipelinePairing(ctx),
-    });
-    for (const w of p.warnings) ctx.out.warn(w);
+    const p = await loadCommandPipeline(ctx, argv['entry-point'], env);
 
     let selected: Set<string> | undefined;
     if (argv.changed || argv.since !== undefined) {

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeText } from '../io.js';
-import { envOverrides, pipelineOptions, pipelinePairing } from '../pipeline-commands.js';
+import { envOverrides, pipelineOptions, loadCommandPipeline } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   format?: string;
@@ -69,23 +69,9 @@ export const plotCommand: CommandModule<GlobalArgs, Args> = {
       'e',
     ]);
     const format = formatFor(argv.format, argv.output);
-    const {
-      loadPipeline,
-      evaluatePipeline,
-      projectName,
-      ensureStateDir,
-      STATE_DIR,
-      dagToHtml,
-      dagToDot,
-      dagToMermaid,
-    } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({
-      cwd: ctx.cwd,
-      entryPoint: argv['entry-point'],
-      env,
-      pairing: await pipelinePairing(ctx),
-    });
-    for (const w of p.warnings) ctx.out.warn(w);
+    const { evaluatePipeline, projectName, ensureStateDir, STATE_DIR, dagToHtml, dagToDot, dagToMermaid } =
+      await import('@nbpipe/pipeline');
+    const p = await loadCommandPipeline(ctx, argv['entry-point'], env);
     const tasks = evaluatePipeline(p).map((s) => {
       const failed = s.record?.status === 'failed';
       const status = failed ? 'failed' : !s.record ? 'never run' : s.outdated ? 'outdated' : 'up to date';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
-import { envOverrides, pipelineOptions, pipelinePairing } from '../pipeline-commands.js';
+import { envOverrides, pipelineOptions, loadCommandPipeline } from '../pipeline-commands.js';
 
 interface Args extends GlobalArgs {
   json?: boolean;
@@ -27,14 +27,8 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const env = envOverrides(argv as unknown as Record<string, unknown>, ['json', 'env', 'entry-point', 'e']);
-    const { loadPipeline, evaluatePipeline, formatDuration, activeSlurmJobs } = await import('@nbpipe/pipeline');
-    const p = await loadPipeline({
-      cwd: ctx.cwd,
-      entryPoint: argv['entry-point'],
-      env,
-      pairing: await pipelinePairing(ctx),
-    });
-    for (const w of p.warnings) ctx.out.warn(w);
+    const { evaluatePipeline, formatDuration, activeSlurmJobs } = await import('@nbpipe/pipeline');
+    const p = await loadCommandPipeline(ctx, argv['entry-point'], env);
     if (p.envFile) ctx.out.info(`env: ${p.label(p.envFile)}`);
     const statuses = evaluatePipeline(p);
     // Jobs of `run --slurm` still pending or running (Slurm is asked only when some were submitted).
