@@ -232,3 +232,10 @@ describe('findPair', () => {
     });
   });
 });
+
+describe('readMember of an .ipynb', () => {
+  it('refuses a notebook the schema refuses, naming the file (one without "cells" crashed the sync plan)', () => {
+    const text = '{\n "bells": [],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n';
+    expect(() => readMember('x.ipynb', parsePairing('ipynb')[0]!, text)).toThrow(/invalid notebook: missing "cells"/);
+  });
+});

@@ -85,7 +85,7 @@ export function readMember(
   content: string,
   formatOptions?: TextFormatOptions,
 ): Notebook {
-  if (isNotebookFile(format)) return parse(content, { path, validate: false });
+  if (isNotebookFile(format)) return parse(content, { path });
   try {
     return textToNotebook(content, format, { formatOptions });
   } catch (e) {
