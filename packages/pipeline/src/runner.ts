@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { readHead } from '@nbpipe/git';
 import type { KernelFactoryOptions } from '@nbpipe/kernel';
 import { PipelineError } from './errors.js';
-import { loadExecutor } from './executors/registry.js';
-import { executorName } from './executors/executor-name.js';
-import { TaskFailure, type TaskJob } from './executors/job.js';
-import { productPaths, resolveProduct, upstreamMapping, type Pipeline, type Task } from './project.js';
-import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskStatus } from './status.js';
-import { isRunning, taskProcess, type TaskRecord } from './state.js';
-import { syncSourcePair, type SourcePair } from './pairs.js';
-import { runEndOfRunHook, runPipelineHook, runTaskWithHooks } from './hooks.js';
+import { productPaths, type Pipeline, type Task } from './project.js';
+import { evaluateTask, type TaskStatus } from './status.js';
+import { runEndOfRunHook, runPipelineHook } from './hooks.js';
+import { RunRecorder, saveRunEnd, type RunEvent, type RunSummary } from './run-record.js';
+import { TaskRunner } from './run-task.js';
+import { Cancellation, schedule, type Outcome } from './run-schedule.js';
+
+export type { RunEvent, RunSummary } from './run-record.js';
 
 export interface RunOptions {
   /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
@@ -44,28 +44,6 @@ export interface PlannedTask {
   run: boolean;
   /** Why it runs, or why not (`up to date`, `not selected`). */
   reasons: string[];
-}
-
-export type RunEvent =
-  | { type: 'start'; name: string; at: number }
-  | { type: 'finish'; name: string; durationMs: number }
-  | { type: 'fail'; name: string; durationMs: number; message: string; details?: string; log: string }
-  /** A planned task that did not run: its upstream failed, or the run stopped. */
-  | { type: 'skip'; name: string; why: string }
-  /** Something the user should know about how a task runs (each message once per run). */
-  | { type: 'notice'; name: string; message: string };
-
-export interface RunSummary {
-  ran: { name: string; durationMs: number }[];
-  /** Not run: up to date, or not selected. */
-  skipped: string[];
-  failed: { name: string; message: string; log: string }[];
-  /** Not run because an upstream task failed (or the run stopped). */
-  blocked: string[];
-  durationMs: number;
-  interrupted: boolean;
-  /** A pipeline-level hook (on_render, on_finish, on_failure) that failed, and why: the run fails. */
-  hookFailure?: string;
 }
 
 /** Which tasks a run would start, with reasons, computed from the state (nothing is written). */
@@ -126,235 +104,55 @@ export function logName(name: string): string {
 }
 
 /**
- * Run the outdated (or selected) tasks in topological order, `jobs` at a time. Each task's state is
- * written atomically as soon as it finishes: products are recorded only for a task that succeeded
- * and created all of them. A failed task blocks its downstream; independent tasks go on only with
- * `keepGoing`. The pipeline must have been loaded with `lock: true`.
+ * Run the outdated (or selected) tasks in topological order, `jobs` at a time (run-schedule.ts). Each task's state is
+ * written atomically as soon as it finishes (run-record.ts): products are recorded only for a task that succeeded
+ * and created all of them. A failed task blocks its downstream; independent tasks go on only with `keepGoing`. The
+ * pipeline must have been loaded with `lock: true`.
  */
 export async function runPipeline(p: Pipeline, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const steps = plan(p, options);
   const head = p.repo ? readHead(p.repo).commit : undefined;
-  const summary: RunSummary = { ran: [], skipped: [], failed: [], blocked: [], durationMs: 0, interrupted: false };
   const pending = steps.filter((s) => s.run);
-  const planned = new Set(pending.map((s) => s.task.name));
   // The warm parent imports while the first tasks get ready; it belongs to this run and ends with it.
-  const kernels = pending.length
-    ? (await import('./executors/kernels.js')).startKernels(
-        pending.map((s) => s.task.spec),
-        p.root,
-        options.kernels,
-        options.notebookExecutor,
-      )
-    : undefined;
-  const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
-  const running = new Map<string, Promise<void>>();
-  let stop = false;
-  const abort = new AbortController();
-  const onAbort = () => {
-    summary.interrupted = true;
-    stop = true;
-    abort.abort();
-  };
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const kernels = pending.length ? await startRunKernels(p, pending, options) : undefined;
+  const cancellation = new Cancellation(options.signal);
+  const recorder = new RunRecorder(p, head, emit);
+  const { summary } = recorder;
   mkdirSync(join(p.state.dir, 'logs'), { recursive: true });
-  const noticed = new Set<string>();
-  // A task that runs the cells of the paired member that was edited syncs its pair first; tasks sharing a source share one sync.
-  const syncs = new Map<string, Promise<void>>();
-  const syncPair = (task: Task, pair: SourcePair): Promise<void> => {
-    let sync = syncs.get(task.spec.source);
-    if (!sync) {
-      sync = syncSourcePair(p.root, task.spec.source, pair, p.pairing).then((written) => {
-        if (!written) return;
-        p.files.forget(pair.members);
-        const show = (member: string) => p.label(resolve(p.root, member));
-        const others = pair.members.filter((m) => m !== pair.from).map(show);
-        emit({
-          type: 'notice',
-          name: task.name,
-          message: `synced ${others.join(', ')} from ${show(pair.from)} first, as nbpipe sync does`,
-        });
-      });
-      syncs.set(task.spec.source, sync);
-    }
-    return sync;
-  };
-
-  const runStep = async (step: Step): Promise<void> => {
-    const { task } = step;
-    // Upstream tasks have just re-run: the fingerprint to record includes what they produced.
-    const status = task.upstream.some((u) => planned.has(u)) ? evaluateTask(p, task, () => false) : step.status;
-    const log = join(p.state.dir, 'logs', logName(task.name));
-    const begin = Date.now();
-    const t0 = performance.now();
-    emit({ type: 'start', name: task.name, at: begin });
-    const products = productPaths(task.spec.product);
-    const running = (p.state.data.running ??= {});
-    const previous = running[task.name];
-    if (previous && isRunning(previous)) {
-      // Its run died and this process escaped it: a second copy would write the same products.
-      const message = `its process from an earlier run (pid ${previous.pid}) is still running: wait for it to end or stop it (kill -- -${previous.pid}), then run again`;
-      finished.set(task.name, 'failed');
-      summary.failed.push({ name: task.name, message, log });
-      if (!options.keepGoing) stop = true;
-      emit({ type: 'fail', name: task.name, durationMs: 0, message, log });
-      return;
-    }
-    const recordProcess = (pid: number) => {
-      running[task.name] = taskProcess(pid);
-      // A state that cannot be written fails the task when it is saved at the end.
-      p.state.save().catch(() => {});
-    };
-    try {
-      for (const path of products) mkdirSync(dirname(resolve(p.root, path)), { recursive: true });
-      const executor = await loadExecutor(executorName(task.spec, options.notebookExecutor));
-      const job: TaskJob = {
-        name: task.name,
-        spec: task.spec,
-        root: p.root,
-        source: resolve(p.root, task.spec.source),
-        product: resolveProduct(p.root, task.spec.product),
-        upstream: upstreamMapping(p, task),
-        params: task.spec.params,
-        log,
-        signal: abort.signal,
-        started: recordProcess,
-        kernels,
-        maxOutputChars: options.maxOutputChars,
-        notebookExecutor: options.notebookExecutor,
-        label: p.label,
-        notice: (message) => {
-          if (noticed.has(message)) return;
-          noticed.add(message);
-          emit({ type: 'notice', name: task.name, message });
-        },
-      };
-      writeFileSync(log, '');
-      if (task.pair) await syncPair(task, task.pair);
-      // A File client may hold the products this task would make now (clients.ts): then it does not run.
-      const clients = p.spec.fileClient && (await import('./clients.js'));
-      const downloaded =
-        clients && !step.forced ? await clients.downloadProducts(p, task, job, fingerprintOf(status.parts)) : undefined;
-      if (downloaded)
-        emit({
-          type: 'notice',
-          name: task.name,
-          message: `${task.name}: products downloaded with clients.File (made from what the task is now)`,
-        });
-      else await runTaskWithHooks(job, executor);
-      p.files.forget(products);
-      const digests = productDigests(p, task);
-      const missing = digests.filter(([, digest]) => digest === undefined).map(([path]) => path);
-      if (missing.length)
-        throw new TaskFailure(
-          `ran successfully but did not create ${missing.map((m) => p.label(resolve(p.root, m))).join(', ')}`,
-        );
-      const durationMs = Math.round(performance.now() - t0);
-      const record: TaskRecord = {
-        status: 'ok',
-        fingerprint: fingerprintOf(status.parts),
-        parts: status.parts,
-        products: Object.fromEntries(digests) as Record<string, string>,
-        startedAt: downloaded ?? new Date(begin).toISOString(),
-        durationMs,
-        ...(head ? { head } : {}),
-      };
-      upstreamDigest(record);
-      if (clients && !downloaded) await clients.uploadProducts(p, task, job, record);
-      delete running[task.name];
-      p.state.data.tasks[task.name] = record;
-      finished.set(task.name, 'ok');
-      summary.ran.push({ name: task.name, durationMs });
-      await p.state.save();
-      emit({ type: 'finish', name: task.name, durationMs });
-    } catch (e) {
-      const durationMs = Math.round(performance.now() - t0);
-      p.files.forget(products);
-      finished.set(task.name, 'failed');
-      delete running[task.name];
-      if (abort.signal.aborted) {
-        // Interrupted, not failed: the previous record stays; partial products no longer match it.
-        summary.blocked.push(task.name);
-        await p.state.save();
-        emit({ type: 'skip', name: task.name, why: 'interrupted' });
-        return;
-      }
-      const message =
-        e instanceof TaskFailure || e instanceof PipelineError ? e.message : `internal error: ${(e as Error).message}`;
-      p.state.data.tasks[task.name] = {
-        status: 'failed',
-        startedAt: new Date(begin).toISOString(),
-        durationMs,
-        ...(head ? { head } : {}),
-        error: message,
-      };
-      summary.failed.push({ name: task.name, message, log });
-      if (!options.keepGoing) stop = true;
-      await p.state.save();
-      emit({
-        type: 'fail',
-        name: task.name,
-        durationMs,
-        message,
-        details: e instanceof TaskFailure ? e.details : undefined,
-        log,
-      });
-    }
-  };
+  const tasks = new TaskRunner({
+    p,
+    head,
+    signal: cancellation.signal,
+    kernels,
+    notebookExecutor: options.notebookExecutor,
+    maxOutputChars: options.maxOutputChars,
+    emit,
+    started: (name, pid) => recorder.processStarted(name, pid),
+  });
+  const planned = new Set(pending.map((s) => s.task.name));
+  const runStep = (step: Step) => runPlannedStep(p, step, planned, { tasks, recorder, cancellation, options, emit });
 
   // A Slurm job runs one task of a run whose submitting process calls the pipeline's own hooks.
   const pipelineHooks = options.pipelineHooks ?? true;
-  const renderFailure = pipelineHooks ? await runPipelineHook(p, 'on_render', {}, abort.signal) : undefined;
+  const renderFailure = pipelineHooks ? await runPipelineHook(p, 'on_render', {}, cancellation.signal) : undefined;
   if (renderFailure) {
     summary.hookFailure = renderFailure;
-    stop = true;
+    cancellation.stop();
   }
-  const jobs = Math.max(1, Math.floor(options.jobs));
-  while (pending.length > 0 || running.size > 0) {
-    for (let i = 0; i < pending.length && running.size < jobs;) {
-      const step = pending[i]!;
-      const ups = step.task.upstream.filter((u) => planned.has(u));
-      const failedUp = ups.find((u) => finished.has(u) && finished.get(u) !== 'ok');
-      if (failedUp !== undefined || stop) {
-        pending.splice(i, 1);
-        finished.set(step.task.name, 'blocked');
-        summary.blocked.push(step.task.name);
-        emit({
-          type: 'skip',
-          name: step.task.name,
-          why:
-            failedUp !== undefined
-              ? `upstream ${failedUp} did not complete`
-              : summary.interrupted
-                ? 'interrupted'
-                : 'run stopped after a failure',
-        });
-        continue;
-      }
-      if (ups.every((u) => finished.get(u) === 'ok')) {
-        pending.splice(i, 1);
-        const name = step.task.name;
-        running.set(
-          name,
-          runStep(step).finally(() => running.delete(name)),
-        );
-        continue;
-      }
-      i++;
-    }
-    if (running.size > 0) await Promise.race(running.values());
+  const outcomes = await schedule(pending, options.jobs, cancellation, runStep, (step, why) =>
+    recorder.blocked(step.task.name, why),
+  );
+  if (!cancellation.interrupted && !renderFailure && pipelineHooks) {
+    const report = recorder.report(
+      steps.map((s) => s.task.name),
+      outcomes,
+    );
+    summary.hookFailure = await runEndOfRunHook(p, summary.failed, report, cancellation.signal);
   }
-  if (!summary.interrupted && !renderFailure && pipelineHooks) {
-    const report = steps.map((s) => ({
-      name: s.task.name,
-      ran: finished.get(s.task.name) === 'ok',
-      elapsed: (summary.ran.find((r) => r.name === s.task.name)?.durationMs ?? 0) / 1000,
-    }));
-    summary.hookFailure = await runEndOfRunHook(p, summary.failed, report, abort.signal);
-  }
-  options.signal?.removeEventListener('abort', onAbort);
+  cancellation.dispose();
+  summary.interrupted = cancellation.interrupted;
   await kernels?.close();
 
   summary.skipped.unshift(...steps.filter((s) => !s.run).map((s) => s.task.name));
@@ -363,34 +161,58 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
   return summary;
 }
 
-/**
- * The state at the end of a run (here or on Slurm): after a whole-pipeline run with nothing failed, the commit that
- * `run --changed` starts from next time, and the records and caches of what the pipeline no longer has are dropped.
- */
-export async function saveRunEnd(
+/** The kernels of a run's tasks (executors/kernels.ts), loaded only when some task runs. */
+async function startRunKernels(p: Pipeline, pending: Step[], options: RunOptions) {
+  const specs = pending.map((s) => s.task.spec);
+  return (await import('./executors/kernels.js')).startKernels(
+    specs,
+    p.root,
+    options.kernels,
+    options.notebookExecutor,
+  );
+}
+
+/** What running a planned step needs from its run. */
+interface StepContext {
+  tasks: TaskRunner;
+  recorder: RunRecorder;
+  cancellation: Cancellation;
+  options: RunOptions;
+  emit: (event: RunEvent) => void;
+}
+
+/** Run one planned step and record how it ended; without keepGoing, a failure stops the run. */
+async function runPlannedStep(
   p: Pipeline,
-  options: Pick<RunOptions, 'targets'>,
-  summary: RunSummary,
-  head: string | undefined,
-): Promise<void> {
-  const wholePipeline = !options.targets?.length;
-  let changed = summary.ran.length > 0 || summary.failed.length > 0 || p.files.cacheChanged || p.state.hasCollected;
-  if (wholePipeline && summary.failed.length === 0 && summary.blocked.length === 0 && !summary.interrupted) {
-    // The base of the next `run --changed`: this commit (the time only moves when something ran).
-    if (changed || p.state.data.lastSuccess?.head !== head) {
-      p.state.data.lastSuccess = { ...(head ? { head } : {}), at: new Date().toISOString() };
-      changed = true;
-    }
-    // Forget what belongs to tasks and sources the pipeline no longer has.
-    const names = new Set(p.tasks.map((t) => t.name));
-    for (const name of Object.keys(p.state.data.tasks))
-      if (!names.has(name)) {
-        delete p.state.data.tasks[name];
-        changed = true;
-      }
-    p.files.pruneCache();
-    changed = p.pruneSourceCache() || p.files.cacheChanged || changed;
+  step: Step,
+  planned: Set<string>,
+  { tasks, recorder, cancellation, options, emit }: StepContext,
+): Promise<Outcome> {
+  const { task } = step;
+  // Upstream tasks have just re-run: the fingerprint to record includes what they produced.
+  const status = task.upstream.some((u) => planned.has(u)) ? evaluateTask(p, task, () => false) : step.status;
+  const log = join(p.state.dir, 'logs', logName(task.name));
+  const begin = Date.now();
+  const t0 = performance.now();
+  emit({ type: 'start', name: task.name, at: begin });
+  const earlierPid = recorder.earlierProcess(task.name);
+  if (earlierPid !== undefined) {
+    // Its run died and this process escaped it: a second copy would write the same products.
+    if (!options.keepGoing) cancellation.stop();
+    recorder.refused(task.name, earlierPid, log);
+    return 'failed';
   }
-  // A no-op run writes nothing.
-  if (changed) await p.state.save();
+  try {
+    await recorder.succeeded(task.name, await tasks.run({ task, status, forced: step.forced, log, begin, t0 }));
+    return 'ok';
+  } catch (e) {
+    const durationMs = Math.round(performance.now() - t0);
+    p.files.forget(productPaths(task.spec.product));
+    if (cancellation.signal.aborted) await recorder.interrupted(task.name);
+    else {
+      if (!options.keepGoing) cancellation.stop();
+      await recorder.failed(task.name, e, { begin, durationMs, log });
+    }
+    return 'failed';
+  }
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { readHead, writeFileAtomic } from '@nbpipe/git';
 import { PipelineError } from '../errors.js';
 import type { Pipeline } from '../project.js';
-import { planRun, saveRunEnd, type PlannedTask, type RunEvent, type RunOptions, type RunSummary } from '../runner.js';
+import { saveRunEnd, type RunEvent, type RunSummary } from '../run-record.js';
+import { planRun, type PlannedTask, type RunOptions } from '../runner.js';
 import { dependencyOption, slurmJobs, SLURM_DIR, type SlurmJobOptions } from './jobs.js';
 import { cancelJobs, isTerminal, jobExit, jobStates, releaseJobs, sbatch, type JobState } from './scheduler.js';
 
