@@ -2,7 +2,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'nod
 import { isMap, isScalar, type Node } from 'yaml';
 import { loadEnvFile, mentionsPlaceholder, PlaceholderContext, type EnvOptions, type Value } from './env.js';
 import { sourceKindOf, type SourceKind } from './sources.js';
-import { YamlFile, type RenderString } from './yaml-file.js';
+import { YamlFile, type MappingEntry, type RenderString } from './yaml-file.js';
 import { canonicalJson, sha1, SPEC_VERSION } from './hashing.js';
 import { gridCombinations, gridProductPath, gridTaskName } from './grid.js';
 import { slurmSettingsProblem, toSlurmSettings, type SlurmSettings } from './slurm/settings.js';
@@ -55,6 +55,9 @@ export interface TaskSpec {
   upstreamLine?: number;
 }
 
+/** A task as its keys give it, before its hashes are computed. */
+type ParsedTask = Omit<TaskSpec, 'paramsHash' | 'definitionHash'>;
+
 /** A python function pipeline.yaml names, `mod.fn` or `{dotted_path: mod.fn, k: v}` (its extra keyword arguments). */
 export interface PythonHook {
   function: string;
@@ -102,27 +105,6 @@ const META_KEYS = new Set([
   'product_relative_to_source',
   'jupyter_hot_reload',
   'jupyter_functions_as_notebooks',
-]);
-const TASK_KEYS = new Set([
-  'source',
-  'product',
-  'name',
-  'upstream',
-  'params',
-  'grid',
-  'inputs',
-  'executor',
-  'executor_params',
-  'papermill_params',
-  'on_render',
-  'on_finish',
-  'on_failure',
-  'serializer',
-  'unserializer',
-  'static_analysis',
-  'nbconvert_export_kwargs',
-  'kernelspec_name',
-  'slurm',
 ]);
 /** The papermill / ploomber-engine options our notebook executors honour. */
 const EXECUTOR_OPTIONS = ['log_output'];
@@ -198,7 +180,7 @@ export function parsePipelineSpec(texts: SpecTexts, env: Omit<EnvOptions, 'here'
   const tasksList: Node | null = tasksNode;
 
   const names = new Map<string, number>();
-  const withHashes = (t: Omit<TaskSpec, 'paramsHash' | 'definitionHash'>): TaskSpec => ({
+  const withHashes = (t: ParsedTask): TaskSpec => ({
     ...t,
     paramsHash: sha1(canonicalJson(t.fingerprintParams ?? t.params)),
     // Later additions enter only when set, so that existing fingerprints stay valid.
@@ -277,29 +259,73 @@ function parseExecutor(yaml: YamlFile, node: Node | null, spec: PipelineSpec, re
   }
 }
 
+/** How string scalars are rendered: placeholders, shell-quoted for shell commands, `{{now}}` kept for fingerprints. */
+interface Renders {
+  render: RenderString;
+  renderShell: RenderString;
+  renderStable: RenderString | undefined;
+}
+
+/** What the parsers of one task's keys share. */
+interface TaskParsing {
+  /** Where the task is (`tasks[i]`), for errors. */
+  key: string;
+  line: number;
+  entry(name: string): MappingEntry | undefined;
+  renders: Renders;
+  root: string;
+  productRelativeToSource: boolean;
+  pipelineSerializers: Serializers;
+  /** The fields the keys parsed before this one gave: `source` (source, kind, callable) and `params` come first. */
+  task: Partial<ParsedTask>;
+}
+
+/** Parses one task key (`entry` undefined when the task does not have it) into the fields it gives. */
+type TaskKeyParser = (entry: MappingEntry | undefined, yaml: YamlFile, t: TaskParsing) => Partial<ParsedTask>;
+
 function parseTask(
   yaml: YamlFile,
   node: Node | null,
   key: string,
-  {
-    render,
-    renderShell,
-    renderStable,
-  }: { render: RenderString; renderShell: RenderString; renderStable: RenderString | undefined },
+  renders: Renders,
   root: string,
   productRelativeToSource: boolean,
   pipelineSerializers: Serializers,
-): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
+): ParsedTask[] {
   const line = yaml.line(node) ?? 1;
   const entries = yaml.mapping(node, key);
-  const get = (name: string) => entries.find((e) => e.key === name);
+  const supported = Object.keys(TASK_KEY_PARSERS);
   for (const e of entries)
-    if (!TASK_KEYS.has(e.key))
-      yaml.fail(`unsupported task key (supported: ${[...TASK_KEYS].join(', ')})`, e.line ?? line, `${key}.${e.key}`);
+    if (!supported.includes(e.key))
+      yaml.fail(`unsupported task key (supported: ${supported.join(', ')})`, e.line ?? line, `${key}.${e.key}`);
+  const entry = (name: string) => entries.find((e) => e.key === name);
+  const t: TaskParsing = {
+    key,
+    line,
+    entry,
+    renders,
+    root,
+    productRelativeToSource,
+    pipelineSerializers,
+    task: {},
+  };
+  for (const [name, parse] of Object.entries(TASK_KEY_PARSERS)) Object.assign(t.task, parse(entry(name), yaml, t));
+  const base = { ...t.task, line } as ParsedTask;
 
-  const sourceEntry = get('source');
-  if (!sourceEntry) yaml.fail('missing `source`', line, key);
-  const rawSource = yaml.string(sourceEntry.node, `${key}.source`, render);
+  const gridEntry = entry('grid');
+  if (!gridEntry) return [base];
+  if (!entry('name'))
+    yaml.fail(
+      'a task with a grid needs a `name` (`[[param]]` placeholders, or a prefix for the index)',
+      gridEntry.line ?? line,
+      `${key}.grid`,
+    );
+  return expandGrid(yaml, gridEntry.node, `${key}.grid`, renders.render, base);
+}
+
+function parseSource(entry: MappingEntry | undefined, yaml: YamlFile, { key, line, root, renders }: TaskParsing) {
+  if (!entry) yaml.fail('missing `source`', line, key);
+  const rawSource = yaml.string(entry.node, `${key}.source`, renders.render);
   // `pkg.module.function` (Ploomber's PythonCallable) unless the last part is a file extension.
   const callable =
     /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(rawSource) &&
@@ -310,137 +336,159 @@ function parseTask(
     root,
     callable ? `${callable.slice(0, callable.lastIndexOf('.')).replace(/\./g, '/')}.py` : rawSource,
   );
-  if (source === undefined) yaml.fail('expected a file, got the project folder', sourceEntry.node, `${key}.source`);
+  if (source === undefined) yaml.fail('expected a file, got the project folder', entry.node, `${key}.source`);
   const kind: SourceKind | undefined = callable ? 'callable' : sourceKindOf(source);
   if (!kind)
     yaml.fail(
       `unsupported source type "${extname(source) || rawSource}" (supported: .py, .R, .jl, .ipynb, .sh, .bash, python functions as module.function)`,
-      sourceEntry.node,
+      entry.node,
       `${key}.source`,
     );
+  return { source, kind, ...(callable ? { callable } : {}) };
+}
 
-  const productEntry = get('product');
-  if (!productEntry) yaml.fail('missing `product`', line, key);
-  const productValue = yaml.value(productEntry.node, `${key}.product`, render);
-  const sourceDir = dirname(source);
+function parseProduct(entry: MappingEntry | undefined, yaml: YamlFile, t: TaskParsing) {
+  const { key, line, root } = t;
+  if (!entry) yaml.fail('missing `product`', line, key);
+  const productValue = yaml.value(entry.node, `${key}.product`, t.renders.render);
+  const sourceDir = dirname(t.task.source!);
   const productPath = (p: Value, at: string): string => {
-    if (typeof p !== 'string' || p === '') yaml.fail('expected a path', productEntry.node, at);
-    const rel = toRootRelative(root, productRelativeToSource ? join(root, sourceDir, p) : p);
-    if (rel === undefined) yaml.fail('expected a file, got the project folder', productEntry.node, at);
+    if (typeof p !== 'string' || p === '') yaml.fail('expected a path', entry.node, at);
+    const rel = toRootRelative(root, t.productRelativeToSource ? join(root, sourceDir, p) : p);
+    if (rel === undefined) yaml.fail('expected a file, got the project folder', entry.node, at);
     return rel;
   };
-  let product: ProductSpec;
-  if (productValue && typeof productValue === 'object' && !Array.isArray(productValue)) {
-    if (Object.keys(productValue).length === 0)
-      yaml.fail('expected at least one product', productEntry.node, `${key}.product`);
-    product = Object.fromEntries(
+  if (!productValue || typeof productValue !== 'object' || Array.isArray(productValue))
+    return { product: productPath(productValue, `${key}.product`) };
+  if (Object.keys(productValue).length === 0) yaml.fail('expected at least one product', entry.node, `${key}.product`);
+  return {
+    product: Object.fromEntries(
       Object.entries(productValue).map(([k, v]) => [k, productPath(v, `${key}.product.${k}`)]),
-    );
-  } else product = productPath(productValue, `${key}.product`);
+    ),
+  };
+}
 
-  const nameEntry = get('name');
-  const name = nameEntry
-    ? yaml.string(nameEntry.node, `${key}.name`, render)
-    : callable
-      ? callable.slice(callable.lastIndexOf('.') + 1)
-      : basename(source, extname(source));
+function parseName(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders, task }: TaskParsing) {
+  if (entry) return { name: yaml.string(entry.node, `${key}.name`, renders.render) };
+  const { callable, source } = task;
+  return { name: callable ? callable.slice(callable.lastIndexOf('.') + 1) : basename(source!, extname(source!)) };
+}
 
-  const upstreamEntry = get('upstream');
-  let upstream: string[] | undefined;
-  if (upstreamEntry) {
-    const v = yaml.value(upstreamEntry.node, `${key}.upstream`, render);
-    const list = v === null ? [] : typeof v === 'string' ? [v] : v;
-    if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string' && x !== ''))
-      yaml.fail('expected a task name or a list of task names', upstreamEntry.node, `${key}.upstream`);
-    upstream = list;
-  }
+function parseUpstream(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders }: TaskParsing) {
+  if (!entry) return {};
+  const v = yaml.value(entry.node, `${key}.upstream`, renders.render);
+  const list = v === null ? [] : typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string' && x !== ''))
+    yaml.fail('expected a task name or a list of task names', entry.node, `${key}.upstream`);
+  return { upstream: list, ...(entry.line ? { upstreamLine: entry.line } : {}) };
+}
 
-  const paramsEntry = get('params');
-  const params = paramsEntry ? yaml.value(paramsEntry.node, `${key}.params`, render) : {};
+function parseParams(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders }: TaskParsing) {
+  const params = entry ? yaml.value(entry.node, `${key}.params`, renders.render) : {};
   if (!params || typeof params !== 'object' || Array.isArray(params))
-    yaml.fail('expected a mapping of names to values', paramsEntry?.node, `${key}.params`);
+    yaml.fail('expected a mapping of names to values', entry?.node, `${key}.params`);
+  refuseComputedValues(yaml, params, entry?.node ?? null, `${key}.params`);
   const stableParams =
-    paramsEntry && renderStable
-      ? (yaml.value(paramsEntry.node, `${key}.params`, renderStable) as Record<string, Value>)
+    entry && renders.renderStable
+      ? (yaml.value(entry.node, `${key}.params`, renders.renderStable) as Record<string, Value>)
       : undefined;
+  const differs = stableParams && JSON.stringify(stableParams) !== JSON.stringify(params);
+  return { params, ...(differs ? { fingerprintParams: stableParams } : {}) };
+}
 
-  const inputsEntry = get('inputs');
+/** `inputs`, then the files of Ploomber's `params.resources_`, whose content (not path) the task depends on too. */
+function parseInputs(
+  entry: MappingEntry | undefined,
+  yaml: YamlFile,
+  { key, root, renders, task, entry: other }: TaskParsing,
+) {
   let inputs: string[] = [];
-  if (inputsEntry) {
-    const v = yaml.value(inputsEntry.node, `${key}.inputs`, render);
+  if (entry) {
+    const v = yaml.value(entry.node, `${key}.inputs`, renders.render);
     const list = typeof v === 'string' ? [v] : v;
     if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string' && x !== ''))
-      yaml.fail('expected a path or glob, or a list of them', inputsEntry.node, `${key}.inputs`);
+      yaml.fail('expected a path or glob, or a list of them', entry.node, `${key}.inputs`);
     inputs = list.map((p) => {
       const rel = toRootRelative(root, p);
-      if (rel === undefined) yaml.fail('expected files, got the project folder', inputsEntry.node, `${key}.inputs`);
+      if (rel === undefined) yaml.fail('expected files, got the project folder', entry.node, `${key}.inputs`);
       return rel;
     });
   }
-  // Ploomber's `params.resources_`: files whose content (not path) the task depends on, as `inputs` are.
-  const resources = params.resources_;
-  if (resources !== undefined) {
-    if (
-      !resources ||
-      typeof resources !== 'object' ||
-      Array.isArray(resources) ||
-      !Object.values(resources).every((v) => typeof v === 'string' && v !== '')
-    )
-      yaml.fail('expected a mapping of names to file paths', paramsEntry?.node, `${key}.params.resources_`);
-    for (const path of Object.values(resources) as string[]) {
-      const rel = toRootRelative(root, path);
-      if (rel === undefined)
-        yaml.fail('expected files, got the project folder', paramsEntry?.node, `${key}.params.resources_`);
-      inputs.push(rel);
-    }
+  const resources = task.params!.resources_;
+  if (resources === undefined) return { inputs };
+  const paramsNode = other('params')?.node;
+  if (
+    !resources ||
+    typeof resources !== 'object' ||
+    Array.isArray(resources) ||
+    !Object.values(resources).every((v) => typeof v === 'string' && v !== '')
+  )
+    yaml.fail('expected a mapping of names to file paths', paramsNode, `${key}.params.resources_`);
+  for (const path of Object.values(resources) as string[]) {
+    const rel = toRootRelative(root, path);
+    if (rel === undefined) yaml.fail('expected files, got the project folder', paramsNode, `${key}.params.resources_`);
+    inputs.push(rel);
   }
-  refuseComputedValues(yaml, params, paramsEntry?.node ?? null, `${key}.params`);
+  return { inputs };
+}
 
-  const executorEntry = get('executor');
-  const executor = executorEntry ? yaml.string(executorEntry.node, `${key}.executor`, render) : undefined;
+function parseTaskExecutor(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders }: TaskParsing) {
+  return entry ? { executor: yaml.string(entry.node, `${key}.executor`, renders.render) } : {};
+}
 
+/** `executor_params`, or its older name `papermill_params`: the options of the notebook executors (EXECUTOR_OPTIONS). */
+function parseExecutorParams(entry: MappingEntry | undefined, yaml: YamlFile, t: TaskParsing) {
+  const { key, line } = t;
+  if (!entry) return {};
   // Ploomber takes `executor_params` whole when both are given; one of them is clearer, and nothing is dropped silently.
-  const executorParamsEntries = ['executor_params', 'papermill_params'].map(get).filter((e) => e !== undefined);
-  if (executorParamsEntries.length > 1)
+  const papermill = t.entry('papermill_params');
+  if (entry.key === 'executor_params' && papermill)
     yaml.fail(
       'executor_params and papermill_params (its older name) both given: keep one',
-      executorParamsEntries[1]!.line ?? line,
+      papermill.line ?? line,
       `${key}.papermill_params`,
     );
-  let logOutput: boolean | undefined;
-  for (const entry of executorParamsEntries) {
-    const at = `${key}.${entry.key}`;
-    if (kind !== 'notebook') yaml.fail('only notebook tasks have an executor to pass options to', entry.node, at);
-    for (const option of yaml.mapping(entry.node, at)) {
-      if (!EXECUTOR_OPTIONS.includes(option.key))
-        yaml.fail(
-          `not supported (nbpipe's notebook executors honour: ${EXECUTOR_OPTIONS.join(', ')})`,
-          option.line ?? line,
-          `${at}.${option.key}`,
-        );
-      const v = yaml.value(option.node, `${at}.${option.key}`, render);
-      if (typeof v !== 'boolean') yaml.fail('expected true or false', option.node, `${at}.${option.key}`);
-      logOutput = v;
-    }
+  const at = `${key}.${entry.key}`;
+  if (t.task.kind !== 'notebook') yaml.fail('only notebook tasks have an executor to pass options to', entry.node, at);
+  let logOutput = false;
+  for (const option of yaml.mapping(entry.node, at)) {
+    if (!EXECUTOR_OPTIONS.includes(option.key))
+      yaml.fail(
+        `not supported (nbpipe's notebook executors honour: ${EXECUTOR_OPTIONS.join(', ')})`,
+        option.line ?? line,
+        `${at}.${option.key}`,
+      );
+    const v = yaml.value(option.node, `${at}.${option.key}`, t.renders.render);
+    if (typeof v !== 'boolean') yaml.fail('expected true or false', option.node, `${at}.${option.key}`);
+    logOutput = v;
   }
+  return logOutput ? { logOutput } : {};
+}
 
-  const onFinishEntry = get('on_finish');
-  const onFinish = !onFinishEntry
-    ? undefined
-    : isMap(onFinishEntry.node)
-      ? parseHook(yaml, onFinishEntry.node, `${key}.on_finish`, render)
-      : yaml.string(onFinishEntry.node, `${key}.on_finish`, renderShell);
-  const hook = (name: 'on_render' | 'on_failure') => {
-    const entry = get(name);
-    return entry ? parseHook(yaml, entry.node, `${key}.${name}`, render) : undefined;
+/** A task hook that is a python function (`on_render`, `on_failure`). */
+function taskHook(field: 'onRender' | 'onFailure'): TaskKeyParser {
+  return (entry: MappingEntry | undefined, yaml: YamlFile, { key, renders }: TaskParsing) =>
+    entry ? { [field]: parseHook(yaml, entry.node, `${key}.${entry.key}`, renders.render) } : {};
+}
+
+/** `on_finish`: a python function, or a shell command. */
+function parseOnFinish(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders }: TaskParsing) {
+  if (!entry) return {};
+  return {
+    onFinish: isMap(entry.node)
+      ? parseHook(yaml, entry.node, `${key}.on_finish`, renders.render)
+      : yaml.string(entry.node, `${key}.on_finish`, renders.renderShell),
   };
-  const onRender = hook('on_render');
-  const onFailure = hook('on_failure');
-  // A task's own (un)serializer wins over the pipeline's; `null` opts out. Only function tasks return values.
-  const serializers: Serializers = {};
-  for (const name of ['serializer', 'unserializer'] as const) {
-    const entry = get(name);
-    if (entry && kind !== 'callable')
+}
+
+/** A task's own (un)serializer wins over the pipeline's; `null` opts out. Only function tasks return values. */
+function serializerKey(name: 'serializer' | 'unserializer'): TaskKeyParser {
+  return (
+    entry: MappingEntry | undefined,
+    yaml: YamlFile,
+    { key, renders, task, pipelineSerializers }: TaskParsing,
+  ) => {
+    if (entry && task.kind !== 'callable')
       yaml.fail(
         'only function tasks (source: module.function) return values to serialize',
         entry.node,
@@ -449,85 +497,79 @@ function parseTask(
     const value = entry
       ? entry.node === null || (isScalar(entry.node) && entry.node.value === null)
         ? undefined
-        : parseHook(yaml, entry.node, `${key}.${name}`, render)
-      : kind === 'callable'
+        : parseHook(yaml, entry.node, `${key}.${name}`, renders.render)
+      : task.kind === 'callable'
         ? pipelineSerializers[name]
         : undefined;
-    if (value) serializers[name] = value;
-  }
-
-  const exportEntry = get('nbconvert_export_kwargs');
-  let exportOptions: Record<string, Value> | undefined;
-  if (exportEntry) {
-    const v = yaml.value(exportEntry.node, `${key}.nbconvert_export_kwargs`, render);
-    if (!v || typeof v !== 'object' || Array.isArray(v))
-      yaml.fail('expected a mapping of nbconvert options', exportEntry.node, `${key}.nbconvert_export_kwargs`);
-    if (kind !== 'notebook')
-      yaml.fail('only notebook tasks have a report to export', exportEntry.node, `${key}.nbconvert_export_kwargs`);
-    exportOptions = v;
-  }
-
-  const kernelEntry = get('kernelspec_name');
-  const kernelName = kernelEntry ? yaml.string(kernelEntry.node, `${key}.kernelspec_name`, render) : undefined;
-  if (kernelEntry && kind !== 'notebook')
-    yaml.fail('only notebook tasks run on a kernel', kernelEntry.node, `${key}.kernelspec_name`);
-
-  const analysisEntry = get('static_analysis');
-  let staticAnalysis: TaskSpec['staticAnalysis'];
-  if (analysisEntry) {
-    const v = yaml.value(analysisEntry.node, `${key}.static_analysis`, render);
-    // Ploomber before 0.20 took true/false.
-    const mode = v === true ? 'regular' : v === false ? 'disable' : v;
-    if (mode !== 'regular' && mode !== 'strict' && mode !== 'disable')
-      yaml.fail('expected regular, strict or disable', analysisEntry.node, `${key}.static_analysis`);
-    staticAnalysis = mode;
-  }
-
-  const slurmEntry = get('slurm');
-  let slurm: SlurmSettings | undefined;
-  if (slurmEntry) {
-    const v = yaml.value(slurmEntry.node, `${key}.slurm`, render);
-    const wrong = slurmSettingsProblem(v);
-    if (wrong) yaml.fail(wrong.problem, slurmEntry.node, `${key}.slurm${wrong.key ? `.${wrong.key}` : ''}`);
-    slurm = toSlurmSettings(v as Record<string, unknown>);
-  }
-
-  const base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'> = {
-    name,
-    source,
-    kind,
-    product,
-    ...(upstream ? { upstream } : {}),
-    params,
-    ...(stableParams && JSON.stringify(stableParams) !== JSON.stringify(params)
-      ? { fingerprintParams: stableParams }
-      : {}),
-    inputs,
-    ...(executor ? { executor } : {}),
-    ...(callable ? { callable } : {}),
-    ...(onFinish ? { onFinish } : {}),
-    ...(onRender ? { onRender } : {}),
-    ...(onFailure ? { onFailure } : {}),
-    ...serializers,
-    ...(kernelName ? { kernelName } : {}),
-    ...(logOutput ? { logOutput } : {}),
-    ...(exportOptions ? { exportOptions } : {}),
-    ...(staticAnalysis ? { staticAnalysis } : {}),
-    ...(slurm ? { slurm } : {}),
-    line,
-    ...(upstreamEntry?.line ? { upstreamLine: upstreamEntry.line } : {}),
+    return value ? { [name]: value } : {};
   };
-
-  const gridEntry = get('grid');
-  if (!gridEntry) return [base];
-  if (!nameEntry)
-    yaml.fail(
-      'a task with a grid needs a `name` (`[[param]]` placeholders, or a prefix for the index)',
-      gridEntry.line ?? line,
-      `${key}.grid`,
-    );
-  return expandGrid(yaml, gridEntry.node, `${key}.grid`, render, base);
 }
+
+function parseStaticAnalysis(
+  entry: MappingEntry | undefined,
+  yaml: YamlFile,
+  { key, renders }: TaskParsing,
+): Partial<ParsedTask> {
+  if (!entry) return {};
+  const v = yaml.value(entry.node, `${key}.static_analysis`, renders.render);
+  // Ploomber before 0.20 took true/false.
+  const mode = v === true ? 'regular' : v === false ? 'disable' : v;
+  if (mode !== 'regular' && mode !== 'strict' && mode !== 'disable')
+    yaml.fail('expected regular, strict or disable', entry.node, `${key}.static_analysis`);
+  return { staticAnalysis: mode };
+}
+
+function parseExportOptions(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders, task }: TaskParsing) {
+  if (!entry) return {};
+  const v = yaml.value(entry.node, `${key}.nbconvert_export_kwargs`, renders.render);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    yaml.fail('expected a mapping of nbconvert options', entry.node, `${key}.nbconvert_export_kwargs`);
+  if (task.kind !== 'notebook')
+    yaml.fail('only notebook tasks have a report to export', entry.node, `${key}.nbconvert_export_kwargs`);
+  return { exportOptions: v };
+}
+
+function parseKernelName(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders, task }: TaskParsing) {
+  if (!entry) return {};
+  const kernelName = yaml.string(entry.node, `${key}.kernelspec_name`, renders.render);
+  if (task.kind !== 'notebook') yaml.fail('only notebook tasks run on a kernel', entry.node, `${key}.kernelspec_name`);
+  return { kernelName };
+}
+
+function parseSlurm(entry: MappingEntry | undefined, yaml: YamlFile, { key, renders }: TaskParsing) {
+  if (!entry) return {};
+  const v = yaml.value(entry.node, `${key}.slurm`, renders.render);
+  const wrong = slurmSettingsProblem(v);
+  if (wrong) yaml.fail(wrong.problem, entry.node, `${key}.slurm${wrong.key ? `.${wrong.key}` : ''}`);
+  return { slurm: toSlurmSettings(v as Record<string, unknown>) };
+}
+
+/**
+ * One parser per task key, in the order the supported keys are listed and their problems reported: `source` and
+ * `params` come before the keys that depend on them.
+ */
+const TASK_KEY_PARSERS: Record<string, TaskKeyParser> = {
+  source: parseSource,
+  product: parseProduct,
+  name: parseName,
+  upstream: parseUpstream,
+  params: parseParams,
+  // Expands the parsed task into one task per combination afterwards (expandGrid).
+  grid: () => ({}),
+  inputs: parseInputs,
+  executor: parseTaskExecutor,
+  executor_params: parseExecutorParams,
+  papermill_params: parseExecutorParams,
+  on_render: taskHook('onRender'),
+  on_finish: parseOnFinish,
+  on_failure: taskHook('onFailure'),
+  serializer: serializerKey('serializer'),
+  unserializer: serializerKey('unserializer'),
+  static_analysis: parseStaticAnalysis,
+  nbconvert_export_kwargs: parseExportOptions,
+  kernelspec_name: parseKernelName,
+  slurm: parseSlurm,
+};
 
 /**
  * Ploomber computes a param or grid value written `module::function` (or `{dotted_path: module::function}`)
@@ -588,8 +630,8 @@ function expandGrid(
   node: Node | null,
   key: string,
   render: RenderString,
-  base: Omit<TaskSpec, 'paramsHash' | 'definitionHash'>,
-): Omit<TaskSpec, 'paramsHash' | 'definitionHash'>[] {
+  base: ParsedTask,
+): ParsedTask[] {
   const value = yaml.value(node, key, render);
   const grids = Array.isArray(value) ? value : [value];
   for (const grid of grids)

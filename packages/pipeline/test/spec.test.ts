@@ -229,6 +229,14 @@ tasks:
       'pipeline.yaml:2: meta.import_tasks_from: unsupported key',
     );
     expect(problem('config: {}\ntasks: []\n')).toMatch(/^pipeline\.yaml:1: config: unsupported key/);
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, retries: 2}\n')).toBe(
+      'pipeline.yaml:2: tasks[0].retries: unsupported task key (supported: source, product, name, upstream, params, grid, ' +
+        'inputs, executor, executor_params, papermill_params, on_render, on_finish, on_failure, serializer, unserializer, ' +
+        'static_analysis, nbconvert_export_kwargs, kernelspec_name, slurm)',
+    );
+    expect(problem('tasks:\n  - {source: a.sh, product: a.txt, on_render: m.f, on_failure: [m.f]}\n')).toMatch(
+      /^pipeline\.yaml:2: tasks\[0\]\.on_failure: expected a python function/,
+    );
     expect(problem('executor: fast\ntasks: []\n')).toBe(
       'pipeline.yaml:1: executor: expected serial or parallel (scheduling), or jupyter or python (how notebook tasks run)',
     );
