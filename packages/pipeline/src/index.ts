@@ -69,3 +69,5 @@ export {
 export type { JobState } from './slurm/scheduler.js';
 export { slurmSubmitScript } from './export/slurm.js';
 export { runPipelineHook, runEndOfRunHook } from './hooks.js';
+export { readTaskNotebooks, injectOrRemoveParameters, type TaskNotebook, type EditReport } from './inject.js';
+export { convertTaskNotebooks } from './convert-sources.js';
