@@ -11,6 +11,7 @@ export function gitBlobHash(content: Uint8Array | string): string {
 }
 
 const CHUNK = 1 << 20;
+/** The read buffer, allocated once and reused: hashing is synchronous, so no two calls share it. */
 let chunk: Buffer | undefined;
 
 /**

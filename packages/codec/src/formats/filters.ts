@@ -25,6 +25,7 @@ export const DEFAULT_IGNORED_CELL_METADATA = [
 
 export type FilterSetting = string | boolean | MetadataFilter | undefined | null;
 
+/** Memoized parseFilterSetting (bounded; callers get copies): the same few settings are parsed for every cell. */
 const parsedFilters = new Map<string, MetadataFilter>();
 
 export function parseMetadataFilter(setting: FilterSetting): MetadataFilter {

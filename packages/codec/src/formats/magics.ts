@@ -145,6 +145,7 @@ export function needsExplicitCodeMarker(source: readonly string[], language: str
   return false;
 }
 
+/** Memoized codeStartPattern: one pattern per extension, computed from the constant language table. */
 const CODE_START = new Map<string, RegExp>();
 /** `# +`, `#+`, `# # +`, …: lines a light reader would take for a cell start. */
 function codeStartPattern(extension: string): RegExp | undefined {

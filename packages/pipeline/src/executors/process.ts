@@ -118,6 +118,10 @@ export function stopOnAbort<T>(
   });
 }
 
+/**
+ * Task processes still running, killed if this process exits first: process-wide, not run state, as the exit hook
+ * that reads it is (the kernels' own set is in @nbpipe/kernel's launch.ts).
+ */
 const live = new Map<ChildProcess, (sig: NodeJS.Signals) => void>();
 let exitHookInstalled = false;
 
