@@ -87,7 +87,7 @@ async function render(nb: Notebook, format: string): Promise<string> {
   return notebookToText(nb, format);
 }
 
-/** The notebook with the injected-parameters cell a run of its first task would add (README "nbpipe nb"). */
+/** The notebook with the injected-parameters cell a run of its first task would add (README, `nbpipe nb`). */
 async function withInjectedParameters(p: Pipeline, source: TaskNotebook, report: EditReport): Promise<Notebook> {
   const { injectParameters, isKernelError } = await import('@nbpipe/kernel');
   const label = p.label(resolve(p.root, source.path));
