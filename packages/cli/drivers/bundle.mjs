@@ -2,11 +2,11 @@
 /**
  * Bundles the built CLI into dist/bundle/: dist/bin.js and everything it imports as one entry file that holds what
  * every run needs (yargs, the command definitions, @nbpipe/nbformat) and chunks for what handlers import lazily
- * (`await import(...)` stays lazy with esbuild's code splitting); and dist/git-drivers.js as one CommonJS file. One file
+ * (`await import(...)` stays lazy with esbuild's code splitting); and dist/drivers/git-drivers.js as one CommonJS file. One file
  * instead of ~60 modules to resolve and load is most of the CLI's start-up time; see BENCHMARKS.md.
  *
- * Run by the package's `build` script after `tsc -b`. The launchers in bin/ fall back to the unbundled dist/ build when a
- * package was rebuilt after the bundle (bin/bundle.cjs), so plain `tsc -b` never leaves the CLI running stale code.
+ * Run by the package's `build` script after `tsc -b`. The launchers (bin/nbpipe.js, drivers/git-drivers.cjs) fall back to the unbundled dist/ build when a
+ * package was rebuilt after the bundle (drivers/bundle.cjs), so plain `tsc -b` never leaves the CLI running stale code.
  * scripts/release.mjs imports `bundleCli` to bundle the same code into the release package (README, "Contributing").
  */
 import { readFile } from 'node:fs/promises';
@@ -73,7 +73,7 @@ const lazyStringWidth = {
       for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
         if (!source.includes(eager))
           throw new Error(
-            `${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in scripts/bundle.mjs`,
+            `${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in drivers/bundle.mjs`,
           );
         source = source.replace(eager, () => lazy);
       }
@@ -127,7 +127,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
   });
 
   /**
-   * What git runs once per notebook (bin/git-drivers.cjs): one self-contained CommonJS file, without yargs and the command
+   * What git runs once per notebook (drivers/git-drivers.cjs): one self-contained CommonJS file, without yargs and the command
    * table. CommonJS because a process that loads no ES module never starts Node's ES module loader, and one file because
    * each chunk is one more module to resolve and load: ~30 ms less per notebook than the ES module bundle. Lazy imports are
    * inlined but still evaluated only when reached.
@@ -135,7 +135,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
   const drivers = await build({
     metafile: true,
     absWorkingDir: PACKAGE_DIR,
-    entryPoints: { 'git-drivers': resolve(PACKAGE_DIR, 'dist/git-drivers.js') },
+    entryPoints: { 'git-drivers': resolve(PACKAGE_DIR, 'dist/drivers/git-drivers.js') },
     outdir: outDir,
     outExtension: { '.js': '.cjs' },
     bundle: true,
@@ -153,7 +153,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
   return [cli.metafile, drivers.metafile];
 }
 
-/** The workspace packages bundled, for bin/bundle.cjs to notice one rebuilt since (their tsconfig.tsbuildinfo). */
+/** The workspace packages bundled, for drivers/bundle.cjs to notice one rebuilt since (their tsconfig.tsbuildinfo). */
 export function bundledWorkspacePackages(metafiles) {
   const packages = new Set();
   for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
