@@ -65,20 +65,24 @@ const LAZY_IN_STRING_WIDTH = [
     "let rgiEmojiRegexInstance;\nconst rgiEmojiRegex = { test: (text) => (rgiEmojiRegexInstance ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(text) };",
   ],
 ];
+/** string-width's source with LAZY_IN_STRING_WIDTH applied; throws, naming `file`, when a line is no longer there. */
+export function makeStringWidthLazy(source, file) {
+  for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
+    if (!source.includes(eager))
+      throw new Error(
+        `${file}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in drivers/bundle.mjs`,
+      );
+    source = source.replace(eager, () => lazy);
+  }
+  return source;
+}
 const lazyStringWidth = {
   name: 'lazy-string-width',
   setup(b) {
-    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
-      let source = await readFile(args.path, 'utf8');
-      for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
-        if (!source.includes(eager))
-          throw new Error(
-            `${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in drivers/bundle.mjs`,
-          );
-        source = source.replace(eager, () => lazy);
-      }
-      return { contents: source, loader: 'js' };
-    });
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => ({
+      contents: makeStringWidthLazy(await readFile(args.path, 'utf8'), args.path),
+      loader: 'js',
+    }));
   },
 };
 
@@ -86,19 +90,22 @@ const lazyStringWidth = {
  * yargs renders (and caches) the help text of every command it runs, measuring each word with
  * string-width. The tree holds string-width 7 twice (under cliui and wrap-ansi) besides the newer copy
  * yargs depends on directly, which has an ASCII fast path (same API and options); every import of
- * string-width is resolved to that one, saving ~30 ms per command.
+ * string-width is resolved to that one, saving ~30 ms per command. `dedupeTo('string-width', 'yargs')`: when
+ * `owner` no longer depends on `name`, the build fails rather than silently bundling every copy again.
  */
-const dedupeStringWidth = {
-  name: 'dedupe-string-width',
+export const dedupeTo = (name, owner) => ({
+  name: `dedupe-${name}`,
   setup(b) {
-    const yargsDir = dirname(createRequire(import.meta.url).resolve('yargs/package.json'));
-    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+    const ownerDir = dirname(createRequire(import.meta.url).resolve(`${owner}/package.json`));
+    b.onResolve({ filter: new RegExp(`^${name}$`) }, async (args) => {
       if (args.pluginData === 'dedupe') return undefined;
-      const result = await b.resolve('string-width', { resolveDir: yargsDir, kind: args.kind, pluginData: 'dedupe' });
-      return result.errors.length ? undefined : { path: result.path };
+      const result = await b.resolve(name, { resolveDir: ownerDir, kind: args.kind, pluginData: 'dedupe' });
+      if (result.errors.length)
+        throw new Error(`${owner} no longer depends on ${name}: update dedupeTo in drivers/bundle.mjs`);
+      return { path: result.path };
     });
   },
-};
+});
 
 /**
  * Bundles the built CLI into `outDir`; `runtimePath` maps each bundled file to where it is when the bundle runs (itself
@@ -117,7 +124,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [dedupeStringWidth, lazyStringWidth, keepImportMetaUrl(outDir, runtimePath)],
+    plugins: [dedupeTo('string-width', 'yargs'), lazyStringWidth, keepImportMetaUrl(outDir, runtimePath)],
     chunkNames: '[name]-[hash]',
     // Bundled CommonJS dependencies (yaml, picomatch…) call require() for Node built-ins.
     banner: {
