@@ -57,7 +57,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/cli/src/**/*.ts'],
-    ignores: ['packages/cli/src/git-drivers.ts'],
+    ignores: ['packages/cli/src/drivers/git-drivers.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -3,11 +3,11 @@
  * The release package: what `npm install -g nbpipe-X.Y.Z.tgz` installs on a machine with only Node and git (README,
  * "Contributing"). Run after `npm run build`:
  *
- *   node scripts/release.mjs stage DIR         the package's files in DIR (package.json, bin/, dist/bundle/, lib/)
+ *   node scripts/release.mjs stage DIR         the package's files in DIR (package.json, bin/, drivers/, dist/bundle/, lib/)
  *   node scripts/release.mjs pack [--out DIR]  stage in a temporary folder and `npm pack` it: DIR/nbpipe-X.Y.Z.tgz
  *
  * The package is the CLI package (packages/cli: its name, version, bin) with the workspace packages bundled in by
- * esbuild (packages/cli/scripts/bundle.mjs), so it depends on no @nbpipe package. What the bundle leaves to Node at run
+ * esbuild (packages/cli/drivers/bundle.mjs), so it depends on no @nbpipe package. What the bundle leaves to Node at run
  * time (native zeromq, cosmiconfig's loaders) it depends on for real, with the ranges of the monorepo's root
  * `dependencies`, which therefore list exactly those packages: `npm pack` of the repository itself (what the
  * pre-commit framework installs, `language: node`) gives a package that runs the staged copy in release/ (the root
@@ -21,7 +21,7 @@ import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleCli } from '../packages/cli/scripts/bundle.mjs';
+import { bundleCli } from '../packages/cli/drivers/bundle.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const PACKAGES = join(ROOT, 'packages');
@@ -92,9 +92,14 @@ export async function stageRelease(stageDir) {
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
   const metafiles = await bundleCli(join(stageDir, 'dist/bundle'), runtimePath(stageDir));
-  // No workspace package ships, so the launchers never look for a newer build of one (bin/bundle.cjs).
+  // No workspace package ships, so the launchers never look for a newer build of one (drivers/bundle.cjs).
   writeFileSync(join(stageDir, 'dist/bundle/packages.json'), '[]\n');
   cpSync(join(CLI_DIR, 'bin'), join(stageDir, 'bin'), { recursive: true });
+  // What git runs (packages/cli/drivers/README.md); bundle.mjs builds the bundle and is no part of it.
+  cpSync(join(CLI_DIR, 'drivers'), join(stageDir, 'drivers'), {
+    recursive: true,
+    filter: (file) => !file.endsWith('bundle.mjs'),
+  });
   for (const dir of readdirSync(PACKAGES)) {
     const manifest = join(PACKAGES, dir, 'package.json');
     if (dir === 'cli' || !existsSync(manifest)) continue;

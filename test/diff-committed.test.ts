@@ -5,11 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serverKey } from '../packages/cli/src/driver-server.js';
+import { serverKey } from '../packages/cli/src/drivers/server.js';
 import { ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
-const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
-const CLIENT = join(ROOT, 'packages/cli/bin/driver-client.pl');
+const DRIVERS = join(ROOT, 'packages/cli/drivers/git-drivers.cjs');
+const CLIENT = join(ROOT, 'packages/cli/drivers/driver-client.pl');
 
 const notebook = (source: string, output: string, metadata: object = {}) =>
   JSON.stringify(

@@ -172,7 +172,7 @@ describe('nbpipe textconv and conflicts', () => {
 });
 
 describe('a repository whose nbpipe cannot start (e.g. node_modules removed) keeps git working', () => {
-  const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
+  const DRIVERS = join(ROOT, 'packages/cli/drivers/git-drivers.cjs');
 
   function brokenInstall(script: string) {
     const r = tempRepo();

@@ -1,5 +1,5 @@
 /**
- * The drivers' resident server (packages/cli/src/driver-server.ts) and its Perl client (bin/driver-client.pl), through
+ * The drivers' resident server (packages/cli/src/drivers/server.ts) and its Perl client (packages/cli/drivers/driver-client.pl), through
  * real git: whatever answers, git shows exactly what the driver in its own node process shows. Each test gives git its
  * own TMPDIR, so it talks to a server of its own, which exits once that folder is gone.
  */
@@ -17,11 +17,11 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeCell, markdownCell, serialize, type Cell } from '@nbpipe/nbformat';
-import { serverKey, serverSocketPath } from '../packages/cli/src/driver-server.js';
+import { serverKey, serverSocketPath } from '../packages/cli/src/drivers/server.js';
 import { ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
-const DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
-const CLIENT = join(ROOT, 'packages/cli/bin/driver-client.pl');
+const DRIVERS = join(ROOT, 'packages/cli/drivers/git-drivers.cjs');
+const CLIENT = join(ROOT, 'packages/cli/drivers/driver-client.pl');
 const BUNDLE = join(ROOT, 'packages/cli/dist/bundle/git-drivers.cjs');
 
 const nb = (cells: Cell[]) => serialize({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
@@ -242,5 +242,38 @@ describe("the drivers' resident server", () => {
     expect(await killed).toBe('SIGKILL');
     expect(existsSync(s.socket)).toBe(false);
     expect(s.git(['diff']).stdout).toBe(s.git(['diff'], withoutServer).stdout);
+  });
+});
+
+describe('a repository whose git config names the drivers in bin/, where nbpipe installed them before drivers/', () => {
+  it('still diffs through the server and strips commits, and doctor says to run install again', async () => {
+    const s = setup();
+    const moved = join(ROOT, 'packages/cli/drivers/');
+    const before = join(ROOT, 'packages/cli/bin/');
+    const config = join(s.r.dir, '.git/config');
+    writeFileSync(config, readFileSync(config, 'utf8').split(moved).join(before));
+    expect(readFileSync(config, 'utf8')).not.toContain(moved);
+
+    const direct = s.git(['diff'], withoutServer).stdout;
+    expect(direct).toMatch(/^\+x = 5$/m);
+    expect(s.git(['diff']).stdout).toBe(direct);
+    const script = join(before, 'git-drivers.cjs');
+    const oldClient = () =>
+      spawnSync(
+        'perl',
+        [join(before, 'driver-client.pl'), process.execPath, script, serverKey(script), 'textconv', 'one.ipynb'],
+        { cwd: s.r.dir, env: { ...process.env, TMPDIR: s.tmpdir } },
+      ).status;
+    await until(() => oldClient() === 0, 'the server started through bin/ answers');
+    expect(s.git(['diff']).stdout).toBe(direct);
+
+    const output = { output_type: 'stream' as const, name: 'stdout', text: '5\n' };
+    s.r.write('run.ipynb', nb([codeCell('print(5)', { id: 'd', execution_count: 1, outputs: [output] })]));
+    s.git(['add', 'run.ipynb']);
+    expect(s.git(['show', ':run.ipynb']).stdout).toBe(nb([codeCell('print(5)', { id: 'd' })]));
+
+    const doctor = nbpipe(['doctor'], { cwd: s.r.dir });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/differs from what `nbpipe install` writes \(run it again to update\)/);
   });
 });

@@ -110,7 +110,7 @@ describe('git filter after nbpipe install', () => {
     const repo = installedRepo();
     for (const key of ['filter.nbpipe.process', 'filter.nbpipe.clean']) {
       const command = repo.git('config', key).stdout.trim();
-      repo.git('config', key, command.split('/bin/git-drivers.cjs').join('/bin/moved-away.js'));
+      repo.git('config', key, command.split('/drivers/git-drivers.cjs').join('/drivers/moved-away.js'));
     }
     repo.write('a.ipynb', WITH_OUTPUTS);
     const add = repo.git('add', 'a.ipynb', '.gitattributes');

@@ -228,7 +228,7 @@ describe('the release tarball', () => {
       await exercise(repo);
       await yieldToVitest();
       expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(
-        join(prefix, 'lib/node_modules/nbpipe/bin/git-drivers.cjs'),
+        join(prefix, 'lib/node_modules/nbpipe/drivers/git-drivers.cjs'),
       );
 
       await npmInstall(['-g', '--prefix', prefix, upgrade], work.dir, env);
@@ -252,7 +252,7 @@ describe('the release tarball', () => {
       await exercise(repo);
       await yieldToVitest();
       expect(repo.git('config', 'diff.nbpipe.command').stdout).toContain(
-        join(repoDir, 'node_modules/nbpipe/bin/git-drivers.cjs'),
+        join(repoDir, 'node_modules/nbpipe/drivers/git-drivers.cjs'),
       );
 
       await npmInstall(['-D', upgrade], repoDir, env);
@@ -274,7 +274,7 @@ describe('the release tarball', () => {
       await npmInstall([], cloneDir, env);
       const teammate = userRepository(cloneDir, ['npx', 'nbpipe'], env);
       expect(teammate.git('config', 'diff.nbpipe.command').stdout).toContain(
-        join(cloneDir, 'node_modules/nbpipe/bin/git-drivers.cjs'),
+        join(cloneDir, 'node_modules/nbpipe/drivers/git-drivers.cjs'),
       );
       const doctor = teammate.nbpipe('doctor');
       expect(doctor.code, doctor.stdout).toBe(0);

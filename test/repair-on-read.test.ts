@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, type JsonObject } from '@nbpipe/nbformat';
-import { serverKey } from '../packages/cli/src/driver-server.js';
+import { serverKey } from '../packages/cli/src/drivers/server.js';
 import { ROOT, SYSTEM_PYTHON, nbpipe, removeAfterTest, run, tempDir, tempRepo } from './helpers.js';
 
 /** A notebook as found in course repositories: a cell without id, a duplicate id, counts written as strings. */
@@ -237,13 +237,13 @@ describe('git after nbpipe install, with slips', () => {
     // The resident server (started in the background by the client) answers what the driver answers.
     const { dir: tmp, cleanup } = tempDir('nbpipe-server-');
     removeAfterTest(cleanup);
-    const drivers = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
+    const drivers = join(ROOT, 'packages/cli/drivers/git-drivers.cjs');
     r.write('old.ipynb', slipped());
     const args = ['diff-driver', 'nb.ipynb', 'old.ipynb', '0', '100644', 'nb.ipynb', '0', '100644'];
     const client = () =>
       spawnSync(
         'perl',
-        [join(ROOT, 'packages/cli/bin/driver-client.pl'), process.execPath, drivers, serverKey(drivers), ...args],
+        [join(ROOT, 'packages/cli/drivers/driver-client.pl'), process.execPath, drivers, serverKey(drivers), ...args],
         {
           cwd: r.dir,
           env: { ...process.env, NO_COLOR: '', TMPDIR: tmp },

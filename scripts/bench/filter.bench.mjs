@@ -19,7 +19,7 @@ const NOTEBOOK_BYTES = 20_000;
 const ROUNDS = 3;
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const CLI = join(ROOT, 'packages/cli/bin/nbpipe.js');
-const GIT_DRIVERS = join(ROOT, 'packages/cli/bin/git-drivers.cjs');
+const GIT_DRIVERS = join(ROOT, 'packages/cli/drivers/git-drivers.cjs');
 
 function emit(name, value, unit, target) {
   process.stdout.write(

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeCell, parse, serialize, type Cell } from '@nbpipe/nbformat';
-import { serverSocketPath } from '../../packages/cli/src/driver-server.js';
+import { serverSocketPath } from '../../packages/cli/src/drivers/server.js';
 import { ROOT, nbpipe, removeAfterTest, run, tempDir, tempRepo } from '../helpers.js';
 
 const CANARY = 'PWNED';
@@ -87,7 +87,7 @@ describe('hostile file and branch names', () => {
     for (const name of FILE_NAMES) expect(direct, name).toContain(name.includes('\n') ? 'line.ipynb' : name);
     expect(direct.match(/^\+x = 2$/gm)).toHaveLength(FILE_NAMES.length);
     ok(git(['diff']), 'diff starting the server');
-    const { socket } = serverSocketPath(join(ROOT, 'packages/cli/bin/git-drivers.cjs'), { TMPDIR: tmp.dir });
+    const { socket } = serverSocketPath(join(ROOT, 'packages/cli/drivers/git-drivers.cjs'), { TMPDIR: tmp.dir });
     for (let waited = 0; !existsSync(socket) && waited < 10_000; waited += 100)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(existsSync(socket)).toBe(true);

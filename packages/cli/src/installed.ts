@@ -1,7 +1,7 @@
 /**
  * This copy of nbpipe: its version and the folder git config and hooks name (`nbpipe install` writes absolute paths
  * into it). Paths are relative to this module, which is dist/installed.js in the package (also once bundled: see
- * scripts/bundle.mjs), so they hold in this monorepo and in the release package alike.
+ * drivers/bundle.mjs), so they hold in this monorepo and in the release package alike.
  */
 import { readFileSync } from 'node:fs';
 import { sep } from 'node:path';

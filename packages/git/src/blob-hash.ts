@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
 
 /** The object id git gives an empty file. */
 export const EMPTY_BLOB_OID = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
@@ -14,6 +14,16 @@ const CHUNK = 1 << 20;
 /** The read buffer, allocated once and reused: hashing is synchronous, so no two calls share it. */
 let chunk: Buffer | undefined;
 
+/** `lstat` of `path`, or undefined when nothing is there (a parent that is a file counts as nothing, ENOTDIR). */
+export function lstatIfPresent(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
 /**
  * Git's blob id of a file on disk, as `git hash-object --no-filters` computes it, read in 1 MiB
  * chunks so that large data products are hashed in constant memory. A symlink hashes its target
@@ -22,16 +32,8 @@ let chunk: Buffer | undefined;
  * Directories are the caller's business (EISDIR).
  */
 export function hashFileAsBlob(path: string, stats?: { isSymbolicLink(): boolean }, attempt = 1): string | undefined {
-  let st = stats;
-  if (!st) {
-    try {
-      st = lstatSync(path, { throwIfNoEntry: false });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-      throw e;
-    }
-    if (!st) return undefined;
-  }
+  const st = stats ?? lstatIfPresent(path);
+  if (!st) return undefined;
   if (st.isSymbolicLink()) return gitBlobHash(Buffer.from(readlinkSync(path)));
   const fd = openSync(path, 'r');
   try {

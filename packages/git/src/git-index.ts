@@ -1,6 +1,6 @@
-import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { EMPTY_BLOB_OID, hashFileAsBlob } from './blob-hash.js';
+import { EMPTY_BLOB_OID, hashFileAsBlob, lstatIfPresent } from './blob-hash.js';
 import type { Repository } from './repo.js';
 
 /** One entry of `.git/index`: the stat data git recorded and the blob id it staged. */
@@ -201,13 +201,7 @@ export class WorktreeHasher {
    * saves computing it from `absPath` when the caller knows it.
    */
   hash(absPath: string, known?: KnownHash, repoPath?: string): HashResult | undefined {
-    let st: Stats | undefined;
-    try {
-      st = lstatSync(absPath, { throwIfNoEntry: false });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-      throw e;
-    }
+    const st = lstatIfPresent(absPath);
     if (!st) return undefined;
     if (st.isDirectory()) return { type: 'directory' };
     const entries = this.indexEntries();

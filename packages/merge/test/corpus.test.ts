@@ -71,11 +71,12 @@ describe('every corpus merge completes with a valid notebook', () => {
   const triples = groups.flatMap((g) =>
     g.flatMap((b) => g.flatMap((l) => g.filter((r) => r !== l && l !== b && r !== b).map((r) => [b, l, r] as const))),
   );
-  it(`${triples.length} triples`, () => {
-    for (const [b, l, r] of triples) {
-      const { notebook, conflicts } = merge(b, l, r);
-      for (const c of conflicts) expect(kinds(findConflicts(notebook))).toContain(`${c.cellIndex}:${c.kind}`);
-    }
+  it('finds the corpus', () => {
+    expect(triples.length).toBeGreaterThan(400);
+  });
+  it.each(triples)('base %s, local %s, remote %s', (b, l, r) => {
+    const { notebook, conflicts } = merge(b, l, r);
+    for (const c of conflicts) expect(kinds(findConflicts(notebook))).toContain(`${c.cellIndex}:${c.kind}`);
   });
 });
 

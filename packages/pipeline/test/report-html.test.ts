@@ -1,52 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeCell, emptyNotebook, markdownCell, type Notebook } from '@nbpipe/nbformat';
+import { codeCell, markdownCell } from '@nbpipe/nbformat';
 import { renderNotebookHtml } from '../src/report/html.js';
 import { scopedCss } from '../src/report/safe-markup.js';
-import { tempDir } from '@nbpipe/test-support';
 
-// A 2×2 red PNG.
-const PNG =
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
-
-function executedNotebook(): Notebook {
-  const nb = emptyNotebook({
-    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-    language_info: { name: 'python' },
-  });
-  nb.cells = [
-    markdownCell('# Sales report\n\nSome *emphasis* and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |'),
-    codeCell('import os\nprint("hello <world>")', {
-      execution_count: 1,
-      outputs: [{ output_type: 'stream', name: 'stdout', text: 'hello <world>\n' }],
-    }),
-    codeCell('plot()', {
-      execution_count: 2,
-      outputs: [
-        { output_type: 'display_data', data: { 'image/png': PNG, 'text/plain': '<Figure>' }, metadata: {} },
-        {
-          output_type: 'execute_result',
-          execution_count: 2,
-          data: { 'text/html': '<b class="rich">rich</b>', 'text/plain': 'rich' },
-          metadata: {},
-        },
-      ],
-    }),
-    codeCell('1/0', {
-      execution_count: 3,
-      outputs: [
-        {
-          output_type: 'error',
-          ename: 'ZeroDivisionError',
-          evalue: 'division by zero',
-          traceback: ['\u001b[0;31mZeroDivisionError\u001b[0m: division by zero'],
-        },
-      ],
-    }),
-  ];
-  return nb;
-}
+import { PNG, executedNotebook } from './report-fixture.js';
 
 describe('HTML report', () => {
   const html = renderNotebookHtml(executedNotebook(), { title: 'sales.ipynb' });
@@ -149,40 +106,5 @@ describe('HTML report', () => {
     expect(trusted).not.toContain('Content-Security-Policy');
     expect(trusted).toContain('<script>x("<\\/script>")</script>');
     expect(trusted).toContain('Trusted report');
-  });
-
-  it.skipIf(!existsSync('/usr/bin/chromium'))('opens in headless Chromium with its images shown', async () => {
-    const { chromium } = await import('playwright-core');
-    const { dir, cleanup } = tempDir();
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    try {
-      const file = join(dir, 'report.html');
-      writeFileSync(file, html);
-      const page = await browser.newPage();
-      await page.goto(`file://${file}`);
-      const images = await page.evaluate(() =>
-        Array.from(document.images).map((img) => ({
-          complete: img.complete,
-          width: img.naturalWidth,
-          height: img.naturalHeight,
-        })),
-      );
-      expect(images).toEqual([{ complete: true, width: 2, height: 2 }]);
-      expect(await page.locator('.cell.failed').count()).toBe(1);
-      expect(await page.title()).toBe('sales.ipynb');
-    } finally {
-      await browser.close();
-      cleanup();
-    }
   });
 });

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { isAbsolute, join } from 'node:path';
 import type { HookManager, InstallStep, InstallTarget, Repository } from '@nbpipe/git';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
-import { serverKey } from '../driver-server.js';
+import { serverKey } from '../drivers/server.js';
 import { CliError } from '../errors.js';
 import { INSTALL_DIR, transientInstallProblem } from '../installed.js';
 
@@ -25,8 +25,8 @@ export function installOptions<T extends GlobalArgs>(y: Argv<T>): Argv<T & Insta
  * The script git runs for the drivers and the filter: it skips yargs and runs the bundled git-drivers entry, since
  * git starts one process per file.
  */
-const GIT_DRIVERS_SCRIPT = join(INSTALL_DIR, 'bin/git-drivers.cjs');
-const DRIVER_CLIENT = join(INSTALL_DIR, 'bin/driver-client.pl');
+const GIT_DRIVERS_SCRIPT = join(INSTALL_DIR, 'drivers/git-drivers.cjs');
+const DRIVER_CLIENT = join(INSTALL_DIR, 'drivers/driver-client.pl');
 
 /** The git setup to apply, in order; uninstall runs the same list backwards. */
 export async function selectSteps(argv: InstallArgs): Promise<InstallStep[]> {

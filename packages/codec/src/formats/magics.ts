@@ -65,47 +65,34 @@ function commentOf(language: string): string {
 }
 
 /**
- * Apply `edit` to every magic line of a code cell outside strings (and to the continuation lines of a
- * Python magic ending in a backslash); returns a new array.
+ * The function that applies `edit` to every magic line of a code cell outside strings (and to the continuation lines of
+ * a Python magic ending in a backslash), returning a new array.
  */
-function editMagicLines(
-  source: readonly string[],
-  language: string,
-  escapeMagics: boolean,
-  explicitlyCode: boolean,
-  code: boolean,
-  edit: (line: string, comment: string, continuation: boolean) => string,
-): string[] {
-  const out = [...source];
-  // Quotes in markdown text open no strings.
-  const parser = new StringParser(code ? language : null);
-  const comment = commentOf(language);
-  let continuation = false;
-  for (let k = 0; k < out.length; k++) {
-    const line = out[k]!;
-    if (!parser.isQuoted() && (continuation || isMagic(line, language, escapeMagics, explicitlyCode))) {
-      out[k] = edit(line, comment, continuation);
-      continuation = language === 'python' && LINE_CONTINUATION.test(line);
+function magicLineEditor(edit: (line: string, comment: string, continuation: boolean) => string) {
+  return (source: readonly string[], language: string, escapeMagics = true, explicitlyCode = true, code = true) => {
+    const out = [...source];
+    // Quotes in markdown text open no strings.
+    const parser = new StringParser(code ? language : null);
+    const comment = commentOf(language);
+    let continuation = false;
+    for (let k = 0; k < out.length; k++) {
+      const line = out[k]!;
+      if (!parser.isQuoted() && (continuation || isMagic(line, language, escapeMagics, explicitlyCode))) {
+        out[k] = edit(line, comment, continuation);
+        continuation = language === 'python' && LINE_CONTINUATION.test(line);
+      }
+      parser.readLine(line);
     }
-    parser.readLine(line);
-  }
-  return out;
+    return out;
+  };
 }
 
 /** Comment the magics of a code cell (returns a new array). */
-export function commentMagics(
-  source: readonly string[],
-  language: string,
-  escapeMagics = true,
-  explicitlyCode = true,
-  code = true,
-): string[] {
-  return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment, continuation) => {
-    if (continuation) return `${comment} ${line}`;
-    const body = pyLstrip(line);
-    return `${line.slice(0, line.length - body.length)}${comment} ${body}`;
-  });
-}
+export const commentMagics = magicLineEditor((line, comment, continuation) => {
+  if (continuation) return `${comment} ${line}`;
+  const body = pyLstrip(line);
+  return `${line.slice(0, line.length - body.length)}${comment} ${body}`;
+});
 
 /** Remove one comment level after the indentation. */
 function unescapeLine(line: string, comment: string): string {
@@ -117,17 +104,7 @@ function unescapeLine(line: string, comment: string): string {
 }
 
 /** Undo `commentMagics`: every magic line loses one comment level. */
-export function uncommentMagics(
-  source: readonly string[],
-  language: string,
-  escapeMagics = true,
-  explicitlyCode = true,
-  code = true,
-): string[] {
-  return editMagicLines(source, language, escapeMagics, explicitlyCode, code, (line, comment) =>
-    unescapeLine(line, comment),
-  );
-}
+export const uncommentMagics = magicLineEditor(unescapeLine);
 
 /** Whether a code cell has a line that is a magic only because the cell is explicitly code (`x?`). */
 export function needsExplicitCodeMarker(source: readonly string[], language: string, escapeMagics: boolean): boolean {

@@ -200,6 +200,20 @@ export function notebookForIpynb(nb: Notebook): Notebook {
 }
 
 /**
+ * Fill `formatOptions` with the options stored in the notebook's `jupytext` metadata that it does not set, then record
+ * them all there (editing both in place).
+ */
+function mergeStoredFormatOptions(metadata: JsonObject, formatOptions: FormatOptions): void {
+  const stored = jupytextOf(metadata);
+  for (const key of FORMAT_OPTIONS)
+    if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
+  if (Object.keys(formatOptions).length) {
+    const jupytext = (metadata.jupytext ??= {}) as JsonObject;
+    for (const [key, value] of Object.entries(formatOptions)) jupytext[key] = value;
+  }
+}
+
+/**
  * Write a notebook in a text format (`py:percent`, `auto:light`, `md`, … or a FormatSpec), as jupytext
  * does. `ipynb` gives the notebook's JSON. The result ends with a newline.
  */
@@ -217,13 +231,7 @@ export function notebookToText(nb: Notebook, format: FormatSpec | string, option
   const language = defaultLanguage(metadata, extension, true) ?? 'python';
   // Options given now win over those stored in the notebook; all of them are recorded in the notebook.
   const formatOptions = validateFormatOptions(options.formatOptions);
-  const stored = jupytextOf(metadata);
-  for (const key of FORMAT_OPTIONS)
-    if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
-  if (Object.keys(formatOptions).length) {
-    const jupytext = (metadata.jupytext ??= {}) as JsonObject;
-    for (const [key, value] of Object.entries(formatOptions)) jupytext[key] = value;
-  }
+  mergeStoredFormatOptions(metadata, formatOptions);
   const ctx = makeContext(extension, formatName, formatOptions);
   const syntax = syntaxFor(extension, formatName);
 
@@ -362,14 +370,8 @@ export function textToNotebook(
   }
   const language = defaultLanguage(metadata, extension);
   // Options from the header fill the gaps; all of them are recorded in the notebook.
-  const stored = jupytextOf(metadata);
-  for (const key of FORMAT_OPTIONS)
-    if (stored && key in stored && !(key in formatOptions)) formatOptions[key] = stored[key]!;
-  if (Object.keys(formatOptions).length) {
-    const jupytext = (metadata.jupytext ??= {}) as JsonObject;
-    for (const [key, value] of Object.entries(formatOptions)) jupytext[key] = value;
-  }
-  const repr = stored?.text_representation as JsonObject | undefined;
+  mergeStoredFormatOptions(metadata, formatOptions);
+  const repr = jupytextOf(metadata)?.text_representation as JsonObject | undefined;
   const version =
     repr && repr.extension === extension && repr.format_name === formatName && typeof repr.format_version === 'string'
       ? repr.format_version

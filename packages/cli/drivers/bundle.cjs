@@ -1,6 +1,7 @@
-// Which build a launcher in this folder runs: the esbuild bundle (dist/bundle/, scripts/bundle.mjs) unless a workspace
-// package it contains was rebuilt after it (plain `tsc -b` in a development checkout), then the unbundled dist/ build,
-// never stale code. CommonJS, so that bin/git-drivers.cjs can use it without starting Node's ES module loader.
+// Which build a launcher (bin/nbpipe.js, git-drivers.cjs here) runs: the esbuild bundle (dist/bundle/, bundle.mjs)
+// unless a workspace package it contains was rebuilt after it (plain `tsc -b` in a development checkout), then the
+// unbundled dist/ build, never stale code. CommonJS, so that git-drivers.cjs can use it without starting Node's ES
+// module loader.
 'use strict';
 const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');

@@ -1,12 +1,13 @@
 // Property: notebooks with the slips Jupyter reads (README, "Slips repaired on read") — checked by Debian's nbformat,
 // many in one python process — are accepted by every reading function, and no cell, source line or output is lost.
+// Those functions span nbformat, strip, codec and merge: the CLI package is the one that depends on them all.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse, parseWithoutOutputs, serialize, sourceText, type Notebook } from '@nbpipe/nbformat';
 import { stripNotebookText } from '@nbpipe/strip';
 import { notebookToText, readMember, fileFormat } from '@nbpipe/codec';
 import { diffNotebooks, isEmptyDiff, mergeNotebooks } from '@nbpipe/merge';
-import { SYSTEM_PYTHON, run } from './helpers.js';
+import { SYSTEM_PYTHON, run } from '@nbpipe/test-support';
 
 /** For each notebook text: whether Jupyter's reader reads it (as_version=4), and whether it then validates. */
 const JUPYTER_READS = `

@@ -1,14 +1,14 @@
 /**
  * The drivers' resident server. git starts the diff driver and textconv once per file, and starting node costs more
  * than the diff itself (50 changed notebooks: 50 node start-ups). So the command in git config first runs a small
- * Perl client (bin/driver-client.pl: Perl starts in a few milliseconds and git depends on it) that hands the request to
+ * Perl client (drivers/driver-client.pl: Perl starts in a few milliseconds and git depends on it) that hands the request to
  * this server over a Unix socket; when no server answers, the client starts one in the background and the command
  * runs the driver in node as before. The server answers only what it can answer exactly as the driver would (a diff of
  * two readable notebooks, a textconv) and declines the rest, which the driver then handles; it exits after a while
  * without requests, when its code on disk changes (an upgrade, a rebuild), or when another server took its socket.
  *
  * Protocol, both ways one frame: a 4-byte big-endian length, then the payload.
- * Request: NUL-separated fields: `nbpipe-drivers/1`, the script the client stands for (bin/git-drivers.cjs as git
+ * Request: NUL-separated fields: `nbpipe-drivers/1`, the script the client stands for (drivers/git-drivers.cjs as git
  * config names it), the command, the client's cwd, `1` or `0` (stdout is a terminal), the number of environment
  * entries, the entries (`NAME=value`), then the command's arguments.
  * Reply: `ok\n` followed by what the driver would print, or `decline\n`.
@@ -27,7 +27,7 @@ function idleExitMs(env: NodeJS.ProcessEnv = process.env): number {
 /** How often a server checks that its socket is still its own and its code unchanged. */
 const CHECK_EVERY_MS = 2_000;
 
-/** What tells the servers of two installed copies of nbpipe apart: a hash of `script` (bin/git-drivers.cjs). */
+/** What tells the servers of two installed copies of nbpipe apart: a hash of `script` (drivers/git-drivers.cjs). */
 export function serverKey(script: string): string {
   return createHash('sha256').update(script).digest('hex').slice(0, 16);
 }
@@ -41,7 +41,7 @@ const MAX_SOCKET_PATH_BYTES = 90;
 /**
  * The socket a server for `script` listens on: `$TMPDIR/nbpipe-<uid>/drivers-<key>.sock`, or, when that path is too long
  * for a socket, `/tmp/nbpipe-<uid>/drivers-<key>-<hash of the first folder>.sock` (one server per TMPDIR still). The
- * client computes the same path from the key it is given (bin/driver-client.pl): keep the two in step.
+ * client computes the same path from the key it is given (drivers/driver-client.pl): keep the two in step.
  */
 export function serverSocketPath(
   script: string,
@@ -69,7 +69,7 @@ function privateDirectory(dir: string): boolean {
 }
 
 /**
- * A hash of the code a server for `script` (bin/git-drivers.cjs) runs: the script, the bundle it loads and the build
+ * A hash of the code a server for `script` (drivers/git-drivers.cjs) runs: the script, the bundle it loads and the build
  * stamps of the workspace packages (a `tsc -b` rebuild makes the launcher load dist/ instead of the bundle, and changes
  * its package's stamp). By content, not modification time: a copy or an unpacked archive may keep the old times.
  */
@@ -128,11 +128,11 @@ function frame(payload: Buffer): Buffer {
 /** What the driver would print for `request`, or undefined when the driver itself must handle it. */
 async function answer(request: Request): Promise<Buffer | undefined> {
   if (request.command === 'textconv' && request.args.length === 1) {
-    const { textconvFile } = await import('./commands/textconv.js');
+    const { textconvFile } = await import('../commands/textconv.js');
     return Buffer.from(await textconvFile(request.args[0]!, request.cwd));
   }
   if (request.command === 'diff-driver') {
-    const { parseExternalDiffArgs, externalDiffText, gitWantsColor } = await import('./commands/diff-driver.js');
+    const { parseExternalDiffArgs, externalDiffText, gitWantsColor } = await import('../commands/diff-driver.js');
     const parsed = parseExternalDiffArgs(request.args);
     if (parsed?.kind !== 'diff') return undefined;
     const color = gitWantsColor({ cwd: request.cwd, env: request.env, stdoutIsTTY: request.stdoutIsTTY });

@@ -2,11 +2,11 @@
 /**
  * Bundles the built CLI into dist/bundle/: dist/bin.js and everything it imports as one entry file that holds what
  * every run needs (yargs, the command definitions, @nbpipe/nbformat) and chunks for what handlers import lazily
- * (`await import(...)` stays lazy with esbuild's code splitting); and dist/git-drivers.js as one CommonJS file. One file
+ * (`await import(...)` stays lazy with esbuild's code splitting); and dist/drivers/git-drivers.js as one CommonJS file. One file
  * instead of ~60 modules to resolve and load is most of the CLI's start-up time; see BENCHMARKS.md.
  *
- * Run by the package's `build` script after `tsc -b`. The launchers in bin/ fall back to the unbundled dist/ build when a
- * package was rebuilt after the bundle (bin/bundle.cjs), so plain `tsc -b` never leaves the CLI running stale code.
+ * Run by the package's `build` script after `tsc -b`. The launchers (bin/nbpipe.js, drivers/git-drivers.cjs) fall back to the unbundled dist/ build when a
+ * package was rebuilt after the bundle (drivers/bundle.cjs), so plain `tsc -b` never leaves the CLI running stale code.
  * scripts/release.mjs imports `bundleCli` to bundle the same code into the release package (README, "Contributing").
  */
 import { readFile } from 'node:fs/promises';
@@ -65,20 +65,24 @@ const LAZY_IN_STRING_WIDTH = [
     "let rgiEmojiRegexInstance;\nconst rgiEmojiRegex = { test: (text) => (rgiEmojiRegexInstance ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(text) };",
   ],
 ];
+/** string-width's source with LAZY_IN_STRING_WIDTH applied; throws, naming `file`, when a line is no longer there. */
+export function makeStringWidthLazy(source, file) {
+  for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
+    if (!source.includes(eager))
+      throw new Error(
+        `${file}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in drivers/bundle.mjs`,
+      );
+    source = source.replace(eager, () => lazy);
+  }
+  return source;
+}
 const lazyStringWidth = {
   name: 'lazy-string-width',
   setup(b) {
-    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
-      let source = await readFile(args.path, 'utf8');
-      for (const [eager, lazy] of LAZY_IN_STRING_WIDTH) {
-        if (!source.includes(eager))
-          throw new Error(
-            `${args.path}: no longer contains ${JSON.stringify(eager)}: update LAZY_IN_STRING_WIDTH in scripts/bundle.mjs`,
-          );
-        source = source.replace(eager, () => lazy);
-      }
-      return { contents: source, loader: 'js' };
-    });
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => ({
+      contents: makeStringWidthLazy(await readFile(args.path, 'utf8'), args.path),
+      loader: 'js',
+    }));
   },
 };
 
@@ -86,19 +90,22 @@ const lazyStringWidth = {
  * yargs renders (and caches) the help text of every command it runs, measuring each word with
  * string-width. The tree holds string-width 7 twice (under cliui and wrap-ansi) besides the newer copy
  * yargs depends on directly, which has an ASCII fast path (same API and options); every import of
- * string-width is resolved to that one, saving ~30 ms per command.
+ * string-width is resolved to that one, saving ~30 ms per command. `dedupeTo('string-width', 'yargs')`: when
+ * `owner` no longer depends on `name`, the build fails rather than silently bundling every copy again.
  */
-const dedupeStringWidth = {
-  name: 'dedupe-string-width',
+export const dedupeTo = (name, owner) => ({
+  name: `dedupe-${name}`,
   setup(b) {
-    const yargsDir = dirname(createRequire(import.meta.url).resolve('yargs/package.json'));
-    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+    const ownerDir = dirname(createRequire(import.meta.url).resolve(`${owner}/package.json`));
+    b.onResolve({ filter: new RegExp(`^${name}$`) }, async (args) => {
       if (args.pluginData === 'dedupe') return undefined;
-      const result = await b.resolve('string-width', { resolveDir: yargsDir, kind: args.kind, pluginData: 'dedupe' });
-      return result.errors.length ? undefined : { path: result.path };
+      const result = await b.resolve(name, { resolveDir: ownerDir, kind: args.kind, pluginData: 'dedupe' });
+      if (result.errors.length)
+        throw new Error(`${owner} no longer depends on ${name}: update dedupeTo in drivers/bundle.mjs`);
+      return { path: result.path };
     });
   },
-};
+});
 
 /**
  * Bundles the built CLI into `outDir`; `runtimePath` maps each bundled file to where it is when the bundle runs (itself
@@ -117,7 +124,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [dedupeStringWidth, lazyStringWidth, keepImportMetaUrl(outDir, runtimePath)],
+    plugins: [dedupeTo('string-width', 'yargs'), lazyStringWidth, keepImportMetaUrl(outDir, runtimePath)],
     chunkNames: '[name]-[hash]',
     // Bundled CommonJS dependencies (yaml, picomatch…) call require() for Node built-ins.
     banner: {
@@ -127,7 +134,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
   });
 
   /**
-   * What git runs once per notebook (bin/git-drivers.cjs): one self-contained CommonJS file, without yargs and the command
+   * What git runs once per notebook (drivers/git-drivers.cjs): one self-contained CommonJS file, without yargs and the command
    * table. CommonJS because a process that loads no ES module never starts Node's ES module loader, and one file because
    * each chunk is one more module to resolve and load: ~30 ms less per notebook than the ES module bundle. Lazy imports are
    * inlined but still evaluated only when reached.
@@ -135,7 +142,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
   const drivers = await build({
     metafile: true,
     absWorkingDir: PACKAGE_DIR,
-    entryPoints: { 'git-drivers': resolve(PACKAGE_DIR, 'dist/git-drivers.js') },
+    entryPoints: { 'git-drivers': resolve(PACKAGE_DIR, 'dist/drivers/git-drivers.js') },
     outdir: outDir,
     outExtension: { '.js': '.cjs' },
     bundle: true,
@@ -153,7 +160,7 @@ export async function bundleCli(outDir, runtimePath = (file) => file) {
   return [cli.metafile, drivers.metafile];
 }
 
-/** The workspace packages bundled, for bin/bundle.cjs to notice one rebuilt since (their tsconfig.tsbuildinfo). */
+/** The workspace packages bundled, for drivers/bundle.cjs to notice one rebuilt since (their tsconfig.tsbuildinfo). */
 export function bundledWorkspacePackages(metafiles) {
   const packages = new Set();
   for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {

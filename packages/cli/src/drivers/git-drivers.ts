@@ -6,7 +6,7 @@
  * only the module of the command it runs.
  */
 import { parseArgs } from 'node:util';
-import type { OutputStrategy } from './commands/merge.js';
+import type { OutputStrategy } from '../commands/merge.js';
 
 /**
  * The exit status for "nbpipe's code cannot be loaded" (node_modules or part of dist/ missing), before any input is
@@ -26,20 +26,20 @@ const load = <T>(module: Promise<T>): Promise<T> =>
   });
 
 async function dispatch(command: string | undefined, args: string[]): Promise<number> {
-  const { CliError } = await load(import('./errors.js'));
+  const { CliError } = await load(import('../errors.js'));
   switch (command) {
     case 'diff-driver':
       // Git's arguments are positional and may look like options (a path starting with `-`): no option parsing.
-      await (await load(import('./commands/diff-driver.js'))).runDiffDriver(args);
+      await (await load(import('../commands/diff-driver.js'))).runDiffDriver(args);
       return 0;
     case 'textconv':
       if (args.length !== 1) throw new CliError('textconv takes one file');
-      await (await load(import('./commands/textconv.js'))).runTextconv(args[0]!);
+      await (await load(import('../commands/textconv.js'))).runTextconv(args[0]!);
       return 0;
     case 'merge-driver': {
-      const { runMergeDriver } = await load(import('./commands/merge-driver.js'));
-      const { OUTPUT_STRATEGIES } = await load(import('./commands/merge.js'));
-      const { Output } = await load(import('./output.js'));
+      const { runMergeDriver } = await load(import('../commands/merge-driver.js'));
+      const { OUTPUT_STRATEGIES } = await load(import('../commands/merge.js'));
+      const { Output } = await load(import('../output.js'));
       const { values, positionals } = parseArgs({
         args,
         options: { outputs: { type: 'string' } },
@@ -57,12 +57,12 @@ async function dispatch(command: string | undefined, args: string[]): Promise<nu
       );
     }
     case 'filter-process':
-      return (await load(import('./commands/filter-process.js'))).runFilterProcess();
+      return (await load(import('../commands/filter-process.js'))).runFilterProcess();
     case 'clean':
-      return (await load(import('./commands/filter-process.js'))).runCleanFilter(args[0] ?? '');
+      return (await load(import('../commands/filter-process.js'))).runCleanFilter(args[0] ?? '');
     case 'serve-drivers':
-      // Started in the background by bin/driver-client.pl, with this script's path as git config spells it.
-      await (await load(import('./driver-server.js'))).serveDrivers(args[0] ?? process.argv[1]!);
+      // Started in the background by drivers/driver-client.pl, with this script's path as git config spells it.
+      await (await load(import('./server.js'))).serveDrivers(args[0] ?? process.argv[1]!);
       return 0;
     default:
       throw new CliError(
@@ -84,7 +84,7 @@ dispatch(command, args).then(
       process.exitCode = CANNOT_START;
       return;
     }
-    const [{ describeError }, { Output }] = await Promise.all([import('./errors.js'), import('./output.js')]);
+    const [{ describeError }, { Output }] = await Promise.all([import('../errors.js'), import('../output.js')]);
     new Output().error(describeError(e).message);
     process.exitCode = 2;
   },
