@@ -72,6 +72,9 @@ export interface ForkedProcess {
  */
 export class KernelFactory {
   private readonly parents = new Map<string, Promise<WarmParent | undefined>>();
+  /** Kernels started ahead (startAhead), by aheadKey; undefined for one that could not start. */
+  private readonly ahead = new Map<string, Promise<RunningKernel | undefined>>();
+  private closed = false;
 
   constructor(private readonly options: KernelFactoryOptions = {}) {}
 
@@ -85,8 +88,46 @@ export class KernelFactory {
     if (this.forks(spec)) void this.parentFor(spec);
   }
 
-  /** A KernelLauncher: a forked kernel when `spec` allows it and its warm parent started, else a launched one. */
+  /**
+   * A KernelLauncher: the kernel started ahead for exactly this kernelspec, working directory and environment
+   * (startAhead) when there is one and it still runs, else a forked kernel when `spec` allows it and its warm
+   * parent started, else a launched one.
+   */
   readonly launch = async (spec: JupyterKernelSpec, options: LaunchOptions): Promise<RunningKernel> => {
+    const key = aheadKey(spec, options);
+    const taken = this.ahead.get(key);
+    this.ahead.delete(key);
+    const ahead = await taken;
+    if (ahead?.alive) return ahead;
+    if (ahead) await discard(ahead);
+    return this.start(spec, options);
+  };
+
+  /**
+   * Start the kernel that `launch(spec, options)` will be asked for, before it is (README "Fresh kernels": the
+   * next task's kernel starts while the current task runs). No code runs in it until it is taken; one that is
+   * never taken goes with `discardAhead` or `close`.
+   */
+  startAhead(spec: JupyterKernelSpec, options: LaunchOptions): void {
+    const key = aheadKey(spec, options);
+    if (this.closed || this.ahead.has(key)) return;
+    // a kernel that cannot start here fails again, with its message, when the task launches it
+    this.ahead.set(
+      key,
+      this.start(spec, options).catch(() => undefined),
+    );
+  }
+
+  /** End the kernel started ahead for `spec` and `options`, if it was not taken. */
+  async discardAhead(spec: JupyterKernelSpec, options: LaunchOptions): Promise<void> {
+    const key = aheadKey(spec, options);
+    const ahead = this.ahead.get(key);
+    this.ahead.delete(key);
+    const kernel = await ahead;
+    if (kernel) await discard(kernel);
+  }
+
+  private async start(spec: JupyterKernelSpec, options: LaunchOptions): Promise<RunningKernel> {
     const parent = this.forks(spec) ? await this.parentFor(spec) : undefined;
     if (!parent?.alive) return KernelProcess.launch(spec, options);
     const prepared = await prepareLaunch(spec, options);
@@ -100,7 +141,7 @@ export class KernelFactory {
     const forked = new ForkedKernel(child, prepared.connection, prepared.runtimeDir, output);
     trackKernel(forked);
     return forked;
-  };
+  }
 
   /** Run python code in a fresh child of `spec`'s warm parent (undefined when its kernels do not fork, or its warm parent is gone). */
   async runPython(spec: JupyterKernelSpec, run: PythonRun): Promise<ForkedProcess | undefined> {
@@ -116,8 +157,12 @@ export class KernelFactory {
     return parent ? undefined : this.failures.get(spec.name);
   }
 
-  /** End the warm parents (their running children are killed with them). */
+  /** End the kernels started ahead and not taken, and the warm parents (their running children are killed with them). */
   async close(): Promise<void> {
+    this.closed = true;
+    const ahead = await Promise.all(this.ahead.values());
+    this.ahead.clear();
+    await Promise.all(ahead.map((kernel) => kernel && discard(kernel)));
     const parents = await Promise.all(this.parents.values());
     this.parents.clear();
     await Promise.all(parents.map((p) => p?.close()));
@@ -140,6 +185,19 @@ export class KernelFactory {
     }
     return parent;
   }
+}
+
+/** What makes a kernel the one a launch asks for: its kernelspec, working directory and environment. */
+function aheadKey(spec: JupyterKernelSpec, options: LaunchOptions): string {
+  const env = Object.entries(options.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([spec.name, spec.resourceDir, spec.argv, options.cwd ?? process.cwd(), env]);
+}
+
+/** End a kernel nobody connected to: no code of anyone ran in it, so nothing is lost. */
+async function discard(kernel: RunningKernel): Promise<void> {
+  kernel.signal('SIGKILL');
+  await kernel.exited;
+  kernel.removeConnectionFile();
 }
 
 /** A kernelspec's arguments after `python -m ipykernel_launcher`, when it starts ipykernel that way. */

@@ -12,6 +12,7 @@ import { evaluateTask, fingerprintOf, productDigests, upstreamDigest, type TaskS
 import { isRunning, taskProcess, type TaskRecord } from './state.js';
 import { syncSourcePair, type SourcePair } from './pairs.js';
 import { runEndOfRunHook, runPipelineHook, runTaskWithHooks } from './hooks.js';
+import type { KernelsAhead } from './executors/kernels-ahead.js';
 
 export interface RunOptions {
   /** Run these tasks (and their outdated upstream, unless `only`); default: the whole pipeline. */
@@ -133,7 +134,11 @@ export function logName(name: string): string {
  */
 export async function runPipeline(p: Pipeline, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  const emit = options.onEvent ?? (() => {});
+  let kernelsAhead: KernelsAhead | undefined;
+  const emit = (event: RunEvent) => {
+    kernelsAhead?.onEvent(event);
+    options.onEvent?.(event);
+  };
   const steps = plan(p, options);
   const head = p.repo ? readHead(p.repo).commit : undefined;
   const summary: RunSummary = { ran: [], skipped: [], failed: [], blocked: [], durationMs: 0, interrupted: false };
@@ -148,6 +153,15 @@ export async function runPipeline(p: Pipeline, options: RunOptions): Promise<Run
         options.notebookExecutor,
       )
     : undefined;
+  // The next tasks' kernels start while the current tasks run (README "Fresh kernels"), as many as run at once.
+  if (kernels)
+    kernelsAhead = new (await import('./executors/kernels-ahead.js')).KernelsAhead(
+      p,
+      pending.map((s) => s.task),
+      kernels,
+      Math.max(1, Math.floor(options.jobs)),
+      options.notebookExecutor,
+    );
   const finished = new Map<string, 'ok' | 'failed' | 'blocked'>();
   const running = new Map<string, Promise<void>>();
   let stop = false;
