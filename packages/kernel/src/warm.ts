@@ -37,7 +37,7 @@ export interface KernelFactoryOptions {
 }
 
 /** What a warm parent forks: a kernel (`python -m ipykernel_launcher KERNEL`) or `python -c CODE < STDIN`. */
-type ForkRequest = ({ kernel: string[] } | { code: string; stdin: string }) & {
+type ForkRequest = ({ kernel: string[] } | { code: string; stdin: string; socket?: string }) & {
   cwd: string;
   env: Record<string, string>;
   /** File the process's stdout and stderr are appended to. */
@@ -47,6 +47,8 @@ type ForkRequest = ({ kernel: string[] } | { code: string; stdin: string }) & {
 /** Python code for a warm parent to run in a fresh child, as `python -c CODE < STDIN` in `cwd`. */
 export interface PythonRun {
   code: string;
+  /** A Unix socket the child connects to, as its file descriptors 3 and 4 (both directions). */
+  socket?: string;
   /** File read as the code's stdin. */
   stdin: string;
   cwd: string;
@@ -150,11 +152,34 @@ export class KernelFactory {
     return parent.fork({ ...run, env: kernelEnvironment(spec, run.env) });
   }
 
+  /**
+   * Run python code in a fresh child of a warm parent on `python` that imports only the preloaded modules (the
+   * embedded executor's, README "Fresh kernels"), with this process's environment and `run.env`; undefined
+   * when kernels do not fork (`fork: false`), or that warm parent could not start or is gone.
+   */
+  async runPlainPython(python: string, run: PythonRun): Promise<ForkedProcess | undefined> {
+    const parent = this.plainForks() ? await this.plainParentFor(python) : undefined;
+    if (!parent?.alive) return undefined;
+    return parent.fork({ ...run, env: kernelEnvironment({ env: {} }, run.env) });
+  }
+
+  /** Start the warm parent runPlainPython forks from in the background. */
+  preparePlain(python: string): void {
+    if (this.plainForks()) void this.plainParentFor(python);
+  }
+
   /** Why the warm parent of `spec` could not start, if it could not (its kernels are then launched). */
   async problem(spec: JupyterKernelSpec): Promise<string | undefined> {
     if (!this.forks(spec)) return undefined;
     const parent = await this.parentFor(spec);
     return parent ? undefined : this.failures.get(spec.name);
+  }
+
+  /** Why the warm parent on `python` that runPlainPython forks from could not start, if it could not. */
+  async plainProblem(python: string): Promise<string | undefined> {
+    if (!this.plainForks()) return undefined;
+    const parent = await this.plainParentFor(python);
+    return parent ? undefined : this.failures.get(plainKey(python));
   }
 
   /** End the kernels started ahead and not taken, and the warm parents (their running children are killed with them). */
@@ -170,21 +195,42 @@ export class KernelFactory {
 
   private readonly failures = new Map<string, string>();
 
+  private plainForks(): boolean {
+    return this.options.fork !== false && process.platform !== 'win32';
+  }
+
   private parentFor(spec: JupyterKernelSpec): Promise<WarmParent | undefined> {
-    let parent = this.parents.get(spec.name);
+    const env = kernelEnvironment(spec);
+    return this.startedParent(spec.name, kernelInterpreter(spec, env)!, this.options.preload ?? [], env);
+  }
+
+  private plainParentFor(python: string): Promise<WarmParent | undefined> {
+    const env = kernelEnvironment({ env: {} });
+    return this.startedParent(plainKey(python), python, ['--no-kernel', ...(this.options.preload ?? [])], env);
+  }
+
+  /** The warm parent known as `key`, started on first use; undefined (and why in `failures`) if it could not start. */
+  private startedParent(
+    key: string,
+    python: string,
+    args: string[],
+    env: Record<string, string>,
+  ): Promise<WarmParent | undefined> {
+    let parent = this.parents.get(key);
     if (!parent) {
-      const env = kernelEnvironment(spec);
-      parent = WarmParent.start(kernelInterpreter(spec, env)!, this.options.preload ?? [], {
-        cwd: this.options.cwd,
-        env,
-      }).catch((e: Error) => {
-        this.failures.set(spec.name, e.message);
+      parent = WarmParent.start(python, args, { cwd: this.options.cwd, env }).catch((e: Error) => {
+        this.failures.set(key, e.message);
         return undefined;
       });
-      this.parents.set(spec.name, parent);
+      this.parents.set(key, parent);
     }
     return parent;
   }
+}
+
+/** Where the warm parent of the embedded executor's interpreter is kept (apart from kernelspec names). */
+function plainKey(python: string): string {
+  return `\0plain ${python}`;
 }
 
 /** What makes a kernel the one a launch asks for: its kernelspec, working directory and environment. */
@@ -220,10 +266,10 @@ class WarmParent {
   /** Resolves once the parent has imported everything and is ready to fork; rejects saying why it is not. */
   static start(
     python: string,
-    preload: string[],
+    args: string[],
     options: { cwd?: string; env: Record<string, string> },
   ): Promise<WarmParent> {
-    const child = spawnProcessGroup(python, ['-u', ZYGOTE, ...preload], {
+    const child = spawnProcessGroup(python, ['-u', ZYGOTE, ...args], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
