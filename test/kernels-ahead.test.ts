@@ -29,7 +29,8 @@ seen["kernels"] = len([d for d in os.listdir(os.environ["TMPDIR"]) if d.startswi
 seen["ended"] = now()
 `;
 
-function task(name: string, body: string): string {
+/** A notebook task's percent source: the parameters cell, then PROBE and `body`. */
+function task(body: string): string {
   return `# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\n${PROBE}${body}`;
 }
 
@@ -83,7 +84,7 @@ describe.each(KINDS)('kernels started ahead ($kind)', ({ argv }) => {
           )
           .join(''),
     );
-    for (const name of names) p.write(`${name}.py`, task(name, 'open(product["data"], "w").write(json.dumps(seen))\n'));
+    for (const name of names) p.write(`${name}.py`, task('open(product["data"], "w").write(json.dumps(seen))\n'));
     const r = nbpipe(['run', '--jobs', '1'], { cwd: p.dir, env: p.env });
     expect(r.code, r.stderr).toBe(0);
     const seen = names.map((name) => JSON.parse(p.read(`out/${name}.json`)) as Record<string, unknown>);
@@ -106,11 +107,10 @@ describe.each(KINDS)('kernels started ahead ($kind)', ({ argv }) => {
     p.write(
       'one.py',
       task(
-        'one',
         'open("seen.json", "w").write(json.dumps(seen))\nif os.environ.get("SLEEP"):\n    time.sleep(60)\nraise ValueError("failed")\n',
       ),
     );
-    p.write('two.py', task('two', 'pass\n'));
+    p.write('two.py', task('pass\n'));
 
     const failed = nbpipe(['run', '--jobs', '1'], { cwd: p.dir, env: p.env });
     expect(failed.code).toBe(1);
