@@ -1,5 +1,7 @@
 // End-to-end: the embedded executor (`executor: python`) runs each task in a child forked from a warm parent on
 // its interpreter (README "Fresh kernels"), and in a new process with the opt-out.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nbpipe, removeAfterTest, tempRepo } from './helpers.js';
 
@@ -56,6 +58,15 @@ describe('the embedded executor', () => {
     },
     60000,
   );
+
+  it('is started as before when its socket cannot be made (a TMPDIR too deep for a Unix socket path)', () => {
+    const p = project();
+    const deep = join(p.dir, '.tmp', 'd'.repeat(100));
+    mkdirSync(deep, { recursive: true });
+    const r = nbpipe(['run', '--jobs', '1'], { cwd: p.dir, env: { TMPDIR: deep } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(p.read('out/one.json'))).toMatchObject({ task: 'one', forked: false });
+  }, 60000);
 
   it.each([
     ['forked', {}],

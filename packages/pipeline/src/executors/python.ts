@@ -60,6 +60,9 @@ export async function prepareNotebook(
   }
 }
 
+/** The longest path of a Unix socket that every POSIX system nbpipe runs on accepts. */
+const UNIX_SOCKET_PATH_BYTES = 103;
+
 /** The driver's process: where its requests go, where its messages come from, how it ended. */
 interface Driver {
   requests: Writable;
@@ -105,10 +108,14 @@ async function forkDriver(job: TaskJob): Promise<Driver | undefined> {
   const socket = join(dir, 'driver.sock');
   const server = createServer();
   try {
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(socket, () => resolveListen());
+    // A Unix socket's path has at most 103 bytes on macOS, 107 on Linux (where Node shortens a longer one, Python
+    // refuses it): with a deeper TMPDIR, or when listening fails, the driver is spawned.
+    if (Buffer.byteLength(socket) > UNIX_SOCKET_PATH_BYTES) return undefined;
+    const listening = await new Promise<boolean>((resolveListen) => {
+      server.once('error', () => resolveListen(false));
+      server.listen(socket, () => resolveListen(true));
     });
+    if (!listening) return undefined;
     const connected = new Promise<Socket>((resolveConnection) => server.once('connection', resolveConnection));
     const child = await job.kernels.runPlainPython(pythonCommand(), {
       // the driver's folder first on sys.path, as when `python3 DRIVER` runs it
