@@ -28,7 +28,10 @@ interface Ahead {
 export class KernelsAhead {
   private readonly candidates: Task[];
   private readonly planned: Set<string>;
+  /** Tasks that started, or ended without starting (skipped). */
   private readonly started = new Set<string>();
+  /** Tasks that failed or were skipped: their downstream tasks will not run. */
+  private readonly failed = new Set<string>();
   /** Tasks whose kernel was asked for ahead: undefined while their kernelspec is being read, or with none. */
   private readonly asked = new Map<string, Ahead | undefined>();
   /** Tasks whose kernel was asked for ahead and that have not started yet. */
@@ -51,6 +54,7 @@ export class KernelsAhead {
   /** Follow the run: called with each of its events. */
   onEvent(event: TaskEvent): void {
     if (event.type === 'finish' || event.type === 'fail' || event.type === 'skip') {
+      if (event.type !== 'finish') this.failed.add(event.name);
       const ahead = this.asked.get(event.name);
       // not taken by its task (skipped before it started, or asked for with another kernelspec): ended now
       if (ahead) void this.kernels.discardAhead(ahead.spec, ahead.options);
@@ -71,7 +75,9 @@ export class KernelsAhead {
     for (const task of this.candidates) {
       if (this.waiting.size >= this.limit) return;
       if (this.asked.has(task.name) || this.started.has(task.name)) continue;
-      if (!task.upstream.every((up) => !this.planned.has(up) || this.started.has(up))) continue;
+      // its upstream tasks have started and none failed: it will most likely run
+      if (!task.upstream.every((up) => !this.planned.has(up) || (this.started.has(up) && !this.failed.has(up))))
+        continue;
       this.asked.set(task.name, undefined);
       this.waiting.add(task.name);
       void this.ask(task);
