@@ -98,7 +98,7 @@ describe.each(KINDS)('kernels started ahead ($kind)', ({ argv }) => {
     await nothingLeft(p);
   }, 60000);
 
-  it('end the kernel started ahead when the run fails, or is interrupted: no process, no connection file left', async () => {
+  it('end the kernel started ahead when the run fails (an error, a kernel killed mid-cell) or is interrupted: no process, no connection file left', async () => {
     const p = project(argv);
     p.write(
       'pipeline.yaml',
@@ -107,7 +107,7 @@ describe.each(KINDS)('kernels started ahead ($kind)', ({ argv }) => {
     p.write(
       'one.py',
       task(
-        'open("seen.json", "w").write(json.dumps(seen))\nif os.environ.get("SLEEP"):\n    time.sleep(60)\nraise ValueError("failed")\n',
+        'open("seen.json", "w").write(json.dumps(seen))\nif os.environ.get("SLEEP"):\n    time.sleep(60)\nif os.environ.get("KILL"):\n    os.kill(os.getpid(), 9)\nraise ValueError("failed")\n',
       ),
     );
     p.write('two.py', task('pass\n'));
@@ -117,6 +117,14 @@ describe.each(KINDS)('kernels started ahead ($kind)', ({ argv }) => {
     expect(failed.stderr).toContain('ValueError: failed');
     expect(JSON.parse(p.read('seen.json'))).toMatchObject({ kernels: 2 }); // two's kernel was waiting
     expect(existsSync(join(p.dir, 'out/two.ipynb'))).toBe(false);
+    await nothingLeft(p);
+
+    // the task's kernel killed mid-cell: the task fails as the kernel died, two's kernel goes too
+    p.write('seen.json', '');
+    const killed = nbpipe(['run', '--jobs', '1'], { cwd: p.dir, env: { ...p.env, KILL: '1' } });
+    expect(killed.code).toBe(1);
+    expect(killed.stderr).toMatch(/the kernel died/);
+    expect(JSON.parse(p.read('seen.json'))).toMatchObject({ kernels: 2 });
     await nothingLeft(p);
 
     p.write('seen.json', '');
