@@ -190,10 +190,13 @@ describe('nbpipe run with fresh kernels', () => {
     }
   }, 40000);
 
-  it('leaves no warm parent and no kernel behind when the run is killed with SIGKILL', async () => {
+  it.each([
+    ['kernel', ''],
+    ['embedded executor', 'executor: python\n'],
+  ])('leaves no warm parent and no %s behind when the run is killed with SIGKILL', async (_what, executor) => {
     const repo = tempRepo();
     try {
-      repo.write('pipeline.yaml', 'tasks:\n  - {source: slow.py, product: {nb: out/slow.ipynb}}\n');
+      repo.write('pipeline.yaml', `${executor}tasks:\n  - {source: slow.py, product: {nb: out/slow.ipynb}}\n`);
       repo.write(
         'slow.py',
         '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nimport os, time\nopen("pids", "w").write(f"{os.getpid()} {os.getppid()}")\ntime.sleep(60)\n',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Fresh kernels benchmark (README "Fresh kernels"): what a trivial task costs when each one gets a fresh
-// Python kernel forked from the run's warm parent, against the floor measured in the same run (a bare
+// Python kernel forked from the run's warm parent (the next one started while the current task runs), or
+// runs on the embedded executor (its driver forked too), against the floor measured in the same run (a bare
 // `python3 -c pass`, and a bare fork of the warm parent). Chains of trivial notebook tasks (each
 // waits for the previous one), a function task and an `on_finish` check. Ploomber needed about 39 s
 // for the chain of 12 and 78 s for the chain of 50 on the development machine (one papermill kernel each).
@@ -115,20 +116,26 @@ for (const n of CHAINS) {
   let yaml = 'tasks:\n';
   for (let i = 0; i < n; i++)
     yaml += `  - {source: t.py, name: t${i}, product: {nb: out/t${i}.ipynb, data: out/t${i}.txt}${i ? `, upstream: [t${i - 1}]` : ''}}\n`;
+  // the embedded executor (`executor: python`): its driver forked from a warm parent, or started (`fork: false`)
   const variants = values.launched
     ? [
-        ['forked', {}],
-        ['launched', { fork: false }],
+        ['forked kernels', {}, ''],
+        ['launched kernels', { fork: false }, ''],
+        ['embedded executor, forked', {}, 'executor: python\n'],
+        ['embedded executor, started', { fork: false }, 'executor: python\n'],
       ]
-    : [['forked', {}]];
-  for (const [how, kernels] of variants) {
-    const dir = project(yaml, { 't.py': NOTEBOOK });
+    : [
+        ['forked kernels', {}, ''],
+        ['embedded executor, forked', {}, 'executor: python\n'],
+      ];
+  for (const [how, kernels, executor] of variants) {
+    const dir = project(executor + yaml, { 't.py': NOTEBOOK });
     try {
       const { wall, tasks } = await run(dir, kernels);
-      const target = how === 'forked' && n === 12 ? { target: '<= 4000' } : {};
+      const target = how === 'forked kernels' && n === 12 ? { target: '<= 4000' } : {};
       console.log(
         JSON.stringify({
-          name: `chain of ${n} trivial notebook tasks, ${how} kernels: whole run`,
+          name: `chain of ${n} trivial notebook tasks, ${how}: whole run`,
           value: Math.round(wall),
           unit: 'ms',
           ...target,
@@ -136,7 +143,7 @@ for (const n of CHAINS) {
       );
       console.log(
         JSON.stringify({
-          name: `chain of ${n} trivial notebook tasks, ${how} kernels: per task (median)`,
+          name: `chain of ${n} trivial notebook tasks, ${how}: per task (median)`,
           value: median(tasks),
           unit: 'ms',
         }),

@@ -1,13 +1,17 @@
 """A warm parent for nbpipe's Python kernels: import ipykernel once, fork a fresh kernel per request.
 
 Started by nbpipe (README "Fresh kernels") as `python nbpipe_zygote.py [module ...]` on the interpreter
-of a Python kernelspec. It imports ipykernel's kernel machinery and the named `preload` modules, and
-nothing else runs: no user code, no thread, no socket. Then it reads one JSON request per line on
-stdin and answers one JSON message per line on stdout:
+of a Python kernelspec, or as `python nbpipe_zygote.py --no-kernel [module ...]` on the interpreter of
+the embedded executor. It imports ipykernel's kernel machinery (not with --no-kernel) and the named
+`preload` modules, and nothing else runs: no user code, no thread, no socket. Then it reads one JSON
+request per line on stdin and answers one JSON message per line on stdout:
 
   {"kernel": [args], "cwd": ..., "env": {...}, "output": path}  ->  {"pid": pid}
   {"code": source, "stdin": path, "cwd": ..., ...}               ->  {"pid": pid}
   (later, when that child has exited)                             ->  {"exited": pid, "code": c, "signal": s}
+
+A request with "socket": path gives the child a connection to that Unix socket as its file
+descriptors 3 and 4 (how the embedded executor's driver reads its requests and sends its messages).
 
 Each request forks a child that puts itself in a process group of its own, takes the given working
 directory, environment and fresh random seeds, writes its stdout/stderr to `output`, and becomes
@@ -24,9 +28,11 @@ import signal
 import sys
 import threading
 
-import ipykernel.kernelapp
+_KERNELS = sys.argv[1:2] != ["--no-kernel"]
+if _KERNELS:
+    import ipykernel.kernelapp
 
-for _module in sys.argv[1:]:
+for _module in sys.argv[1 if _KERNELS else 2 :]:
     __import__(_module)
 
 # Forking a process that has threads copies their locks in whatever state they are: refuse to start.
@@ -127,6 +133,18 @@ def _become_child(request):
     os.dup2(output, 1)
     os.dup2(output, 2)
     os.close(output)
+
+    if "socket" in request:
+        import socket
+
+        connection = socket.socket(socket.AF_UNIX)
+        connection.connect(request["socket"])
+        fd = connection.detach()
+        for target in (3, 4):
+            if fd != target:
+                os.dup2(fd, target)
+        if fd not in (3, 4):
+            os.close(fd)
 
     os.chdir(request["cwd"])
     os.environ.clear()

@@ -102,7 +102,10 @@ export async function prepareLaunch(spec: JupyterKernelSpec, options: LaunchOpti
 }
 
 /** This process's environment, then the kernelspec's `env` (`${VAR}` expanded), then `extra`; unset values removed. */
-export function kernelEnvironment(spec: JupyterKernelSpec, extra: LaunchOptions['env'] = {}): Record<string, string> {
+export function kernelEnvironment(
+  spec: Pick<JupyterKernelSpec, 'env'>,
+  extra: LaunchOptions['env'] = {},
+): Record<string, string> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const [name, value] of Object.entries(spec.env)) env[name] = expandEnv(value, env);
   Object.assign(env, extra);

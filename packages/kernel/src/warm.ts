@@ -37,7 +37,7 @@ export interface KernelFactoryOptions {
 }
 
 /** What a warm parent forks: a kernel (`python -m ipykernel_launcher KERNEL`) or `python -c CODE < STDIN`. */
-type ForkRequest = ({ kernel: string[] } | { code: string; stdin: string }) & {
+type ForkRequest = ({ kernel: string[] } | { code: string; stdin: string; socket?: string }) & {
   cwd: string;
   env: Record<string, string>;
   /** File the process's stdout and stderr are appended to. */
@@ -47,6 +47,8 @@ type ForkRequest = ({ kernel: string[] } | { code: string; stdin: string }) & {
 /** Python code for a warm parent to run in a fresh child, as `python -c CODE < STDIN` in `cwd`. */
 export interface PythonRun {
   code: string;
+  /** A Unix socket the child connects to, as its file descriptors 3 and 4 (both directions). */
+  socket?: string;
   /** File read as the code's stdin. */
   stdin: string;
   cwd: string;
@@ -72,6 +74,9 @@ export interface ForkedProcess {
  */
 export class KernelFactory {
   private readonly parents = new Map<string, Promise<WarmParent | undefined>>();
+  /** Kernels started ahead (startAhead), by aheadKey; undefined for one that could not start. */
+  private readonly ahead = new Map<string, Promise<RunningKernel | undefined>>();
+  private closed = false;
 
   constructor(private readonly options: KernelFactoryOptions = {}) {}
 
@@ -85,8 +90,46 @@ export class KernelFactory {
     if (this.forks(spec)) void this.parentFor(spec);
   }
 
-  /** A KernelLauncher: a forked kernel when `spec` allows it and its warm parent started, else a launched one. */
+  /**
+   * A KernelLauncher: the kernel started ahead for exactly this kernelspec, working directory and environment
+   * (startAhead) when there is one and it still runs, else a forked kernel when `spec` allows it and its warm
+   * parent started, else a launched one.
+   */
   readonly launch = async (spec: JupyterKernelSpec, options: LaunchOptions): Promise<RunningKernel> => {
+    const key = aheadKey(spec, options);
+    const taken = this.ahead.get(key);
+    this.ahead.delete(key);
+    const ahead = await taken;
+    if (ahead?.alive) return ahead;
+    if (ahead) await discard(ahead);
+    return this.start(spec, options);
+  };
+
+  /**
+   * Start the kernel that `launch(spec, options)` will be asked for, before it is (README "Fresh kernels": the
+   * next task's kernel starts while the current task runs). No code runs in it until it is taken; one that is
+   * never taken goes with `discardAhead` or `close`.
+   */
+  startAhead(spec: JupyterKernelSpec, options: LaunchOptions): void {
+    const key = aheadKey(spec, options);
+    if (this.closed || this.ahead.has(key)) return;
+    // a kernel that cannot start here fails again, with its message, when the task launches it
+    this.ahead.set(
+      key,
+      this.start(spec, options).catch(() => undefined),
+    );
+  }
+
+  /** End the kernel started ahead for `spec` and `options`, if it was not taken. */
+  async discardAhead(spec: JupyterKernelSpec, options: LaunchOptions): Promise<void> {
+    const key = aheadKey(spec, options);
+    const ahead = this.ahead.get(key);
+    this.ahead.delete(key);
+    const kernel = await ahead;
+    if (kernel) await discard(kernel);
+  }
+
+  private async start(spec: JupyterKernelSpec, options: LaunchOptions): Promise<RunningKernel> {
     const parent = this.forks(spec) ? await this.parentFor(spec) : undefined;
     if (!parent?.alive) return KernelProcess.launch(spec, options);
     const prepared = await prepareLaunch(spec, options);
@@ -100,13 +143,29 @@ export class KernelFactory {
     const forked = new ForkedKernel(child, prepared.connection, prepared.runtimeDir, output);
     trackKernel(forked);
     return forked;
-  };
+  }
 
   /** Run python code in a fresh child of `spec`'s warm parent (undefined when its kernels do not fork, or its warm parent is gone). */
   async runPython(spec: JupyterKernelSpec, run: PythonRun): Promise<ForkedProcess | undefined> {
     const parent = this.forks(spec) ? await this.parentFor(spec) : undefined;
     if (!parent?.alive) return undefined;
     return parent.fork({ ...run, env: kernelEnvironment(spec, run.env) });
+  }
+
+  /**
+   * Run python code in a fresh child of a warm parent on `python` that imports only the preloaded modules (the
+   * embedded executor's, README "Fresh kernels"), with this process's environment and `run.env`; undefined
+   * when kernels do not fork (`fork: false`), or that warm parent could not start or is gone.
+   */
+  async runPlainPython(python: string, run: PythonRun): Promise<ForkedProcess | undefined> {
+    const parent = this.plainForks() ? await this.plainParentFor(python) : undefined;
+    if (!parent?.alive) return undefined;
+    return parent.fork({ ...run, env: kernelEnvironment({ env: {} }, run.env) });
+  }
+
+  /** Start the warm parent runPlainPython forks from in the background. */
+  preparePlain(python: string): void {
+    if (this.plainForks()) void this.plainParentFor(python);
   }
 
   /** Why the warm parent of `spec` could not start, if it could not (its kernels are then launched). */
@@ -116,8 +175,19 @@ export class KernelFactory {
     return parent ? undefined : this.failures.get(spec.name);
   }
 
-  /** End the warm parents (their running children are killed with them). */
+  /** Why the warm parent on `python` that runPlainPython forks from could not start, if it could not. */
+  async plainProblem(python: string): Promise<string | undefined> {
+    if (!this.plainForks()) return undefined;
+    const parent = await this.plainParentFor(python);
+    return parent ? undefined : this.failures.get(plainKey(python));
+  }
+
+  /** End the kernels started ahead and not taken, and the warm parents (their running children are killed with them). */
   async close(): Promise<void> {
+    this.closed = true;
+    const ahead = await Promise.all(this.ahead.values());
+    this.ahead.clear();
+    await Promise.all(ahead.map((kernel) => kernel && discard(kernel)));
     const parents = await Promise.all(this.parents.values());
     this.parents.clear();
     await Promise.all(parents.map((p) => p?.close()));
@@ -125,21 +195,55 @@ export class KernelFactory {
 
   private readonly failures = new Map<string, string>();
 
+  private plainForks(): boolean {
+    return this.options.fork !== false && process.platform !== 'win32';
+  }
+
   private parentFor(spec: JupyterKernelSpec): Promise<WarmParent | undefined> {
-    let parent = this.parents.get(spec.name);
+    const env = kernelEnvironment(spec);
+    return this.startedParent(spec.name, kernelInterpreter(spec, env)!, this.options.preload ?? [], env);
+  }
+
+  private plainParentFor(python: string): Promise<WarmParent | undefined> {
+    const env = kernelEnvironment({ env: {} });
+    return this.startedParent(plainKey(python), python, ['--no-kernel', ...(this.options.preload ?? [])], env);
+  }
+
+  /** The warm parent known as `key`, started on first use; undefined (and why in `failures`) if it could not start. */
+  private startedParent(
+    key: string,
+    python: string,
+    args: string[],
+    env: Record<string, string>,
+  ): Promise<WarmParent | undefined> {
+    let parent = this.parents.get(key);
     if (!parent) {
-      const env = kernelEnvironment(spec);
-      parent = WarmParent.start(kernelInterpreter(spec, env)!, this.options.preload ?? [], {
-        cwd: this.options.cwd,
-        env,
-      }).catch((e: Error) => {
-        this.failures.set(spec.name, e.message);
+      parent = WarmParent.start(python, args, { cwd: this.options.cwd, env }).catch((e: Error) => {
+        this.failures.set(key, e.message);
         return undefined;
       });
-      this.parents.set(spec.name, parent);
+      this.parents.set(key, parent);
     }
     return parent;
   }
+}
+
+/** Where the warm parent of the embedded executor's interpreter is kept (apart from kernelspec names). */
+function plainKey(python: string): string {
+  return `\0plain ${python}`;
+}
+
+/** What makes a kernel the one a launch asks for: its kernelspec, working directory and environment. */
+function aheadKey(spec: JupyterKernelSpec, options: LaunchOptions): string {
+  const env = Object.entries(options.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([spec.name, spec.resourceDir, spec.argv, options.cwd ?? process.cwd(), env]);
+}
+
+/** End a kernel nobody connected to: no code of anyone ran in it, so nothing is lost. */
+async function discard(kernel: RunningKernel): Promise<void> {
+  kernel.signal('SIGKILL');
+  await kernel.exited;
+  kernel.removeConnectionFile();
 }
 
 /** A kernelspec's arguments after `python -m ipykernel_launcher`, when it starts ipykernel that way. */
@@ -162,10 +266,10 @@ class WarmParent {
   /** Resolves once the parent has imported everything and is ready to fork; rejects saying why it is not. */
   static start(
     python: string,
-    preload: string[],
+    args: string[],
     options: { cwd?: string; env: Record<string, string> },
   ): Promise<WarmParent> {
-    const child = spawnProcessGroup(python, ['-u', ZYGOTE, ...preload], {
+    const child = spawnProcessGroup(python, ['-u', ZYGOTE, ...args], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readHead } from '@nbpipe/git';
-import type { KernelFactoryOptions } from '@nbpipe/kernel';
+import type { KernelFactory, KernelFactoryOptions } from '@nbpipe/kernel';
 import { PipelineError } from './errors.js';
 import { productPaths, type Pipeline, type Task } from './project.js';
 import { evaluateTask, type TaskStatus } from './status.js';
@@ -10,6 +10,7 @@ import { runEndOfRunHook, runPipelineHook } from './hooks.js';
 import { RunRecorder, saveRunEnd, type RunEvent, type RunSummary } from './run-record.js';
 import { TaskRunner } from './run-task.js';
 import { Cancellation, schedule, type Outcome } from './run-schedule.js';
+import type { KernelsAhead } from './executors/kernels-ahead.js';
 
 export type { RunEvent, RunSummary } from './run-record.js';
 
@@ -111,12 +112,18 @@ export function logName(name: string): string {
  */
 export async function runPipeline(p: Pipeline, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  const emit = options.onEvent ?? (() => {});
+  let kernelsAhead: KernelsAhead | undefined;
+  const emit = (event: RunEvent) => {
+    kernelsAhead?.onEvent(event);
+    options.onEvent?.(event);
+  };
   const steps = plan(p, options);
   const head = p.repo ? readHead(p.repo).commit : undefined;
   const pending = steps.filter((s) => s.run);
   // The warm parent imports while the first tasks get ready; it belongs to this run and ends with it.
   const kernels = pending.length ? await startRunKernels(p, pending, options) : undefined;
+  // The next tasks' kernels start while the current tasks run (README "Fresh kernels"), as many as run at once.
+  if (kernels) kernelsAhead = await startKernelsAhead(p, pending, kernels, options);
   const cancellation = new Cancellation(options.signal);
   const recorder = new RunRecorder(p, head, emit);
   const { summary } = recorder;
@@ -170,6 +177,17 @@ async function startRunKernels(p: Pipeline, pending: Step[], options: RunOptions
     options.kernels,
     options.notebookExecutor,
   );
+}
+
+async function startKernelsAhead(
+  p: Pipeline,
+  pending: Step[],
+  kernels: KernelFactory,
+  options: RunOptions,
+): Promise<KernelsAhead> {
+  const { KernelsAhead } = await import('./executors/kernels-ahead.js');
+  const tasks = pending.map((s) => s.task);
+  return new KernelsAhead(p, tasks, kernels, Math.max(1, Math.floor(options.jobs)), options.notebookExecutor);
 }
 
 /** What running a planned step needs from its run. */

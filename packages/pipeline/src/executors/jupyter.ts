@@ -1,6 +1,12 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Notebook, Output } from '@nbpipe/nbformat';
-import { executeNotebook, isKernelError, markExecutionError, type JupyterKernelSpec } from '@nbpipe/kernel';
+import {
+  executeNotebook,
+  isKernelError,
+  markExecutionError,
+  type JupyterKernelSpec,
+  type LaunchOptions,
+} from '@nbpipe/kernel';
 import { readNotebookSource, sourceLanguage } from '../sources.js';
 import { TaskFailure, type Executor, type TaskJob } from './job.js';
 import { notebookProduct, notebookWriter } from './notebook-writers.js';
@@ -16,7 +22,14 @@ export function injectedValues(job: Pick<TaskJob, 'product' | 'upstream' | 'para
   return Object.assign(values, job.params);
 }
 
-async function readSource(job: TaskJob): Promise<Notebook> {
+/** Where a task's kernel runs and the environment it gets (kernels started ahead are asked for with the same). */
+export function kernelLaunchOptions(
+  job: Pick<TaskJob, 'root' | 'name' | 'product' | 'upstream' | 'params'>,
+): LaunchOptions {
+  return { cwd: job.root, env: taskEnvironment(job) };
+}
+
+export async function readSource(job: Pick<TaskJob, 'source' | 'label'>): Promise<Notebook> {
   return readNotebookSource(job.label(job.source), readFileSync(job.source, 'utf8'));
 }
 
@@ -34,8 +47,7 @@ async function runOnKernel(job: TaskJob, nb: Notebook, spec: JupyterKernelSpec):
     run = await executeNotebook(nb, {
       kernelName: spec.name,
       parameters: injectedValues(job),
-      cwd: job.root,
-      env: taskEnvironment(job),
+      ...kernelLaunchOptions(job),
       signal: job.signal,
       onOutput,
       maxStreamChars: maxOutputChars(job),

@@ -1,7 +1,10 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { Readable, Writable } from 'node:stream';
 import { sourceText, type CodeCell, type JsonObject, type Notebook } from '@nbpipe/nbformat';
 import {
   injectParameters,
@@ -16,7 +19,7 @@ import {
   type KernelMessage,
 } from '@nbpipe/kernel';
 import { readNotebookSource, sourceLanguage } from '../sources.js';
-import { maxOutputChars, spawnTaskProcess, taskEnvironment, waitForExit } from './process.js';
+import { maxOutputChars, spawnTaskProcess, stopOnAbort, taskEnvironment, waitForExit } from './process.js';
 import { TaskFailure, type Executor, type TaskJob } from './job.js';
 import { notebookProduct, notebookWriter } from './notebook-writers.js';
 
@@ -57,6 +60,86 @@ export async function prepareNotebook(
   }
 }
 
+/** The longest path of a Unix socket that every POSIX system nbpipe runs on accepts. */
+const UNIX_SOCKET_PATH_BYTES = 103;
+
+/** The driver's process: where its requests go, where its messages come from, how it ended. */
+interface Driver {
+  requests: Writable;
+  messages: Readable;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
+}
+
+/** The environment of the driver: the task's variables, and UTF-8 standard streams. */
+function driverEnvironment(job: TaskJob): Record<string, string> {
+  return { ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' };
+}
+
+/** The driver as a new `python3` process, talking on its fds 3 and 4. */
+function spawnDriver(job: TaskJob, log: Writable): Driver {
+  const child = spawnTaskProcess(
+    pythonCommand(),
+    ['-u', DRIVER],
+    {
+      cwd: job.root,
+      env: { ...process.env, ...driverEnvironment(job) },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    },
+    job,
+  );
+  // The driver captures fds 1 and 2 for the cells; what still reaches these pipes is the
+  // driver's own failure (a crash, a fatal interpreter error): keep it in the log.
+  for (const fd of [1, 2]) (child.stdio[fd] as Readable).pipe(log, { end: false });
+  return {
+    requests: child.stdio[3] as Writable,
+    messages: child.stdio[4] as Readable,
+    exited: waitForExit(child).catch((e: Error) => ({ code: null, signal: null, error: e })),
+  };
+}
+
+/**
+ * The driver in a child of the run's warm parent on the same interpreter (README "Fresh kernels"), talking over a
+ * Unix socket that becomes its fds 3 and 4; its own failures go straight to the log. Undefined when the run has
+ * no warm parent for it: the caller spawns the driver then.
+ */
+async function forkDriver(job: TaskJob): Promise<Driver | undefined> {
+  if (!job.kernels) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'nbpipe-driver-'));
+  const socket = join(dir, 'driver.sock');
+  const server = createServer();
+  try {
+    // A Unix socket's path has at most 103 bytes on macOS, 107 on Linux (where Node shortens a longer one, Python
+    // refuses it): with a deeper TMPDIR, or when listening fails, the driver is spawned.
+    if (Buffer.byteLength(socket) > UNIX_SOCKET_PATH_BYTES) return undefined;
+    const listening = await new Promise<boolean>((resolveListen) => {
+      server.once('error', () => resolveListen(false));
+      server.listen(socket, () => resolveListen(true));
+    });
+    if (!listening) return undefined;
+    const connected = new Promise<Socket>((resolveConnection) => server.once('connection', resolveConnection));
+    const child = await job.kernels.runPlainPython(pythonCommand(), {
+      // the driver's folder first on sys.path, as when `python3 DRIVER` runs it
+      code: `import runpy, sys\nsys.path[0] = ${JSON.stringify(dirname(DRIVER))}\nrunpy.run_path(${JSON.stringify(DRIVER)}, run_name="__main__")`,
+      stdin: '/dev/null',
+      socket,
+      cwd: job.root,
+      env: driverEnvironment(job),
+      output: job.log,
+    });
+    if (!child) return undefined;
+    job.started?.(child.pid);
+    const exited = stopOnAbort(job.signal, child.pid, child.exited);
+    const connection = await Promise.race([connected, exited.then(() => undefined)]);
+    // a driver that died before it connected: its end, and its output in the log, say why
+    const ended = new PassThrough();
+    ended.end();
+    return { requests: connection ?? new PassThrough(), messages: connection ?? ended, exited };
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 interface DriverMessage {
   msg_type: string;
   content: JsonObject;
@@ -73,23 +156,12 @@ export const pythonExecutor: Executor = {
     const nb = await prepareNotebook(job);
     const maxStreamChars = maxOutputChars(job);
     nb.metadata.kernelspec ??= { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
-    const log = createWriteStream(job.log);
-    const child = spawnTaskProcess(
-      pythonCommand(),
-      ['-u', DRIVER],
-      {
-        cwd: job.root,
-        env: { ...process.env, ...taskEnvironment(job), PYTHONIOENCODING: 'utf-8' },
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      },
-      job,
-    );
-    const exited = waitForExit(child).catch((e: Error) => ({ code: null, signal: null, error: e }));
-    const requests = child.stdio[3] as Writable;
+    // appended to: a forked driver writes its own failures to the same file
+    const log = createWriteStream(job.log, { flags: 'a' });
+    const driver = (await forkDriver(job)) ?? spawnDriver(job, log);
+    const { requests, exited } = driver;
     requests.on('error', () => {}); // the driver died: reported by its exit
-    const messages = createInterface({ input: child.stdio[4] as Readable, crlfDelay: Infinity })[
-      Symbol.asyncIterator
-    ]();
+    const messages = createInterface({ input: driver.messages, crlfDelay: Infinity })[Symbol.asyncIterator]();
     const recorder = new OutputRecorder({ recordTiming: false, maxStreamChars });
     let current: CodeCell | undefined;
     const record = (msg: DriverMessage) => {
@@ -104,9 +176,6 @@ export const pythonExecutor: Executor = {
       }
       if (msg.msg_type === 'error') log.write((msg.content.traceback as string[]).join('\n') + '\n');
     };
-    // The driver captures fds 1 and 2 for the cells; what still reaches these pipes is the
-    // driver's own failure (a crash, a fatal interpreter error): keep it in the log.
-    for (const fd of [1, 2]) (child.stdio[fd] as Readable).pipe(log, { end: false });
     const next = async (): Promise<DriverMessage | undefined> => {
       const { value, done } = await messages.next();
       return done ? undefined : (JSON.parse(value) as DriverMessage);
@@ -162,7 +231,12 @@ export const pythonExecutor: Executor = {
     } finally {
       requests.end();
     }
-    const exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error } = await exited;
+    const exit = await exited;
+    const slow = await job.kernels?.plainProblem(pythonCommand());
+    if (slow)
+      job.notice?.(
+        `the embedded executor starts ${pythonCommand()} for each task, not forked from a warm parent: ${slow}`,
+      );
     current = undefined;
     await new Promise<void>((resolveClose) => log.end(resolveClose));
     if (job.signal.aborted) throw new TaskFailure('interrupted');
