@@ -10,7 +10,8 @@ import { ProjectFiles } from './files.js';
 import { analyzeSource, type SourceAnalysis } from './sources.js';
 import { findSourcePairs, type SourcePair } from './pairs.js';
 import type { ProjectPairing } from '@nbpipe/sync';
-import { isWildcard, type PipelineSpec, type ProductSpec, type TaskSpec } from './spec.js';
+import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
+import { isWildcard, wildcardRegExp } from './wildcards.js';
 import type { ResolvedProduct, TaskJob } from './executors/job.js';
 import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';
@@ -351,25 +352,6 @@ async function loadSpec(
     }
   }
   return { spec, specOptions };
-}
-
-function wildcardRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        const body = pattern.slice(i + 1, end);
-        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /** Resolve upstream names (wildcards included) and order the tasks topologically; cycles and unknown names are errors. */
