@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { ProjectPairing } from '@nbpipe/sync';
 import { TaskFailure } from './executors/job.js';
@@ -21,25 +20,25 @@ export interface SourcePair {
   message?: string;
 }
 
-/** Only a source that names formats, or a folder with a project pairing, can be paired: others are not read as notebooks. */
-function mayBePaired(path: string, folderPairings: number): boolean {
-  if (folderPairings > 0) return true;
-  try {
-    return readFileSync(path, 'utf8').includes('formats');
-  } catch {
-    return false; // a missing source is reported by the loader
-  }
+/**
+ * Whether a notebook source's text names jupytext formats (its header or metadata's `formats`): only such a source,
+ * or one in a folder with a project pairing, can be paired; others are not read as notebooks.
+ */
+export function namesFormats(text: Buffer): boolean {
+  return text.includes('formats');
 }
 
 /**
  * The pairs of notebook sources (relative to `root`), found and compared as `nbpipe sync --check`
  * does (the notebook's `jupytext.formats`, the project's `pairing`, jupytext.toml / pyproject.toml,
- * and the record of the last sync). Unpaired sources are left out.
+ * and the record of the last sync). Unpaired sources are left out. `sourceNamesFormats` tells
+ * `namesFormats` of a source (the loader remembers it by blob id, so unchanged sources are not read).
  */
 export async function findSourcePairs(
   root: string,
   sources: string[],
   pairing: ProjectPairing,
+  sourceNamesFormats: (source: string) => boolean,
 ): Promise<Map<string, SourcePair>> {
   const found = new Map<string, SourcePair>();
   if (sources.length === 0) return found;
@@ -47,8 +46,8 @@ export async function findSourcePairs(
   const settings = new SettingsCache(pairing);
   const candidates: string[] = [];
   for (const source of new Set(sources)) {
-    const abs = join(root, source);
-    if (mayBePaired(abs, (await settings.forFile(abs)).pairings.length)) candidates.push(source);
+    const folderPairings = (await settings.forFile(join(root, source))).pairings.length;
+    if (folderPairings > 0 || sourceNamesFormats(source)) candidates.push(source);
   }
   if (candidates.length === 0) return found;
   const rel = (path: string) => relative(root, path).split(sep).join('/');

@@ -263,7 +263,8 @@ function isSourceAnalysis(v: unknown): boolean {
     isString(v.contentHash) &&
     (v.upstream === undefined || (Array.isArray(v.upstream) && v.upstream.every(isString))) &&
     isOptionalString(v.upstreamProblem) &&
-    (v.line === undefined || typeof v.line === 'number')
+    (v.line === undefined || typeof v.line === 'number') &&
+    (v.namesFormats === undefined || typeof v.namesFormats === 'boolean')
   );
 }
 
