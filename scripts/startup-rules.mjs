@@ -30,14 +30,14 @@ export const LAZY_ONLY = [
 ];
 
 /**
- * Packages that planning an unchanged pipeline of shell tasks (`nbpipe status`, a no-op `nbpipe run`: the spec read
- * from its cache, sources' analyses by blob id) never loads: checked by test/startup-imports.test.ts, which records
- * every module the CLI loads. A pipeline with notebook sources also loads @nbpipe/sync, to find paired sources.
+ * Packages that planning an unchanged pipeline without paired sources (`nbpipe status`, a no-op `nbpipe run`: the
+ * spec read from its cache, sources' analyses by blob id) never loads: checked by test/startup-imports.test.ts,
+ * which records every module the CLI loads. Of @nbpipe/sync it loads only `@nbpipe/sync/config-file` (is there a
+ * jupytext configuration?); its pairing code would bring the codec and the YAML parser.
  */
 export const NOT_LOADED_WHEN_PLANNING = [
   'yaml',
   '@nbpipe/codec',
-  '@nbpipe/sync',
   '@nbpipe/merge',
   '@nbpipe/kernel',
   'zeromq',

@@ -1,4 +1,5 @@
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { findJupytextConfigFile } from '@nbpipe/sync/config-file';
 import type { ProjectPairing } from '@nbpipe/sync';
 import { TaskFailure } from './executors/job.js';
 
@@ -42,6 +43,14 @@ export async function findSourcePairs(
 ): Promise<Map<string, SourcePair>> {
   const found = new Map<string, SourcePair>();
   if (sources.length === 0) return found;
+  // Most pipelines pair nothing: without a project pairing, a source that names formats, or a jupytext configuration
+  // in a source's folder, nothing can be paired, and the pairing code (with the codec and its YAML parser) is not
+  // loaded (scripts/startup-rules.mjs).
+  if (pairing.pairing === undefined && !sources.some(sourceNamesFormats)) {
+    const folders = [...new Set(sources.map((source) => dirname(join(root, source))))];
+    const configs = await Promise.all(folders.map((folder) => findJupytextConfigFile(folder, pairing.env)));
+    if (configs.every((config) => config === undefined)) return found;
+  }
   const { SettingsCache, syncPaths } = await import('@nbpipe/sync');
   const settings = new SettingsCache(pairing);
   const candidates: string[] = [];
