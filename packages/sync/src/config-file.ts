@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { decodeNotebookBytes } from '@nbpipe/nbformat';
 
@@ -81,6 +81,8 @@ export async function findJupytextConfigFile(
     if (ceilings.has(current)) return undefined;
     for (const name of JUPYTEXT_CONFIG_FILES) {
       const path = join(current, name);
+      // Most of these files do not exist: a synchronous check costs microseconds, a failed asynchronous read ~0.3 ms.
+      if (!existsSync(path)) continue;
       const text = await readIfExists(path);
       if (text === undefined) continue;
       if (name === '.jupytext.py')
@@ -91,7 +93,7 @@ export async function findJupytextConfigFile(
       return { path, table: await parseConfigText(path, text), where: path };
     }
     const pyproject = join(current, 'pyproject.toml');
-    const text = await readIfExists(pyproject);
+    const text = existsSync(pyproject) ? await readIfExists(pyproject) : undefined;
     if (text !== undefined) {
       const tool = (await parseConfigText(pyproject, text)).tool as Record<string, unknown> | undefined;
       const table = tool?.jupytext;
