@@ -57,18 +57,18 @@ describe('planning an unchanged pipeline loads only what it needs (scripts/start
   it('status and a no-op run of shell and notebook tasks load none of NOT_LOADED_WHEN_PLANNING', () => {
     const repo = tempRepo();
     cleanups.push(repo.cleanup);
-    repo.write(
-      'pipeline.yaml',
-      `tasks:
+    const files = {
+      'pipeline.yaml': `tasks:
   - {source: a.sh, product: out/a.txt}
   - {source: b.sh, product: out/b.txt, params: {n: 1}}
   - {source: one.py, product: out/one.ipynb}
 `,
-    );
-    repo.write('a.sh', 'echo a > {{product}}\n');
-    repo.write('b.sh', "cat {{upstream['a']}} > {{product}}\n");
-    repo.write('one.py', '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nx = 1\n');
-    repo.write('.gitignore', 'out/\n');
+      'a.sh': 'echo a > {{product}}\n',
+      'b.sh': "cat {{upstream['a']}} > {{product}}\n",
+      'one.py': '# %% tags=["parameters"]\nupstream = None\nproduct = None\n\n# %%\nx = 1\n',
+      '.gitignore': 'out/\n',
+    };
+    for (const [path, text] of Object.entries(files)) repo.write(path, text);
     repo.git('add', '.');
     repo.git('commit', '-q', '-m', 'pipeline');
     // The shell tasks run; the notebook is analysed (no kernel needed), its analysis kept.
