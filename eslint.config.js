@@ -2,28 +2,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-
-/** Packages a CLI module may only load inside a handler (`await import(...)`), so start-up stays fast. */
-const LAZY_ONLY = [
-  '@nbpipe/codec',
-  '@nbpipe/merge',
-  '@nbpipe/git',
-  '@nbpipe/strip',
-  '@nbpipe/sync',
-  '@nbpipe/precommit',
-  '@nbpipe/kernel',
-  '@nbpipe/pipeline',
-  'yaml',
-  'cosmiconfig',
-  'zeromq',
-  'diff',
-  'marked',
-  'highlight.js',
-  'picomatch',
-  'smol-toml',
-  'ajv',
-  'playwright-core',
-];
+import { LAZY_ONLY } from './scripts/startup-rules.mjs';
 
 export default tseslint.config(
   {

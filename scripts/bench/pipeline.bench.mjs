@@ -9,9 +9,10 @@
 // --notebooks 1: every other task is a percent-format notebook task with an `nb` product (run on fresh kernels),
 // as in the planning target of README "Fresh kernels"; the overhead part is skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -117,13 +118,12 @@ function repeat(dir, command) {
 const emit = (name, value, unit, target) =>
   console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...(target ? { target } : {}) }));
 
-// bin/nbpipe.js runs the unbundled build when a package was rebuilt after the bundle: say which one is measured.
-const bundle = join(ROOT, 'packages/cli/dist/bundle/nbpipe.js');
-const bundledAt = existsSync(bundle) ? statSync(bundle).mtimeMs : undefined;
-const pipelineBuiltAt =
-  statSync(join(ROOT, 'packages/pipeline/tsconfig.tsbuildinfo'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-if (bundledAt === undefined || pipelineBuiltAt > bundledAt)
-  process.stderr.write('note: measuring the unbundled CLI (run npm run build for the bundle)\n');
+// bin/nbpipe.js runs the unbundled build when a package was rebuilt after the bundle (a plain `tsc -b`, or a build
+// whose cache replay wrote a package's tsconfig.tsbuildinfo after the bundle): say which one is measured, by the
+// launcher's own rule. The unbundled CLI starts much slower (BENCHMARKS.md "CLI start-up"): its figures are not the CLI's.
+const { entryPath } = createRequire(import.meta.url)(join(ROOT, 'packages/cli/bin/bundle.cjs'));
+if (!entryPath('nbpipe.js', 'bin.js').includes(`${sep}bundle${sep}`))
+  process.stderr.write('note: measuring the UNBUNDLED CLI (run node packages/cli/scripts/bundle.mjs for the bundle)\n');
 
 const dirs = [];
 try {

@@ -1,7 +1,5 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { callPython } from './executors/python-call.js';
-import { callTaskHook, runOnFinish } from './executors/on-finish.js';
 import { TaskFailure, type Executor, type TaskJob } from './executors/job.js';
 import { resolveProduct, upstreamMapping, type Pipeline } from './project.js';
 import type { PipelineHooks } from './spec.js';
@@ -12,20 +10,24 @@ import type { PipelineHooks } from './spec.js';
  */
 export async function runTaskWithHooks(job: TaskJob, executor: Executor): Promise<void> {
   const { spec } = job;
-  if (spec.onRender) await callTaskHook(job, spec.onRender, 'on_render');
+  // Hooks call Python through the kernel package: loaded only for a task that has hooks (scripts/startup-rules.mjs).
+  const hooks = () => import('./executors/on-finish.js');
+  if (spec.onRender) await (await hooks()).callTaskHook(job, spec.onRender, 'on_render');
   try {
     if (spec.staticAnalysis === 'strict') await (await import('./executors/static-analysis.js')).checkSignature(job);
     await executor.run(job);
     if (job.signal.aborted) throw new TaskFailure('interrupted');
   } catch (e) {
-    if (spec.onFailure && !job.signal.aborted)
+    if (spec.onFailure && !job.signal.aborted) {
+      const { callTaskHook } = await hooks();
       await callTaskHook(job, spec.onFailure, 'on_failure').catch((hookError: Error) =>
         appendFileSync(job.log, `${hookError.message}\n`),
       );
+    }
     throw e;
   }
   // A failing check fails the task: its products are not recorded, so it runs again next time.
-  if (spec.onFinish) await runOnFinish(job, spec.onFinish);
+  if (spec.onFinish) await (await hooks()).runOnFinish(job, spec.onFinish);
 }
 
 /** What a pipeline-level hook may ask for, besides its own keyword arguments: `dag` always, `report` and `traceback` after a run. */
@@ -88,6 +90,7 @@ export async function runPipelineHook(
   };
   writeFileSync(job.log, '');
   try {
+    const { callPython } = await import('./executors/python-call.js');
     await callPython(
       job,
       { function: hook.function, kwargs: { dag, ...args }, select: true, extra: hook.kwargs },

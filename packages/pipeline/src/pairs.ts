@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { findJupytextConfigFile } from '@nbpipe/sync/config-file';
 import type { ProjectPairing } from '@nbpipe/sync';
 import { TaskFailure } from './executors/job.js';
 
@@ -21,34 +21,42 @@ export interface SourcePair {
   message?: string;
 }
 
-/** Only a source that names formats, or a folder with a project pairing, can be paired: others are not read as notebooks. */
-function mayBePaired(path: string, folderPairings: number): boolean {
-  if (folderPairings > 0) return true;
-  try {
-    return readFileSync(path, 'utf8').includes('formats');
-  } catch {
-    return false; // a missing source is reported by the loader
-  }
+/**
+ * Whether a notebook source's text names jupytext formats (its header or metadata's `formats`): only such a source,
+ * or one in a folder with a project pairing, can be paired; others are not read as notebooks.
+ */
+export function namesFormats(text: Buffer): boolean {
+  return text.includes('formats');
 }
 
 /**
  * The pairs of notebook sources (relative to `root`), found and compared as `nbpipe sync --check`
  * does (the notebook's `jupytext.formats`, the project's `pairing`, jupytext.toml / pyproject.toml,
- * and the record of the last sync). Unpaired sources are left out.
+ * and the record of the last sync). Unpaired sources are left out. `sourceNamesFormats` tells
+ * `namesFormats` of a source (the loader remembers it by blob id, so unchanged sources are not read).
  */
 export async function findSourcePairs(
   root: string,
   sources: string[],
   pairing: ProjectPairing,
+  sourceNamesFormats: (source: string) => boolean,
 ): Promise<Map<string, SourcePair>> {
   const found = new Map<string, SourcePair>();
   if (sources.length === 0) return found;
+  // Most pipelines pair nothing: without a project pairing, a source that names formats, or a jupytext configuration
+  // in a source's folder, nothing can be paired, and the pairing code (with the codec and its YAML parser) is not
+  // loaded (scripts/startup-rules.mjs).
+  if (pairing.pairing === undefined && !sources.some(sourceNamesFormats)) {
+    const folders = [...new Set(sources.map((source) => dirname(join(root, source))))];
+    const configs = await Promise.all(folders.map((folder) => findJupytextConfigFile(folder, pairing.env)));
+    if (configs.every((config) => config === undefined)) return found;
+  }
   const { SettingsCache, syncPaths } = await import('@nbpipe/sync');
   const settings = new SettingsCache(pairing);
   const candidates: string[] = [];
   for (const source of new Set(sources)) {
-    const abs = join(root, source);
-    if (mayBePaired(abs, (await settings.forFile(abs)).pairings.length)) candidates.push(source);
+    const folderPairings = (await settings.forFile(join(root, source))).pairings.length;
+    if (folderPairings > 0 || sourceNamesFormats(source)) candidates.push(source);
   }
   if (candidates.length === 0) return found;
   const rel = (path: string) => relative(root, path).split(sep).join('/');

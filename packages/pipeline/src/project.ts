@@ -7,10 +7,11 @@ import { readFileNamedSync, writeFileAtomic } from '@nbpipe/git';
 import { mentionsPlaceholder, type GitPlaceholders } from './env.js';
 import { PipelineError } from './errors.js';
 import { ProjectFiles } from './files.js';
-import { analyzeSource, type SourceAnalysis } from './sources.js';
-import { findSourcePairs, type SourcePair } from './pairs.js';
+import { analyzeSource, type SourceAnalysis, type SourceKind } from './sources.js';
+import { findSourcePairs, namesFormats, type SourcePair } from './pairs.js';
 import type { ProjectPairing } from '@nbpipe/sync';
-import { isWildcard, type PipelineSpec, type ProductSpec, type TaskSpec } from './spec.js';
+import type { PipelineSpec, ProductSpec, TaskSpec } from './spec.js';
+import { isWildcard, wildcardRegExp } from './wildcards.js';
 import type { ResolvedProduct, TaskJob } from './executors/job.js';
 import { SPEC_VERSION } from './hashing.js';
 import { acquireLock, StateStore, STATE_DIR } from './state.js';
@@ -187,10 +188,30 @@ async function loadProject(
   const checked = new Set<string>();
   let warnedRegular = false;
   const pairing = options.pairing ?? {};
+  // Whether a notebook source names formats is remembered with its analyses (by blob id): an unchanged source is not read.
+  const sourceNamesFormats = (source: string): boolean => {
+    const digest = files.hash(source);
+    if (digest?.type !== 'file') return false; // a missing source is reported below
+    const cached = [false, true]
+      .map((paired) => state.data.sources[sourceCacheKey('notebook', digest.oid, source, undefined, paired)])
+      .filter((analysis) => analysis !== undefined);
+    const known = cached.find((analysis) => analysis.namesFormats !== undefined)?.namesFormats;
+    if (known !== undefined) return known;
+    let names: boolean;
+    try {
+      names = namesFormats(readFileSync(join(root, source)));
+    } catch {
+      return false; // unreadable: reported below
+    }
+    for (const analysis of cached) analysis.namesFormats = names;
+    if (cached.length) files.cacheChanged = true;
+    return names;
+  };
   const pairs = await findSourcePairs(
     root,
     spec.tasks.filter((t) => t.kind === 'notebook').map((t) => t.source),
     pairing,
+    sourceNamesFormats,
   );
   for (const task of spec.tasks) {
     const digest = files.hash(task.source);
@@ -208,19 +229,21 @@ async function loadProject(
     const oid = readDigest?.type === 'file' ? readDigest.oid : undefined;
     if (oid === undefined)
       throw new PipelineError(`source ${read}: no such file`, specLabel, task.line, `task ${task.name}`);
-    const key = `${task.kind}:${oid}:${read.slice(read.lastIndexOf('.'))}${task.callable ? `:${task.callable}` : ''}${pair ? ':paired' : ''}`;
+    const key = sourceCacheKey(task.kind, oid, read, task.callable, pair !== undefined);
     usedSourceKeys.add(key);
     let analysis = state.data.sources[key];
     if (!analysis) {
       const abs = join(root, read);
+      const bytes = readFileSync(abs);
       analysis = await analyzeSource(
         task.kind,
         label(abs),
-        readFileSync(abs),
+        bytes,
         oid,
         task.callable?.slice(task.callable.lastIndexOf('.') + 1),
         pair !== undefined,
       );
+      if (task.kind === 'notebook') analysis.namesFormats = namesFormats(bytes);
       state.data.sources[key] = analysis;
       files.cacheChanged = true; // a new cache entry in the state: worth saving
     }
@@ -287,6 +310,17 @@ async function loadProject(
   };
 }
 
+/** Where the analysis of a source is cached in the state: by kind, blob id, extension, function and pairing. */
+function sourceCacheKey(
+  kind: SourceKind,
+  oid: string,
+  path: string,
+  callable: string | undefined,
+  paired: boolean,
+): string {
+  return `${kind}:${oid}:${path.slice(path.lastIndexOf('.'))}${callable ? `:${callable}` : ''}${paired ? ':paired' : ''}`;
+}
+
 /** Bumped when the same files parse into other specs (grid names, new keys): cached specs of older versions are then parsed again. */
 const SPEC_CACHE_FORMAT = 2;
 
@@ -351,25 +385,6 @@ async function loadSpec(
     }
   }
   return { spec, specOptions };
-}
-
-function wildcardRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        const body = pattern.slice(i + 1, end);
-        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /** Resolve upstream names (wildcards included) and order the tasks topologically; cycles and unknown names are errors. */

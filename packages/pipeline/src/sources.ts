@@ -53,6 +53,8 @@ export interface SourceAnalysis {
   line?: number;
   /** Hash that changes when the source changes as code: the blob id, or for .ipynb its inputs only. */
   contentHash: string;
+  /** For a notebook source: whether its text names jupytext formats, so it may be paired (pairs.ts `namesFormats`). */
+  namesFormats?: boolean;
 }
 
 /**

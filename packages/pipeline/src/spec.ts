@@ -667,10 +667,3 @@ function toRootRelative(root: string, path: string): string | undefined {
   if (rel === '') return undefined;
   return rel.split(sep).join('/');
 }
-
-const WILDCARD = /[*?[]/;
-
-/** An upstream name that is a pattern (`fit-*`): injected as a mapping of the task names it matched to their products. */
-export function isWildcard(name: string): boolean {
-  return WILDCARD.test(name);
-}

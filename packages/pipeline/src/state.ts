@@ -155,7 +155,7 @@ export class StateStore {
       } catch {
         continue; // removed meanwhile: its record is in state.json
       }
-      if (!isObject(result) || !isString(result.task) || !hasShape(TASK_RECORD)(result.record)) continue;
+      if (!isObject(result) || !isString(result.task) || !isTaskRecord(result.record)) continue;
       const record = result.record as unknown as TaskRecord;
       const current = this.data.tasks[result.task];
       if (!current || Date.parse(record.startedAt) > Date.parse(current.startedAt)) {
@@ -214,52 +214,69 @@ export class StateStore {
   }
 }
 
+// The whole state is checked each time it is read (every `status` and `run`: thousands of records, before any
+// code is optimised): written out as plain conditions and loops, which cost a fifth of composed closures and
+// Object.entries/values arrays (README "nbpipe run and status": planning costs little more than starting Node).
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isOptional = (check: (v: unknown) => boolean) => (v: unknown) => v === undefined || check(v);
-const isRecordOf = (check: (v: unknown) => boolean) => (v: unknown) => isObject(v) && Object.values(v).every(check);
+const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
-/** For each key of an object, what its value must satisfy. */
-type Shape = Record<string, (v: unknown) => boolean>;
-const hasShape = (shape: Shape) => (v: unknown) =>
-  isObject(v) && Object.entries(shape).every(([key, check]) => check(v[key]));
+/** An object all of whose values pass `check`. */
+function isRecordOf(v: unknown, check: (value: unknown) => boolean): boolean {
+  if (!isObject(v)) return false;
+  for (const key in v) if (!check(v[key])) return false;
+  return true;
+}
 
-const TASK_RECORD: Shape = {
-  status: (v) => v === 'ok' || v === 'failed',
-  fingerprint: isOptional(isString),
-  parts: isOptional(
-    hasShape({
-      source: isString,
-      params: isString,
-      definition: isString,
-      inputs: isRecordOf(isString),
-      upstream: isRecordOf(isString),
-    }),
-  ),
-  products: isOptional(isRecordOf(isString)),
-  startedAt: isString,
-  durationMs: (v) => typeof v === 'number',
-  head: isOptional(isString),
-  error: isOptional(isString),
-  digest: isOptional(isString),
-};
+const isStringRecord = (v: unknown) => isRecordOf(v, isString);
 
-const STATE: Shape = {
-  tasks: isRecordOf(hasShape(TASK_RECORD)),
-  files: isRecordOf((v) => Array.isArray(v) && v.length === 2 && v.every(isString)),
-  sources: isRecordOf(
-    hasShape({
-      contentHash: isString,
-      upstream: isOptional((v) => Array.isArray(v) && v.every(isString)),
-      upstreamProblem: isOptional(isString),
-      line: isOptional((v) => typeof v === 'number'),
-    }),
-  ),
-  running: isOptional(
-    isRecordOf(hasShape({ pid: (v) => Number.isInteger(v) && (v as number) > 0, start: isOptional(isString) })),
-  ),
-  lastSuccess: isOptional(hasShape({ head: isOptional(isString), at: isString })),
+function isFingerprintParts(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isString(v.source) &&
+    isString(v.params) &&
+    isString(v.definition) &&
+    isStringRecord(v.inputs) &&
+    isStringRecord(v.upstream)
+  );
+}
+
+function isTaskRecord(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    (v.status === 'ok' || v.status === 'failed') &&
+    isOptionalString(v.fingerprint) &&
+    (v.parts === undefined || isFingerprintParts(v.parts)) &&
+    (v.products === undefined || isStringRecord(v.products)) &&
+    isString(v.startedAt) &&
+    typeof v.durationMs === 'number' &&
+    isOptionalString(v.head) &&
+    isOptionalString(v.error) &&
+    isOptionalString(v.digest)
+  );
+}
+
+function isSourceAnalysis(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isString(v.contentHash) &&
+    (v.upstream === undefined || (Array.isArray(v.upstream) && v.upstream.every(isString))) &&
+    isOptionalString(v.upstreamProblem) &&
+    (v.line === undefined || typeof v.line === 'number') &&
+    (v.namesFormats === undefined || typeof v.namesFormats === 'boolean')
+  );
+}
+
+/** For each top-level key of the state file, what its value must satisfy. */
+const STATE: Record<string, (v: unknown) => boolean> = {
+  tasks: (v) => isRecordOf(v, isTaskRecord),
+  files: (v) => isRecordOf(v, (f) => Array.isArray(f) && f.length === 2 && isString(f[0]) && isString(f[1])),
+  sources: (v) => isRecordOf(v, isSourceAnalysis),
+  running: (v) =>
+    v === undefined ||
+    isRecordOf(v, (r) => isObject(r) && Number.isInteger(r.pid) && (r.pid as number) > 0 && isOptionalString(r.start)),
+  lastSuccess: (v) => v === undefined || (isObject(v) && isOptionalString(v.head) && isString(v.at)),
 };
 
 /** The first top-level key of a parsed state file whose value is not what nbpipe writes, if any. */

@@ -26,7 +26,7 @@ import { nbCommand } from './nb.js';
 import { refreshCommand } from './refresh.js';
 
 // One line per command. Command modules import heavy packages inside their handlers so that
-// `nbpipe <cmd>` loads only what that command needs.
+// `nbpipe <cmd>` loads only what that command needs (the rules: scripts/startup-rules.mjs).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<GlobalArgs, any>[] = [
   validateCommand,

@@ -1,6 +1,6 @@
 import { callPython } from './python-call.js';
 import type { Executor } from './job.js';
-import { isWildcard } from '../spec.js';
+import { isWildcard } from '../wildcards.js';
 
 /**
  * Ploomber's python-callable tasks (`source: tasks.module.function`): the function is called in a
