@@ -121,9 +121,9 @@ const emit = (name, value, unit, target) =>
 // bin/nbpipe.js runs the unbundled build when a package was rebuilt after the bundle (a plain `tsc -b`, or a build
 // whose cache replay wrote a package's tsconfig.tsbuildinfo after the bundle): say which one is measured, by the
 // launcher's own rule. The unbundled CLI starts much slower (BENCHMARKS.md "CLI start-up"): its figures are not the CLI's.
-const { entryPath } = createRequire(import.meta.url)(join(ROOT, 'packages/cli/bin/bundle.cjs'));
+const { entryPath } = createRequire(import.meta.url)(join(ROOT, 'packages/cli/drivers/bundle.cjs'));
 if (!entryPath('nbpipe.js', 'bin.js').includes(`${sep}bundle${sep}`))
-  process.stderr.write('note: measuring the UNBUNDLED CLI (run node packages/cli/scripts/bundle.mjs for the bundle)\n');
+  process.stderr.write('note: measuring the UNBUNDLED CLI (run node packages/cli/drivers/bundle.mjs for the bundle)\n');
 
 const dirs = [];
 try {
