@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** A failure talking to git, described in one line (git missing, not a repository, a failed command). */
@@ -68,6 +68,10 @@ export interface Repository {
 
 /** The repository containing `cwd`, or undefined outside any working tree. */
 export async function findRepository(cwd: string): Promise<Repository | undefined> {
+  // Starting git costs more than the rest of planning an unchanged pipeline's first task (BENCHMARKS.md "nbpipe run
+  // and status"): git is asked only where reading its files might not give git's own answer.
+  const plain = plainRepositoryAt(cwd);
+  if (plain) return plain;
   const r = await runGit(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd });
   if (r.code !== 0) return undefined;
   const [root, gitDir, commonDir] = r.stdout.toString('utf8').split('\n');
@@ -100,6 +104,42 @@ export function repositoryAt(cwd: string): Repository | undefined {
       return { root, gitDir, commonDir };
     }
     if (dirname(root) === root) return undefined;
+  }
+}
+
+/** Variables that change where git looks for a repository. */
+const DISCOVERY_VARIABLES = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_COMMON_DIR',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+];
+
+/**
+ * repositoryAt, in real paths as git gives them, when its answer is certainly git's: no variable moves the search,
+ * `cwd` is outside the git folder and on the work tree's filesystem, this user owns both (git's safe.directory check
+ * applies otherwise), and the configuration neither moves the work tree nor makes the repository bare.
+ */
+function plainRepositoryAt(cwd: string): Repository | undefined {
+  if (DISCOVERY_VARIABLES.some((name) => process.env[name] !== undefined)) return undefined;
+  try {
+    const real = realpathSync(cwd);
+    const found = repositoryAt(real);
+    if (!found) return undefined;
+    const gitDir = realpathSync(found.gitDir);
+    const commonDir = realpathSync(found.commonDir);
+    const inside = (dir: string) => real === dir || real.startsWith(`${dir}/`);
+    if (inside(gitDir) || inside(commonDir)) return undefined;
+    const uid = process.getuid?.();
+    const [here, root, git] = [real, found.root, gitDir].map((path) => statSync(path));
+    if (here!.dev !== root!.dev || (uid !== undefined && (root!.uid !== uid || git!.uid !== uid))) return undefined;
+    statSync(join(gitDir, 'HEAD')); // a `.git` without HEAD is no repository to git, which looks further up
+    const config = readFileSync(join(commonDir, 'config'), 'utf8');
+    if (/^\s*(worktree\s*=|bare\s*=\s*true|worktreeconfig\s*=\s*true)/im.test(config)) return undefined;
+    return { root: found.root, gitDir, commonDir };
+  } catch {
+    return undefined;
   }
 }
 
