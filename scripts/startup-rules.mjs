@@ -33,10 +33,12 @@ export const LAZY_ONLY = [
  * Packages that planning an unchanged pipeline without paired sources (`nbpipe status`, a no-op `nbpipe run`: the
  * spec read from its cache, sources' analyses by blob id) never loads: checked by test/startup-imports.test.ts,
  * which records every module the CLI loads. Of @nbpipe/sync it loads only `@nbpipe/sync/config-file` (is there a
- * jupytext configuration?); its pairing code would bring the codec and the YAML parser.
+ * jupytext configuration?); its pairing code would bring the codec and the YAML parser. cosmiconfig is loaded only
+ * when a file it could read exists (packages/cli/src/config.ts).
  */
 export const NOT_LOADED_WHEN_PLANNING = [
   'yaml',
+  'cosmiconfig',
   '@nbpipe/codec',
   '@nbpipe/merge',
   '@nbpipe/kernel',

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CliError } from './errors.js';
 
 /** A config value's expected shape. Each feature adds its section to CONFIG_SCHEMA below. */
@@ -96,8 +98,36 @@ const SEARCH_PLACES = [
   `${MODULE}.config.yml`,
 ];
 
-/** Find and validate the project configuration, searching from `cwd` up to the git root or home. */
+/** Where cosmiconfig looks, in the working directory, for a configuration of its own search (its "meta config"). */
+const COSMICONFIG_META_PLACES = [
+  'package.json',
+  'package.yaml',
+  '.config/config.json',
+  '.config/config.yaml',
+  '.config/config.yml',
+  '.config/config.js',
+  '.config/config.ts',
+  '.config/config.cjs',
+  '.config/config.mjs',
+];
+
+/**
+ * Whether cosmiconfig's project search from `cwd` could find anything: one of the search places exists in a folder it
+ * visits (from `cwd` up to the first folder with a package.json or package.yaml), or a configuration of cosmiconfig
+ * itself in the working directory. When not, loading cosmiconfig (~30 ms, most of a command's start:
+ * scripts/startup-rules.mjs) would only confirm that there is no configuration.
+ */
+function configMayExist(cwd: string): boolean {
+  if (COSMICONFIG_META_PLACES.some((place) => existsSync(join(process.cwd(), place)))) return true;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (SEARCH_PLACES.some((place) => existsSync(join(dir, place)))) return true;
+    if (existsSync(join(dir, 'package.yaml')) || dirname(dir) === dir) return false;
+  }
+}
+
+/** Find and validate the project configuration, searching from `cwd` up to the nearest package.json. */
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
+  if (!explicitPath && !configMayExist(cwd)) return { config: {} };
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project' });
   let result;
