@@ -24,4 +24,4 @@ function entryPath(bundled, unbundled) {
   return bundleIsCurrent(bundle) ? bundle : join(CLI_DIR, 'dist', unbundled);
 }
 
-module.exports = { entryPath };
+module.exports = { entryPath, bundleIsCurrent };

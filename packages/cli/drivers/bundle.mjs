@@ -173,6 +173,11 @@ export function bundledWorkspacePackages(metafiles) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outDir = resolve(PACKAGE_DIR, 'dist/bundle');
+  // `--if-stale` (the root `npm run build`, after turbo): a build replayed from turbo's cache, or a plain `tsc -b`
+  // with unchanged sources, can leave a package's tsconfig.tsbuildinfo newer than the bundle, and the launchers would
+  // then run the slow unbundled build for good. Bundle again in that case only.
+  const { bundleIsCurrent } = createRequire(import.meta.url)('./bundle.cjs');
+  if (process.argv.includes('--if-stale') && bundleIsCurrent(resolve(outDir, 'nbpipe.js'))) process.exit(0);
   const packages = bundledWorkspacePackages(await bundleCli(outDir));
   writeFileSync(resolve(outDir, 'packages.json'), JSON.stringify(packages) + '\n');
 }
