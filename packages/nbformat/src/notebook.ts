@@ -4,7 +4,7 @@ import { dumpPython, JsonNestingError, JsonSyntaxError, lineColumn, parseJson } 
 import { joinLines, splitLines } from './lines.js';
 import type { Cell, JsonObject, JsonValue, MimeBundle, Notebook, Output } from './types.js';
 import { upgradeV3 } from './upgrade.js';
-import { findProblem } from './validate.js';
+import { findProblem, findWriterProblem } from './validate.js';
 import { parseWithOutputsEmptied, scanOutputs } from './outputs-scan.js';
 import { repairCellIds, repairNotebook, type Repair } from './repair.js';
 import { downgradeToV3, serializeV3 } from './legacy.js';
@@ -12,7 +12,7 @@ import { downgradeToV3, serializeV3 } from './legacy.js';
 export interface ParseOptions {
   /** File name used in error messages. */
   path?: string;
-  /** Skip structural validation (JSON and version are still checked). */
+  /** false: check only the structure Jupyter's own writer needs too (findWriterProblem), not the whole schema. */
   validate?: boolean;
 }
 
@@ -110,18 +110,16 @@ function notebookFromJson(json: JsonValue, options: ParseOptions): ParsedNoteboo
     );
   rejoinLines(nb);
   const repairs = repairNotebook(nb);
-  if (options.validate !== false) {
-    const problem = findProblem(nb);
-    if (problem)
-      throw new NotebookError(
-        'INVALID',
-        `invalid notebook: ${problem.path ? problem.path + ': ' : ''}${problem.problem}`,
-        path,
-        undefined,
-        undefined,
-        problem.path,
-      );
-  }
+  const problem = options.validate === false ? findWriterProblem(nb) : findProblem(nb);
+  if (problem)
+    throw new NotebookError(
+      'INVALID',
+      `invalid notebook: ${problem.path ? problem.path + ': ' : ''}${problem.problem}`,
+      path,
+      undefined,
+      undefined,
+      problem.path,
+    );
   return { notebook: nb as unknown as Notebook, version, repairs };
 }
 

@@ -11,6 +11,36 @@ export function findProblem(nb: JsonObject): { path: string; problem: string } |
   }
 }
 
+/**
+ * The first problem of a notebook that even a lenient reader must refuse: one Jupyter's own writer fails on too (no
+ * metadata object, cells that are not a list of objects, outputs that are not objects), which is also what
+ * serialize relies on.
+ */
+export function findWriterProblem(nb: JsonObject): { path: string; problem: string } | undefined {
+  try {
+    need(nb, '', 'metadata', isObject, 'an object');
+    need(nb, '', 'cells', Array.isArray, 'an array');
+    (nb.cells as unknown[]).forEach((cell, k) => {
+      if (!isObject(cell)) throw new Problem(`cells[${k}]`, `expected an object, got ${typeName(cell)}`);
+      const at = `cells[${k}]`;
+      if ('metadata' in cell) need(cell, at, 'metadata', isObject, 'an object');
+      if ('attachments' in cell) need(cell, at, 'attachments', isMimeBundles, 'an object of mime bundles');
+      if (Array.isArray(cell.outputs))
+        cell.outputs.forEach((output, j) => {
+          if (!isObject(output))
+            throw new Problem(`${at}.outputs[${j}]`, `expected an object, got ${typeName(output)}`);
+          if ('data' in output) need(output, `${at}.outputs[${j}]`, 'data', isObject, 'an object');
+        });
+    });
+    return undefined;
+  } catch (e) {
+    if (e instanceof Problem) return { path: e.path, problem: e.message };
+    throw e;
+  }
+}
+
+const isMimeBundles = (v: unknown) => isObject(v) && Object.values(v).every(isObject);
+
 class Problem extends Error {
   constructor(
     readonly path: string,

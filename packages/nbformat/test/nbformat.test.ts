@@ -7,6 +7,7 @@ import {
   dumpPython,
   parse,
   parseJson,
+  parseNotebook,
   parseWithoutOutputs,
   pythonFloatRepr,
   serialize,
@@ -181,6 +182,78 @@ describe('properties', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('a lenient read (validate: false, as nbpipe fmt reads)', () => {
+  const notebook = () => ({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      {
+        cell_type: 'code',
+        id: 'a',
+        metadata: {},
+        source: 'x',
+        execution_count: null,
+        outputs: [
+          { output_type: 'stream', name: 'stdout', text: 'hi' },
+          { output_type: 'display_data', data: { 'text/plain': 'x', 'application/json': { a: 1 } }, metadata: {} },
+        ],
+      },
+      {
+        cell_type: 'markdown',
+        id: 'b',
+        metadata: {},
+        source: '*x*',
+        attachments: { 'a.png': { 'image/png': 'AA==' } },
+      },
+    ],
+  });
+  const lenient = (text: string) => parseNotebook(text, { validate: false, path: 'x.ipynb' }).notebook;
+
+  it("refuses, naming the place, what Jupyter's writer cannot write either", () => {
+    const cases: [string, (nb: Record<string, any>) => void][] = [
+      ['missing "cells"', (nb) => delete nb.cells],
+      ['cells: expected an array, got object', (nb) => (nb.cells = {})],
+      ['cells[0]: expected an object, got null', (nb) => (nb.cells = [null])],
+      ['missing "metadata"', (nb) => delete nb.metadata],
+      ['cells[0].outputs[0]: expected an object, got number', (nb) => (nb.cells[0].outputs = [7])],
+    ];
+    for (const [problem, damage] of cases) {
+      const nb = notebook();
+      damage(nb);
+      expect(() => lenient(JSON.stringify(nb)), problem).toThrow(`x.ipynb: invalid notebook: ${problem}`);
+    }
+    const withoutSource = notebook();
+    delete (withoutSource.cells[0] as Partial<(typeof withoutSource.cells)[0]>).source;
+    expect(lenient(JSON.stringify(withoutSource)).cells).toHaveLength(2);
+  });
+
+  it('gives a notebook serialize can write, or a NotebookError, whatever value replaces any part', () => {
+    const paths = (value: unknown, at: (string | number)[] = []): (string | number)[][] =>
+      typeof value === 'object' && value !== null
+        ? [at, ...Object.entries(value).flatMap(([k, v]) => paths(v, [...at, Array.isArray(value) ? Number(k) : k]))]
+        : [at];
+    const allPaths = paths(notebook()).filter((p) => p.length > 0);
+    fc.assert(
+      fc.property(fc.constantFrom(...allPaths), fc.jsonValue({ maxDepth: 2 }), (path, replacement) => {
+        const nb = notebook() as unknown as Record<string | number, unknown>;
+        let parent = nb;
+        for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+        parent[path[path.length - 1]!] = replacement;
+        let read;
+        try {
+          read = lenient(JSON.stringify(nb));
+        } catch (e) {
+          expect(e).toBeInstanceOf(NotebookError);
+          return;
+        }
+        expect(() => serialize(read)).not.toThrow();
+      }),
+      { numRuns: 1000 },
     );
   });
 });
